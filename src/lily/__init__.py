@@ -1,0 +1,3 @@
+"""Lily: a real-time metadata platform."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,56 @@
+"""Identity of assets, following the OpenLineage naming spec.
+
+A dataset is ``(namespace, name)``; a column is its dataset plus a field name; a job is
+``(namespace, name)``. Asset ids are derived from ``(tenant, namespace, name, field)`` so that
+every writer (API, parsers, pipelines) agrees on an id without a lookup, and re-creating a deleted
+asset revives the same row and its history.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from pydantic import BaseModel, ConfigDict
+
+_LILY_NS = uuid.UUID("6b1f3c1e-2d0a-4c8e-9a57-1f0e5d7c9a11")
+_SEP = "\x1f"
+
+
+class AssetRef(BaseModel):
+    """Identity of an asset: OpenLineage namespace + name, plus a field for columns."""
+
+    model_config = ConfigDict(frozen=True)
+
+    namespace: str
+    name: str
+    field: str = ""
+
+    @property
+    def is_column(self) -> bool:
+        return self.field != ""
+
+    def dataset(self) -> AssetRef:
+        """The dataset a column belongs to (itself for a dataset)."""
+        return AssetRef(namespace=self.namespace, name=self.name) if self.field else self
+
+    def column(self, field: str) -> AssetRef:
+        return AssetRef(namespace=self.namespace, name=self.name, field=field)
+
+    @property
+    def qualified_name(self) -> str:
+        """Human-readable identity, e.g. ``postgres://db:5432/shop.public.users#email``."""
+        base = f"{self.namespace.rstrip('/')}/{self.name}"
+        return f"{base}#{self.field}" if self.field else base
+
+    def __str__(self) -> str:
+        return self.qualified_name
+
+
+def asset_id(tenant_id: str, ref: AssetRef) -> uuid.UUID:
+    """Deterministic asset id for ``ref`` within ``tenant_id``."""
+    return uuid.uuid5(_LILY_NS, _SEP.join((tenant_id, ref.namespace, ref.name, ref.field)))
+
+
+def stable_id(*parts: str) -> uuid.UUID:
+    """Deterministic id for any other entity identified by its parts (edges, classifications)."""
+    return uuid.uuid5(_LILY_NS, _SEP.join(parts))
