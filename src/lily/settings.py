@@ -1,0 +1,80 @@
+"""Runtime settings: ``LILY_*`` environment variables and ``.env``, with embedded defaults.
+
+Secrets that are not configured are generated on first use and kept in ``<data_dir>/secrets.json``
+with 0600 permissions, so a restart keeps tokens valid and encrypted values readable.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LILY_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path(".lily")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default: SQLite file <data_dir>/lily.db"
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    jwt_secret: SecretStr | None = None
+    encryption_key: SecretStr | None = None  # Fernet key for target secrets at rest
+    access_token_minutes: int = 60
+    refresh_token_days: int = 7
+
+    rate_limit_per_minute: int = 1200  # per API key / user, token bucket refill rate
+    rate_limit_burst: int = 200
+    max_body_bytes: int = 5 * 1024 * 1024
+    max_page_size: int = 500
+    lineage_max_depth: int = 50
+
+    demo: bool = False
+    log_json: bool = True
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'lily.db').as_posix()}"
+
+    @cached_property
+    def _generated(self) -> dict[str, str]:
+        return load_or_create_secrets(self.data_dir / "secrets.json")
+
+    def jwt_key(self) -> str:
+        return self.jwt_secret.get_secret_value() if self.jwt_secret else self._generated["jwt_secret"]
+
+    def fernet_key(self) -> str:
+        if self.encryption_key:
+            return self.encryption_key.get_secret_value()
+        return self._generated["encryption_key"]
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` readable by the owner only (created 0600, never wider)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+    os.chmod(path, 0o600)
+
+
+def load_or_create_secrets(path: Path) -> dict[str, str]:
+    if path.exists():
+        return json.loads(path.read_text())
+    values = {
+        "jwt_secret": secrets.token_urlsafe(48),
+        "encryption_key": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+    }
+    write_private(path, json.dumps(values))
+    return values

@@ -1,0 +1,212 @@
+"""SQLAlchemy Core tables: the single definition of Lily's schema (migrations are generated from it)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+Json = JSON().with_variant(JSONB(), "postgresql")
+TS = DateTime(timezone=True)
+
+tenants = Table(
+    "tenants",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    # Next change sequence number; bumped under a row lock so per-tenant order == commit order.
+    Column("change_seq", BigInteger, nullable=False, server_default="0"),
+    Column("settings", Json, nullable=False, default=dict),
+    Column("created_at", TS, nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("tenant_id", String(64), ForeignKey("tenants.id"), nullable=False),
+    Column("username", String(200), nullable=False),
+    Column("password_hash", String(300), nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("created_at", TS, nullable=False),
+    UniqueConstraint("tenant_id", "username", name="uq_users_tenant_username"),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("tenant_id", String(64), ForeignKey("tenants.id"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("prefix", String(32), nullable=False, unique=True),
+    Column("key_hash", String(128), nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("created_by", String(200), nullable=True),
+    Column("created_at", TS, nullable=False),
+    Column("expires_at", TS, nullable=True),
+    Column("revoked_at", TS, nullable=True),
+    Column("last_used_at", TS, nullable=True),
+)
+
+refresh_tokens = Table(
+    "refresh_tokens",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("tenant_id", String(64), ForeignKey("tenants.id"), nullable=False),
+    Column("user_id", Uuid, ForeignKey("users.id"), nullable=False),
+    # All tokens of one login share a family; reuse of a rotated token revokes the family.
+    Column("family_id", Uuid, nullable=False, index=True),
+    Column("token_hash", String(128), nullable=False, unique=True),
+    Column("issued_at", TS, nullable=False),
+    Column("expires_at", TS, nullable=False),
+    Column("used_at", TS, nullable=True),
+    Column("revoked_at", TS, nullable=True),
+)
+
+assets = Table(
+    "assets",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("tenant_id", String(64), ForeignKey("tenants.id"), nullable=False),
+    Column("type", String(32), nullable=False),
+    Column("namespace", String(1000), nullable=False),
+    Column("name", String(1000), nullable=False),
+    Column("field", String(500), nullable=False, default=""),
+    Column("parent_id", Uuid, nullable=True),
+    Column("display_name", String(500), nullable=True),
+    Column("description", Text, nullable=True),
+    Column("owners", Json, nullable=False, default=list),
+    Column("attributes", Json, nullable=False, default=dict),
+    Column("facets", Json, nullable=False, default=dict),
+    Column("status", String(16), nullable=False, default="active"),
+    Column("version", Integer, nullable=False, default=1),
+    Column("created_at", TS, nullable=False),
+    Column("updated_at", TS, nullable=False),
+    Column("deleted_at", TS, nullable=True),
+    UniqueConstraint("tenant_id", "namespace", "name", "field", name="uq_assets_identity"),
+    Index("ix_assets_tenant_type", "tenant_id", "type"),
+    Index("ix_assets_parent", "parent_id"),
+)
+
+asset_history = Table(
+    "asset_history",
+    metadata,
+    Column("asset_id", Uuid, primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("snapshot", Json, nullable=False),
+    Column("at", TS, nullable=False),
+)
+
+lineage_edges = Table(
+    "lineage_edges",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("tenant_id", String(64), ForeignKey("tenants.id"), nullable=False),
+    Column("source_id", Uuid, nullable=False),
+    Column("target_id", Uuid, nullable=False),
+    Column("level", String(16), nullable=False),
+    Column("transformation_type", String(16), nullable=False, default="DIRECT"),
+    Column("transformation_subtype", String(64), nullable=True),
+    Column("masking", Boolean, nullable=False, default=False),
+    Column("block_list", Json, nullable=False, default=list),
+    Column("job_id", Uuid, nullable=True),
+    Column("run_id", String(100), nullable=True),
+    Column("attributes", Json, nullable=False, default=dict),
+    Column("created_at", TS, nullable=False),
+    Column("updated_at", TS, nullable=False),
+    UniqueConstraint("tenant_id", "source_id", "target_id", name="uq_lineage_edges_pair"),
+    # Traversal indexes: covering (node -> neighbour) in both directions.
+    Index("ix_lineage_down", "source_id", "target_id"),
+    Index("ix_lineage_up", "target_id", "source_id"),
+)
+
+classifications = Table(
+    "classifications",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("tenant_id", String(64), ForeignKey("tenants.id"), nullable=False),
+    Column("asset_id", Uuid, nullable=False),
+    Column("tag", String(200), nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("propagate", Boolean, nullable=False, default=True),
+    # "" for non-propagated rows, the origin classification id for propagated ones.
+    Column("origin_key", String(64), nullable=False, default=""),
+    Column("provenance", Json, nullable=True),
+    Column("confidence", Float, nullable=True),
+    Column("created_by", String(200), nullable=True),
+    Column("created_at", TS, nullable=False),
+    UniqueConstraint("tenant_id", "asset_id", "tag", "source", "origin_key", name="uq_classifications_key"),
+    Index("ix_classifications_asset", "asset_id"),
+    Index("ix_classifications_tenant_tag", "tenant_id", "tag"),
+)
+
+changes = Table(
+    "changes",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("seq", BigInteger, primary_key=True),
+    Column("kind", String(40), nullable=False),
+    Column("entity_type", String(40), nullable=False),
+    Column("entity_id", String(100), nullable=False),
+    Column("asset_id", Uuid, nullable=True),
+    Column("before", Json, nullable=True),
+    Column("after", Json, nullable=True),
+    Column("actor", String(200), nullable=True),
+    Column("cause_event_id", String(200), nullable=True),
+    Column("correlation_id", String(200), nullable=True),
+    Column("at", TS, nullable=False),
+    Index("ix_changes_asset", "asset_id"),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(100), nullable=False),
+    Column("entity_type", String(40), nullable=True),
+    Column("entity_id", String(200), nullable=True),
+    Column("correlation_id", String(200), nullable=True),
+    Column("details", Json, nullable=False, default=dict),
+    Column("at", TS, nullable=False),
+    Index("ix_audit_tenant_at", "tenant_id", "at"),
+)
+
+# Search documents: one per asset, text of its names, description, columns and tags. The
+# full-text index over ``body`` is database-specific (SQLite FTS5 / PostgreSQL tsvector + GIN)
+# and is created by the migration.
+search_docs = Table(
+    "search_docs",
+    metadata,
+    Column("rowid", Integer, primary_key=True, autoincrement=True),
+    Column("asset_id", Uuid, nullable=False, unique=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("body", Text, nullable=False),
+)
