@@ -1,0 +1,1 @@
+"""Inbound flow: producer payloads → metadata operations (``sources``), then enrich and apply."""

@@ -1,0 +1,175 @@
+"""The contract every inbound source implements, and the errors the API maps to HTTP statuses.
+
+A source is one module exposing the functions of :class:`Source`. Everything here is pure: a
+source never touches the store, the clock or the network, so a stored raw payload can be re-parsed
+after a parser fix and give the same operations.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any, Protocol, runtime_checkable
+
+import orjson
+
+from lily.model.events import MetadataEvent
+
+
+class InboundError(ValueError):
+    """Base of every inbound error; ``status`` is the HTTP status the API should answer."""
+
+    status: int = 400
+
+
+class PayloadError(InboundError):
+    """The body cannot be read at all (too large, bad compression, not JSON)."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class ParseError(InboundError):
+    """The body is JSON but not a valid event of its source. ``path`` names the offending field."""
+
+    status = 422
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(f"{path}: {message}" if path else message)
+        self.path = path
+        self.reason = message
+
+
+class VerificationError(InboundError):
+    """The request could not be authenticated by its source signature."""
+
+    status = 403
+
+
+class MissingSignatureError(VerificationError):
+    """A secret is configured but the request carries no signature (→ 401)."""
+
+    status = 401
+
+
+class InvalidSignatureError(VerificationError):
+    """The signature does not match the body (→ 403)."""
+
+    status = 403
+
+
+@runtime_checkable
+class Source(Protocol):
+    """What the API and the inbound worker need from a source (a module satisfies it structurally).
+
+    Flow: the API calls ``verify`` on the raw body, decodes it (``decode.decode_body``), calls
+    ``split`` to get the independently stored events, and stores each with its ``idempotency_key``.
+    The worker later calls ``parse`` on each stored event.
+    """
+
+    NAME: str
+
+    def verify(self, body: bytes, headers: Mapping[str, str], secret: str | None) -> None:
+        """Raise a :class:`VerificationError` subclass when the request is not authentic."""
+        ...
+
+    def split(self, payload: Any) -> list[Any]:
+        """Split one decoded request body into the events stored (and keyed) one by one."""
+        ...
+
+    def parse(
+        self, payload: Any, *, received_at: datetime | None = None, options: Any = None
+    ) -> list[MetadataEvent]:
+        """Turn one event into operations. ``received_at`` is used only when the payload has no time."""
+        ...
+
+    def idempotency_key(self, payload: Any) -> str:
+        """A stable key (hex sha256) so a redelivered event is recognised as a duplicate."""
+        ...
+
+
+def header(headers: Mapping[str, str], name: str) -> str | None:
+    """Case-insensitive header lookup (HTTP header names are case-insensitive)."""
+    wanted = name.lower()
+    for key, value in headers.items():
+        if key.lower() == wanted:
+            return value
+    return None
+
+
+def canonical_json(value: Any) -> bytes:
+    """Canonical JSON: sorted keys at every level, compact — equal documents give equal bytes."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+
+
+def sha256_hex(*parts: str | bytes) -> str:
+    """sha256 over parts separated by a unit separator, so ("ab", "c") and ("a", "bc") differ."""
+    digest = hashlib.sha256()
+    for index, part in enumerate(parts):
+        if index:
+            digest.update(b"\x1f")
+        digest.update(part.encode() if isinstance(part, str) else part)
+    return digest.hexdigest()
+
+
+def parse_timestamp(value: Any, path: str) -> datetime:
+    """Lenient ISO-8601: ``Z``/offsets/naive (naive means UTC), any fraction digits (nanoseconds)."""
+    if not isinstance(value, str) or not value.strip():
+        raise ParseError(path, "expected an ISO-8601 date-time string")
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise ParseError(path, f"not an ISO-8601 date-time: {value!r}") from exc
+    # Real producers (the Python client's own fixtures) send naive times meaning UTC.
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
+
+
+def require_str(obj: Mapping[str, Any], key: str, path: str) -> str:
+    """A required non-empty string field, with a precise error naming its path."""
+    value = obj.get(key)
+    where = f"{path}.{key}" if path else key
+    if value is None:
+        raise ParseError(where, "is required")
+    if not isinstance(value, str):
+        raise ParseError(where, f"expected a string, got {type(value).__name__}")
+    if not value.strip():
+        raise ParseError(where, "must not be empty")
+    return value
+
+
+def require_object(value: Any, path: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ParseError(path, f"expected an object, got {_json_type(value)}")
+    return value
+
+
+def optional_object(obj: Mapping[str, Any], key: str, path: str) -> dict[str, Any]:
+    """An optional object field; absent or null gives ``{}``, any other non-object is an error."""
+    value = obj.get(key)
+    if value is None:
+        return {}
+    return require_object(value, f"{path}.{key}" if path else key)
+
+
+def optional_list(obj: Mapping[str, Any], key: str, path: str) -> list[Any]:
+    value = obj.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ParseError(f"{path}.{key}" if path else key, f"expected an array, got {_json_type(value)}")
+    return value
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    return {
+        bool: "boolean",
+        int: "number",
+        float: "number",
+        str: "string",
+        list: "array",
+        dict: "object",
+    }.get(type(value), type(value).__name__)

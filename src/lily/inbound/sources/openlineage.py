@@ -1,0 +1,280 @@
+"""OpenLineage RunEvent / DatasetEvent / JobEvent → metadata operations.
+
+Lenient on what real producers get wrong (naive timestamps, nanoseconds, facets without
+``_producer``, unknown facets, non-UUID run ids), strict only on identities: job namespace/name,
+``run.runId`` for RunEvents, dataset namespace/name. Standard facets are interpreted best-effort;
+the raw facet is always kept on the asset (replaced by name), so nothing a producer said is lost.
+Mapping decisions are documented in ``docs/inbound-sources.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from lily.inbound.sources import _ol_facets as ol_facets
+from lily.inbound.sources.base import (
+    ParseError,
+    canonical_json,
+    optional_list,
+    optional_object,
+    parse_timestamp,
+    require_object,
+    require_str,
+    sha256_hex,
+)
+from lily.model.asset import AssetType, ColumnSpec
+from lily.model.events import (
+    AddLineage,
+    DeleteAsset,
+    MetadataEvent,
+    RecordQuality,
+    RecordRun,
+    RenameAsset,
+    RunState,
+    UpsertAsset,
+)
+from lily.model.identity import AssetRef
+
+NAME = "openlineage"
+
+
+class EventKind(StrEnum):
+    RUN = "RunEvent"
+    DATASET = "DatasetEvent"
+    JOB = "JobEvent"
+
+
+# PROTOCOLS §1.5 (Marquez OpenLineageDao.getRunState): anything else, including None, is RUNNING.
+_RUN_STATES = {"COMPLETE": RunState.COMPLETED, "ABORT": RunState.ABORTED, "FAIL": RunState.FAILED}
+
+
+def verify(body: bytes, headers: Mapping[str, str], secret: str | None) -> None:
+    """OpenLineage has no payload signature: clients authenticate with a bearer token at the API."""
+    del body, headers, secret
+
+
+def split(payload: Any) -> list[Any]:
+    return split_batch(payload)
+
+
+def split_batch(body: Any) -> list[dict[str, Any]]:
+    """Events of a ``/lineage`` or ``/lineage/batch`` body: one event, a JSON array, or ``{"events": [...]}``.
+
+    The spec's ``/lineage/batch`` takes a JSON array; the ``{"events": [...]}`` wrapper is accepted
+    too because some gateways wrap arrays. Each element must be an object.
+    """
+    if isinstance(body, list):
+        items, path = body, ""
+    elif isinstance(body, dict) and isinstance(body.get("events"), list) and "eventTime" not in body:
+        items, path = body["events"], "events"
+    elif isinstance(body, dict):
+        return [body]
+    else:
+        raise ParseError("", "expected an OpenLineage event object or an array of events")
+    for index, item in enumerate(items):
+        require_object(item, f"{path}[{index}]")
+    return list(items)
+
+
+def idempotency_key(payload: Any) -> str:
+    """sha256 of the event's canonical JSON: key order and whitespace do not matter."""
+    return sha256_hex(NAME, canonical_json(payload))
+
+
+def classify(event: Mapping[str, Any]) -> EventKind:
+    """The event kind: by ``schemaURL``'s last segment (``#/$defs/X`` or ``#/definitions/X``), else structure."""
+    schema_url = event.get("schemaURL")
+    if isinstance(schema_url, str):
+        last = schema_url.rstrip("/").rsplit("/", 1)[-1]
+        for kind in EventKind:
+            if last == kind.value:
+                return kind
+    if "run" in event:
+        return EventKind.RUN
+    if "dataset" in event:
+        return EventKind.DATASET
+    return EventKind.JOB
+
+
+def parse(payload: Any, *, received_at: datetime | None = None, options: Any = None) -> list[MetadataEvent]:
+    """Operations for one OpenLineage event (see the module docstring for what is required)."""
+    del received_at, options  # OpenLineage events carry their own eventTime and need no options
+    event = require_object(payload, "")
+    kind = classify(event)
+    event_time = parse_timestamp(event.get("eventTime"), "eventTime")
+    if kind is EventKind.DATASET:
+        dataset = _parse_dataset(require_object(event.get("dataset"), "dataset"), "dataset", output=True)
+        return dataset.operations(run_id=None, observed_at=event_time)
+    return _parse_job_event(event, kind, event_time)
+
+
+def _parse_job_event(event: dict[str, Any], kind: EventKind, event_time: datetime) -> list[MetadataEvent]:
+    job = require_object(event.get("job"), "job")
+    job_ref = AssetRef(namespace=require_str(job, "namespace", "job"), name=require_str(job, "name", "job"))
+    job_facets, job_deleted = ol_facets.split_facets(optional_object(job, "facets", "job"))
+
+    run_id: str | None = None
+    run_facets: dict[str, Any] = {}
+    if kind is EventKind.RUN:
+        run = require_object(event.get("run"), "run")
+        run_id = require_str(run, "runId", "run")
+        run_facets = optional_object(run, "facets", "run")
+    parent_job, parent_run_id = ol_facets.parent(run_facets.get("parent"))
+
+    inputs = [_parse_dataset(d, f"inputs[{i}]", output=False) for i, d in _objects(event, "inputs")]
+    outputs = [_parse_dataset(d, f"outputs[{i}]", output=True) for i, d in _objects(event, "outputs")]
+
+    ops: list[MetadataEvent] = [
+        UpsertAsset(
+            ref=job_ref,
+            type=AssetType.JOB,
+            parent=parent_job if parent_job != job_ref else None,
+            description=ol_facets.description(job_facets),
+            owners=ol_facets.owners(job_facets),
+            facets=job_facets,
+            deleted_facets=job_deleted,
+        )
+    ]
+    # A job's tags describe the job, not data: they never propagate along lineage.
+    ops += ol_facets.classifications(job_facets.get("tags"), job_ref, propagate=False)
+    for dataset in (*inputs, *outputs):
+        ops += dataset.operations(run_id=run_id, observed_at=event_time)
+    if run_id is not None:
+        raw_type = event.get("eventType")
+        event_type = raw_type.strip().upper() if isinstance(raw_type, str) and raw_type.strip() else None
+        ops.append(
+            RecordRun(
+                job=job_ref,
+                run_id=run_id,
+                state=_RUN_STATES.get(event_type or "", RunState.RUNNING),
+                event_type=event_type,
+                event_time=event_time,
+                facets=run_facets,
+                inputs=[d.ref for d in inputs],
+                outputs=[d.ref for d in outputs],
+                parent_run_id=parent_run_id,
+            )
+        )
+    ops += _dataset_lineage(inputs, outputs, job_ref, run_id)
+    for out in outputs:
+        ops += ol_facets.column_lineage(
+            out.facets.get("columnLineage"), out.ref, out.column_names, job_ref, run_id
+        )
+    return ops
+
+
+def _objects(event: Mapping[str, Any], key: str) -> list[tuple[int, dict[str, Any]]]:
+    return [(i, require_object(item, f"{key}[{i}]")) for i, item in enumerate(optional_list(event, key, ""))]
+
+
+def _dataset_lineage(
+    inputs: list[_Dataset], outputs: list[_Dataset], job: AssetRef, run_id: str | None
+) -> list[MetadataEvent]:
+    """One dataset-level edge per (input, output) pair; self-edges (read and write one table) add nothing."""
+    edges: list[MetadataEvent] = []
+    seen: set[tuple[AssetRef, AssetRef]] = set()
+    for source in inputs:
+        for target in outputs:
+            pair = (source.ref, target.ref)
+            if source.ref == target.ref or pair in seen:
+                continue
+            seen.add(pair)
+            edges.append(AddLineage(source=source.ref, target=target.ref, job=job, run_id=run_id))
+    return edges
+
+
+@dataclass
+class _Dataset:
+    """A dataset of an event, with its facets split and interpreted."""
+
+    ref: AssetRef
+    facets: dict[str, Any]
+    deleted: list[str]
+    io_facets: dict[str, Any]  # inputFacets / outputFacets: about this run, not the dataset
+    output: bool
+    columns: list[ColumnSpec] | None
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns or ()]
+
+    def operations(self, *, run_id: str | None, observed_at: datetime) -> list[MetadataEvent]:
+        columns = self.columns
+        attributes: dict[str, Any] = {}
+        symlinks = ol_facets.symlinks(self.facets.get("symlinks"))
+        if symlinks:
+            attributes["symlinks"] = symlinks
+        if self.io_facets:
+            attributes["last_output_facets" if self.output else "last_input_facets"] = self.io_facets
+        ops: list[MetadataEvent] = []
+        lifecycle = ol_facets.lifecycle(self.facets.get("lifecycleStateChange"))
+        if (
+            lifecycle is not None
+            and lifecycle.change == "RENAME"
+            and lifecycle.previous not in (None, self.ref)
+        ):
+            # Move first, so the upsert below updates the renamed asset (keeping history and edges).
+            ops.append(RenameAsset(ref=lifecycle.previous, new_ref=self.ref))
+        ops.append(
+            UpsertAsset(
+                ref=self.ref,
+                type=AssetType.DATASET,
+                description=ol_facets.description(self.facets),
+                owners=ol_facets.owners(self.facets),
+                attributes=attributes,
+                facets=self.facets,
+                deleted_facets=self.deleted,
+                columns=columns,
+                # Writers know the full schema; readers may see a projection, so inputs never drop columns.
+                replace_columns=columns is not None and self.output,
+            )
+        )
+        ops += ol_facets.classifications(self.facets.get("tags"), self.ref, propagate=True)
+        quality = ol_facets.quality(self.io_facets, self.facets)
+        if quality is not None:
+            assertions, metrics = quality
+            ops.append(
+                RecordQuality(
+                    ref=self.ref,
+                    assertions=assertions,
+                    metrics=metrics,
+                    run_id=run_id,
+                    observed_at=observed_at,
+                )
+            )
+        if lifecycle is not None and lifecycle.change == "DROP":
+            ops.append(DeleteAsset(ref=self.ref))
+        return ops
+
+
+def _parse_dataset(obj: dict[str, Any], path: str, *, output: bool) -> _Dataset:
+    ref = AssetRef(namespace=require_str(obj, "namespace", path), name=require_str(obj, "name", path))
+    facets, deleted = ol_facets.split_facets(optional_object(obj, "facets", path))
+    io_key = "outputFacets" if output else "inputFacets"
+    io_facets = optional_object(obj, io_key, path)
+    # Lenient: some producers put quality facets under the "wrong" side; read both.
+    other = optional_object(obj, "inputFacets" if output else "outputFacets", path)
+    return _Dataset(
+        ref=ref,
+        facets=facets,
+        deleted=deleted,
+        io_facets={**other, **io_facets},
+        output=output,
+        columns=ol_facets.columns(facets.get("schema")),
+    )
+
+
+__all__ = [
+    "NAME",
+    "EventKind",
+    "classify",
+    "idempotency_key",
+    "parse",
+    "split",
+    "split_batch",
+    "verify",
+]
