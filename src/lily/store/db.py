@@ -21,9 +21,14 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: Any) -> None:
-    # pysqlite's own transaction handling defers BEGIN and breaks SAVEPOINTs; take control and
-    # start write-capable transactions up front so concurrent writers queue instead of deadlocking.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # pysqlite's own transaction handling defers BEGIN and breaks SAVEPOINTs; take control.
+    # Writers start IMMEDIATE so concurrent writers queue (busy_timeout) instead of failing on a
+    # lock upgrade; connections marked read-only start a plain deferred transaction (WAL readers
+    # never block writers).
+    if conn.get_execution_options().get("lily_readonly"):
+        conn.exec_driver_sql("BEGIN")
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

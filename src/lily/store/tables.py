@@ -142,8 +142,8 @@ lineage_edges = Table(
     Column("updated_at", TS, nullable=False),
     UniqueConstraint("tenant_id", "source_id", "target_id", name="uq_lineage_edges_pair"),
     # Traversal indexes: covering (node -> neighbour) in both directions.
-    Index("ix_lineage_down", "source_id", "target_id"),
-    Index("ix_lineage_up", "target_id", "source_id"),
+    Index("ix_lineage_down", "source_id", "target_id", "tenant_id", "level"),
+    Index("ix_lineage_up", "target_id", "source_id", "tenant_id", "level"),
 )
 
 classifications = Table(

@@ -215,8 +215,8 @@ def upgrade() -> None:
         sa.UniqueConstraint("tenant_id", "source_id", "target_id", name="uq_lineage_edges_pair"),
     )
     with op.batch_alter_table("lineage_edges", schema=None) as batch_op:
-        batch_op.create_index("ix_lineage_down", ["source_id", "target_id"], unique=False)
-        batch_op.create_index("ix_lineage_up", ["target_id", "source_id"], unique=False)
+        batch_op.create_index("ix_lineage_down", ["source_id", "target_id", "tenant_id", "level"], unique=False)
+        batch_op.create_index("ix_lineage_up", ["target_id", "source_id", "tenant_id", "level"], unique=False)
 
     op.create_table(
         "users",

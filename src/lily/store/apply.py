@@ -1,0 +1,433 @@
+"""The one apply path: a ChangeSet becomes state + ordered changes + an audit record, atomically.
+
+Every writer goes through ``apply``: API calls, inbound events, pipelines and propagation. State
+rows and their change rows are written in the same transaction (transactional outbox), so a
+consumer of the change feed never sees a change without its state or state without its change.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, and_, delete, insert, or_, select, update
+
+from lily.model import (
+    AddClassification,
+    AddLineage,
+    AssetRef,
+    AssetStatus,
+    AssetType,
+    ChangeKind,
+    ChangeSet,
+    DeleteAsset,
+    RemoveClassification,
+    RemoveLineage,
+    RenameAsset,
+    UpsertAsset,
+    asset_id,
+    stable_id,
+)
+from lily.store import search
+from lily.store.tables import (
+    asset_history,
+    assets,
+    audit_log,
+    changes,
+    classifications,
+    lineage_edges,
+    tenants,
+)
+
+# Fields of an asset snapshot recorded in before/after of changes (facets can be large and are
+# summarised by their names).
+_SNAPSHOT_FIELDS = ("type", "namespace", "name", "field", "parent_id", "display_name", "description",
+                    "owners", "attributes", "status", "version")
+
+
+class ApplyError(Exception):
+    """An operation cannot be applied (the whole change set is rolled back)."""
+
+
+class UnknownAsset(ApplyError):
+    def __init__(self, ref: AssetRef) -> None:
+        super().__init__(f"asset not found: {ref.qualified_name}")
+        self.ref = ref
+
+
+@dataclass
+class PendingChange:
+    kind: ChangeKind
+    entity_type: str
+    entity_id: str
+    asset_id: uuid.UUID | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+@dataclass
+class ApplyResult:
+    changes: list[dict[str, Any]] = field(default_factory=list)
+    first_seq: int | None = None
+    last_seq: int | None = None
+    asset_ids: dict[AssetRef, uuid.UUID] = field(default_factory=dict)
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json(v) for v in value]
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def _snapshot(row: dict[str, Any]) -> dict[str, Any]:
+    snap = {k: row.get(k) for k in _SNAPSHOT_FIELDS}
+    snap["facets"] = sorted((row.get("facets") or {}).keys())
+    return _json(snap)
+
+
+class _Writer:
+    """Applies operations of one change set on one connection, collecting change records."""
+
+    def __init__(self, conn: Connection, cs: ChangeSet, at: datetime) -> None:
+        self.conn = conn
+        self.tenant = cs.tenant_id
+        self.actor = cs.actor
+        self.at = at
+        self.pending: list[PendingChange] = []
+        self.dirty_docs: set[uuid.UUID] = set()
+        self.result = ApplyResult()
+
+    # ----------------------------------------------------------------- helpers
+    def _record(self, kind: ChangeKind, entity_type: str, entity_id: object, aid: uuid.UUID | None,
+                before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
+        self.pending.append(PendingChange(kind, entity_type, str(entity_id), aid, before, after))
+
+    def _load(self, aid: uuid.UUID) -> dict[str, Any] | None:
+        row = self.conn.execute(
+            select(assets).where(assets.c.id == aid, assets.c.tenant_id == self.tenant)
+        ).mappings().first()
+        return dict(row) if row else None
+
+    def _history(self, row: dict[str, Any]) -> None:
+        self.conn.execute(insert(asset_history).values(
+            asset_id=row["id"], version=row["version"], tenant_id=self.tenant,
+            snapshot=_json({**row, "facets": row.get("facets") or {}}), at=self.at,
+        ))
+
+    def ensure_asset(self, ref: AssetRef, type_: AssetType | None = None) -> uuid.UUID:
+        """Id of ``ref``, creating a placeholder asset when nothing declared it yet (no dangling edges)."""
+        aid = asset_id(self.tenant, ref)
+        if self._load(aid) is None:
+            default = AssetType.COLUMN if ref.field else AssetType.DATASET
+            self.upsert(UpsertAsset(ref=ref, type=type_ or default,
+                                    parent=ref.dataset() if ref.field else None))
+        return aid
+
+    # -------------------------------------------------------------- operations
+    def upsert(self, op: UpsertAsset) -> uuid.UUID:
+        aid = asset_id(self.tenant, op.ref)
+        self.result.asset_ids[op.ref] = aid
+        parent_ref = op.parent or (op.ref.dataset() if op.ref.field else None)
+        parent_id = asset_id(self.tenant, parent_ref) if parent_ref else None
+        current = self._load(aid)
+        if current is None:
+            row: dict[str, Any] = {
+                "id": aid, "tenant_id": self.tenant, "type": op.type.value,
+                "namespace": op.ref.namespace, "name": op.ref.name, "field": op.ref.field,
+                "parent_id": parent_id, "display_name": op.display_name, "description": op.description,
+                "owners": [o.model_dump(exclude_none=True) for o in op.owners or []],
+                "attributes": dict(op.attributes),
+                "facets": {k: v for k, v in op.facets.items() if k not in op.deleted_facets},
+                "status": AssetStatus.ACTIVE.value, "version": 1,
+                "created_at": self.at, "updated_at": self.at, "deleted_at": None,
+            }
+            self.conn.execute(insert(assets).values(**row))
+            self._history(row)
+            self._record(ChangeKind.ASSET_CREATED, "asset", aid, aid, None, _snapshot(row))
+        else:
+            new = dict(current)
+            new["type"] = op.type.value
+            if parent_id is not None:
+                new["parent_id"] = parent_id
+            if op.display_name is not None:
+                new["display_name"] = op.display_name
+            if op.description is not None:
+                new["description"] = op.description
+            if op.owners is not None:
+                new["owners"] = [o.model_dump(exclude_none=True) for o in op.owners]
+            if op.attributes:
+                new["attributes"] = {**(current["attributes"] or {}), **op.attributes}
+            if op.facets or op.deleted_facets:
+                facets = {**(current["facets"] or {}), **op.facets}
+                for name in op.deleted_facets:
+                    facets.pop(name, None)
+                new["facets"] = facets
+            new["status"] = AssetStatus.ACTIVE.value
+            new["deleted_at"] = None
+            changed = [k for k in (*_SNAPSHOT_FIELDS, "facets", "deleted_at") if new.get(k) != current.get(k)]
+            if changed:
+                new["version"] = current["version"] + 1
+                new["updated_at"] = self.at
+                self.conn.execute(update(assets).where(assets.c.id == aid).values(
+                    {k: new[k] for k in (*changed, "version", "updated_at")}))
+                self._history(new)
+                revived = current["status"] == AssetStatus.DELETED.value
+                before, after = _snapshot(current), _snapshot(new)
+                keys = [k for k in after if before.get(k) != after.get(k)]
+                self._record(ChangeKind.ASSET_CREATED if revived else ChangeKind.ASSET_UPDATED, "asset",
+                             aid, aid, {k: before[k] for k in keys}, {k: after[k] for k in keys})
+        self.dirty_docs.add(aid)
+        if parent_id is not None and op.ref.field:
+            self.dirty_docs.add(parent_id)
+        if op.columns is not None:
+            self._columns(op, aid)
+        return aid
+
+    def _columns(self, op: UpsertAsset, dataset_id: uuid.UUID) -> None:
+        declared = set()
+        for col in op.columns or []:
+            ref = op.ref.column(col.name)
+            declared.add(asset_id(self.tenant, ref))
+            attrs = {**col.attributes}
+            if col.data_type is not None:
+                attrs["data_type"] = col.data_type
+            if col.ordinal is not None:
+                attrs["ordinal"] = col.ordinal
+            self.upsert(UpsertAsset(ref=ref, type=AssetType.COLUMN, parent=op.ref,
+                                    description=col.description, attributes=attrs))
+        if op.replace_columns:
+            stale = self.conn.execute(select(assets.c.namespace, assets.c.name, assets.c.field, assets.c.id).where(
+                assets.c.tenant_id == self.tenant, assets.c.parent_id == dataset_id,
+                assets.c.type == AssetType.COLUMN.value, assets.c.status == AssetStatus.ACTIVE.value,
+            )).all()
+            for ns, name, fld, cid in stale:
+                if cid not in declared:
+                    self.delete(DeleteAsset(ref=AssetRef(namespace=ns, name=name, field=fld)))
+
+    def delete(self, op: DeleteAsset) -> None:
+        aid = asset_id(self.tenant, op.ref)
+        current = self._load(aid)
+        if current is None or current["status"] == AssetStatus.DELETED.value:
+            return
+        children = self.conn.execute(select(assets.c.namespace, assets.c.name, assets.c.field).where(
+            assets.c.tenant_id == self.tenant, assets.c.parent_id == aid,
+            assets.c.status == AssetStatus.ACTIVE.value)).all()
+        for ns, name, fld in children:
+            self.delete(DeleteAsset(ref=AssetRef(namespace=ns, name=name, field=fld)))
+        self._drop_edges_of(aid)
+        new = {**current, "status": AssetStatus.DELETED.value, "deleted_at": self.at,
+               "version": current["version"] + 1, "updated_at": self.at}
+        self.conn.execute(update(assets).where(assets.c.id == aid).values(
+            status=new["status"], deleted_at=self.at, version=new["version"], updated_at=self.at))
+        self._history(new)
+        self._record(ChangeKind.ASSET_DELETED, "asset", aid, aid, _snapshot(current), _snapshot(new))
+        search.remove_doc(self.conn, aid)
+        self.dirty_docs.discard(aid)
+        if current["parent_id"] is not None:
+            self.dirty_docs.add(current["parent_id"])
+
+    def _drop_edges_of(self, aid: uuid.UUID) -> list[dict[str, Any]]:
+        rows = self.conn.execute(select(lineage_edges).where(
+            lineage_edges.c.tenant_id == self.tenant,
+            or_(lineage_edges.c.source_id == aid, lineage_edges.c.target_id == aid))).mappings().all()
+        for row in rows:
+            self.conn.execute(delete(lineage_edges).where(lineage_edges.c.id == row["id"]))
+            self._record(ChangeKind.LINEAGE_REMOVED, "lineage_edge", row["id"], row["target_id"],
+                         _json(dict(row)), None)
+        return [dict(r) for r in rows]
+
+    def rename(self, op: RenameAsset) -> None:
+        old_id = asset_id(self.tenant, op.ref)
+        current = self._load(old_id)
+        if current is None or op.ref == op.new_ref:
+            return
+        moved: dict[uuid.UUID, uuid.UUID] = {}
+        children = self.conn.execute(select(assets).where(
+            assets.c.tenant_id == self.tenant, assets.c.parent_id == old_id,
+            assets.c.status == AssetStatus.ACTIVE.value)).mappings().all()
+        new_id = self._copy_asset(current, op.new_ref, None)
+        moved[old_id] = new_id
+        for child in children:
+            moved[child["id"]] = self._copy_asset(dict(child), op.new_ref.column(child["field"]), op.new_ref)
+        edges: list[dict[str, Any]] = []
+        for old in moved:
+            edges.extend(e for e in self._drop_edges_of(old) if e not in edges)
+        for old, new in moved.items():
+            for c in self.conn.execute(select(classifications).where(
+                    classifications.c.tenant_id == self.tenant, classifications.c.asset_id == old)).mappings().all():
+                self._insert_classification({**dict(c), "asset_id": new})
+        for e in edges:
+            src, dst = moved.get(e["source_id"], e["source_id"]), moved.get(e["target_id"], e["target_id"])
+            self._put_edge({**e, "source_id": src, "target_id": dst})
+        self.delete(DeleteAsset(ref=op.ref))  # the old identity and its columns
+        self._record(ChangeKind.ASSET_RENAMED, "asset", new_id, new_id,
+                     {"ref": op.ref.model_dump()}, {"ref": op.new_ref.model_dump()})
+
+    def _copy_asset(self, row: dict[str, Any], ref: AssetRef, parent: AssetRef | None) -> uuid.UUID:
+        from lily.model import Owner
+
+        return self.upsert(UpsertAsset(
+            ref=ref, type=AssetType(row["type"]), parent=parent, display_name=row["display_name"],
+            description=row["description"], owners=[Owner(**o) for o in row["owners"] or []],
+            attributes=row["attributes"] or {}, facets=row["facets"] or {}))
+
+    def add_lineage(self, op: AddLineage) -> None:
+        src = self.ensure_asset(op.source)
+        dst = self.ensure_asset(op.target)
+        job_id = self.ensure_asset(op.job, AssetType.JOB) if op.job else None
+        level = "column" if (op.source.field or op.target.field) else "dataset"
+        row = {
+            "tenant_id": self.tenant, "source_id": src, "target_id": dst, "level": level,
+            "transformation_type": op.transformation_type.value,
+            "transformation_subtype": op.transformation_subtype, "masking": op.masking,
+            "job_id": job_id, "run_id": op.run_id,
+            "attributes": {"description": op.description} if op.description else {},
+        }
+        if op.block_list is not None:
+            row["block_list"] = list(op.block_list)
+        self._put_edge(row)
+
+    def _put_edge(self, row: dict[str, Any]) -> None:
+        eid = stable_id(self.tenant, str(row["source_id"]), str(row["target_id"]))
+        current = self.conn.execute(select(lineage_edges).where(lineage_edges.c.id == eid)).mappings().first()
+        values = {k: row[k] for k in ("tenant_id", "source_id", "target_id", "level", "transformation_type",
+                                      "transformation_subtype", "masking", "job_id", "run_id", "attributes")}
+        if current is None:
+            values.update(id=eid, block_list=row.get("block_list") or [], created_at=self.at, updated_at=self.at)
+            self.conn.execute(insert(lineage_edges).values(**values))
+            self._record(ChangeKind.LINEAGE_ADDED, "lineage_edge", eid, row["target_id"], None, _json(values))
+            return
+        values["block_list"] = row.get("block_list", current["block_list"])
+        if values["job_id"] is None:
+            values["job_id"] = current["job_id"]
+        if values["run_id"] is None:
+            values["run_id"] = current["run_id"]
+        diff = {k: v for k, v in values.items() if current[k] != v}
+        if diff:
+            self.conn.execute(update(lineage_edges).where(lineage_edges.c.id == eid).values(**diff, updated_at=self.at))
+            self._record(ChangeKind.LINEAGE_UPDATED, "lineage_edge", eid, row["target_id"],
+                         _json({k: current[k] for k in diff}), _json(diff))
+
+    def remove_lineage(self, op: RemoveLineage) -> None:
+        eid = stable_id(self.tenant, str(asset_id(self.tenant, op.source)), str(asset_id(self.tenant, op.target)))
+        current = self.conn.execute(select(lineage_edges).where(
+            lineage_edges.c.id == eid, lineage_edges.c.tenant_id == self.tenant)).mappings().first()
+        if current is None:
+            return
+        self.conn.execute(delete(lineage_edges).where(lineage_edges.c.id == eid))
+        self._record(ChangeKind.LINEAGE_REMOVED, "lineage_edge", eid, current["target_id"], _json(dict(current)), None)
+
+    def add_classification(self, op: AddClassification) -> None:
+        aid = asset_id(self.tenant, op.ref)
+        current = self._load(aid)
+        if current is None or current["status"] != AssetStatus.ACTIVE.value:
+            raise UnknownAsset(op.ref)
+        self._insert_classification({
+            "asset_id": aid, "tag": op.tag, "source": op.source.value, "propagate": op.propagate,
+            "origin_key": "", "provenance": None, "confidence": op.confidence, "created_by": self.actor,
+        })
+
+    def _insert_classification(self, row: dict[str, Any]) -> None:
+        cid = stable_id(self.tenant, str(row["asset_id"]), row["tag"], row["source"], row["origin_key"])
+        current = self.conn.execute(select(classifications).where(classifications.c.id == cid)).mappings().first()
+        values = {k: row[k] for k in ("asset_id", "tag", "source", "propagate", "origin_key", "provenance",
+                                      "confidence", "created_by")}
+        if current is None:
+            values.update(id=cid, tenant_id=self.tenant, created_at=self.at)
+            self.conn.execute(insert(classifications).values(**values))
+            self._record(ChangeKind.CLASSIFICATION_ADDED, "classification", cid, row["asset_id"], None, _json(values))
+        else:
+            diff = {k: values[k] for k in ("propagate", "provenance", "confidence") if current[k] != values[k]}
+            if not diff:
+                return
+            self.conn.execute(update(classifications).where(classifications.c.id == cid).values(**diff))
+            self._record(ChangeKind.CLASSIFICATION_ADDED, "classification", cid, row["asset_id"],
+                         _json({k: current[k] for k in diff}), _json({**values, "id": cid}))
+        self.dirty_docs.add(row["asset_id"])
+
+    def remove_classification(self, op: RemoveClassification) -> None:
+        aid = asset_id(self.tenant, op.ref)
+        rows = self.conn.execute(select(classifications).where(and_(
+            classifications.c.tenant_id == self.tenant, classifications.c.asset_id == aid,
+            classifications.c.tag == op.tag, classifications.c.source == op.source.value,
+            classifications.c.origin_key == ""))).mappings().all()
+        for row in rows:
+            self.conn.execute(delete(classifications).where(classifications.c.id == row["id"]))
+            self._record(ChangeKind.CLASSIFICATION_REMOVED, "classification", row["id"], aid, _json(dict(row)), None)
+            self.dirty_docs.add(aid)
+
+    # ------------------------------------------------------------------ finish
+    def flush(self, cs: ChangeSet) -> None:
+        for aid in self.dirty_docs:
+            search.refresh_doc(self.conn, self.tenant, aid)
+        write_changes(self.conn, self, cs)
+
+
+def write_changes(conn: Connection, writer: _Writer, cs: ChangeSet) -> None:
+    """Append the change rows and the audit record. Separate so tests can inject a failure here."""
+    n = len(writer.pending)
+    if n:
+        # Row lock on the tenant: per-tenant sequence numbers follow commit order.
+        last = conn.execute(update(tenants).where(tenants.c.id == writer.tenant)
+                            .values(change_seq=tenants.c.change_seq + n)
+                            .returning(tenants.c.change_seq)).scalar_one_or_none()
+        if last is None:
+            raise ApplyError(f"unknown tenant: {writer.tenant}")
+        first = last - n + 1
+        rows = [{
+            "tenant_id": writer.tenant, "seq": first + i, "kind": p.kind.value, "entity_type": p.entity_type,
+            "entity_id": p.entity_id, "asset_id": p.asset_id, "before": p.before, "after": p.after,
+            "actor": writer.actor, "cause_event_id": cs.cause_event_id, "correlation_id": cs.correlation_id,
+            "at": writer.at,
+        } for i, p in enumerate(writer.pending)]
+        conn.execute(insert(changes), rows)
+        writer.result.changes = rows
+        writer.result.first_seq, writer.result.last_seq = first, last
+    ops: dict[str, int] = {}
+    for op in cs.operations:
+        ops[op.op] = ops.get(op.op, 0) + 1
+    single = writer.pending[0] if len({p.entity_id for p in writer.pending}) == 1 else None
+    conn.execute(insert(audit_log).values(
+        id=uuid.uuid4(), tenant_id=writer.tenant, actor=writer.actor, action="apply",
+        entity_type=single.entity_type if single else None, entity_id=single.entity_id if single else None,
+        correlation_id=cs.correlation_id,
+        details={"operations": ops, "changes": n, "cause_event_id": cs.cause_event_id}, at=writer.at,
+    ))
+
+
+_DISPATCH: dict[str, Callable[[_Writer, Any], object]] = {
+    "upsert_asset": _Writer.upsert,
+    "delete_asset": _Writer.delete,
+    "rename_asset": _Writer.rename,
+    "add_lineage": _Writer.add_lineage,
+    "remove_lineage": _Writer.remove_lineage,
+    "add_classification": _Writer.add_classification,
+    "remove_classification": _Writer.remove_classification,
+}
+
+
+def apply_in(conn: Connection, cs: ChangeSet) -> ApplyResult:
+    """Apply ``cs`` inside the caller's transaction."""
+    writer = _Writer(conn, cs, cs.at or datetime.now(UTC))
+    for op in cs.operations:
+        handler = _DISPATCH.get(op.op)
+        if handler is None:
+            raise ApplyError(f"operation {op.op!r} has no writer registered")
+        handler(writer, op)
+    writer.flush(cs)
+    return writer.result
+
+
+def apply(engine: Engine, cs: ChangeSet) -> ApplyResult:
+    """Apply ``cs`` in its own transaction: all of it, or (on any error) none of it."""
+    with engine.begin() as conn:
+        return apply_in(conn, cs)

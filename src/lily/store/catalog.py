@@ -1,0 +1,79 @@
+"""Catalog reads: assets, columns, classifications, history — always scoped to one tenant."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from lily.model import Asset, AssetRef, AssetStatus, Classification, asset_id
+from lily.store.rows import asset_from_row, classification_from_row
+from lily.store.search import search
+from lily.store.tables import asset_history, assets, classifications
+
+
+def get_asset(conn: Connection, tenant_id: str, aid: uuid.UUID) -> Asset | None:
+    row = conn.execute(select(assets).where(assets.c.id == aid, assets.c.tenant_id == tenant_id)).mappings().first()
+    return asset_from_row(row) if row else None
+
+
+def get_by_ref(conn: Connection, tenant_id: str, ref: AssetRef) -> Asset | None:
+    return get_asset(conn, tenant_id, asset_id(tenant_id, ref))
+
+
+def get_many(conn: Connection, tenant_id: str, ids: list[uuid.UUID]) -> dict[uuid.UUID, Asset]:
+    out: dict[uuid.UUID, Asset] = {}
+    for i in range(0, len(ids), 500):
+        q = select(assets).where(assets.c.tenant_id == tenant_id, assets.c.id.in_(ids[i:i + 500]))
+        out.update({r["id"]: asset_from_row(r) for r in conn.execute(q).mappings()})
+    return out
+
+
+def list_assets(conn: Connection, tenant_id: str, *, type_: str | None = None, namespace: str | None = None,
+                parent_id: uuid.UUID | None = None, status: AssetStatus | None = AssetStatus.ACTIVE,
+                q: str | None = None, after: uuid.UUID | None = None, limit: int = 100) -> list[Asset]:
+    """A page of assets ordered by id (stable cursor), optionally narrowed by a full-text query."""
+    stmt = select(assets).where(assets.c.tenant_id == tenant_id)
+    if q:
+        hits = search(conn, tenant_id, q, limit=1000)
+        if not hits:
+            return []
+        stmt = stmt.where(assets.c.id.in_(hits))
+    if type_:
+        stmt = stmt.where(assets.c.type == type_)
+    if namespace:
+        stmt = stmt.where(assets.c.namespace == namespace)
+    if parent_id:
+        stmt = stmt.where(assets.c.parent_id == parent_id)
+    if status:
+        stmt = stmt.where(assets.c.status == status.value)
+    if after:
+        stmt = stmt.where(assets.c.id > after)
+    stmt = stmt.order_by(assets.c.id).limit(limit)
+    return [asset_from_row(r) for r in conn.execute(stmt).mappings()]
+
+
+def columns_of(conn: Connection, tenant_id: str, dataset_id: uuid.UUID) -> list[Asset]:
+    rows = conn.execute(select(assets).where(
+        assets.c.tenant_id == tenant_id, assets.c.parent_id == dataset_id, assets.c.type == "column",
+        assets.c.status == "active")).mappings()
+    cols = [asset_from_row(r) for r in rows]
+    return sorted(cols, key=lambda a: (a.attributes.get("ordinal") is None, a.attributes.get("ordinal") or 0,
+                                       a.ref.field))
+
+
+def classifications_of(conn: Connection, tenant_id: str, ids: list[uuid.UUID]) -> list[Classification]:
+    out: list[Classification] = []
+    for i in range(0, len(ids), 500):
+        q = select(classifications).where(classifications.c.tenant_id == tenant_id,
+                                          classifications.c.asset_id.in_(ids[i:i + 500]))
+        out += [classification_from_row(r) for r in conn.execute(q).mappings()]
+    return sorted(out, key=lambda c: (str(c.asset_id), c.tag, c.source))
+
+
+def history(conn: Connection, tenant_id: str, aid: uuid.UUID) -> list[dict[str, Any]]:
+    rows = conn.execute(select(asset_history).where(
+        asset_history.c.asset_id == aid, asset_history.c.tenant_id == tenant_id
+    ).order_by(asset_history.c.version)).mappings()
+    return [{"version": r["version"], "at": r["at"], "snapshot": r["snapshot"]} for r in rows]

@@ -1,0 +1,49 @@
+"""The change feed and the audit log, read per tenant."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from lily.model import Change
+from lily.store.tables import audit_log, changes
+
+
+def changes_after(conn: Connection, tenant_id: str, after: int = 0, limit: int = 1000,
+                  kinds: list[str] | None = None) -> list[Change]:
+    q = select(changes).where(changes.c.tenant_id == tenant_id, changes.c.seq > after)
+    if kinds:
+        q = q.where(changes.c.kind.in_(kinds))
+    rows = conn.execute(q.order_by(changes.c.seq).limit(limit)).mappings()
+    return [Change(**dict(r)) for r in rows]
+
+
+def audit_records(conn: Connection, tenant_id: str, *, actor: str | None = None, action: str | None = None,
+                  since: datetime | None = None, before: datetime | None = None,
+                  limit: int = 100) -> list[dict[str, Any]]:
+    q = select(audit_log).where(audit_log.c.tenant_id == tenant_id)
+    if actor:
+        q = q.where(audit_log.c.actor == actor)
+    if action:
+        q = q.where(audit_log.c.action == action)
+    if since:
+        q = q.where(audit_log.c.at >= since)
+    if before:
+        q = q.where(audit_log.c.at < before)
+    rows = conn.execute(q.order_by(audit_log.c.at.desc(), audit_log.c.id).limit(limit)).mappings()
+    return [dict(r) for r in rows]
+
+
+def write_audit(conn: Connection, tenant_id: str, actor: str, action: str, *, at: datetime,
+                entity_type: str | None = None, entity_id: str | None = None,
+                correlation_id: str | None = None, details: dict[str, Any] | None = None) -> None:
+    """Audit a mutation that is not a catalog change (tokens, users, tenants)."""
+    import uuid
+
+    from sqlalchemy import insert
+
+    conn.execute(insert(audit_log).values(
+        id=uuid.uuid4(), tenant_id=tenant_id, actor=actor, action=action, entity_type=entity_type,
+        entity_id=entity_id, correlation_id=correlation_id, details=details or {}, at=at))

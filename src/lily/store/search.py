@@ -1,0 +1,73 @@
+"""Full-text search over assets: one document per asset, indexed natively by each database.
+
+SQLite uses an FTS5 external-content table, PostgreSQL a generated tsvector with a GIN index;
+``search`` hides the difference. Documents hold names, description, columns and tags, with
+punctuation turned into spaces so ``shop.public.dim_users`` is found by ``users``.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from sqlalchemy import Connection, delete, insert, select, text, update
+
+from lily.store.tables import assets, classifications, search_docs
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def tokens(value: str) -> list[str]:
+    return [t.lower() for t in _WORD.findall(value)]
+
+
+def _doc_text(conn: Connection, aid: uuid.UUID) -> str | None:
+    row = conn.execute(select(assets).where(assets.c.id == aid)).mappings().first()
+    if row is None or row["status"] != "active":
+        return None
+    parts = [row["namespace"], row["name"], row["field"], row["display_name"] or "", row["description"] or "",
+             row["type"]]
+    ids = [aid]
+    for col in conn.execute(select(assets.c.id, assets.c.field, assets.c.description).where(
+            assets.c.parent_id == aid, assets.c.status == "active")).all():
+        ids.append(col.id)
+        parts += [col.field, col.description or ""]
+    tags = conn.execute(select(classifications.c.tag).where(classifications.c.asset_id.in_(ids))).scalars()
+    parts += list(tags)
+    return " ".join(tokens(" ".join(parts)))
+
+
+def refresh_doc(conn: Connection, tenant_id: str, aid: uuid.UUID) -> None:
+    """Rebuild the search document of one asset (or drop it if the asset is gone)."""
+    body = _doc_text(conn, aid)
+    if body is None:
+        remove_doc(conn, aid)
+        return
+    exists = conn.execute(select(search_docs.c.rowid).where(search_docs.c.asset_id == aid)).scalar()
+    if exists is None:
+        conn.execute(insert(search_docs).values(asset_id=aid, tenant_id=tenant_id, body=body))
+    else:
+        conn.execute(update(search_docs).where(search_docs.c.rowid == exists).values(body=body))
+
+
+def remove_doc(conn: Connection, aid: uuid.UUID) -> None:
+    conn.execute(delete(search_docs).where(search_docs.c.asset_id == aid))
+
+
+def search(conn: Connection, tenant_id: str, query: str, limit: int = 50) -> list[uuid.UUID]:
+    """Asset ids matching every word of ``query`` (prefix match), best first."""
+    words = tokens(query)
+    if not words:
+        return []
+    if conn.dialect.name == "sqlite":
+        match = " AND ".join(f'"{w}"*' for w in words)
+        rows = conn.execute(text(
+            "SELECT d.asset_id FROM search_fts f JOIN search_docs d ON d.rowid = f.rowid "
+            "WHERE search_fts MATCH :m AND d.tenant_id = :t ORDER BY bm25(search_fts) LIMIT :n"
+        ), {"m": match, "t": tenant_id, "n": limit}).scalars().all()
+        return [uuid.UUID(r) if isinstance(r, str) else r for r in rows]
+    tsq = " & ".join(f"{w}:*" for w in words)
+    return list(conn.execute(text(
+        "SELECT asset_id FROM search_docs WHERE tsv @@ to_tsquery('simple', :q) AND tenant_id = :t "
+        "ORDER BY ts_rank(tsv, to_tsquery('simple', :q)) DESC LIMIT :n"
+    ), {"q": tsq, "t": tenant_id, "n": limit}).scalars().all())
