@@ -1,0 +1,370 @@
+"""Amazon S3 event notifications (PROTOCOLS §4) → bucket/object assets and deletes.
+
+Accepted shapes: direct notifications (``{"Records": [...]}``), SQS-wrapped (``Records[].body`` is
+the notification as a JSON string), SNS-wrapped (``Message`` string, also SQS → SNS → S3 and the
+Lambda ``Records[].Sns.Message`` form) and EventBridge events. ``s3:TestEvent`` is acknowledged and
+ignored. Object keys are form-URL-encoded by S3 and decoded with ``unquote_plus``.
+
+Ordering: delivery is unordered and may duplicate. Each object event carries its ``sequencer`` in
+the object's attributes; the apply stage compares it with the stored one (``is_newer``) and drops
+stale events. Deletes therefore leave a tombstone (an upsert carrying the sequencer, then the delete)
+so a late, older "created" event cannot resurrect a deleted object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import unquote_plus
+
+import orjson
+
+from lily.inbound.sources.base import (
+    ParseError,
+    canonical_json,
+    parse_timestamp,
+    require_object,
+    require_str,
+    sha256_hex,
+)
+from lily.model.asset import AssetType
+from lily.model.events import DeleteAsset, MetadataEvent, UpsertAsset
+from lily.model.identity import AssetRef
+
+NAME = "s3"
+_MAX_DEPTH = 5  # S3 → SNS → SQS → … envelopes; deeper nesting is not something AWS produces
+_FORMATS = {
+    "parquet": "parquet",
+    "csv": "csv",
+    "tsv": "tsv",
+    "json": "json",
+    "jsonl": "ndjson",
+    "ndjson": "ndjson",
+    "avro": "avro",
+    "orc": "orc",
+    "txt": "text",
+    "log": "text",
+    "xml": "xml",
+    "xlsx": "xlsx",
+    "pdf": "pdf",
+    "jpg": "jpeg",
+    "jpeg": "jpeg",
+    "png": "png",
+    "delta": "delta",
+}
+_COMPRESSIONS = {"gz": "gzip", "gzip": "gzip", "bz2": "bzip2", "zst": "zstd", "zstd": "zstd", "snappy": "snappy",
+                 "lz4": "lz4", "xz": "xz", "zip": "zip"}  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------- identity
+
+
+def bucket_ref(bucket: str) -> AssetRef:
+    """A bucket is the root of its OpenLineage namespace ``s3://<bucket>`` (empty name)."""
+    return AssetRef(namespace=f"s3://{bucket}", name="")
+
+
+def object_ref(bucket: str, key: str) -> AssetRef:
+    """An object is ``s3://<bucket>`` + its decoded key, as OpenLineage names S3 datasets."""
+    return AssetRef(namespace=f"s3://{bucket}", name=key)
+
+
+def decode_key(raw: str) -> str:
+    """S3 form-URL-encodes keys in notifications (space → ``+``, ``+`` → ``%2B``)."""
+    return unquote_plus(raw)
+
+
+# ---------------------------------------------------------------------------------------- ordering
+
+
+def compare_sequencers(a: str, b: str) -> int:
+    """-1, 0 or 1 as ``a`` is earlier than, the same as, or later than ``b`` (for one key only).
+
+    AWS: right-pad the shorter hex string with ``0`` and compare lexicographically.
+    """
+    width = max(len(a), len(b))
+    left, right = a.upper().ljust(width, "0"), b.upper().ljust(width, "0")
+    return (left > right) - (left < right)
+
+
+def is_newer(seq_a: str, seq_b: str) -> bool:
+    """True when the event with sequencer ``seq_a`` happened after the one with ``seq_b``."""
+    return compare_sequencers(seq_a, seq_b) > 0
+
+
+def infer_format(key: str) -> tuple[str | None, str | None]:
+    """(format, compression) from the key's extensions: ``a.csv.gz`` → (csv, gzip)."""
+    parts = key.rsplit("/", 1)[-1].lower().split(".")[1:]
+    fmt = compression = None
+    for ext in reversed(parts):
+        if compression is None and fmt is None and ext in _COMPRESSIONS:
+            compression = _COMPRESSIONS[ext]
+        elif fmt is None and ext in _FORMATS:
+            fmt = _FORMATS[ext]
+        elif fmt is not None and compression is None and ext in _COMPRESSIONS:
+            compression = _COMPRESSIONS[ext]  # part-0.snappy.parquet
+            break
+        else:
+            break
+    return fmt, compression
+
+
+# ---------------------------------------------------------------------------------------- envelopes
+
+
+def verify(body: bytes, headers: Mapping[str, str], secret: str | None) -> None:
+    """Notifications reach Lily through a relay (Lambda, SQS poller) that authenticates with an API key.
+
+    SNS HTTP deliveries would need the SNS certificate fetched from AWS, which is I/O and belongs
+    in the API layer, not in a pure parser.
+    """
+    del body, headers, secret
+
+
+def split(payload: Any) -> list[Any]:
+    """The S3 records and EventBridge events inside any envelope; ``[]`` for ``s3:TestEvent``."""
+    return _unwrap(payload, "", 0)
+
+
+def _unwrap(obj: Any, path: str, depth: int) -> list[dict[str, Any]]:
+    if depth > _MAX_DEPTH:
+        raise ParseError(path, f"envelopes nested deeper than {_MAX_DEPTH} levels")
+    if isinstance(obj, str):
+        try:
+            obj = orjson.loads(obj)
+        except orjson.JSONDecodeError as exc:
+            raise ParseError(path, f"embedded message is not JSON: {exc}") from exc
+    data = require_object(obj, path)
+    prefix = f"{path}." if path else ""
+    if data.get("Event") == "s3:TestEvent":
+        return []
+    if isinstance(data.get("Records"), list):
+        found: list[dict[str, Any]] = []
+        for index, record in enumerate(data["Records"]):
+            where = f"{prefix}Records[{index}]"
+            record = require_object(record, where)
+            if "s3" in record:
+                found.append(record)
+            elif "body" in record:  # SQS
+                found += _unwrap(record["body"], f"{where}.body", depth + 1)
+            elif isinstance(record.get("Sns"), dict):  # Lambda subscribed to SNS
+                found += _unwrap(record["Sns"].get("Message"), f"{where}.Sns.Message", depth + 1)
+            else:
+                raise ParseError(where, "not an S3, SQS or SNS record")
+        return found
+    if isinstance(data.get("Message"), str):  # SNS notification (HTTP delivery or raw in SQS)
+        return _unwrap(data["Message"], f"{prefix}Message", depth + 1)
+    if "detail-type" in data and "detail" in data:
+        if data.get("source") != "aws.s3":
+            raise ParseError(f"{prefix}source", f"expected 'aws.s3', got {data.get('source')!r}")
+        return [data]
+    if "s3" in data:  # one bare record, as returned by split()
+        return [data]
+    raise ParseError(path, "not an S3 notification (no Records, Message or EventBridge detail)")
+
+
+# ---------------------------------------------------------------------------------------- records
+
+
+@dataclass(frozen=True)
+class ObjectEvent:
+    """One object-level event, normalised across the notification and EventBridge formats."""
+
+    kind: str  # "created", "removed" or "other"
+    event_name: str  # e.g. ObjectCreated:Put, or the EventBridge detail-type
+    bucket: str
+    key: str
+    event_time: datetime
+    sequencer: str | None = None
+    size: int | None = None
+    etag: str | None = None
+    version_id: str | None = None
+    region: str | None = None
+    request_id: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def events(payload: Any) -> list[ObjectEvent]:
+    """Every object event of a payload (any envelope)."""
+    return [_normalise(record) for record in _unwrap(payload, "", 0)]
+
+
+def _normalise(record: dict[str, Any]) -> ObjectEvent:
+    if "detail-type" in record:
+        return _from_eventbridge(record)
+    return _from_notification(record)
+
+
+def _from_notification(record: dict[str, Any]) -> ObjectEvent:
+    version = record.get("eventVersion")
+    if isinstance(version, str) and version.split(".", 1)[0] != "2":
+        raise ParseError("eventVersion", f"unsupported major version {version!r} (expected 2.x)")
+    name = require_str(record, "eventName", "").removeprefix("s3:")
+    s3 = require_object(record.get("s3"), "s3")
+    bucket = require_object(s3.get("bucket"), "s3.bucket")
+    obj = require_object(s3.get("object"), "s3.object")
+    if name.startswith("ObjectCreated:"):
+        kind = "created"
+    elif name.startswith(("ObjectRemoved:", "LifecycleExpiration:")):
+        kind = "removed"
+    else:
+        kind = "other"
+    extra: dict[str, Any] = {}
+    if isinstance(bucket.get("arn"), str):
+        extra["bucket_arn"] = bucket["arn"]
+    restore = (record.get("glacierEventData") or {}).get("restoreEventData")
+    if isinstance(restore, dict):
+        extra["restore"] = restore
+    response = record.get("responseElements") or {}
+    return ObjectEvent(
+        kind=kind,
+        event_name=name,
+        bucket=require_str(bucket, "name", "s3.bucket"),
+        key=decode_key(require_str(obj, "key", "s3.object")),
+        event_time=parse_timestamp(record.get("eventTime"), "eventTime"),
+        sequencer=_str(obj.get("sequencer")),
+        size=_int(obj.get("size")),
+        etag=_etag(obj.get("eTag")),
+        version_id=_str(obj.get("versionId")),
+        region=_str(record.get("awsRegion")),
+        request_id=_str(response.get("x-amz-request-id")) if isinstance(response, dict) else None,
+        extra=extra,
+    )
+
+
+def _from_eventbridge(event: dict[str, Any]) -> ObjectEvent:
+    detail_type = require_str(event, "detail-type", "")
+    detail = require_object(event.get("detail"), "detail")
+    bucket = require_object(detail.get("bucket"), "detail.bucket")
+    obj = require_object(detail.get("object"), "detail.object")
+    kind = {"Object Created": "created", "Object Deleted": "removed"}.get(detail_type, "other")
+    extra = {
+        name.replace("-", "_"): detail[name]
+        for name in ("reason", "deletion-type")
+        if isinstance(detail.get(name), str)
+    }
+    return ObjectEvent(
+        kind=kind,
+        event_name=detail_type,
+        bucket=require_str(bucket, "name", "detail.bucket"),
+        # Powertools decodes EventBridge keys too; whether AWS encodes them is unverified.
+        key=decode_key(require_str(obj, "key", "detail.object")),
+        event_time=parse_timestamp(event.get("time"), "time"),
+        sequencer=_str(obj.get("sequencer")),
+        size=_int(obj.get("size")),
+        etag=_etag(obj.get("etag")),
+        version_id=_str(obj.get("version-id")),
+        region=_str(event.get("region")),
+        request_id=_str(detail.get("request-id")),
+        extra=extra,
+    )
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _etag(value: Any) -> str | None:
+    return value.strip('"') if isinstance(value, str) and value else None
+
+
+# ---------------------------------------------------------------------------------------- operations
+
+
+def parse(payload: Any, *, received_at: datetime | None = None, options: Any = None) -> list[MetadataEvent]:
+    """Operations for every object event in the payload (S3 events carry their own time)."""
+    del received_at, options
+    ops: list[MetadataEvent] = []
+    for event in events(payload):
+        ops += operations(event)
+    return ops
+
+
+def operations(event: ObjectEvent) -> list[MetadataEvent]:
+    """created → bucket + object upserts; removed → tombstone upsert + delete; anything else → nothing.
+
+    Restore, tagging, ACL, replication and tiering events change nothing Lily models.
+    """
+    bucket, obj = bucket_ref(event.bucket), object_ref(event.bucket, event.key)
+    common = _drop_none(
+        {
+            "sequencer": event.sequencer,
+            "last_event": event.event_name,
+            "last_event_time": event.event_time.isoformat(),
+            "version_id": event.version_id,
+        }
+    )
+    if event.kind == "created":
+        fmt, compression = infer_format(event.key)
+        attributes = common | _drop_none(
+            {
+                "size": event.size,
+                "etag": event.etag,
+                "format": fmt,
+                "compression": compression,
+                "last_modified": event.event_time.isoformat(),
+                **event.extra,
+            }
+        )
+        attributes.pop("bucket_arn", None)
+        bucket_attributes = _drop_none({"region": event.region, "arn": event.extra.get("bucket_arn")})
+        return [
+            UpsertAsset(
+                ref=bucket, type=AssetType.S3_BUCKET, display_name=event.bucket, attributes=bucket_attributes
+            ),
+            UpsertAsset(
+                ref=obj,
+                type=AssetType.S3_OBJECT,
+                parent=bucket,
+                display_name=_basename(event.key),
+                attributes=attributes,
+            ),
+        ]
+    if event.kind == "removed":
+        tombstone = common | {"deleted_at": event.event_time.isoformat()} | _drop_none(event.extra)
+        tombstone.pop("bucket_arn", None)
+        return [
+            UpsertAsset(
+                ref=obj,
+                type=AssetType.S3_OBJECT,
+                parent=bucket,
+                display_name=_basename(event.key),
+                attributes=tombstone,
+            ),
+            DeleteAsset(ref=obj),
+        ]
+    return []
+
+
+def _basename(key: str) -> str:
+    return key.rstrip("/").rsplit("/", 1)[-1] or key
+
+
+def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
+    # Attributes are shallow-merged: a None would erase a stored value the event simply did not carry.
+    return {k: v for k, v in values.items() if v is not None}
+
+
+# ---------------------------------------------------------------------------------------- idempotency
+
+
+def event_key(event: ObjectEvent) -> str:
+    """bucket + key + sequencer + event name; events without a sequencer fall back to time + request id."""
+    order = event.sequencer or f"{event.event_time.isoformat()}|{event.request_id or ''}"
+    return sha256_hex(NAME, event.bucket, event.key, order, event.event_name, event.version_id or "")
+
+
+def idempotency_key(payload: Any) -> str:
+    """Key of one record (``split`` output); a multi-record body hashes its records' keys in order."""
+    found = events(payload)
+    if len(found) == 1:
+        return event_key(found[0])
+    if not found:  # test events and empty Records: the body itself identifies the delivery
+        return sha256_hex(NAME, canonical_json(payload))
+    return sha256_hex(NAME, *(event_key(e) for e in found))
