@@ -1,0 +1,1 @@
+"""Governance: pure logic over the model (classification propagation, security rule evaluation)."""
