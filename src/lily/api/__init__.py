@@ -1,0 +1,1 @@
+"""HTTP edge: FastAPI application, authentication, per-route permissions, problem+json errors."""

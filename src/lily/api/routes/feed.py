@@ -1,0 +1,37 @@
+"""The change feed (ordered per tenant) and the audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Depends, Query
+
+from lily.api.context import AppContext
+from lily.api.deps import authorize, ctx
+from lily.api.permissions import V1
+from lily.api.schemas import AuditOut, ChangeOut, ChangesOut
+from lily.model import Principal
+from lily.store import feed
+
+router = APIRouter(prefix=V1, tags=["changes"])
+
+
+@router.get("/changes", response_model=ChangesOut)
+def list_changes(after: int = Query(0, ge=0, description="return changes with seq > after"),
+                 limit: int = Query(100, ge=1, le=1000), kind: list[str] | None = Query(None),
+                 principal: Principal = Depends(authorize), app: AppContext = Depends(ctx)) -> ChangesOut:
+    with app.store.read() as conn:
+        items = feed.changes_after(conn, principal.tenant_id, after, limit, kind)
+    return ChangesOut(items=[ChangeOut(**c.model_dump(exclude={"tenant_id"})) for c in items],
+                      last_seq=items[-1].seq if items else after)
+
+
+@router.get("/audit", response_model=list[AuditOut])
+def list_audit(actor: str | None = Query(None, max_length=200), action: str | None = Query(None, max_length=100),
+               since: datetime | None = None, before: datetime | None = None,
+               limit: int = Query(100, ge=1, le=1000), principal: Principal = Depends(authorize),
+               app: AppContext = Depends(ctx)) -> list[AuditOut]:
+    with app.store.read() as conn:
+        rows = feed.audit_records(conn, principal.tenant_id, actor=actor, action=action, since=since,
+                                  before=before, limit=limit)
+    return [AuditOut(**r) for r in rows]

@@ -1,0 +1,277 @@
+"""Request and response bodies of the native API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from lily.model import (
+    Asset,
+    AssetRef,
+    AssetType,
+    Classification,
+    ClassificationSource,
+    ColumnSpec,
+    Direction,
+    LineageEdge,
+    Owner,
+    Provenance,
+    Role,
+    TransformationType,
+)
+
+T = TypeVar("T")
+NAME = Field(min_length=1, max_length=1000)
+
+
+class RefIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    namespace: str = NAME
+    name: str = NAME
+    field: str = Field(default="", max_length=500)
+
+    def ref(self) -> AssetRef:
+        return AssetRef(namespace=self.namespace, name=self.name, field=self.field)
+
+
+class ColumnIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=500)
+    data_type: str | None = Field(default=None, max_length=200)
+    description: str | None = Field(default=None, max_length=10000)
+
+    def spec(self, ordinal: int) -> ColumnSpec:
+        return ColumnSpec(name=self.name, data_type=self.data_type, description=self.description, ordinal=ordinal)
+
+
+class AssetIn(BaseModel):
+    """Create or update (upsert) an asset by its identity (namespace + name [+ field])."""
+
+    model_config = ConfigDict(extra="forbid")
+    type: AssetType
+    namespace: str = NAME
+    name: str = NAME
+    field: str = Field(default="", max_length=500)
+    parent: RefIn | None = None
+    display_name: str | None = Field(default=None, max_length=500)
+    description: str | None = Field(default=None, max_length=100000)
+    owners: list[Owner] | None = None
+    attributes: dict[str, Any] = Field(default_factory=dict)
+    facets: dict[str, Any] = Field(default_factory=dict)
+    columns: list[ColumnIn] | None = None
+    replace_columns: bool = False
+
+
+class ColumnsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    columns: list[ColumnIn]
+
+
+class ClassificationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    tag: str = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.:\-/ ]*$")
+    propagate: bool = True
+
+
+class ClassificationOut(BaseModel):
+    id: uuid.UUID
+    asset_id: uuid.UUID
+    tag: str
+    source: ClassificationSource
+    propagate: bool
+    provenance: Provenance | None = None
+    confidence: float | None = None
+    created_by: str | None = None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, c: Classification) -> ClassificationOut:
+        return cls(**c.model_dump(exclude={"tenant_id"}))
+
+
+class AssetOut(BaseModel):
+    id: uuid.UUID
+    type: AssetType
+    namespace: str
+    name: str
+    field: str
+    qualified_name: str
+    parent_id: uuid.UUID | None
+    display_name: str | None
+    description: str | None
+    owners: list[Owner]
+    attributes: dict[str, Any]
+    facets: dict[str, Any] | None = None
+    status: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None = None
+    columns: list[AssetOut] | None = None
+    classifications: list[ClassificationOut] | None = None
+
+    @classmethod
+    def of(cls, a: Asset, *, facets: bool = False, columns: list[AssetOut] | None = None,
+           classifications: list[ClassificationOut] | None = None) -> AssetOut:
+        return cls(id=a.id, type=a.type, namespace=a.ref.namespace, name=a.ref.name, field=a.ref.field,
+                   qualified_name=a.ref.qualified_name, parent_id=a.parent_id, display_name=a.display_name,
+                   description=a.description, owners=a.owners, attributes=a.attributes,
+                   facets=a.facets if facets else None, status=a.status.value, version=a.version,
+                   created_at=a.created_at, updated_at=a.updated_at, deleted_at=a.deleted_at, columns=columns,
+                   classifications=classifications)
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = None
+
+
+class EdgeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    source: RefIn
+    target: RefIn
+    transformation_type: TransformationType = TransformationType.DIRECT
+    transformation_subtype: str | None = Field(default=None, max_length=64)
+    masking: bool = False
+    block_list: list[str] | None = None
+    job: RefIn | None = None
+    description: str | None = Field(default=None, max_length=10000)
+
+
+class EdgeOut(BaseModel):
+    id: uuid.UUID
+    source_id: uuid.UUID
+    target_id: uuid.UUID
+    level: str
+    transformation_type: str
+    transformation_subtype: str | None
+    masking: bool
+    block_list: list[str]
+    job_id: uuid.UUID | None
+    run_id: str | None
+    attributes: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, e: LineageEdge) -> EdgeOut:
+        return cls(**e.model_dump(exclude={"tenant_id"}))
+
+
+class LineageNodeOut(BaseModel):
+    asset: AssetOut
+    depth: int
+    direction: Direction
+
+
+class LineageOut(BaseModel):
+    root: AssetOut
+    nodes: list[LineageNodeOut]
+    edges: list[EdgeOut]
+
+
+class ImpactOut(BaseModel):
+    root: AssetOut
+    total: int
+    by_type: dict[str, int]
+    owners: list[str]
+    max_depth_reached: int
+    nodes: list[LineageNodeOut]
+
+
+class ChangeOut(BaseModel):
+    seq: int
+    kind: str
+    entity_type: str
+    entity_id: str
+    asset_id: uuid.UUID | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    actor: str | None
+    cause_event_id: str | None
+    correlation_id: str | None
+    at: datetime
+
+
+class ChangesOut(BaseModel):
+    items: list[ChangeOut]
+    last_seq: int
+
+
+class AuditOut(BaseModel):
+    id: uuid.UUID
+    actor: str
+    action: str
+    entity_type: str | None
+    entity_id: str | None
+    correlation_id: str | None
+    details: dict[str, Any]
+    at: datetime
+
+
+class TokenRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    tenant: str = Field(default="default", min_length=1, max_length=64)
+    username: str = Field(min_length=1, max_length=200)
+    password: str = Field(min_length=1, max_length=1000)
+
+
+class RefreshRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    refresh_token: str = Field(min_length=1, max_length=500)
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: str = "bearer"
+    expires_in: int
+
+
+class PrincipalOut(BaseModel):
+    id: uuid.UUID
+    tenant_id: str
+    kind: str
+    name: str
+    role: Role
+
+
+class ApiKeyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200)
+    role: Role
+    expires_in_days: int | None = Field(default=None, ge=1, le=3650)
+
+
+class ApiKeyOut(BaseModel):
+    id: uuid.UUID
+    name: str
+    prefix: str
+    role: Role
+    created_by: str | None
+    created_at: datetime
+    expires_at: datetime | None = None
+    revoked_at: datetime | None = None
+    last_used_at: datetime | None = None
+
+
+class ApiKeyCreated(ApiKeyOut):
+    key: str = Field(description="The secret key. Shown once; only its digest is stored.")
+
+
+class UserIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: str = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.@\-]+$")
+    password: str = Field(min_length=8, max_length=1000)
+    role: Role
+
+
+class UserOut(BaseModel):
+    id: uuid.UUID
+    username: str
+    role: Role
+    disabled: bool
+    created_at: datetime

@@ -1,0 +1,1 @@
+"""Authentication and authorisation: passwords, JWTs, refresh-token rotation, API keys, RBAC."""

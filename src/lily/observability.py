@@ -1,0 +1,46 @@
+"""Structured logs (structlog, JSON) and Prometheus metrics with a registry per application."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import structlog
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+
+def configure_logging(json_logs: bool = True, level: int = logging.INFO) -> None:
+    processors: list[structlog.types.Processor] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
+    renderer = structlog.processors.JSONRenderer() if json_logs else structlog.dev.ConsoleRenderer()
+    structlog.configure(
+        processors=[*processors, renderer],
+        wrapper_class=structlog.make_filtering_bound_logger(level),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=True,
+    )
+
+
+log = structlog.get_logger("lily")
+
+
+class Metrics:
+    """All metrics of one Lily process. A registry per instance keeps test apps independent."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.http_requests = Counter("lily_http_requests_total", "HTTP requests", ["method", "route", "status"],
+                                     registry=self.registry)
+        self.http_latency = Histogram(
+            "lily_http_request_duration_seconds", "HTTP request latency", ["method", "route"],
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+            registry=self.registry)
+        self.changes_written = Counter("lily_changes_written_total", "Change rows written by the apply path",
+                                       ["tenant"], registry=self.registry)
+        self.rate_limited = Counter("lily_rate_limited_total", "Requests refused by the rate limiter",
+                                    registry=self.registry)
+        self.assets = Gauge("lily_up", "1 while the process serves", registry=self.registry)
+        self.assets.set(1)
