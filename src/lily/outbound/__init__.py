@@ -1,0 +1,1 @@
+"""Outbound: desired-state reconciliation of governance policy into targets (plan, render, deliver)."""
