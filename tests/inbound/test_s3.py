@@ -56,6 +56,8 @@ def test_direct_put() -> None:
         "last_event_time": "1970-01-01T00:00:00+00:00",
         "sequencer": "0055AED6DCD90281E5",
         "version_id": "096fKKXTRTtl3on89fVO.nfljtsv6qko",
+        "deleted_at": None,
+        "deletion_type": None,
     }
 
 

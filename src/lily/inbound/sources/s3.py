@@ -313,6 +313,8 @@ def operations(event: ObjectEvent) -> list[MetadataEvent]:
             }
         )
         attributes.pop("bucket_arn", None)
+        # A re-created object must not keep the tombstone fields of an earlier delete.
+        attributes |= {"deleted_at": None, "deletion_type": None}
         bucket_attributes = _drop_none({"region": event.region, "arn": event.extra.get("bucket_arn")})
         return [
             UpsertAsset(
