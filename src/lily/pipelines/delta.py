@@ -56,3 +56,11 @@ def read_all(uri: str) -> pa.Table | None:
     if not DeltaTable.is_deltatable(uri):
         return None
     return DeltaTable(uri).to_pyarrow_table()
+
+
+def row_count(uri: str) -> int | None:
+    """Rows in the table's current version, from the Delta log's file statistics (no data read)."""
+    if not DeltaTable.is_deltatable(uri):
+        return None
+    actions = DeltaTable(uri).get_add_actions(flatten=True)
+    return int(sum(v or 0 for v in actions.column("num_records").to_pylist()))
