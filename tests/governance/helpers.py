@@ -6,8 +6,8 @@ import itertools
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from lily.model import Classification, ClassificationSource, LineageLevel
 from lily.governance.propagation import Edge, PropagatedTag
+from lily.model import Classification, ClassificationSource, LineageLevel
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 _counter = itertools.count()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 import uuid
 
@@ -105,7 +106,7 @@ def test_canonical_origin_direct_propagate_false_wins() -> None:
 
 def test_depth_and_fanout_limits() -> None:
     chain = [uid(f"n{i}") for i in range(6)]
-    g = PropagationGraph([ds_edge(x, y) for x, y in zip(chain, chain[1:], strict=False)], {})
+    g = PropagationGraph([ds_edge(x, y) for x, y in itertools.pairwise(chain)], {})
     r = propagate(g, [cls(chain[0], "T")], PropagationLimits(max_depth=3))
     assert {t.asset_id for t in r.desired} == set(chain[1:4])
     hub, leaves = uid("hub"), [uid(f"leaf{i}") for i in range(5)]
@@ -174,7 +175,7 @@ def test_speed_fanout_1000_columns_and_5_hop_chain() -> None:
     chain = [src] + [uid(f"hop{i}.c") for i in range(5)]
     for i, c in enumerate(chain[1:]):
         cols[c] = uid(f"hop{i}")
-    edges += [col_edge(x, y) for x, y in zip(chain, chain[1:], strict=False)]
+    edges += [col_edge(x, y) for x, y in itertools.pairwise(chain)]
     g = PropagationGraph(edges, cols)
     origin = cls(src, "PII.email")
     t0 = time.perf_counter()
