@@ -109,10 +109,21 @@ def literal_ansi(value: str) -> str:
 
 
 def literal_backslash(value: str) -> str:
-    """Snowflake / Databricks string literal: both treat backslash as an escape character."""
+    """Snowflake string literal: backslash is an escape character, a quote is doubled."""
     if "\x00" in value:
         raise ValueError("string contains NUL")
     return "'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def literal_spark(value: str) -> str:
+    """Databricks (Spark SQL) string literal: quotes must be backslash-escaped.
+
+    ``'a''b'`` is *not* an escaped quote in Spark SQL but two adjacent literals concatenated to
+    ``ab``, so doubling quotes would silently change the value.
+    """
+    if "\x00" in value:
+        raise ValueError("string contains NUL")
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 _STRING_TYPES = {"varchar", "string", "text", "char", "character", "nvarchar", "nchar", "character varying",

@@ -1,7 +1,8 @@
 """Databricks Unity Catalog: tags, column masks, row filters, grants.
 
 * Identifiers are backtick-quoted exactly as named (embedded backticks doubled); principals
-  (account groups) too. String literals escape backslashes (Spark SQL treats ``\\`` as an escape).
+  (account groups) too. String literals escape quotes and backslashes with a backslash (in Spark SQL
+  ``'a''b'`` means ``'a' 'b'`` = ``ab``).
 * Classification ``PII.email`` becomes tag key ``PII_email`` (keys may not contain ``. , - = / :``)
   with value ``'PII.email'``.
 * Column masks are SQL UDFs in ``function_schema`` named by a hash of their content
@@ -23,14 +24,14 @@ from lily.outbound.targets.base import (
     Statement,
     Target,
     is_string_type,
-    literal_backslash,
+    literal_spark,
     quote_backtick,
     spec_hash,
     tag_key,
 )
 
 q = quote_backtick
-lit = literal_backslash
+lit = literal_spark
 
 
 def qualified(parts: tuple[str, ...] | list[str]) -> str:
