@@ -44,8 +44,7 @@ from lily.model.policy import (
     TargetKind,
 )
 from lily.model.rules import (
-    Action,
-    ActionType,
+    ActionParams,
     Condition,
     ConditionField,
     DenyParams,
@@ -222,8 +221,7 @@ def _row_filter(p: RowFilterParams) -> RowFilter:
                      allowed_roles=frozenset(p.allowed_roles))
 
 
-def _apply(action: Action, s: _Subject, acc: _PolicyAcc) -> None:
-    p = action.params
+def _apply(p: ActionParams, s: _Subject, acc: _PolicyAcc) -> None:
     cols = [s.column] if s.column else list(s.table.columns)
     if isinstance(p, MaskParams):
         for c in cols:
@@ -253,25 +251,27 @@ def evaluate(rules: Iterable[SecurityRule], tables: Iterable[GovernedTable]) -> 
     deleted rule converges to "no policy").
     """
     rules = [r for r in rules if r.enabled]
+    # Typed parameters parsed once per rule, not once per table.
+    prepared = [(r, [a.params for a in r.actions]) for r in rules]
     out: dict[ObjectKey, ObjectPolicy] = {}
     for table in tables:
         home = target_kind_for(table.ref.namespace)
         accs: dict[TargetKind, _PolicyAcc] = {}
-        for rule in rules:
+        for rule, action_params in prepared:
             chosen = subjects(rule, table)
             if not chosen:
                 continue
-            for action in rule.actions:
-                if action.type == ActionType.NOTIFY:
+            for p in action_params:
+                if isinstance(p, NotifyParams):
                     kinds = [TargetKind.WEBHOOK]
                 else:
-                    allowed = action.params.targets  # type: ignore[union-attr]
+                    allowed = p.targets
                     # The webhook object mirrors the full policy so subscribers see what changed.
                     kinds = [TargetKind.WEBHOOK] + ([home] if home is not None and home in allowed else [])
                 for kind in kinds:
                     acc = accs.setdefault(kind, _PolicyAcc(table))
                     for s in chosen:
-                        _apply(action, s, acc)
+                        _apply(p, s, acc)
         for kind, acc in accs.items():
             if kind == TargetKind.WEBHOOK and not acc.notify:
                 continue  # nobody to tell

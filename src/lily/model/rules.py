@@ -18,7 +18,6 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    PrivateAttr,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -285,7 +284,6 @@ class Action(BaseModel):
 
     type: ActionType
     parameters: dict[str, Any] = Field(default_factory=dict)
-    _params: ActionParams | None = PrivateAttr(default=None)
 
     @field_validator("type", mode="before")
     @classmethod
@@ -308,10 +306,8 @@ class Action(BaseModel):
 
     @property
     def params(self) -> ActionParams:
-        """The typed parameters (validated when the rule was built)."""
-        if self._params is None:
-            self._params = PARAMS_BY_ACTION[self.type].model_validate(self.parameters)  # type: ignore[assignment]
-        return self._params  # type: ignore[return-value]
+        """The typed parameters (already validated; parsed again on each call, so hoist it out of loops)."""
+        return PARAMS_BY_ACTION[self.type].model_validate(self.parameters)  # type: ignore[return-value]
 
 
 class Condition(BaseModel):
