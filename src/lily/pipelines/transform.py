@@ -56,6 +56,7 @@ def _field(raw: ir.StructValue, canonical: str) -> ir.StringValue:
 def canonicalize(lines: ir.Table, process_date: date, span: int) -> ir.Table:
     """Rows owned by ``process_date`` (see ``routing``) with silver columns and a ``reason``
     (null for rows that go to silver) and the raw ``record``."""
+    # blank and whitespace-only lines are not records
     stripped = lines.filter(lines.line.isnull() | (lines.line.strip() != ""))
     valid = stripped.pre_reason.isnull() & _json_valid(stripped.line) & stripped.line.lstrip().startswith("{")
     # json_transform raises on invalid JSON; the CASE keeps it away from those rows.
@@ -110,7 +111,10 @@ def canonicalize(lines: ir.Table, process_date: date, span: int) -> ir.Table:
     return t.select(
         "event_time", "event_date", "log_type", "service", "host", "method", "path", "status",
         "latency_ms", "user_id", "client_ip", "level", "message", "source_file", "ingest_run_id",
-        reason=reason, record=t.line,
+        reason=reason,
+        # the raw text only where it is needed: copying every line out of the engine costs as
+        # much as parsing it
+        record=ibis.ifelse(reason.notnull(), t.line, ibis.null("string")),
     )
 
 

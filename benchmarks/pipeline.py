@@ -1,0 +1,108 @@
+"""Normalize throughput vs raw DuckDB NDJSON -> Parquet on the same files.
+
+    python benchmarks/pipeline.py --mb 1024
+
+Generates ``--mb`` MB of NDJSON access logs for one day into a temporary lake, ingests them (not
+timed), then times (1) Lily's normalize for that day — parse, validate, canonicalise, write the
+silver Delta partition and the rejects — and (2) DuckDB ``COPY (SELECT * FROM read_json(files)) TO
+parquet`` over the same bronze files. Prints both throughputs and their ratio (target >= 0.70).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+
+from lily.pipelines.delta import read_partition
+from lily.pipelines.ingest import ingest
+from lily.pipelines.lake import Lake
+from lily.pipelines.normalize import normalize
+
+DAY = date(2024, 6, 1)
+FILE_MB = 64
+
+
+def _block(rng: random.Random, target_bytes: int) -> bytes:
+    start = datetime(DAY.year, DAY.month, DAY.day, tzinfo=UTC)
+    lines: list[str] = []
+    size = 0
+    while size < target_bytes:
+        moment = start + timedelta(milliseconds=rng.randrange(86_400_000))
+        line = json.dumps({
+            "ts": moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+            "service": rng.choice(("checkout", "catalog", "search", "auth")),
+            "host": f"web-{rng.randrange(12)}", "method": rng.choice(("GET", "POST")),
+            "path": f"/api/v1/{rng.choice(('items', 'cart', 'search', 'pay'))}",
+            "status": rng.choice((200, 200, 200, 404, 500)), "latency_ms": round(rng.random() * 400, 3),
+            "user_id": f"u{rng.randrange(10_000)}", "client_ip": f"10.0.{rng.randrange(256)}.{rng.randrange(256)}",
+        })
+        lines.append(line)
+        size += len(line) + 1
+    return ("\n".join(lines) + "\n").encode()
+
+
+def generate(raw: Path, total_mb: int, seed: int) -> int:
+    rng = random.Random(seed)
+    block = _block(rng, min(FILE_MB, total_mb) * 1024 * 1024)
+    written, index = 0, 0
+    while written < total_mb * 1024 * 1024:
+        path = raw / "ndjson" / f"access-{index:04d}.ndjson"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(block)
+        written += len(block)
+        index += 1
+    return written
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mb", type=int, default=1024, help="MB of NDJSON to generate (default 1024)")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--keep", action="store_true", help="keep the temporary lake")
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="lily-bench-"))
+    try:
+        lake = Lake(workdir / "lake")
+        lake.ensure()
+        size = generate(lake.raw, args.mb, args.seed)
+        ingest(lake, ingest_ts=datetime(2024, 6, 2, tzinfo=UTC), run_id="bench")
+        files = sorted(str(p) for p in lake.bronze_partition("ndjson", DAY).glob("*.ndjson"))
+        mb = size / (1024 * 1024)
+        print(f"input: {len(files)} files, {mb:.0f} MB NDJSON")
+
+        con = duckdb.connect()
+        t0 = time.perf_counter()
+        con.execute(f"COPY (SELECT * FROM read_json({files!r})) TO '{workdir / 'baseline.parquet'}' (FORMAT parquet)")
+        baseline_s = time.perf_counter() - t0
+        rows = con.execute(f"SELECT count(*) FROM '{workdir / 'baseline.parquet'}'").fetchone()
+        con.close()
+
+        t0 = time.perf_counter()
+        result = normalize(lake, DAY)
+        lily_s = time.perf_counter() - t0
+        silver = read_partition(lake.silver_uri, "event_date", DAY)
+        assert silver is not None and silver.num_rows == result.records_out == (rows[0] if rows else -1)
+
+        base_tp, lily_tp = mb / baseline_s, mb / lily_s
+        print(f"duckdb read_json -> parquet : {baseline_s:7.2f} s  {base_tp:8.1f} MB/s  ({rows[0] if rows else 0} rows)")
+        print(f"lily normalize -> delta     : {lily_s:7.2f} s  {lily_tp:8.1f} MB/s  "
+              f"({result.records_out} silver, {result.records_rejected} rejected)")
+        print(f"ratio lily/duckdb           : {lily_tp / base_tp:.2f}  (target >= 0.70)")
+    finally:
+        if args.keep:
+            print(f"kept {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,157 @@
+"""``lily pipeline ...``: run, backfill, status and demo data for the log pipeline.
+
+This is an edge: it owns the wall clock (passed into the runner) and the lake root
+(``--lake-root`` or ``$LILY_LAKE_ROOT``, default ``./.lily/lake``).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from lily.pipelines import demo
+from lily.pipelines.lake import LAKE_ROOT_ENV, Lake, lake_root_from_env
+from lily.pipelines.runner import STEPS, PipelineConfig, PipelineRunner
+from lily.pipelines.runs import JsonFileRunRecorder, RunRecord, State
+from lily.pipelines.sinks import HttpLineageSink, LineageSink
+
+app = typer.Typer(help="Batch log pipelines over the medallion lake.", no_args_is_help=True)
+run_app = typer.Typer(help="Run a pipeline for one process date.", no_args_is_help=True)
+backfill_app = typer.Typer(help="Run a pipeline over a date range.", no_args_is_help=True)
+app.add_typer(run_app, name="run")
+app.add_typer(backfill_app, name="backfill")
+console = Console()
+
+LakeRoot = Annotated[str | None, typer.Option("--lake-root", envvar=LAKE_ROOT_ENV,
+                                               help="Lake root directory (default ./.lily/lake).")]
+LineageUrl = Annotated[str | None, typer.Option("--lineage-url", envvar="LILY_LINEAGE_URL",
+                                                 help="Send OpenLineage events to <url>/api/v1/lineage.")]
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _runner(lake_root: str | None, lineage_url: str | None = None, threads: int | None = None) -> PipelineRunner:
+    lake = Lake(lake_root_from_env(lake_root))
+    lake.ensure()
+    sink: LineageSink | None = None
+    if lineage_url:
+        sink = HttpLineageSink(lineage_url, os.environ.get("LILY_API_KEY"))
+    return PipelineRunner(PipelineConfig(lake, threads=threads), recorder=JsonFileRunRecorder(lake.state / "runs.json"),
+                          clock=_utcnow, lineage=sink)
+
+
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise typer.BadParameter(f"expected YYYY-MM-DD, got {value!r}") from exc
+
+
+def _report(runner: PipelineRunner, run: RunRecord) -> None:
+    table = Table(title=f"{run.pipeline} {run.process_date} attempt {run.attempt}: {run.state.value}")
+    for col in ("step", "state", "in", "out", "rejected", "seconds"):
+        table.add_column(col)
+    for step in runner.recorder.steps(run.run_id):
+        secs = f"{step.duration_s:.2f}" if step.duration_s is not None else ""
+        table.add_row(step.step, step.state.value, str(step.rows_in), str(step.rows_out), str(step.rows_rejected), secs)
+    console.print(table)
+    if run.error:
+        console.print(f"[red]error:[/red] {run.error}")
+
+
+@run_app.command("logs")
+def run_logs(
+    process_date: Annotated[str, typer.Option("--date", help="Process date, YYYY-MM-DD.")],
+    lake_root: LakeRoot = None,
+    lineage_url: LineageUrl = None,
+) -> None:
+    """Ingest, normalize, aggregate and catalog one day (resumes a failed run of that day)."""
+    runner = _runner(lake_root, lineage_url)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=True) as progress:
+        task = progress.add_task(f"logs {process_date}", total=len(STEPS))
+        record = runner.run(_day(process_date))
+        progress.update(task, completed=len(STEPS))
+    _report(runner, record)
+    if record.state is not State.SUCCEEDED:
+        raise typer.Exit(1)
+
+
+@backfill_app.command("logs")
+def backfill_logs(
+    start: Annotated[str, typer.Option("--from", help="First process date, YYYY-MM-DD.")],
+    end: Annotated[str, typer.Option("--to", help="Last process date, YYYY-MM-DD (inclusive).")],
+    parallel: Annotated[int, typer.Option("--parallel", min=1, help="Days processed concurrently.")] = 2,
+    lake_root: LakeRoot = None,
+    lineage_url: LineageUrl = None,
+) -> None:
+    """Reprocess every day in a range; each day replaces exactly its own partitions."""
+    first, last = _day(start), _day(end)
+    if last < first:
+        raise typer.BadParameter("--to is before --from")
+    runner = _runner(lake_root, lineage_url, threads=1)
+    failed: list[RunRecord] = []
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console) as progress:
+        task = progress.add_task("backfill logs", total=(last - first).days + 1)
+
+        def done(record: RunRecord) -> None:
+            if record.state is not State.SUCCEEDED:
+                failed.append(record)
+            progress.advance(task)
+
+        results = runner.backfill(first, last, max_workers=parallel, on_done=done)
+    console.print(f"{len(results) - len(failed)} of {len(results)} days succeeded")
+    for record in failed:
+        console.print(f"[red]{record.process_date}[/red]: {record.error}")
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command("status")
+def status(lake_root: LakeRoot = None, limit: Annotated[int, typer.Option(help="Most recent runs.")] = 20) -> None:
+    """Recent runs with their step counts."""
+    lake = Lake(lake_root_from_env(lake_root))
+    recorder = JsonFileRunRecorder(lake.state / "runs.json")
+    runs = recorder.runs()[-limit:]
+    table = Table(title=f"pipeline runs in {lake.root}")
+    for col in ("date", "pipeline", "attempt", "trigger", "state", "records in", "silver", "rejected", "error"):
+        table.add_column(col)
+    for run in runs:
+        norm = next((s for s in recorder.steps(run.run_id) if s.step == "normalize"), None)
+        table.add_row(run.process_date.isoformat(), run.pipeline, str(run.attempt), run.trigger, run.state.value,
+                      str(norm.rows_in) if norm else "", str(norm.rows_out) if norm else "",
+                      str(norm.rows_rejected) if norm else "", run.error or "")
+    console.print(table)
+
+
+@app.command("demo-data")
+def demo_data(
+    days: Annotated[int, typer.Option(min=1, help="Days of logs.")] = 7,
+    start: Annotated[str | None, typer.Option("--from", help="First day (default: `days` days ago).")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed: same seed, same bytes.")] = 42,
+    per_file: Annotated[int, typer.Option(min=1, help="Records per file.")] = 500,
+    lake_root: LakeRoot = None,
+) -> None:
+    """Write realistic logs (NDJSON, gzip JSON, XML errors) plus bad files and rows into raw/."""
+    first = _day(start) if start else _utcnow().date() - timedelta(days=days)
+    lake = Lake(lake_root_from_env(lake_root))
+    lake.ensure()
+    files = demo.generate(first, days, seed, per_file=per_file)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console) as progress:
+        task = progress.add_task("writing demo files", total=len(files))
+        for f in files:
+            demo.write_files(lake.raw, [f])
+            progress.advance(task)
+    size = sum(len(f.data) for f in files)
+    console.print(f"wrote {len(files)} files ({size / 1e6:.1f} MB) for {first} .. {first + timedelta(days=days - 1)} "
+                  f"into {Path(lake.raw)}")
