@@ -133,10 +133,12 @@ def test_retraction_incremental_equals_full_and_direct_never_removed(world, data
     scope = affected_origins([EdgeChanged(victim.source_id, victim.target_id)], g2, [*origins, *have])
     inc = propagate(g2, [*origins, *have], origins=scope)
     assert {c.id for c in inc.to_remove} == {c.id for c in full.to_remove}
-    assert {t.key for t in inc.to_add} == {t.key for t in full.to_add} == set()
-    expected_left = set(oracle(rest, cols, origins, 25))
+    # Usually nothing is added, but removing a blocking dataset edge hands the decision to the
+    # column edges of that pair, which may let a dataset tag through: so compare, don't assume.
+    assert {t.key for t in inc.to_add} == {t.key for t in full.to_add}
     removed = {(c.asset_id, c.tag, c.provenance.origin_classification_id) for c in full.to_remove}
-    assert {(c.asset_id, c.tag, c.provenance.origin_classification_id) for c in have} - removed == expected_left
+    left = {(c.asset_id, c.tag, c.provenance.origin_classification_id) for c in have} - removed
+    assert left | {t.key for t in full.to_add} == set(oracle(rest, cols, origins, 25))
     assert all(c.source == ClassificationSource.PROPAGATED for c in full.to_remove)
     # removing an origin classification retracts exactly its records
     gone = data.draw(st.sampled_from(origins))
