@@ -19,7 +19,14 @@ from lily.model.events import (
     UpsertIncident,
 )
 from lily.model.identity import AssetRef, asset_id, stable_id
-from lily.model.lineage import Direction, LineageEdge, LineageGraph, LineageLevel, LineageNode, TransformationType
+from lily.model.lineage import (
+    Direction,
+    LineageEdge,
+    LineageGraph,
+    LineageLevel,
+    LineageNode,
+    TransformationType,
+)
 from lily.model.security import AuditRecord, Principal, PrincipalKind, Role, Tenant
 
 __all__ = [

@@ -1,0 +1,37 @@
+# Two commands: `make run` (Lily with demo data on :8000) and `make test` (the whole suite).
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+
+.PHONY: run test lint bench install install-test clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: $(BIN)/python pyproject.toml
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+run: install
+	LILY_DEMO=true $(BIN)/lily serve --port $${LILY_PORT:-8000}
+
+# Starts a throwaway PostgreSQL server itself unless LILY_TEST_DATABASE_URL points at one.
+test: install-test
+	$(BIN)/pytest -q
+
+lint: install-test
+	$(BIN)/ruff check src tests benchmarks
+
+bench: install-test
+	$(BIN)/python benchmarks/lineage.py --assets 100000 --edges 200000 --queries 100
+
+clean:
+	rm -rf $(VENV) .lily .pytest_cache

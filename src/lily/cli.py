@@ -1,0 +1,171 @@
+"""The ``lily`` command line: serve, demo, database, tenants, users and tokens."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from lily.model import Role
+from lily.settings import Settings
+
+app = typer.Typer(help="Lily: real-time metadata platform.", no_args_is_help=True, add_completion=False)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+tenant_app = typer.Typer(help="Tenants.", no_args_is_help=True)
+token_app = typer.Typer(help="API keys.", no_args_is_help=True)
+user_app = typer.Typer(help="Users.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(tenant_app, name="tenant")
+app.add_typer(token_app, name="token")
+app.add_typer(user_app, name="user")
+console = Console(stderr=True)
+
+
+def _store(settings: Settings, migrate: bool = True):
+    from lily.store import Store
+
+    return Store.from_url(settings.resolved_database_url, migrate=migrate)
+
+
+@app.command()
+def serve(host: str = typer.Option(None, help="bind address (default LILY_HOST or 127.0.0.1)"),
+          port: int = typer.Option(None, help="port (default LILY_PORT or 8000)"),
+          demo: bool = typer.Option(False, "--demo", help="load the demo catalog before serving")) -> None:
+    """Run the API server on the embedded defaults (SQLite under ./.lily unless configured)."""
+    import uvicorn
+
+    from lily.api.app import create_app
+    from lily.bootstrap import DEFAULT_TENANT, ensure_admin
+    from lily.observability import configure_logging
+
+    started = time.perf_counter()
+    settings = Settings()
+    configure_logging(settings.log_json)
+    store = _store(settings)
+    creds = ensure_admin(store, settings)
+    if demo or settings.demo:
+        _load_demo(store, DEFAULT_TENANT)
+    creds_path = settings.data_dir / "admin-credentials.json"
+    if creds:
+        console.print(f"[bold green]Admin created.[/] Credentials (user, password, API key) written to "
+                      f"[bold]{creds.path}[/] (mode 0600).")
+    else:
+        console.print(f"Admin credentials: [bold]{creds_path}[/] (written on first run).")
+    bind_host, bind_port = host or settings.host, port or settings.port
+    console.print(f"Lily on http://{bind_host}:{bind_port}  (API docs: /docs; ready in "
+                  f"{time.perf_counter() - started:.2f}s before the server starts)")
+    uvicorn.run(create_app(settings, store), host=bind_host, port=bind_port, log_level="warning",
+                access_log=False)
+
+
+def _load_demo(store, tenant: str) -> int:
+    from lily.demo import demo_changeset
+
+    result = store.apply(demo_changeset(tenant))
+    return len(result.changes)
+
+
+@app.command()
+def demo(tenant: str = typer.Option("default", help="tenant to load into")) -> None:
+    """Load the Delta Arc demo catalog (idempotent)."""
+    from lily.bootstrap import ensure_tenant
+
+    settings = Settings()
+    store = _store(settings)
+    ensure_tenant(store, tenant)
+    n = _load_demo(store, tenant)
+    console.print(f"Demo catalog loaded into tenant [bold]{tenant}[/]: {n} changes.")
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("head")) -> None:
+    """Apply schema migrations."""
+    from lily.store.db import make_engine
+    from lily.store.migrate import current_revision, upgrade
+
+    settings = Settings()
+    engine = make_engine(settings.resolved_database_url)
+    upgrade(engine, revision)
+    console.print(f"Database at revision [bold]{current_revision(engine)}[/].")
+
+
+@tenant_app.command("create")
+def tenant_create(tenant_id: str, name: str = typer.Option(None, help="display name"),
+                  admin_password: str = typer.Option(None, help="create an admin user with this password")) -> None:
+    """Create a tenant (optionally with its admin user)."""
+    from lily.auth.service import AuthService
+    from lily.bootstrap import ensure_tenant
+
+    settings = Settings()
+    store = _store(settings)
+    if not ensure_tenant(store, tenant_id, name, actor="cli"):
+        console.print(f"[red]Tenant {tenant_id!r} already exists.[/]")
+        raise typer.Exit(1)
+    if admin_password:
+        AuthService(store, settings).create_user(tenant_id, "admin", admin_password, Role.ADMIN, "cli")
+    console.print(f"Tenant [bold]{tenant_id}[/] created.")
+
+
+@tenant_app.command("list")
+def tenant_list() -> None:
+    from lily.store import accounts
+
+    store = _store(Settings())
+    table = Table("id", "name", "created")
+    with store.read() as conn:
+        for t in accounts.list_tenants(conn):
+            table.add_row(t["id"], t["name"], str(t["created_at"]))
+    Console().print(table)
+
+
+@token_app.command("create")
+def token_create(name: str = typer.Option(..., help="what the key is for"),
+                 role: Role = typer.Option(..., help="role granted to the key"),
+                 tenant: str = typer.Option("default"),
+                 expires_in_days: int = typer.Option(None, min=1)) -> None:
+    """Create an API key; prints it once (only its digest is stored)."""
+    from lily.auth.service import AuthService
+    from lily.store import accounts
+
+    settings = Settings()
+    store = _store(settings)
+    with store.read() as conn:
+        if accounts.get_tenant(conn, tenant) is None:
+            console.print(f"[red]Unknown tenant {tenant!r}.[/]")
+            raise typer.Exit(1)
+    key, row = AuthService(store, settings).create_api_key(tenant, name, role, "cli", expires_in_days)
+    console.print(f"API key [bold]{row['name']}[/] ({role.value}, tenant {tenant}); store it now, it is not shown again:")
+    typer.echo(key)
+
+
+@user_app.command("create")
+def user_create(username: str, role: Role = typer.Option(...), tenant: str = typer.Option("default"),
+                password: str = typer.Option(..., prompt=True, hide_input=True)) -> None:
+    """Create a user with a password."""
+    from lily.auth.service import AuthService
+
+    settings = Settings()
+    AuthService(_store(settings), settings).create_user(tenant, username, password, role, "cli")
+    console.print(f"User [bold]{username}[/] ({role.value}) created in tenant {tenant}.")
+
+
+@app.command()
+def credentials() -> None:
+    """Show where the first-run admin credentials are and print them."""
+    path = Settings().data_dir / "admin-credentials.json"
+    if not path.exists():
+        console.print("No credentials file yet: run `lily serve` once.")
+        raise typer.Exit(1)
+    typer.echo(json.dumps(json.loads(Path(path).read_text()), indent=2))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
