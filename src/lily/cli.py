@@ -82,7 +82,7 @@ def demo(tenant: str = typer.Option("default", help="tenant to load into")) -> N
 
 
 @db_app.command("upgrade")
-def db_upgrade(revision: str = typer.Argument("head")) -> None:
+def db_upgrade(revision: str = typer.Argument("heads")) -> None:
     """Apply schema migrations."""
     from lily.store.db import make_engine
     from lily.store.migrate import current_revision, upgrade
