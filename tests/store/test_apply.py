@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+import lily.store.apply as apply_mod
 from lily.model import (
     AddClassification,
     AddLineage,
@@ -16,7 +17,6 @@ from lily.model import (
     UpsertAsset,
     asset_id,
 )
-import lily.store.apply as apply_mod
 from lily.store import Store, UnknownAsset
 from lily.store.catalog import classifications_of, columns_of, get_by_ref, history, list_assets
 from lily.store.feed import audit_records, changes_after
@@ -143,3 +143,17 @@ def test_search_matches_names_columns_descriptions_and_tags(store: Store) -> Non
         for q in ("users", "customer", "email", "gdpr", "shop users"):
             assert USERS in {a.ref for a in list_assets(conn, "acme", q=q)}, q
         assert list_assets(conn, "acme", q="nonexistentword") == []
+
+
+def test_consumer_offsets_round_trip(store: Store) -> None:
+    from datetime import UTC, datetime
+
+    from lily.store.feed import commit_offset, get_offset
+
+    with store.write() as conn:
+        assert get_offset(conn, "propagation", "acme") == 0
+        commit_offset(conn, "propagation", "acme", 5, datetime.now(UTC))
+        commit_offset(conn, "propagation", "acme", 9, datetime.now(UTC))
+    with store.read() as conn:
+        assert get_offset(conn, "propagation", "acme") == 9
+        assert get_offset(conn, "propagation", "globex") == 0

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from lily.model import Change
-from lily.store.tables import audit_log, changes
+from lily.store.tables import audit_log, changes, consumer_offsets
 
 
 def changes_after(conn: Connection, tenant_id: str, after: int = 0, limit: int = 1000,
@@ -47,3 +47,23 @@ def write_audit(conn: Connection, tenant_id: str, actor: str, action: str, *, at
     conn.execute(insert(audit_log).values(
         id=uuid.uuid4(), tenant_id=tenant_id, actor=actor, action=action, entity_type=entity_type,
         entity_id=entity_id, correlation_id=correlation_id, details=details or {}, at=at))
+
+
+def get_offset(conn: Connection, consumer: str, tenant_id: str) -> int:
+    """Last change seq ``consumer`` has processed for ``tenant_id`` (0 when it never ran)."""
+    seq = conn.execute(select(consumer_offsets.c.seq).where(consumer_offsets.c.consumer == consumer,
+                                                            consumer_offsets.c.tenant_id == tenant_id)).scalar()
+    return int(seq or 0)
+
+
+def commit_offset(conn: Connection, consumer: str, tenant_id: str, seq: int, at: datetime) -> None:
+    """Record progress; call in the same transaction as the consumer's own writes (exactly-once)."""
+    from sqlalchemy import update
+
+    done = conn.execute(update(consumer_offsets).where(
+        consumer_offsets.c.consumer == consumer, consumer_offsets.c.tenant_id == tenant_id
+    ).values(seq=seq, updated_at=at)).rowcount
+    if not done:
+        from sqlalchemy import insert
+
+        conn.execute(insert(consumer_offsets).values(consumer=consumer, tenant_id=tenant_id, seq=seq, updated_at=at))

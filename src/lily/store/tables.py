@@ -199,6 +199,16 @@ audit_log = Table(
     Index("ix_audit_tenant_at", "tenant_id", "at"),
 )
 
+# Change-feed consumers (propagation, outbound, indexers): the last seq each has processed per tenant.
+consumer_offsets = Table(
+    "consumer_offsets",
+    metadata,
+    Column("consumer", String(100), primary_key=True),
+    Column("tenant_id", String(64), primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("updated_at", TS, nullable=False),
+)
+
 # Search documents: one per asset, text of its names, description, columns and tags. The
 # full-text index over ``body`` is database-specific (SQLite FTS5 / PostgreSQL tsvector + GIN)
 # and is created by the migration.

@@ -78,6 +78,14 @@ def upgrade() -> None:
         batch_op.create_index("ix_changes_asset", ["asset_id"], unique=False)
 
     op.create_table(
+        "consumer_offsets",
+        sa.Column("consumer", sa.String(length=100), nullable=False),
+        sa.Column("tenant_id", sa.String(length=64), nullable=False),
+        sa.Column("seq", sa.BigInteger(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("consumer", "tenant_id", name=op.f("pk_consumer_offsets")),
+    )
+    op.create_table(
         "search_docs",
         sa.Column("rowid", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("asset_id", sa.Uuid(), nullable=False),
@@ -317,6 +325,7 @@ def downgrade() -> None:
     op.drop_table("api_keys")
     op.drop_table("tenants")
     op.drop_table("search_docs")
+    op.drop_table("consumer_offsets")
     with op.batch_alter_table("changes", schema=None) as batch_op:
         batch_op.drop_index("ix_changes_asset")
 
