@@ -1,0 +1,77 @@
+"""Tenant A can never read or change tenant B's data through any route."""
+
+from __future__ import annotations
+
+import re
+
+from lily.api.permissions import ROUTE_PERMISSIONS
+from lily.model import Role
+from tests.api.conftest import Env
+
+SECRET_NAME = "zzsecretotherco"
+
+
+def seed_other(env: Env) -> tuple[dict[str, str], dict[str, str]]:
+    other = env.key(Role.ADMIN, tenant="other")
+    c = env.client
+    asset = c.post("/api/v1/assets", headers=other, json={
+        "type": "table", "namespace": f"postgres://{SECRET_NAME}", "name": f"{SECRET_NAME}.users",
+        "description": SECRET_NAME, "columns": [{"name": "email"}]}).json()
+    col = asset["columns"][0]
+    assert c.post(f"/api/v1/assets/{col['id']}/classifications", headers=other,
+                  json={"tag": "PII.email"}).status_code == 201
+    edge = c.post("/api/v1/edges", headers=other, json={
+        "source": {"namespace": f"postgres://{SECRET_NAME}", "name": f"{SECRET_NAME}.users", "field": "email"},
+        "target": {"namespace": f"s3://{SECRET_NAME}", "name": "export", "field": "email"}}).json()
+    token = c.post("/api/v1/tokens", headers=other, json={"name": SECRET_NAME, "role": "viewer"}).json()
+    ids = {"asset_id": asset["id"], "edge_id": edge["id"], "token_id": token["id"], "tag": "PII.email",
+           "column_id": col["id"]}
+    return other, ids
+
+
+def test_no_route_reads_or_changes_another_tenants_data(env: Env) -> None:
+    other, ids = seed_other(env)
+    before = env.client.get("/api/v1/changes?limit=1000", headers=other).json()["items"]
+    mine = env.admin_headers
+    bodies = {
+        "POST /api/v1/assets": {"type": "table", "namespace": "postgres://mine", "name": "mine.users"},
+        "POST /api/v1/edges": {"source": {"namespace": "x", "name": "a"}, "target": {"namespace": "x", "name": "b"}},
+        "POST /api/v1/tokens": {"name": "t", "role": "viewer"},
+        "POST /api/v1/users": {"username": "someone", "password": "long-enough-pw", "role": "viewer"},
+        "PUT /api/v1/assets/{asset_id}/columns": {"columns": [{"name": "x"}]},
+        "POST /api/v1/assets/{asset_id}/classifications": {"tag": "Stolen"},
+    }
+    for method, template in ROUTE_PERMISSIONS:
+        path = re.sub(r"\{(\w+)\}", lambda m: ids[m.group(1)], template)
+        resp = env.client.request(method, path, headers=mine, json=bodies.get(f"{method} {template}", {}))
+        assert SECRET_NAME not in resp.text, (method, template, resp.text[:200])
+        if "{" in template:
+            assert resp.status_code == 404, (method, template, resp.status_code)
+    # Search and filters do not leak either.
+    for query in (f"?q={SECRET_NAME}", f"?namespace=postgres://{SECRET_NAME}", "?q=users"):
+        assert SECRET_NAME not in env.client.get(f"/api/v1/assets{query}", headers=mine).text
+    # Writing B's identities from A creates A's own assets and edges, never touches B's.
+    env.client.post("/api/v1/assets", headers=mine, json={
+        "type": "table", "namespace": f"postgres://{SECRET_NAME}", "name": f"{SECRET_NAME}.users",
+        "description": "overwritten?", "columns": [], "replace_columns": True})
+    env.client.post("/api/v1/edges", headers=mine, json={
+        "source": {"namespace": f"postgres://{SECRET_NAME}", "name": f"{SECRET_NAME}.users", "field": "email"},
+        "target": {"namespace": "x", "name": "y"}})
+    # Tenant B's state is exactly as it was: same changes, same description, edge and token alive.
+    after = env.client.get("/api/v1/changes?limit=1000", headers=other).json()["items"]
+    assert after == before
+    asset = env.client.get(f"/api/v1/assets/{ids['asset_id']}", headers=other).json()
+    assert asset["description"] == SECRET_NAME and [c["field"] for c in asset["columns"]] == ["email"]
+    assert env.client.get(f"/api/v1/edges/{ids['edge_id']}", headers=other).status_code == 200
+    tokens = env.client.get("/api/v1/tokens", headers=other).json()
+    assert any(t["id"] == ids["token_id"] and t["revoked_at"] is None for t in tokens)
+
+
+def test_same_identity_in_two_tenants_is_two_assets(env: Env) -> None:
+    other = env.key(Role.ADMIN, tenant="other")
+    body = {"type": "table", "namespace": "postgres://shared", "name": "public.t"}
+    a = env.client.post("/api/v1/assets", headers=env.admin_headers, json={**body, "description": "A"}).json()
+    b = env.client.post("/api/v1/assets", headers=other, json={**body, "description": "B"}).json()
+    assert a["id"] != b["id"]
+    assert env.client.get(f"/api/v1/assets/{a['id']}", headers=env.admin_headers).json()["description"] == "A"
+    assert env.client.get(f"/api/v1/assets/{b['id']}", headers=other).json()["description"] == "B"
