@@ -36,7 +36,6 @@ class Settings(BaseSettings):
     rate_limit_burst: int = 200
     max_body_bytes: int = 5 * 1024 * 1024
     max_page_size: int = 500
-    lineage_max_depth: int = 50
 
     demo: bool = False
     log_json: bool = True

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import Depends, FastAPI
 
 from lily import __version__
-from lily.api import problems
+from lily.api import openapi, problems
 from lily.api.context import AppContext
 from lily.api.deps import authorize
 from lily.api.middleware import RequestContextMiddleware
@@ -27,6 +27,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     )
     app.state.ctx = context
     problems.install(app)
+    openapi.install(app)
     app.include_router(health.router)
     app.include_router(auth.public)
     for module in (auth, assets, classifications, lineage, feed):

@@ -17,7 +17,7 @@ router = APIRouter(prefix=V1, tags=["changes"])
 
 
 @router.get("/changes", response_model=ChangesOut)
-def list_changes(after: int = Query(0, ge=0, description="return changes with seq > after"),
+def list_changes(after: int = Query(0, ge=0, le=2**62, description="return changes with seq > after"),
                  limit: int = Query(100, ge=1, le=1000), kind: list[str] | None = Query(None),
                  principal: Principal = Depends(authorize), app: AppContext = Depends(ctx)) -> ChangesOut:
     with app.store.read() as conn:

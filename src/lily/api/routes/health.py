@@ -33,6 +33,8 @@ def readyz(app: AppContext = Depends(ctx)) -> dict[str, str] | Response:
     return {"status": "ready", "database": app.store.dialect, "revision": revision}
 
 
-@router.get("/metrics")
+@router.get("/metrics", response_class=Response,
+            responses={200: {"description": "Prometheus exposition format",
+                             "content": {CONTENT_TYPE_LATEST.split(";")[0]: {"schema": {"type": "string"}}}}})
 def metrics(app: AppContext = Depends(ctx)) -> Response:
     return Response(generate_latest(app.metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,264 @@
+"""The inbox: durable record of every accepted inbound event, its status, timings and touched assets.
+
+Status machine (the worker owns every transition after ``received``)::
+
+    received ──apply ok──▶ applied
+        │  └──permanent error (bad payload, rejected operation)──▶ failed
+        └──transient error──▶ received (later, backoff) ──retries exhausted──▶ dead
+    applied | failed | dead ──replay──▶ received
+
+With the local bus this table is also the queue (``claim_batch`` leases rows to workers).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from lily.store.tables_inbound import inbound_event_assets, inbound_events, inbound_source_configs
+
+RECEIVED, APPLIED, FAILED, DEAD = "received", "applied", "failed", "dead"
+STATUSES = (RECEIVED, APPLIED, FAILED, DEAD)
+SETTLED = (APPLIED, FAILED, DEAD)
+
+_CLAIM_LOCK = 0x11F_1B0C  # advisory lock key for claim_batch on PostgreSQL
+_ID_NAMESPACE = uuid.UUID("5d1c2b8e-4f0a-4b8e-9a51-7c1f3e2d9b60")
+
+
+def event_id(tenant_id: str, source: str, key: str) -> uuid.UUID:
+    """The id of an event: the same for every redelivery, on every bus, in every process."""
+    return uuid.uuid5(_ID_NAMESPACE, f"{tenant_id}\x1f{source}\x1f{key}")
+
+
+def _insert(conn: Connection) -> Any:
+    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(inbound_events)
+
+
+def insert_received(conn: Connection, rows: Sequence[dict[str, Any]]) -> set[uuid.UUID]:
+    """Insert new events; rows whose (tenant, source, key) already exists are skipped (redeliveries).
+
+    Returns the ids actually inserted. One statement, so a batch costs one round trip.
+    """
+    if not rows:
+        return set()
+    stmt = _insert(conn).values(list(rows)).on_conflict_do_nothing().returning(inbound_events.c.id)
+    return {r[0] for r in conn.execute(stmt)}
+
+
+def ensure_row(conn: Connection, row: dict[str, Any]) -> None:
+    """Insert ``row`` unless the event is already recorded (a bus that carries events itself)."""
+    conn.execute(_insert(conn).values(row).on_conflict_do_nothing())
+
+
+def claim_batch(conn: Connection, owner: str, limit: int, lease: timedelta, now: datetime) -> list[dict[str, Any]]:
+    """Lease up to ``limit`` ready events to ``owner``, oldest first.
+
+    Partitions that another worker currently holds a lease in are skipped, so the events of one
+    partition (one asset, job or incident) are never applied by two workers at once and keep their
+    arrival order.
+    """
+    e = inbound_events
+    if conn.dialect.name == "postgresql":
+        # Claims are short; serialising them keeps two workers from taking the same partition
+        # in concurrent snapshots (SQLite writers are serialised already).
+        conn.execute(select(func.pg_advisory_xact_lock(_CLAIM_LOCK)))
+    busy = select(e.c.partition).where(
+        e.c.status == RECEIVED, e.c.lease_until > now, e.c.lease_owner != owner
+    )
+    ready = (
+        select(e.c.seq)
+        .where(
+            e.c.status == RECEIVED,
+            e.c.available_at <= now,
+            or_(e.c.lease_until.is_(None), e.c.lease_until <= now, e.c.lease_owner == owner),
+            e.c.partition.not_in(busy),
+        )
+        .order_by(e.c.seq)
+        .limit(limit)
+    )
+    seqs = [r[0] for r in conn.execute(ready)]
+    if not seqs:
+        return []
+    conn.execute(
+        update(e)
+        .where(e.c.seq.in_(seqs))
+        .values(lease_owner=owner, lease_until=now + lease, attempts=e.c.attempts + 1)
+    )
+    rows = conn.execute(select(e).where(e.c.seq.in_(seqs)).order_by(e.c.seq)).mappings()
+    return [dict(r) for r in rows]
+
+
+def begin_apply(conn: Connection, eid: uuid.UUID, owner: str, *, leased: bool) -> int | None:
+    """Take ``eid`` for applying inside the caller's transaction; its seq, or None when it is not ours.
+
+    ``leased``: the event was handed out by ``claim_batch`` and must still be leased to ``owner``
+    (a lease that expired and went to another worker loses). The row update also locks the row
+    until commit, so two workers can never both apply one event.
+    """
+    e = inbound_events
+    cond = [e.c.id == eid, e.c.status == RECEIVED]
+    if leased:
+        cond.append(e.c.lease_owner == owner)
+    stmt = update(e).where(and_(*cond)).values(lease_owner=owner).returning(e.c.seq)
+    return conn.execute(stmt).scalar()
+
+
+@dataclass
+class Outcome:
+    """How one event settled, written in the same transaction as its application."""
+
+    status: str
+    at: datetime
+    error: str | None = None
+    note: str | None = None
+    attempts: int | None = None
+    parse_ms: float | None = None
+    enrich_ms: float | None = None
+    apply_ms: float | None = None
+    changes: int | None = None
+    first_change_seq: int | None = None
+    last_change_seq: int | None = None
+
+
+def settle(conn: Connection, seq: int, tenant_id: str, outcome: Outcome,
+           asset_ids: Iterable[uuid.UUID] = ()) -> None:
+    values: dict[str, Any] = {
+        "status": outcome.status, "error": outcome.error, "note": outcome.note,
+        "lease_owner": None, "lease_until": None,
+        "parse_ms": outcome.parse_ms, "enrich_ms": outcome.enrich_ms, "apply_ms": outcome.apply_ms,
+        "changes": outcome.changes, "first_change_seq": outcome.first_change_seq,
+        "last_change_seq": outcome.last_change_seq,
+        "applied_at": outcome.at if outcome.status == APPLIED else None,
+    }
+    if outcome.attempts is not None:
+        values["attempts"] = outcome.attempts
+    conn.execute(update(inbound_events).where(inbound_events.c.seq == seq).values(**values))
+    conn.execute(delete(inbound_event_assets).where(inbound_event_assets.c.event_seq == seq))
+    ids = sorted(set(asset_ids), key=str)
+    if ids:
+        conn.execute(insert(inbound_event_assets),
+                     [{"event_seq": seq, "asset_id": a, "tenant_id": tenant_id} for a in ids])
+
+
+def reschedule(conn: Connection, eid: uuid.UUID, owner: str, available_at: datetime, error: str) -> bool:
+    """Give a leased event back for a later attempt (transient failure). False if the lease was lost."""
+    e = inbound_events
+    done = conn.execute(update(e).where(e.c.id == eid, e.c.status == RECEIVED, e.c.lease_owner == owner).values(
+        lease_owner=None, lease_until=None, available_at=available_at, error=error)).rowcount
+    return bool(done)
+
+
+def release_owner(conn: Connection, owner: str) -> None:
+    """Hand every event leased to ``owner`` back untouched (a worker shutting down)."""
+    e = inbound_events
+    conn.execute(update(e).where(e.c.lease_owner == owner, e.c.status == RECEIVED)
+                 .values(lease_owner=None, lease_until=None))
+
+
+def extend_leases(conn: Connection, owner: str, ids: Sequence[uuid.UUID], until: datetime) -> None:
+    e = inbound_events
+    conn.execute(update(e).where(e.c.id.in_(list(ids)), e.c.lease_owner == owner, e.c.status == RECEIVED)
+                 .values(lease_until=until))
+
+
+def reset_for_replay(conn: Connection, tenant_id: str, eid: uuid.UUID, now: datetime) -> dict[str, Any] | None:
+    """Put a settled event back to ``received`` (it will be parsed and applied again)."""
+    e = inbound_events
+    done = conn.execute(update(e).where(e.c.id == eid, e.c.tenant_id == tenant_id).values(
+        status=RECEIVED, error=None, note=None, attempts=0, lease_owner=None, lease_until=None,
+        available_at=now, applied_at=None)).rowcount
+    return get_event(conn, tenant_id, eid) if done else None
+
+
+# ------------------------------------------------------------------------------------------ reads
+
+def get_event(conn: Connection, tenant_id: str, eid: uuid.UUID) -> dict[str, Any] | None:
+    row = conn.execute(select(inbound_events).where(inbound_events.c.id == eid,
+                                                    inbound_events.c.tenant_id == tenant_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def get_by_id(conn: Connection, eid: uuid.UUID) -> dict[str, Any] | None:
+    row = conn.execute(select(inbound_events).where(inbound_events.c.id == eid)).mappings().first()
+    return dict(row) if row else None
+
+
+@dataclass
+class EventFilter:
+    source: str | None = None
+    event_type: str | None = None
+    status: str | None = None
+    asset_id: uuid.UUID | None = None
+    since: datetime | None = None  # received_at >= since
+    until: datetime | None = None  # received_at < until
+
+
+def list_events(conn: Connection, tenant_id: str, flt: EventFilter, *, after: int | None = None,
+                limit: int = 100, with_payload: bool = False) -> list[dict[str, Any]]:
+    """A page of events, newest first; ``after`` is the seq cursor of the last row of the previous page."""
+    e = inbound_events
+    cols = [c for c in e.c if with_payload or c.name != "payload"]
+    q = select(*cols).where(e.c.tenant_id == tenant_id)
+    if flt.source:
+        q = q.where(e.c.source == flt.source)
+    if flt.event_type:
+        q = q.where(e.c.event_type == flt.event_type)
+    if flt.status:
+        q = q.where(e.c.status == flt.status)
+    if flt.since:
+        q = q.where(e.c.received_at >= flt.since)
+    if flt.until:
+        q = q.where(e.c.received_at < flt.until)
+    if flt.asset_id:
+        touched = select(inbound_event_assets.c.event_seq).where(
+            inbound_event_assets.c.tenant_id == tenant_id, inbound_event_assets.c.asset_id == flt.asset_id)
+        q = q.where(e.c.seq.in_(touched))
+    if after is not None:
+        q = q.where(e.c.seq < after)
+    return [dict(r) for r in conn.execute(q.order_by(e.c.seq.desc()).limit(limit)).mappings()]
+
+
+def assets_of(conn: Connection, seq: int) -> list[uuid.UUID]:
+    q = select(inbound_event_assets.c.asset_id).where(inbound_event_assets.c.event_seq == seq)
+    return sorted((r[0] for r in conn.execute(q)), key=str)
+
+
+def status_counts(conn: Connection, tenant_id: str | None = None) -> dict[str, int]:
+    q = select(inbound_events.c.status, func.count()).group_by(inbound_events.c.status)
+    if tenant_id is not None:
+        q = q.where(inbound_events.c.tenant_id == tenant_id)
+    return {status: int(n) for status, n in conn.execute(q)}
+
+
+def queue_depth(conn: Connection) -> int:
+    """Events accepted but not settled yet (waiting, leased or backing off)."""
+    q = select(func.count()).select_from(inbound_events).where(inbound_events.c.status == RECEIVED)
+    return int(conn.execute(q).scalar() or 0)
+
+
+def oldest_waiting(conn: Connection) -> datetime | None:
+    q = select(func.min(inbound_events.c.received_at)).where(inbound_events.c.status == RECEIVED)
+    return conn.execute(q).scalar()
+
+
+# ---------------------------------------------------------------------------- per-tenant source config
+
+def get_source_config(conn: Connection, tenant_id: str, source: str) -> dict[str, Any] | None:
+    c = inbound_source_configs
+    row = conn.execute(select(c).where(c.c.tenant_id == tenant_id, c.c.source == source)).mappings().first()
+    return dict(row) if row else None
+
+
+def put_source_config(conn: Connection, tenant_id: str, source: str, *, secret_encrypted: str | None,
+                      options: dict[str, Any], actor: str, at: datetime) -> None:
+    c = inbound_source_configs
+    values = {"secret_encrypted": secret_encrypted, "options": options, "updated_by": actor, "updated_at": at}
+    done = conn.execute(update(c).where(c.c.tenant_id == tenant_id, c.c.source == source).values(**values)).rowcount
+    if not done:
+        conn.execute(insert(c).values(tenant_id=tenant_id, source=source, **values))

@@ -1,0 +1,89 @@
+"""Inbound tables: the inbox of received events, the assets each touched, and per-tenant source config.
+
+The inbox is the durable record of every accepted event, whichever bus carries it: with the local
+bus it *is* the queue (rows are leased by workers); with NATS JetStream the stream carries the event
+and a worker writes the row when it settles the event. Either way the events API reads this table.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Float,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+
+from lily.store.tables import TS, Json, metadata
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY (the rowid alias); PostgreSQL gets a BIGINT identity.
+Seq = BigInteger().with_variant(Integer(), "sqlite")
+
+inbound_events = Table(
+    "inbound_events",
+    metadata,
+    # Arrival order: the cursor of the events API and the order the local bus hands events out.
+    Column("seq", Seq, primary_key=True, autoincrement=True),
+    # Derived from (tenant, source, idempotency key), so a redelivery has the same id on every bus.
+    Column("id", Uuid, nullable=False, unique=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("source", String(32), nullable=False),
+    Column("event_type", String(120), nullable=True),
+    Column("idempotency_key", String(64), nullable=False),
+    # Events with the same partition key (one asset/job/incident) are applied in arrival order.
+    Column("partition", Integer, nullable=False, default=0),
+    # The event exactly as split out of the request body (JSON bytes), kept for replay.
+    Column("payload", LargeBinary, nullable=False),
+    Column("headers", Json, nullable=False, default=dict),
+    Column("actor", String(200), nullable=True),
+    Column("correlation_id", String(200), nullable=True),
+    # received → applied | failed (permanent: bad payload, rejected operation) | dead (retries exhausted)
+    Column("status", String(16), nullable=False, default="received"),
+    Column("error", Text, nullable=True),
+    Column("note", String(500), nullable=True),  # e.g. why an applied event changed nothing
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("lease_owner", String(100), nullable=True),
+    Column("lease_until", TS, nullable=True),
+    Column("available_at", TS, nullable=False),  # not handed out before (retry backoff)
+    Column("received_at", TS, nullable=False),
+    Column("applied_at", TS, nullable=True),
+    Column("parse_ms", Float, nullable=True),
+    Column("enrich_ms", Float, nullable=True),
+    Column("apply_ms", Float, nullable=True),
+    Column("changes", Integer, nullable=True),  # change rows written by this event's application
+    Column("first_change_seq", BigInteger, nullable=True),
+    Column("last_change_seq", BigInteger, nullable=True),
+    UniqueConstraint("tenant_id", "source", "idempotency_key", name="uq_inbound_events_key"),
+    Index("ix_inbound_events_ready", "status", "available_at"),
+    Index("ix_inbound_events_tenant_received", "tenant_id", "received_at"),
+)
+
+# Which assets an applied event touched, so the events API can answer "what happened to this asset".
+inbound_event_assets = Table(
+    "inbound_event_assets",
+    metadata,
+    Column("event_seq", BigInteger, primary_key=True),
+    Column("asset_id", Uuid, primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Index("ix_inbound_event_assets_asset", "tenant_id", "asset_id"),
+)
+
+# Per-tenant configuration of a source: the webhook secret (Fernet-encrypted) and parse options
+# (e.g. the Monte Carlo table mapping).
+inbound_source_configs = Table(
+    "inbound_source_configs",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("source", String(32), primary_key=True),
+    Column("secret_encrypted", Text, nullable=True),
+    Column("options", Json, nullable=False, default=dict),
+    Column("updated_by", String(200), nullable=True),
+    Column("updated_at", TS, nullable=False),
+)
