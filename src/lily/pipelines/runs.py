@@ -22,6 +22,7 @@ from typing import Any, Protocol, runtime_checkable
 
 
 class State(StrEnum):
+    QUEUED = "QUEUED"  # accepted (API, schedule) and waiting for a worker; run id already fixed
     RUNNING = "RUNNING"
     SUCCEEDED = "SUCCEEDED"
     FAILED = "FAILED"
