@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from lily.inbound.cli import worker_inbound
 from lily.model import Role
 from lily.settings import Settings
 
@@ -22,6 +23,10 @@ app.add_typer(db_app, name="db")
 app.add_typer(tenant_app, name="tenant")
 app.add_typer(token_app, name="token")
 app.add_typer(user_app, name="user")
+worker_app = typer.Typer(help="Background workers (run them apart from the API to scale out).",
+                         no_args_is_help=True)
+app.add_typer(worker_app, name="worker")
+worker_app.command("inbound")(worker_inbound)
 console = Console(stderr=True)
 
 

@@ -44,3 +44,33 @@ class Metrics:
                                     registry=self.registry)
         self.assets = Gauge("lily_up", "1 while the process serves", registry=self.registry)
         self.assets.set(1)
+        self._inbound_metrics()
+
+    def _inbound_metrics(self) -> None:
+        """Inbound flow: accept (API), stages (worker), queue depth and change-feed consumer lag."""
+        stage_buckets = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1)
+        self.inbound_accepted = Counter("lily_inbound_accepted_total", "Inbound events accepted (durable)",
+                                        ["source"], registry=self.registry)
+        self.inbound_duplicates = Counter("lily_inbound_duplicates_total",
+                                          "Inbound redeliveries recognised by idempotency key", ["source"],
+                                          registry=self.registry)
+        self.inbound_rejected = Counter("lily_inbound_rejected_total", "Inbound requests or events refused (4xx)",
+                                        ["source", "status"], registry=self.registry)
+        self.inbound_applied = Counter("lily_inbound_applied_total", "Inbound events applied", ["source"],
+                                       registry=self.registry)
+        self.inbound_failed = Counter("lily_inbound_failed_total", "Inbound events failed (bad payload or refused)",
+                                      ["source"], registry=self.registry)
+        self.inbound_dead = Counter("lily_inbound_dead_total", "Inbound events dead-lettered after retries",
+                                    ["source"], registry=self.registry)
+        self.inbound_retried = Counter("lily_inbound_retried_total", "Inbound deliveries retried after a transient error",
+                                       ["source"], registry=self.registry)
+        self.inbound_stage_seconds = Histogram("lily_inbound_stage_seconds", "Inbound stage latency per event",
+                                               ["source", "stage"], buckets=stage_buckets, registry=self.registry)
+        self.inbound_end_to_end_seconds = Histogram(
+            "lily_inbound_received_to_applied_seconds", "From accepted to applied", ["source"],
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+            registry=self.registry)
+        self.inbound_queue_depth = Gauge("lily_inbound_queue_depth", "Inbound events waiting or in progress",
+                                         ["bus"], registry=self.registry)
+        self.feed_consumer_lag = Gauge("lily_feed_consumer_lag", "Changes not yet processed by a change-feed consumer",
+                                       ["consumer", "tenant"], registry=self.registry)

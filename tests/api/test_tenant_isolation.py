@@ -24,8 +24,12 @@ def seed_other(env: Env) -> tuple[dict[str, str], dict[str, str]]:
         "source": {"namespace": f"postgres://{SECRET_NAME}", "name": f"{SECRET_NAME}.users", "field": "email"},
         "target": {"namespace": f"s3://{SECRET_NAME}", "name": "export", "field": "email"}}).json()
     token = c.post("/api/v1/tokens", headers=other, json={"name": SECRET_NAME, "role": "viewer"}).json()
+    event = c.post("/api/v1/events", headers=other, json={
+        "event_id": SECRET_NAME, "event_type": "asset.created", "timestamp": "2026-01-01T00:00:00Z",
+        "source": SECRET_NAME, "tenant_id": "other",
+        "payload": {"asset_id": f"postgres://{SECRET_NAME}/{SECRET_NAME}.events", "asset_type": "table"}}).json()
     ids = {"asset_id": asset["id"], "edge_id": edge["id"], "token_id": token["id"], "tag": "PII.email",
-           "column_id": col["id"]}
+           "column_id": col["id"], "event_id": event["events"][0]["id"]}
     return other, ids
 
 

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import Depends, FastAPI
+from starlette.concurrency import run_in_threadpool
 
 from lily import __version__
 from lily.api import openapi, problems
 from lily.api.context import AppContext
 from lily.api.deps import authorize
 from lily.api.middleware import RequestContextMiddleware
-from lily.api.routes import assets, auth, classifications, feed, health, lineage
+from lily.api.routes import assets, auth, classifications, events, feed, health, inbound, lineage
 from lily.auth.service import AuthService
+from lily.inbound.runtime import InboundRuntime
 from lily.settings import Settings
 from lily.store import Store
 
@@ -23,16 +28,29 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         title="Lily", version=__version__,
         description="Real-time metadata platform: catalog, lineage, governance. Errors are "
                     "`application/problem+json`; every response carries `X-Request-ID`.",
-        docs_url="/docs", openapi_url="/openapi.json",
+        docs_url="/docs", openapi_url="/openapi.json", lifespan=_lifespan,
     )
     app.state.ctx = context
+    # Inbound events: the bus the accept routes publish to, and (while serving) the worker threads.
+    app.state.inbound = InboundRuntime(settings, store, context.metrics)
     problems.install(app)
     openapi.install(app)
     app.include_router(health.router)
     app.include_router(auth.public)
-    for module in (auth, assets, classifications, lineage, feed):
+    app.include_router(inbound.webhooks)  # signature-authenticated (Monte Carlo cannot send a token)
+    for module in (auth, assets, classifications, lineage, feed, inbound, events):
         # Every protected route passes through `authorize` (authentication, permission table,
         # rate limit) even if a handler forgets to ask for the principal.
         app.include_router(module.router, dependencies=[Depends(authorize)])
     app.add_middleware(RequestContextMiddleware, metrics=context.metrics, max_body_bytes=settings.max_body_bytes)
     return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    runtime: InboundRuntime = app.state.inbound
+    runtime.start()  # LILY_INBOUND_WORKERS threads (0: none, e.g. when `lily worker inbound` runs apart)
+    try:
+        yield
+    finally:
+        await run_in_threadpool(runtime.close)

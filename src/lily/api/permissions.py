@@ -30,4 +30,17 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], P] = {
     ("DELETE", f"{V1}/tokens/{{token_id}}"): P.TOKENS_MANAGE,
     ("POST", f"{V1}/users"): P.USERS_MANAGE,
     ("GET", f"{V1}/users"): P.USERS_MANAGE,
+    # inbound (accept routes publish events; the events API reads and replays them)
+    ("POST", f"{V1}/lineage"): P.LINEAGE_WRITE,
+    ("POST", f"{V1}/lineage/batch"): P.LINEAGE_WRITE,
+    ("POST", f"{V1}/webhooks/s3"): P.CATALOG_WRITE,
+    # Also reachable without a token: ?tenant= plus the tenant's x-mcd-signature (see routes/inbound.py).
+    ("POST", f"{V1}/webhooks/monte-carlo"): P.CATALOG_WRITE,
+    ("POST", f"{V1}/events"): P.CATALOG_WRITE,
+    ("GET", f"{V1}/events"): P.CHANGES_READ,
+    ("GET", f"{V1}/events/{{event_id}}"): P.CHANGES_READ,
+    ("POST", f"{V1}/events/{{event_id}}/replay"): P.CATALOG_WRITE,
+    # webhook secrets are credentials: managed like API keys
+    ("GET", f"{V1}/sources/monte-carlo/config"): P.TOKENS_MANAGE,
+    ("PUT", f"{V1}/sources/monte-carlo/config"): P.TOKENS_MANAGE,
 }

@@ -1,0 +1,262 @@
+"""Accept routes: OpenLineage, Monte Carlo and S3 webhooks, generic events, and source configuration.
+
+Every route answers 2xx only after the bus reports the events durable (inbox row committed, or
+JetStream acknowledged); a redelivered event (same idempotency key) gets the same 2xx and is not
+stored again. Unreadable bodies and missing identities are refused at once (4xx problem+json); what
+only a full parse finds out is recorded on the event as ``failed`` with the reason
+(``GET /api/v1/events/{id}``).
+
+Webhook tenants: Monte Carlo cannot send an Authorization header, so
+``POST /api/v1/webhooks/monte-carlo?tenant=<tenant>`` is authenticated by ``x-mcd-signature``
+(HMAC-SHA512) with that tenant's secret, configured through ``PUT /api/v1/sources/monte-carlo/config``.
+A tenant without a secret does not accept unsigned webhooks. A relay that can send a bearer API
+key may use it instead (the tenant is then the key's).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from lily.api.context import AppContext
+from lily.api.deps import authenticate, authorize, ctx, request_id
+from lily.api.permissions import V1
+from lily.api.problems import problem
+from lily.inbound.accept import Prepared, RequestInfo, prepare, read_body
+from lily.inbound.runtime import InboundRuntime
+from lily.inbound.sources import InboundError
+from lily.inbound.sources.monte_carlo import SIGNATURE_HEADER
+from lily.inbound.sources.monte_carlo import verify as verify_monte_carlo
+from lily.inbound.sources.monte_carlo_mapping import MonteCarloMapping
+from lily.model import Principal
+from lily.observability import log
+
+router = APIRouter(prefix=V1, tags=["inbound"])
+# Routes that authenticate themselves (webhook signatures); included without the blanket `authorize`.
+webhooks = APIRouter(prefix=V1, tags=["inbound"])
+
+_RETRY = {"Retry-After": "1"}
+
+
+def runtime(request: Request) -> InboundRuntime:
+    return request.app.state.inbound
+
+
+class AcceptedEvent(BaseModel):
+    id: uuid.UUID = Field(description="Lily's event id (GET /api/v1/events/{id})")
+    duplicate: bool = Field(description="true when this event had been received before (not stored again)")
+
+
+class AcceptedOut(BaseModel):
+    accepted: int
+    duplicates: int
+    events: list[AcceptedEvent]
+
+
+class FailedEvent(BaseModel):
+    index: int
+    reason: str
+    retriable: bool
+
+
+class BatchSummary(BaseModel):
+    received: int
+    successful: int
+    failed: int
+    retriable: int
+    non_retriable: int
+
+
+class BatchOut(BaseModel):
+    status: str = Field(description="success | partial_success | failure")
+    summary: BatchSummary
+    failed_events: list[FailedEvent]
+
+
+class MonteCarloConfigIn(BaseModel):
+    secret: str | None = Field(
+        None, min_length=16, max_length=500,
+        description="Webhook secret (HMAC-SHA512). Omit to keep the stored one; null removes it.")
+    mapping: MonteCarloMapping = Field(default_factory=MonteCarloMapping)
+
+
+class MonteCarloConfigOut(BaseModel):
+    source: str = "monte_carlo"
+    secret_configured: bool
+    mapping: MonteCarloMapping
+    webhook_path: str
+    updated_at: datetime | None = None
+    updated_by: str | None = None
+
+
+# ------------------------------------------------------------------------------------------- accept
+
+def _accept(rt: InboundRuntime, source: str, body: bytes, headers: dict[str, str], info: RequestInfo,
+            *, partial: bool = False) -> tuple[Prepared, list[bool]]:
+    """Decode, validate, publish. Runs in a worker thread (CPU work and a blocking commit)."""
+    try:
+        raw, payload = read_body(body, headers, rt.inbound.limits())
+        prepared = prepare(source, raw, payload, info, partitions=rt.bus.partitions, partial=partial)
+    except InboundError as exc:
+        rt.metrics.inbound_rejected.labels(source, str(exc.status)).inc()
+        raise
+    for item in prepared.rejected:
+        rt.metrics.inbound_rejected.labels(source, str(item.status)).inc()
+    fresh = rt.bus.publish(prepared.messages)
+    new = sum(fresh)
+    if new:
+        rt.metrics.inbound_accepted.labels(source).inc(new)
+    if len(fresh) - new:
+        rt.metrics.inbound_duplicates.labels(source).inc(len(fresh) - new)
+    return prepared, fresh
+
+
+async def _run(rt: InboundRuntime, source: str, request: Request, info: RequestInfo, *,
+               body: bytes | None = None, partial: bool = False) -> tuple[Prepared, list[bool]] | Response:
+    raw = await request.body() if body is None else body
+    try:
+        return await run_in_threadpool(_accept, rt, source, raw, dict(request.headers), info, partial=partial)
+    except InboundError as exc:
+        return problem(exc.status, str(exc))
+    except Exception as exc:  # the bus could not make the event durable: the producer must retry
+        log.exception("inbound_accept_unavailable", source=source)
+        return problem(503, f"events cannot be stored right now ({type(exc).__name__}); retry",
+                       headers=_RETRY)
+
+
+def _info(principal: Principal | None, tenant_id: str, rid: str, request: Request, actor: str | None = None
+          ) -> RequestInfo:
+    return RequestInfo(tenant_id=tenant_id, actor=actor or (principal.actor if principal else None),
+                       correlation_id=rid or None, received_at=datetime.now(UTC), headers=request.headers)
+
+
+def _accepted(result: tuple[Prepared, list[bool]]) -> AcceptedOut:
+    prepared, fresh = result
+    events = [AcceptedEvent(id=m.id, duplicate=not f) for m, f in zip(prepared.messages, fresh, strict=True)]
+    return AcceptedOut(accepted=sum(fresh), duplicates=len(fresh) - sum(fresh), events=events)
+
+
+@router.post("/lineage", status_code=201, response_class=Response,
+             responses={201: {"description": "Stored (empty body, as Marquez answers)"}},
+             summary="Receive one OpenLineage event (RunEvent, DatasetEvent or JobEvent)")
+async def post_lineage(request: Request, principal: Principal = Depends(authorize),
+                       rt: InboundRuntime = Depends(runtime), rid: str = Depends(request_id)) -> Response:
+    result = await _run(rt, "openlineage", request, _info(principal, principal.tenant_id, rid, request))
+    if isinstance(result, Response):
+        return result
+    return Response(status_code=201)
+
+
+@router.post("/lineage/batch", response_model=BatchOut,
+             summary="Receive a JSON array of OpenLineage events; per-event results as in the spec")
+async def post_lineage_batch(request: Request, principal: Principal = Depends(authorize),
+                             rt: InboundRuntime = Depends(runtime), rid: str = Depends(request_id)) -> Any:
+    result = await _run(rt, "openlineage", request, _info(principal, principal.tenant_id, rid, request),
+                        partial=True)
+    if isinstance(result, Response):
+        return result
+    prepared, _ = result
+    received = len(prepared.messages) + len(prepared.rejected)
+    failed = [FailedEvent(index=r.index, reason=r.reason, retriable=False) for r in prepared.rejected]
+    status = "success" if not failed else "partial_success" if prepared.messages else "failure"
+    return BatchOut(status=status, summary=BatchSummary(
+        received=received, successful=len(prepared.messages), failed=len(failed), retriable=0,
+        non_retriable=len(failed)), failed_events=failed)
+
+
+@router.post("/webhooks/s3", response_model=AcceptedOut,
+             summary="Receive S3 event notifications (direct, SQS/SNS-wrapped or EventBridge)")
+async def post_s3(request: Request, principal: Principal = Depends(authorize),
+                  rt: InboundRuntime = Depends(runtime), rid: str = Depends(request_id)) -> Any:
+    result = await _run(rt, "s3", request, _info(principal, principal.tenant_id, rid, request))
+    return result if isinstance(result, Response) else _accepted(result)
+
+
+@router.post("/events", response_model=AcceptedOut, status_code=202,
+             summary="Receive generic metadata events (one object or a JSON array)")
+async def post_events(request: Request, principal: Principal = Depends(authorize),
+                      rt: InboundRuntime = Depends(runtime), rid: str = Depends(request_id)) -> Any:
+    result = await _run(rt, "generic", request, _info(principal, principal.tenant_id, rid, request))
+    return result if isinstance(result, Response) else _accepted(result)
+
+
+@webhooks.post("/webhooks/monte-carlo", response_model=AcceptedOut,
+               summary="Receive a Monte Carlo incident webhook",
+               description="Authenticated by `x-mcd-signature` with the secret of `?tenant=`, or by a "
+                           "bearer API key (then the tenant is the key's).")
+async def post_monte_carlo(request: Request, tenant: str | None = Query(None, max_length=64),
+                           app: AppContext = Depends(ctx), rt: InboundRuntime = Depends(runtime),
+                           rid: str = Depends(request_id)) -> Any:
+    body = await request.body()
+    if request.headers.get("authorization") or request.headers.get("x-api-key"):
+        principal = await run_in_threadpool(_bearer, request, app)
+        if tenant is not None and tenant != principal.tenant_id:
+            raise HTTPException(403, f"tenant {tenant!r} is not the caller's tenant")
+        info = _info(principal, principal.tenant_id, rid, request)
+    else:
+        if not tenant:
+            raise HTTPException(401, "authenticate with ?tenant=<tenant> and an x-mcd-signature made with "
+                                     "that tenant's secret, or with a bearer API key",
+                                headers={"WWW-Authenticate": 'Bearer realm="lily"'})
+        await run_in_threadpool(_verify_signature, rt, app, tenant, body, dict(request.headers))
+        info = _info(None, tenant, rid, request, actor="webhook:monte_carlo")
+    result = await _run(rt, "monte_carlo", request, info, body=body)
+    return result if isinstance(result, Response) else _accepted(result)
+
+
+def _bearer(request: Request, app: AppContext) -> Principal:
+    return authorize(request, authenticate(request, app), app)
+
+
+def _verify_signature(rt: InboundRuntime, app: AppContext, tenant: str, body: bytes,
+                      headers: dict[str, str]) -> None:
+    secret = rt.configs.get(tenant, "monte_carlo").secret
+    if not secret:
+        # Unsigned webhooks would let anyone write incidents into the tenant: refuse them.
+        raise HTTPException(401, f"no Monte Carlo webhook secret is configured for tenant {tenant!r}")
+    assert app.limiter is not None
+    if app.limiter.acquire(f"webhook:monte_carlo:{tenant}") > 0:
+        raise HTTPException(429, "rate limit exceeded", headers=_RETRY)
+    try:
+        verify_monte_carlo(body, headers, secret)
+    except InboundError as exc:
+        rt.metrics.inbound_rejected.labels("monte_carlo", str(exc.status)).inc()
+        raise HTTPException(exc.status, str(exc)) from exc
+
+
+# ------------------------------------------------------------------------------------ configuration
+
+def _mc_out(rt: InboundRuntime, tenant_id: str) -> MonteCarloConfigOut:
+    config = rt.configs.get(tenant_id, "monte_carlo")
+    return MonteCarloConfigOut(
+        secret_configured=bool(config.secret),
+        mapping=MonteCarloMapping.model_validate(config.options.get("mapping") or {}),
+        webhook_path=f"{V1}/webhooks/monte-carlo?tenant={tenant_id}",
+        updated_at=config.updated_at, updated_by=config.updated_by)
+
+
+@router.get("/sources/monte-carlo/config", response_model=MonteCarloConfigOut,
+            summary="The tenant's Monte Carlo webhook configuration (the secret is never returned)")
+def get_monte_carlo_config(principal: Principal = Depends(authorize),
+                           rt: InboundRuntime = Depends(runtime)) -> MonteCarloConfigOut:
+    return _mc_out(rt, principal.tenant_id)
+
+
+@router.put("/sources/monte-carlo/config", response_model=MonteCarloConfigOut,
+            summary="Set the tenant's Monte Carlo webhook secret (encrypted at rest) and table mapping")
+def put_monte_carlo_config(body: MonteCarloConfigIn, principal: Principal = Depends(authorize),
+                           rt: InboundRuntime = Depends(runtime),
+                           rid: str = Depends(request_id)) -> MonteCarloConfigOut:
+    rt.configs.put(principal.tenant_id, "monte_carlo", secret=body.secret,
+                   keep_secret="secret" not in body.model_fields_set,
+                   options={"mapping": body.mapping.model_dump(mode="json")}, actor=principal.actor,
+                   correlation_id=rid or None)
+    return _mc_out(rt, principal.tenant_id)
+
+
+__all__ = ["SIGNATURE_HEADER", "router", "webhooks"]

@@ -1,0 +1,115 @@
+"""The local bus (default): the store's inbox table is the queue.
+
+Publishing commits inbox rows; workers lease ready rows (oldest first, one worker per partition at a
+time), settle them in the transaction that applies them, and give them back with a backoff on
+transient failures. Workers in this process are woken by a condition variable the moment something
+is published, so latency is not a polling interval; workers in other processes (``lily worker
+inbound`` against a shared database) fall back to polling every ``poll_interval`` seconds.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from lily.bus.base import Bus, Consumer, Delivery, InboundMessage
+from lily.store import Store, inbox
+
+
+class LocalBus(Bus):
+    name = "local"
+
+    def __init__(self, store: Store, *, partitions: int = 64, lease_seconds: float = 30.0,
+                 poll_interval: float = 0.25) -> None:
+        super().__init__(store)
+        self.partitions = partitions
+        self.lease = timedelta(seconds=lease_seconds)
+        self.poll_interval = poll_interval
+        self._cond = threading.Condition()
+        self._generation = 0
+
+    def publish(self, messages: Sequence[InboundMessage]) -> list[bool]:
+        if not messages:
+            return []
+        unique: dict[object, InboundMessage] = {}
+        for m in messages:
+            unique.setdefault(m.id, m)
+        with self.store.write() as conn:
+            inserted = inbox.insert_received(conn, [m.inbox_row() for m in unique.values()])
+        self.wake()
+        seen: set[object] = set()
+        out = []
+        for m in messages:
+            out.append(m.id in inserted and m.id not in seen)
+            seen.add(m.id)
+        return out
+
+    def consumer(self, worker_id: str) -> LocalConsumer:
+        return LocalConsumer(self, worker_id)
+
+    def redeliver(self, message: InboundMessage) -> None:
+        self.wake()  # the row is back to `received`; it is the queue
+
+    def queue_depth(self) -> int:
+        with self.store.read() as conn:
+            return inbox.queue_depth(conn)
+
+    def wake(self) -> None:
+        with self._cond:
+            self._generation += 1
+            self._cond.notify_all()
+
+    def wait(self, seen: int, timeout: float) -> int:
+        """Block until something was published after generation ``seen`` (or ``timeout``)."""
+        with self._cond:
+            if self._generation == seen:
+                self._cond.wait(timeout)
+            return self._generation
+
+    @property
+    def generation(self) -> int:
+        with self._cond:
+            return self._generation
+
+
+class LocalConsumer(Consumer):
+    def __init__(self, bus: LocalBus, worker_id: str) -> None:
+        self.bus = bus
+        self.worker_id = worker_id
+
+    def fetch(self, max_messages: int, timeout: float) -> list[Delivery]:
+        deadline = time.monotonic() + max(0.0, timeout)
+        while True:
+            seen = self.bus.generation  # read before claiming so a publish in between is not missed
+            now = datetime.now(UTC)
+            with self.bus.store.write() as conn:
+                rows = inbox.claim_batch(conn, self.worker_id, max_messages, self.bus.lease, now)
+            if rows:
+                return [Delivery(InboundMessage.from_row(r), attempt=r["attempts"], leased=True) for r in rows]
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return []
+            self.bus.wait(seen, min(remaining, self.bus.poll_interval))
+
+    def ack(self, deliveries: Sequence[Delivery]) -> None:
+        # Settling (in the apply transaction) already cleared the lease: nothing left to do.
+        del deliveries
+
+    def nak(self, delivery: Delivery, delay: float, error: str) -> None:
+        at = datetime.now(UTC) + timedelta(seconds=delay)
+        with self.bus.store.write() as conn:
+            inbox.reschedule(conn, delivery.message.id, self.worker_id, at, error)
+
+    def in_progress(self, deliveries: Sequence[Delivery]) -> None:
+        if not deliveries:
+            return
+        until = datetime.now(UTC) + self.bus.lease
+        with self.bus.store.write() as conn:
+            inbox.extend_leases(conn, self.worker_id, [d.message.id for d in deliveries], until)
+
+    def close(self) -> None:
+        with self.bus.store.write() as conn:
+            inbox.release_owner(conn, self.worker_id)
+        self.bus.wake()

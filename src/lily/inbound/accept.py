@@ -1,0 +1,189 @@
+"""Accepting a request body: decode → split → validate the envelope → one bus message per event.
+
+Pure (no I/O): the API calls ``prepare`` and hands the messages to the bus, answering 2xx only
+once the bus says they are durable. The full parse happens later, in the worker; here only what a
+producer must hear about at once is checked (unreadable bodies, missing identities, a generic event
+for another tenant), so the accept path stays cheap.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from lily.bus.base import InboundMessage
+from lily.inbound.sources import get_source, openlineage
+from lily.inbound.sources.base import (
+    InboundError,
+    ParseError,
+    header,
+    parse_timestamp,
+    require_object,
+    require_str,
+)
+from lily.inbound.sources.decode import DecodeLimits, decompress, load_json
+from lily.inbound.sources.generic import validate as validate_generic
+from lily.store.inbox import event_id
+
+# Request headers worth keeping with an event (for debugging a producer); never credentials.
+KEPT_HEADERS = ("content-type", "content-encoding", "user-agent", "x-request-id", "x-forwarded-for")
+
+
+class TenantMismatch(InboundError):
+    """A generic event names a tenant other than the caller's."""
+
+    status = 403
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """One event of a batch refused at accept time (the others still go through)."""
+
+    index: int
+    reason: str
+    status: int
+
+
+@dataclass(frozen=True)
+class Prepared:
+    messages: list[InboundMessage]
+    rejected: list[Rejected]
+    indexes: list[int]  # position in the request of each message
+
+
+@dataclass(frozen=True)
+class RequestInfo:
+    tenant_id: str
+    actor: str | None
+    correlation_id: str | None
+    received_at: datetime
+    headers: Mapping[str, str]
+
+
+def read_body(body: bytes, headers: Mapping[str, str], limits: DecodeLimits) -> tuple[bytes, Any]:
+    """The decompressed bytes and the decoded JSON (raises PayloadError with 400/413/415)."""
+    raw = decompress(body, headers, limits)
+    return raw, load_json(raw)
+
+
+def prepare(source_name: str, raw: bytes, payload: Any, info: RequestInfo, *, partitions: int,
+            partial: bool = False) -> Prepared:
+    """Messages for every event in ``payload``.
+
+    ``partial=False`` (single-event endpoints): the first invalid event raises its InboundError.
+    ``partial=True`` (``/lineage/batch``): invalid events are reported in ``rejected`` instead.
+    """
+    source = get_source(source_name)
+    items = source.split(payload)
+    kept = {k: v for k in KEPT_HEADERS if (v := header(info.headers, k)) is not None}
+    messages: list[InboundMessage] = []
+    rejected: list[Rejected] = []
+    indexes: list[int] = []
+    for index, item in enumerate(items):
+        try:
+            check(source_name, item, info.tenant_id)
+            key = source.idempotency_key(item)
+        except InboundError as exc:
+            if not partial:
+                raise
+            rejected.append(Rejected(index, str(exc), exc.status))
+            continue
+        # Keep the producer's bytes when the body is the event itself; re-serialise split items.
+        data = raw if item is payload else orjson.dumps(item)
+        messages.append(InboundMessage(
+            id=event_id(info.tenant_id, source_name, key), tenant_id=info.tenant_id, source=source_name,
+            key=key, partition=partition_of(info.tenant_id, partition_key(source_name, item), partitions),
+            payload=data, received_at=info.received_at, event_type=event_type(source_name, item),
+            headers=kept, actor=info.actor, correlation_id=info.correlation_id,
+        ))
+        indexes.append(index)
+    return Prepared(messages, rejected, indexes)
+
+
+def check(source_name: str, item: Any, tenant_id: str) -> None:
+    """Envelope checks a producer should hear about synchronously (4xx), per source."""
+    if source_name == "openlineage":
+        _check_openlineage(item)
+    elif source_name == "generic":
+        event = validate_generic(item)
+        if event.tenant_id != tenant_id:
+            raise TenantMismatch(f"tenant_id {event.tenant_id!r} is not the caller's tenant {tenant_id!r}")
+    elif source_name == "monte_carlo":
+        require_object(item, "")
+
+
+def _check_openlineage(item: Any) -> None:
+    # What Marquez answers 422 for: identities it cannot store the event under.
+    event = require_object(item, "")
+    kind = openlineage.classify(event)
+    parse_timestamp(event.get("eventTime"), "eventTime")
+    if kind is openlineage.EventKind.DATASET:
+        dataset = require_object(event.get("dataset"), "dataset")
+        require_str(dataset, "namespace", "dataset")
+        require_str(dataset, "name", "dataset")
+        return
+    job = require_object(event.get("job"), "job")
+    require_str(job, "namespace", "job")
+    require_str(job, "name", "job")
+    if kind is openlineage.EventKind.RUN:
+        require_str(require_object(event.get("run"), "run"), "runId", "run")
+
+
+def partition_key(source_name: str, item: Any) -> str:
+    """What must stay in order: a job's runs, a dataset, an incident, an S3 object, an asset."""
+    if not isinstance(item, dict):
+        return ""
+    if source_name == "openlineage":
+        node = item.get("dataset") if isinstance(item.get("dataset"), dict) else item.get("job")
+        if isinstance(node, dict):
+            return f"{node.get('namespace')}/{node.get('name')}"
+    elif source_name == "monte_carlo":
+        inner = item.get("payload") if isinstance(item.get("payload"), dict) else item
+        return str(inner.get("incident_id") or item.get("incident_id") or "")
+    elif source_name == "s3":
+        detail = item.get("detail") if isinstance(item.get("detail"), dict) else None
+        if detail is not None:
+            return f"{_get(detail, 'bucket', 'name')}/{_get(detail, 'object', 'key')}"
+        s3 = item.get("s3") if isinstance(item.get("s3"), dict) else {}
+        return f"{_get(s3, 'bucket', 'name')}/{_get(s3, 'object', 'key')}"
+    elif source_name == "generic":
+        payload = item.get("payload") if isinstance(item.get("payload"), dict) else {}
+        return str(payload.get("asset_id") or "")
+    return ""
+
+
+def _get(obj: dict[str, Any], *path: str) -> Any:
+    for part in path:
+        obj = obj.get(part) if isinstance(obj, dict) else None  # type: ignore[assignment]
+    return obj
+
+
+def partition_of(tenant_id: str, key: str, partitions: int) -> int:
+    """A stable partition number (crc32 is fast and identical in every process)."""
+    return zlib.crc32(f"{tenant_id}\x1f{key}".encode()) % max(1, partitions)
+
+
+def event_type(source_name: str, item: Any) -> str | None:
+    """A short label for filtering: ``RunEvent.COMPLETE``, ``ObjectCreated:Put``, ``asset.created``."""
+    if not isinstance(item, dict):
+        return None
+    value: Any = None
+    if source_name == "openlineage":
+        kind = openlineage.classify(item).value
+        et = item.get("eventType")
+        value = f"{kind}.{et}" if kind == "RunEvent" and isinstance(et, str) else kind
+    elif source_name == "monte_carlo":
+        value = item.get("type")
+    elif source_name == "s3":
+        value = item.get("eventName") or item.get("detail-type")
+    elif source_name == "generic":
+        value = str(item.get("event_type") or "").strip().lower().replace("_", ".") or None
+    return str(value)[:120] if value else None
+
+
+__all__ = ["ParseError", "Prepared", "Rejected", "RequestInfo", "TenantMismatch", "prepare", "read_body"]

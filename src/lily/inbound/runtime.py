@@ -1,0 +1,151 @@
+"""Wiring of the inbound flow in a process: settings, the bus, source configs and worker threads.
+
+``lily serve`` builds one :class:`InboundRuntime` per application (the API publishes through it and,
+unless ``LILY_INBOUND_WORKERS=0``, it runs worker threads in the same process); ``lily worker
+inbound`` builds one without an API.
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import cached_property
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy import select
+
+from lily.bus.base import Bus
+from lily.inbound.configs import SourceConfigs
+from lily.inbound.sources.decode import DecodeLimits
+from lily.inbound.worker import InboundWorker, WorkerConfig, new_worker_id
+from lily.observability import Metrics, log
+from lily.settings import Settings
+from lily.store import Store
+
+
+class InboundSettings(BaseSettings):
+    """``LILY_*`` settings of the inbound flow (kept apart from the core settings)."""
+
+    model_config = SettingsConfigDict(env_prefix="LILY_", env_file=".env", extra="ignore")
+
+    inbound_workers: int = 1  # worker threads inside `lily serve`; 0 disables them
+    bus_url: str | None = None  # nats://host:4222 selects NATS JetStream; unset = local bus
+    inbound_partitions: int = 64  # ordering partitions (events of one asset stay in order)
+    inbound_batch_size: int = 256
+    inbound_max_attempts: int = 5
+    inbound_lease_seconds: float = 30.0  # local lease / JetStream ack wait before redelivery
+    inbound_poll_seconds: float = 0.25  # local bus: poll for events published by other processes
+    inbound_txn_budget_ms: float = 25.0
+    inbound_max_body_bytes: int = 10 * 1024 * 1024  # as received (compressed)
+    inbound_max_decoded_bytes: int = 50 * 1024 * 1024  # after decompression
+    nats_stream: str = "LILY_INBOUND"
+    nats_subject_prefix: str = "lily.inbound"
+
+    def worker_config(self) -> WorkerConfig:
+        return WorkerConfig(batch_size=self.inbound_batch_size, max_attempts=self.inbound_max_attempts,
+                            txn_budget_ms=self.inbound_txn_budget_ms)
+
+    def limits(self) -> DecodeLimits:
+        return DecodeLimits(self.inbound_max_body_bytes, self.inbound_max_decoded_bytes)
+
+
+def make_bus(store: Store, settings: InboundSettings) -> Bus:
+    if settings.bus_url and settings.bus_url.startswith(("nats://", "tls://")):
+        from lily.bus.nats import NatsBus
+
+        return NatsBus(store, settings.bus_url, partitions=settings.inbound_partitions,
+                       stream=settings.nats_stream, subject_prefix=settings.nats_subject_prefix,
+                       ack_wait=settings.inbound_lease_seconds, max_deliver=settings.inbound_max_attempts)
+    from lily.bus.local import LocalBus
+
+    return LocalBus(store, partitions=settings.inbound_partitions, lease_seconds=settings.inbound_lease_seconds,
+                    poll_interval=settings.inbound_poll_seconds)
+
+
+class InboundRuntime:
+    def __init__(self, settings: Settings, store: Store, metrics: Metrics,
+                 inbound: InboundSettings | None = None, bus: Bus | None = None) -> None:
+        self.settings = settings
+        self.store = store
+        self.metrics = metrics
+        self.inbound = inbound or InboundSettings()
+        self._bus = bus
+        self._bus_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self.workers: list[InboundWorker] = []
+
+    @property
+    def bus(self) -> Bus:
+        # Created on first use: an app that never receives an event never connects to NATS.
+        with self._bus_lock:
+            if self._bus is None:
+                self._bus = make_bus(self.store, self.inbound)
+                self.metrics.inbound_queue_depth.labels(self._bus.name).set_function(self._depth)
+            return self._bus
+
+    @cached_property
+    def configs(self) -> SourceConfigs:
+        return SourceConfigs(self.store, self.settings.fernet_key())
+
+    def parse_options(self, tenant_id: str, source: str) -> object:
+        return self.configs.get(tenant_id, source).parse_options(source)
+
+    def worker(self, index: int = 0) -> InboundWorker:
+        return InboundWorker(self.store, self.bus, metrics=self.metrics, config=self.inbound.worker_config(),
+                             options=self.parse_options, worker_id=new_worker_id(index))
+
+    def start(self, count: int | None = None) -> None:
+        """Start ``count`` (default ``LILY_INBOUND_WORKERS``) worker threads and the metrics refresher."""
+        count = self.inbound.inbound_workers if count is None else count
+        self._stop.clear()
+        for index in range(count):
+            worker = self.worker(index)
+            thread = threading.Thread(target=worker.run, args=(self._stop,), name=f"lily-inbound-{index}",
+                                      daemon=True)
+            self.workers.append(worker)
+            self._threads.append(thread)
+            thread.start()
+        if count:
+            monitor = threading.Thread(target=self._monitor, name="lily-inbound-monitor", daemon=True)
+            self._threads.append(monitor)
+            monitor.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        if self._bus is not None:
+            self._bus.wake()
+        for thread in self._threads:
+            thread.join(timeout)
+        self._threads.clear()
+        self.workers.clear()
+
+    def close(self) -> None:
+        self.stop()
+        with self._bus_lock:
+            if self._bus is not None:
+                self._bus.close()
+                self._bus = None
+
+    def _depth(self) -> float:
+        try:
+            return float(self.bus.queue_depth())
+        except Exception:  # a scrape must not fail because the database or NATS hiccups
+            return float("nan")
+
+    def _monitor(self) -> None:
+        """Refresh the change-feed consumer lag gauges every few seconds."""
+        while not self._stop.wait(5.0):
+            try:
+                self.refresh_consumer_lag()
+            except Exception:
+                log.exception("inbound_monitor_error")
+
+    def refresh_consumer_lag(self) -> None:
+        from lily.store.tables import consumer_offsets, tenants
+
+        with self.store.read() as conn:
+            heads = dict(conn.execute(select(tenants.c.id, tenants.c.change_seq)).all())
+            offsets = conn.execute(select(consumer_offsets.c.consumer, consumer_offsets.c.tenant_id,
+                                          consumer_offsets.c.seq)).all()
+        for consumer, tenant, seq in offsets:
+            self.metrics.feed_consumer_lag.labels(consumer, tenant).set(max(0, int(heads.get(tenant, 0)) - int(seq)))

@@ -1,0 +1,286 @@
+"""The inbound worker: parse → enrich → apply, one event at a time, many events per transaction.
+
+For each delivery the worker parses the stored payload (pure, outside any transaction), then in a
+savepoint of the batch transaction: takes the inbox row (``begin_apply``; a row already settled
+means a redelivery and is skipped), enriches against the catalog, applies through the store's one
+apply path (``cause_event_id`` = the event id) and settles the inbox row. State, changes and the
+event's status commit together, so a crash at any point leaves the event either untouched (and
+redelivered) or applied exactly once.
+
+Failures never block the events behind them: a bad payload or an operation the store refuses marks
+that event ``failed`` with the reason; anything else (database trouble) is retried with backoff and
+ends ``dead`` after ``max_attempts`` deliveries.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+from sqlalchemy import Connection
+
+from lily.bus.base import Bus, Consumer, Delivery
+from lily.inbound.enrich import enrich
+from lily.inbound.sources import InboundError, get_source
+from lily.model import ChangeSet, MetadataEvent
+from lily.observability import Metrics, log
+from lily.store import ApplyError, Store, inbox
+from lily.store.apply import apply_in
+
+# Errors that will happen again on every attempt: the event fails at once with the reason.
+PERMANENT = (InboundError, ApplyError, ValidationError)
+
+OptionsLoader = Callable[[str, str], Any]  # (tenant, source) -> parse options
+
+
+@dataclass
+class WorkerConfig:
+    batch_size: int = 256
+    max_attempts: int = 5  # deliveries before an event that keeps failing transiently is dead
+    backoff_base: float = 0.5  # seconds; doubles per attempt, capped, with jitter
+    backoff_max: float = 60.0
+    # A transaction stops taking more events after this long, so the accept path (which needs the
+    # write lock on SQLite) never waits behind a long batch.
+    txn_budget_ms: float = 25.0
+    fetch_timeout: float = 1.0
+
+
+@dataclass
+class _Parsed:
+    delivery: Delivery
+    operations: list[MetadataEvent] = field(default_factory=list)
+    error: str | None = None
+    parse_ms: float = 0.0
+
+
+@dataclass
+class BatchResult:
+    applied: int = 0
+    failed: int = 0
+    dead: int = 0
+    retried: int = 0
+    skipped: int = 0  # redeliveries of settled events, or leases lost to another worker
+
+    def add(self, other: BatchResult) -> None:
+        for name in ("applied", "failed", "dead", "retried", "skipped"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    @property
+    def total(self) -> int:
+        return self.applied + self.failed + self.dead + self.retried + self.skipped
+
+
+def new_worker_id(index: int = 0) -> str:
+    return f"{socket.gethostname()[:40]}-{os.getpid()}-{index}-{uuid.uuid4().hex[:6]}"
+
+
+class InboundWorker:
+    def __init__(self, store: Store, bus: Bus, *, metrics: Metrics | None = None,
+                 config: WorkerConfig | None = None, options: OptionsLoader | None = None,
+                 worker_id: str | None = None) -> None:
+        self.store = store
+        self.bus = bus
+        self.metrics = metrics
+        self.config = config or WorkerConfig()
+        self.options = options or (lambda tenant, source: None)
+        self.worker_id = worker_id or new_worker_id()
+        self._consumer: Consumer | None = None
+
+    @property
+    def consumer(self) -> Consumer:
+        if self._consumer is None:
+            self._consumer = self.bus.consumer(self.worker_id)
+        return self._consumer
+
+    # ------------------------------------------------------------------------------------ loops
+    def run(self, stop: threading.Event) -> None:
+        """Process until ``stop`` is set (the in-process workers of ``lily serve``, ``lily worker``)."""
+        log.info("inbound_worker_started", worker=self.worker_id, bus=self.bus.name)
+        try:
+            while not stop.is_set():
+                try:
+                    deliveries = self.consumer.fetch(self.config.batch_size, self.config.fetch_timeout)
+                    if deliveries:
+                        self.process(deliveries)
+                except Exception:  # keep the worker alive through database or bus outages
+                    log.exception("inbound_worker_error", worker=self.worker_id)
+                    stop.wait(1.0)
+        finally:
+            self.close()
+            log.info("inbound_worker_stopped", worker=self.worker_id)
+
+    def drain(self, timeout: float = 30.0, idle: float = 0.2) -> BatchResult:
+        """Process until nothing is waiting (tests, CLI one-shots). Events backing off are waited for."""
+        total = BatchResult()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            deliveries = self.consumer.fetch(self.config.batch_size, idle)
+            if deliveries:
+                total.add(self.process(deliveries))
+            elif self.bus.queue_depth() == 0:
+                break
+        return total
+
+    def close(self) -> None:
+        if self._consumer is not None:
+            self._consumer.close()
+            self._consumer = None
+
+    # ------------------------------------------------------------------------------ processing
+    def process(self, deliveries: Sequence[Delivery]) -> BatchResult:
+        parsed = [self._parse(d) for d in deliveries]
+        result = BatchResult()
+        start = 0
+        while start < len(parsed):
+            start, part = self._transaction(parsed, start)
+            result.add(part)
+        return result
+
+    def _parse(self, delivery: Delivery) -> _Parsed:
+        msg = delivery.message
+        t0 = time.perf_counter()
+        try:
+            payload = orjson.loads(msg.payload)
+            options = self.options(msg.tenant_id, msg.source)
+            ops = get_source(msg.source).parse(payload, received_at=msg.received_at, options=options)
+            return _Parsed(delivery, list(ops), parse_ms=_ms(t0))
+        except Exception as exc:  # a parser raising anything is deterministic: the event fails
+            reason = str(exc) if isinstance(exc, InboundError) else f"{type(exc).__name__}: {exc}"
+            return _Parsed(delivery, error=f"parse: {reason}", parse_ms=_ms(t0))
+
+    def _transaction(self, parsed: list[_Parsed], start: int) -> tuple[int, BatchResult]:
+        """Settle events from ``start`` on in one transaction until the time budget is spent."""
+        result = BatchResult()
+        settled: list[Delivery] = []
+        retry: list[tuple[Delivery, str]] = []
+        observed: list[tuple[Delivery, str, dict[str, float]]] = []
+        t0 = time.perf_counter()
+        index = start
+        try:
+            with self.store.write() as conn:
+                while index < len(parsed) and (index == start or _ms(t0) < self.config.txn_budget_ms):
+                    item = parsed[index]
+                    index += 1
+                    status, detail = self._settle(conn, item)
+                    if status == "retry":
+                        retry.append((item.delivery, detail["error"]))
+                    else:
+                        settled.append(item.delivery)
+                        observed.append((item.delivery, status, detail))
+        except Exception as exc:  # the commit (or the connection) failed: nothing of it happened
+            log.warning("inbound_transaction_failed", worker=self.worker_id, error=str(exc))
+            for item in parsed[start:index]:
+                self._nak(item.delivery, f"{type(exc).__name__}: {exc}")
+            result.retried += index - start
+            return index, result
+        self.consumer.ack(settled)
+        for delivery, status, detail in observed:
+            setattr(result, status, getattr(result, status) + 1)
+            self._observe(delivery, status, detail)
+        for delivery, error in retry:
+            self._nak(delivery, error)
+            result.retried += 1
+        return index, result
+
+    def _settle(self, conn: Connection, item: _Parsed) -> tuple[str, dict[str, Any]]:
+        """Apply one event inside a savepoint; returns (applied|failed|dead|skipped|retry, details)."""
+        delivery, msg = item.delivery, item.delivery.message
+        savepoint = conn.begin_nested()
+        try:
+            seq = self._begin(conn, delivery)
+            if seq is None:
+                savepoint.commit()
+                return "skipped", {}
+            if item.error is not None:
+                inbox.settle(conn, seq, msg.tenant_id, inbox.Outcome(
+                    inbox.FAILED, _now(), error=item.error, attempts=delivery.attempt, parse_ms=item.parse_ms))
+                savepoint.commit()
+                return "failed", {"parse": item.parse_ms}
+            t1 = time.perf_counter()
+            enriched = enrich(conn, msg.tenant_id, msg.source, item.operations)
+            enrich_ms = _ms(t1)
+            t2 = time.perf_counter()
+            changes, first, last, touched = 0, None, None, set()
+            if enriched.operations:
+                applied = apply_in(conn, ChangeSet(
+                    tenant_id=msg.tenant_id, actor=msg.actor or f"inbound:{msg.source}",
+                    operations=enriched.operations, cause_event_id=str(msg.id),
+                    correlation_id=msg.correlation_id or str(msg.id)))
+                changes, first, last = len(applied.changes), applied.first_seq, applied.last_seq
+                touched = set(applied.asset_ids.values()) | {c["asset_id"] for c in applied.changes
+                                                             if c["asset_id"] is not None}
+            apply_ms = _ms(t2)
+            inbox.settle(conn, seq, msg.tenant_id, inbox.Outcome(
+                inbox.APPLIED, _now(), note=enriched.note or (None if enriched.operations else "no operations"),
+                attempts=delivery.attempt, parse_ms=item.parse_ms, enrich_ms=enrich_ms, apply_ms=apply_ms,
+                changes=changes, first_change_seq=first, last_change_seq=last), touched)
+            savepoint.commit()
+            return "applied", {"parse": item.parse_ms, "enrich": enrich_ms, "apply": apply_ms}
+        except PERMANENT as exc:
+            savepoint.rollback()
+            return self._give_up(conn, delivery, inbox.FAILED, f"apply: {exc}", item.parse_ms)
+        except Exception as exc:
+            savepoint.rollback()
+            error = f"{type(exc).__name__}: {exc}"
+            if delivery.attempt >= self.config.max_attempts:
+                return self._give_up(conn, delivery, inbox.DEAD,
+                                     f"gave up after {delivery.attempt} attempts: {error}", item.parse_ms)
+            return "retry", {"error": error}
+
+    def _begin(self, conn: Connection, delivery: Delivery) -> int | None:
+        if not delivery.leased:
+            inbox.ensure_row(conn, delivery.message.inbox_row())
+        return inbox.begin_apply(conn, delivery.message.id, self.worker_id, leased=delivery.leased)
+
+    def _give_up(self, conn: Connection, delivery: Delivery, status: str, error: str,
+                 parse_ms: float) -> tuple[str, dict[str, Any]]:
+        """Record a failed/dead event in its own savepoint (the application's was rolled back)."""
+        savepoint = conn.begin_nested()
+        seq = self._begin(conn, delivery)
+        if seq is None:
+            savepoint.commit()
+            return "skipped", {}
+        inbox.settle(conn, seq, delivery.message.tenant_id, inbox.Outcome(
+            status, _now(), error=error[:4000], attempts=delivery.attempt, parse_ms=parse_ms))
+        savepoint.commit()
+        return status, {"parse": parse_ms}
+
+    def _nak(self, delivery: Delivery, error: str) -> None:
+        delay = min(self.config.backoff_max, self.config.backoff_base * 2 ** max(0, delivery.attempt - 1))
+        delay *= random.uniform(0.8, 1.2)  # jitter spreads retries of a burst
+        try:
+            self.consumer.nak(delivery, delay, error[:4000])
+        except Exception:  # the bus will redeliver after the lease runs out anyway
+            log.exception("inbound_nak_failed", worker=self.worker_id, event_id=str(delivery.message.id))
+        if self.metrics is not None:
+            self.metrics.inbound_retried.labels(delivery.message.source).inc()
+
+    def _observe(self, delivery: Delivery, status: str, timings: dict[str, float]) -> None:
+        if self.metrics is None or status == "skipped":
+            return
+        source = delivery.message.source
+        {"applied": self.metrics.inbound_applied, "failed": self.metrics.inbound_failed,
+         "dead": self.metrics.inbound_dead}[status].labels(source).inc()
+        for stage, ms in timings.items():
+            self.metrics.inbound_stage_seconds.labels(source, stage).observe(ms / 1000)
+        if status == "applied":
+            lag = (datetime.now(UTC) - delivery.message.received_at).total_seconds()
+            self.metrics.inbound_end_to_end_seconds.labels(source).observe(max(0.0, lag))
+
+
+def _ms(t0: float) -> float:
+    return (time.perf_counter() - t0) * 1000
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,140 @@
+"""The worker on the local bus: failures never block, retries end in dead letters, leases, wake-ups."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from sqlalchemy import update
+from sqlalchemy.exc import OperationalError
+
+import lily.inbound.worker as worker_module
+from lily.store import inbox
+from lily.store.tables_inbound import inbound_events
+from tests.inbound_flow.conftest import Flow, make_flow
+from tests.inbound_flow.test_accept import PG, dataset_event, generic
+
+
+def broken_run_event() -> dict[str, Any]:
+    # Passes the accept-time envelope check; the worker's full parse finds the nameless input.
+    return {"eventTime": "2026-01-05T10:00:00Z", "run": {"runId": "r-1"},
+            "job": {"namespace": "etl", "name": "load"}, "inputs": [{"namespace": PG}]}
+
+
+def test_a_failed_event_never_blocks_the_ones_behind_it(flow: Flow) -> None:
+    assert flow.lineage(broken_run_event()).status_code == 201
+    assert flow.lineage(dataset_event("after")).status_code == 201
+    result = flow.drain()
+    assert (result.failed, result.applied) == (1, 1)
+    failed, applied = flow.rows()
+    assert failed["status"] == "failed" and failed["error"] == "parse: inputs[0].name: is required"
+    assert failed["parse_ms"] is not None and failed["applied_at"] is None
+    assert applied["status"] == "applied" and flow.asset(PG, "after") is not None
+
+
+def test_operation_without_a_writer_fails_that_event_with_the_reason(flow: Flow,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import lily.store.apply as apply_module
+
+    monkeypatch.delitem(apply_module._DISPATCH, "add_classification")
+    flow.post("/api/v1/events", generic("tagged", metadata={"tags": ["PII.email"]}))
+    flow.post("/api/v1/events", generic("plain"))
+    assert flow.drain().failed == 1
+    tagged = next(r for r in flow.rows() if r["status"] == "failed")
+    assert "operation 'add_classification' has no writer registered" in tagged["error"]
+    # The failed event's whole change set was rolled back; the next one applied normally.
+    assert flow.change_causes().count(str(tagged["id"])) == 0
+    monkeypatch.undo()
+    resp = flow.env.client.post(f"/api/v1/events/{tagged['id']}/replay", headers=flow.headers)
+    assert resp.status_code == 202 and resp.json()["status"] == "received"
+    assert flow.drain().applied == 1
+    assert {r["status"] for r in flow.rows()} == {"applied"}
+
+
+def test_transient_errors_are_retried_then_dead_lettered(flow: Flow, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = worker_module.apply_in
+    calls: dict[str, int] = {}
+
+    def flaky(conn: Any, cs: Any) -> Any:
+        calls[cs.cause_event_id] = calls.get(cs.cause_event_id, 0) + 1
+        name = cs.operations[0].ref.name
+        if name == "always" or (name == "once" and calls[cs.cause_event_id] == 1):
+            raise OperationalError("INSERT", {}, Exception("database is locked"))
+        return real(conn, cs)
+
+    monkeypatch.setattr(worker_module, "apply_in", flaky)
+    for name in ("always", "once", "fine"):
+        flow.lineage(dataset_event(name))
+    flow.drain()
+    by_name = {orjson.loads(r["payload"])["dataset"]["name"]: r for r in flow.rows()}
+    assert by_name["always"]["status"] == "dead" and by_name["always"]["attempts"] == 3
+    assert "gave up after 3 attempts" in by_name["always"]["error"] and "database is locked" in by_name["always"]["error"]
+    assert by_name["once"]["status"] == "applied" and by_name["once"]["attempts"] == 2
+    assert by_name["fine"]["status"] == "applied" and by_name["fine"]["attempts"] == 1
+    assert flow.asset(PG, "always") is None and flow.asset(PG, "once") is not None
+
+
+def test_an_expired_lease_moves_to_another_worker_and_the_first_one_loses(flow: Flow) -> None:
+    flow.lineage(dataset_event("leased"))
+    crashed = flow.runtime.worker(1)
+    taken = crashed.consumer.fetch(10, 0)
+    assert len(taken) == 1
+    # While the lease is live nobody else gets the event.
+    assert flow.worker.consumer.fetch(10, 0) == []
+    with flow.env.store.write() as conn:
+        conn.execute(update(inbound_events).values(lease_until=datetime.now(UTC) - timedelta(seconds=1)))
+    assert flow.drain().applied == 1
+    # The first worker wakes up and tries to settle its copy: the lease is gone, nothing happens twice.
+    late = crashed.process(taken)
+    assert late.skipped == 1 and late.applied == 0
+    assert len(set(flow.change_causes())) == 1 and flow.rows()[0]["attempts"] == 2
+
+
+def test_one_partition_is_leased_to_one_worker_at_a_time(flow: Flow) -> None:
+    for i in range(3):
+        flow.post("/api/v1/events", generic(f"same-{i}", metadata={"description": f"v{i}"}))
+    flow.post("/api/v1/events", {**generic("elsewhere"), "payload": {
+        "asset_id": "postgres://db:5432/shop.public.other", "asset_type": "table"}})
+    a, b = flow.runtime.worker(1).consumer, flow.runtime.worker(2).consumer
+    first = a.fetch(1, 0)  # takes the oldest event of the "items" partition
+    second = b.fetch(10, 0)  # may only take events of other partitions
+    assert len(first) == 1
+    assert {d.message.partition for d in second}.isdisjoint({first[0].message.partition})
+    assert [orjson.loads(d.message.payload)["event_id"] for d in second] == ["elsewhere"]
+
+
+def test_events_of_one_asset_apply_in_arrival_order(flow: Flow) -> None:
+    for i in range(5):
+        flow.post("/api/v1/events", generic(f"v{i}", metadata={"description": f"version {i}"}))
+    flow.drain()
+    assert flow.asset("postgres://db:5432", "shop.public.items").description == "version 4"
+
+
+def test_in_process_workers_wake_up_without_polling(sqlite_url: str, tmp_path: Path) -> None:
+    flow = make_flow(sqlite_url, tmp_path, inbound_poll_seconds=30.0)
+    try:
+        flow.runtime.start(1)
+        time.sleep(0.2)  # the worker is idle, waiting on the bus
+        started = time.perf_counter()
+        assert flow.lineage(dataset_event("fast")).status_code == 201
+        while flow.rows()[0]["status"] != "applied":
+            assert time.perf_counter() - started < 5, "not applied: the worker was not woken"
+            time.sleep(0.005)
+        assert time.perf_counter() - started < 2.0  # far below the 30 s poll interval
+    finally:
+        flow.runtime.close()
+        flow.env.store.dispose()
+
+
+def test_status_counts_and_queue_depth(flow: Flow) -> None:
+    flow.lineage(dataset_event("a"))
+    flow.lineage(broken_run_event())
+    assert flow.runtime.bus.queue_depth() == 2
+    flow.drain()
+    assert flow.runtime.bus.queue_depth() == 0
+    with flow.env.store.read() as conn:
+        assert inbox.status_counts(conn, "default") == {"applied": 1, "failed": 1}
