@@ -24,13 +24,18 @@ from lily.model import (
     ChangeKind,
     ChangeSet,
     DeleteAsset,
+    RecordQuality,
+    RecordRun,
     RemoveClassification,
     RemoveLineage,
     RenameAsset,
     UpsertAsset,
+    UpsertIncident,
     asset_id,
     stable_id,
 )
+from lily.store import incidents as incident_store
+from lily.store import runs as run_store
 from lily.store import search
 from lily.store.tables import (
     asset_history,
@@ -365,6 +370,27 @@ class _Writer:
             self._record(ChangeKind.CLASSIFICATION_REMOVED, "classification", row["id"], aid, _json(dict(row)), None)
             self.dirty_docs.add(aid)
 
+    # ------------------------------------------- runs, quality, incidents (logic in their modules)
+    def record_run(self, op: RecordRun) -> None:
+        job_id = self.ensure_asset(op.job, AssetType.JOB)
+        io = [(self.ensure_asset(r), "input") for r in op.inputs]
+        io += [(self.ensure_asset(r), "output") for r in op.outputs]
+        change = run_store.record_run(self.conn, self.tenant, self.at, op, job_id, io)
+        if change is not None:
+            self._record(ChangeKind.RUN_UPDATED, "run", op.run_id, job_id, *change)
+
+    def record_quality(self, op: RecordQuality) -> None:
+        aid = self.ensure_asset(op.ref)
+        stored = run_store.record_quality(self.conn, self.tenant, self.at, op, aid)
+        if stored is not None:
+            self._record(ChangeKind.QUALITY_RECORDED, "quality_result", stored[0], aid, None, stored[1])
+
+    def upsert_incident(self, op: UpsertIncident) -> None:
+        change = incident_store.upsert_incident(self.conn, self.tenant, self.at, op)
+        if change is not None:
+            self._record(ChangeKind.INCIDENT_UPDATED, "incident", change.id, change.asset_id,
+                         change.before, change.after)
+
     # ------------------------------------------------------------------ finish
     def flush(self, cs: ChangeSet) -> None:
         for aid in self.dirty_docs:
@@ -412,6 +438,9 @@ _DISPATCH: dict[str, Callable[[_Writer, Any], object]] = {
     "remove_lineage": _Writer.remove_lineage,
     "add_classification": _Writer.add_classification,
     "remove_classification": _Writer.remove_classification,
+    "record_run": _Writer.record_run,
+    "record_quality": _Writer.record_quality,
+    "upsert_incident": _Writer.upsert_incident,
 }
 
 

@@ -1,0 +1,320 @@
+"""Job runs and data-quality results: the write half used by the apply path, and the reads.
+
+Run semantics (OpenLineage): metadata is additive across a run's events and a facet sent again
+under the same name replaces the previous one. Events may arrive out of order (clients retry,
+workers run in parallel), so every merge is guarded by event time: an older event never
+overwrites a facet set by a newer one, and a terminal state (COMPLETED, FAILED, ABORTED) is never
+reopened by a RUNNING/OTHER event (OTHER may legitimately arrive after completion).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, and_, func, insert, select, update
+
+from lily.model import AssetRef, RecordQuality, RecordRun, RunState, stable_id
+from lily.store.tables import assets, lineage_edges
+from lily.store.tables_runs import quality_results, run_io, runs
+
+TERMINAL = {RunState.COMPLETED.value, RunState.FAILED.value, RunState.ABORTED.value}
+Snapshot = tuple[dict[str, Any] | None, dict[str, Any]]
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def parse_time(value: Any) -> datetime | None:
+    """Lenient ISO-8601 (naive means UTC); ``None`` for anything unparseable — facets are producer data."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        return _utc(datetime.fromisoformat(value.strip()))
+    except ValueError:
+        return None
+
+
+def _ref(ref: AssetRef) -> dict[str, str]:
+    return {"namespace": ref.namespace, "name": ref.name}
+
+
+def _union(current: list[dict[str, str]], extra: list[AssetRef]) -> list[dict[str, str]]:
+    out = list(current)
+    for ref in extra:
+        if _ref(ref) not in out:
+            out.append(_ref(ref))
+    return out
+
+
+def _merge_state(current: dict[str, Any] | None, op: RecordRun, at: datetime) -> dict[str, Any]:
+    """The run row after ``op``: a pure function of the stored row and the event."""
+    t = _utc(op.event_time)
+    row: dict[str, Any] = dict(current) if current else {
+        "state": op.state.value, "state_at": t, "event_types": [], "started_at": None, "ended_at": None,
+        "facets": {}, "facet_times": {}, "parent_run_id": None, "inputs": [], "outputs": [],
+        "first_event_at": t, "last_event_at": t, "created_at": at,
+    }
+    if current is not None:
+        state, state_at = current["state"], _utc(current["state_at"])
+        incoming_terminal = op.state.value in TERMINAL
+        if incoming_terminal and (state not in TERMINAL or t >= state_at):
+            row["state"], row["state_at"], row["ended_at"] = op.state.value, t, t
+        elif not incoming_terminal and state not in TERMINAL and t >= state_at:
+            row["state"], row["state_at"] = op.state.value, t
+    elif op.state.value in TERMINAL:
+        row["ended_at"] = t
+    if op.event_type and op.event_type not in row["event_types"]:
+        row["event_types"] = [*row["event_types"], op.event_type]
+    if op.event_type == "START":
+        started = row["started_at"]
+        row["started_at"] = t if started is None else min(_utc(started), t)
+    facets, times = dict(row["facets"]), dict(row["facet_times"])
+    for name, facet in op.facets.items():
+        seen = parse_time(times.get(name))
+        if seen is None or t >= seen:
+            facets[name], times[name] = facet, t.isoformat()
+    row["facets"], row["facet_times"] = facets, times
+    nominal = facets.get("nominalTime") if isinstance(facets.get("nominalTime"), dict) else {}
+    row["nominal_start_time"] = parse_time(nominal.get("nominalStartTime"))
+    row["nominal_end_time"] = parse_time(nominal.get("nominalEndTime"))
+    row["parent_run_id"] = op.parent_run_id or row["parent_run_id"]
+    row["inputs"] = _union(row["inputs"], op.inputs)
+    row["outputs"] = _union(row["outputs"], op.outputs)
+    row["first_event_at"] = min(_utc(row["first_event_at"]), t)
+    row["last_event_at"] = max(_utc(row["last_event_at"]), t)
+    return row
+
+
+def _summary(row: dict[str, Any]) -> dict[str, Any]:
+    """What a run change records: facets by name only (some are tens of KB, e.g. Spark plans)."""
+    return {
+        "job_id": str(row["job_id"]), "state": row["state"], "event_types": row["event_types"],
+        "started_at": _iso(row["started_at"]), "ended_at": _iso(row["ended_at"]),
+        "facets": sorted(row["facets"]), "parent_run_id": row["parent_run_id"],
+        "inputs": row["inputs"], "outputs": row["outputs"],
+    }
+
+
+def _asset_versions(conn: Connection, ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    if not ids:
+        return {}
+    return dict(conn.execute(select(assets.c.id, assets.c.version).where(assets.c.id.in_(ids))).all())
+
+
+def record_run(conn: Connection, tenant: str, at: datetime, op: RecordRun, job_id: uuid.UUID,
+               io: list[tuple[uuid.UUID, str]]) -> Snapshot | None:
+    """Merge one run event; returns (before, after) of the changed fields, or ``None`` if nothing changed."""
+    key = and_(runs.c.tenant_id == tenant, runs.c.run_id == op.run_id)
+    found = conn.execute(select(runs).where(key)).mappings().first()
+    current = dict(found) if found else None
+    versions = _asset_versions(conn, [job_id, *(aid for aid, _ in io)])
+    row = _merge_state(current, op, at)
+    row["job_id"], row["job_version"] = job_id, versions.get(job_id)
+    _record_io(conn, tenant, op, job_id, io, versions)
+    if current is None:
+        conn.execute(insert(runs).values(tenant_id=tenant, run_id=op.run_id, updated_at=at, **row))
+        return None, _summary(row)
+    columns = [c for c in row if c not in ("created_at",) and row[c] != current.get(c)]
+    if not columns:
+        return None
+    conn.execute(update(runs).where(key).values(updated_at=at, **{c: row[c] for c in columns}))
+    before, after = _summary(current), _summary(row)
+    keys = [k for k in after if before.get(k) != after.get(k)]
+    if not keys:  # only bookkeeping moved (event times, job version): state is unchanged for consumers
+        return None
+    return {k: before[k] for k in keys}, {k: after[k] for k in keys}
+
+
+def _record_io(conn: Connection, tenant: str, op: RecordRun, job_id: uuid.UUID,
+               io: list[tuple[uuid.UUID, str]], versions: dict[uuid.UUID, int]) -> None:
+    t = _utc(op.event_time)
+    for aid, role in io:
+        key = and_(run_io.c.tenant_id == tenant, run_io.c.run_id == op.run_id, run_io.c.asset_id == aid,
+                   run_io.c.role == role)
+        seen = conn.execute(select(run_io.c.event_time).where(key)).scalar()
+        if seen is None:
+            conn.execute(insert(run_io).values(tenant_id=tenant, run_id=op.run_id, asset_id=aid, role=role,
+                                               job_id=job_id, version=versions.get(aid), event_time=t))
+        elif t >= _utc(seen):
+            conn.execute(update(run_io).where(key).values(job_id=job_id, version=versions.get(aid), event_time=t))
+
+
+def _digest(value: Any) -> str:
+    return hashlib.sha256(orjson.dumps(value, option=orjson.OPT_SORT_KEYS, default=str)).hexdigest()
+
+
+def record_quality(conn: Connection, tenant: str, at: datetime, op: RecordQuality,
+                   aid: uuid.UUID) -> tuple[uuid.UUID, dict[str, Any]] | None:
+    """Store one quality result; the same result (content, run, time) applied again is stored once."""
+    qid = stable_id(tenant, "quality", str(aid), op.run_id or "", _utc(op.observed_at).isoformat(),
+                    _digest([op.assertions, op.metrics]))
+    if conn.execute(select(quality_results.c.id).where(quality_results.c.id == qid)).first() is not None:
+        return None
+    passed = sum(1 for a in op.assertions if a.get("success") is True)
+    failed = sum(1 for a in op.assertions if a.get("success") is False)
+    conn.execute(insert(quality_results).values(
+        id=qid, tenant_id=tenant, asset_id=aid, run_id=op.run_id, assertions=op.assertions,
+        metrics=op.metrics, passed=passed, failed=failed, observed_at=op.observed_at, created_at=at))
+    return qid, {"run_id": op.run_id, "passed": passed, "failed": failed,
+                 "metrics": sorted(op.metrics), "observed_at": _iso(_utc(op.observed_at))}
+
+
+# ------------------------------------------------------------------------------------------ reads
+@dataclass(frozen=True)
+class StoredRun:
+    run_id: str
+    job_id: uuid.UUID
+    job_version: int | None
+    state: str
+    event_types: list[str]
+    started_at: datetime | None
+    ended_at: datetime | None
+    nominal_start_time: datetime | None
+    nominal_end_time: datetime | None
+    facets: dict[str, Any]
+    parent_run_id: str | None
+    inputs: list[dict[str, str]]
+    outputs: list[dict[str, str]]
+    first_event_at: datetime
+    last_event_at: datetime
+    created_at: datetime
+    updated_at: datetime
+    io: list[IoRow] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class IoRow:
+    asset_id: uuid.UUID
+    role: str
+    version: int | None
+
+
+def _run(row: Any, io: list[IoRow]) -> StoredRun:
+    names = [f for f in StoredRun.__dataclass_fields__ if f != "io"]
+    return StoredRun(**{n: row[n] for n in names}, io=io)
+
+
+def _with_io(conn: Connection, tenant: str, rows: list[Any]) -> list[StoredRun]:
+    ids = [r["run_id"] for r in rows]
+    io: dict[str, list[IoRow]] = {}
+    for i in range(0, len(ids), 500):
+        q = select(run_io).where(run_io.c.tenant_id == tenant, run_io.c.run_id.in_(ids[i:i + 500]))
+        for r in conn.execute(q.order_by(run_io.c.event_time)).mappings():
+            io.setdefault(r["run_id"], []).append(IoRow(r["asset_id"], r["role"], r["version"]))
+    return [_run(r, io.get(r["run_id"], [])) for r in rows]
+
+
+def get_run(conn: Connection, tenant: str, run_id: str) -> StoredRun | None:
+    row = conn.execute(select(runs).where(runs.c.tenant_id == tenant, runs.c.run_id == run_id)).mappings().first()
+    return _with_io(conn, tenant, [row])[0] if row else None
+
+
+def runs_of_job(conn: Connection, tenant: str, job_id: uuid.UUID, *, limit: int = 100,
+                offset: int = 0) -> tuple[int, list[StoredRun]]:
+    """(total, newest-first page) of a job's runs."""
+    where = (runs.c.tenant_id == tenant, runs.c.job_id == job_id)
+    total = conn.execute(select(func.count()).select_from(runs).where(*where)).scalar_one()
+    rows = conn.execute(select(runs).where(*where).order_by(runs.c.first_event_at.desc(), runs.c.run_id)
+                        .limit(limit).offset(offset)).mappings().all()
+    return total, _with_io(conn, tenant, list(rows))
+
+
+def latest_runs(conn: Connection, tenant: str, job_ids: list[uuid.UUID], n: int = 10) -> dict[uuid.UUID, list[StoredRun]]:
+    """The ``n`` newest runs of each job (one query; jobs in a page rarely have many runs each)."""
+    out: dict[uuid.UUID, list[Any]] = {}
+    for i in range(0, len(job_ids), 500):
+        q = select(runs).where(runs.c.tenant_id == tenant, runs.c.job_id.in_(job_ids[i:i + 500]))
+        for row in conn.execute(q.order_by(runs.c.first_event_at.desc(), runs.c.run_id)).mappings():
+            newest = out.setdefault(row["job_id"], [])
+            if len(newest) < n:
+                newest.append(row)
+    return {job: _with_io(conn, tenant, rows) for job, rows in out.items()}
+
+
+def run_count(conn: Connection, tenant: str) -> int:
+    return conn.execute(select(func.count()).select_from(runs).where(runs.c.tenant_id == tenant)).scalar_one()
+
+
+def all_runs(conn: Connection, tenant: str, *, after: datetime | None = None, before: datetime | None = None,
+             descending: bool = True, limit: int = 100, offset: int = 0) -> tuple[int, list[StoredRun]]:
+    """(total, page) of runs whose last event falls in (after, before), by last event time."""
+    where = [runs.c.tenant_id == tenant]
+    if after is not None:
+        where.append(runs.c.last_event_at > after)
+    if before is not None:
+        where.append(runs.c.last_event_at < before)
+    total = conn.execute(select(func.count()).select_from(runs).where(*where)).scalar_one()
+    order = runs.c.last_event_at.desc() if descending else runs.c.last_event_at.asc()
+    rows = conn.execute(select(runs).where(*where).order_by(order, runs.c.run_id)
+                        .limit(limit).offset(offset)).mappings().all()
+    return total, _with_io(conn, tenant, list(rows))
+
+
+def job_links(conn: Connection, tenant: str, *, job_ids: set[uuid.UUID] | None = None,
+              asset_ids: set[uuid.UUID] | None = None) -> set[tuple[uuid.UUID, uuid.UUID, str]]:
+    """(job, dataset, role) links touching the given jobs or datasets.
+
+    Two sources agree on what a job reads and writes: the datasets its runs declared (``run_io``,
+    which also covers jobs with only inputs, e.g. a dbt test) and the dataset-level lineage edges
+    that carry the job (JobEvents declare lineage without a run).
+    """
+    links: set[tuple[uuid.UUID, uuid.UUID, str]] = set()
+    for column, ids in ((run_io.c.job_id, job_ids), (run_io.c.asset_id, asset_ids)):
+        for chunk in _chunks(ids):
+            q = select(run_io.c.job_id, run_io.c.asset_id, run_io.c.role).distinct().where(
+                run_io.c.tenant_id == tenant, column.in_(chunk))
+            links |= {(j, a, r) for j, a, r in conn.execute(q).all()}
+    e = lineage_edges
+    dataset_edges = and_(e.c.tenant_id == tenant, e.c.level == "dataset", e.c.job_id.is_not(None))
+    for chunk in _chunks(job_ids):
+        for src, dst, job in conn.execute(select(e.c.source_id, e.c.target_id, e.c.job_id).where(
+                dataset_edges, e.c.job_id.in_(chunk))).all():
+            links |= {(job, src, "input"), (job, dst, "output")}
+    for chunk in _chunks(asset_ids):
+        for src, dst, job in conn.execute(select(e.c.source_id, e.c.target_id, e.c.job_id).where(
+                dataset_edges, e.c.source_id.in_(chunk) | e.c.target_id.in_(chunk))).all():
+            links |= {(job, src, "input"), (job, dst, "output")}
+    return links
+
+
+def _chunks(ids: set[uuid.UUID] | None, size: int = 500) -> list[list[uuid.UUID]]:
+    items = sorted(ids or (), key=str)
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def last_modified(conn: Connection, tenant: str, asset_ids: list[uuid.UUID]) -> dict[uuid.UUID, datetime]:
+    """When each dataset was last written by a completed run (Marquez ``lastModifiedAt``)."""
+    out: dict[uuid.UUID, datetime] = {}
+    for chunk in _chunks(set(asset_ids)):
+        q = (select(run_io.c.asset_id, func.max(runs.c.ended_at))
+             .select_from(run_io.join(runs, and_(runs.c.tenant_id == run_io.c.tenant_id,
+                                                 runs.c.run_id == run_io.c.run_id)))
+             .where(run_io.c.tenant_id == tenant, run_io.c.role == "output", run_io.c.asset_id.in_(chunk),
+                    runs.c.state == RunState.COMPLETED.value)
+             .group_by(run_io.c.asset_id))
+        out.update({aid: _utc(t) for aid, t in conn.execute(q).all() if t is not None})
+    return out
+
+
+def writers_by_version(conn: Connection, tenant: str, aid: uuid.UUID) -> dict[int, str]:
+    """Dataset version -> the run that wrote it (the latest such run when several did)."""
+    q = (select(run_io.c.version, run_io.c.run_id).where(
+        run_io.c.tenant_id == tenant, run_io.c.asset_id == aid, run_io.c.role == "output",
+        run_io.c.version.is_not(None)).order_by(run_io.c.event_time))
+    return {v: r for v, r in conn.execute(q).all()}
+
+
+def quality_of(conn: Connection, tenant: str, aid: uuid.UUID, limit: int = 100) -> list[dict[str, Any]]:
+    q = (select(quality_results).where(quality_results.c.tenant_id == tenant, quality_results.c.asset_id == aid)
+         .order_by(quality_results.c.observed_at.desc()).limit(limit))
+    return [dict(r) for r in conn.execute(q).mappings()]
