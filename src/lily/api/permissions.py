@@ -43,4 +43,7 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], P] = {
     # webhook secrets are credentials: managed like API keys
     ("GET", f"{V1}/sources/monte-carlo/config"): P.TOKENS_MANAGE,
     ("PUT", f"{V1}/sources/monte-carlo/config"): P.TOKENS_MANAGE,
+    # incidents (written by the inbound path, read here)
+    ("GET", f"{V1}/incidents"): P.CATALOG_READ,
+    ("GET", f"{V1}/incidents/{{incident_id:uuid}}"): P.CATALOG_READ,
 }
