@@ -13,6 +13,7 @@ from lily.model import ChangeSet, MetadataEvent
 from lily.store import ApplyResult, Store
 from lily.store.accounts import create_tenant
 from tests.inbound.samples import MONTECARLO
+from tests.marquez.conftest import module_database_url  # noqa: F401  (shared module-scoped database fixture)
 
 INCIDENT = "f83867b6-8f25-428b-807c-08518f63384c"
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)

@@ -5,34 +5,33 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from lily.model import Role, asset_id
 from lily.store.incidents import incident_id
-from tests.api.conftest import Env, make_env
+from tests.api.conftest import Env
 from tests.incidents.conftest import INCIDENT, T0, sample, update, webhook
 from tests.incidents.test_incident_apply import ABBREV, ARTEMIS, DAILY, MAPPING, seed_lineage
+from tests.marquez.conftest import module_env
 
 OTHER = "0b6f2c0e-1111-4e3a-9a57-1f0e5d7c9a11"
 
 
-@pytest.fixture
-def env(database_url: str, tmp_path: Path) -> Iterator[Env]:
-    e = make_env(database_url, tmp_path)
-    seed_lineage(e.store, tenant="default")
-    webhook(e.store, sample(ABBREV), T0, mapping=MAPPING, tenant="default")
-    for i, fields in enumerate([{"alert_feedback": "investigating"}, {"owner": "oncall@acme.io"},
-                                {"declared_alert_severity": "SEV-1"}], start=1):
-        webhook(e.store, update(**fields), T0 + timedelta(minutes=i), mapping=MAPPING, tenant="default")
-    # A second incident, on a table Lily does not map, opened later.
-    webhook(e.store, {**sample(ABBREV), "payload": {**sample(ABBREV)["payload"], "incident_id": OTHER}},
-            T0 + timedelta(hours=1), tenant="default")
-    yield e
-    e.client.close()
-    e.store.dispose()
+@pytest.fixture(scope="module")
+def env(module_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
+    """Two incidents, written once per database through parse → apply; the tests below only read."""
+    for e in module_env(module_database_url, tmp_path_factory):
+        seed_lineage(e.store, tenant="default")
+        webhook(e.store, sample(ABBREV), T0, mapping=MAPPING, tenant="default")
+        for i, fields in enumerate([{"alert_feedback": "investigating"}, {"owner": "oncall@acme.io"},
+                                    {"declared_alert_severity": "SEV-1"}], start=1):
+            webhook(e.store, update(**fields), T0 + timedelta(minutes=i), mapping=MAPPING, tenant="default")
+        # A second incident, on a table Lily does not map, opened later.
+        webhook(e.store, {**sample(ABBREV), "payload": {**sample(ABBREV)["payload"], "incident_id": OTHER}},
+                T0 + timedelta(hours=1), tenant="default")
+        yield e
 
 
 def items(env: Env, **params: Any) -> dict[str, Any]:

@@ -13,7 +13,19 @@ from lily.api import openapi, problems
 from lily.api.context import AppContext
 from lily.api.deps import authorize
 from lily.api.middleware import RequestContextMiddleware
-from lily.api.routes import assets, auth, classifications, events, feed, health, inbound, incidents, lineage
+from lily.api.routes import (
+    assets,
+    auth,
+    classifications,
+    events,
+    feed,
+    health,
+    inbound,
+    incidents,
+    lineage,
+    marquez,
+    marquez_lineage,
+)
 from lily.auth.service import AuthService
 from lily.inbound.runtime import InboundRuntime
 from lily.settings import Settings
@@ -38,7 +50,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(health.router)
     app.include_router(auth.public)
     app.include_router(inbound.webhooks)  # signature-authenticated (Monte Carlo cannot send a token)
-    for module in (auth, assets, classifications, lineage, feed, inbound, incidents, events):
+    # Marquez routes precede `events`: GET /events/lineage must win over GET /events/{event_id}.
+    for module in (auth, assets, classifications, lineage, feed, inbound, marquez, marquez_lineage, incidents,
+                   events):
         # Every protected route passes through `authorize` (authentication, permission table,
         # rate limit) even if a handler forgets to ask for the principal.
         app.include_router(module.router, dependencies=[Depends(authorize)])

@@ -46,4 +46,18 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], P] = {
     # incidents (written by the inbound path, read here)
     ("GET", f"{V1}/incidents"): P.CATALOG_READ,
     ("GET", f"{V1}/incidents/{{incident_id:uuid}}"): P.CATALOG_READ,
+    # Marquez-compatible read API (names may contain "/": path parameters)
+    ("GET", f"{V1}/namespaces"): P.CATALOG_READ,
+    ("GET", f"{V1}/namespaces/{{namespace:path}}"): P.CATALOG_READ,
+    ("GET", f"{V1}/namespaces/{{namespace:path}}/datasets"): P.CATALOG_READ,
+    ("GET", f"{V1}/namespaces/{{namespace:path}}/datasets/{{dataset:path}}"): P.CATALOG_READ,
+    ("GET", f"{V1}/namespaces/{{namespace:path}}/datasets/{{dataset:path}}/versions"): P.CATALOG_READ,
+    ("GET", f"{V1}/namespaces/{{namespace:path}}/jobs"): P.CATALOG_READ,
+    ("GET", f"{V1}/namespaces/{{namespace:path}}/jobs/{{job:path}}"): P.CATALOG_READ,
+    ("GET", f"{V1}/namespaces/{{namespace:path}}/jobs/{{job:path}}/runs"): P.CATALOG_READ,
+    ("GET", f"{V1}/jobs/runs/{{run_id:str}}/facets"): P.CATALOG_READ,
+    ("GET", f"{V1}/lineage"): P.CATALOG_READ,
+    ("GET", f"{V1}/column-lineage"): P.CATALOG_READ,
+    ("GET", f"{V1}/search"): P.CATALOG_READ,
+    ("GET", f"{V1}/events/lineage"): P.CATALOG_READ,
 }

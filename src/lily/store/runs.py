@@ -241,25 +241,6 @@ def latest_runs(conn: Connection, tenant: str, job_ids: list[uuid.UUID], n: int 
     return {job: _with_io(conn, tenant, rows) for job, rows in out.items()}
 
 
-def run_count(conn: Connection, tenant: str) -> int:
-    return conn.execute(select(func.count()).select_from(runs).where(runs.c.tenant_id == tenant)).scalar_one()
-
-
-def all_runs(conn: Connection, tenant: str, *, after: datetime | None = None, before: datetime | None = None,
-             descending: bool = True, limit: int = 100, offset: int = 0) -> tuple[int, list[StoredRun]]:
-    """(total, page) of runs whose last event falls in (after, before), by last event time."""
-    where = [runs.c.tenant_id == tenant]
-    if after is not None:
-        where.append(runs.c.last_event_at > after)
-    if before is not None:
-        where.append(runs.c.last_event_at < before)
-    total = conn.execute(select(func.count()).select_from(runs).where(*where)).scalar_one()
-    order = runs.c.last_event_at.desc() if descending else runs.c.last_event_at.asc()
-    rows = conn.execute(select(runs).where(*where).order_by(order, runs.c.run_id)
-                        .limit(limit).offset(offset)).mappings().all()
-    return total, _with_io(conn, tenant, list(rows))
-
-
 def job_links(conn: Connection, tenant: str, *, job_ids: set[uuid.UUID] | None = None,
               asset_ids: set[uuid.UUID] | None = None) -> set[tuple[uuid.UUID, uuid.UUID, str]]:
     """(job, dataset, role) links touching the given jobs or datasets.

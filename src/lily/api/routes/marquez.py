@@ -1,0 +1,300 @@
+"""Marquez-compatible read API (namespaces, datasets, jobs, runs, search, raw lineage events).
+
+Marquez clients (its web UI, ``marquez-python``, OpenLineage tooling) work against these routes
+unchanged: same paths, query parameters, wrapper keys and shapes (``schemas_marquez``). Errors are
+problem+json that also carry Marquez's ``{"code", "message"}`` keys.
+
+Dataset and job names contain ``/`` (``exports/users``, ``/tmp/tbl``) and namespaces contain ``:``
+and ``/`` (``s3://lake``). Clients percent-encode them in paths (``encodeURIComponent``), but the
+server decodes ``%2F`` before routing, so the namespace routes are resolved from the *raw* path when
+it is available; unencoded paths fall back to the router's (greedy) split.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Coroutine
+from datetime import UTC, date, datetime
+from typing import Any
+from urllib.parse import unquote
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from sqlalchemy import Connection
+
+from lily.api import schemas_marquez as shape
+from lily.api.context import AppContext
+from lily.api.deps import authorize, ctx
+from lily.api.permissions import V1
+from lily.api.problems import problem
+from lily.model import Asset, Principal
+from lily.store import catalog
+from lily.store import marquez as mq
+from lily.store import runs as run_store
+
+MAX_OFFSET = 1_000_000_000  # beyond any real catalog; keeps values inside database integer range
+
+
+class MarquezError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+class MarquezRoute(APIRoute):
+    """Turns :class:`MarquezError` into problem+json with Marquez's ``code``/``message`` keys too."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def run(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except MarquezError as exc:
+                return problem(exc.status, exc.message, code=exc.status, message=exc.message)
+
+        return run
+
+
+router = APIRouter(prefix=V1, tags=["marquez"], route_class=MarquezRoute)
+
+
+def ok(body: Any) -> JSONResponse:
+    return JSONResponse(body)
+
+
+def text_param(value: str | None, name: str) -> str | None:
+    # PostgreSQL text cannot hold NUL; such a value names nothing, so refuse it as a bad request.
+    if value is not None and "\x00" in value:
+        raise MarquezError(400, f"{name} must not contain NUL characters")
+    return value
+
+
+def page_size(app: AppContext, limit: int) -> int:
+    return min(limit, app.settings.max_page_size)
+
+
+# ----------------------------------------------------------------------------- shaping helpers
+def dataset_jsons(conn: Connection, tenant: str, datasets: list[Asset]) -> list[dict[str, Any]]:
+    return [shape.dataset_json(v) for v in mq.dataset_views(conn, tenant, datasets)]
+
+
+def job_jsons(conn: Connection, tenant: str, jobs: list[Asset], *, runs_per_job: int = 10) -> list[dict[str, Any]]:
+    """Jobs with their inputs/outputs, parent and newest runs, in a constant number of queries."""
+    if not jobs:
+        return []
+    ids = {j.id for j in jobs}
+    links = run_store.job_links(conn, tenant, job_ids=ids)
+    runs = run_store.latest_runs(conn, tenant, list(ids), n=runs_per_job)
+    related = {a for _, a, _ in links} | {j.parent_id for j in jobs if j.parent_id}
+    related |= {io.asset_id for rs in runs.values() for r in rs for io in r.io}
+    others = catalog.get_many(conn, tenant, sorted(related, key=str))
+    tags: dict[uuid.UUID, list[str]] = {}
+    for c in catalog.classifications_of(conn, tenant, list(ids)):
+        tags.setdefault(c.asset_id, []).append(c.tag)
+    out = []
+    for job in jobs:
+        def io(role: str, job: Asset = job) -> list[Asset]:
+            found = [others[a] for j, a, r in links if j == job.id and r == role and a in others]
+            return sorted(found, key=lambda d: (d.ref.namespace, d.ref.name))
+        shaped_runs = [shape.run_json(r, job, others) for r in runs.get(job.id, [])]
+        parent = others.get(job.parent_id) if job.parent_id else None
+        out.append(shape.job_json(job, parent, io("input"), io("output"), shaped_runs, sorted(tags.get(job.id, []))))
+    return out
+
+
+# ------------------------------------------------------------------------------ namespace routes
+def _raw_target(request: Request) -> tuple[str, list[str]] | None:
+    """(namespace, rest) from the undecoded path, or ``None`` when it does not name one resource."""
+    raw = request.scope.get("raw_path")
+    prefix = f"{V1}/namespaces/"
+    if not isinstance(raw, bytes | bytearray):
+        return None
+    path = raw.decode("latin-1").split("?", 1)[0]
+    if not path.startswith(prefix):
+        return None
+    ns, *rest = [unquote(s) for s in path[len(prefix):].split("/")]
+    shapes = {(): True, ("datasets",): True, ("jobs",): True}
+    known = shapes.get(tuple(rest), False) or (
+        len(rest) == 2 and rest[0] in ("datasets", "jobs")) or (
+        len(rest) == 3 and (rest[0], rest[2]) in (("datasets", "versions"), ("jobs", "runs")))
+    return (ns, rest) if known else None
+
+
+def _dispatch(request: Request, app: AppContext, principal: Principal, fallback: tuple[str, list[str]],
+              limit: int, offset: int) -> JSONResponse:
+    ns, rest = _raw_target(request) or fallback
+    text_param(ns, "namespace")
+    for part in rest:
+        text_param(part, "name")
+    tenant, limit = principal.tenant_id, page_size(app, limit)
+    with app.store.read() as conn:
+        found = mq.namespace(conn, tenant, ns)
+        if found is None:
+            raise MarquezError(404, f"Namespace '{ns}' not found.")
+        match rest:
+            case []:
+                return ok(shape.namespace_json(found))
+            case ["datasets" | "jobs" as kind]:
+                total, items = mq.page(conn, tenant, kind[:-1], ns, limit=limit, offset=offset)
+                shaped = dataset_jsons(conn, tenant, items) if kind == "datasets" else job_jsons(conn, tenant, items)
+                return ok({"totalCount": total, kind: shaped})
+            case ["datasets", name, *more]:
+                dataset = mq.find(conn, tenant, "dataset", ns, name)
+                if dataset is None:
+                    raise MarquezError(404, f"Dataset '{name}' not found in namespace '{ns}'.")
+                return ok(_versions(conn, tenant, dataset, limit, offset) if more
+                          else dataset_jsons(conn, tenant, [dataset])[0])
+            case ["jobs", name, *more]:
+                job = mq.find(conn, tenant, "job", ns, name)
+                if job is None:
+                    raise MarquezError(404, f"Job '{name}' not found in namespace '{ns}'.")
+                if not more:
+                    return ok(job_jsons(conn, tenant, [job])[0])
+                total, runs = run_store.runs_of_job(conn, tenant, job.id, limit=limit, offset=offset)
+                return ok({"totalCount": total, "runs": _runs(conn, tenant, job, runs)})
+    raise MarquezError(404, "Not found.")
+
+
+def _runs(conn: Connection, tenant: str, job: Asset, runs: list[run_store.StoredRun]) -> list[dict[str, Any]]:
+    datasets = catalog.get_many(conn, tenant, sorted({io.asset_id for r in runs for io in r.io}, key=str))
+    return [shape.run_json(r, job, datasets) for r in runs]
+
+
+def _versions(conn: Connection, tenant: str, dataset: Asset, limit: int, offset: int) -> dict[str, Any]:
+    view = mq.dataset_views(conn, tenant, [dataset])[0]
+    versions = mq.dataset_versions(conn, tenant, dataset.id)
+    writers = run_store.writers_by_version(conn, tenant, dataset.id)
+    shaped = []
+    for v in versions[offset:offset + limit]:
+        run = run_store.get_run(conn, tenant, writers[v.version]) if v.version in writers else None
+        created_by = None
+        if run is not None:
+            job = catalog.get_asset(conn, tenant, run.job_id)
+            created_by = _runs(conn, tenant, job, [run])[0] if job else None
+        shaped.append(shape.dataset_version_json(view, v, created_by))
+    return {"totalCount": len(versions), "versions": shaped}
+
+
+LIMIT = Query(100, ge=0, le=MAX_OFFSET)
+OFFSET = Query(0, ge=0, le=MAX_OFFSET)
+
+
+@router.get("/namespaces", summary="Marquez: namespaces")
+def list_namespaces(limit: int = LIMIT, offset: int = OFFSET, principal: Principal = Depends(authorize),
+                    app: AppContext = Depends(ctx)) -> JSONResponse:
+    with app.store.read() as conn:
+        found = mq.namespaces(conn, principal.tenant_id, limit=page_size(app, limit), offset=offset)
+    return ok({"namespaces": [shape.namespace_json(n) for n in found]})
+
+
+@router.get("/namespaces/{namespace:path}/datasets/{dataset:path}/versions", summary="Marquez: dataset versions")
+def dataset_versions(request: Request, namespace: str, dataset: str, limit: int = LIMIT, offset: int = OFFSET,
+                     principal: Principal = Depends(authorize), app: AppContext = Depends(ctx)) -> JSONResponse:
+    return _dispatch(request, app, principal, (namespace, ["datasets", dataset, "versions"]), limit, offset)
+
+
+@router.get("/namespaces/{namespace:path}/datasets/{dataset:path}", summary="Marquez: dataset")
+def get_dataset(request: Request, namespace: str, dataset: str, principal: Principal = Depends(authorize),
+                app: AppContext = Depends(ctx)) -> JSONResponse:
+    return _dispatch(request, app, principal, (namespace, ["datasets", dataset]), 100, 0)
+
+
+@router.get("/namespaces/{namespace:path}/datasets", summary="Marquez: datasets of a namespace")
+def list_datasets(request: Request, namespace: str, limit: int = LIMIT, offset: int = OFFSET,
+                  principal: Principal = Depends(authorize), app: AppContext = Depends(ctx)) -> JSONResponse:
+    return _dispatch(request, app, principal, (namespace, ["datasets"]), limit, offset)
+
+
+@router.get("/namespaces/{namespace:path}/jobs/{job:path}/runs", summary="Marquez: runs of a job")
+def list_runs(request: Request, namespace: str, job: str, limit: int = LIMIT, offset: int = OFFSET,
+              principal: Principal = Depends(authorize), app: AppContext = Depends(ctx)) -> JSONResponse:
+    return _dispatch(request, app, principal, (namespace, ["jobs", job, "runs"]), limit, offset)
+
+
+@router.get("/namespaces/{namespace:path}/jobs/{job:path}", summary="Marquez: job")
+def get_job(request: Request, namespace: str, job: str, principal: Principal = Depends(authorize),
+            app: AppContext = Depends(ctx)) -> JSONResponse:
+    return _dispatch(request, app, principal, (namespace, ["jobs", job]), 100, 0)
+
+
+@router.get("/namespaces/{namespace:path}/jobs", summary="Marquez: jobs of a namespace")
+def list_jobs(request: Request, namespace: str, limit: int = LIMIT, offset: int = OFFSET,
+              principal: Principal = Depends(authorize), app: AppContext = Depends(ctx)) -> JSONResponse:
+    return _dispatch(request, app, principal, (namespace, ["jobs"]), limit, offset)
+
+
+@router.get("/namespaces/{namespace:path}", summary="Marquez: namespace")
+def get_namespace(request: Request, namespace: str, principal: Principal = Depends(authorize),
+                  app: AppContext = Depends(ctx)) -> JSONResponse:
+    return _dispatch(request, app, principal, (namespace, []), 100, 0)
+
+
+# ------------------------------------------------------------------------ runs, search, events
+@router.get("/jobs/runs/{run_id:str}/facets", summary="Marquez: facets of a run or of its job")
+def run_facets(run_id: str, type: str = Query("run", pattern="^(?i:run|job)$"),
+               principal: Principal = Depends(authorize), app: AppContext = Depends(ctx)) -> JSONResponse:
+    text_param(run_id, "runId")
+    with app.store.read() as conn:
+        run = run_store.get_run(conn, principal.tenant_id, run_id)
+        if run is None:
+            raise MarquezError(404, f"Run '{run_id}' not found.")
+        job = catalog.get_asset(conn, principal.tenant_id, run.job_id)
+    facets = run.facets if type.lower() == "run" else (job.facets if job else {})
+    return ok({"runId": run.run_id, "facets": facets})
+
+
+_SORTS = {"name": "name", "updated_at": "updated_at", "update_at": "updated_at"}
+
+
+def _day(value: str | None, name: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return datetime.combine(date.fromisoformat(value), datetime.min.time(), UTC)
+    except ValueError as exc:
+        raise MarquezError(400, f"{name} must be a date (YYYY-MM-DD)") from exc
+
+
+@router.get("/search", summary="Marquez: search datasets and jobs by name")
+def search(q: str | None = Query(None, description="name pattern; % and _ are wildcards"),
+           filter: str | None = Query(None, description="DATASET or JOB"),
+           sort: str = Query("name", description="NAME or UPDATE_AT"), limit: int = Query(10, ge=0, le=MAX_OFFSET),
+           namespace: str | None = None, before: str | None = None, after: str | None = None,
+           principal: Principal = Depends(authorize), app: AppContext = Depends(ctx)) -> JSONResponse:
+    if q is None or not q.strip():
+        raise MarquezError(400, "query param q must not be blank")
+    text_param(q, "q")
+    text_param(namespace, "namespace")
+    kind = filter.lower() if filter else None
+    if kind not in (None, "dataset", "job"):
+        raise MarquezError(400, "filter must be DATASET or JOB")
+    order = _SORTS.get(sort.lower())
+    if order is None:
+        raise MarquezError(400, "sort must be NAME or UPDATE_AT")
+    with app.store.read() as conn:
+        found = mq.search(conn, principal.tenant_id, q, kind=kind, sort=order, limit=page_size(app, limit),
+                          namespace=namespace, before=_day(before, "before"), after=_day(after, "after"))
+    results = [shape.search_result(a) for a in found]
+    return ok({"totalCount": len(results), "results": results})
+
+
+def _instant(value: str, name: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace(" ", "+"))
+    except ValueError as exc:
+        raise MarquezError(400, f"{name} must be an ISO-8601 date-time") from exc
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
+
+
+@router.get("/events/lineage", summary="Marquez: raw OpenLineage events as received")
+def lineage_events(before: str = Query("2030-01-01T00:00:00+00:00"), after: str = Query("1970-01-01T00:00:00+00:00"),
+                   sortDirection: str = Query("desc", pattern="^(?i:asc|desc)$"), limit: int = LIMIT,
+                   offset: int = OFFSET, principal: Principal = Depends(authorize),
+                   app: AppContext = Depends(ctx)) -> JSONResponse:
+    with app.store.read() as conn:
+        total, events = mq.lineage_events(
+            conn, principal.tenant_id, before=_instant(before, "before"), after=_instant(after, "after"),
+            descending=sortDirection.lower() == "desc", limit=page_size(app, limit), offset=offset)
+    return ok({"events": events, "totalCount": total})

@@ -1,0 +1,309 @@
+"""Reads behind the Marquez-compatible API: namespaces, dataset/job pages, graphs, search, raw events.
+
+Marquez models a namespace as an object; in Lily a namespace is the OpenLineage namespace of the
+assets in it, so it exists as soon as one dataset or job does. Datasets are all non-job,
+non-column assets with a name (an S3 bucket, named ``""`` inside its namespace, is not a dataset).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, and_, func, or_, select
+
+from lily.model import Asset, AssetStatus, AssetType
+from lily.store import catalog
+from lily.store import runs as run_store
+from lily.store.rows import asset_from_row
+from lily.store.tables import asset_history, assets, lineage_edges
+from lily.store.tables_inbound import inbound_events
+
+JOB = AssetType.JOB.value
+COLUMN = AssetType.COLUMN.value
+
+
+def _is_dataset() -> Any:
+    return and_(assets.c.type.not_in([JOB, COLUMN]), assets.c.name != "")
+
+
+def _of_kind(kind: str) -> Any:
+    return assets.c.type == JOB if kind == "job" else _is_dataset()
+
+
+# ------------------------------------------------------------------------------------ namespaces
+@dataclass(frozen=True)
+class Namespace:
+    name: str
+    created_at: datetime
+    updated_at: datetime
+
+
+def namespaces(conn: Connection, tenant: str, *, limit: int = 100, offset: int = 0) -> list[Namespace]:
+    q = (select(assets.c.namespace, func.min(assets.c.created_at), func.max(assets.c.updated_at))
+         .where(assets.c.tenant_id == tenant, assets.c.type != COLUMN)
+         .group_by(assets.c.namespace).order_by(assets.c.namespace).limit(limit).offset(offset))
+    return [Namespace(n, _aware(c), _aware(u)) for n, c, u in conn.execute(q).all()]
+
+
+def namespace(conn: Connection, tenant: str, name: str) -> Namespace | None:
+    q = (select(func.min(assets.c.created_at), func.max(assets.c.updated_at))
+         .where(assets.c.tenant_id == tenant, assets.c.type != COLUMN, assets.c.namespace == name))
+    created, updated = conn.execute(q).one()
+    return Namespace(name, _aware(created), _aware(updated)) if created is not None else None
+
+
+def _aware(value: Any) -> datetime:
+    """Timestamps as aware UTC datetimes (defensive: some drivers return aggregates as text)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# -------------------------------------------------------------------------------- datasets, jobs
+def find(conn: Connection, tenant: str, kind: str, ns: str, name: str) -> Asset | None:
+    """The dataset or job called ``name`` in ``ns`` (deleted ones too: Marquez shows ``deleted``)."""
+    row = conn.execute(select(assets).where(
+        assets.c.tenant_id == tenant, assets.c.namespace == ns, assets.c.name == name, assets.c.field == "",
+        _of_kind(kind))).mappings().first()
+    return asset_from_row(row) if row else None
+
+
+def page(conn: Connection, tenant: str, kind: str, ns: str, *, limit: int,
+         offset: int) -> tuple[int, list[Asset]]:
+    """(total, page by name) of the live datasets or jobs of a namespace."""
+    where = (assets.c.tenant_id == tenant, assets.c.namespace == ns, assets.c.status == AssetStatus.ACTIVE.value,
+             _of_kind(kind))
+    total = conn.execute(select(func.count()).select_from(assets).where(*where)).scalar_one()
+    rows = conn.execute(select(assets).where(*where).order_by(assets.c.name).limit(limit).offset(offset)).mappings()
+    return total, [asset_from_row(r) for r in rows]
+
+
+def search(conn: Connection, tenant: str, pattern: str, *, kind: str | None, sort: str, limit: int,
+           namespace: str | None = None, before: datetime | None = None,
+           after: datetime | None = None) -> list[Asset]:
+    """Datasets and jobs whose name matches ``%pattern%`` case-insensitively (``%``/``_`` are wildcards)."""
+    kinds = [_of_kind(kind)] if kind else [or_(assets.c.type == JOB, _is_dataset())]
+    # Backslash is the escape character on both databases, so a literal one must be doubled
+    # (PostgreSQL refuses a pattern ending in a lone escape); % and _ stay wildcards as in Marquez.
+    like = "%" + pattern.replace("\\", "\\\\") + "%"
+    q = select(assets).where(assets.c.tenant_id == tenant, assets.c.status == AssetStatus.ACTIVE.value,
+                             assets.c.field == "", assets.c.name.ilike(like, escape="\\"), *kinds)
+    if namespace:
+        q = q.where(assets.c.namespace == namespace)
+    if before is not None:
+        q = q.where(assets.c.updated_at < before)
+    if after is not None:
+        q = q.where(assets.c.updated_at >= after)
+    order = [assets.c.updated_at.desc(), assets.c.name] if sort == "updated_at" else [assets.c.name,
+                                                                                        assets.c.namespace]
+    return [asset_from_row(r) for r in conn.execute(q.order_by(*order).limit(limit)).mappings()]
+
+
+# ------------------------------------------------------------------------------ dataset context
+@dataclass(frozen=True)
+class ColumnInput:
+    source: Asset  # the input column
+    transformation_type: str
+    description: str | None
+
+
+@dataclass
+class DatasetView:
+    """A dataset with what its Marquez shape needs: columns, tags, last write, column lineage."""
+
+    asset: Asset
+    columns: list[Asset] = field(default_factory=list)
+    tags: dict[uuid.UUID, list[str]] = field(default_factory=dict)
+    last_modified: datetime | None = None
+    column_inputs: dict[str, list[ColumnInput]] = field(default_factory=dict)  # out field -> inputs
+
+
+def dataset_views(conn: Connection, tenant: str, datasets: list[Asset]) -> list[DatasetView]:
+    """Everything the given datasets' Marquez shapes need, in a constant number of queries."""
+    ids = [d.id for d in datasets]
+    columns: dict[uuid.UUID, list[Asset]] = {}
+    for chunk in _chunks(ids):
+        q = select(assets).where(assets.c.tenant_id == tenant, assets.c.parent_id.in_(chunk),
+                                 assets.c.type == COLUMN, assets.c.status == AssetStatus.ACTIVE.value)
+        for col in (asset_from_row(r) for r in conn.execute(q).mappings()):
+            columns.setdefault(col.parent_id, []).append(col)  # type: ignore[arg-type]
+    for cols in columns.values():
+        cols.sort(key=lambda a: (a.attributes.get("ordinal") is None, a.attributes.get("ordinal") or 0, a.ref.field))
+    column_ids = [c.id for cols in columns.values() for c in cols]
+    tags: dict[uuid.UUID, list[str]] = {}
+    for c in catalog.classifications_of(conn, tenant, [*ids, *column_ids]):
+        if c.tag not in tags.setdefault(c.asset_id, []):
+            tags[c.asset_id].append(c.tag)
+    modified = run_store.last_modified(conn, tenant, ids)
+    inputs = column_inputs(conn, tenant, column_ids)
+    views = []
+    for d in datasets:
+        cols = columns.get(d.id, [])
+        lineage = {c.ref.field: inputs[c.id] for c in cols if c.id in inputs}
+        views.append(DatasetView(d, cols, tags, modified.get(d.id), lineage))
+    return views
+
+
+def column_inputs(conn: Connection, tenant: str, column_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[ColumnInput]]:
+    """Column-level edges into each given column, with their source columns loaded."""
+    e = lineage_edges
+    found: list[tuple[uuid.UUID, uuid.UUID, str, str | None]] = []
+    for chunk in _chunks(column_ids):
+        q = select(e.c.target_id, e.c.source_id, e.c.transformation_type, e.c.attributes).where(
+            e.c.tenant_id == tenant, e.c.level == "column", e.c.target_id.in_(chunk))
+        found += [(t, s, tt, (a or {}).get("description")) for t, s, tt, a in conn.execute(q).all()]
+    sources = catalog.get_many(conn, tenant, sorted({s for _, s, _, _ in found}, key=str))
+    out: dict[uuid.UUID, list[ColumnInput]] = {}
+    for target, source, ttype, description in found:
+        src = sources.get(source)
+        if src is not None and src.ref.field:  # column -> column only (a column may also feed a dataset)
+            out.setdefault(target, []).append(ColumnInput(src, ttype, description))
+    for items in out.values():
+        items.sort(key=lambda i: (i.source.ref.namespace, i.source.ref.name, i.source.ref.field))
+    return out
+
+
+def _chunks(ids: list[uuid.UUID], size: int = 500) -> list[list[uuid.UUID]]:
+    return [ids[i:i + size] for i in range(0, len(ids), size)]
+
+
+# ------------------------------------------------------------------------------------- versions
+@dataclass(frozen=True)
+class DatasetVersion:
+    version: int
+    at: datetime
+    snapshot: dict[str, Any]
+    columns: list[dict[str, Any]]  # column snapshots live at that version
+
+
+def dataset_versions(conn: Connection, tenant: str, aid: uuid.UUID) -> list[DatasetVersion]:
+    """Every stored version of a dataset, newest first, with the columns it had at the time.
+
+    Columns have their own history; the columns of version *v* are, for each column that ever
+    belonged to the dataset, its latest snapshot taken no later than *v* — if that snapshot is active.
+    """
+    history = catalog.history(conn, tenant, aid)
+    col_ids = list(conn.execute(select(assets.c.id).where(
+        assets.c.tenant_id == tenant, assets.c.parent_id == aid, assets.c.type == COLUMN)).scalars())
+    col_history: dict[uuid.UUID, list[tuple[datetime, dict[str, Any]]]] = {}
+    for chunk in _chunks(col_ids):
+        q = (select(asset_history.c.asset_id, asset_history.c.at, asset_history.c.snapshot)
+             .where(asset_history.c.tenant_id == tenant, asset_history.c.asset_id.in_(chunk))
+             .order_by(asset_history.c.version))
+        for cid, at, snap in conn.execute(q).all():
+            col_history.setdefault(cid, []).append((_aware(at), snap))
+    out = []
+    for h in history:
+        at = _aware(h["at"])
+        cols = []
+        for versions in col_history.values():
+            live = [snap for t, snap in versions if t <= at]
+            if live and live[-1].get("status") == AssetStatus.ACTIVE.value:
+                cols.append(live[-1])
+        cols.sort(key=lambda s: ((s.get("attributes") or {}).get("ordinal") is None,
+                                 (s.get("attributes") or {}).get("ordinal") or 0, s.get("field") or ""))
+        out.append(DatasetVersion(h["version"], at, h["snapshot"], cols))
+    return sorted(out, key=lambda v: v.version, reverse=True)
+
+
+# ---------------------------------------------------------------------------------------- graph
+@dataclass
+class JobGraph:
+    """Jobs and datasets around a start node, joined by (job, dataset, role) links."""
+
+    jobs: set[uuid.UUID] = field(default_factory=set)
+    datasets: set[uuid.UUID] = field(default_factory=set)
+    links: set[tuple[uuid.UUID, uuid.UUID, str]] = field(default_factory=set)
+    direct: set[tuple[uuid.UUID, uuid.UUID]] = field(default_factory=set)  # dataset edges without a job
+
+
+def job_graph(conn: Connection, tenant: str, start: Asset, depth: int) -> JobGraph:
+    """Breadth-first over datasets and jobs, both directions, up to ``depth`` job hops.
+
+    A dataset-level edge that names no job (declared through the API or by a connector) joins two
+    datasets directly and counts as one hop, like a job would.
+    """
+    g = JobGraph()
+    frontier: set[uuid.UUID] = set()
+    next_jobs: set[uuid.UUID] = set()
+    if start.type is AssetType.JOB:
+        g.jobs.add(start.id)
+        next_jobs = {start.id}
+    else:
+        g.datasets.add(start.id)
+        frontier = {start.id}
+    for _ in range(depth):
+        new_direct: set[uuid.UUID] = set()
+        if frontier:
+            links = run_store.job_links(conn, tenant, asset_ids=frontier)
+            g.links |= links
+            next_jobs |= {j for j, _, _ in links} - g.jobs
+            for src, dst in _jobless_edges(conn, tenant, frontier):
+                g.direct.add((src, dst))
+                new_direct |= {src, dst}
+        g.jobs |= next_jobs
+        job_links = run_store.job_links(conn, tenant, job_ids=next_jobs) if next_jobs else set()
+        g.links |= job_links
+        frontier = ({a for _, a, _ in job_links} | new_direct) - g.datasets
+        g.datasets |= frontier
+        next_jobs = set()
+        if not frontier:
+            break
+    g.links = {(j, a, r) for j, a, r in g.links if j in g.jobs and a in g.datasets}
+    g.direct = {(s, d) for s, d in g.direct if s in g.datasets and d in g.datasets}
+    return g
+
+
+def _jobless_edges(conn: Connection, tenant: str, ids: set[uuid.UUID]) -> set[tuple[uuid.UUID, uuid.UUID]]:
+    e = lineage_edges
+    out: set[tuple[uuid.UUID, uuid.UUID]] = set()
+    for chunk in _chunks(sorted(ids, key=str)):
+        q = select(e.c.source_id, e.c.target_id).where(
+            e.c.tenant_id == tenant, e.c.level == "dataset", e.c.job_id.is_(None),
+            e.c.source_id.in_(chunk) | e.c.target_id.in_(chunk))
+        out |= {(s, t) for s, t in conn.execute(q).all()}
+    return out
+
+
+def column_graph(conn: Connection, tenant: str, starts: set[uuid.UUID], depth: int,
+                 downstream: bool) -> set[uuid.UUID]:
+    """Columns reachable upstream (and downstream when asked) from ``starts`` within ``depth`` hops."""
+    e = lineage_edges
+    seen = set(starts)
+    for near, far, wanted in ((e.c.target_id, e.c.source_id, True), (e.c.source_id, e.c.target_id, downstream)):
+        if not wanted:
+            continue
+        frontier = set(starts)
+        for _ in range(depth):
+            found: set[uuid.UUID] = set()
+            for chunk in _chunks(sorted(frontier, key=str)):
+                q = select(far).where(e.c.tenant_id == tenant, e.c.level == "column", near.in_(chunk))
+                found |= set(conn.execute(q).scalars())
+            frontier = found - seen
+            seen |= frontier
+            if not frontier:
+                break
+    return seen
+
+
+# ------------------------------------------------------------------------------------ raw events
+def lineage_events(conn: Connection, tenant: str, *, before: datetime, after: datetime, descending: bool,
+                   limit: int, offset: int) -> tuple[int, list[dict[str, Any]]]:
+    """(total, page) of the raw OpenLineage events as received, from the inbox.
+
+    Marquez filters and sorts on ``eventTime``; the inbox indexes the time Lily received an event,
+    which is what is used here (see docs/marquez-api.md). Events that failed to parse are not
+    lineage events and are left out.
+    """
+    ev = inbound_events
+    where = (ev.c.tenant_id == tenant, ev.c.source == "openlineage", ev.c.status.not_in(["failed", "dead"]),
+             ev.c.received_at < before, ev.c.received_at > after)
+    total = conn.execute(select(func.count()).select_from(ev).where(*where)).scalar_one()
+    order = ev.c.seq.desc() if descending else ev.c.seq.asc()
+    rows = conn.execute(select(ev.c.payload).where(*where).order_by(order).limit(limit).offset(offset)).scalars()
+    return total, [orjson.loads(p) for p in rows]
+
