@@ -120,6 +120,21 @@ def test_jobs_runs_and_facets(catalog: Env) -> None:
     assert_problem(catalog, f"/namespaces/dbt/jobs/{seg('no.such.job')}", 404)
 
 
+def test_all_jobs_run_by_id_and_last_run_states(catalog: Env) -> None:
+    everything = get(catalog, "/jobs", limit=500)
+    assert set(everything) == {"totalCount", "jobs"} and everything["totalCount"] == len(everything["jobs"]) >= 10
+    assert {j["namespace"] for j in everything["jobs"]} >= {"dbt", "airflow", "default"}
+    completed = {j["name"] for j in get(catalog, "/jobs", lastRunStates="COMPLETED", limit=500)["jobs"]}
+    running = {j["name"] for j in get(catalog, "/jobs", lastRunStates="RUNNING", limit=500)["jobs"]}
+    assert MODEL_JOB in completed and MODEL_JOB not in running and "jobName" in running
+    both = get(catalog, "/jobs", lastRunStates=["COMPLETED", "RUNNING"], limit=500)
+    assert {j["name"] for j in both["jobs"]} == completed | running
+    assert_problem(catalog, "/jobs", 400, lastRunStates="DONE")
+    run = get(catalog, f"/jobs/runs/{MODEL_RUN}")
+    assert run == get(catalog, f"/namespaces/dbt/jobs/{seg(MODEL_JOB)}/runs")["runs"][0]
+    assert_problem(catalog, f"/jobs/runs/{uuid.uuid4()}", 404)
+
+
 def test_airflow_task_has_its_dag_as_parent(catalog: Env) -> None:
     job = get(catalog, "/namespaces/airflow/jobs/BQ.upload")
     assert (job["parentJobName"], job["simpleName"]) == ("BQ", "upload")

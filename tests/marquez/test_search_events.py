@@ -42,6 +42,18 @@ def test_search_by_name_pattern(env: Env) -> None:
         assert resp.json()["code"] == 400
 
 
+def test_tags_are_the_classifications_in_use(env: Env) -> None:
+    ingest_samples(env.store, "dbt_model_complete_columnlineage.json")
+    assert get(env, "/tags") == {"tags": []}
+    column = next(c for c in env.client.get("/api/v1/assets", params={"q": "customer_analytics email"},
+                                            headers=env.admin_headers).json()["items"] if c["field"] == "email")
+    assert env.client.post(f"/api/v1/assets/{column['id']}/classifications", json={"tag": "PII.email"},
+                           headers=env.admin_headers).status_code == 201
+    assert get(env, "/tags") == {"tags": [{"name": "PII.email", "description": None}]}
+    dataset = get(env, "/namespaces/postgres%3A%2F%2Flocalhost%3A5432/datasets/dbt_test.main.customer_analytics")
+    assert next(f for f in dataset["fields"] if f["name"] == "email")["tags"] == ["PII.email"]
+
+
 def store_inbound(env: Env, tenant: str, events: list[dict[str, Any]], status: str = "applied",
                   start: datetime = T0) -> None:
     rows = []

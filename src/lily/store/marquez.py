@@ -13,14 +13,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import Connection, and_, exists, func, or_, select
 
 from lily.model import Asset, AssetStatus, AssetType
 from lily.store import catalog
 from lily.store import runs as run_store
 from lily.store.rows import asset_from_row
-from lily.store.tables import asset_history, assets, lineage_edges
+from lily.store.tables import asset_history, assets, classifications, lineage_edges
 from lily.store.tables_inbound import inbound_events
+from lily.store.tables_runs import runs as runs_table
 
 JOB = AssetType.JOB.value
 COLUMN = AssetType.COLUMN.value
@@ -72,14 +73,35 @@ def find(conn: Connection, tenant: str, kind: str, ns: str, name: str) -> Asset 
     return asset_from_row(row) if row else None
 
 
-def page(conn: Connection, tenant: str, kind: str, ns: str, *, limit: int,
-         offset: int) -> tuple[int, list[Asset]]:
-    """(total, page by name) of the live datasets or jobs of a namespace."""
-    where = (assets.c.tenant_id == tenant, assets.c.namespace == ns, assets.c.status == AssetStatus.ACTIVE.value,
-             _of_kind(kind))
+def page(conn: Connection, tenant: str, kind: str, ns: str | None, *, limit: int, offset: int,
+         last_run_states: list[str] | None = None) -> tuple[int, list[Asset]]:
+    """(total, page by name) of the live datasets or jobs of a namespace (``None``: every namespace).
+
+    ``last_run_states`` keeps the jobs whose newest run (by first event) is in one of the states.
+    """
+    where = [assets.c.tenant_id == tenant, assets.c.status == AssetStatus.ACTIVE.value, _of_kind(kind)]
+    if ns is not None:
+        where.append(assets.c.namespace == ns)
+    if last_run_states:
+        where.append(assets.c.id.in_(_jobs_whose_last_run_is(tenant, last_run_states)))
     total = conn.execute(select(func.count()).select_from(assets).where(*where)).scalar_one()
-    rows = conn.execute(select(assets).where(*where).order_by(assets.c.name).limit(limit).offset(offset)).mappings()
+    rows = conn.execute(select(assets).where(*where).order_by(assets.c.name, assets.c.namespace)
+                        .limit(limit).offset(offset)).mappings()
     return total, [asset_from_row(r) for r in rows]
+
+
+def _jobs_whose_last_run_is(tenant: str, states: list[str]) -> Any:
+    newer = runs_table.alias("newer")
+    is_newest = ~exists().where(newer.c.tenant_id == runs_table.c.tenant_id, newer.c.job_id == runs_table.c.job_id,
+                                newer.c.first_event_at > runs_table.c.first_event_at)
+    return select(runs_table.c.job_id).where(runs_table.c.tenant_id == tenant, runs_table.c.state.in_(states),
+                                             is_newest)
+
+
+def tags(conn: Connection, tenant: str) -> list[str]:
+    """Every classification tag in use (Marquez's tag registry)."""
+    q = select(classifications.c.tag).distinct().where(classifications.c.tenant_id == tenant)
+    return sorted(conn.execute(q).scalars())
 
 
 def search(conn: Connection, tenant: str, pattern: str, *, kind: str | None, sort: str, limit: int,

@@ -232,15 +232,51 @@ def get_namespace(request: Request, namespace: str, principal: Principal = Depen
 
 
 # ------------------------------------------------------------------------ runs, search, events
+RUN_STATES = ("NEW", "RUNNING", "COMPLETED", "FAILED", "ABORTED")
+
+
+@router.get("/jobs", summary="Marquez: jobs of every namespace")
+def list_all_jobs(limit: int = LIMIT, offset: int = OFFSET,
+                  lastRunStates: list[str] | None = Query(None, description=f"any of {', '.join(RUN_STATES)}"),
+                  principal: Principal = Depends(authorize), app: AppContext = Depends(ctx)) -> JSONResponse:
+    states = [s.upper() for s in lastRunStates or []]
+    if any(s not in RUN_STATES for s in states):
+        raise MarquezError(400, f"lastRunStates must be among {', '.join(RUN_STATES)}")
+    with app.store.read() as conn:
+        total, jobs = mq.page(conn, principal.tenant_id, "job", None, limit=page_size(app, limit), offset=offset,
+                              last_run_states=states)
+        return ok({"totalCount": total, "jobs": job_jsons(conn, principal.tenant_id, jobs)})
+
+
+def _run(conn: Connection, tenant: str, run_id: str) -> tuple[run_store.StoredRun, Asset | None]:
+    text_param(run_id, "runId")
+    run = run_store.get_run(conn, tenant, run_id)
+    if run is None:
+        raise MarquezError(404, f"Run '{run_id}' not found.")
+    return run, catalog.get_asset(conn, tenant, run.job_id)
+
+
+@router.get("/jobs/runs/{run_id:str}", summary="Marquez: run")
+def get_run(run_id: str, principal: Principal = Depends(authorize), app: AppContext = Depends(ctx)) -> JSONResponse:
+    with app.store.read() as conn:
+        run, job = _run(conn, principal.tenant_id, run_id)
+        if job is None:
+            raise MarquezError(404, f"Job of run '{run_id}' not found.")
+        return ok(_runs(conn, principal.tenant_id, job, [run])[0])
+
+
+@router.get("/tags", summary="Marquez: tags (Lily's classification tags in use)")
+def list_tags(principal: Principal = Depends(authorize), app: AppContext = Depends(ctx)) -> JSONResponse:
+    with app.store.read() as conn:
+        names = mq.tags(conn, principal.tenant_id)
+    return ok({"tags": [{"name": n, "description": None} for n in names]})
+
+
 @router.get("/jobs/runs/{run_id:str}/facets", summary="Marquez: facets of a run or of its job")
 def run_facets(run_id: str, type: str = Query("run", pattern="^(?i:run|job)$"),
                principal: Principal = Depends(authorize), app: AppContext = Depends(ctx)) -> JSONResponse:
-    text_param(run_id, "runId")
     with app.store.read() as conn:
-        run = run_store.get_run(conn, principal.tenant_id, run_id)
-        if run is None:
-            raise MarquezError(404, f"Run '{run_id}' not found.")
-        job = catalog.get_asset(conn, principal.tenant_id, run.job_id)
+        run, job = _run(conn, principal.tenant_id, run_id)
     facets = run.facets if type.lower() == "run" else (job.facets if job else {})
     return ok({"runId": run.run_id, "facets": facets})
 
