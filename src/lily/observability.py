@@ -44,6 +44,7 @@ class Metrics:
                                     registry=self.registry)
         self.assets = Gauge("lily_up", "1 while the process serves", registry=self.registry)
         self.assets.set(1)
+        self._governance_metrics()
         self._inbound_metrics()
 
     def _inbound_metrics(self) -> None:
@@ -74,3 +75,24 @@ class Metrics:
                                          ["bus"], registry=self.registry)
         self.feed_consumer_lag = Gauge("lily_feed_consumer_lag", "Changes not yet processed by a change-feed consumer",
                                        ["consumer", "tenant"], registry=self.registry)
+
+    def _governance_metrics(self) -> None:
+        """Propagation and outbound: fan-out, time, statements per target, cause -> applied latency."""
+        latency = (0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2.5, 5, 10, 30, 60, 300)
+        self.propagation_seconds = Histogram("lily_propagation_seconds", "Time of one propagation round",
+                                             buckets=latency, registry=self.registry)
+        self.propagation_fanout = Histogram(
+            "lily_propagation_fanout", "Propagated classifications written (added/updated/retracted) per round",
+            buckets=(0, 1, 5, 10, 50, 100, 500, 1000, 5000, 10000, 50000), registry=self.registry)
+        self.propagation_limits_hit = Counter("lily_propagation_limits_hit_total",
+                                              "Propagation stopped at a depth/fan-out limit", ["limit"],
+                                              registry=self.registry)
+        self.outbound_statements = Counter("lily_outbound_statements_total",
+                                           "Outbound statements planned, applied or failed per target",
+                                           ["target", "status"], registry=self.registry)
+        self.outbound_deliveries = Counter("lily_outbound_deliveries_total",
+                                           "Delivery attempts by outcome (applied, retry, dead) per target",
+                                           ["target", "outcome"], registry=self.registry)
+        self.governance_end_to_end_seconds = Histogram(
+            "lily_governance_end_to_end_seconds", "From the causing change to its statements applied",
+            ["target"], buckets=latency, registry=self.registry)

@@ -7,6 +7,7 @@ identity (``AssetRef``), never by store id, so parsing stays pure.
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -14,7 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field
 
 from lily.model.asset import AssetType, ColumnSpec, Owner
-from lily.model.classification import ClassificationSource
+from lily.model.classification import ClassificationSource, Provenance
 from lily.model.identity import AssetRef
 from lily.model.lineage import TransformationType
 
@@ -138,6 +139,29 @@ class UpsertIncident(BaseModel):
     observed_at: datetime
 
 
+class SetPropagated(BaseModel):
+    """Write (or update the provenance of) one propagated classification.
+
+    Written only by the propagation consumer, which computes over store ids, so the asset is named
+    by id here rather than by identity. One row per ``(asset, tag, origin classification)``.
+    """
+
+    op: Literal["set_propagated"] = "set_propagated"
+    asset_id: uuid.UUID
+    tag: str = Field(min_length=1, max_length=200)
+    origin_classification_id: uuid.UUID
+    provenance: Provenance
+
+
+class RetractPropagated(BaseModel):
+    """Remove the propagated classification of ``tag`` on the asset that came from one origin."""
+
+    op: Literal["retract_propagated"] = "retract_propagated"
+    asset_id: uuid.UUID
+    tag: str
+    origin_classification_id: uuid.UUID
+
+
 MetadataEvent = Annotated[
     UpsertAsset
     | DeleteAsset
@@ -148,7 +172,9 @@ MetadataEvent = Annotated[
     | RemoveClassification
     | RecordRun
     | RecordQuality
-    | UpsertIncident,
+    | UpsertIncident
+    | SetPropagated
+    | RetractPropagated,
     Field(discriminator="op"),
 ]
 

@@ -7,6 +7,7 @@ consumer of the change feed never sees a change without its state or state witho
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ from lily.model import (
     asset_id,
     stable_id,
 )
+from lily.model.events import RetractPropagated, SetPropagated
 from lily.store import incidents as incident_store
 from lily.store import runs as run_store
 from lily.store import search
@@ -370,6 +372,27 @@ class _Writer:
             self._record(ChangeKind.CLASSIFICATION_REMOVED, "classification", row["id"], aid, _json(dict(row)), None)
             self.dirty_docs.add(aid)
 
+    def set_propagated(self, op: SetPropagated) -> None:
+        """A propagated copy of an origin's tag (computed by the propagation consumer over live assets)."""
+        if self._load(op.asset_id) is None:
+            raise ApplyError(f"asset not found: {op.asset_id}")
+        self._insert_classification({
+            "asset_id": op.asset_id, "tag": op.tag, "source": "propagated", "propagate": False,
+            "origin_key": str(op.origin_classification_id), "provenance": op.provenance.model_dump(mode="json"),
+            "confidence": None, "created_by": self.actor,
+        })
+
+    def retract_propagated(self, op: RetractPropagated) -> None:
+        rows = self.conn.execute(select(classifications).where(and_(
+            classifications.c.tenant_id == self.tenant, classifications.c.asset_id == op.asset_id,
+            classifications.c.tag == op.tag, classifications.c.source == "propagated",
+            classifications.c.origin_key == str(op.origin_classification_id)))).mappings().all()
+        for row in rows:
+            self.conn.execute(delete(classifications).where(classifications.c.id == row["id"]))
+            self._record(ChangeKind.CLASSIFICATION_REMOVED, "classification", row["id"], op.asset_id,
+                         _json(dict(row)), None)
+            self.dirty_docs.add(op.asset_id)
+
     # ------------------------------------------- runs, quality, incidents (logic in their modules)
     def record_run(self, op: RecordRun) -> None:
         job_id = self.ensure_asset(op.job, AssetType.JOB)
@@ -441,6 +464,8 @@ _DISPATCH: dict[str, Callable[[_Writer, Any], object]] = {
     "record_run": _Writer.record_run,
     "record_quality": _Writer.record_quality,
     "upsert_incident": _Writer.upsert_incident,
+    "set_propagated": _Writer.set_propagated,
+    "retract_propagated": _Writer.retract_propagated,
 }
 
 
@@ -459,4 +484,35 @@ def apply_in(conn: Connection, cs: ChangeSet) -> ApplyResult:
 def apply(engine: Engine, cs: ChangeSet) -> ApplyResult:
     """Apply ``cs`` in its own transaction: all of it, or (on any error) none of it."""
     with engine.begin() as conn:
-        return apply_in(conn, cs)
+        result = apply_in(conn, cs)
+    if result.changes:
+        notify_committed(engine, cs.tenant_id)
+    return result
+
+
+# In-process change-feed consumers (propagation, outbound) wait on these instead of polling hard:
+# called after the commit, so a woken consumer sees the new changes. Writers that commit through
+# their own transaction (``apply_in``) may call ``notify_committed`` themselves; consumers also poll.
+_listeners: list[tuple[Engine, Callable[[str], None]]] = []
+_listeners_lock = threading.Lock()
+
+
+def add_commit_listener(engine: Engine, fn: Callable[[str], None]) -> Callable[[], None]:
+    """Call ``fn(tenant_id)`` after each commit of changes on ``engine``; returns the unsubscribe."""
+    entry = (engine, fn)
+    with _listeners_lock:
+        _listeners.append(entry)
+
+    def remove() -> None:
+        with _listeners_lock:
+            if entry in _listeners:
+                _listeners.remove(entry)
+
+    return remove
+
+
+def notify_committed(engine: Engine, tenant_id: str) -> None:
+    with _listeners_lock:
+        targets = [fn for e, fn in _listeners if e is engine]
+    for fn in targets:
+        fn(tenant_id)

@@ -1,0 +1,280 @@
+"""Repositories for governance state: rules, targets, applied policy state, deliveries, bookkeeping.
+
+Every function takes the caller's connection (the caller owns the transaction, so a consumer can
+commit its writes and its feed offset together) and filters on ``tenant_id``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+
+from lily.store.tables import consumer_offsets, tenants
+from lily.store.tables_governance import (
+    deliveries,
+    governance_requests,
+    outbound_applied,
+    outbound_targets,
+    propagation_pending,
+    security_rules,
+)
+
+OPEN = ("pending", "failed")  # delivery statuses that will still run
+
+
+# --- feed consumers -------------------------------------------------------------------------------
+
+
+def lock_offset(conn: Connection, consumer: str, tenant_id: str, at: datetime) -> int:
+    """The consumer's offset for the tenant, row-locked until the transaction ends.
+
+    The no-op UPDATE takes PostgreSQL's row lock, so two workers of the same consumer serialise per
+    tenant instead of processing one batch twice (SQLite writers are already serialised).
+    """
+    c = consumer_offsets.c
+    done = conn.execute(update(consumer_offsets).where(c.consumer == consumer, c.tenant_id == tenant_id)
+                        .values(seq=c.seq)).rowcount
+    if not done:
+        conn.execute(insert(consumer_offsets).values(consumer=consumer, tenant_id=tenant_id, seq=0, updated_at=at))
+        return 0
+    return int(conn.execute(select(c.seq).where(c.consumer == consumer, c.tenant_id == tenant_id)).scalar_one())
+
+
+def tenants_behind(conn: Connection, consumer: str) -> list[str]:
+    """Tenants with changes the consumer has not processed yet."""
+    c = consumer_offsets.c
+    q = (select(tenants.c.id).select_from(tenants.outerjoin(
+        consumer_offsets, and_(c.tenant_id == tenants.c.id, c.consumer == consumer)))
+         .where(tenants.c.change_seq > func.coalesce(c.seq, 0)).order_by(tenants.c.id))
+    return list(conn.execute(q).scalars())
+
+
+def all_tenants(conn: Connection) -> list[str]:
+    return list(conn.execute(select(tenants.c.id).order_by(tenants.c.id)).scalars())
+
+
+def tenant_seq(conn: Connection, tenant_id: str) -> int:
+    return int(conn.execute(select(tenants.c.change_seq).where(tenants.c.id == tenant_id)).scalar() or 0)
+
+
+# --- propagation bookkeeping ----------------------------------------------------------------------
+
+
+def pending_origins(conn: Connection, tenant_id: str) -> set[uuid.UUID]:
+    q = select(propagation_pending.c.origin_id).where(propagation_pending.c.tenant_id == tenant_id)
+    return set(conn.execute(q).scalars())
+
+
+def tenants_with_pending(conn: Connection) -> list[str]:
+    return list(conn.execute(select(propagation_pending.c.tenant_id).distinct()).scalars())
+
+
+def set_pending(conn: Connection, tenant_id: str, done: set[uuid.UUID], deferred: set[uuid.UUID],
+                at: datetime) -> None:
+    p = propagation_pending.c
+    gone = done - deferred
+    if gone:
+        conn.execute(delete(propagation_pending).where(p.tenant_id == tenant_id, p.origin_id.in_(list(gone))))
+    have = pending_origins(conn, tenant_id)
+    new = [{"tenant_id": tenant_id, "origin_id": o, "requested_at": at} for o in deferred - have]
+    if new:
+        conn.execute(insert(propagation_pending), new)
+
+
+# --- re-plan requests -----------------------------------------------------------------------------
+
+
+def request_replan(conn: Connection, tenant_id: str, reason: str, at: datetime, target_id: uuid.UUID | None = None,
+                   correlation_id: str | None = None) -> None:
+    conn.execute(insert(governance_requests).values(id=uuid.uuid4(), tenant_id=tenant_id, target_id=target_id,
+                                                    reason=reason, correlation_id=correlation_id, requested_at=at))
+
+
+def take_requests(conn: Connection, tenant_id: str) -> list[dict[str, Any]]:
+    rows = [dict(r) for r in conn.execute(select(governance_requests).where(
+        governance_requests.c.tenant_id == tenant_id).order_by(governance_requests.c.requested_at)).mappings()]
+    if rows:
+        conn.execute(delete(governance_requests).where(governance_requests.c.id.in_([r["id"] for r in rows])))
+    return rows
+
+
+def tenants_with_requests(conn: Connection) -> list[str]:
+    return list(conn.execute(select(governance_requests.c.tenant_id).distinct()).scalars())
+
+
+# --- security rules -------------------------------------------------------------------------------
+
+
+def list_rules(conn: Connection, tenant_id: str) -> list[dict[str, Any]]:
+    q = select(security_rules).where(security_rules.c.tenant_id == tenant_id).order_by(security_rules.c.rule_id)
+    return [dict(r) for r in conn.execute(q).mappings()]
+
+
+def get_rule(conn: Connection, tenant_id: str, rule_id: str) -> dict[str, Any] | None:
+    row = conn.execute(select(security_rules).where(security_rules.c.tenant_id == tenant_id,
+                                                    security_rules.c.rule_id == rule_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def insert_rule(conn: Connection, tenant_id: str, rule_id: str, body: dict[str, Any], enabled: bool, actor: str,
+                at: datetime) -> None:
+    conn.execute(insert(security_rules).values(tenant_id=tenant_id, rule_id=rule_id, body=body, enabled=enabled,
+                                               version=1, created_by=actor, updated_by=actor, created_at=at,
+                                               updated_at=at))
+
+
+def update_rule(conn: Connection, tenant_id: str, rule_id: str, body: dict[str, Any], enabled: bool, actor: str,
+                at: datetime) -> bool:
+    r = security_rules.c
+    res = conn.execute(update(security_rules).where(r.tenant_id == tenant_id, r.rule_id == rule_id).values(
+        body=body, enabled=enabled, version=r.version + 1, updated_by=actor, updated_at=at))
+    return res.rowcount > 0
+
+
+def delete_rule(conn: Connection, tenant_id: str, rule_id: str) -> bool:
+    r = security_rules.c
+    return conn.execute(delete(security_rules).where(r.tenant_id == tenant_id, r.rule_id == rule_id)).rowcount > 0
+
+
+# --- targets --------------------------------------------------------------------------------------
+
+
+def list_targets(conn: Connection, tenant_id: str) -> list[dict[str, Any]]:
+    q = select(outbound_targets).where(outbound_targets.c.tenant_id == tenant_id).order_by(outbound_targets.c.name)
+    return [dict(r) for r in conn.execute(q).mappings()]
+
+
+def get_target(conn: Connection, tenant_id: str, target_id: uuid.UUID) -> dict[str, Any] | None:
+    row = conn.execute(select(outbound_targets).where(outbound_targets.c.tenant_id == tenant_id,
+                                                      outbound_targets.c.id == target_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def get_target_by_name(conn: Connection, tenant_id: str, name: str) -> dict[str, Any] | None:
+    row = conn.execute(select(outbound_targets).where(outbound_targets.c.tenant_id == tenant_id,
+                                                      outbound_targets.c.name == name)).mappings().first()
+    return dict(row) if row else None
+
+
+def insert_target(conn: Connection, row: dict[str, Any]) -> None:
+    conn.execute(insert(outbound_targets).values(**row))
+
+
+def update_target(conn: Connection, tenant_id: str, target_id: uuid.UUID, values: dict[str, Any]) -> bool:
+    t = outbound_targets.c
+    return conn.execute(update(outbound_targets).where(t.tenant_id == tenant_id, t.id == target_id)
+                        .values(**values)).rowcount > 0
+
+
+def delete_target(conn: Connection, tenant_id: str, target_id: uuid.UUID) -> bool:
+    """Forget the target, its applied state and its unfinished deliveries (policies in the target stay)."""
+    t = outbound_targets.c
+    if not conn.execute(delete(outbound_targets).where(t.tenant_id == tenant_id, t.id == target_id)).rowcount:
+        return False
+    conn.execute(delete(outbound_applied).where(outbound_applied.c.target_id == target_id))
+    conn.execute(update(deliveries).where(deliveries.c.target_id == target_id, deliveries.c.status.in_(OPEN))
+                 .values(status="superseded", next_attempt_at=None, last_error="target deleted"))
+    return True
+
+
+# --- applied state --------------------------------------------------------------------------------
+
+
+def applied_for(conn: Connection, tenant_id: str, names: set[tuple[str, str]] | None = None,
+                target_id: uuid.UUID | None = None) -> list[dict[str, Any]]:
+    """Applied-state rows of the tenant, optionally only for ``(namespace, name)`` objects / one target."""
+    a = outbound_applied.c
+    q = select(outbound_applied).where(a.tenant_id == tenant_id)
+    if target_id is not None:
+        q = q.where(a.target_id == target_id)
+    if names is None:
+        return [dict(r) for r in conn.execute(q).mappings()]
+    out: list[dict[str, Any]] = []
+    items = sorted(names)
+    for i in range(0, len(items), 200):
+        chunk = items[i:i + 200]
+        cond = or_(*(and_(a.namespace == ns, a.name == n) for ns, n in chunk))
+        out += [dict(r) for r in conn.execute(q.where(cond)).mappings()]
+    return out
+
+
+def put_applied(conn: Connection, tenant_id: str, target_id: uuid.UUID, object_key: str, namespace: str, name: str,
+                policy: dict[str, Any] | None, delivery_id: uuid.UUID | None, at: datetime) -> None:
+    """Record what is now applied; ``None`` (no policy) removes the row."""
+    a = outbound_applied.c
+    conn.execute(delete(outbound_applied).where(a.target_id == target_id, a.object_key == object_key))
+    if policy is not None:
+        conn.execute(insert(outbound_applied).values(
+            target_id=target_id, object_key=object_key, tenant_id=tenant_id, namespace=namespace, name=name,
+            policy=policy, delivery_id=delivery_id, updated_at=at))
+
+
+# --- deliveries -----------------------------------------------------------------------------------
+
+
+def insert_delivery(conn: Connection, row: dict[str, Any]) -> None:
+    conn.execute(insert(deliveries).values(**row))
+
+
+def open_deliveries(conn: Connection, target_id: uuid.UUID, object_key: str) -> list[dict[str, Any]]:
+    d = deliveries.c
+    q = select(deliveries).where(d.target_id == target_id, d.object_key == object_key, d.status.in_(OPEN))
+    return [dict(r) for r in conn.execute(q).mappings()]
+
+
+def supersede(conn: Connection, ids: list[uuid.UUID], at: datetime, reason: str) -> None:
+    if ids:
+        conn.execute(update(deliveries).where(deliveries.c.id.in_(ids)).values(
+            status="superseded", next_attempt_at=None, claimed_until=None, last_error=reason, updated_at=at))
+
+
+def due_deliveries(conn: Connection, now: datetime, limit: int = 100,
+                   tenant_id: str | None = None) -> list[dict[str, Any]]:
+    d = deliveries.c
+    q = select(deliveries).where(d.status.in_(OPEN), d.next_attempt_at <= now,
+                                 or_(d.claimed_until.is_(None), d.claimed_until < now))
+    if tenant_id is not None:
+        q = q.where(d.tenant_id == tenant_id)
+    return [dict(r) for r in conn.execute(q.order_by(d.next_attempt_at, d.created_at).limit(limit)).mappings()]
+
+
+def next_due_at(conn: Connection) -> datetime | None:
+    d = deliveries.c
+    return conn.execute(select(func.min(d.next_attempt_at)).where(d.status.in_(OPEN))).scalar()
+
+
+def claim(conn: Connection, delivery_id: uuid.UUID, now: datetime, until: datetime) -> bool:
+    """Take a due delivery for one attempt (another worker that raced for it gets False)."""
+    d = deliveries.c
+    res = conn.execute(update(deliveries).where(
+        d.id == delivery_id, d.status.in_(OPEN), d.next_attempt_at <= now,
+        or_(d.claimed_until.is_(None), d.claimed_until < now)).values(claimed_until=until))
+    return res.rowcount > 0
+
+
+def update_delivery(conn: Connection, delivery_id: uuid.UUID, values: dict[str, Any]) -> None:
+    conn.execute(update(deliveries).where(deliveries.c.id == delivery_id).values(**values))
+
+
+def get_delivery(conn: Connection, tenant_id: str, delivery_id: uuid.UUID) -> dict[str, Any] | None:
+    row = conn.execute(select(deliveries).where(deliveries.c.tenant_id == tenant_id,
+                                                deliveries.c.id == delivery_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def list_deliveries(conn: Connection, tenant_id: str, *, status: str | None = None,
+                    target_id: uuid.UUID | None = None, limit: int = 100,
+                    before: datetime | None = None) -> list[dict[str, Any]]:
+    """Newest first; ``before`` pages back in time."""
+    d = deliveries.c
+    q = select(deliveries).where(d.tenant_id == tenant_id)
+    if status:
+        q = q.where(d.status == status)
+    if target_id:
+        q = q.where(d.target_id == target_id)
+    if before:
+        q = q.where(d.created_at < before)
+    return [dict(r) for r in conn.execute(q.order_by(d.created_at.desc(), d.id).limit(limit)).mappings()]
