@@ -12,12 +12,22 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
+import structlog
 
+from lily import observability
 from lily.pipelines.delta import read_all, read_partition
 from lily.pipelines.lake import Lake
 from lily.pipelines.runner import PipelineConfig, PipelineRunner
 from lily.pipelines.runs import InMemoryRunRecorder
 from lily.pipelines.sinks import InMemoryLineageSink, InMemoryMetadataSink
+
+
+@pytest.fixture(autouse=True)
+def _logs_to_a_live_stream() -> None:
+    """CLI tests elsewhere configure structlog (cached loggers) with the stderr pytest captured for
+    them, which is closed afterwards; pipeline code logs on error paths, so give it a live stream."""
+    structlog.reset_defaults()
+    observability.log.__dict__.pop("bind", None)  # drop the logger cached on first use
 
 
 class FakeClock:

@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from lily.model import AssetRef, Owner
+from lily.observability import log
 from lily.pipelines import datasets as dsets
 from lily.pipelines.aggregate import aggregate
 from lily.pipelines.catalog import catalog_events
@@ -32,6 +33,13 @@ from lily.pipelines.state import clear_reopened, mark_reopened, reopened_dates
 
 STEPS = ("ingest", "normalize", "aggregate", "catalog")
 ALL_FORMATS = [f.value for f in LogFormat]
+
+
+def date_range(start: date, end: date) -> list[date]:
+    """Every day of ``[start, end]``."""
+    if end < start:
+        raise ValueError("backfill end is before start")
+    return [start + timedelta(days=k) for k in range((end - start).days + 1)]
 
 
 @dataclass(frozen=True)
@@ -88,6 +96,8 @@ class PipelineRunner:
         self.metadata = metadata
         # Ingest moves files out of raw/: one at a time even when backfill threads overlap.
         self._ingest_lock = threading.Lock()
+        self._emit_lock = threading.Lock()
+        self.lineage_failures = 0  # OpenLineage events that could not be delivered
 
     # -- one day -------------------------------------------------------------------------------
     def run(self, process_date: date, *, trigger: str = "manual", ingest: bool = True,
@@ -103,12 +113,14 @@ class PipelineRunner:
     def backfill(self, start: date, end: date, *, max_workers: int = 2,
                  on_done: Callable[[RunRecord], None] | None = None) -> list[RunRecord]:
         """Run every day of ``[start, end]`` with at most ``max_workers`` days in flight."""
-        if end < start:
-            raise ValueError("backfill end is before start")
-        days = [start + timedelta(days=k) for k in range((end - start).days + 1)]
+        return self.run_days(date_range(start, end), max_workers=max_workers, on_done=on_done)
+
+    def run_days(self, days: list[date], *, max_workers: int = 2, trigger: str = "backfill",
+                 on_done: Callable[[RunRecord], None] | None = None) -> list[RunRecord]:
+        """Run (or resume) each of ``days`` with at most ``max_workers`` days in flight."""
         results: list[RunRecord] = []
         with ThreadPoolExecutor(max_workers=max(1, max_workers), thread_name_prefix="lily-backfill") as pool:
-            futures = [pool.submit(self._run_one, day, trigger="backfill", with_ingest=True) for day in days]
+            futures = [pool.submit(self._run_one, day, trigger=trigger, with_ingest=True) for day in days]
             for future in as_completed(futures):
                 record = future.result()
                 results.append(record)
@@ -117,16 +129,31 @@ class PipelineRunner:
         return sorted(results, key=lambda r: r.process_date)
 
     # -- internals -----------------------------------------------------------------------------
+    def queue(self, process_date: date, *, trigger: str = "manual") -> RunRecord:
+        """Record the run that the next ``run``/``run_days`` of ``process_date`` will execute, as
+        QUEUED, so a caller (API, scheduler) knows its run id before a worker picks it up."""
+        return self._open(process_date, trigger, State.QUEUED)
+
     def _begin(self, process_date: date, trigger: str) -> RunRecord:
+        return self._open(process_date, trigger, State.RUNNING)
+
+    def _open(self, process_date: date, trigger: str, state: State) -> RunRecord:
         cfg = self.config
         last = latest_run(self.recorder, cfg.pipeline, process_date)
+        if last is not None and last.state is State.QUEUED:
+            # The queued record is this run: it starts now, under the id it was queued with.
+            if state is State.QUEUED:
+                return last
+            started = replace(last, state=State.RUNNING, started_at=self.clock())
+            self.recorder.save_run(started)
+            return started
         if last is not None and last.state in (State.FAILED, State.RUNNING):
-            resumed = replace(last, state=State.RUNNING, finished_at=None, error=None)
+            resumed = replace(last, state=state, finished_at=None, error=None)
             self.recorder.save_run(resumed)
             return resumed
         attempt = last.attempt + 1 if last else 1
         record = RunRecord(run_id_for(cfg.pipeline, process_date, attempt), cfg.pipeline, process_date,
-                           attempt, State.RUNNING, self.clock(), trigger=trigger)
+                           attempt, state, self.clock(), trigger=trigger)
         self.recorder.save_run(record)
         return record
 
@@ -175,8 +202,18 @@ class PipelineRunner:
         return None
 
     def _emit(self, event: dict[str, Any]) -> None:
-        if self.lineage is not None:
+        # Lineage is reported, not required: like an OpenLineage client, a transport failure is
+        # logged and counted but never fails the run (the data and run records are what matter;
+        # the catalog sink publishes the same datasets and lineage).
+        if self.lineage is None:
+            return
+        try:
             self.lineage.emit(event)
+        except Exception as exc:
+            with self._emit_lock:
+                self.lineage_failures += 1
+            log.warning("pipeline_lineage_emit_failed", run_id=event.get("run", {}).get("runId"),
+                        event_type=event.get("eventType"), error=f"{type(exc).__name__}: {exc}")
 
     def _execute(self, run: RunRecord, step: str, started: datetime) -> StepOutput:
         cfg, day, span = self.config, run.process_date, self.config.max_file_span_days
@@ -224,7 +261,7 @@ class PipelineRunner:
                                     job=AssetRef(namespace=cfg.job_namespace, name=cfg.pipeline),
                                     run_id=run.run_id)
             if self.metadata is not None:
-                self.metadata.publish(events)
+                self.metadata.publish(events, run_id=run.run_id)
             return StepOutput(len(described), len(events), 0, details={"unit": "metadata_events"})
         raise ValueError(f"unknown step {step!r}")
 

@@ -22,8 +22,9 @@ class LineageSink(Protocol):
 
 @runtime_checkable
 class MetadataSink(Protocol):
-    def publish(self, events: Sequence[MetadataEvent]) -> None:
-        """Apply (or queue) catalog operations describing what a step wrote."""
+    def publish(self, events: Sequence[MetadataEvent], *, run_id: str | None = None) -> None:
+        """Apply (or queue) catalog operations describing what a step wrote; ``run_id`` is the run
+        that wrote it (a correlation id for the catalog's change records)."""
         ...
 
 
@@ -58,7 +59,9 @@ class InMemoryMetadataSink:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.batches: list[list[MetadataEvent]] = []
+        self.run_ids: list[str | None] = []
 
-    def publish(self, events: Sequence[MetadataEvent]) -> None:
+    def publish(self, events: Sequence[MetadataEvent], *, run_id: str | None = None) -> None:
         with self._lock:
             self.batches.append(list(events))
+            self.run_ids.append(run_id)
