@@ -37,6 +37,14 @@ class Settings(BaseSettings):
     max_body_bytes: int = 5 * 1024 * 1024
     max_page_size: int = 500
 
+    # Pipelines (docs/pipelines.md): the lake, scheduled runs inside `lily serve`, OpenLineage output.
+    lake_root: str | None = None  # default (also when empty) <data_dir>/lake
+    pipeline_schedule: str = ""  # cron, e.g. "0 2 * * *" (02:00 UTC processes yesterday); empty: off
+    pipeline_schedule_poll_s: float = 30.0
+    pipeline_tenant: str = "default"  # the tenant that owns the lake: its runs and catalog entries
+    lineage_url: str | None = None  # pipelines POST OpenLineage to <url>/api/v1/lineage
+    api_key: SecretStr | None = None  # bearer key sent with lineage_url
+
     demo: bool = False
     log_json: bool = True
 
@@ -45,6 +53,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'lily.db').as_posix()}"
+
+    @property
+    def resolved_lake_root(self) -> Path:
+        return (Path(self.lake_root) if self.lake_root else self.data_dir / "lake").expanduser().resolve()
 
     @cached_property
     def _generated(self) -> dict[str, str]:

@@ -30,6 +30,9 @@ def seed_other(env: Env) -> tuple[dict[str, str], dict[str, str]]:
         "payload": {"asset_id": f"postgres://{SECRET_NAME}/{SECRET_NAME}.events", "asset_type": "table"}}).json()
     ids = {"asset_id": asset["id"], "edge_id": edge["id"], "token_id": token["id"], "tag": "PII.email",
            "column_id": col["id"], "event_id": event["events"][0]["id"]}
+    # Pipelines exist only in the lake's tenant; a pipeline name and run id tenant A does not have
+    # must be 404 like any other foreign id.
+    ids |= {"name": "not-a-pipeline-here", "run_id": "not-a-run-here"}
     return other, ids
 
 

@@ -25,6 +25,7 @@ from lily.api.routes import (
     lineage,
     marquez,
     marquez_lineage,
+    pipelines,
 )
 from lily.auth.service import AuthService
 from lily.inbound.runtime import InboundRuntime
@@ -45,6 +46,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.ctx = context
     # Inbound events: the bus the accept routes publish to, and (while serving) the worker threads.
     app.state.inbound = InboundRuntime(settings, store, context.metrics)
+    # Pipelines: background runs for the API, the schedule, OpenLineage output (docs/pipelines.md).
+    pipelines.install(app, settings, store)
     problems.install(app)
     openapi.install(app)
     app.include_router(health.router)
@@ -52,7 +55,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(inbound.webhooks)  # signature-authenticated (Monte Carlo cannot send a token)
     # Marquez routes precede `events`: GET /events/lineage must win over GET /events/{event_id}.
     for module in (auth, assets, classifications, lineage, feed, inbound, marquez, marquez_lineage, incidents,
-                   events):
+                   events, pipelines):
         # Every protected route passes through `authorize` (authentication, permission table,
         # rate limit) even if a handler forgets to ask for the principal.
         app.include_router(module.router, dependencies=[Depends(authorize)])
@@ -64,7 +67,13 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     runtime: InboundRuntime = app.state.inbound
     runtime.start()  # LILY_INBOUND_WORKERS threads (0: none, e.g. when `lily worker inbound` runs apart)
+    # Registered background services (pipeline runs, schedule): started in order, stopped in reverse.
+    background = list(getattr(app.state, "background", []))
+    for service in background:
+        service.start()
     try:
         yield
     finally:
+        for service in reversed(background):
+            await run_in_threadpool(service.stop)
         await run_in_threadpool(runtime.close)

@@ -63,4 +63,8 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], P] = {
     ("GET", f"{V1}/column-lineage"): P.CATALOG_READ,
     ("GET", f"{V1}/search"): P.CATALOG_READ,
     ("GET", f"{V1}/events/lineage"): P.CATALOG_READ,
+    # pipelines: data engineers (and admins) trigger runs; anyone who reads the catalog reads runs
+    ("POST", f"{V1}/pipelines/{{name}}/runs"): P.PIPELINES_RUN,
+    ("GET", f"{V1}/pipelines/{{name}}/runs"): P.CATALOG_READ,
+    ("GET", f"{V1}/pipelines/{{name}}/runs/{{run_id}}"): P.CATALOG_READ,
 }

@@ -16,6 +16,7 @@ class Permission(StrEnum):
     AUDIT_READ = "audit:read"
     TOKENS_MANAGE = "tokens:manage"
     USERS_MANAGE = "users:manage"
+    PIPELINES_RUN = "pipelines:run"  # trigger pipeline runs and backfills (reading runs is catalog:read)
     SELF = "self"  # any authenticated principal (whoami)
 
 
@@ -23,7 +24,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     # Builds and runs pipelines: owns the catalog, its lineage and the tags on it.
     Role.DATA_ENGINEER: frozenset({Permission.SELF, Permission.CATALOG_READ, Permission.CATALOG_WRITE,
-                                   Permission.LINEAGE_WRITE, Permission.CLASSIFY, Permission.CHANGES_READ}),
+                                   Permission.LINEAGE_WRITE, Permission.CLASSIFY, Permission.CHANGES_READ,
+                                   Permission.PIPELINES_RUN}),
     # Registers features/models and their lineage; reads the feed to react to changes.
     Role.ML_ENGINEER: frozenset({Permission.SELF, Permission.CATALOG_READ, Permission.LINEAGE_WRITE,
                                  Permission.CHANGES_READ}),

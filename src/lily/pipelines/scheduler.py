@@ -1,0 +1,84 @@
+"""Scheduled runs inside ``lily serve``: a thread that asks ``schedule.due_dates`` which days are due
+and submits them to the ``PipelineService``.
+
+Time is injected: ``tick(now)`` does one scheduling decision for a given instant (tests call it
+directly, no sleeping); the thread only calls ``tick(clock())`` every ``poll_s`` seconds. The last
+fire handled is derived from the run records (the newest ``trigger="schedule"`` run), so a restart
+neither repeats a day nor skips the fires that happened while the process was down.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import date, datetime
+
+from croniter import croniter
+
+from lily.observability import log
+from lily.pipelines.schedule import due_dates
+from lily.pipelines.service import PipelineService, utcnow
+
+TRIGGER = "schedule"
+
+
+class PipelineScheduler:
+    def __init__(self, service: PipelineService, cron: str, *, pipeline: str = "logs",
+                 clock: Callable[[], datetime] = utcnow, poll_s: float = 30.0) -> None:
+        if not croniter.is_valid(cron):
+            raise ValueError(f"invalid cron expression for the pipeline schedule: {cron!r}")
+        self.service = service
+        self.cron = cron
+        self.pipeline = pipeline
+        self.clock = clock
+        self.poll_s = poll_s
+        self._last: datetime | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def _last_fire_handled(self) -> datetime | None:
+        # A scheduled run is recorded (QUEUED) when its fire is handled, so its started_at is at or
+        # after that fire time: fires up to it are done.
+        runs = [r for r in self.service.recorder().runs(self.pipeline) if r.trigger == TRIGGER]
+        return max((r.started_at for r in runs), default=None)
+
+    def tick(self, now: datetime | None = None) -> list[date]:
+        """Submit the process dates due at ``now``; returns them (oldest first)."""
+        now = now if now is not None else self.clock()
+        last = self._last if self._last is not None else self._last_fire_handled()
+        days = due_dates(self.cron, last=last, now=now)
+        if days:
+            self.service.submit(self.pipeline, days, trigger=TRIGGER)
+            log.info("pipeline_schedule_fired", pipeline=self.pipeline, days=[d.isoformat() for d in days])
+        self._last = now
+        return days
+
+    @property
+    def last_tick(self) -> datetime | None:
+        """The instant of the last successful ``tick`` of this scheduler."""
+        return self._last
+
+    def _loop(self) -> None:
+        while True:
+            try:
+                self.tick()
+            except Exception:
+                log.exception("pipeline_schedule_tick_failed", pipeline=self.pipeline)
+            if self._stop.wait(self.poll_s):
+                return
+
+    def start(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name="lily-pipeline-schedule", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+
+
+__all__ = ["PipelineScheduler"]
