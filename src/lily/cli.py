@@ -12,6 +12,7 @@ from rich.table import Table
 
 from lily.inbound.cli import worker_inbound
 from lily.model import Role
+from lily.pipelines.cli import app as pipeline_app
 from lily.settings import Settings
 
 app = typer.Typer(help="Lily: real-time metadata platform.", no_args_is_help=True, add_completion=False)
@@ -23,6 +24,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(tenant_app, name="tenant")
 app.add_typer(token_app, name="token")
 app.add_typer(user_app, name="user")
+app.add_typer(pipeline_app, name="pipeline")
 worker_app = typer.Typer(help="Background workers (run them apart from the API to scale out).",
                          no_args_is_help=True)
 app.add_typer(worker_app, name="worker")
@@ -61,6 +63,8 @@ def serve(host: str = typer.Option(None, help="bind address (default LILY_HOST o
     else:
         console.print(f"Admin credentials: [bold]{creds_path}[/] (written on first run).")
     bind_host, bind_port = host or settings.host, port or settings.port
+    # The app knows its own address: pipelines report OpenLineage to it (docs/pipelines.md).
+    settings = settings.model_copy(update={"host": bind_host, "port": bind_port})
     console.print(f"Lily on http://{bind_host}:{bind_port}  (API docs: /docs; ready in "
                   f"{time.perf_counter() - started:.2f}s before the server starts)")
     uvicorn.run(create_app(settings, store), host=bind_host, port=bind_port, log_level="warning",

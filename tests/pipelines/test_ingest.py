@@ -86,7 +86,8 @@ def test_due_dates_from_cron() -> None:
 
 def test_cli_demo_run_backfill_status(tmp_path: Path) -> None:
     runner = CliRunner()
-    env = {"LILY_LAKE_ROOT": str(tmp_path / "lake")}
+    env = {"LILY_LAKE_ROOT": str(tmp_path / "lake"), "LILY_DATA_DIR": str(tmp_path / "data"),
+           "LILY_DATABASE_URL": ""}
     out = runner.invoke(app, ["demo-data", "--days", "2", "--from", "2024-01-01", "--per-file", "10"], env=env)
     assert out.exit_code == 0, out.output
     out = runner.invoke(app, ["run", "logs", "--date", "2024-01-01"], env=env)

@@ -1,26 +1,31 @@
 """``lily pipeline ...``: run, backfill, status and demo data for the log pipeline.
 
 This is an edge: it owns the wall clock (passed into the runner) and the lake root
-(``--lake-root`` or ``$LILY_LAKE_ROOT``, default ``./.lily/lake``).
+(``--lake-root`` or ``$LILY_LAKE_ROOT``, default ``<LILY_DATA_DIR>/lake``, i.e. ``./.lily/lake``).
+By default runs are recorded in Lily's database (``LILY_DATABASE_URL``, default the SQLite file
+``lily serve`` uses) and the datasets are published to its catalog, in tenant ``--tenant``;
+``--standalone`` keeps run records in ``<lake>/_lily/runs.json`` and publishes nothing. The engine
+modules are imported when a command runs, so mounting this app costs ``lily`` nothing at startup.
 """
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from lily.pipelines import demo
 from lily.pipelines.lake import LAKE_ROOT_ENV, Lake, lake_root_from_env
-from lily.pipelines.runner import STEPS, PipelineConfig, PipelineRunner
-from lily.pipelines.runs import JsonFileRunRecorder, RunRecord, State
-from lily.pipelines.sinks import HttpLineageSink, LineageSink
+from lily.pipelines.runs import JsonFileRunRecorder, RunRecord, RunRecorder, State
+from lily.settings import Settings
+
+if TYPE_CHECKING:
+    from lily.pipelines.runner import PipelineRunner
+    from lily.store import Store
 
 app = typer.Typer(help="Batch log pipelines over the medallion lake.", no_args_is_help=True)
 run_app = typer.Typer(help="Run a pipeline for one process date.", no_args_is_help=True)
@@ -30,23 +35,61 @@ app.add_typer(backfill_app, name="backfill")
 console = Console()
 
 LakeRoot = Annotated[str | None, typer.Option("--lake-root", envvar=LAKE_ROOT_ENV,
-                                               help="Lake root directory (default ./.lily/lake).")]
+                                               help="Lake root directory (default <LILY_DATA_DIR>/lake).")]
 LineageUrl = Annotated[str | None, typer.Option("--lineage-url", envvar="LILY_LINEAGE_URL",
-                                                 help="Send OpenLineage events to <url>/api/v1/lineage.")]
+                                                 help="Send OpenLineage events to <url>/api/v1/lineage "
+                                                      "(with LILY_API_KEY).")]
+Standalone = Annotated[bool, typer.Option("--standalone", help="Record runs in <lake>/_lily/runs.json and "
+                                                                "publish nothing to Lily's catalog.")]
+Tenant = Annotated[str | None, typer.Option("--tenant", help="Tenant of the run records and catalog entries "
+                                                              "(default LILY_PIPELINE_TENANT or 'default').")]
 
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _runner(lake_root: str | None, lineage_url: str | None = None, threads: int | None = None) -> PipelineRunner:
-    lake = Lake(lake_root_from_env(lake_root))
+def _lake(lake_root: str | None) -> Lake:
+    settings = Settings()
+    return Lake(lake_root_from_env(lake_root) if lake_root else settings.resolved_lake_root)
+
+
+def _store_and_tenant(tenant: str | None) -> tuple[Store, str]:
+    """Lily's store (migrated: a fresh checkout works without `lily db upgrade`) and the tenant."""
+    from lily.bootstrap import ensure_tenant
+    from lily.store import Store
+
+    settings = Settings()
+    store = Store.from_url(settings.resolved_database_url, migrate=True)
+    name = tenant or settings.pipeline_tenant
+    ensure_tenant(store, name, actor="cli")
+    return store, name
+
+
+def _runner(lake_root: str | None, lineage_url: str | None = None, threads: int | None = None, *,
+            standalone: bool = False, tenant: str | None = None) -> PipelineRunner:
+    from lily.pipelines.runner import PipelineConfig, PipelineRunner
+    from lily.pipelines.wiring import http_lineage, store_runner
+
+    settings = Settings()
+    lake = _lake(lake_root)
     lake.ensure()
-    sink: LineageSink | None = None
-    if lineage_url:
-        sink = HttpLineageSink(lineage_url, os.environ.get("LILY_API_KEY"))
-    return PipelineRunner(PipelineConfig(lake, threads=threads), recorder=JsonFileRunRecorder(lake.state / "runs.json"),
-                          clock=_utcnow, lineage=sink)
+    key = settings.api_key.get_secret_value() if settings.api_key else None
+    sink = http_lineage(lineage_url, key)
+    if standalone:
+        return PipelineRunner(PipelineConfig(lake, threads=threads),
+                              recorder=JsonFileRunRecorder(lake.state / "runs.json"), clock=_utcnow, lineage=sink)
+    store, name = _store_and_tenant(tenant)
+    return store_runner(store, lake, tenant_id=name, clock=_utcnow, lineage=sink, threads=threads)
+
+
+def _recorder(lake: Lake, standalone: bool, tenant: str | None) -> RunRecorder:
+    if standalone:
+        return JsonFileRunRecorder(lake.state / "runs.json")
+    from lily.store.pipeline_runs import SqlRunRecorder
+
+    store, name = _store_and_tenant(tenant)
+    return SqlRunRecorder(store, name)
 
 
 def _day(value: str) -> date:
@@ -73,13 +116,18 @@ def run_logs(
     process_date: Annotated[str, typer.Option("--date", help="Process date, YYYY-MM-DD.")],
     lake_root: LakeRoot = None,
     lineage_url: LineageUrl = None,
+    standalone: Standalone = False,
+    tenant: Tenant = None,
 ) -> None:
     """Ingest, normalize, aggregate and catalog one day (resumes a failed run of that day)."""
-    runner = _runner(lake_root, lineage_url)
+    from lily.pipelines.runner import STEPS
+
+    day = _day(process_date)
+    runner = _runner(lake_root, lineage_url, standalone=standalone, tenant=tenant)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, transient=True) as progress:
         task = progress.add_task(f"logs {process_date}", total=len(STEPS))
-        record = runner.run(_day(process_date))
+        record = runner.run(day)
         progress.update(task, completed=len(STEPS))
     _report(runner, record)
     if record.state is not State.SUCCEEDED:
@@ -93,12 +141,14 @@ def backfill_logs(
     parallel: Annotated[int, typer.Option("--parallel", min=1, help="Days processed concurrently.")] = 2,
     lake_root: LakeRoot = None,
     lineage_url: LineageUrl = None,
+    standalone: Standalone = False,
+    tenant: Tenant = None,
 ) -> None:
     """Reprocess every day in a range; each day replaces exactly its own partitions."""
     first, last = _day(start), _day(end)
     if last < first:
         raise typer.BadParameter("--to is before --from")
-    runner = _runner(lake_root, lineage_url, threads=1)
+    runner = _runner(lake_root, lineage_url, threads=1, standalone=standalone, tenant=tenant)
     failed: list[RunRecord] = []
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console) as progress:
@@ -118,10 +168,11 @@ def backfill_logs(
 
 
 @app.command("status")
-def status(lake_root: LakeRoot = None, limit: Annotated[int, typer.Option(help="Most recent runs.")] = 20) -> None:
+def status(lake_root: LakeRoot = None, limit: Annotated[int, typer.Option(help="Most recent runs.")] = 20,
+           standalone: Standalone = False, tenant: Tenant = None) -> None:
     """Recent runs with their step counts."""
-    lake = Lake(lake_root_from_env(lake_root))
-    recorder = JsonFileRunRecorder(lake.state / "runs.json")
+    lake = _lake(lake_root)
+    recorder = _recorder(lake, standalone, tenant)
     runs = recorder.runs()[-limit:]
     table = Table(title=f"pipeline runs in {lake.root}")
     for col in ("date", "pipeline", "attempt", "trigger", "state", "records in", "silver", "rejected", "error"):
@@ -143,8 +194,10 @@ def demo_data(
     lake_root: LakeRoot = None,
 ) -> None:
     """Write realistic logs (NDJSON, gzip JSON, XML errors) plus bad files and rows into raw/."""
+    from lily.pipelines import demo
+
     first = _day(start) if start else _utcnow().date() - timedelta(days=days)
-    lake = Lake(lake_root_from_env(lake_root))
+    lake = _lake(lake_root)
     lake.ensure()
     files = demo.generate(first, days, seed, per_file=per_file)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console) as progress:
