@@ -45,6 +45,19 @@ class Settings(BaseSettings):
     lineage_url: str | None = None  # pipelines POST OpenLineage to <url>/api/v1/lineage
     api_key: SecretStr | None = None  # bearer key sent with lineage_url
 
+    # Governance: propagation limits (docs/governance.md), in-process workers, outbound retries.
+    propagation_max_depth: int = 25
+    propagation_max_fanout: int = 5000
+    propagation_time_budget_s: float | None = 5.0  # per round; deferred origins run next round
+    propagation_batch_size: int = 500
+    workers_in_process: bool = True  # `lily serve` runs propagation + outbound threads
+    worker_poll_s: float = 0.5  # fallback poll; commits through Store.apply wake workers at once
+    outbound_retry_base_s: float = 1.0
+    outbound_retry_cap_s: float = 300.0
+    outbound_max_attempts: int = 8
+    outbound_max_elapsed_s: float | None = 24 * 3600.0
+    outbound_lease_s: float = 120.0
+
     demo: bool = False
     log_json: bool = True
 

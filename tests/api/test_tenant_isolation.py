@@ -33,6 +33,13 @@ def seed_other(env: Env) -> tuple[dict[str, str], dict[str, str]]:
     # Pipelines exist only in the lake's tenant; a pipeline name and run id tenant A does not have
     # must be 404 like any other foreign id.
     ids |= {"name": "not-a-pipeline-here", "run_id": "not-a-run-here"}
+    # Governance: tenant B's security rule.
+    rule = c.post("/api/v1/security/rules", headers=other, json={
+        "rule_id": SECRET_NAME, "rule_type": "masking", "description": SECRET_NAME,
+        "conditions": [{"field": "classification", "operator": "matches", "value": "PII.*"}],
+        "actions": [{"type": "mask", "parameters": {"strategy": "hash"}}]})
+    assert rule.status_code == 201
+    ids |= {"rule_id": SECRET_NAME}
     return other, ids
 
 

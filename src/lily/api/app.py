@@ -27,6 +27,7 @@ from lily.api.routes import (
     marquez_lineage,
     pipelines,
 )
+from lily.api.routes.governance import ROUTERS as GOVERNANCE_ROUTERS
 from lily.auth.service import AuthService
 from lily.inbound.runtime import InboundRuntime
 from lily.settings import Settings
@@ -59,6 +60,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         # Every protected route passes through `authorize` (authentication, permission table,
         # rate limit) even if a handler forgets to ask for the principal.
         app.include_router(module.router, dependencies=[Depends(authorize)])
+    for router in GOVERNANCE_ROUTERS:  # security rules, targets, deliveries, classification preview
+        app.include_router(router, dependencies=[Depends(authorize)])
     app.add_middleware(RequestContextMiddleware, metrics=context.metrics, max_body_bytes=settings.max_body_bytes)
     return app
 

@@ -67,4 +67,11 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], P] = {
     ("POST", f"{V1}/pipelines/{{name}}/runs"): P.PIPELINES_RUN,
     ("GET", f"{V1}/pipelines/{{name}}/runs"): P.CATALOG_READ,
     ("GET", f"{V1}/pipelines/{{name}}/runs/{{run_id}}"): P.CATALOG_READ,
+    # governance: rules are read by engineers and changed by governance (admin)
+    ("POST", f"{V1}/security/rules"): P.GOVERNANCE_MANAGE,
+    ("GET", f"{V1}/security/rules"): P.GOVERNANCE_READ,
+    ("GET", f"{V1}/security/rules/{{rule_id}}"): P.GOVERNANCE_READ,
+    ("PUT", f"{V1}/security/rules/{{rule_id}}"): P.GOVERNANCE_MANAGE,
+    ("DELETE", f"{V1}/security/rules/{{rule_id}}"): P.GOVERNANCE_MANAGE,
+    ("POST", f"{V1}/classifications/preview"): P.CATALOG_READ,
 }

@@ -17,6 +17,9 @@ class Permission(StrEnum):
     TOKENS_MANAGE = "tokens:manage"
     USERS_MANAGE = "users:manage"
     PIPELINES_RUN = "pipelines:run"  # trigger pipeline runs and backfills (reading runs is catalog:read)
+    # Security rules, target connections, deliveries: read by engineers, changed by governance (admin).
+    GOVERNANCE_READ = "governance:read"
+    GOVERNANCE_MANAGE = "governance:manage"
     SELF = "self"  # any authenticated principal (whoami)
 
 
@@ -25,7 +28,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # Builds and runs pipelines: owns the catalog, its lineage and the tags on it.
     Role.DATA_ENGINEER: frozenset({Permission.SELF, Permission.CATALOG_READ, Permission.CATALOG_WRITE,
                                    Permission.LINEAGE_WRITE, Permission.CLASSIFY, Permission.CHANGES_READ,
-                                   Permission.PIPELINES_RUN}),
+                                   Permission.GOVERNANCE_READ, Permission.PIPELINES_RUN}),
     # Registers features/models and their lineage; reads the feed to react to changes.
     Role.ML_ENGINEER: frozenset({Permission.SELF, Permission.CATALOG_READ, Permission.LINEAGE_WRITE,
                                  Permission.CHANGES_READ}),
