@@ -12,6 +12,7 @@ from rich.table import Table
 
 from lily.inbound.cli import worker_inbound
 from lily.model import Role
+from lily.outbound.cli import reconcile, worker_outbound, worker_propagation
 from lily.pipelines.cli import app as pipeline_app
 from lily.settings import Settings
 
@@ -29,6 +30,9 @@ worker_app = typer.Typer(help="Background workers (run them apart from the API t
                          no_args_is_help=True)
 app.add_typer(worker_app, name="worker")
 worker_app.command("inbound")(worker_inbound)
+worker_app.command("propagation")(worker_propagation)
+worker_app.command("outbound")(worker_outbound)
+app.command("reconcile")(reconcile)
 console = Console(stderr=True)
 
 
@@ -48,6 +52,7 @@ def serve(host: str = typer.Option(None, help="bind address (default LILY_HOST o
     from lily.api.app import create_app
     from lily.bootstrap import DEFAULT_TENANT, ensure_admin
     from lily.observability import configure_logging
+    from lily.outbound.runtime import GovernanceRuntime
 
     started = time.perf_counter()
     settings = Settings()
@@ -67,8 +72,14 @@ def serve(host: str = typer.Option(None, help="bind address (default LILY_HOST o
     settings = settings.model_copy(update={"host": bind_host, "port": bind_port})
     console.print(f"Lily on http://{bind_host}:{bind_port}  (API docs: /docs; ready in "
                   f"{time.perf_counter() - started:.2f}s before the server starts)")
-    uvicorn.run(create_app(settings, store), host=bind_host, port=bind_port, log_level="warning",
-                access_log=False)
+    api = create_app(settings, store)
+    # Propagation + outbound threads in this process (LILY_WORKERS_IN_PROCESS=false when run apart).
+    governance = GovernanceRuntime(store, settings, api.state.ctx.metrics, propagation=settings.workers_in_process,
+                                   outbound=settings.workers_in_process).start()
+    try:
+        uvicorn.run(api, host=bind_host, port=bind_port, log_level="warning", access_log=False)
+    finally:
+        governance.stop()
 
 
 def _load_demo(store, tenant: str) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 
 from lily.api.permissions import ROUTE_PERMISSIONS
 from lily.model import Role
@@ -40,6 +41,11 @@ def seed_other(env: Env) -> tuple[dict[str, str], dict[str, str]]:
         "actions": [{"type": "mask", "parameters": {"strategy": "hash"}}]})
     assert rule.status_code == 201
     ids |= {"rule_id": SECRET_NAME}
+    # ... and its target, plus a delivery id tenant A does not have.
+    target = c.post("/api/v1/targets", headers=other, json={
+        "name": SECRET_NAME, "kind": "snowflake", "config": {"connection": "recording"}})
+    assert target.status_code == 201
+    ids |= {"target_id": target.json()["id"], "delivery_id": str(uuid.uuid4())}
     return other, ids
 
 

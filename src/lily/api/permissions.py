@@ -74,4 +74,13 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], P] = {
     ("PUT", f"{V1}/security/rules/{{rule_id}}"): P.GOVERNANCE_MANAGE,
     ("DELETE", f"{V1}/security/rules/{{rule_id}}"): P.GOVERNANCE_MANAGE,
     ("POST", f"{V1}/classifications/preview"): P.CATALOG_READ,
+    # governance: target connections and deliveries (read by engineers, changed by admin)
+    ("POST", f"{V1}/targets"): P.GOVERNANCE_MANAGE,
+    ("GET", f"{V1}/targets"): P.GOVERNANCE_READ,
+    ("GET", f"{V1}/targets/{{target_id}}"): P.GOVERNANCE_READ,
+    ("PUT", f"{V1}/targets/{{target_id}}"): P.GOVERNANCE_MANAGE,
+    ("DELETE", f"{V1}/targets/{{target_id}}"): P.GOVERNANCE_MANAGE,
+    ("GET", f"{V1}/deliveries"): P.GOVERNANCE_READ,
+    ("GET", f"{V1}/deliveries/{{delivery_id}}"): P.GOVERNANCE_READ,
+    ("POST", f"{V1}/deliveries/{{delivery_id}}/replay"): P.GOVERNANCE_MANAGE,
 }

@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from lily.api.routes import preview, rules
+from lily.api.routes import deliveries, preview, rules, targets
 
-ROUTERS: tuple[APIRouter, ...] = (rules.router, preview.router)
+ROUTERS: tuple[APIRouter, ...] = (rules.router, targets.router, deliveries.router, preview.router)

@@ -1,0 +1,120 @@
+"""In-process governance workers for ``lily serve``: propagation and outbound, one thread each.
+
+Each thread sleeps until the store reports a commit of changes (``add_commit_listener``), or a short
+poll interval passes (writers that commit through their own transaction do not notify), or — for
+outbound — the next retry is due. So a tag set through the API is propagated and delivered within
+milliseconds, not at the next poll. ``lily worker propagation|outbound`` runs the same loops alone.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Callable
+
+from lily.governance.consumer import PropagationConsumer
+from lily.governance.propagation import PropagationLimits
+from lily.observability import Metrics, log
+from lily.outbound.retry import RetryPolicy
+from lily.outbound.worker import OutboundWorker
+from lily.settings import Settings
+from lily.store import Store
+from lily.store.apply import add_commit_listener
+
+
+def propagation_limits(settings: Settings) -> PropagationLimits:
+    return PropagationLimits(settings.propagation_max_depth, settings.propagation_max_fanout,
+                             settings.propagation_time_budget_s)
+
+
+def retry_policy(settings: Settings) -> RetryPolicy:
+    return RetryPolicy(settings.outbound_retry_base_s, settings.outbound_retry_cap_s,
+                       settings.outbound_max_attempts, settings.outbound_max_elapsed_s)
+
+
+def propagation_consumer(store: Store, settings: Settings, metrics: Metrics | None = None) -> PropagationConsumer:
+    return PropagationConsumer(store, propagation_limits(settings), settings.propagation_batch_size, metrics)
+
+
+def outbound_worker(store: Store, settings: Settings, metrics: Metrics | None = None,
+                    rng: random.Random | None = None) -> OutboundWorker:
+    return OutboundWorker(store, settings.fernet_key(), retry_policy(settings), metrics, rng=rng,
+                          lease_s=settings.outbound_lease_s)
+
+
+class _Loop:
+    """A named thread running ``step`` whenever woken, or after ``interval()`` seconds."""
+
+    def __init__(self, name: str, step: Callable[[], None], interval: Callable[[], float]) -> None:
+        self.name = name
+        self.step = step
+        self.interval = interval
+        self.wake = threading.Event()
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, name=f"lily-{name}", daemon=True)
+
+    def _run(self) -> None:
+        while not self.stopping.is_set():
+            self.wake.clear()  # before the step: a commit during the step wakes the next one
+            try:
+                self.step()
+                timeout = self.interval()
+            except Exception:
+                log.exception("worker_step_failed", worker=self.name)
+                timeout = max(self.interval(), 1.0)  # do not spin on a persistent error
+            self.wake.wait(timeout)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self.stopping.set()
+        self.wake.set()
+        self.thread.join(timeout)
+
+
+class GovernanceRuntime:
+    """Starts/stops the propagation and outbound loops over one store."""
+
+    def __init__(self, store: Store, settings: Settings, metrics: Metrics | None = None,
+                 propagation: bool = True, outbound: bool = True) -> None:
+        self.store = store
+        self.poll = settings.worker_poll_s
+        self.consumer = propagation_consumer(store, settings, metrics)
+        self.worker = outbound_worker(store, settings, metrics)
+        self.loops: list[_Loop] = []
+        if propagation:
+            self.loops.append(_Loop("propagation", self.consumer.drain, lambda: self.poll))
+        if outbound:
+            self.loops.append(_Loop("outbound", self._outbound_step, self._outbound_interval))
+        self._unsubscribe: Callable[[], None] | None = None
+
+    def _outbound_step(self) -> None:
+        self.worker.drain()
+
+    def _outbound_interval(self) -> float:
+        due = self.worker.next_due_in()
+        return self.poll if due is None else min(self.poll, due)
+
+    def _on_commit(self, _tenant: str) -> None:
+        for loop in self.loops:
+            loop.wake.set()
+
+    def start(self) -> GovernanceRuntime:
+        self._unsubscribe = add_commit_listener(self.store.engine, self._on_commit)
+        for loop in self.loops:
+            loop.thread.start()
+        return self
+
+    def wake(self) -> None:
+        self._on_commit("")
+
+    def stop(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        for loop in self.loops:
+            loop.stop()
+
+    def __enter__(self) -> GovernanceRuntime:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
