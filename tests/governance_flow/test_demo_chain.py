@@ -15,8 +15,11 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from typer.testing import CliRunner
 
+from lily import cli
 from lily.outbound.connections import recorded
+from lily.outbound.reconcile import ReconcileReport, reconcile
 from lily.outbound.runtime import GovernanceRuntime
 from tests.api.conftest import Env, make_env
 from tests.governance_flow.helpers import (
@@ -151,3 +154,56 @@ def test_tag_propagates_and_is_enforced_then_reverted(flow, wh: Warehouse) -> No
     with psycopg.connect(wh.url) as conn:
         assert conn.execute("SELECT col_description('public.users'::regclass, 2)").fetchone() == (None,)
 
+
+def test_outage_dead_letters_then_replay_and_reconcile_converge(flow, wh: Warehouse, postgres_url: str,
+                                                                  tmp_path: Path) -> None:
+    env, runtime, ids = flow
+    h = env.admin_headers
+    analyst = as_role(wh.url, wh.analyst)
+    original = wh.name
+    wh.rename(f"{original}_down")  # the warehouse is gone: connections fail
+
+    resp = env.client.post(f"/api/v1/assets/{aid(USERS_EMAIL)}/classifications", headers=h, json={"tag": "PII.email"})
+    assert resp.status_code == 201
+    # Snowflake is unaffected; the PostgreSQL delivery retries with backoff, then dead-letters
+    wait_for(lambda: deliveries(env, target="snowflake", status="applied"), what="snowflake applied")
+    (dead,) = wait_for(lambda: deliveries(env, target="warehouse", status="dead"), deadline_s=5, what="dead letter")
+    assert dead["attempts"] == 3 and dead["next_attempt_at"] is None
+    assert "does not exist" in dead["last_error"] and dead["correlation_id"] == resp.headers["x-request-id"]
+    audit = env.client.get("/api/v1/audit", headers=h, params={"limit": 1000}).json()
+    assert [a["action"] for a in audit if a["entity_id"] == dead["id"]].count("outbound.retry") == 2
+    assert not [a for a in audit if a["action"] == "outbound.statement" and a["entity_id"] == dead["id"]]
+
+    wh.rename(original)  # restored; nothing happens until someone replays (or reconciles)
+    replayed = env.client.post(f"/api/v1/deliveries/{dead['id']}/replay", headers=h)
+    assert replayed.status_code == 200 and replayed.json()["replays"] == 1
+    assert replayed.json()["status"] in ("pending", "applied")
+    wait_for(lambda: env.client.get(f"/api/v1/deliveries/{dead['id']}", headers=h).json()["status"] == "applied",
+             what="replayed delivery applied")
+    assert not can_read(analyst, "SELECT email FROM public.users")
+    assert env.client.post(f"/api/v1/deliveries/{dead['id']}/replay", headers=h).status_code == 409
+    runtime.stop()
+
+    # reconcile: re-planning a converged world yields nothing (no drift, no statements, no new deliveries)
+    sent, planned = len(recorded(ids["snowflake"])), len(deliveries(env))
+    report = reconcile_now(env)
+    assert {(r.target, r.read_state, len(r.drifted), r.statements) for r in report.targets} == {
+        ("warehouse", True, 0, 0), ("snowflake", False, 0, 0)}
+    assert len(recorded(ids["snowflake"])) == sent and len(deliveries(env)) == planned
+
+    # drift: someone re-opens the column by hand; `lily reconcile` sees it and closes it again
+    run(wh.url, f'GRANT SELECT ON public.users TO "{wh.analyst}"')
+    assert can_read(analyst, "SELECT email FROM public.users")
+    result = CliRunner().invoke(cli.app, ["reconcile", "--target", "warehouse"],
+                                env={"LILY_DATABASE_URL": postgres_url, "LILY_DATA_DIR": str(tmp_path)})
+    assert result.exit_code == 0, result.output
+    assert "drift" in result.output and "shop.public.users" in result.output
+    assert not can_read(analyst, "SELECT email FROM public.users")
+    assert all(r.statements == 0 for r in reconcile_now(env).targets)
+
+
+def reconcile_now(env: Env) -> ReconcileReport:
+    from lily.outbound.runtime import outbound_worker, propagation_consumer
+
+    return reconcile(env.store, propagation_consumer(env.store, env.settings),
+                     outbound_worker(env.store, env.settings).deliverer)
