@@ -1,14 +1,29 @@
-"""Delta tables: atomic replacement of one partition, and reads of one partition."""
+"""Delta tables: atomic replacement of one partition, and reads of one partition.
+
+Two ways to replace a day: ``replace_partition`` hands Arrow data to the Delta writer (small
+tables: gold, rejects); ``PartitionFiles`` + ``replace_partition_files`` write the Parquet data
+files on a thread pool first and then commit them in one transaction (silver, the big one: the
+Delta writer is single-threaded and was most of normalize's time).
+"""
 
 from __future__ import annotations
 
+import json
+import os
+import re
 import threading
+import uuid
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 from deltalake import DeltaTable, write_deltalake
+from deltalake.transaction import AddAction
 
 _locks: dict[str, threading.Lock] = {}
 _locks_guard = threading.Lock()
@@ -42,6 +57,86 @@ def replace_partition(
             DeltaTable.create(uri, schema=schema, partition_by=partition_by, mode="ignore")
         write_deltalake(uri, data, mode="overwrite", predicate=predicate, partition_by=partition_by,
                         schema_mode=None)
+
+
+_SAFE_VALUE = re.compile(r"[A-Za-z0-9_.-]+")
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """A Parquet file written under a table root, not yet part of the table."""
+
+    path: str  # relative to the table root, "/"-separated
+    size: int
+    rows: int
+    partition_values: dict[str, str]
+    modified_ms: int
+
+
+class PartitionFiles:
+    """Writes Parquet data files for a Delta table on a thread pool (the Parquet writer releases
+    the GIL, so files are encoded in parallel while the engine keeps producing batches).
+
+    Partition values go in the path (``col=value/``), not in the files, as Delta expects. Names
+    are unique (``part-<uuid>``) so a re-run never overwrites a file an earlier table version
+    still references. At most ``2 x threads`` batches wait to be written (bounded memory).
+    """
+
+    def __init__(self, uri: str, data_schema: pa.Schema, *, threads: int | None = None) -> None:
+        self.root = Path(uri)
+        self.data_schema = data_schema
+        workers = max(1, threads or os.cpu_count() or 1)
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lily-parquet")
+        self._slots = threading.Semaphore(2 * workers)
+        self._pending: list[Future[DataFile]] = []
+
+    def add(self, data: pa.Table | pa.RecordBatch, partition_values: dict[str, str]) -> None:
+        for name, value in partition_values.items():
+            if not _SAFE_VALUE.fullmatch(value):  # would need escaping in the path; silver never has such values
+                raise ValueError(f"unsupported partition value {name}={value!r}")
+        directory = "/".join(f"{k}={v}" for k, v in partition_values.items())
+        rel = f"{directory}/part-{uuid.uuid4()}.snappy.parquet"
+        table = pa.Table.from_batches([data]) if isinstance(data, pa.RecordBatch) else data
+        self._slots.acquire()
+        self._pending.append(self._pool.submit(self._write, table.cast(self.data_schema), rel, partition_values))
+
+    def _write(self, table: pa.Table, rel: str, partition_values: dict[str, str]) -> DataFile:
+        try:
+            path = self.root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            pq.write_table(table, path, compression="snappy")
+            stat = path.stat()
+            return DataFile(rel, stat.st_size, table.num_rows, dict(partition_values), int(stat.st_mtime * 1000))
+        finally:
+            self._slots.release()
+
+    def finish(self) -> list[DataFile]:
+        """Wait for every file; the list is in the order the data was added."""
+        try:
+            return [f.result() for f in self._pending]
+        finally:
+            self._pool.shutdown(wait=True)
+
+    def abort(self) -> None:
+        """Stop and delete what was written (nothing of it was committed)."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        for future in self._pending:
+            if future.done() and not future.cancelled() and future.exception() is None:
+                (self.root / future.result().path).unlink(missing_ok=True)
+
+
+def replace_partition_files(uri: str, files: list[DataFile], *, schema: pa.Schema, partition_by: list[str],
+                            column: str, day: date) -> None:
+    """Atomically make ``files`` the rows with ``column = day`` (one Delta commit), like
+    ``replace_partition``. Stats carry the row count only: day partitions are pruned by their
+    partition values, and exact min/max of every column is not worth computing here."""
+    actions = [AddAction(f.path, f.size, f.partition_values, f.modified_ms, True, json.dumps({"numRecords": f.rows}))
+               for f in files]
+    with _lock_for(uri):
+        if not DeltaTable.is_deltatable(uri):
+            DeltaTable.create(uri, schema=schema, partition_by=partition_by, mode="ignore")
+        DeltaTable(uri).create_write_transaction(actions, mode="overwrite", schema=schema, partition_by=partition_by,
+                                                 partition_filters=[(column, "=", day.isoformat())])
 
 
 def read_partition(uri: str, column: str, day: date, columns: Iterable[str] | None = None) -> pa.Table | None:

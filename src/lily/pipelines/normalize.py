@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import shutil
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -20,7 +19,7 @@ import pyarrow.compute as pc
 
 from lily.pipelines import engine
 from lily.pipelines.bronze import BronzeFile, UnreadableFile, bronze_files, gzip_is_array, read_lines
-from lily.pipelines.delta import replace_partition
+from lily.pipelines.delta import PartitionFiles, replace_partition, replace_partition_files
 from lily.pipelines.formats import LogFormat
 from lily.pipelines.ingest import RejectedFile, write_reason
 from lily.pipelines.lake import Lake
@@ -30,7 +29,10 @@ from lily.pipelines.schema import (
     SILVER_PARTITIONS,
     SILVER_SCHEMA,
 )
-from lily.pipelines.transform import canonicalize, lines_table
+from lily.pipelines.transform import LOG_TYPES, canonicalize, lines_table
+
+# Silver data files hold every column but the partition columns (those are in the file's path).
+SILVER_DATA_SCHEMA = pa.schema([f for f in SILVER_SCHEMA if f.name not in SILVER_PARTITIONS])
 
 
 @dataclass
@@ -113,28 +115,29 @@ def normalize(lake: Lake, process_date: date, *, span: int = 1, threads: int | N
         result = NormalizeResult(process_date, inputs=sorted({f.format.value for f in files}))
         engine_files = _bind_inputs(lake, con, process_date, files, result, probe_each=False)
         try:
-            _write(lake, con, process_date, span, result)
+            _write(lake, con, process_date, span, result, threads)
         except duckdb.Error:
             if not engine_files:
                 raise
             # Nothing was committed (the failure happens while streaming, before the Delta commit).
             result = NormalizeResult(process_date, inputs=result.inputs)
             _bind_inputs(lake, con, process_date, files, result, probe_each=True)
-            _write(lake, con, process_date, span, result)
+            _write(lake, con, process_date, span, result, threads)
     finally:
         con.close()
     return result
 
 
 def _write(
-    lake: Lake, con: duckdb.DuckDBPyConnection, process_date: date, span: int, result: NormalizeResult
+    lake: Lake, con: duckdb.DuckDBPyConnection, process_date: date, span: int, result: NormalizeResult,
+    threads: int | None = None,
 ) -> None:
     expr = canonicalize(lines_table(), process_date, span)
     rejects: list[pa.RecordBatch] = []
     reasons: Counter[str] = Counter()
-    silver_names = SILVER_SCHEMA.names
-
-    def silver_batches() -> Iterator[pa.RecordBatch]:
+    day = process_date.isoformat()
+    files = PartitionFiles(lake.silver_uri, SILVER_DATA_SCHEMA, threads=threads)
+    try:
         for batch in engine.stream(con, expr):
             result.records_in += batch.num_rows
             bad = pc.is_valid(batch.column("reason"))
@@ -144,11 +147,22 @@ def _write(
                 failed = batch.filter(bad)
                 rejects.append(failed)
                 reasons.update(failed.column("reason").to_pylist())
-            yield pa.RecordBatch.from_arrays([good.column(n) for n in silver_names], schema=SILVER_SCHEMA)
-
-    reader = pa.RecordBatchReader.from_batches(SILVER_SCHEMA, silver_batches())
-    replace_partition(lake.silver_uri, reader, schema=SILVER_SCHEMA, partition_by=SILVER_PARTITIONS,
-                      column="event_date", day=process_date)
+            if not good.num_rows:
+                continue
+            # A silver row belongs to its run's day by construction (the midnight rule); check it,
+            # since the day is written into the file's partition path rather than the file.
+            if pc.any(pc.not_equal(good.column("event_date"), pa.scalar(process_date))).as_py():
+                raise RuntimeError(f"normalize for {day} produced silver rows of another day")
+            for log_type in LOG_TYPES:
+                part = good.filter(pc.equal(good.column("log_type"), log_type))
+                if part.num_rows:
+                    files.add(part.select(SILVER_DATA_SCHEMA.names), {"log_type": log_type, "event_date": day})
+        written = files.finish()
+    except BaseException:
+        files.abort()
+        raise
+    replace_partition_files(lake.silver_uri, written, schema=SILVER_SCHEMA, partition_by=SILVER_PARTITIONS,
+                            column="event_date", day=process_date)
     result.records_rejected = sum(b.num_rows for b in rejects)
     result.reject_reasons = dict(sorted(reasons.items()))
     replace_partition(lake.rejected_dq_uri, _reject_table(rejects, process_date), schema=REJECT_SCHEMA,
