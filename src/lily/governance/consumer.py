@@ -215,6 +215,11 @@ class PropagationConsumer:
                                      correlation_id=corr))
         return deferred
 
+    def behind(self) -> bool:
+        """Whether some tenant has changes (or deferred origins) not processed yet."""
+        with self.store.read() as conn:
+            return bool(repo.tenants_behind(conn, CONSUMER) or repo.tenants_with_pending(conn))
+
     def drain(self, max_rounds: int = 10_000) -> list[RoundResult]:
         """Process every tenant until the feed is caught up (returns the rounds that did something)."""
         done: list[RoundResult] = []

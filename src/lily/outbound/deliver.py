@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, insert, select
 
 from lily.governance.rules import GovernedTable, evaluate, governed_tables
 from lily.model.identity import AssetRef, asset_id
@@ -39,7 +39,7 @@ from lily.store import Store
 from lily.store import governance as repo
 from lily.store.feed import write_audit
 from lily.store.rows import asset_from_row
-from lily.store.tables import assets, classifications
+from lily.store.tables import assets, audit_log, classifications
 from lily.store.tables_governance import deliveries
 
 ACTOR = "system:outbound"
@@ -317,12 +317,14 @@ class Deliverer:
                 deliveries.c.status == "dead", deliveries.c.created_at <= r["created_at"],
                 deliveries.c.id != r["id"]).values(status="superseded", updated_at=now,
                                                    last_error=f"resolved by delivery {r['id']}"))
-            for i, s in enumerate(statements):
-                write_audit(conn, t.tenant_id, ACTOR, "outbound.statement", at=now, entity_type="delivery",
-                            entity_id=str(r["id"]), correlation_id=r["correlation_id"],
-                            details={"target": t.name, "target_kind": t.kind.value, "object": r["object_key"],
-                                     "index": i, "statement_kind": s.kind, "destination": s.destination,
-                                     "text": s.text[:10000], "cause_seq": r["cause_seq"]})
+            # One audit record per applied statement, written in one batch.
+            conn.execute(insert(audit_log), [{
+                "id": uuid.uuid4(), "tenant_id": t.tenant_id, "actor": ACTOR, "action": "outbound.statement",
+                "entity_type": "delivery", "entity_id": str(r["id"]), "correlation_id": r["correlation_id"],
+                "details": {"target": t.name, "target_kind": t.kind.value, "object": r["object_key"], "index": i,
+                            "statement_kind": s.kind, "destination": s.destination, "text": s.text[:10000],
+                            "cause_seq": r["cause_seq"]},
+                "at": now} for i, s in enumerate(statements)])
             if current is not None and current["status"] not in repo.OPEN:
                 # Superseded while it ran: the newer plan assumed the old state, so plan again.
                 rules = load_rules(conn, t.tenant_id)

@@ -1,9 +1,9 @@
-"""In-process governance workers for ``lily serve``: propagation and outbound, one thread each.
+"""In-process governance worker for ``lily serve``: propagation, then outbound, in one thread.
 
-Each thread sleeps until the store reports a commit of changes (``add_commit_listener``), or a short
-poll interval passes (writers that commit through their own transaction do not notify), or — for
-outbound — the next retry is due. So a tag set through the API is propagated and delivered within
-milliseconds, not at the next poll. ``lily worker propagation|outbound`` runs the same loops alone.
+The thread sleeps until the store reports a commit of changes (``add_commit_listener``), or a short
+poll interval passes (writers that commit through their own transaction do not notify), or the next
+delivery retry is due. So a tag set through the API is propagated and delivered within
+milliseconds, not at the next poll. ``lily worker propagation|outbound`` runs one stage alone.
 """
 
 from __future__ import annotations
@@ -70,6 +70,9 @@ class _Loop:
         self.thread.join(timeout)
 
 
+_ROUNDS_PER_STEP = 20
+
+
 class GovernanceRuntime:
     """Starts/stops the propagation and outbound loops over one store."""
 
@@ -79,18 +82,24 @@ class GovernanceRuntime:
         self.poll = settings.worker_poll_s
         self.consumer = propagation_consumer(store, settings, metrics)
         self.worker = outbound_worker(store, settings, metrics)
-        self.loops: list[_Loop] = []
-        if propagation:
-            self.loops.append(_Loop("propagation", self.consumer.drain, lambda: self.poll))
-        if outbound:
-            self.loops.append(_Loop("outbound", self._outbound_step, self._outbound_interval))
+        self.propagation, self.outbound = propagation, outbound
+        # One thread runs both stages in order (propagate, then plan and deliver what that caused):
+        # two threads would contend for SQLite's single writer lock, and its busy handler sleeps
+        # in growing steps, which costs more latency than running the stages back to back.
+        name = "governance" if propagation and outbound else "propagation" if propagation else "outbound"
+        self.loops: list[_Loop] = [_Loop(name, self._step, self._interval)] if propagation or outbound else []
         self._unsubscribe: Callable[[], None] | None = None
 
-    def _outbound_step(self) -> None:
-        self.worker.drain()
+    def _step(self) -> None:
+        if self.propagation:
+            self.consumer.drain(max_rounds=_ROUNDS_PER_STEP)
+        if self.outbound:
+            self.worker.drain()
+        if self.propagation and self.consumer.behind():
+            self.wake()  # a backlog: keep going, but let deliveries and retries run in between
 
-    def _outbound_interval(self) -> float:
-        due = self.worker.next_due_in()
+    def _interval(self) -> float:
+        due = self.worker.next_due_in() if self.outbound else None
         return self.poll if due is None else min(self.poll, due)
 
     def _on_commit(self, _tenant: str) -> None:
