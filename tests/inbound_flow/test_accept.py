@@ -60,12 +60,12 @@ def test_lineage_answers_201_empty_after_the_row_is_committed(flow: Flow) -> Non
     assert flow.rows()[0]["status"] == "applied"
 
 
-def test_gzip_by_header_or_by_magic_bytes(flow: Flow) -> None:
-    assert flow.lineage(dataset_event("a"), gzip_body=True).status_code == 201
+def test_gzip_by_header_or_by_magic_bytes(sqlite_flow: Flow) -> None:
+    assert sqlite_flow.lineage(dataset_event("a"), gzip_body=True).status_code == 201
     body = gzip.compress(orjson.dumps(dataset_event("b")))
-    assert flow.post("/api/v1/lineage", body).status_code == 201  # no Content-Encoding header
-    flow.drain()
-    assert flow.asset(PG, "a") is not None and flow.asset(PG, "b") is not None
+    assert sqlite_flow.post("/api/v1/lineage", body).status_code == 201  # no Content-Encoding header
+    sqlite_flow.drain()
+    assert sqlite_flow.asset(PG, "a") is not None and sqlite_flow.asset(PG, "b") is not None
 
 
 def test_redelivery_is_2xx_stored_once_applied_once(flow: Flow) -> None:
@@ -83,47 +83,47 @@ def test_redelivery_is_2xx_stored_once_applied_once(flow: Flow) -> None:
     assert flow.state() == once and flow.change_causes() == causes
 
 
-def test_batch_reports_per_event_results(flow: Flow) -> None:
+def test_batch_reports_per_event_results(sqlite_flow: Flow) -> None:
     bad = {"eventTime": "2026-01-05T10:00:00Z", "run": {"runId": "r"}, "job": {"namespace": "etl"}}
-    resp = flow.post("/api/v1/lineage/batch", [dataset_event("x"), bad, "not an object", dataset_event("y")])
+    resp = sqlite_flow.post("/api/v1/lineage/batch", [dataset_event("x"), bad, "not an object", dataset_event("y")])
     assert resp.status_code == 422  # an element that is not an object makes the array itself invalid
-    resp = flow.post("/api/v1/lineage/batch", [dataset_event("x"), bad, dataset_event("y"), dataset_event("x")])
+    resp = sqlite_flow.post("/api/v1/lineage/batch", [dataset_event("x"), bad, dataset_event("y"), dataset_event("x")])
     assert resp.status_code == 200, resp.text
     body = resp.json()
     assert body["status"] == "partial_success"
     assert body["summary"] == {"received": 4, "successful": 3, "failed": 1, "retriable": 0, "non_retriable": 1}
     assert body["failed_events"] == [{"index": 1, "reason": "job.name: is required", "retriable": False}]
-    assert len(flow.rows()) == 2  # the repeated event is one event
-    ok = flow.post("/api/v1/lineage/batch", [dataset_event("z")]).json()
+    assert len(sqlite_flow.rows()) == 2  # the repeated event is one event
+    ok = sqlite_flow.post("/api/v1/lineage/batch", [dataset_event("z")]).json()
     assert ok["status"] == "success" and ok["failed_events"] == []
-    failed = flow.post("/api/v1/lineage/batch", [bad]).json()
+    failed = sqlite_flow.post("/api/v1/lineage/batch", [bad]).json()
     assert failed["status"] == "failure" and failed["summary"]["failed"] == 1
 
 
-def test_bad_bodies_get_clear_problems_and_store_nothing(flow: Flow) -> None:
-    problem_of(flow.post("/api/v1/lineage", b"{not json"), 400)
-    problem_of(flow.post("/api/v1/lineage", b""), 400)
-    problem_of(flow.post("/api/v1/lineage", b"xx", headers={"Content-Encoding": "br"}), 415)
-    problem_of(flow.post("/api/v1/lineage", b"\x1f\x8b garbage"), 400)
-    assert "job.name" in problem_of(flow.lineage({"eventTime": "2026-01-05T10:00:00Z", "run": {"runId": "r"},
+def test_bad_bodies_get_clear_problems_and_store_nothing(sqlite_flow: Flow) -> None:
+    problem_of(sqlite_flow.post("/api/v1/lineage", b"{not json"), 400)
+    problem_of(sqlite_flow.post("/api/v1/lineage", b""), 400)
+    problem_of(sqlite_flow.post("/api/v1/lineage", b"xx", headers={"Content-Encoding": "br"}), 415)
+    problem_of(sqlite_flow.post("/api/v1/lineage", b"\x1f\x8b garbage"), 400)
+    assert "job.name" in problem_of(sqlite_flow.lineage({"eventTime": "2026-01-05T10:00:00Z", "run": {"runId": "r"},
                                                   "job": {"namespace": "etl"}}), 422)
-    assert "eventTime" in problem_of(flow.lineage({**ol_event(), "eventTime": "2021-13-45"}), 422)
-    huge = orjson.dumps({**dataset_event(), "pad": "x" * (flow.env.settings.max_body_bytes + 10)})
-    problem_of(flow.post("/api/v1/lineage", huge), 413)
+    assert "eventTime" in problem_of(sqlite_flow.lineage({**ol_event(), "eventTime": "2021-13-45"}), 422)
+    huge = orjson.dumps({**dataset_event(), "pad": "x" * (sqlite_flow.env.settings.max_body_bytes + 10)})
+    problem_of(sqlite_flow.post("/api/v1/lineage", huge), 413)
     # A small body that inflates past the decoded limit (zip bomb) is refused too.
-    flow.runtime.inbound.inbound_max_decoded_bytes = 100_000
+    sqlite_flow.runtime.inbound.inbound_max_decoded_bytes = 100_000
     bomb = gzip.compress(b"[" + b" " * 2_000_000 + b"]")
     assert len(bomb) < 10_000
-    problem_of(flow.post("/api/v1/lineage", bomb, headers={"Content-Encoding": "gzip"}), 413)
-    assert flow.rows() == []
+    problem_of(sqlite_flow.post("/api/v1/lineage", bomb, headers={"Content-Encoding": "gzip"}), 413)
+    assert sqlite_flow.rows() == []
 
 
-def test_unauthenticated_and_unpermitted_callers_are_refused(flow: Flow) -> None:
-    resp = flow.env.client.post("/api/v1/lineage", content=orjson.dumps(dataset_event()))
+def test_unauthenticated_and_unpermitted_callers_are_refused(sqlite_flow: Flow) -> None:
+    resp = sqlite_flow.env.client.post("/api/v1/lineage", content=orjson.dumps(dataset_event()))
     assert resp.status_code == 401
-    viewer = flow.env.key(Role.VIEWER)
-    assert flow.post("/api/v1/lineage", dataset_event(), headers=viewer).status_code == 403
-    assert flow.rows() == []
+    viewer = sqlite_flow.env.key(Role.VIEWER)
+    assert sqlite_flow.post("/api/v1/lineage", dataset_event(), headers=viewer).status_code == 403
+    assert sqlite_flow.rows() == []
 
 
 def test_generic_events_checked_for_tenant_and_fields(flow: Flow) -> None:
@@ -145,20 +145,20 @@ def test_generic_events_checked_for_tenant_and_fields(flow: Flow) -> None:
     assert [r["status"] for r in flow.rows()] == ["applied"] * 3
 
 
-def test_s3_webhook_accepts_every_envelope_and_ignores_test_events(flow: Flow) -> None:
-    test_event = flow.post("/api/v1/webhooks/s3", load(S3 / "awsdocs_s3_test_event.json"))
+def test_s3_webhook_accepts_every_envelope_and_ignores_test_events(sqlite_flow: Flow) -> None:
+    test_event = sqlite_flow.post("/api/v1/webhooks/s3", load(S3 / "awsdocs_s3_test_event.json"))
     assert test_event.status_code == 200 and test_event.json()["accepted"] == 0
-    sqs = flow.post("/api/v1/webhooks/s3", load(S3 / "powertools_s3SqsEvent.json"))
+    sqs = sqlite_flow.post("/api/v1/webhooks/s3", load(S3 / "powertools_s3SqsEvent.json"))
     assert sqs.status_code == 200 and sqs.json()["accepted"] >= 1
-    assert problem_of(flow.post("/api/v1/webhooks/s3", {"Records": "nope"}), 422)
-    assert flow.drain().applied == sqs.json()["accepted"]
+    assert problem_of(sqlite_flow.post("/api/v1/webhooks/s3", {"Records": "nope"}), 422)
+    assert sqlite_flow.drain().applied == sqs.json()["accepted"]
 
 
-def test_openlineage_sample_accepted_as_sent_by_clients(flow: Flow) -> None:
+def test_openlineage_sample_accepted_as_sent_by_clients(sqlite_flow: Flow) -> None:
     raw = (OPENLINEAGE / "python_client_job_event.json").read_bytes()
-    resp = flow.post("/api/v1/lineage", raw, headers={"Content-Type": "application/json; charset=UTF-8"})
+    resp = sqlite_flow.post("/api/v1/lineage", raw, headers={"Content-Type": "application/json; charset=UTF-8"})
     assert resp.status_code == 201
-    with flow.env.store.read() as conn:
+    with sqlite_flow.env.store.read() as conn:
         stored = conn.execute(select(inbound_events.c.payload)).scalar_one()
     assert bytes(stored) == raw  # the producer's bytes are kept for replay
     assert json.loads(raw)["job"]["name"]

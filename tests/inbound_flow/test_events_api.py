@@ -78,10 +78,8 @@ def test_unknown_foreign_and_non_uuid_event_ids(flow: Flow) -> None:
                                headers=flow.headers).status_code == 404
     # `/events/lineage` belongs to the Marquez-compatible API: it is never read as an event id.
     resp = flow.env.client.get("/api/v1/events/lineage", headers=flow.headers)
-    if resp.status_code == 422:  # no Marquez route mounted: refused as a non-UUID id, never looked up
-        assert resp.json()["detail"].startswith("path.event_id")
-    else:
-        assert resp.status_code == 200, resp.text  # the Marquez-compatible route answered
+    assert resp.status_code == 200 and "events" in resp.json(), resp.text  # Marquez's shape, not an event
+    assert flow.env.client.get("/api/v1/events/not-a-uuid", headers=flow.headers).status_code in (404, 422)
     viewer = flow.env.key(Role.VIEWER)
     assert flow.env.client.get("/api/v1/events", headers=viewer).status_code == 403
 

@@ -95,6 +95,7 @@ class Consumer(ABC):
 class Bus(ABC):
     name: str
     partitions: int
+    lease_seconds: float  # an unacknowledged delivery is handed out again after this long
 
     def __init__(self, store: Store) -> None:
         self.store = store

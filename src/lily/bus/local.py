@@ -25,6 +25,7 @@ class LocalBus(Bus):
                  poll_interval: float = 0.25) -> None:
         super().__init__(store)
         self.partitions = partitions
+        self.lease_seconds = lease_seconds
         self.lease = timedelta(seconds=lease_seconds)
         self.poll_interval = poll_interval
         self._cond = threading.Condition()

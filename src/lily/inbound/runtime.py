@@ -39,6 +39,7 @@ class InboundSettings(BaseSettings):
     inbound_max_decoded_bytes: int = 50 * 1024 * 1024  # after decompression
     nats_stream: str = "LILY_INBOUND"
     nats_subject_prefix: str = "lily.inbound"
+    nats_leases_bucket: str = "lily_inbound_leases"
 
     def worker_config(self) -> WorkerConfig:
         return WorkerConfig(batch_size=self.inbound_batch_size, max_attempts=self.inbound_max_attempts,
@@ -54,7 +55,9 @@ def make_bus(store: Store, settings: InboundSettings) -> Bus:
 
         return NatsBus(store, settings.bus_url, partitions=settings.inbound_partitions,
                        stream=settings.nats_stream, subject_prefix=settings.nats_subject_prefix,
-                       ack_wait=settings.inbound_lease_seconds, max_deliver=settings.inbound_max_attempts)
+                       leases_bucket=settings.nats_leases_bucket, ack_wait=settings.inbound_lease_seconds,
+                       # one more than the worker's attempts: the last delivery is the one that dead-letters
+                       max_deliver=settings.inbound_max_attempts + 1)
     from lily.bus.local import LocalBus
 
     return LocalBus(store, partitions=settings.inbound_partitions, lease_seconds=settings.inbound_lease_seconds,

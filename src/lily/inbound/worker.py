@@ -141,7 +141,13 @@ class InboundWorker:
         parsed = [self._parse(d) for d in deliveries]
         result = BatchResult()
         start = 0
+        touched = time.monotonic()
         while start < len(parsed):
+            if time.monotonic() - touched > self.bus.lease_seconds / 3:
+                # A long batch (slow database, busy machine): keep the rest leased to us, or another
+                # worker takes it over and one of us does the work for nothing.
+                self.consumer.in_progress([p.delivery for p in parsed[start:]])
+                touched = time.monotonic()
             start, part = self._transaction(parsed, start)
             result.add(part)
         return result
@@ -197,35 +203,40 @@ class InboundWorker:
         delivery, msg = item.delivery, item.delivery.message
         savepoint = conn.begin_nested()
         try:
-            seq = self._begin(conn, delivery)
-            if seq is None:
-                savepoint.commit()
-                return "skipped", {}
+            if not delivery.leased:
+                if delivery.attempt > 1 and inbox.is_settled(conn, msg.id):
+                    savepoint.commit()  # a redelivery of an event settled before a crash
+                    return "skipped", {}
+                inbox.ensure_row(conn, msg.inbox_row())
             if item.error is not None:
-                inbox.settle(conn, seq, msg.tenant_id, inbox.Outcome(
-                    inbox.FAILED, _now(), error=item.error, attempts=delivery.attempt, parse_ms=item.parse_ms))
-                savepoint.commit()
-                return "failed", {"parse": item.parse_ms}
-            t1 = time.perf_counter()
-            enriched = enrich(conn, msg.tenant_id, msg.source, item.operations)
-            enrich_ms = _ms(t1)
-            t2 = time.perf_counter()
-            changes, first, last, touched = 0, None, None, set()
-            if enriched.operations:
-                applied = apply_in(conn, ChangeSet(
-                    tenant_id=msg.tenant_id, actor=msg.actor or f"inbound:{msg.source}",
-                    operations=enriched.operations, cause_event_id=str(msg.id),
-                    correlation_id=msg.correlation_id or str(msg.id)))
-                changes, first, last = len(applied.changes), applied.first_seq, applied.last_seq
-                touched = set(applied.asset_ids.values()) | {c["asset_id"] for c in applied.changes
-                                                             if c["asset_id"] is not None}
-            apply_ms = _ms(t2)
-            inbox.settle(conn, seq, msg.tenant_id, inbox.Outcome(
-                inbox.APPLIED, _now(), note=enriched.note or (None if enriched.operations else "no operations"),
-                attempts=delivery.attempt, parse_ms=item.parse_ms, enrich_ms=enrich_ms, apply_ms=apply_ms,
-                changes=changes, first_change_seq=first, last_change_seq=last), touched)
+                outcome = inbox.Outcome(inbox.FAILED, _now(), delivery.attempt, error=item.error,
+                                        parse_ms=item.parse_ms)
+                status, timings, touched = "failed", {"parse": item.parse_ms}, set()
+            else:
+                t1 = time.perf_counter()
+                enriched = enrich(conn, msg.tenant_id, msg.source, item.operations)
+                enrich_ms = _ms(t1)
+                t2 = time.perf_counter()
+                changes, first, last, touched = 0, None, None, set()
+                if enriched.operations:
+                    applied = apply_in(conn, ChangeSet(
+                        tenant_id=msg.tenant_id, actor=msg.actor or f"inbound:{msg.source}",
+                        operations=enriched.operations, cause_event_id=str(msg.id),
+                        correlation_id=msg.correlation_id or str(msg.id)))
+                    changes, first, last = len(applied.changes), applied.first_seq, applied.last_seq
+                    touched = set(applied.asset_ids.values()) | {c["asset_id"] for c in applied.changes
+                                                                 if c["asset_id"] is not None}
+                apply_ms = _ms(t2)
+                note = enriched.note or (None if enriched.operations else "no operations")
+                outcome = inbox.Outcome(inbox.APPLIED, _now(), delivery.attempt, note=note, parse_ms=item.parse_ms,
+                                        enrich_ms=enrich_ms, apply_ms=apply_ms, changes=changes,
+                                        first_change_seq=first, last_change_seq=last)
+                status, timings = "applied", {"parse": item.parse_ms, "enrich": enrich_ms, "apply": apply_ms}
+            if self._finish(conn, delivery, outcome, touched) is None:
+                savepoint.rollback()  # settled meanwhile, or the lease moved on: undo our application
+                return "skipped", {}
             savepoint.commit()
-            return "applied", {"parse": item.parse_ms, "enrich": enrich_ms, "apply": apply_ms}
+            return status, timings
         except PERMANENT as exc:
             savepoint.rollback()
             return self._give_up(conn, delivery, inbox.FAILED, f"apply: {exc}", item.parse_ms)
@@ -237,21 +248,21 @@ class InboundWorker:
                                      f"gave up after {delivery.attempt} attempts: {error}", item.parse_ms)
             return "retry", {"error": error}
 
-    def _begin(self, conn: Connection, delivery: Delivery) -> int | None:
-        if not delivery.leased:
-            inbox.ensure_row(conn, delivery.message.inbox_row())
-        return inbox.begin_apply(conn, delivery.message.id, self.worker_id, leased=delivery.leased)
+    def _finish(self, conn: Connection, delivery: Delivery, outcome: inbox.Outcome,
+                touched: set[uuid.UUID]) -> int | None:
+        return inbox.finish(conn, delivery.message.id, self.worker_id, outcome, leased=delivery.leased,
+                            tenant_id=delivery.message.tenant_id, asset_ids=touched)
 
     def _give_up(self, conn: Connection, delivery: Delivery, status: str, error: str,
                  parse_ms: float) -> tuple[str, dict[str, Any]]:
         """Record a failed/dead event in its own savepoint (the application's was rolled back)."""
         savepoint = conn.begin_nested()
-        seq = self._begin(conn, delivery)
-        if seq is None:
-            savepoint.commit()
+        if not delivery.leased:
+            inbox.ensure_row(conn, delivery.message.inbox_row())
+        outcome = inbox.Outcome(status, _now(), delivery.attempt, error=error[:4000], parse_ms=parse_ms)
+        if self._finish(conn, delivery, outcome, set()) is None:
+            savepoint.rollback()
             return "skipped", {}
-        inbox.settle(conn, seq, delivery.message.tenant_id, inbox.Outcome(
-            status, _now(), error=error[:4000], attempts=delivery.attempt, parse_ms=parse_ms))
         savepoint.commit()
         return status, {"parse": parse_ms}
 

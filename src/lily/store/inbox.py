@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from lily.store.tables_inbound import inbound_event_assets, inbound_events, inbound_source_configs
@@ -94,30 +94,15 @@ def claim_batch(conn: Connection, owner: str, limit: int, lease: timedelta, now:
     return [dict(r) for r in rows]
 
 
-def begin_apply(conn: Connection, eid: uuid.UUID, owner: str, *, leased: bool) -> int | None:
-    """Take ``eid`` for applying inside the caller's transaction; its seq, or None when it is not ours.
-
-    ``leased``: the event was handed out by ``claim_batch`` and must still be leased to ``owner``
-    (a lease that expired and went to another worker loses). The row update also locks the row
-    until commit, so two workers can never both apply one event.
-    """
-    e = inbound_events
-    cond = [e.c.id == eid, e.c.status == RECEIVED]
-    if leased:
-        cond.append(e.c.lease_owner == owner)
-    stmt = update(e).where(and_(*cond)).values(lease_owner=owner).returning(e.c.seq)
-    return conn.execute(stmt).scalar()
-
-
 @dataclass
 class Outcome:
     """How one event settled, written in the same transaction as its application."""
 
     status: str
     at: datetime
+    attempts: int
     error: str | None = None
     note: str | None = None
-    attempts: int | None = None
     parse_ms: float | None = None
     enrich_ms: float | None = None
     apply_ms: float | None = None
@@ -126,24 +111,47 @@ class Outcome:
     last_change_seq: int | None = None
 
 
-def settle(conn: Connection, seq: int, tenant_id: str, outcome: Outcome,
-           asset_ids: Iterable[uuid.UUID] = ()) -> None:
-    values: dict[str, Any] = {
-        "status": outcome.status, "error": outcome.error, "note": outcome.note,
-        "lease_owner": None, "lease_until": None,
-        "parse_ms": outcome.parse_ms, "enrich_ms": outcome.enrich_ms, "apply_ms": outcome.apply_ms,
-        "changes": outcome.changes, "first_change_seq": outcome.first_change_seq,
-        "last_change_seq": outcome.last_change_seq,
-        "applied_at": outcome.at if outcome.status == APPLIED else None,
-    }
-    if outcome.attempts is not None:
-        values["attempts"] = outcome.attempts
-    conn.execute(update(inbound_events).where(inbound_events.c.seq == seq).values(**values))
-    conn.execute(delete(inbound_event_assets).where(inbound_event_assets.c.event_seq == seq))
+_SETTLED_COLUMNS = ("status", "error", "note", "attempts", "parse_ms", "enrich_ms", "apply_ms", "changes",
+                    "first_change_seq", "last_change_seq", "applied_at")
+
+
+def _finish_statement(leased: bool) -> Any:
+    # Built once: the worker runs it for every event, and building Core statements is not free.
+    e = inbound_events
+    cond = [e.c.id == bindparam("b_id"), e.c.status == RECEIVED]
+    if leased:
+        cond.append(e.c.lease_owner == bindparam("b_owner"))
+    values = {c: bindparam(f"v_{c}") for c in _SETTLED_COLUMNS}
+    return update(e).where(*cond).values(lease_owner=None, lease_until=None, **values).returning(e.c.seq)
+
+
+_FINISH = {True: _finish_statement(True), False: _finish_statement(False)}
+_ADD_ASSETS = insert(inbound_event_assets)
+
+
+def finish(conn: Connection, eid: uuid.UUID, owner: str, outcome: Outcome, *, leased: bool, tenant_id: str,
+           asset_ids: Iterable[uuid.UUID] = ()) -> int | None:
+    """Settle ``eid`` in the caller's transaction (the one that applied it); its seq, or None when it
+    is not ours to settle: already settled (a redelivery), or its lease (``leased``) went to another
+    worker. On None the caller must roll back what it applied for this event.
+
+    The conditional update also locks the row, so of two workers racing on one event (PostgreSQL)
+    the second waits for the first to commit and then finds the row settled.
+    """
+    params = {"b_id": eid, "b_owner": owner, **{f"v_{c}": getattr(outcome, c, None) for c in _SETTLED_COLUMNS}}
+    params["v_applied_at"] = outcome.at if outcome.status == APPLIED else None
+    seq = conn.execute(_FINISH[leased], params).scalar()
+    if seq is None:
+        return None
     ids = sorted(set(asset_ids), key=str)
     if ids:
-        conn.execute(insert(inbound_event_assets),
-                     [{"event_seq": seq, "asset_id": a, "tenant_id": tenant_id} for a in ids])
+        conn.execute(_ADD_ASSETS, [{"event_seq": seq, "asset_id": a, "tenant_id": tenant_id} for a in ids])
+    return int(seq)
+
+
+def is_settled(conn: Connection, eid: uuid.UUID) -> bool:
+    status = conn.execute(select(inbound_events.c.status).where(inbound_events.c.id == eid)).scalar()
+    return status in SETTLED
 
 
 def reschedule(conn: Connection, eid: uuid.UUID, owner: str, available_at: datetime, error: str) -> bool:
@@ -170,10 +178,14 @@ def extend_leases(conn: Connection, owner: str, ids: Sequence[uuid.UUID], until:
 def reset_for_replay(conn: Connection, tenant_id: str, eid: uuid.UUID, now: datetime) -> dict[str, Any] | None:
     """Put a settled event back to ``received`` (it will be parsed and applied again)."""
     e = inbound_events
-    done = conn.execute(update(e).where(e.c.id == eid, e.c.tenant_id == tenant_id).values(
+    seq = conn.execute(update(e).where(e.c.id == eid, e.c.tenant_id == tenant_id).values(
         status=RECEIVED, error=None, note=None, attempts=0, lease_owner=None, lease_until=None,
-        available_at=now, applied_at=None)).rowcount
-    return get_event(conn, tenant_id, eid) if done else None
+        available_at=now, applied_at=None).returning(e.c.seq)).scalar()
+    if seq is None:
+        return None
+    # The next application records what it touches afresh.
+    conn.execute(delete(inbound_event_assets).where(inbound_event_assets.c.event_seq == seq))
+    return get_event(conn, tenant_id, eid)
 
 
 # ------------------------------------------------------------------------------------------ reads

@@ -1,0 +1,342 @@
+"""Inbound benchmark: real HTTP against ``lily serve`` (uvicorn), accept and apply, next to the same
+server's trivial-endpoint ceiling measured in the same run.
+
+Phases (each on a fresh ``lily serve`` with its own data directory, so queues never carry over):
+
+1. **ceiling** — ``GET /healthz`` (no auth, no database) closed-loop with ``--concurrency``
+   connections: the requests/s and latency this server + this client reach at all;
+2. **single** — ``POST /api/v1/lineage``, one OpenLineage RunEvent per request as the OpenLineage
+   clients send them (bearer API key), closed-loop, ``--events`` events: accepted/s, p50/p99 accept
+   latency; then applied/s until the in-process worker has applied all of them;
+3. **batch** — ``POST /api/v1/lineage/batch`` with ``--batch`` events per request;
+4. **steady** — open loop at ``--rate`` events/s for ``--steady-seconds``: p99 of received→applied
+   per event (``applied_at - received_at`` from the events API) and whether the worker keeps up.
+
+The event: a RunEvent COMPLETE of one of 50 jobs reading one dataset and writing another with a
+three-column schema and column lineage (what dbt/Spark integrations send), with a fresh runId each
+time (so every event is new). ``--light`` uses the generic event API instead (one table upsert per
+event), which isolates the inbound machinery from the cost of applying rich OpenLineage events.
+
+Usage::
+
+    python benchmarks/inbound.py                          # SQLite, local bus, in-process worker
+    python benchmarks/inbound.py --events 500 --rate 200 --steady-seconds 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+NS = "postgres://bench-db:5432"
+
+
+def ol_event(i: int) -> dict[str, Any]:
+    cols = ("id", "amount", "email")
+    src, dst = f"shop.raw.t{i % 50}", f"shop.mart.t{i % 50}"
+    return {
+        "eventType": "COMPLETE", "eventTime": "2026-01-05T10:00:00Z", "producer": "https://example.com/bench",
+        "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+        "run": {"runId": str(uuid.uuid4())}, "job": {"namespace": "bench", "name": f"job{i % 50}"},
+        "inputs": [{"namespace": NS, "name": src}],
+        "outputs": [{"namespace": NS, "name": dst, "facets": {
+            "schema": {"fields": [{"name": c, "type": "TEXT"} for c in cols]},
+            "columnLineage": {"fields": {c: {"inputFields": [{"namespace": NS, "name": src, "field": c,
+                                                              "transformations": [{"type": "DIRECT"}]}]}
+                                        for c in cols}}}}],
+    }
+
+
+def light_event(i: int) -> dict[str, Any]:
+    return {"event_id": f"bench-{uuid.uuid4()}", "event_type": "asset.upserted", "timestamp": "2026-01-05T10:00:00Z",
+            "source": "bench", "tenant_id": "default",
+            "payload": {"asset_id": f"{NS}/shop.bench.t{i}", "asset_type": "table"}}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    """``lily serve`` in a subprocess with a fresh data directory."""
+
+    def __init__(self, workers: int, extra_env: dict[str, str]) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="lily-bench-"))
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, "LILY_DATA_DIR": str(self.dir), "LILY_PORT": str(self.port),
+                    "LILY_HOST": "127.0.0.1", "LILY_INBOUND_WORKERS": str(workers),
+                    "LILY_RATE_LIMIT_PER_MINUTE": "100000000", "LILY_RATE_LIMIT_BURST": "1000000",
+                    "LILY_LOG_JSON": "true", **extra_env}
+        self.proc = subprocess.Popen([sys.executable, "-m", "lily.cli", "serve"], env=self.env,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        else:
+            self.stop()
+            raise RuntimeError("lily serve did not become ready")
+        self.key = json.loads((self.dir / "admin-credentials.json").read_text())["api_key"]
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@dataclass
+class Load:
+    sent: int = 0
+    errors: int = 0
+    latencies: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        return self.sent / self.seconds if self.seconds else 0.0
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def closed_loop(url: str, concurrency: int, requests: int, make: Any, headers: dict[str, str]) -> Load:
+    """``requests`` requests over ``concurrency`` keep-alive connections, each sent when the last answered."""
+    load = Load()
+    counter = iter(range(requests))
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=30) as client:
+        async def one_connection() -> None:
+            for i in counter:
+                method, path, body = make(i)
+                t0 = time.perf_counter()
+                resp = await client.request(method, path, content=body,
+                                            headers={"Content-Type": "application/json"} if body else None)
+                load.latencies.append(time.perf_counter() - t0)
+                if resp.status_code >= 300:
+                    load.errors += 1
+                load.sent += 1
+
+        start = time.perf_counter()
+        await asyncio.gather(*(one_connection() for _ in range(concurrency)))
+        load.seconds = time.perf_counter() - start
+    return load
+
+
+async def open_loop(url: str, rate: float, seconds: float, make: Any, headers: dict[str, str]) -> Load:
+    """Requests at a fixed rate regardless of answers (a producer that does not slow down)."""
+    load = Load()
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=30) as client:
+        async def send(i: int) -> None:
+            method, path, body = make(i)
+            t0 = time.perf_counter()
+            resp = await client.request(method, path, content=body, headers={"Content-Type": "application/json"})
+            load.latencies.append(time.perf_counter() - t0)
+            load.errors += resp.status_code >= 300
+            load.sent += 1
+
+        start = time.perf_counter()
+        tasks = []
+        total = int(rate * seconds)
+        for i in range(total):
+            due = start + i / rate
+            delay = due - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(send(i)))
+        await asyncio.gather(*tasks)
+        load.seconds = time.perf_counter() - start
+    return load
+
+
+def events_of(server: Server, source: str, limit: int) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    cursor = None
+    with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {server.key}"}, timeout=30) as c:
+        while len(out) < limit:
+            params: dict[str, Any] = {"source": source, "limit": 500}
+            if cursor:
+                params["cursor"] = cursor
+            page = c.get("/api/v1/events", params=params).json()
+            out += page["items"]
+            cursor = page["next_cursor"]
+            if not cursor:
+                break
+    return out
+
+
+def wait_applied(server: Server, expected: int, timeout: float) -> float:
+    """Seconds until ``expected`` events are settled (applied or failed), per the Prometheus counters."""
+    start = time.perf_counter()
+    with httpx.Client(base_url=server.url, timeout=30) as c:
+        while time.perf_counter() - start < timeout:
+            settled = 0.0
+            for line in c.get("/metrics").text.splitlines():
+                if line.startswith(("lily_inbound_applied_total{", "lily_inbound_failed_total{",
+                                    "lily_inbound_dead_total{")):
+                    settled += float(line.rsplit(" ", 1)[1])
+            if settled >= expected:
+                return time.perf_counter() - start
+            time.sleep(0.05)
+    raise TimeoutError(f"not all {expected} events applied within {timeout}s")
+
+
+def stage_summary(events: list[dict[str, Any]]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for stage in ("parse_ms", "enrich_ms", "apply_ms"):
+        values = [e["timings"][stage] for e in events if e["timings"][stage] is not None]
+        out[f"{stage}_p50"] = round(pct(values, 0.5), 3)
+        out[f"{stage}_p99"] = round(pct(values, 0.99), 3)
+    return out
+
+
+def lag_ms(events: list[dict[str, Any]]) -> list[float]:
+    return [(datetime.fromisoformat(e["applied_at"]) - datetime.fromisoformat(e["received_at"])).total_seconds() * 1000
+            for e in events if e["applied_at"]]
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    env = {"LILY_DATABASE_URL": args.database_url} if args.database_url else {}
+    if args.bus_url:
+        env["LILY_BUS_URL"] = args.bus_url
+    source, path = ("generic", "/api/v1/events") if args.light else ("openlineage", "/api/v1/lineage")
+    make_event = light_event if args.light else ol_event
+    results: dict[str, Any] = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
+                                           "platform": platform.platform()},
+                               "event": "generic table upsert" if args.light else "OpenLineage RunEvent (1 in, 1 out, "
+                                        "3-column schema + column lineage)"}
+
+    server = Server(args.workers, env)
+    try:
+        auth = {"Authorization": f"Bearer {server.key}"}
+        ceiling = asyncio.run(closed_loop(server.url, args.concurrency, args.ceiling_requests,
+                                          lambda i: ("GET", "/healthz", None), {}))
+        results["ceiling"] = {"req_per_s": round(ceiling.rate), "p50_ms": round(pct(ceiling.latencies, .5) * 1e3, 2),
+                              "p99_ms": round(pct(ceiling.latencies, .99) * 1e3, 2)}
+
+        def single(i: int) -> tuple[str, str, bytes]:
+            return "POST", path, json.dumps(make_event(i)).encode()
+
+        single_load = asyncio.run(closed_loop(server.url, args.concurrency, args.events, single, auth))
+        drained = wait_applied(server, args.events, args.timeout)
+        events = events_of(server, source, args.events)
+        results["single"] = {
+            "accepted_per_s": round(single_load.rate), "errors": single_load.errors,
+            "accept_p50_ms": round(pct(single_load.latencies, .5) * 1e3, 2),
+            "accept_p99_ms": round(pct(single_load.latencies, .99) * 1e3, 2),
+            "vs_ceiling": round(single_load.rate / ceiling.rate, 3),
+            # from the first request until the worker has applied the last event
+            "applied_per_s": round(args.events / (single_load.seconds + drained)),
+            **stage_summary(events),
+        }
+    finally:
+        server.stop()
+
+    server = Server(args.workers, env)
+    try:
+        auth = {"Authorization": f"Bearer {server.key}"}
+        n_requests = max(1, args.batch_events // args.batch)
+
+        def batch(i: int) -> tuple[str, str, bytes]:
+            if args.light:
+                return "POST", "/api/v1/events", json.dumps([light_event(i * args.batch + j)
+                                                             for j in range(args.batch)]).encode()
+            return "POST", "/api/v1/lineage/batch", json.dumps([ol_event(i * args.batch + j)
+                                                                for j in range(args.batch)]).encode()
+
+        batch_load = asyncio.run(closed_loop(server.url, min(args.concurrency, 4), n_requests, batch, auth))
+        total = n_requests * args.batch
+        drained = wait_applied(server, total, args.timeout)
+        results["batch"] = {
+            "events_per_request": args.batch, "accepted_per_s": round(total / batch_load.seconds),
+            "errors": batch_load.errors, "request_p50_ms": round(pct(batch_load.latencies, .5) * 1e3, 2),
+            "request_p99_ms": round(pct(batch_load.latencies, .99) * 1e3, 2),
+            "applied_per_s": round(total / (batch_load.seconds + drained)),
+        }
+    finally:
+        server.stop()
+
+    for rate in sorted({args.rate, *args.extra_rates}):
+        server = Server(args.workers, env)
+        try:
+            auth = {"Authorization": f"Bearer {server.key}"}
+            steady = asyncio.run(open_loop(server.url, rate, args.steady_seconds,
+                                           lambda i: ("POST", path, json.dumps(make_event(i)).encode()), auth))
+            drained = wait_applied(server, steady.sent, args.timeout)
+            lags = lag_ms(events_of(server, source, steady.sent))
+            results[f"steady_{rate:g}_per_s"] = {
+                "offered_per_s": rate, "sent": steady.sent, "achieved_per_s": round(steady.rate), "errors": steady.errors,
+                "accept_p50_ms": round(pct(steady.latencies, .5) * 1e3, 2),
+                "accept_p99_ms": round(pct(steady.latencies, .99) * 1e3, 2),
+                "received_to_applied_p50_ms": round(pct(lags, .5), 1),
+                "received_to_applied_p99_ms": round(pct(lags, .99), 1),
+                "backlog_drain_s_after_load": round(drained, 2),
+            }
+        finally:
+            server.stop()
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=1000, help="single-POST phase: events")
+    parser.add_argument("--batch", type=int, default=100, help="events per /lineage/batch request")
+    parser.add_argument("--batch-events", type=int, default=5000, help="batch phase: events in total")
+    parser.add_argument("--ceiling-requests", type=int, default=5000)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--rate", type=float, default=1000.0, help="steady phase: offered events/s")
+    parser.add_argument("--extra-rates", type=float, nargs="*", default=[], help="more steady rates to measure")
+    parser.add_argument("--steady-seconds", type=float, default=5.0)
+    parser.add_argument("--workers", type=int, default=1, help="LILY_INBOUND_WORKERS of the server")
+    parser.add_argument("--light", action="store_true", help="generic table-upsert events instead of OpenLineage")
+    parser.add_argument("--database-url", default=None, help="default: SQLite in the server's data directory")
+    parser.add_argument("--bus-url", default=None, help="nats://... for the JetStream bus (default: local)")
+    parser.add_argument("--timeout", type=float, default=900.0, help="max seconds to wait for the backlog")
+    parser.add_argument("--json", action="store_true", help="print JSON only")
+    args = parser.parse_args()
+    results = run(args)
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return
+    for phase, values in results.items():
+        print(f"{phase}:")
+        if isinstance(values, dict):
+            for k, v in values.items():
+                print(f"  {k:32} {v}")
+        else:
+            print(f"  {values}")
+    load = os.getloadavg()
+    print(f"load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+
+
+if __name__ == "__main__":
+    main()

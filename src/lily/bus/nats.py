@@ -1,0 +1,430 @@
+"""NATS JetStream bus: a durable stream of inbound events, partitioned so each asset stays in order.
+
+Layout:
+
+- stream ``LILY_INBOUND`` (file storage, work-queue retention: an acknowledged event leaves the
+  stream) over ``<prefix>.<partition>.<source>``; the publish carries ``Nats-Msg-Id`` =
+  tenant:source:idempotency key, so JetStream drops redeliveries within its duplicate window (the
+  inbox's unique key catches later ones);
+- one durable pull consumer per partition (``lily-inbound-p<n>``) with explicit acks, ``ack_wait``
+  before redelivery and ``max_deliver``;
+- partition leases in the KV bucket ``lily_inbound_leases`` (TTL ``lease_ttl``), renewed while a
+  worker lives: every live worker takes its fair share of partitions and pulls only from those, so
+  the events of one partition are handled by one worker at a time, in stream order. The lease TTL is
+  longer than ``ack_wait``: by the time a dead worker's lease expires, its unacknowledged events are
+  due for redelivery and reach the next owner before newer ones.
+
+The client runs on its own event loop in a daemon thread; the :class:`Bus` methods are synchronous
+so the API's worker threads and the inbound workers use the same interface as the local bus.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import math
+import re
+import threading
+import uuid
+from collections.abc import Coroutine, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+import nats
+import orjson
+from nats.js import api
+from nats.js.errors import KeyWrongLastSequenceError, NoKeysError, NotFoundError
+from nats.js.kv import KeyValue
+
+from lily.bus.base import Bus, Consumer, Delivery, InboundMessage
+from lily.observability import log
+from lily.store import Store
+
+T = TypeVar("T")
+_KEY_SAFE = re.compile(r"[^-_a-zA-Z0-9]")
+_H = "Lily-"  # header prefix
+
+
+class NatsBus(Bus):
+    name = "nats"
+
+    def __init__(self, store: Store, url: str, *, partitions: int = 64, stream: str = "LILY_INBOUND",
+                 subject_prefix: str = "lily.inbound", ack_wait: float = 30.0, max_deliver: int = 5,
+                 lease_ttl: float | None = None, leases_bucket: str = "lily_inbound_leases",
+                 duplicate_window: float = 120.0, connect_timeout: float = 5.0) -> None:
+        super().__init__(store)
+        self.url = url
+        self.partitions = partitions
+        self.stream = stream
+        self.prefix = subject_prefix
+        self.ack_wait = ack_wait
+        self.lease_seconds = ack_wait
+        self.max_deliver = max_deliver
+        self.lease_ttl = lease_ttl if lease_ttl is not None else ack_wait + 2.0
+        self.leases_bucket = leases_bucket
+        self.duplicate_window = duplicate_window
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="lily-nats", daemon=True)
+        self._thread.start()
+        self._nc: Any = None
+        self._js: Any = None
+        self._kv: KeyValue | None = None
+        self.call(self._connect(connect_timeout), timeout=connect_timeout + 10)
+
+    # ------------------------------------------------------------------------------- plumbing
+    def call(self, coro: Coroutine[Any, Any, T], timeout: float | None = 30.0) -> T:
+        """Run ``coro`` on the bus's loop and wait for its result (from any other thread)."""
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
+
+    def durable(self, partition: int) -> str:
+        return f"lily-inbound-p{partition}"
+
+    def subject(self, partition: int, source: str) -> str:
+        return f"{self.prefix}.{partition}.{source}"
+
+    async def _connect(self, timeout: float) -> None:
+        self._nc = await nats.connect(self.url, name="lily", connect_timeout=timeout, max_reconnect_attempts=-1,
+                                      allow_reconnect=True)
+        self._js = self._nc.jetstream()
+        config = api.StreamConfig(
+            name=self.stream, subjects=[f"{self.prefix}.>"], retention=api.RetentionPolicy.WORK_QUEUE,
+            storage=api.StorageType.FILE, duplicate_window=self.duplicate_window)
+        try:
+            await self._js.add_stream(config)
+        except Exception:  # exists: bring its config up to date (idempotent)
+            await self._js.update_stream(config)
+        for p in range(self.partitions):
+            await self._js.add_consumer(self.stream, api.ConsumerConfig(
+                durable_name=self.durable(p), filter_subject=f"{self.prefix}.{p}.>",
+                ack_policy=api.AckPolicy.EXPLICIT, ack_wait=self.ack_wait, max_deliver=self.max_deliver,
+                max_ack_pending=10_000))
+        self._kv = await self._js.create_key_value(bucket=self.leases_bucket, ttl=self.lease_ttl, history=1)
+
+    # --------------------------------------------------------------------------------- publish
+    def publish(self, messages: Sequence[InboundMessage]) -> list[bool]:
+        if not messages:
+            return []
+        return self.call(self._publish_all(messages))
+
+    async def _publish_all(self, messages: Sequence[InboundMessage]) -> list[bool]:
+        acks = await asyncio.gather(*(self._publish(m, f"{m.tenant_id}:{m.source}:{m.key}") for m in messages))
+        seen: set[uuid.UUID] = set()
+        out = []
+        for message, ack in zip(messages, acks, strict=True):
+            out.append(not ack.duplicate and message.id not in seen)
+            seen.add(message.id)
+        return out
+
+    async def _publish(self, m: InboundMessage, msg_id: str) -> Any:
+        headers = {
+            "Nats-Msg-Id": msg_id, f"{_H}Id": str(m.id), f"{_H}Tenant": m.tenant_id, f"{_H}Source": m.source,
+            f"{_H}Key": m.key, f"{_H}Partition": str(m.partition), f"{_H}Received-At": m.received_at.isoformat(),
+            f"{_H}Headers": orjson.dumps(dict(m.headers)).decode(),
+        }
+        for name, value in ((f"{_H}Event-Type", m.event_type), (f"{_H}Actor", m.actor),
+                            (f"{_H}Correlation-Id", m.correlation_id)):
+            if value:
+                headers[name] = value
+        return await self._js.publish(self.subject(m.partition, m.source), m.payload, headers=headers,
+                                      stream=self.stream)
+
+    def redeliver(self, message: InboundMessage) -> None:
+        # A fresh message id: the duplicate window must not swallow a deliberate replay.
+        self.call(self._publish(message, f"replay:{uuid.uuid4()}"))
+
+    def queue_depth(self) -> int:
+        async def depth() -> int:
+            info = await self._js.stream_info(self.stream)
+            return int(info.state.messages)
+
+        return self.call(depth(), timeout=5.0)
+
+    def consumer(self, worker_id: str) -> NatsConsumer:
+        return NatsConsumer(self, worker_id)
+
+    def close(self) -> None:
+        if self._loop.is_closed():
+            return
+        with contextlib.suppress(Exception):
+            self.call(self._shutdown(), timeout=10.0)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5.0)
+        if not self._thread.is_alive():
+            self._loop.close()
+
+    async def _shutdown(self) -> None:
+        if self._nc is not None:
+            with contextlib.suppress(Exception):
+                await self._nc.close()
+            self._nc = None
+        # Whatever is still pending (pulls of consumers not closed) ends with the loop.
+        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def message_of(msg: Any) -> InboundMessage:
+    h = msg.headers or {}
+    return InboundMessage(
+        id=uuid.UUID(h[f"{_H}Id"]), tenant_id=h[f"{_H}Tenant"], source=h[f"{_H}Source"], key=h[f"{_H}Key"],
+        partition=int(h[f"{_H}Partition"]), payload=msg.data, received_at=datetime.fromisoformat(h[f"{_H}Received-At"]),
+        event_type=h.get(f"{_H}Event-Type"), headers=orjson.loads(h.get(f"{_H}Headers") or "{}"),
+        actor=h.get(f"{_H}Actor"), correlation_id=h.get(f"{_H}Correlation-Id"))
+
+
+class NatsConsumer(Consumer):
+    """A worker's share of the partitions: leases them, pulls from them, hands messages out in order."""
+
+    def __init__(self, bus: NatsBus, worker_id: str, *, prefetch: int = 256, pull_timeout: float = 1.0,
+                 rebalance_interval: float | None = None) -> None:
+        self.bus = bus
+        self.worker_id = worker_id
+        self.key = _KEY_SAFE.sub("_", worker_id)
+        self.prefetch = prefetch
+        self.pull_timeout = pull_timeout
+        # Often enough to renew leases and keep buffered messages within their ack wait.
+        self.rebalance_interval = rebalance_interval or max(0.2, min(2.0, bus.lease_ttl / 4, bus.ack_wait / 3))
+        self.owned: dict[int, int] = {}  # partition -> lease revision
+        self._pullers: dict[int, asyncio.Task[None]] = {}
+        self._buffers: dict[int, collections.deque[Any]] = {}
+        self._outstanding: collections.Counter[int] = collections.Counter()
+        self._stopping: set[int] = set()  # partitions whose puller is winding down
+        self._draining: dict[int, int] = {}  # partitions being handed back -> lease revision
+        self._releases: set[asyncio.Task[None]] = set()
+        self._ready = asyncio.Event()
+        self._space = asyncio.Condition()
+        self._closed = False
+        self._rebalancer = bus.call(self._start())
+
+    async def _start(self) -> asyncio.Task[None]:
+        await self._rebalance()  # own something before the first fetch
+        return asyncio.get_running_loop().create_task(self._rebalance_forever())
+
+    # --------------------------------------------------------------------------- partition leases
+    async def _rebalance_forever(self) -> None:
+        while not self._closed:
+            await asyncio.sleep(self.rebalance_interval)
+            try:
+                await self._touch_buffered()
+                await self._rebalance()
+            except nats.errors.ConnectionClosedError:
+                return
+            except Exception:  # NATS hiccup: keep the leases we can, try again next tick
+                log.exception("nats_rebalance_failed", worker=self.worker_id)
+
+    async def _rebalance(self) -> None:
+        kv = self.bus._kv
+        assert kv is not None
+        await kv.put(f"w.{self.key}", b"1")  # heartbeat: counts this worker as live
+        try:
+            live = sum(1 for k in await kv.keys() if k.startswith("w."))
+        except (NoKeysError, NotFoundError):
+            live = 1
+        target = math.ceil(self.bus.partitions / max(1, live))
+        await self._renew(kv)
+        extra = len(self.owned) - target
+        for p in sorted(self.owned, reverse=True):  # hand back the surplus once nothing of it is in flight
+            if extra <= 0:
+                break
+            if self._outstanding[p] == 0:
+                self._release_soon(p)
+                extra -= 1
+        if len(self.owned) >= target:
+            return
+        start = uuid.uuid5(uuid.NAMESPACE_OID, self.key).int % self.bus.partitions  # spread the first picks
+        for i in range(self.bus.partitions):
+            p = (start + i) % self.bus.partitions
+            if p in self.owned or p in self._draining:
+                continue
+            try:
+                self.owned[p] = await kv.create(f"p.{p}", self.key.encode())
+            except KeyWrongLastSequenceError:
+                continue
+            self._buffers[p] = collections.deque()
+            sub = await self.bus._js.pull_subscribe_bind(durable=self.bus.durable(p), stream=self.bus.stream)
+            self._pullers[p] = asyncio.get_running_loop().create_task(self._pull(p, sub))
+            if len(self.owned) >= target:
+                break
+
+    async def _renew(self, kv: KeyValue) -> None:
+        """Renew every lease held, including those being handed back; a lost lease stops its pulls."""
+        held = [(p, r, False) for p, r in self.owned.items()] + [(p, r, True) for p, r in self._draining.items()]
+
+        async def renew(p: int, revision: int, draining: bool) -> None:
+            try:
+                fresh = await kv.update(f"p.{p}", self.key.encode(), last=revision)
+            except KeyWrongLastSequenceError:
+                log.warning("nats_lease_lost", worker=self.worker_id, partition=p)
+                if not draining:
+                    self.owned.pop(p, None)
+                    asyncio.get_running_loop().create_task(self._wind_down(p, release=False))
+                return
+            (self._draining if draining else self.owned)[p] = fresh
+
+        await asyncio.gather(*(renew(*h) for h in held))
+
+    def _release_soon(self, p: int) -> None:
+        """Stop pulling ``p`` and hand its lease back in the background (renewed meanwhile)."""
+        self._draining[p] = self.owned.pop(p)
+        self._releases.add(asyncio.get_running_loop().create_task(self._wind_down(p, release=True)))
+
+    async def _wind_down(self, p: int, *, release: bool) -> None:
+        task = self._pullers.pop(p, None)
+        if task is not None:
+            # Let the puller's current pull run out instead of cancelling it: a cancelled pull stays
+            # open on the server and would swallow the next messages of the partition (they would
+            # come back only after ack_wait, behind newer ones).
+            self._stopping.add(p)
+            async with self._space:
+                self._space.notify_all()
+            try:
+                await asyncio.wait_for(task, timeout=self.pull_timeout + 2)
+            except (TimeoutError, asyncio.CancelledError, Exception):
+                task.cancel()
+            self._stopping.discard(p)
+        if release:
+            # Hand over in order: the events of p already pulled are processed here before the
+            # next owner may pull (nak'd messages are not guaranteed to come back in order).
+            deadline = asyncio.get_running_loop().time() + max(5.0, self.bus.ack_wait)
+            while (self._buffers.get(p) or self._outstanding[p] > 0) and not self._closed \
+                    and asyncio.get_running_loop().time() < deadline:
+                await asyncio.sleep(0.02)
+        for msg in self._buffers.pop(p, collections.deque()):  # closing or lost: back to the stream
+            with contextlib.suppress(Exception):
+                await msg.nak()
+        revision = self._draining.pop(p, None)
+        if release and revision is not None and self.bus._kv is not None:
+            with contextlib.suppress(Exception):
+                await self.bus._kv.delete(f"p.{p}", last=revision)
+
+    async def _pull(self, p: int, sub: Any) -> None:
+        try:
+            while True:
+                async with self._space:
+                    await self._space.wait_for(
+                        lambda: p in self._stopping or len(self._buffers.get(p, ())) < self._limit())
+                if p in self._stopping or p not in self._buffers:
+                    return
+                try:
+                    msgs = await sub.fetch(self._limit() - len(self._buffers[p]), timeout=self.pull_timeout)
+                except (TimeoutError, nats.errors.TimeoutError):
+                    continue
+                except Exception as exc:
+                    if self._closed or isinstance(exc, nats.errors.ConnectionClosedError):
+                        return
+                    log.warning("nats_pull_failed", worker=self.worker_id, partition=p, error=str(exc))
+                    await asyncio.sleep(0.5)
+                    continue
+                if p not in self._buffers:
+                    for msg in msgs:
+                        await msg.nak()
+                    return
+                self._buffer(p, msgs)
+        finally:
+            with contextlib.suppress(Exception):
+                await sub.unsubscribe()
+
+    def _buffer(self, p: int, msgs: list[Any]) -> None:
+        """Queue pulled messages in stream order (redeliveries may arrive out of it); a redelivery of
+        one still waiting here replaces it."""
+        by_seq = {m.metadata.sequence.stream: m for m in self._buffers[p]}
+        by_seq.update((m.metadata.sequence.stream, m) for m in msgs)
+        self._buffers[p] = collections.deque(by_seq[k] for k in sorted(by_seq))
+        self._ready.set()
+
+    async def _touch_buffered(self) -> None:
+        # Messages waiting in the prefetch buffer are still ours: keep them from being redelivered.
+        waiting = [m for buffer in self._buffers.values() for m in buffer]
+        if waiting:
+            await asyncio.gather(*(m.in_progress() for m in waiting), return_exceptions=True)
+
+    def _serving(self) -> set[int]:
+        """Partitions whose buffered events may be handed out: held, or being handed over in order."""
+        return set(self.owned) | set(self._draining)
+
+    def _limit(self) -> int:
+        # Prefetch is shared by the owned partitions: messages waiting here count against ack_wait.
+        return max(4, self.prefetch // max(1, len(self.owned)))
+
+    # ------------------------------------------------------------------------------- consuming
+    def fetch(self, max_messages: int, timeout: float) -> list[Delivery]:
+        msgs = self.bus.call(self._take(max_messages, timeout), timeout=timeout + 10)
+        out = []
+        for p, msg in msgs:
+            try:
+                message = message_of(msg)
+            except (KeyError, ValueError) as exc:  # not ours (published by hand?): drop it loudly
+                log.error("nats_foreign_message", subject=msg.subject, error=str(exc))
+                self.bus.call(msg.term())
+                self._done(p)
+                continue
+            out.append(Delivery(message, attempt=int(msg.metadata.num_delivered), leased=False, handle=(p, msg)))
+        return out
+
+    async def _take(self, max_messages: int, timeout: float) -> list[tuple[int, Any]]:
+        if not any(self._buffers.get(p) for p in self._serving()):
+            self._ready.clear()
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._ready.wait(), timeout=max(0.0, timeout))
+        taken: list[tuple[int, Any]] = []
+        # Round-robin over partitions; within one partition, stream order.
+        while len(taken) < max_messages and any(self._buffers.get(p) for p in self._serving()):
+            for p, buffer in list(self._buffers.items()):
+                if buffer and p in self._serving() and len(taken) < max_messages:
+                    taken.append((p, buffer.popleft()))
+                    self._outstanding[p] += 1
+        async with self._space:
+            self._space.notify_all()
+        return taken
+
+    def _done(self, p: int) -> None:
+        self._outstanding[p] -= 1
+
+    def ack(self, deliveries: Sequence[Delivery]) -> None:
+        if deliveries:
+            self.bus.call(self._settle(deliveries, "ack"))
+
+    def nak(self, delivery: Delivery, delay: float, error: str) -> None:
+        del error  # the error is on the inbox row once the event dies; the stream keeps no notes
+        self.bus.call(self._settle([delivery], "nak", delay))
+
+    def in_progress(self, deliveries: Sequence[Delivery]) -> None:
+        async def touch() -> None:
+            await asyncio.gather(*(d.handle[1].in_progress() for d in deliveries), return_exceptions=True)
+
+        if deliveries:
+            self.bus.call(touch())
+
+    async def _settle(self, deliveries: Sequence[Delivery], how: str, delay: float = 0.0) -> None:
+        async def one(d: Delivery) -> None:
+            p, msg = d.handle
+            try:
+                await (msg.ack() if how == "ack" else msg.nak(delay=delay))
+            finally:
+                self._done(p)
+
+        results = await asyncio.gather(*(one(d) for d in deliveries), return_exceptions=True)
+        for r in results:  # an ack that did not reach the server means a harmless redelivery
+            if isinstance(r, Exception):
+                log.warning("nats_settle_failed", worker=self.worker_id, how=how, error=str(r))
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+
+        async def stop() -> None:
+            self._rebalancer.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._rebalancer
+            for p in list(self.owned):
+                self._release_soon(p)
+            await asyncio.gather(*self._releases, return_exceptions=True)
+            if self.bus._kv is not None:
+                with contextlib.suppress(Exception):
+                    await self.bus._kv.delete(f"w.{self.key}")
+
+        with contextlib.suppress(Exception):
+            self.bus.call(stop(), timeout=15.0)

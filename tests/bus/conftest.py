@@ -1,0 +1,56 @@
+"""Bus backends for the contract suite: the local (store-backed) bus and NATS JetStream on a real server."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from lily.bus.base import Bus
+from lily.bus.local import LocalBus
+from lily.store import Store
+from tests.bus.natsserver import NatsServer
+
+_names = itertools.count()
+BusFactory = Callable[..., Bus]
+
+
+@pytest.fixture(scope="session")
+def nats_server() -> Iterator[NatsServer]:
+    server = NatsServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def nats_bus(store: Store, url: str, **kw: Any) -> Bus:
+    """A NATS bus on its own stream, subjects and lease bucket, so tests sharing a server are isolated."""
+    from lily.bus.nats import NatsBus
+
+    n = f"{next(_names)}x{id(store) % 100000}"
+    options: dict[str, Any] = {"partitions": 8, "ack_wait": 1.5, "max_deliver": 5, "lease_ttl": 6.0, **kw}
+    return NatsBus(store, url, stream=f"T{n}", subject_prefix=f"t{n}.in", leases_bucket=f"leases{n}", **options)
+
+
+@pytest.fixture(params=["local", "nats"])
+def make_bus(request: pytest.FixtureRequest) -> Iterator[BusFactory]:
+    """Builds buses of one backend over a given store; all are closed after the test."""
+    created: list[Bus] = []
+
+    def make(store: Store, **kw: Any) -> Bus:
+        if request.param == "local":
+            bus: Bus = LocalBus(store, partitions=kw.pop("partitions", 8), lease_seconds=kw.pop("lease_seconds", 3.0),
+                                poll_interval=0.05)
+        else:
+            server: NatsServer = request.getfixturevalue("nats_server")
+            kw.pop("lease_seconds", None)
+            bus = nats_bus(store, server.url, **kw)
+        created.append(bus)
+        return bus
+
+    yield make
+    for bus in created:
+        bus.close()

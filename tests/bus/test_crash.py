@@ -1,0 +1,122 @@
+"""Crash test on both buses: ``lily worker inbound`` is SIGKILLed in the middle of a 10,000-event
+stream; after a restart every event is applied exactly once."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from lily.inbound.runtime import InboundRuntime, InboundSettings, make_bus
+from lily.store.tables import assets, changes
+from lily.store.tables_inbound import inbound_events
+from tests.api.conftest import make_env
+from tests.bus.natsserver import NatsServer
+
+# 2,000 by default to keep the suite short; LILY_CRASH_EVENTS=10000 runs the full-size variant.
+EVENTS = int(os.environ.get("LILY_CRASH_EVENTS", "2000"))
+CHUNK = 250
+_names = itertools.count()
+
+
+def event(i: int) -> dict[str, Any]:
+    return {"event_id": f"crash-{i}", "event_type": "asset.created", "timestamp": "2026-01-05T10:00:00Z",
+            "source": "crash", "tenant_id": "default",
+            "payload": {"asset_id": f"postgres://db:5432/crash.t{i:05d}", "asset_type": "table"}}
+
+
+def counts(store: Any) -> dict[str, int]:
+    with store.read() as conn:
+        rows = conn.execute(select(inbound_events.c.status, func.count()).group_by(inbound_events.c.status)).all()
+    return {s: int(n) for s, n in rows}
+
+
+def wait(store: Any, predicate: Any, timeout: float, proc: subprocess.Popen[bytes]) -> dict[str, int]:
+    deadline = time.monotonic() + timeout
+    while True:
+        c = counts(store)
+        if predicate(c):
+            return c
+        if proc.poll() is not None:
+            raise AssertionError(f"worker exited with {proc.returncode}: {proc.stderr.read().decode()[-3000:]}")
+        assert time.monotonic() < deadline, c
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("backend", ["local", "nats"])
+def test_worker_killed_mid_stream_applies_every_event_exactly_once(backend: str, sqlite_url: str, tmp_path: Path,
+                                                                    request: pytest.FixtureRequest) -> None:
+    env_vars = {"LILY_DATA_DIR": str(tmp_path), "LILY_DATABASE_URL": sqlite_url, "LILY_LOG_JSON": "true",
+                "LILY_INBOUND_LEASE_SECONDS": "2", "LILY_INBOUND_PARTITIONS": "16",
+                "LILY_INBOUND_POLL_SECONDS": "0.05", "LILY_INBOUND_BATCH_SIZE": "256"}
+    if backend == "nats":
+        server: NatsServer = request.getfixturevalue("nats_server")
+        n = f"crash{next(_names)}{os.getpid()}"
+        env_vars |= {"LILY_BUS_URL": server.url, "LILY_NATS_STREAM": n.upper(), "LILY_NATS_SUBJECT_PREFIX": f"{n}.in",
+                     "LILY_NATS_LEASES_BUCKET": f"{n}_leases"}
+    settings = InboundSettings(**{k[5:].lower(): v for k, v in env_vars.items()
+                                  if k[5:].lower() in InboundSettings.model_fields})
+    api = make_env(sqlite_url, tmp_path)
+    store = api.store
+    runtime = InboundRuntime(api.settings, store, api.client.app.state.ctx.metrics, inbound=settings,
+                             bus=make_bus(store, settings))
+    api.client.app.state.inbound = runtime
+    worker_cmd = [sys.executable, "-m", "lily.cli", "worker", "inbound"]
+    child_env = {**os.environ, **env_vars}
+
+    def post(chunk: int) -> None:
+        body = [event(i) for i in range(chunk * CHUNK, min(EVENTS, (chunk + 1) * CHUNK))]
+        resp = api.client.post("/api/v1/events", json=body, headers=api.admin_headers)
+        assert resp.status_code == 202 and resp.json()["accepted"] == len(body), resp.text
+
+    chunks = range((EVENTS + CHUNK - 1) // CHUNK)
+    assert len(chunks) >= 2
+    half = len(chunks) // 2
+    first = subprocess.Popen(worker_cmd, env=child_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        for chunk in chunks[:half]:
+            post(chunk)
+        # Mid-stream: some events applied, more waiting, more still to come.
+        wait(store, lambda c: c.get("applied", 0) >= EVENTS // 5, 60, first)
+        first.send_signal(signal.SIGKILL)
+        first.wait(10)
+        killed_at = counts(store)
+        assert 0 < killed_at.get("applied", 0) < EVENTS
+        for chunk in chunks[half:]:  # the stream goes on while no worker runs
+            post(chunk)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    second = subprocess.Popen(worker_cmd, env=child_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        final = wait(store, lambda c: c.get("applied", 0) == EVENTS, 120, second)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        try:
+            second.wait(15)
+        except subprocess.TimeoutExpired:
+            second.kill()
+        runtime.close()
+    assert final == {"applied": EVENTS}
+    with store.read() as conn:
+        per_event = conn.execute(select(changes.c.cause_event_id, func.count()).group_by(changes.c.cause_event_id)).all()
+        recorded = conn.execute(select(func.count()).select_from(inbound_events)
+                                .where(inbound_events.c.changes == 1)).scalar()
+        versions = conn.execute(select(assets.c.version, func.count()).where(assets.c.name.like("crash.%"))
+                                .group_by(assets.c.version)).all()
+        redelivered = conn.execute(select(func.count()).select_from(inbound_events)
+                                   .where(inbound_events.c.attempts > 1)).scalar()
+    assert len(per_event) == EVENTS and {n for _, n in per_event} == {1}  # one change per event, never two
+    assert recorded == EVENTS
+    assert versions == [(1, EVENTS)]  # no asset written twice
+    print(f"{backend}: killed with {killed_at}, {redelivered} events redelivered after the crash")
+    api.client.close()
+    store.dispose()
