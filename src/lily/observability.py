@@ -9,6 +9,17 @@ import structlog
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 
+class _CurrentStderr:
+    """Writes to whatever ``sys.stderr`` is at write time: test runners and daemon wrappers swap
+    the stream after logging was configured, and a captured stream may since have been closed."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 def configure_logging(json_logs: bool = True, level: int = logging.INFO) -> None:
     processors: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,
@@ -19,7 +30,7 @@ def configure_logging(json_logs: bool = True, level: int = logging.INFO) -> None
     structlog.configure(
         processors=[*processors, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(file=_CurrentStderr()),  # type: ignore[arg-type]
         cache_logger_on_first_use=True,
     )
 
