@@ -12,9 +12,9 @@ from lily.cli import app
 from lily.model import AssetRef
 from lily.pipelines.lake import Lake
 from lily.pipelines.runs import State
+from lily.pipelines.sql_recorder import SqlRunRecorder
 from lily.settings import Settings
 from lily.store import Store, catalog
-from lily.store.pipeline_runs import SqlRunRecorder
 
 
 def test_fresh_directory_demo_data_then_backfill_records_runs_and_catalog(tmp_path: Path) -> None:

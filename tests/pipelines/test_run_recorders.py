@@ -21,8 +21,8 @@ from lily.pipelines.runs import (
     StepRecord,
     latest_run,
 )
+from lily.pipelines.sql_recorder import SqlRunRecorder
 from lily.store import Store
-from lily.store.pipeline_runs import SqlRunRecorder
 
 T0 = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
 D1 = date(2024, 3, 1)

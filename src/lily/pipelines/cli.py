@@ -86,7 +86,7 @@ def _runner(lake_root: str | None, lineage_url: str | None = None, threads: int 
 def _recorder(lake: Lake, standalone: bool, tenant: str | None) -> RunRecorder:
     if standalone:
         return JsonFileRunRecorder(lake.state / "runs.json")
-    from lily.store.pipeline_runs import SqlRunRecorder
+    from lily.pipelines.sql_recorder import SqlRunRecorder
 
     store, name = _store_and_tenant(tenant)
     return SqlRunRecorder(store, name)

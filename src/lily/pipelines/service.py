@@ -24,8 +24,8 @@ from lily.observability import log
 from lily.pipelines.lake import Lake
 from lily.pipelines.runs import RunRecord, latest_run
 from lily.pipelines.sinks import LineageSink
+from lily.pipelines.sql_recorder import SqlRunRecorder
 from lily.store import Store
-from lily.store.pipeline_runs import SqlRunRecorder
 
 if TYPE_CHECKING:
     from lily.pipelines.runner import PipelineRunner

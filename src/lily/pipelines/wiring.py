@@ -10,9 +10,9 @@ from datetime import datetime
 from lily.pipelines.lake import Lake
 from lily.pipelines.runner import PipelineConfig, PipelineRunner
 from lily.pipelines.sinks import HttpLineageSink, LineageSink
+from lily.pipelines.sql_recorder import SqlRunRecorder
 from lily.pipelines.store_sink import StoreMetadataSink
 from lily.store import Store
-from lily.store.pipeline_runs import SqlRunRecorder
 
 
 def store_runner(store: Store, lake: Lake, *, tenant_id: str, clock: Callable[[], datetime],
