@@ -6,6 +6,7 @@ import json
 import random
 import socket
 import threading
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -24,6 +25,7 @@ from lily.outbound.runtime import propagation_consumer
 from lily.outbound.targets.base import ApplyError, Statement
 from lily.outbound.targets.webhook import SIGNATURE_HEADER, verify_signature
 from lily.outbound.worker import OutboundWorker
+from lily.store import governance as repo
 from tests.api.conftest import Env, make_env
 from tests.governance_flow.helpers import PG, SF, SF_USERS, USERS, USERS_EMAIL, aid, load_demo_chain, pii_rule
 
@@ -123,6 +125,37 @@ def test_newer_plans_supersede_queued_ones_and_equal_plans_are_kept(env: Env) ->
     newest, old = deliveries(env)
     assert old["id"] == first["id"] and old["status"] == "superseded" and newest["status"] == "pending"
     assert any('"phone"' in s["text"] for s in newest["statements"])
+
+
+def test_disabling_a_target_closes_its_deliveries_and_enabling_replans(env: Env) -> None:
+    h = env.admin_headers
+    config = {"namespaces": [PG], "managed_roles": ["analyst"]}
+    target = env.client.post("/api/v1/targets", headers=h, json={
+        "name": "down", "kind": "postgres", "config": config,
+        "secrets": {"dsn": f"postgresql://nobody@127.0.0.1:{closed_port()}/shop"}}).json()
+    env.client.post("/api/v1/security/rules", headers=h, json=pii_rule(["reader"]))
+    tag(env)
+    clock = Clock()
+    worker = OutboundWorker(env.store, env.settings.fernet_key(), clock=clock)
+    worker.plan_all()
+    (pending,) = deliveries(env)
+    # a worker holding the lease: the next attempt is not before the lease ends (no busy polling)
+    with env.store.write() as conn:
+        assert repo.claim(conn, uuid.UUID(pending["id"]), clock.now, clock.now + timedelta(seconds=30))
+    assert worker.next_due_in() == 30
+    off = env.client.put(f"/api/v1/targets/{target['id']}", headers=h,
+                         json={"name": "down", "kind": "postgres", "config": config, "enabled": False})
+    assert off.status_code == 200
+    (closed,) = deliveries(env)
+    assert closed["status"] == "superseded" and closed["last_error"] == "target disabled"
+    assert worker.next_due_in() is None
+    worker.plan_all()
+    assert len(deliveries(env)) == 1  # a disabled target gets no new plans
+    env.client.put(f"/api/v1/targets/{target['id']}", headers=h,
+                   json={"name": "down", "kind": "postgres", "config": config, "enabled": True})
+    clock.now += timedelta(minutes=1)
+    worker.plan_all()
+    assert [d["status"] for d in deliveries(env)] == ["pending", "superseded"]  # newest first
 
 
 def test_rule_changes_replan_and_deleted_tables_are_forgotten(env: Env) -> None:

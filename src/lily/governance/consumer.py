@@ -176,17 +176,23 @@ class PropagationConsumer:
                 fam_graph, fam_cls = loader.touched(seeds)
                 scope |= affected_origins(gchanges, fam_graph, fam_cls)
             deferred: set[uuid.UUID] = set()
+            own: tuple[int | None, int | None] = (None, None)
             if scope:
                 snap = loader.for_origins(scope, max_depth=self.limits.max_depth)
                 # Origins already deferred once run without a budget: an origin bigger than the
                 # budget on its own would otherwise be deferred forever.
                 limits = self.limits if batch else _unbudgeted(self.limits)
                 causes = [c for c in batch if c.actor != ACTOR] or batch
-                deferred = self._propagate(conn, tenant_id, snap, scope, causes, result, now, limits)
+                deferred, own = self._propagate(conn, tenant_id, snap, scope, causes, result, now, limits)
             if pending or deferred:
                 repo.set_pending(conn, tenant_id, scope, deferred, now)
-            if batch:
-                commit_offset(conn, CONSUMER, tenant_id, batch[-1].seq, now)
+            done = batch[-1].seq if batch else offset
+            if own[0] is not None and own[0] == done + 1:
+                # Our own changes follow the batch directly (nothing else committed in between):
+                # skip them now rather than read them back next round — they would be ignored.
+                done = own[1] or done
+            if done != offset:
+                commit_offset(conn, CONSUMER, tenant_id, done, now)
             result.changes = len(batch)
         if result.written:
             notify_committed(self.store.engine, tenant_id)
@@ -196,8 +202,11 @@ class PropagationConsumer:
 
     def _propagate(self, conn: Connection, tenant_id: str, snap: Snapshot, scope: set[uuid.UUID],
                    causes: list[Change], result: RoundResult, now: datetime,
-                   limits: PropagationLimits) -> set[uuid.UUID]:
-        """Compute and write the diff for ``scope``; returns the origins deferred by the time budget."""
+                   limits: PropagationLimits) -> tuple[set[uuid.UUID], tuple[int | None, int | None]]:
+        """Compute and write the diff for ``scope``.
+
+        Returns the origins deferred by the time budget and the (first, last) seq of the changes written.
+        """
         outcome = propagate(snap.graph(), snap.classifications, limits, origins=scope)
         deferred = set(outcome.deferred_origins)
         result.origins = len(scope) - len(deferred)
@@ -208,12 +217,14 @@ class PropagationConsumer:
             log.warning("propagation_limit_hit", tenant=tenant_id, origin=str(hit.origin_classification_id),
                         asset=str(hit.asset_id), limit=hit.limit, value=hit.value)
         ops = diff_operations(outcome)
+        written: tuple[int | None, int | None] = (None, None)
         if ops:
             seq, corr = root_cause(causes[-1]) if causes else (None, None)
-            apply_in(conn, ChangeSet(tenant_id=tenant_id, actor=ACTOR, operations=ops, at=now,
-                                     cause_event_id=f"{CAUSE_PREFIX}{seq}" if seq is not None else None,
-                                     correlation_id=corr))
-        return deferred
+            applied = apply_in(conn, ChangeSet(tenant_id=tenant_id, actor=ACTOR, operations=ops, at=now,
+                                               cause_event_id=f"{CAUSE_PREFIX}{seq}" if seq is not None else None,
+                                               correlation_id=corr))
+            written = (applied.first_seq, applied.last_seq)
+        return deferred, written
 
     def behind(self) -> bool:
         """Whether some tenant has changes (or deferred origins) not processed yet."""

@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection, and_, or_, select
 
 from lily.governance.propagation import Edge, PropagationGraph
 from lily.model.classification import Classification
@@ -68,6 +68,7 @@ class SnapshotLoader:
         self.tenant = tenant_id
         self._rows: dict[uuid.UUID, _AssetRow | None] = {}
         self._columns: dict[uuid.UUID, list[uuid.UUID]] = {}
+        self._expanded: set[uuid.UUID] = set()
 
     # -- assets --------------------------------------------------------------------------------
     def rows(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, _AssetRow]:
@@ -94,9 +95,31 @@ class SnapshotLoader:
                 self._rows.setdefault(r.id, _AssetRow(r.id, "column", r.parent_id, True))
         return {d: self._columns[d] for d in datasets}
 
+    def expand(self, ids: Iterable[uuid.UUID]) -> None:
+        """Load in one query per chunk the assets, their datasets and those datasets' columns.
+
+        Fills the caches ``families`` reads from, so a closure level costs one asset query.
+        """
+        todo = [i for i in set(ids) if i not in self._expanded]
+        a = assets.c
+        for chunk in _chunks(todo):
+            datasets_of = select(a.parent_id).where(a.tenant_id == self.tenant, a.id.in_(chunk), a.type == "column")
+            q = select(a.id, a.type, a.parent_id, a.status).where(a.tenant_id == self.tenant, or_(
+                a.id.in_(chunk), a.id.in_(datasets_of), a.parent_id.in_(chunk), a.parent_id.in_(datasets_of)))
+            found = {r.id: _AssetRow(r.id, r.type, r.parent_id, r.status == "active") for r in self.conn.execute(q)}
+            for i in chunk:
+                self._rows[i] = found.get(i)
+            self._rows.update(found)
+            # Children are complete for the chunk's assets and the datasets of its columns.
+            complete = set(chunk) | {r.parent_id for r in found.values() if r.id in chunk and r.dataset}
+            for d in complete - set(self._columns):
+                self._columns[d] = [r.id for r in found.values() if r.parent_id == d and r.type == "column" and r.live]
+        self._expanded.update(todo)
+
     def families(self, ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
         """Each asset with its dataset and the dataset's live columns."""
         ids = set(ids)
+        self.expand(ids)
         rows = self.rows(ids)
         datasets = {r.dataset or r.id for r in rows.values() if r.live}
         out = ids | datasets
@@ -116,6 +139,7 @@ class SnapshotLoader:
                 e.c.tenant_id == self.tenant, e.c.source_id.in_(chunk))
             out += [Edge(r.source_id, r.target_id, LineageLevel(r.level), bool(r.masking), tuple(r.block_list or ()))
                     for r in self.conn.execute(q)]
+        self.expand({x.target_id for x in out})  # also what the next closure level needs
         live = self.rows({x.source_id for x in out} | {x.target_id for x in out})
         return [x for x in out if (s := live.get(x.source_id)) and s.live and (t := live.get(x.target_id)) and t.live]
 

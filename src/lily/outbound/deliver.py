@@ -266,8 +266,9 @@ class Deliverer:
         now = self.clock()
         with self.store.write() as conn:
             trow = repo.get_target(conn, tenant, target_id)
-            if trow is None:
-                repo.supersede(conn, [r["id"] for r in rows], now, "target deleted")
+            if trow is None or not trow["enabled"]:
+                reason = "target deleted" if trow is None else "target disabled"
+                repo.supersede(conn, [r["id"] for r in rows], now, reason)
                 return []
             claimed = [r for r in rows if repo.claim(conn, r["id"], now, now + self.lease)]
         if not claimed:

@@ -373,9 +373,12 @@ class _Writer:
             self.dirty_docs.add(aid)
 
     def set_propagated(self, op: SetPropagated) -> None:
-        """A propagated copy of an origin's tag (computed by the propagation consumer over live assets)."""
-        if self._load(op.asset_id) is None:
-            raise ApplyError(f"asset not found: {op.asset_id}")
+        """A propagated copy of an origin's tag.
+
+        Not checked against ``assets``: the propagation consumer computes it from the live assets it
+        read in this same transaction, and asset rows are never hard-deleted (one query less per row
+        matters when one tag fans out to thousands of columns).
+        """
         self._insert_classification({
             "asset_id": op.asset_id, "tag": op.tag, "source": "propagated", "propagate": False,
             "origin_key": str(op.origin_classification_id), "provenance": op.provenance.model_dump(mode="json"),

@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, case, delete, func, insert, or_, select, update
 
 from lily.store.tables import consumer_offsets, tenants
 from lily.store.tables_governance import (
@@ -242,8 +242,17 @@ def due_deliveries(conn: Connection, now: datetime, limit: int = 100,
 
 
 def next_due_at(conn: Connection) -> datetime | None:
+    """When the next open delivery can be attempted (a delivery leased by a worker: when its lease ends)."""
     d = deliveries.c
-    return conn.execute(select(func.min(d.next_attempt_at)).where(d.status.in_(OPEN))).scalar()
+    at = case((d.claimed_until > d.next_attempt_at, d.claimed_until), else_=d.next_attempt_at)
+    return conn.execute(select(func.min(at)).where(d.status.in_(OPEN))).scalar()
+
+
+def supersede_open(conn: Connection, target_id: uuid.UUID, at: datetime, reason: str) -> int:
+    """Close every unfinished delivery of a target (it was disabled: nothing may be sent)."""
+    d = deliveries.c
+    return conn.execute(update(deliveries).where(d.target_id == target_id, d.status.in_(OPEN)).values(
+        status="superseded", next_attempt_at=None, claimed_until=None, last_error=reason, updated_at=at)).rowcount
 
 
 def claim(conn: Connection, delivery_id: uuid.UUID, now: datetime, until: datetime) -> bool:

@@ -114,6 +114,9 @@ def replace_target(target_id: uuid.UUID,
         if body.secrets is not None:
             values.update(secrets=encrypt_config(secrets, key) if secrets else None, secret_keys=sorted(secrets))
         repo.update_target(conn, principal.tenant_id, target_id, values)
+        if not body.enabled:
+            # Disabled: nothing more may be sent; enabling it again re-plans from the applied state.
+            repo.supersede_open(conn, target_id, now, "target disabled")
         # Only a config change can change what the target should hold; new credentials do not.
         replan = body.config != row["config"] or body.enabled != row["enabled"]
         _audit_and_replan(conn, principal, "target.update", target_id, body.name, rid, now, replan)
