@@ -9,6 +9,7 @@ at-least-once and application is exactly-once (a redelivered event whose row is 
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
@@ -119,6 +120,10 @@ class Bus(ABC):
     @abstractmethod
     def queue_depth(self) -> int:
         """Events waiting for a worker (or being worked on)."""
+
+    def write_turn(self) -> contextlib.AbstractContextManager[None]:
+        """Held by a worker around each of its store transactions (see ``lily.bus.gate``)."""
+        return contextlib.nullcontext()
 
     def wake(self) -> None:  # noqa: B027 - optional hook
         """Tell local consumers that new events are there (in-process wake-up)."""

@@ -9,12 +9,14 @@ inbound`` against a shared database) fall back to polling every ``poll_interval`
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from lily.bus.base import Bus, Consumer, Delivery, InboundMessage
+from lily.bus.gate import WriteGate
 from lily.store import Store, inbox
 
 
@@ -30,6 +32,9 @@ class LocalBus(Bus):
         self.poll_interval = poll_interval
         self._cond = threading.Condition()
         self._generation = 0
+        # SQLite has one writer: in-process producers and workers take turns here (PostgreSQL
+        # writers do not block each other on these rows).
+        self.gate = WriteGate() if store.dialect == "sqlite" else None
 
     def publish(self, messages: Sequence[InboundMessage]) -> list[bool]:
         if not messages:
@@ -37,7 +42,7 @@ class LocalBus(Bus):
         unique: dict[object, InboundMessage] = {}
         for m in messages:
             unique.setdefault(m.id, m)
-        with self.store.write() as conn:
+        with self._producer_turn(), self.store.write() as conn:
             inserted = inbox.insert_received(conn, [m.inbox_row() for m in unique.values()])
         self.wake()
         seen: set[object] = set()
@@ -46,6 +51,12 @@ class LocalBus(Bus):
             out.append(m.id in inserted and m.id not in seen)
             seen.add(m.id)
         return out
+
+    def _producer_turn(self) -> contextlib.AbstractContextManager[None]:
+        return self.gate.producer() if self.gate else contextlib.nullcontext()
+
+    def write_turn(self) -> contextlib.AbstractContextManager[None]:
+        return self.gate.consumer() if self.gate else contextlib.nullcontext()
 
     def consumer(self, worker_id: str) -> LocalConsumer:
         return LocalConsumer(self, worker_id)
@@ -85,7 +96,7 @@ class LocalConsumer(Consumer):
         while True:
             seen = self.bus.generation  # read before claiming so a publish in between is not missed
             now = datetime.now(UTC)
-            with self.bus.store.write() as conn:
+            with self.bus.write_turn(), self.bus.store.write() as conn:
                 rows = inbox.claim_batch(conn, self.worker_id, max_messages, self.bus.lease, now)
             if rows:
                 return [Delivery(InboundMessage.from_row(r), attempt=r["attempts"], leased=True) for r in rows]
@@ -100,14 +111,14 @@ class LocalConsumer(Consumer):
 
     def nak(self, delivery: Delivery, delay: float, error: str) -> None:
         at = datetime.now(UTC) + timedelta(seconds=delay)
-        with self.bus.store.write() as conn:
+        with self.bus.write_turn(), self.bus.store.write() as conn:
             inbox.reschedule(conn, delivery.message.id, self.worker_id, at, error)
 
     def in_progress(self, deliveries: Sequence[Delivery]) -> None:
         if not deliveries:
             return
         until = datetime.now(UTC) + self.bus.lease
-        with self.bus.store.write() as conn:
+        with self.bus.write_turn(), self.bus.store.write() as conn:
             inbox.extend_leases(conn, self.worker_id, [d.message.id for d in deliveries], until)
 
     def close(self) -> None:

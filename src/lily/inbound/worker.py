@@ -35,7 +35,7 @@ from lily.inbound.sources import InboundError, get_source
 from lily.model import ChangeSet, MetadataEvent
 from lily.observability import Metrics, log
 from lily.store import ApplyError, Store, inbox
-from lily.store.apply import apply_in
+from lily.store.apply import apply_in, notify_committed
 
 # Errors that will happen again on every attempt: the event fails at once with the reason.
 PERMANENT = (InboundError, ApplyError, ValidationError)
@@ -173,7 +173,7 @@ class InboundWorker:
         t0 = time.perf_counter()
         index = start
         try:
-            with self.store.write() as conn:
+            with self.bus.write_turn(), self.store.write() as conn:
                 while index < len(parsed) and (index == start or _ms(t0) < self.config.txn_budget_ms):
                     item = parsed[index]
                     index += 1
@@ -190,6 +190,9 @@ class InboundWorker:
             result.retried += index - start
             return index, result
         self.consumer.ack(settled)
+        # Change-feed consumers in this process (propagation, outbound) wait for commits, not polls.
+        for tenant in sorted({d.message.tenant_id for d, status, _ in observed if status == "applied"}):
+            notify_committed(self.store.engine, tenant)
         for delivery, status, detail in observed:
             setattr(result, status, getattr(result, status) + 1)
             self._observe(delivery, status, detail)

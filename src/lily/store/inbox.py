@@ -36,24 +36,28 @@ def event_id(tenant_id: str, source: str, key: str) -> uuid.UUID:
     return uuid.uuid5(_ID_NAMESPACE, f"{tenant_id}\x1f{source}\x1f{key}")
 
 
-def _insert(conn: Connection) -> Any:
-    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(inbound_events)
+_INSERT = {name: module.insert(inbound_events).on_conflict_do_nothing()
+           for name, module in (("sqlite", sqlite), ("postgresql", postgresql))}
+# Built once per dialect: the accept path inserts on every request.
+_INSERT_RETURNING = {name: stmt.returning(inbound_events.c.id) for name, stmt in _INSERT.items()}
 
 
 def insert_received(conn: Connection, rows: Sequence[dict[str, Any]]) -> set[uuid.UUID]:
     """Insert new events; rows whose (tenant, source, key) already exists are skipped (redeliveries).
 
-    Returns the ids actually inserted. One statement, so a batch costs one round trip.
+    Returns the ids actually inserted (SQLAlchemy batches the rows into multi-row statements).
     """
     if not rows:
         return set()
-    stmt = _insert(conn).values(list(rows)).on_conflict_do_nothing().returning(inbound_events.c.id)
-    return {r[0] for r in conn.execute(stmt)}
+    stmt = _INSERT_RETURNING[conn.dialect.name]
+    if len(rows) == 1:
+        return {r[0] for r in conn.execute(stmt, rows[0])}
+    return {r[0] for r in conn.execute(stmt, list(rows))}
 
 
 def ensure_row(conn: Connection, row: dict[str, Any]) -> None:
     """Insert ``row`` unless the event is already recorded (a bus that carries events itself)."""
-    conn.execute(_insert(conn).values(row).on_conflict_do_nothing())
+    conn.execute(_INSERT[conn.dialect.name], row)
 
 
 def claim_batch(conn: Connection, owner: str, limit: int, lease: timedelta, now: datetime) -> list[dict[str, Any]]:
