@@ -59,12 +59,12 @@ def test_transient_errors_are_retried_then_dead_lettered(flow: Flow, monkeypatch
     real = worker_module.apply_in
     calls: dict[str, int] = {}
 
-    def flaky(conn: Any, cs: Any) -> Any:
+    def flaky(conn: Any, cs: Any, cache: Any = None) -> Any:
         calls[cs.cause_event_id] = calls.get(cs.cause_event_id, 0) + 1
         name = cs.operations[0].ref.name
         if name == "always" or (name == "once" and calls[cs.cause_event_id] == 1):
             raise OperationalError("INSERT", {}, Exception("database is locked"))
-        return real(conn, cs)
+        return real(conn, cs, cache)
 
     monkeypatch.setattr(worker_module, "apply_in", flaky)
     for name in ("always", "once", "fine"):

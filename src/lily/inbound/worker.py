@@ -35,7 +35,7 @@ from lily.inbound.sources import InboundError, get_source
 from lily.model import ChangeSet, MetadataEvent
 from lily.observability import Metrics, log
 from lily.store import ApplyError, Store, inbox
-from lily.store.apply import apply_in, notify_committed
+from lily.store.apply import ApplyCache, apply_in, notify_committed
 
 # Errors that will happen again on every attempt: the event fails at once with the reason.
 PERMANENT = (InboundError, ApplyError, ValidationError)
@@ -52,6 +52,7 @@ class WorkerConfig:
     # A transaction stops taking more events after this long, so the accept path (which needs the
     # write lock on SQLite) never waits behind a long batch.
     txn_budget_ms: float = 25.0
+    prefetch: int = 8  # events whose rows are read in one go, ahead of applying them
     fetch_timeout: float = 1.0
 
 
@@ -174,10 +175,14 @@ class InboundWorker:
         index = start
         try:
             with self.bus.write_turn(), self.store.write() as conn:
+                cache, loaded = ApplyCache(), start
                 while index < len(parsed) and (index == start or _ms(t0) < self.config.txn_budget_ms):
+                    if index == loaded:  # read the next few events' rows in one go
+                        loaded = min(len(parsed), index + self.config.prefetch)
+                        self._prefetch(conn, cache, parsed[index:loaded])
                     item = parsed[index]
                     index += 1
-                    status, detail = self._settle(conn, item)
+                    status, detail = self._settle(conn, item, cache)
                     if status == "retry":
                         retry.append((item.delivery, detail["error"]))
                     else:
@@ -201,7 +206,16 @@ class InboundWorker:
             result.retried += 1
         return index, result
 
-    def _settle(self, conn: Connection, item: _Parsed) -> tuple[str, dict[str, Any]]:
+    @staticmethod
+    def _prefetch(conn: Connection, cache: ApplyCache, items: Sequence[_Parsed]) -> None:
+        """Load the assets and edges ``items`` restate into the transaction's cache."""
+        by_tenant: dict[str, list[MetadataEvent]] = {}
+        for item in items:
+            by_tenant.setdefault(item.delivery.message.tenant_id, []).extend(item.operations)
+        for tenant, operations in by_tenant.items():
+            cache.prefetch(conn, tenant, operations)
+
+    def _settle(self, conn: Connection, item: _Parsed, cache: ApplyCache) -> tuple[str, dict[str, Any]]:
         """Apply one event inside a savepoint; returns (applied|failed|dead|skipped|retry, details)."""
         delivery, msg = item.delivery, item.delivery.message
         savepoint = conn.begin_nested()
@@ -225,7 +239,7 @@ class InboundWorker:
                     applied = apply_in(conn, ChangeSet(
                         tenant_id=msg.tenant_id, actor=msg.actor or f"inbound:{msg.source}",
                         operations=enriched.operations, cause_event_id=str(msg.id),
-                        correlation_id=msg.correlation_id or str(msg.id)))
+                        correlation_id=msg.correlation_id or str(msg.id)), cache)
                     changes, first, last = len(applied.changes), applied.first_seq, applied.last_seq
                     touched = set(applied.asset_ids.values()) | {c["asset_id"] for c in applied.changes
                                                                  if c["asset_id"] is not None}
@@ -237,14 +251,17 @@ class InboundWorker:
                 status, timings = "applied", {"parse": item.parse_ms, "enrich": enrich_ms, "apply": apply_ms}
             if self._finish(conn, delivery, outcome, touched) is None:
                 savepoint.rollback()  # settled meanwhile, or the lease moved on: undo our application
+                cache.clear()  # it may hold rows the rollback just undid
                 return "skipped", {}
             savepoint.commit()
             return status, timings
         except PERMANENT as exc:
             savepoint.rollback()
+            cache.clear()
             return self._give_up(conn, delivery, inbox.FAILED, f"apply: {exc}", item.parse_ms)
         except Exception as exc:
             savepoint.rollback()
+            cache.clear()
             error = f"{type(exc).__name__}: {exc}"
             if delivery.attempt >= self.config.max_attempts:
                 return self._give_up(conn, delivery, inbox.DEAD,

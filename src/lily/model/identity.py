@@ -8,6 +8,7 @@ asset revives the same row and its history.
 
 from __future__ import annotations
 
+import functools
 import uuid
 
 from pydantic import BaseModel, ConfigDict
@@ -48,9 +49,16 @@ class AssetRef(BaseModel):
 
 def asset_id(tenant_id: str, ref: AssetRef) -> uuid.UUID:
     """Deterministic asset id for ``ref`` within ``tenant_id``."""
-    return uuid.uuid5(_LILY_NS, _SEP.join((tenant_id, ref.namespace, ref.name, ref.field)))
+    return _uuid5(_SEP.join((tenant_id, ref.namespace, ref.name, ref.field)))
 
 
 def stable_id(*parts: str) -> uuid.UUID:
     """Deterministic id for any other entity identified by its parts (edges, classifications)."""
-    return uuid.uuid5(_LILY_NS, _SEP.join(parts))
+    return _uuid5(_SEP.join(parts))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _uuid5(name: str) -> uuid.UUID:
+    # Ids are recomputed for every restated asset and edge of every event; SHA-1 + UUID
+    # construction dominated parsing before this cache (the result is a pure function of name).
+    return uuid.uuid5(_LILY_NS, name)

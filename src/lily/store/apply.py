@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -25,6 +25,7 @@ from lily.model import (
     ChangeKind,
     ChangeSet,
     DeleteAsset,
+    MetadataEvent,
     RecordQuality,
     RecordRun,
     RemoveClassification,
@@ -83,6 +84,102 @@ class ApplyResult:
     asset_ids: dict[AssetRef, uuid.UUID] = field(default_factory=dict)
 
 
+_ABSENT: dict[str, Any] = {}  # a cached "no such row" (distinct from "not looked up")
+# Asset fields that appear in search documents: a change elsewhere does not rebuild the document.
+_DOC_FIELDS = frozenset(("type", "namespace", "name", "field", "display_name", "description", "status"))
+_IN_CHUNK = 500  # ids per IN list (well under SQLite's variable limit)
+
+
+class ApplyCache:
+    """Asset and edge rows read or written in the current transaction, shared by its change sets.
+
+    The inbound worker applies hundreds of events per transaction and most of them restate assets
+    and edges that already exist; ``prefetch`` reads all of them in a few ``IN`` queries and the
+    writers then only touch the database for what changed. Valid for one transaction: the caller
+    must ``clear`` it when a savepoint rolls back (rows written inside it are gone).
+    """
+
+    def __init__(self) -> None:
+        self.assets: dict[uuid.UUID, dict[str, Any]] = {}
+        self.edges: dict[uuid.UUID, dict[str, Any]] = {}
+        # Active columns of a dataset, where known: dataset id -> {column id: ref}.
+        self.columns: dict[uuid.UUID, dict[uuid.UUID, AssetRef]] = {}
+
+    def clear(self) -> None:
+        self.assets.clear()
+        self.edges.clear()
+        self.columns.clear()
+
+    def prefetch(self, conn: Connection, tenant: str, operations: Iterable[MetadataEvent]) -> None:
+        """Load the rows ``operations`` will look at that are not cached yet."""
+        want_assets, want_edges, want_columns = referenced_rows(tenant, operations)
+        want_assets = [a for a in want_assets if a not in self.assets]
+        want_columns = [d for d in want_columns if d not in self.columns]
+        want_edges = [e for e in want_edges if e not in self.edges]
+        for chunk in _chunks(want_assets):
+            for row in conn.execute(select(assets).where(assets.c.id.in_(chunk))).mappings():
+                self.assets[row["id"]] = dict(row)
+        for aid in want_assets:
+            self.assets.setdefault(aid, _ABSENT)
+        for chunk in _chunks(want_columns):
+            for d in chunk:
+                self.columns[d] = {}
+            for row in conn.execute(select(assets).where(
+                    assets.c.tenant_id == tenant, assets.c.parent_id.in_(chunk),
+                    assets.c.type == AssetType.COLUMN.value)).mappings():
+                self.assets.setdefault(row["id"], dict(row))
+                if row["status"] == AssetStatus.ACTIVE.value:
+                    self.columns[row["parent_id"]][row["id"]] = AssetRef(
+                        namespace=row["namespace"], name=row["name"], field=row["field"])
+        for chunk in _chunks(want_edges):
+            for row in conn.execute(select(lineage_edges).where(lineage_edges.c.id.in_(chunk))).mappings():
+                self.edges[row["id"]] = dict(row)
+        for eid in want_edges:
+            self.edges.setdefault(eid, _ABSENT)
+
+    def put_asset(self, row: dict[str, Any]) -> None:
+        self.assets[row["id"]] = row
+        cols = self.columns.get(row["parent_id"]) if row["type"] == AssetType.COLUMN.value else None
+        if cols is not None:
+            if row["status"] == AssetStatus.ACTIVE.value:
+                cols[row["id"]] = AssetRef(namespace=row["namespace"], name=row["name"], field=row["field"])
+            else:
+                cols.pop(row["id"], None)
+
+
+def _chunks(ids: list[uuid.UUID]) -> Iterator[list[uuid.UUID]]:
+    for i in range(0, len(ids), _IN_CHUNK):
+        yield ids[i:i + _IN_CHUNK]
+
+
+def referenced_rows(tenant: str, operations: Iterable[MetadataEvent]
+                    ) -> tuple[list[uuid.UUID], list[uuid.UUID], list[uuid.UUID]]:
+    """Ids of the assets and edges ``operations`` read, and datasets whose columns they replace (pure)."""
+    refs: set[AssetRef] = set()
+    edges: set[uuid.UUID] = set()
+    datasets: set[uuid.UUID] = set()
+    for op in operations:
+        if isinstance(op, UpsertAsset):
+            refs.add(op.ref)
+            refs.update(op.ref.column(c.name) for c in op.columns or [])
+            if op.replace_columns:
+                datasets.add(asset_id(tenant, op.ref))
+        elif isinstance(op, AddLineage):
+            refs.update((op.source, op.target))
+            if op.job:
+                refs.add(op.job)
+            edges.add(stable_id(tenant, str(asset_id(tenant, op.source)), str(asset_id(tenant, op.target))))
+        elif isinstance(op, RecordRun):
+            refs.add(op.job)
+            refs.update(op.inputs)
+            refs.update(op.outputs)
+        elif isinstance(op, RecordQuality | AddClassification):
+            refs.add(op.ref)
+    parents = {r.dataset() for r in refs if r.field}
+    ids = {asset_id(tenant, r) for r in refs | parents}
+    return sorted(ids, key=str), sorted(edges, key=str), sorted(datasets, key=str)
+
+
 def _json(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _json(v) for k, v in value.items()}
@@ -104,8 +201,9 @@ def _snapshot(row: dict[str, Any]) -> dict[str, Any]:
 class _Writer:
     """Applies operations of one change set on one connection, collecting change records."""
 
-    def __init__(self, conn: Connection, cs: ChangeSet, at: datetime) -> None:
+    def __init__(self, conn: Connection, cs: ChangeSet, at: datetime, cache: ApplyCache | None = None) -> None:
         self.conn = conn
+        self.cache = cache if cache is not None else ApplyCache()
         self.tenant = cs.tenant_id
         self.actor = cs.actor
         self.at = at
@@ -119,10 +217,14 @@ class _Writer:
         self.pending.append(PendingChange(kind, entity_type, str(entity_id), aid, before, after))
 
     def _load(self, aid: uuid.UUID) -> dict[str, Any] | None:
-        row = self.conn.execute(
-            select(assets).where(assets.c.id == aid, assets.c.tenant_id == self.tenant)
-        ).mappings().first()
-        return dict(row) if row else None
+        """The asset row (read-only: callers copy before changing it)."""
+        cached = self.cache.assets.get(aid)
+        if cached is None:
+            found = self.conn.execute(select(assets).where(assets.c.id == aid)).mappings().first()
+            cached = dict(found) if found else _ABSENT
+            self.cache.assets[aid] = cached
+        # Ids are UUIDv5 of (tenant, identity): another tenant's row cannot have this id, but check.
+        return cached if cached is not _ABSENT and cached["tenant_id"] == self.tenant else None
 
     def _history(self, row: dict[str, Any]) -> None:
         self.conn.execute(insert(asset_history).values(
@@ -158,8 +260,10 @@ class _Writer:
                 "created_at": self.at, "updated_at": self.at, "deleted_at": None,
             }
             self.conn.execute(insert(assets).values(**row))
+            self.cache.put_asset(row)
             self._history(row)
             self._record(ChangeKind.ASSET_CREATED, "asset", aid, aid, None, _snapshot(row))
+            doc_changed = True
         else:
             new = dict(current)
             new["type"] = op.type.value
@@ -181,20 +285,23 @@ class _Writer:
             new["status"] = AssetStatus.ACTIVE.value
             new["deleted_at"] = None
             changed = [k for k in (*_SNAPSHOT_FIELDS, "facets", "deleted_at") if new.get(k) != current.get(k)]
+            doc_changed = not _DOC_FIELDS.isdisjoint(changed)
             if changed:
                 new["version"] = current["version"] + 1
                 new["updated_at"] = self.at
                 self.conn.execute(update(assets).where(assets.c.id == aid).values(
                     {k: new[k] for k in (*changed, "version", "updated_at")}))
+                self.cache.put_asset(new)
                 self._history(new)
                 revived = current["status"] == AssetStatus.DELETED.value
                 before, after = _snapshot(current), _snapshot(new)
                 keys = [k for k in after if before.get(k) != after.get(k)]
                 self._record(ChangeKind.ASSET_CREATED if revived else ChangeKind.ASSET_UPDATED, "asset",
                              aid, aid, {k: before[k] for k in keys}, {k: after[k] for k in keys})
-        self.dirty_docs.add(aid)
-        if parent_id is not None and op.ref.field:
-            self.dirty_docs.add(parent_id)
+        if doc_changed:  # a dataset's document holds its columns' names and descriptions
+            self.dirty_docs.add(aid)
+            if parent_id is not None and op.ref.field:
+                self.dirty_docs.add(parent_id)
         if op.columns is not None:
             self._columns(op, aid)
         return aid
@@ -212,13 +319,18 @@ class _Writer:
             self.upsert(UpsertAsset(ref=ref, type=AssetType.COLUMN, parent=op.ref,
                                     description=col.description, attributes=attrs))
         if op.replace_columns:
-            stale = self.conn.execute(select(assets.c.namespace, assets.c.name, assets.c.field, assets.c.id).where(
-                assets.c.tenant_id == self.tenant, assets.c.parent_id == dataset_id,
-                assets.c.type == AssetType.COLUMN.value, assets.c.status == AssetStatus.ACTIVE.value,
-            )).all()
-            for ns, name, fld, cid in stale:
+            for cid, ref in sorted(self._active_columns(dataset_id).items(), key=lambda item: item[1].field):
                 if cid not in declared:
-                    self.delete(DeleteAsset(ref=AssetRef(namespace=ns, name=name, field=fld)))
+                    self.delete(DeleteAsset(ref=ref))
+
+    def _active_columns(self, dataset_id: uuid.UUID) -> dict[uuid.UUID, AssetRef]:
+        known = self.cache.columns.get(dataset_id)
+        if known is not None:
+            return known
+        rows = self.conn.execute(select(assets.c.namespace, assets.c.name, assets.c.field, assets.c.id).where(
+            assets.c.tenant_id == self.tenant, assets.c.parent_id == dataset_id,
+            assets.c.type == AssetType.COLUMN.value, assets.c.status == AssetStatus.ACTIVE.value)).all()
+        return {cid: AssetRef(namespace=ns, name=name, field=fld) for ns, name, fld, cid in rows}
 
     def delete(self, op: DeleteAsset) -> None:
         aid = asset_id(self.tenant, op.ref)
@@ -227,7 +339,7 @@ class _Writer:
             return
         children = self.conn.execute(select(assets.c.namespace, assets.c.name, assets.c.field).where(
             assets.c.tenant_id == self.tenant, assets.c.parent_id == aid,
-            assets.c.status == AssetStatus.ACTIVE.value)).all()
+            assets.c.status == AssetStatus.ACTIVE.value).order_by(assets.c.field)).all()
         for ns, name, fld in children:
             self.delete(DeleteAsset(ref=AssetRef(namespace=ns, name=name, field=fld)))
         self._drop_edges_of(aid)
@@ -235,6 +347,7 @@ class _Writer:
                "version": current["version"] + 1, "updated_at": self.at}
         self.conn.execute(update(assets).where(assets.c.id == aid).values(
             status=new["status"], deleted_at=self.at, version=new["version"], updated_at=self.at))
+        self.cache.put_asset(new)
         self._history(new)
         self._record(ChangeKind.ASSET_DELETED, "asset", aid, aid, _snapshot(current), _snapshot(new))
         search.remove_doc(self.conn, aid)
@@ -245,9 +358,11 @@ class _Writer:
     def _drop_edges_of(self, aid: uuid.UUID) -> list[dict[str, Any]]:
         rows = self.conn.execute(select(lineage_edges).where(
             lineage_edges.c.tenant_id == self.tenant,
-            or_(lineage_edges.c.source_id == aid, lineage_edges.c.target_id == aid))).mappings().all()
+            or_(lineage_edges.c.source_id == aid, lineage_edges.c.target_id == aid)
+        ).order_by(lineage_edges.c.id)).mappings().all()  # ordered: the feed must not depend on a plan
         for row in rows:
             self.conn.execute(delete(lineage_edges).where(lineage_edges.c.id == row["id"]))
+            self.cache.edges[row["id"]] = _ABSENT
             self._record(ChangeKind.LINEAGE_REMOVED, "lineage_edge", row["id"], row["target_id"],
                          _json(dict(row)), None)
         return [dict(r) for r in rows]
@@ -305,32 +420,44 @@ class _Writer:
 
     def _put_edge(self, row: dict[str, Any]) -> None:
         eid = stable_id(self.tenant, str(row["source_id"]), str(row["target_id"]))
-        current = self.conn.execute(select(lineage_edges).where(lineage_edges.c.id == eid)).mappings().first()
+        current = self._edge(eid)
         values = {k: row[k] for k in ("tenant_id", "source_id", "target_id", "level", "transformation_type",
                                       "transformation_subtype", "masking", "job_id", "run_id", "attributes")}
         if current is None:
             values.update(id=eid, block_list=row.get("block_list") or [], created_at=self.at, updated_at=self.at)
             self.conn.execute(insert(lineage_edges).values(**values))
+            self.cache.edges[eid] = values
             self._record(ChangeKind.LINEAGE_ADDED, "lineage_edge", eid, row["target_id"], None, _json(values))
             return
         values["block_list"] = row.get("block_list", current["block_list"])
         if values["job_id"] is None:
             values["job_id"] = current["job_id"]
-        if values["run_id"] is None:
-            values["run_id"] = current["run_id"]
-        diff = {k: v for k, v in values.items() if current[k] != v}
+        # ``run_id`` names the run that created or last changed the edge: every run of a job restates
+        # its edges, and rewriting them per run would cost a write each (runs are in ``run_io``).
+        diff = {k: v for k, v in values.items() if k != "run_id" and current[k] != v}
         if diff:
+            if values["run_id"] is not None:
+                diff["run_id"] = values["run_id"]
             self.conn.execute(update(lineage_edges).where(lineage_edges.c.id == eid).values(**diff, updated_at=self.at))
+            self.cache.edges[eid] = {**current, **diff, "updated_at": self.at}
             self._record(ChangeKind.LINEAGE_UPDATED, "lineage_edge", eid, row["target_id"],
                          _json({k: current[k] for k in diff}), _json(diff))
 
+    def _edge(self, eid: uuid.UUID) -> dict[str, Any] | None:
+        cached = self.cache.edges.get(eid)
+        if cached is None:
+            found = self.conn.execute(select(lineage_edges).where(lineage_edges.c.id == eid)).mappings().first()
+            cached = dict(found) if found else _ABSENT
+            self.cache.edges[eid] = cached
+        return cached if cached is not _ABSENT and cached["tenant_id"] == self.tenant else None
+
     def remove_lineage(self, op: RemoveLineage) -> None:
         eid = stable_id(self.tenant, str(asset_id(self.tenant, op.source)), str(asset_id(self.tenant, op.target)))
-        current = self.conn.execute(select(lineage_edges).where(
-            lineage_edges.c.id == eid, lineage_edges.c.tenant_id == self.tenant)).mappings().first()
+        current = self._edge(eid)
         if current is None:
             return
         self.conn.execute(delete(lineage_edges).where(lineage_edges.c.id == eid))
+        self.cache.edges[eid] = _ABSENT
         self._record(ChangeKind.LINEAGE_REMOVED, "lineage_edge", eid, current["target_id"], _json(dict(current)), None)
 
     def add_classification(self, op: AddClassification) -> None:
@@ -401,7 +528,9 @@ class _Writer:
         job_id = self.ensure_asset(op.job, AssetType.JOB)
         io = [(self.ensure_asset(r), "input") for r in op.inputs]
         io += [(self.ensure_asset(r), "output") for r in op.outputs]
-        change = run_store.record_run(self.conn, self.tenant, self.at, op, job_id, io)
+        versions = {aid: row["version"] for aid in (job_id, *(a for a, _ in io))
+                    if (row := self._load(aid)) is not None}
+        change = run_store.record_run(self.conn, self.tenant, self.at, op, job_id, io, versions)
         if change is not None:
             self._record(ChangeKind.RUN_UPDATED, "run", op.run_id, job_id, *change)
 
@@ -472,9 +601,9 @@ _DISPATCH: dict[str, Callable[[_Writer, Any], object]] = {
 }
 
 
-def apply_in(conn: Connection, cs: ChangeSet) -> ApplyResult:
-    """Apply ``cs`` inside the caller's transaction."""
-    writer = _Writer(conn, cs, cs.at or datetime.now(UTC))
+def apply_in(conn: Connection, cs: ChangeSet, cache: ApplyCache | None = None) -> ApplyResult:
+    """Apply ``cs`` inside the caller's transaction (``cache``: see ``ApplyCache``)."""
+    writer = _Writer(conn, cs, cs.at or datetime.now(UTC), cache)
     for op in cs.operations:
         handler = _DISPATCH.get(op.op)
         if handler is None:

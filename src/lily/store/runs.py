@@ -112,15 +112,19 @@ def _asset_versions(conn: Connection, ids: list[uuid.UUID]) -> dict[uuid.UUID, i
 
 
 def record_run(conn: Connection, tenant: str, at: datetime, op: RecordRun, job_id: uuid.UUID,
-               io: list[tuple[uuid.UUID, str]]) -> Snapshot | None:
-    """Merge one run event; returns (before, after) of the changed fields, or ``None`` if nothing changed."""
+               io: list[tuple[uuid.UUID, str]], versions: dict[uuid.UUID, int] | None = None) -> Snapshot | None:
+    """Merge one run event; returns (before, after) of the changed fields, or ``None`` if nothing changed.
+
+    ``versions``: current versions of the job and io assets when the caller has them (else read here).
+    """
     key = and_(runs.c.tenant_id == tenant, runs.c.run_id == op.run_id)
     found = conn.execute(select(runs).where(key)).mappings().first()
     current = dict(found) if found else None
-    versions = _asset_versions(conn, [job_id, *(aid for aid, _ in io)])
+    if versions is None:
+        versions = _asset_versions(conn, [job_id, *(aid for aid, _ in io)])
     row = _merge_state(current, op, at)
     row["job_id"], row["job_version"] = job_id, versions.get(job_id)
-    _record_io(conn, tenant, op, job_id, io, versions)
+    _record_io(conn, tenant, op, job_id, io, versions, new_run=current is None)
     if current is None:
         conn.execute(insert(runs).values(tenant_id=tenant, run_id=op.run_id, updated_at=at, **row))
         return None, _summary(row)
@@ -136,17 +140,26 @@ def record_run(conn: Connection, tenant: str, at: datetime, op: RecordRun, job_i
 
 
 def _record_io(conn: Connection, tenant: str, op: RecordRun, job_id: uuid.UUID,
-               io: list[tuple[uuid.UUID, str]], versions: dict[uuid.UUID, int]) -> None:
+               io: list[tuple[uuid.UUID, str]], versions: dict[uuid.UUID, int], new_run: bool) -> None:
+    if not io:
+        return
     t = _utc(op.event_time)
-    for aid, role in io:
-        key = and_(run_io.c.tenant_id == tenant, run_io.c.run_id == op.run_id, run_io.c.asset_id == aid,
-                   run_io.c.role == role)
-        seen = conn.execute(select(run_io.c.event_time).where(key)).scalar()
-        if seen is None:
-            conn.execute(insert(run_io).values(tenant_id=tenant, run_id=op.run_id, asset_id=aid, role=role,
-                                               job_id=job_id, version=versions.get(aid), event_time=t))
-        elif t >= _utc(seen):
+    seen: dict[tuple[uuid.UUID, str], datetime] = {}
+    if not new_run:  # a new run has no io rows yet: one multi-row insert, no lookups
+        seen = {(r.asset_id, r.role): r.event_time for r in conn.execute(
+            select(run_io.c.asset_id, run_io.c.role, run_io.c.event_time).where(
+                run_io.c.tenant_id == tenant, run_io.c.run_id == op.run_id))}
+    fresh = []
+    for aid, role in dict.fromkeys(io):
+        if (aid, role) not in seen:
+            fresh.append({"tenant_id": tenant, "run_id": op.run_id, "asset_id": aid, "role": role,
+                          "job_id": job_id, "version": versions.get(aid), "event_time": t})
+        elif t >= _utc(seen[aid, role]):
+            key = and_(run_io.c.tenant_id == tenant, run_io.c.run_id == op.run_id, run_io.c.asset_id == aid,
+                       run_io.c.role == role)
             conn.execute(update(run_io).where(key).values(job_id=job_id, version=versions.get(aid), event_time=t))
+    if fresh:
+        conn.execute(insert(run_io), fresh)
 
 
 def _digest(value: Any) -> str:
