@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import jwt
+import pytest
 
 from lily.auth.jwt_tokens import issue_access_token
 from lily.model import Role
@@ -126,3 +127,29 @@ def test_mutations_are_audited_with_request_id(env: Env) -> None:
     assert any(a["correlation_id"] == "req-123" and a["actor"] == "api_key:bootstrap-admin" for a in audit)
     changes = env.client.get("/api/v1/changes", headers=env.admin_headers).json()["items"]
     assert changes and all(c["correlation_id"] == "req-123" for c in changes)
+
+
+def test_a_revoked_api_key_is_refused_on_the_next_request_although_it_was_cached(env: Env) -> None:
+    created = env.client.post("/api/v1/tokens", json={"name": "producer", "role": "ml_engineer"},
+                              headers=env.admin_headers).json()
+    headers = {"Authorization": f"Bearer {created['key']}"}
+    assert env.client.get("/api/v1/auth/me", headers=headers).status_code == 200  # now verified and cached
+    assert env.client.delete(f"/api/v1/tokens/{created['id']}", headers=env.admin_headers).status_code == 204
+    refused = env.client.get("/api/v1/auth/me", headers=headers)
+    assert refused.status_code == 401 and "revoked" in refused.json()["detail"]
+
+
+def test_api_key_cache_expires_so_other_processes_revocations_apply(env: Env,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import lily.auth.service as service
+    from lily.store.accounts import revoke_api_key
+
+    created = env.client.post("/api/v1/tokens", json={"name": "producer", "role": "viewer"},
+                              headers=env.admin_headers).json()
+    headers = {"Authorization": f"Bearer {created['key']}"}
+    assert env.client.get("/api/v1/auth/me", headers=headers).status_code == 200
+    with env.store.write() as conn:  # revoked by another process: this one's cache does not know
+        revoke_api_key(conn, "default", uuid.UUID(created["id"]), datetime.now(UTC))
+    assert env.client.get("/api/v1/auth/me", headers=headers).status_code == 200  # trusted while cached
+    monkeypatch.setattr(service, "API_KEY_CACHE_SECONDS", 0.0)
+    assert env.client.get("/api/v1/auth/me", headers=headers).status_code == 401

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from fastapi import Depends, HTTPException, Request
+from starlette.concurrency import run_in_threadpool
 
 from lily.api.context import AppContext
 from lily.api.permissions import ROUTE_PERMISSIONS
@@ -16,23 +17,31 @@ from lily.model import Principal
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="lily"'}
 
 
-def ctx(request: Request) -> AppContext:
+# The dependencies are ``async def``: FastAPI runs plain ``def`` dependencies on the thread pool,
+# and every route would pay one thread hop per dependency. They only block (a database read) for an
+# API key not verified in the last seconds, and then hand that read to the pool themselves.
+
+async def ctx(request: Request) -> AppContext:
     return request.app.state.ctx
 
 
-def request_id(request: Request) -> str:
+async def request_id(request: Request) -> str:
     return str(request.scope.get("state", {}).get("request_id", ""))
 
 
-def authenticate(request: Request, app: AppContext = Depends(ctx)) -> Principal:
-    """A user (JWT access token) or service (API key), from ``Authorization: Bearer`` or ``X-API-Key``."""
-    header = request.headers.get("authorization", "")
+def _token(request: Request) -> str:
     token = request.headers.get("x-api-key", "")
     if not token:
-        scheme, _, value = header.partition(" ")
+        scheme, _, value = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not value.strip():
             raise HTTPException(401, "missing bearer token or API key", headers=_CHALLENGE)
         token = value.strip()
+    return token
+
+
+def principal_of(request: Request, app: AppContext) -> Principal:
+    """A user (JWT access token) or service (API key), from ``Authorization: Bearer`` or ``X-API-Key``."""
+    token = _token(request)
     try:
         if token.startswith(f"{KEY_PREFIX}_"):
             return app.auth.principal_from_api_key(token)
@@ -41,8 +50,16 @@ def authenticate(request: Request, app: AppContext = Depends(ctx)) -> Principal:
         raise HTTPException(401, f"invalid credentials: {exc}", headers=_CHALLENGE) from exc
 
 
-def authorize(request: Request, principal: Principal = Depends(authenticate),
-              app: AppContext = Depends(ctx)) -> Principal:
+async def authenticate(request: Request, app: AppContext = Depends(ctx)) -> Principal:
+    token = _token(request)
+    if token.startswith(f"{KEY_PREFIX}_"):
+        cached = app.auth.cached_api_key(token)
+        return cached if cached is not None else await run_in_threadpool(principal_of, request, app)
+    return principal_of(request, app)  # a JWT is verified in memory
+
+
+def check_access(request: Request, principal: Principal, app: AppContext) -> Principal:
+    """The route's permission for the principal's role, then the principal's rate limit."""
     route = request.scope.get("route")
     permission = ROUTE_PERMISSIONS.get((request.method, getattr(route, "path", "")))
     if permission is None:
@@ -55,3 +72,8 @@ def authorize(request: Request, principal: Principal = Depends(authenticate),
         app.metrics.rate_limited.inc()
         raise HTTPException(429, "rate limit exceeded", headers={"Retry-After": str(max(1, math.ceil(wait)))})
     return principal
+
+
+async def authorize(request: Request, principal: Principal = Depends(authenticate),
+                    app: AppContext = Depends(ctx)) -> Principal:
+    return check_access(request, principal, app)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import threading
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -27,10 +29,19 @@ class TokenPair:
     token_type: str = "bearer"
 
 
+# How long a verified API key is trusted without reading its row again. Producers post an event per
+# request; revocation in this process takes effect at once (the entry is dropped), in other
+# processes of a scaled-out deployment within this many seconds.
+API_KEY_CACHE_SECONDS = 5.0
+
+
 class AuthService:
     def __init__(self, store: Store, settings: Settings) -> None:
         self.store = store
         self.settings = settings
+        # sha256 of the key -> (principal, key expiry, monotonic time the entry was made)
+        self._keys: dict[str, tuple[Principal, datetime | None, float]] = {}
+        self._keys_lock = threading.Lock()
 
     @staticmethod
     def now() -> datetime:
@@ -138,23 +149,45 @@ class AuthService:
         public = {k: v for k, v in row.items() if k != "key_hash"}
         return key, public
 
+    def cached_api_key(self, key: str) -> Principal | None:
+        """The principal of ``key`` if it was verified in the last few seconds (no database read)."""
+        entry = self._keys.get(secrets.digest(key))
+        if entry is None:
+            return None
+        principal, expires_at, at = entry
+        if time.monotonic() - at > API_KEY_CACHE_SECONDS or (expires_at is not None and expires_at <= self.now()):
+            return None
+        return principal
+
     def principal_from_api_key(self, key: str) -> Principal:
+        cached = self.cached_api_key(key)
+        if cached is not None:
+            return cached
         prefix = secrets.split_api_key(key)
         if prefix is None:
             raise AuthError("malformed API key")
         with self.store.read() as conn:
             row = accounts.get_api_key_by_prefix(conn, prefix)
-        if row is None or not secrets.same(row["key_hash"], secrets.digest(key)):
+        digest = secrets.digest(key)
+        if row is None or not secrets.same(row["key_hash"], digest):
             raise AuthError("invalid API key")
         if row["revoked_at"] is not None:
             raise AuthError("API key revoked")
-        if row["expires_at"] is not None and _aware(row["expires_at"]) <= self.now():
+        expires_at = _aware(row["expires_at"]) if row["expires_at"] is not None else None
+        if expires_at is not None and expires_at <= self.now():
             raise AuthError("API key expired")
-        return Principal(id=row["id"], tenant_id=row["tenant_id"], kind=PrincipalKind.API_KEY, name=row["name"],
-                         role=Role(row["role"]))
+        principal = Principal(id=row["id"], tenant_id=row["tenant_id"], kind=PrincipalKind.API_KEY,
+                              name=row["name"], role=Role(row["role"]))
+        with self._keys_lock:
+            if len(self._keys) > 10_000:  # bounded: many distinct keys only cost their reads again
+                self._keys.clear()
+            self._keys[digest] = (principal, expires_at, time.monotonic())
+        return principal
 
     def revoke_api_key(self, tenant_id: str, key_id: uuid.UUID, actor: str,
                        correlation_id: str | None = None) -> bool:
+        with self._keys_lock:  # a revoked key is refused from the next request on
+            self._keys = {d: e for d, e in self._keys.items() if e[0].id != key_id}
         with self.store.write() as conn:
             done = accounts.revoke_api_key(conn, tenant_id, key_id, self.now())
             if done:

@@ -24,7 +24,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from lily.api.context import AppContext
-from lily.api.deps import authenticate, authorize, ctx, request_id
+from lily.api.deps import authorize, check_access, ctx, principal_of, request_id
 from lily.api.permissions import V1
 from lily.api.problems import problem
 from lily.inbound.accept import Prepared, RequestInfo, prepare, read_body
@@ -43,7 +43,7 @@ webhooks = APIRouter(prefix=V1, tags=["inbound"])
 _RETRY = {"Retry-After": "1"}
 
 
-def runtime(request: Request) -> InboundRuntime:
+async def runtime(request: Request) -> InboundRuntime:
     return request.app.state.inbound
 
 
@@ -210,7 +210,7 @@ async def post_monte_carlo(request: Request, tenant: str | None = Query(None, ma
 
 
 def _bearer(request: Request, app: AppContext) -> Principal:
-    return authorize(request, authenticate(request, app), app)
+    return check_access(request, principal_of(request, app), app)
 
 
 def _verify_signature(rt: InboundRuntime, app: AppContext, tenant: str, body: bytes,
