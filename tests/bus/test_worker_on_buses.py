@@ -77,10 +77,10 @@ def test_failures_dead_letters_and_replay(sqlite_bus_flow: Flow, monkeypatch: py
     bus_flow = sqlite_bus_flow
     real = worker_module.apply_in
 
-    def flaky(conn: Any, cs: Any) -> Any:
+    def flaky(conn: Any, cs: Any, cache: Any = None) -> Any:
         if cs.operations[0].ref.name == "always":
             raise OperationalError("INSERT", {}, Exception("connection reset"))
-        return real(conn, cs)
+        return real(conn, cs, cache)
 
     monkeypatch.setattr(worker_module, "apply_in", flaky)
     bus_flow.lineage(broken_run_event())

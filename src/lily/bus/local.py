@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from lily.bus.base import Bus, Consumer, Delivery, InboundMessage
 from lily.bus.gate import WriteGate
+from lily.bus.group_commit import GroupCommit
 from lily.store import Store, inbox
 
 
@@ -35,22 +36,31 @@ class LocalBus(Bus):
         # SQLite has one writer: in-process producers and workers take turns here (PostgreSQL
         # writers do not block each other on these rows).
         self.gate = WriteGate() if store.dialect == "sqlite" else None
+        self._group: GroupCommit[InboundMessage, list[bool]] = GroupCommit(self._write_groups)
 
     def publish(self, messages: Sequence[InboundMessage]) -> list[bool]:
         if not messages:
             return []
+        return self._group.submit(messages)
+
+    def _write_groups(self, groups: list[Sequence[InboundMessage]]) -> list[list[bool]]:
+        """Commit the messages of concurrent publishers in one transaction (see ``group_commit``)."""
         unique: dict[object, InboundMessage] = {}
-        for m in messages:
-            unique.setdefault(m.id, m)
+        for messages in groups:
+            for m in messages:
+                unique.setdefault(m.id, m)
         with self._producer_turn(), self.store.write() as conn:
             inserted = inbox.insert_received(conn, [m.inbox_row() for m in unique.values()])
         self.wake()
-        seen: set[object] = set()
-        out = []
-        for m in messages:
-            out.append(m.id in inserted and m.id not in seen)
-            seen.add(m.id)
-        return out
+        seen: set[object] = set()  # an event twice in the group: the first occurrence is the new one
+        results = []
+        for messages in groups:
+            out = []
+            for m in messages:
+                out.append(m.id in inserted and m.id not in seen)
+                seen.add(m.id)
+            results.append(out)
+        return results
 
     def _producer_turn(self) -> contextlib.AbstractContextManager[None]:
         return self.gate.producer() if self.gate else contextlib.nullcontext()

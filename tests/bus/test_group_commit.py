@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from lily.bus.base import InboundMessage
+from lily.bus.group_commit import GroupCommit
+from lily.bus.local import LocalBus
+from lily.store import Store
+from lily.store.accounts import create_tenant
+
+
+def _run_concurrently(n: int, fn) -> list:
+    results: list = [None] * n
+    barrier = threading.Barrier(n)
+
+    def work(i: int) -> None:
+        barrier.wait()
+        try:
+            results[i] = fn(i)
+        except Exception as exc:  # the test inspects what each producer got
+            results[i] = exc
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    return results
+
+
+def test_each_producer_gets_its_own_result_and_commits_are_shared() -> None:
+    groups: list[int] = []
+
+    def write(batch: list[Sequence[int]]) -> list[int]:
+        groups.append(len(batch))
+        time.sleep(0.01)  # a commit takes a while: producers arriving meanwhile form the next group
+        return [sum(items) for items in batch]
+
+    gc: GroupCommit[int, int] = GroupCommit(write, max_group=8)
+    results = _run_concurrently(32, lambda i: gc.submit([i, i]))
+    assert results == [2 * i for i in range(32)]
+    assert sum(groups) == 32 and max(groups) <= 8
+    assert len(groups) < 32  # some producers shared a transaction
+
+
+def test_a_failed_commit_reaches_every_producer_of_its_group_and_no_other() -> None:
+    def write(batch: list[Sequence[str]]) -> list[str]:
+        if any("bad" in items for items in batch):
+            raise RuntimeError("disk full")
+        return ["ok"] * len(batch)
+
+    gc: GroupCommit[str, str] = GroupCommit(write)
+    assert gc.submit(["good"]) == "ok"
+    with pytest.raises(RuntimeError, match="disk full"):
+        gc.submit(["bad"])
+    assert gc.submit(["good"]) == "ok"  # the committer is not left stuck after a failure
+
+
+def test_concurrent_publishers_of_the_same_event_see_it_new_exactly_once(tmp_path: Path) -> None:
+    store = Store.from_url(f"sqlite:///{tmp_path}/lily.db", migrate=True)
+    with store.write() as conn:
+        create_tenant(conn, "acme", "Acme", datetime.now(UTC))
+    bus = LocalBus(store)
+    now = datetime.now(UTC)
+    same = InboundMessage(id=uuid.uuid4(), tenant_id="acme", source="generic", key="k-same", partition=0,
+                          payload=b"{}", received_at=now)
+
+    def publish(i: int) -> list[bool]:
+        own = InboundMessage(id=uuid.uuid4(), tenant_id="acme", source="generic", key=f"k-{i}", partition=i % 4,
+                             payload=b"{}", received_at=now)
+        return bus.publish([same, own])
+
+    results = _run_concurrently(16, publish)
+    assert all(isinstance(r, list) for r in results), results
+    assert sum(r[0] for r in results) == 1  # the shared event is new for one producer only
+    assert all(r[1] for r in results)  # every producer's own event is new
+    assert bus.queue_depth() == 17
+    store.dispose()
