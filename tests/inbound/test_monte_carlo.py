@@ -154,7 +154,7 @@ def test_unknown_type_tolerated_and_payload_time_preferred() -> None:
     )
     assert op.update["type"] == "something_new"
     assert op.observed_at == datetime(2025, 1, 1, tzinfo=UTC)
-    assert op.title == "Something new"
+    assert op.title is None and op.default_title == "Something new"  # the type names nothing
 
 
 @pytest.mark.parametrize(

@@ -184,3 +184,21 @@ def test_incidents_are_tenant_scoped(store: Store) -> None:
         iid = incident_store.incident_id("acme", "monte_carlo", INCIDENT)
         assert incident_store.get_incident(conn, "globex", iid) is None
         assert [r["id"] for r in incident_store.list_incidents(conn, "acme")] == [iid]
+
+
+def test_status_only_updates_keep_the_incident_name_and_an_unnamed_incident_has_its_type(store: Store) -> None:
+    iid = incident_store.incident_id("acme", "monte_carlo", INCIDENT)
+    webhook(store, sample(ABBREV), T0)
+    with store.read() as conn:
+        named = incident_store.get_incident(conn, "acme", iid)["title"]
+    assert named and named != "Incident status update"
+    for i, fields in enumerate(({"alert_feedback": "investigating"}, {"owner": "oncall@acme.io"}), start=1):
+        webhook(store, update(**fields), T0 + timedelta(minutes=i))
+    with store.read() as conn:
+        assert incident_store.get_incident(conn, "acme", iid)["title"] == named
+
+    other = "0b7f3a52-9a3c-4e0b-8a8f-4a0b6f2c9d11"
+    webhook(store, update(other, alert_feedback="investigating"), T0)  # nothing names this one
+    with store.read() as conn:
+        unnamed = incident_store.get_incident(conn, "acme", incident_store.incident_id("acme", "monte_carlo", other))
+    assert unnamed["title"] == "Incident status update"

@@ -71,7 +71,7 @@ def test_detail_has_timeline_affected_unresolved_and_enrichment(env: Env) -> Non
     resp = env.client.get(f"/api/v1/incidents/{iid}", headers=env.key(Role.VIEWER))
     assert resp.status_code == 200, resp.text
     body = resp.json()
-    assert body["title"] == "Incident status update"  # every update sets the title the parser derived
+    assert body["title"] == "Has 42 rows vs. 101 expected"  # status-only updates keep the name
     assert [e["set"].get("status") for e in body["timeline"]] == ["open", "investigating", None, None]
     assert [e["observed_at"] for e in body["timeline"]] == [
         (T0 + timedelta(minutes=i)).isoformat().replace("+00:00", "Z") for i in range(4)]

@@ -128,7 +128,9 @@ class UpsertIncident(BaseModel):
     op: Literal["upsert_incident"] = "upsert_incident"
     source: str  # e.g. "monte_carlo"
     external_id: str
-    title: str | None = None
+    title: str | None = None  # set only by an update that names the incident
+    # What to call the incident while no update has named it (e.g. its event type, humanised).
+    default_title: str | None = None
     status: str | None = None
     severity: str | None = None
     owner: str | None = None

@@ -60,7 +60,8 @@ def entry_of(op: UpsertIncident) -> dict[str, Any]:
         sets["severity"] = op.severity
     # ``observed_at`` lives on the entry (the earliest sighting), not in the stored update body.
     body = {k: v for k, v in op.update.items() if k != "observed_at"}
-    return {"id": update_id(body), "observed_at": _utc_iso(op.observed_at), "set": sets,
+    entry_default = {"default_title": op.default_title} if op.default_title else {}
+    return {"id": update_id(body), "observed_at": _utc_iso(op.observed_at), "set": sets, **entry_default,
             "affected": [_ref_dict(r) for r in op.affected], "unresolved": jsonable(op.unresolved),
             "update": jsonable(body)}
 
@@ -94,6 +95,8 @@ def fold(timeline: list[dict[str, Any]]) -> dict[str, Any]:
         affected += [r for r in entry["affected"] if r not in affected]
         if entry["affected"] or entry["unresolved"]:
             unresolved = entry["unresolved"]
+    if state["title"] is None:  # no update named it: the first update's default (its event type)
+        state["title"] = next((e["default_title"] for e in timeline if e.get("default_title")), None)
     state["affected"] = affected
     state["unresolved"] = unresolved
     state["opened_at"] = datetime.fromisoformat(timeline[0]["observed_at"])

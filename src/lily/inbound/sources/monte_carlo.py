@@ -142,7 +142,8 @@ def parse(payload: Any, *, received_at: datetime | None = None, options: Any = N
         UpsertIncident(
             source=NAME,
             external_id=incident_id,
-            title=_title(body, inner, events),
+            title=_title(inner, events),
+            default_title=_kind_title(body),
             status=status,
             severity=str(severity) if severity else None,
             owner=str(present["owner"]) if present.get("owner") else None,
@@ -188,7 +189,8 @@ def _observed_at(body: dict[str, Any], inner: dict[str, Any], received_at: datet
     return received_at
 
 
-def _title(body: dict[str, Any], inner: dict[str, Any], events: list[dict[str, Any]]) -> str:
+def _title(inner: dict[str, Any], events: list[dict[str, Any]]) -> str | None:
+    """The incident's name if this update carries one (a status-only update does not)."""
     for name in ("title", "incident_name", "name"):
         if isinstance(inner.get(name), str) and inner[name].strip():
             return inner[name]
@@ -202,6 +204,10 @@ def _title(body: dict[str, Any], inner: dict[str, Any], events: list[dict[str, A
             return rule["description"]
         if isinstance(event.get("event_details"), str) and event["event_details"].strip():
             return event["event_details"]
+    return None
+
+
+def _kind_title(body: dict[str, Any]) -> str:
     kind = str(body.get("type") or "incident").removeprefix("open_").replace("_", " ")
     return kind[:1].upper() + kind[1:]
 
