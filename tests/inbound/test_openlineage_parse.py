@@ -16,6 +16,7 @@ from lily.model import (
     AssetRef,
     ClassificationSource,
     DeleteAsset,
+    PruneImportedClassifications,
     RecordQuality,
     RecordRun,
     RenameAsset,
@@ -447,3 +448,21 @@ def test_idempotency_key_ignores_key_order_not_content() -> None:
     assert openlineage.idempotency_key(a) == openlineage.idempotency_key(b)
     assert openlineage.idempotency_key(a) != openlineage.idempotency_key(run_event(eventType="START"))
     assert len(openlineage.idempotency_key(a)) == 64
+
+
+def test_a_restated_tags_facet_prunes_the_imported_tags_it_no_longer_names() -> None:
+    event = run_event()
+    event["outputs"][0]["facets"] = {"tags": {"tags": [{"key": "domain", "value": "customers"},
+                                                       {"key": "PII", "value": "email", "field": "email"}]}}
+    ops = openlineage.parse(event)
+    (prune,) = [op for op in ops_of_type(ops, PruneImportedClassifications) if op.ref.namespace == "s3://lake"]
+    assert prune.keep == [("", "domain.customers"), ("email", "PII.email")]
+    # prune first, then add: a tag named again is never removed and re-added
+    assert ops.index(prune) < min(ops.index(c) for c in ops_of_type(ops, AddClassification))
+
+    event["outputs"][0]["facets"] = {"tags": {"_deleted": True}}
+    (prune,) = ops_of_type(openlineage.parse(event), PruneImportedClassifications)
+    assert prune.keep == [] and not ops_of_type(openlineage.parse(event), AddClassification)
+
+    event["outputs"][0]["facets"] = {}  # no tags facet: the stored tags are not the event's business
+    assert not ops_of_type(openlineage.parse(event), PruneImportedClassifications)

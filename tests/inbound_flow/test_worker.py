@@ -138,3 +138,30 @@ def test_status_counts_and_queue_depth(flow: Flow) -> None:
     assert flow.runtime.bus.queue_depth() == 0
     with flow.env.store.read() as conn:
         assert inbox.status_counts(conn, "default") == {"applied": 1, "failed": 1}
+
+
+def test_a_tag_dropped_from_the_tags_facet_is_retracted_and_other_sources_tags_stay(flow: Flow) -> None:
+    def tagged(*tags: dict[str, str]) -> dict[str, Any]:
+        return {"eventTime": "2026-01-05T10:00:00Z", "producer": "p",
+                "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/DatasetEvent",
+                "dataset": {"namespace": "postgres://db:5432", "name": "shop.users", "facets": {
+                    "schema": {"fields": [{"name": "email", "type": "text"}]},
+                    "tags": {"tags": list(tags)}}}}
+
+    def tags() -> set[tuple[str, str, str]]:
+        names = {flow.id_of("postgres://db:5432", "shop.users"): "", flow.id_of("postgres://db:5432", "shop.users",
+                                                                               "email"): "email"}
+        return {(names[a], t, s) for a, t, s in flow.state()["tags"]}
+
+    assert flow.lineage(tagged({"key": "PII", "value": "email", "field": "email"},
+                               {"key": "domain", "value": "customers"})).status_code == 201
+    flow.drain()
+    user = flow.env.client.post(f"/api/v1/assets/{flow.id_of('postgres://db:5432', 'shop.users')}/classifications",
+                                json={"tag": "owner.reviewed"}, headers=flow.headers)
+    assert user.status_code in (200, 201), user.text
+    assert tags() == {("email", "PII.email", "imported"), ("", "domain.customers", "imported"),
+                      ("", "owner.reviewed", "direct")}
+    flow.lineage(tagged({"key": "domain", "value": "customers"}))  # PII.email dropped by the producer
+    flow.drain()
+    assert tags() == {("", "domain.customers", "imported"), ("", "owner.reviewed", "direct")}
+    assert {r["status"] for r in flow.rows()} == {"applied"}

@@ -89,6 +89,16 @@ class RemoveClassification(BaseModel):
     source: ClassificationSource = ClassificationSource.DIRECT
 
 
+class PruneImportedClassifications(BaseModel):
+    """The producer restated the full tag set of ``ref`` (OpenLineage ``tags`` facet, or its
+    ``_deleted``): its imported classifications and those of its columns that are not in ``keep``
+    ((field, tag) pairs, field "" for ``ref`` itself) are removed. Other sources' tags are untouched."""
+
+    op: Literal["prune_imported_classifications"] = "prune_imported_classifications"
+    ref: AssetRef
+    keep: list[tuple[str, str]] = Field(default_factory=list)
+
+
 class RunState(StrEnum):
     RUNNING = "RUNNING"
     COMPLETED = "COMPLETED"
@@ -172,6 +182,7 @@ MetadataEvent = Annotated[
     | RemoveLineage
     | AddClassification
     | RemoveClassification
+    | PruneImportedClassifications
     | RecordRun
     | RecordQuality
     | UpsertIncident

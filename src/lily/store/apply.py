@@ -24,8 +24,10 @@ from lily.model import (
     AssetType,
     ChangeKind,
     ChangeSet,
+    ClassificationSource,
     DeleteAsset,
     MetadataEvent,
+    PruneImportedClassifications,
     RecordQuality,
     RecordRun,
     RemoveClassification,
@@ -499,6 +501,24 @@ class _Writer:
             self._record(ChangeKind.CLASSIFICATION_REMOVED, "classification", row["id"], aid, _json(dict(row)), None)
             self.dirty_docs.add(aid)
 
+    def prune_imported(self, op: PruneImportedClassifications) -> None:
+        aid = asset_id(self.tenant, op.ref)
+        if self._load(aid) is None:
+            return
+        keep = {(asset_id(self.tenant, op.ref.column(fld) if fld else op.ref), tag) for fld, tag in op.keep}
+        ids = [aid, *self._active_columns(aid)]
+        rows = self.conn.execute(select(classifications).where(
+            classifications.c.tenant_id == self.tenant, classifications.c.asset_id.in_(ids),
+            classifications.c.source == ClassificationSource.IMPORTED.value,
+        ).order_by(classifications.c.id)).mappings().all()
+        for row in rows:
+            if (row["asset_id"], row["tag"]) in keep:
+                continue
+            self.conn.execute(delete(classifications).where(classifications.c.id == row["id"]))
+            self._record(ChangeKind.CLASSIFICATION_REMOVED, "classification", row["id"], row["asset_id"],
+                         _json(dict(row)), None)
+            self.dirty_docs.add(row["asset_id"])
+
     def set_propagated(self, op: SetPropagated) -> None:
         """A propagated copy of an origin's tag.
 
@@ -593,6 +613,7 @@ _DISPATCH: dict[str, Callable[[_Writer, Any], object]] = {
     "remove_lineage": _Writer.remove_lineage,
     "add_classification": _Writer.add_classification,
     "remove_classification": _Writer.remove_classification,
+    "prune_imported_classifications": _Writer.prune_imported,
     "record_run": _Writer.record_run,
     "record_quality": _Writer.record_quality,
     "upsert_incident": _Writer.upsert_incident,

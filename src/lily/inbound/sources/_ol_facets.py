@@ -12,7 +12,7 @@ from typing import Any
 
 from lily.model.asset import ColumnSpec, Owner
 from lily.model.classification import ClassificationSource
-from lily.model.events import AddClassification, AddLineage, MetadataEvent
+from lily.model.events import AddClassification, AddLineage, MetadataEvent, PruneImportedClassifications
 from lily.model.identity import AssetRef
 from lily.model.lineage import TransformationType
 
@@ -150,10 +150,20 @@ def tag_string(key: Any, value: Any) -> str | None:
     return tag if len(tag) <= _MAX_TAG else None
 
 
-def classifications(facet: Any, ref: AssetRef, *, propagate: bool) -> list[MetadataEvent]:
-    """``tags`` facet → imported classifications; a tag with ``field`` lands on that column."""
+def classifications(facets: dict[str, Any], deleted: list[str], ref: AssetRef, *,
+                    propagate: bool) -> list[MetadataEvent]:
+    """``tags`` facet → imported classifications; a tag with ``field`` lands on that column.
+
+    The facet is replaced by name like every facet: when it is present (or ``_deleted``) it is the
+    whole tag set, so imported tags it no longer names are pruned first.
+    """
+    if "tags" in deleted:
+        return [PruneImportedClassifications(ref=ref)]
+    if "tags" not in facets:
+        return []
+    facet = facets["tags"]
     tags = facet.get("tags") if isinstance(facet, dict) else None
-    ops: list[MetadataEvent] = []
+    ops: list[MetadataEvent] = [PruneImportedClassifications(ref=ref)]  # ``keep`` filled below
     seen: set[tuple[AssetRef, str]] = set()
     for item in tags if isinstance(tags, list) else []:
         if not isinstance(item, dict):
@@ -169,6 +179,7 @@ def classifications(facet: Any, ref: AssetRef, *, propagate: bool) -> list[Metad
         ops.append(
             AddClassification(ref=target, tag=tag, source=ClassificationSource.IMPORTED, propagate=propagate)
         )
+    ops[0] = PruneImportedClassifications(ref=ref, keep=sorted((t.field, tag) for t, tag in seen))
     return ops
 
 

@@ -140,7 +140,7 @@ def _parse_job_event(event: dict[str, Any], kind: EventKind, event_time: datetim
         )
     ]
     # A job's tags describe the job, not data: they never propagate along lineage.
-    ops += ol_facets.classifications(job_facets.get("tags"), job_ref, propagate=False)
+    ops += ol_facets.classifications(job_facets, job_deleted, job_ref, propagate=False)
     for dataset in (*inputs, *outputs):
         ops += dataset.operations(run_id=run_id, observed_at=event_time)
     if run_id is not None:
@@ -233,7 +233,7 @@ class _Dataset:
                 replace_columns=columns is not None and self.output,
             )
         )
-        ops += ol_facets.classifications(self.facets.get("tags"), self.ref, propagate=True)
+        ops += ol_facets.classifications(self.facets, self.deleted, self.ref, propagate=True)
         quality = ol_facets.quality(self.io_facets, self.facets)
         if quality is not None:
             assertions, metrics = quality
