@@ -200,30 +200,86 @@ class _Hook(BaseHTTPRequestHandler):
         return
 
 
-def test_webhook_target_posts_signed_policy_changes(env: Env) -> None:
+@pytest.fixture
+def hook() -> Iterator[str]:
     server = HTTPServer(("127.0.0.1", 0), _Hook)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     _Hook.received = []
-    try:
-        h = env.admin_headers
-        url = f"http://127.0.0.1:{server.server_port}/hook"
-        assert env.client.post("/api/v1/targets", headers=h, json={
-            "name": "soc", "kind": "webhook", "config": {"subscribers": {"soc": {"url": url}}},
-            "secrets": {"subscribers": {"soc": "whsec-1"}}}).status_code == 201
-        notify = {**pii_rule(["PII_READER"]), "actions": [
-            {"type": "mask", "parameters": {"strategy": "full"}},
-            {"type": "notify", "parameters": {"subscribers": ["soc"]}}]}
-        assert env.client.post("/api/v1/security/rules", headers=h, json=notify).status_code == 201
-        tag(env)
-        OutboundWorker(env.store, env.settings.fernet_key()).drain()
-        (headers, body), = _Hook.received
+    yield f"http://127.0.0.1:{server.server_port}/hook"
+    server.shutdown()
+
+
+def _subscribe(env: Env, url: str, events: list[str] | None = None) -> None:
+    h = env.admin_headers
+    assert env.client.post("/api/v1/targets", headers=h, json={
+        "name": "soc", "kind": "webhook", "config": {"subscribers": {"soc": {"url": url}}},
+        "secrets": {"subscribers": {"soc": "whsec-1"}}}).status_code == 201
+    notify = {"subscribers": ["soc"], **({"events": events} if events is not None else {})}
+    rule = {**pii_rule(["PII_READER"]), "actions": [
+        {"type": "mask", "parameters": {"strategy": "full"}}, {"type": "notify", "parameters": notify}]}
+    assert env.client.post("/api/v1/security/rules", headers=h, json=rule).status_code == 201
+
+
+def _received() -> dict[str, list[dict]]:
+    """Events the subscriber received, by type, after checking every signature."""
+    out: dict[str, list[dict]] = {}
+    for headers, body in _Hook.received:
         assert verify_signature(body, headers[SIGNATURE_HEADER], "whsec-1")
         event = json.loads(body)
-        assert event["type"] == "policy.changed" and event["data"]["object"]["name"] == "shop.public.users"
-        assert event["data"]["changes"]["masks_set"] == ["email"]
-    finally:
-        server.shutdown()
+        out.setdefault(event["type"], []).append(event)
+    return out
+
+
+def test_webhook_target_posts_signed_policy_and_classification_changes(env: Env, hook: str) -> None:
+    _subscribe(env, hook)
+    worker = OutboundWorker(env.store, env.settings.fernet_key())
+    tag(env)
+    worker.drain()
+    got = _received()
+    (policy,) = got["policy.changed"]
+    assert policy["data"]["object"]["name"] == "shop.public.users" and policy["data"]["changes"]["masks_set"] == ["email"]
+    (added,) = got["classification.changed"]
+    assert added["data"]["tag"] == "PII.email" and added["data"]["change"] == "added"
+    assert added["data"]["asset"].endswith("shop.public.users#email") and added["data"]["source"] == "direct"
+
+    _Hook.received = []
+    resp = env.client.delete(f"/api/v1/assets/{aid(USERS_EMAIL)}/classifications/PII.email", headers=env.admin_headers)
+    assert resp.status_code == 204
+    worker.drain()
+    # the rule no longer selects the table once the tag is gone: the removal is still news to it
+    (removed,) = _received()["classification.changed"]
+    assert removed["data"]["change"] == "removed" and removed["data"]["tag"] == "PII.email"
+
+    # a dead-lettered notification replays with the same event (same id: subscribers dedupe)
+    event_delivery = next(d for d in deliveries(env) if d["object"].startswith("event:")
+                          and "classification" in d["object"])
+    with env.store.write() as conn:
+        repo.update_delivery(conn, uuid.UUID(event_delivery["id"]), {"status": "dead"})
+    _Hook.received = []
+    assert env.client.post(f"/api/v1/deliveries/{event_delivery['id']}/replay",
+                           headers=env.admin_headers).status_code == 200
+    worker.drain()
+    (again,) = _received()["classification.changed"]
+    assert again["id"] in {added["id"], removed["id"]}
+
+
+def test_notify_events_filter_and_incidents(env: Env, hook: str) -> None:
+    from lily.model import ChangeSet, UpsertIncident
+
+    _subscribe(env, hook, events=["incident"])
+    worker = OutboundWorker(env.store, env.settings.fernet_key())
+    tag(env)
+    worker.drain()
+    assert "classification.changed" not in _received()  # not subscribed to tag changes
+    env.store.apply(ChangeSet(tenant_id="default", actor="test", operations=[UpsertIncident(
+        source="monte_carlo", external_id="inc-1", title="Row count dropped", status="open",
+        affected=[USERS], observed_at=datetime(2026, 1, 2, tzinfo=UTC))]))
+    worker.drain()
+    (incident,) = _received()["incident.updated"]
+    assert incident["data"]["incident"]["title"] == "Row count dropped"
+    assert incident["data"]["incident"]["status"] == "open"
+    assert incident["data"]["affected"] == [USERS.qualified_name]
 
 
 def test_retryable_errors() -> None:

@@ -43,6 +43,7 @@ from lily.store.tables import assets, audit_log, classifications
 from lily.store.tables_governance import deliveries
 
 ACTOR = "system:outbound"
+EVENT_KEY_PREFIX = "event:"  # object_key of notification deliveries (``lily.outbound.notify``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,15 +304,17 @@ class Deliverer:
         return out
 
     def _applied(self, t: ConfiguredTarget, r: dict[str, Any], statements: list[Statement]) -> Outcome:
-        desired = ObjectPolicy.model_validate(r["desired"])
+        # Notification deliveries (``lily.outbound.notify``) carry events, not a policy to record.
+        desired = None if r["object_key"].startswith(EVENT_KEY_PREFIX) else ObjectPolicy.model_validate(r["desired"])
         with self.store.write() as conn:
             now = self.clock()
             current = repo.get_delivery(conn, t.tenant_id, r["id"])
             repo.update_delivery(conn, r["id"], {
                 "status": "applied", "attempts": r["attempts"] + 1, "applied_at": now, "claimed_until": None,
                 "next_attempt_at": None, "first_attempt_at": r["first_attempt_at"] or now, "updated_at": now})
-            repo.put_applied(conn, t.tenant_id, t.id, r["object_key"], r["namespace"], r["name"],
-                             _policy_json(desired), r["id"], now)
+            if desired is not None:
+                repo.put_applied(conn, t.tenant_id, t.id, r["object_key"], r["namespace"], r["name"],
+                                 _policy_json(desired), r["id"], now)
             # Older dead letters of this object are resolved by this delivery.
             conn.execute(deliveries.update().where(
                 deliveries.c.target_id == t.id, deliveries.c.object_key == r["object_key"],
@@ -326,7 +329,7 @@ class Deliverer:
                             "statement_kind": s.kind, "destination": s.destination, "text": s.text[:10000],
                             "cause_seq": r["cause_seq"]},
                 "at": now} for i, s in enumerate(statements)])
-            if current is not None and current["status"] not in repo.OPEN:
+            if desired is not None and current is not None and current["status"] not in repo.OPEN:
                 # Superseded while it ran: the newer plan assumed the old state, so plan again.
                 rules = load_rules(conn, t.tenant_id)
                 self.planner.object(conn, t, desired.key, desired_for(conn, t.tenant_id, desired.key, rules),

@@ -15,7 +15,7 @@ from typing import Any
 from lily.model.policy import ObjectKey, ObjectPolicy, TargetKind
 from lily.outbound.config import ConfigError
 from lily.outbound.connections import configured
-from lily.outbound.deliver import Cause, Planner, desired_for, load_rules
+from lily.outbound.deliver import EVENT_KEY_PREFIX, Cause, Planner, desired_for, load_rules
 from lily.outbound.secrets import SecretError
 from lily.store import Store
 from lily.store import governance as repo
@@ -47,13 +47,19 @@ def replay(store: Store, tenant_id: str, delivery_id: uuid.UUID, actor: str, cor
             target = configured(trow, fernet_key)
         except (SecretError, ConfigError) as e:
             raise ReplayRefused(f"its target is unusable: {e}") from None
-        key = ObjectKey(target=TargetKind(trow["kind"]), namespace=row["namespace"], name=row["name"])
-        applied = [r for r in repo.applied_for(conn, tenant_id, {(key.namespace, key.name)}, target.id)
-                   if r["object_key"] == row["object_key"]]
-        base = ObjectPolicy.model_validate(applied[0]["policy"]) if applied else None
-        want = desired_for(conn, tenant_id, key, load_rules(conn, tenant_id)) if target.accepts(key) else None
-        planner.object(conn, target, key, want, base, Cause(row["cause_seq"], row["cause_at"], row["correlation_id"]),
-                       now, reuse=row)
+        if row["object_key"].startswith(EVENT_KEY_PREFIX):
+            # A notification is a fact: the same events are sent again (same ids: subscribers dedupe).
+            repo.update_delivery(conn, delivery_id, {
+                "status": "pending", "attempts": 0, "next_attempt_at": now, "first_attempt_at": None,
+                "claimed_until": None, "replays": row["replays"] + 1, "updated_at": now})
+        else:
+            key = ObjectKey(target=TargetKind(trow["kind"]), namespace=row["namespace"], name=row["name"])
+            applied = [r for r in repo.applied_for(conn, tenant_id, {(key.namespace, key.name)}, target.id)
+                       if r["object_key"] == row["object_key"]]
+            base = ObjectPolicy.model_validate(applied[0]["policy"]) if applied else None
+            want = desired_for(conn, tenant_id, key, load_rules(conn, tenant_id)) if target.accepts(key) else None
+            planner.object(conn, target, key, want, base,
+                           Cause(row["cause_seq"], row["cause_at"], row["correlation_id"]), now, reuse=row)
         write_audit(conn, tenant_id, actor, "delivery.replay", at=now, entity_type="delivery",
                     entity_id=str(delivery_id), correlation_id=correlation_id,
                     details={"target": target.name, "object": row["object_key"], "previous_status": row["status"],

@@ -20,6 +20,7 @@ from lily.governance.consumer import root_cause
 from lily.model.change import Change, ChangeKind
 from lily.observability import Metrics
 from lily.outbound.deliver import Cause, Deliverer, Outcome, Planner, load_rules, load_targets
+from lily.outbound.notify import NOTIFIED, plan_notifications
 from lily.outbound.retry import RetryPolicy
 from lily.store import Store
 from lily.store import governance as repo
@@ -86,8 +87,13 @@ class OutboundWorker:
             if not batch and not requests:
                 return result
             relevant = [c for c in batch if c.kind in _RELEVANT and c.asset_id is not None]
-            targets = load_targets(conn, tenant_id, self.fernet_key) if (relevant or requests) else []
-            if targets:
+            notified = [c for c in batch if c.kind in NOTIFIED]
+            targets = load_targets(conn, tenant_id, self.fernet_key) if (relevant or requests or notified) else []
+            if targets and notified:
+                result.deliveries += len(plan_notifications(
+                    conn, tenant_id, targets, load_rules(conn, tenant_id), notified,
+                    lambda change: cause_of(conn, tenant_id, change), now))
+            if targets and (relevant or requests):
                 rules = load_rules(conn, tenant_id)
                 if requests:  # rules or targets changed: everything may differ
                     table_ids = None
@@ -102,7 +108,8 @@ class OutboundWorker:
                     cause = cause_of(conn, tenant_id, relevant[-1])
                 if table_ids is None or table_ids:
                     report = self.planner.plan(conn, tenant_id, targets, rules, table_ids, cause, now)
-                    result.deliveries, result.statements = len(report.deliveries), report.statements
+                    result.deliveries += len(report.deliveries)
+                    result.statements = report.statements
             if batch:
                 commit_offset(conn, CONSUMER, tenant_id, batch[-1].seq, now)
             result.changes = len(batch)
