@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, delete, insert, or_, select, update
+from sqlalchemy import Connection, Engine, Table, and_, delete, insert, or_, select, update
 
 from lily.model import (
     AddClassification,
@@ -218,15 +218,18 @@ class _Writer:
                 before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
         self.pending.append(PendingChange(kind, entity_type, str(entity_id), aid, before, after))
 
-    def _load(self, aid: uuid.UUID) -> dict[str, Any] | None:
-        """The asset row (read-only: callers copy before changing it)."""
-        cached = self.cache.assets.get(aid)
+    def _cached(self, rows: dict[uuid.UUID, dict[str, Any]], table: Table, key: uuid.UUID) -> dict[str, Any] | None:
+        """The row ``key`` of ``table`` through the transaction cache (read-only: callers copy it)."""
+        cached = rows.get(key)
         if cached is None:
-            found = self.conn.execute(select(assets).where(assets.c.id == aid)).mappings().first()
+            found = self.conn.execute(select(table).where(table.c.id == key)).mappings().first()
             cached = dict(found) if found else _ABSENT
-            self.cache.assets[aid] = cached
+            rows[key] = cached
         # Ids are UUIDv5 of (tenant, identity): another tenant's row cannot have this id, but check.
         return cached if cached is not _ABSENT and cached["tenant_id"] == self.tenant else None
+
+    def _load(self, aid: uuid.UUID) -> dict[str, Any] | None:
+        return self._cached(self.cache.assets, assets, aid)
 
     def _history(self, row: dict[str, Any]) -> None:
         self.conn.execute(insert(asset_history).values(
@@ -446,12 +449,7 @@ class _Writer:
                          _json({k: current[k] for k in diff}), _json(diff))
 
     def _edge(self, eid: uuid.UUID) -> dict[str, Any] | None:
-        cached = self.cache.edges.get(eid)
-        if cached is None:
-            found = self.conn.execute(select(lineage_edges).where(lineage_edges.c.id == eid)).mappings().first()
-            cached = dict(found) if found else _ABSENT
-            self.cache.edges[eid] = cached
-        return cached if cached is not _ABSENT and cached["tenant_id"] == self.tenant else None
+        return self._cached(self.cache.edges, lineage_edges, eid)
 
     def remove_lineage(self, op: RemoveLineage) -> None:
         eid = stable_id(self.tenant, str(asset_id(self.tenant, op.source)), str(asset_id(self.tenant, op.target)))
