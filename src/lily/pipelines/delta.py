@@ -82,15 +82,25 @@ class PartitionFiles:
     still references. At most ``2 x threads`` batches wait to be written (bounded memory).
     """
 
-    def __init__(self, uri: str, data_schema: pa.Schema, *, threads: int | None = None) -> None:
+    def __init__(self, uri: str, data_schema: pa.Schema, *, threads: int | None = None,
+                 dictionary: list[str] | None = None) -> None:
         self.root = Path(uri)
         self.data_schema = data_schema
+        # Columns worth dictionary-encoding (None: all). Trying it on a column of mostly distinct
+        # values (timestamps, ids) costs encoding time and then falls back to plain anyway.
+        self.dictionary: bool | list[str] = True if dictionary is None else dictionary
         workers = max(1, threads or os.cpu_count() or 1)
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lily-parquet")
         self._slots = threading.Semaphore(2 * workers)
         self._pending: list[Future[DataFile]] = []
 
-    def add(self, data: pa.Table | pa.RecordBatch, partition_values: dict[str, str]) -> None:
+    def add(self, data: pa.Table | pa.RecordBatch, partition_values: dict[str, str], *,
+            keep: pa.Array | None = None) -> None:
+        """Write ``data`` (only the rows where ``keep`` is true, when given) as one data file.
+
+        Filtering happens on the pool too: it copies the rows, and the caller's thread is the one
+        that feeds the pool.
+        """
         for name, value in partition_values.items():
             if not _SAFE_VALUE.fullmatch(value):  # would need escaping in the path; silver never has such values
                 raise ValueError(f"unsupported partition value {name}={value!r}")
@@ -98,13 +108,25 @@ class PartitionFiles:
         rel = f"{directory}/part-{uuid.uuid4()}.snappy.parquet"
         table = pa.Table.from_batches([data]) if isinstance(data, pa.RecordBatch) else data
         self._slots.acquire()
-        self._pending.append(self._pool.submit(self._write, table.cast(self.data_schema), rel, partition_values))
+        self._pending.append(self._pool.submit(self._write, self._conformed(table), rel, partition_values, keep))
 
-    def _write(self, table: pa.Table, rel: str, partition_values: dict[str, str]) -> DataFile:
+    def _conformed(self, table: pa.Table) -> pa.Table:
+        """``table`` cast to the data schema, except that dictionary-encoded values of the right
+        type stay encoded: the Parquet writer stores a dictionary array as the dictionary it is."""
+        fields = []
+        for target in self.data_schema:
+            actual = table.schema.field(target.name).type
+            encoded = pa.types.is_dictionary(actual) and actual.value_type == target.type
+            fields.append(pa.field(target.name, actual if encoded else target.type, target.nullable))
+        return table.select(self.data_schema.names).cast(pa.schema(fields))
+
+    def _write(self, table: pa.Table, rel: str, partition_values: dict[str, str], keep: pa.Array | None) -> DataFile:
         try:
+            if keep is not None:
+                table = table.filter(keep)
             path = self.root / rel
             path.parent.mkdir(parents=True, exist_ok=True)
-            pq.write_table(table, path, compression="snappy")
+            pq.write_table(table, path, compression="snappy", use_dictionary=self.dictionary)
             stat = path.stat()
             return DataFile(rel, stat.st_size, table.num_rows, dict(partition_values), int(stat.st_mtime * 1000))
         finally:
