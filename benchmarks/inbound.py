@@ -133,6 +133,19 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+async def _timed(client: httpx.AsyncClient, load: Load, method: str, path: str, body: bytes | None) -> None:
+    """One request, its latency and whether it failed (a transport error counts as an error)."""
+    t0 = time.perf_counter()
+    try:
+        resp = await client.request(method, path, content=body,
+                                    headers={"Content-Type": "application/json"} if body else None)
+        load.errors += resp.status_code >= 300
+    except httpx.HTTPError:
+        load.errors += 1
+    load.latencies.append(time.perf_counter() - t0)
+    load.sent += 1
+
+
 async def closed_loop(url: str, concurrency: int, requests: int, make: Any, headers: dict[str, str]) -> Load:
     """``requests`` requests over ``concurrency`` keep-alive connections, each sent when the last answered."""
     load = Load()
@@ -141,16 +154,7 @@ async def closed_loop(url: str, concurrency: int, requests: int, make: Any, head
     async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=30) as client:
         async def one_connection() -> None:
             for i in counter:
-                method, path, body = make(i)
-                t0 = time.perf_counter()
-                try:
-                    resp = await client.request(method, path, content=body,
-                                                headers={"Content-Type": "application/json"} if body else None)
-                    load.errors += resp.status_code >= 300
-                except httpx.HTTPError:
-                    load.errors += 1
-                load.latencies.append(time.perf_counter() - t0)
-                load.sent += 1
+                await _timed(client, load, *make(i))
 
         start = time.perf_counter()
         await asyncio.gather(*(one_connection() for _ in range(concurrency)))
@@ -164,15 +168,7 @@ async def open_loop(url: str, rate: float, seconds: float, make: Any, headers: d
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
     async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=30) as client:
         async def send(i: int) -> None:
-            method, path, body = make(i)
-            t0 = time.perf_counter()
-            try:
-                resp = await client.request(method, path, content=body, headers={"Content-Type": "application/json"})
-                load.errors += resp.status_code >= 300
-            except httpx.HTTPError:
-                load.errors += 1
-            load.latencies.append(time.perf_counter() - t0)
-            load.sent += 1
+            await _timed(client, load, *make(i))
 
         start = time.perf_counter()
         tasks = []

@@ -46,6 +46,11 @@ ACTOR = "system:outbound"
 EVENT_KEY_PREFIX = "event:"  # object_key of notification deliveries (``lily.outbound.notify``)
 
 
+def is_event_delivery(object_key: str) -> bool:
+    """A notification (events to send), not a policy to converge."""
+    return object_key.startswith(EVENT_KEY_PREFIX)
+
+
 @dataclass(frozen=True, slots=True)
 class Cause:
     """The change a delivery answers to: its seq, when it happened, its correlation id."""
@@ -305,7 +310,7 @@ class Deliverer:
 
     def _applied(self, t: ConfiguredTarget, r: dict[str, Any], statements: list[Statement]) -> Outcome:
         # Notification deliveries (``lily.outbound.notify``) carry events, not a policy to record.
-        desired = None if r["object_key"].startswith(EVENT_KEY_PREFIX) else ObjectPolicy.model_validate(r["desired"])
+        desired = None if is_event_delivery(r["object_key"]) else ObjectPolicy.model_validate(r["desired"])
         with self.store.write() as conn:
             now = self.clock()
             current = repo.get_delivery(conn, t.tenant_id, r["id"])

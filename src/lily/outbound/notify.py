@@ -42,10 +42,6 @@ class Notification:
     payload: dict[str, Any]
 
 
-def is_event_delivery(object_key: str) -> bool:
-    return object_key.startswith(EVENT_KEY_PREFIX)
-
-
 def with_tag(table: GovernedTable, aid: uuid.UUID, tag: str) -> GovernedTable:
     """``table`` as it was before ``tag`` was removed from ``aid`` (the table or one of its columns):
     a removal is news to the subscribers of the tag's rules, which no longer select it afterwards."""
@@ -150,5 +146,5 @@ def plan_notifications(conn: Connection, tenant_id: str, targets: list[Configure
     return created
 
 
-__all__ = ["EVENT_KEY_PREFIX", "Notification", "is_event_delivery", "notifications",
+__all__ = ["EVENT_KEY_PREFIX", "Notification", "notifications",
            "plan_notifications", "with_tag"]

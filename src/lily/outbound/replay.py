@@ -15,7 +15,7 @@ from typing import Any
 from lily.model.policy import ObjectKey, ObjectPolicy, TargetKind
 from lily.outbound.config import ConfigError
 from lily.outbound.connections import configured
-from lily.outbound.deliver import EVENT_KEY_PREFIX, Cause, Planner, desired_for, load_rules
+from lily.outbound.deliver import Cause, Planner, desired_for, is_event_delivery, load_rules
 from lily.outbound.secrets import SecretError
 from lily.store import Store
 from lily.store import governance as repo
@@ -47,7 +47,7 @@ def replay(store: Store, tenant_id: str, delivery_id: uuid.UUID, actor: str, cor
             target = configured(trow, fernet_key)
         except (SecretError, ConfigError) as e:
             raise ReplayRefused(f"its target is unusable: {e}") from None
-        if row["object_key"].startswith(EVENT_KEY_PREFIX):
+        if is_event_delivery(row["object_key"]):
             # A notification is a fact: the same events are sent again (same ids: subscribers dedupe).
             repo.update_delivery(conn, delivery_id, {
                 "status": "pending", "attempts": 0, "next_attempt_at": now, "first_attempt_at": None,
