@@ -176,7 +176,9 @@ class InboundWorker:
         try:
             with self.bus.write_turn(), self.store.write() as conn:
                 cache, loaded = ApplyCache(), start
-                while index < len(parsed) and (index == start or _ms(t0) < self.config.txn_budget_ms):
+                # The budget is checked only between prefetched windows: rows read for an event are
+                # used in this transaction (the cache does not outlive it).
+                while index < len(parsed) and (index < loaded or _ms(t0) < self.config.txn_budget_ms):
                     if index == loaded:  # read the next few events' rows in one go
                         loaded = min(len(parsed), index + self.config.prefetch)
                         self._prefetch(conn, cache, parsed[index:loaded])

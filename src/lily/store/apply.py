@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, and_, delete, insert, or_, select, update
+from sqlalchemy import Connection, Engine, Table, and_, bindparam, delete, insert, or_, select, update
 
 from lily.model import (
     AddClassification,
@@ -92,6 +92,14 @@ _DOC_FIELDS = frozenset(("type", "namespace", "name", "field", "display_name", "
 _IN_CHUNK = 500  # ids per IN list (well under SQLite's variable limit)
 
 
+# Built once: statements constructed per call cost more Python than the queries themselves.
+_ASSETS_BY_ID = select(assets).where(assets.c.id.in_(bindparam("ids", expanding=True)))
+_EDGES_BY_ID = select(lineage_edges).where(lineage_edges.c.id.in_(bindparam("ids", expanding=True)))
+_COLUMNS_OF = select(assets).where(assets.c.tenant_id == bindparam("tenant"),
+                                   assets.c.parent_id.in_(bindparam("ids", expanding=True)),
+                                   assets.c.type == AssetType.COLUMN.value)
+
+
 class ApplyCache:
     """Asset and edge rows read or written in the current transaction, shared by its change sets.
 
@@ -119,22 +127,20 @@ class ApplyCache:
         want_columns = [d for d in want_columns if d not in self.columns]
         want_edges = [e for e in want_edges if e not in self.edges]
         for chunk in _chunks(want_assets):
-            for row in conn.execute(select(assets).where(assets.c.id.in_(chunk))).mappings():
+            for row in conn.execute(_ASSETS_BY_ID, {"ids": chunk}).mappings():
                 self.assets[row["id"]] = dict(row)
         for aid in want_assets:
             self.assets.setdefault(aid, _ABSENT)
         for chunk in _chunks(want_columns):
             for d in chunk:
                 self.columns[d] = {}
-            for row in conn.execute(select(assets).where(
-                    assets.c.tenant_id == tenant, assets.c.parent_id.in_(chunk),
-                    assets.c.type == AssetType.COLUMN.value)).mappings():
+            for row in conn.execute(_COLUMNS_OF, {"tenant": tenant, "ids": chunk}).mappings():
                 self.assets.setdefault(row["id"], dict(row))
                 if row["status"] == AssetStatus.ACTIVE.value:
                     self.columns[row["parent_id"]][row["id"]] = AssetRef(
                         namespace=row["namespace"], name=row["name"], field=row["field"])
         for chunk in _chunks(want_edges):
-            for row in conn.execute(select(lineage_edges).where(lineage_edges.c.id.in_(chunk))).mappings():
+            for row in conn.execute(_EDGES_BY_ID, {"ids": chunk}).mappings():
                 self.edges[row["id"]] = dict(row)
         for eid in want_edges:
             self.edges.setdefault(eid, _ABSENT)
@@ -571,14 +577,19 @@ class _Writer:
         write_changes(self.conn, self, cs)
 
 
+# Built once (every change set runs them): statement construction costs more than the queries.
+_BUMP_SEQ = (update(tenants).where(tenants.c.id == bindparam("tenant"))
+             .values(change_seq=tenants.c.change_seq + bindparam("n")).returning(tenants.c.change_seq))
+_INSERT_CHANGES = insert(changes)
+_INSERT_AUDIT = insert(audit_log)
+
+
 def write_changes(conn: Connection, writer: _Writer, cs: ChangeSet) -> None:
     """Append the change rows and the audit record. Separate so tests can inject a failure here."""
     n = len(writer.pending)
     if n:
         # Row lock on the tenant: per-tenant sequence numbers follow commit order.
-        last = conn.execute(update(tenants).where(tenants.c.id == writer.tenant)
-                            .values(change_seq=tenants.c.change_seq + n)
-                            .returning(tenants.c.change_seq)).scalar_one_or_none()
+        last = conn.execute(_BUMP_SEQ, {"tenant": writer.tenant, "n": n}).scalar_one_or_none()
         if last is None:
             raise ApplyError(f"unknown tenant: {writer.tenant}")
         first = last - n + 1
@@ -588,19 +599,19 @@ def write_changes(conn: Connection, writer: _Writer, cs: ChangeSet) -> None:
             "actor": writer.actor, "cause_event_id": cs.cause_event_id, "correlation_id": cs.correlation_id,
             "at": writer.at,
         } for i, p in enumerate(writer.pending)]
-        conn.execute(insert(changes), rows)
+        conn.execute(_INSERT_CHANGES, rows)
         writer.result.changes = rows
         writer.result.first_seq, writer.result.last_seq = first, last
     ops: dict[str, int] = {}
     for op in cs.operations:
         ops[op.op] = ops.get(op.op, 0) + 1
     single = writer.pending[0] if len({p.entity_id for p in writer.pending}) == 1 else None
-    conn.execute(insert(audit_log).values(
-        id=uuid.uuid4(), tenant_id=writer.tenant, actor=writer.actor, action="apply",
-        entity_type=single.entity_type if single else None, entity_id=single.entity_id if single else None,
-        correlation_id=cs.correlation_id,
-        details={"operations": ops, "changes": n, "cause_event_id": cs.cause_event_id}, at=writer.at,
-    ))
+    conn.execute(_INSERT_AUDIT, {
+        "id": uuid.uuid4(), "tenant_id": writer.tenant, "actor": writer.actor, "action": "apply",
+        "entity_type": single.entity_type if single else None, "entity_id": single.entity_id if single else None,
+        "correlation_id": cs.correlation_id,
+        "details": {"operations": ops, "changes": n, "cause_event_id": cs.cause_event_id}, "at": writer.at,
+    })
 
 
 _DISPATCH: dict[str, Callable[[_Writer, Any], object]] = {

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
 
 from lily.model import AssetRef, RecordQuality, RecordRun, RunState, stable_id
 from lily.store.tables import assets, lineage_edges
@@ -111,6 +111,11 @@ def _asset_versions(conn: Connection, ids: list[uuid.UUID]) -> dict[uuid.UUID, i
     return dict(conn.execute(select(assets.c.id, assets.c.version).where(assets.c.id.in_(ids))).all())
 
 
+# Built once: the inbound worker records a run per OpenLineage event.
+_RUN_BY_KEY = select(runs).where(runs.c.tenant_id == bindparam("tenant"), runs.c.run_id == bindparam("run_id"))
+_INSERT_RUN = insert(runs)
+
+
 def record_run(conn: Connection, tenant: str, at: datetime, op: RecordRun, job_id: uuid.UUID,
                io: list[tuple[uuid.UUID, str]], versions: dict[uuid.UUID, int] | None = None) -> Snapshot | None:
     """Merge one run event; returns (before, after) of the changed fields, or ``None`` if nothing changed.
@@ -118,7 +123,7 @@ def record_run(conn: Connection, tenant: str, at: datetime, op: RecordRun, job_i
     ``versions``: current versions of the job and io assets when the caller has them (else read here).
     """
     key = and_(runs.c.tenant_id == tenant, runs.c.run_id == op.run_id)
-    found = conn.execute(select(runs).where(key)).mappings().first()
+    found = conn.execute(_RUN_BY_KEY, {"tenant": tenant, "run_id": op.run_id}).mappings().first()
     current = dict(found) if found else None
     if versions is None:
         versions = _asset_versions(conn, [job_id, *(aid for aid, _ in io)])
@@ -126,7 +131,7 @@ def record_run(conn: Connection, tenant: str, at: datetime, op: RecordRun, job_i
     row["job_id"], row["job_version"] = job_id, versions.get(job_id)
     _record_io(conn, tenant, op, job_id, io, versions, new_run=current is None)
     if current is None:
-        conn.execute(insert(runs).values(tenant_id=tenant, run_id=op.run_id, updated_at=at, **row))
+        conn.execute(_INSERT_RUN, {"tenant_id": tenant, "run_id": op.run_id, "updated_at": at, **row})
         return None, _summary(row)
     columns = [c for c in row if c not in ("created_at",) and row[c] != current.get(c)]
     if not columns:
