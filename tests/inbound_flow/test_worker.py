@@ -165,3 +165,48 @@ def test_a_tag_dropped_from_the_tags_facet_is_retracted_and_other_sources_tags_s
     flow.drain()
     assert tags() == {("", "domain.customers", "imported"), ("", "owner.reviewed", "direct")}
     assert {r["status"] for r in flow.rows()} == {"applied"}
+
+
+def test_an_event_failing_mid_batch_leaves_the_others_applied_once(flow: Flow,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The worker settles a batch without savepoints; an event raising in it rolls the batch back and
+    is handled alone, the events around it are applied once each (one change and audit row each)."""
+    from sqlalchemy import select
+
+    from lily.store.apply import ApplyError
+    from lily.store.tables import audit_log
+
+    real = worker_module.apply_in
+    calls: dict[str, int] = {}
+
+    def refuse_bad(conn: Any, cs: Any, cache: Any = None) -> Any:
+        name = cs.operations[0].ref.name
+        calls[name] = calls.get(name, 0) + 1
+        if name.startswith("bad"):
+            raise ApplyError(f"refused {name}")
+        return real(conn, cs, cache)
+
+    monkeypatch.setattr(worker_module, "apply_in", refuse_bad)
+    names = ["ok-1", "ok-2", "bad-3", "ok-4", "bad-5", "ok-6"]
+    for name in names:
+        flow.lineage(dataset_event(name))
+    result = flow.drain()
+    assert (result.applied, result.failed, result.retried) == (4, 2, 0)
+    by_name = {orjson.loads(r["payload"])["dataset"]["name"]: r for r in flow.rows()}
+    for name in names:
+        row = by_name[name]
+        if name.startswith("bad"):
+            assert row["status"] == "failed" and row["error"] == f"apply: refused {name}" and row["attempts"] == 1
+            assert flow.asset(PG, name) is None
+        else:
+            assert row["status"] == "applied" and row["changes"] == 1 and flow.asset(PG, name) is not None
+            assert row["first_change_seq"] == row["last_change_seq"]
+    assert calls["bad-3"] == 1 and calls["bad-5"] == 1  # one application per attempt
+    causes = flow.change_causes()
+    applied_ids = [str(by_name[n]["id"]) for n in names if not n.startswith("bad")]
+    assert sorted(causes) == sorted(applied_ids)  # one change each, none twice, none of the refused
+    seqs = sorted(by_name[n]["first_change_seq"] for n in names if not n.startswith("bad"))
+    assert seqs == list(range(seqs[0], seqs[0] + 4))  # the change sequence has no gaps
+    with flow.env.store.read() as conn:
+        details = conn.execute(select(audit_log.c.details).where(audit_log.c.action == "apply")).scalars().all()
+    assert sorted(d["cause_event_id"] for d in details if d.get("cause_event_id")) == sorted(applied_ids)

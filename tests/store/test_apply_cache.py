@@ -33,7 +33,7 @@ from lily.model import (
 )
 from lily.store import Store
 from lily.store.accounts import create_tenant
-from lily.store.apply import ApplyCache, apply_in, referenced_rows
+from lily.store.apply import ApplyCache, ApplyError, apply_in, referenced_rows, write_deferred
 from lily.store.search import search
 from lily.store.tables import assets, changes, lineage_edges
 
@@ -160,3 +160,43 @@ def test_restating_an_asset_leaves_its_search_document_alone(store: Store, descr
     with store.read() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM search_docs").scalar() == before
         assert search(conn, "acme", "customers") == [asset_id("acme", users)]
+
+
+# (writer, operations): the worker's kept cache, or another writer (the API) committing in between.
+interleaved = st.lists(st.tuples(st.sampled_from(["worker", "worker", "other"]),
+                                 st.lists(operation, min_size=1, max_size=4)), min_size=1, max_size=10)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=interleaved)
+def test_a_cache_kept_across_transactions_sees_other_writers(store: Store, steps: list) -> None:
+    """The inbound worker keeps one cache across its transactions on SQLite, deferring change rows
+    to the end of each; a commit by anyone else in between must invalidate it."""
+    cached, plain = f"c-{uuid.uuid4().hex[:8]}", f"p-{uuid.uuid4().hex[:8]}"
+    with store.write() as conn:
+        create_tenant(conn, cached, "cached", T0)
+        create_tenant(conn, plain, "plain", T0)
+
+    def changeset(tenant: str, i: int, ops: list) -> ChangeSet:
+        return ChangeSet(tenant_id=tenant, actor="test", operations=ops, at=T0 + timedelta(seconds=i))
+
+    kept = ApplyCache(defer_changes=True)
+    for i, (who, ops) in enumerate(steps):
+        if who == "other":
+            with contextlib.suppress(ApplyError):
+                store.apply(changeset(cached, i, ops))
+            continue
+        try:
+            with store.write() as conn:
+                kept.revalidate(conn)
+                kept.prefetch(conn, cached, ops)
+                apply_in(conn, changeset(cached, i, ops), kept)
+                write_deferred(conn, kept)
+        except ApplyError:
+            kept = ApplyCache(defer_changes=True)  # the worker drops its cache when a batch aborts
+    for i, (_, ops) in enumerate(steps):
+        with contextlib.suppress(ApplyError):
+            store.apply(changeset(plain, i, ops))
+    got, want = _state(store, cached), _state(store, plain)
+    for key in want:
+        assert got[key] == want[key], key

@@ -1,11 +1,16 @@
 """The inbound worker: parse → enrich → apply, one event at a time, many events per transaction.
 
-For each delivery the worker parses the stored payload (pure, outside any transaction), then in a
-savepoint of the batch transaction: takes the inbox row (``begin_apply``; a row already settled
-means a redelivery and is skipped), enriches against the catalog, applies through the store's one
-apply path (``cause_event_id`` = the event id) and settles the inbox row. State, changes and the
-event's status commit together, so a crash at any point leaves the event either untouched (and
-redelivered) or applied exactly once.
+For each delivery the worker parses the stored payload (pure, outside any transaction), then in the
+batch transaction: takes the inbox row (a row already settled means a redelivery and is skipped),
+enriches against the catalog, applies through the store's one apply path (``cause_event_id`` = the
+event id) and settles the inbox row. State, changes and the event's status commit together, so a
+crash at any point leaves the event either untouched (and redelivered) or applied exactly once.
+
+A batch is settled optimistically: no savepoint per event, and the change, audit and event-asset
+rows of all its events written together at the end (one change-sequence bump per tenant). If an
+event raises, the batch is rolled back, the events before it are settled again and that event is
+handled alone; what only a savepoint can undo (a lease lost meanwhile) is redone event by event.
+On SQLite the rows a batch read stay cached for the next one while no other writer commits.
 
 Failures never block the events behind them: a bad payload or an operation the store refuses marks
 that event ``failed`` with the reason; anything else (database trouble) is retried with backoff and
@@ -35,7 +40,7 @@ from lily.inbound.sources import InboundError, get_source
 from lily.model import ChangeSet, MetadataEvent
 from lily.observability import Metrics, log
 from lily.store import ApplyError, Store, inbox
-from lily.store.apply import ApplyCache, apply_in, notify_committed
+from lily.store.apply import ApplyCache, ApplyResult, apply_in, notify_committed, write_deferred
 
 # Errors that will happen again on every attempt: the event fails at once with the reason.
 PERMANENT = (InboundError, ApplyError, ValidationError)
@@ -96,6 +101,9 @@ class InboundWorker:
         self.options = options or (lambda tenant, source: None)
         self.worker_id = worker_id or new_worker_id()
         self._consumer: Consumer | None = None
+        # SQLite (one writer): the rows batches read and wrote, reused by the next batch when no other
+        # writer committed meanwhile (``ApplyCache.revalidate``). Dropped whenever a batch aborts.
+        self._warm: ApplyCache | None = None
 
     @property
     def consumer(self) -> Consumer:
@@ -166,8 +174,137 @@ class InboundWorker:
             return _Parsed(delivery, error=f"parse: {reason}", parse_ms=_ms(t0))
 
     def _transaction(self, parsed: list[_Parsed], start: int) -> tuple[int, BatchResult]:
-        """Settle events from ``start`` on in one transaction until the time budget is spent."""
+        """Settle events from ``start`` on in one transaction until the time budget is spent.
+
+        First optimistically, without a savepoint per event and with the change, audit and
+        event-asset rows of all events written together (``_batch``). If an event raises, the
+        transaction is rolled back, the events before it are settled again the same way and that
+        event alone gets the error handling of ``_settle`` (failed, retried or dead), so each
+        attempt still applies an event once. Anything the batch cannot settle (a lost lease, a
+        failed commit) is redone event by event with savepoints (``_careful``).
+        """
+        first = self._batch(parsed, start, len(parsed))
+        if isinstance(first, tuple):
+            return first
+        if first.index is None:
+            return self._careful(parsed, start)
         result = BatchResult()
+        if first.index > start:
+            again = self._batch(parsed, start, first.index, exact=True)
+            if not isinstance(again, tuple):
+                return self._careful(parsed, start)
+            result.add(again[1])
+        result.add(self._fail_alone(parsed[first.index], first.error))
+        return first.index + 1, result
+
+    def _batch(self, parsed: list[_Parsed], start: int, end: int, *, exact: bool = False
+               ) -> tuple[int, BatchResult] | _Aborted:
+        """Settle events ``start..end`` in one transaction without savepoints: within the time budget,
+        or all of them (``exact``)."""
+        observed: list[tuple[Delivery, str, dict[str, Any]]] = []
+        t0 = time.perf_counter()
+        index = start
+        try:
+            with self.bus.write_turn(), self.store.write() as conn:
+                cache, loaded = self._batch_cache(conn), start
+                pending: list[tuple[_Parsed, inbox.Outcome | None, Any]] = []
+                while index < end and (exact or index < loaded or _ms(t0) < self.config.txn_budget_ms):
+                    if index == loaded:
+                        loaded = min(end, index + self.config.prefetch)
+                        self._prefetch(conn, cache, parsed[index:loaded])
+                    item = parsed[index]
+                    try:
+                        pending.append(self._stage(conn, item, cache))
+                    except Exception as exc:
+                        raise _EventError(index, exc) from exc
+                    index += 1
+                write_deferred(conn, cache)
+                assets: list[tuple[int, str, set[uuid.UUID]]] = []
+                for item, outcome, applied in pending:
+                    delivery = item.delivery
+                    if outcome is None:
+                        observed.append((delivery, "skipped", {}))
+                        continue
+                    if applied is not None:
+                        outcome.changes = len(applied.changes)
+                        outcome.first_change_seq, outcome.last_change_seq = applied.first_seq, applied.last_seq
+                    seq = inbox.finish(conn, delivery.message.id, self.worker_id, outcome, leased=delivery.leased,
+                                       tenant_id=delivery.message.tenant_id)
+                    if seq is None:
+                        raise _Redo  # settled meanwhile or the lease moved on: only a savepoint can undo it
+                    if applied is not None:
+                        assets.append((seq, delivery.message.tenant_id, _touched(applied)))
+                    timings = {"parse": item.parse_ms} if outcome.status == inbox.FAILED else {
+                        "parse": item.parse_ms, "enrich": outcome.enrich_ms or 0.0, "apply": outcome.apply_ms or 0.0}
+                    observed.append((delivery, outcome.status, timings))
+                inbox.add_event_assets(conn, assets)
+        except _EventError as exc:
+            self._warm = None  # it holds rows the rollback undid
+            return _Aborted(exc.index, exc.error)
+        except Exception as exc:  # _Redo, or the commit failed: settle these events one by one
+            self._warm = None
+            if not isinstance(exc, _Redo):
+                log.warning("inbound_batch_failed", worker=self.worker_id, error=str(exc))
+            return _Aborted(None, exc)
+        return index, self._settled(observed, [])
+
+    def _batch_cache(self, conn: Connection) -> ApplyCache:
+        if self.store.dialect != "sqlite":  # concurrent writers: rows are only valid in one transaction
+            return ApplyCache(defer_changes=True)
+        if self._warm is None:
+            self._warm = ApplyCache(defer_changes=True)
+        self._warm.revalidate(conn)
+        return self._warm
+
+    def _stage(self, conn: Connection, item: _Parsed, cache: ApplyCache) -> tuple[_Parsed, inbox.Outcome | None, Any]:
+        """Apply one event of a batch; its outcome (None: a redelivery already settled) is written later."""
+        delivery, msg = item.delivery, item.delivery.message
+        if not delivery.leased:
+            if delivery.attempt > 1 and inbox.is_settled(conn, msg.id):
+                return item, None, None
+            inbox.ensure_row(conn, msg.inbox_row())
+        if item.error is not None:
+            return item, inbox.Outcome(inbox.FAILED, _now(), delivery.attempt, error=item.error,
+                                       parse_ms=item.parse_ms), None
+        t1 = time.perf_counter()
+        enriched = enrich(conn, msg.tenant_id, msg.source, item.operations)
+        enrich_ms = _ms(t1)
+        t2 = time.perf_counter()
+        applied = None
+        if enriched.operations:
+            applied = apply_in(conn, ChangeSet(
+                tenant_id=msg.tenant_id, actor=msg.actor or f"inbound:{msg.source}",
+                operations=enriched.operations, cause_event_id=str(msg.id),
+                correlation_id=msg.correlation_id or str(msg.id)), cache)
+        note = enriched.note or (None if enriched.operations else "no operations")
+        return item, inbox.Outcome(inbox.APPLIED, _now(), delivery.attempt, note=note, parse_ms=item.parse_ms,
+                                   enrich_ms=enrich_ms, apply_ms=_ms(t2), changes=0), applied
+
+    def _fail_alone(self, item: _Parsed, error: BaseException) -> BatchResult:
+        """The error handling of ``_settle`` for an event whose application raised in a batch."""
+        delivery = item.delivery
+        self._warm = None
+        try:
+            with self.bus.write_turn(), self.store.write() as conn:
+                if isinstance(error, PERMANENT):
+                    status, detail = self._give_up(conn, delivery, inbox.FAILED, f"apply: {error}", item.parse_ms)
+                elif delivery.attempt >= self.config.max_attempts:
+                    status, detail = self._give_up(
+                        conn, delivery, inbox.DEAD,
+                        f"gave up after {delivery.attempt} attempts: {type(error).__name__}: {error}", item.parse_ms)
+                else:
+                    status, detail = "retry", {}
+        except Exception as exc:
+            log.warning("inbound_transaction_failed", worker=self.worker_id, error=str(exc))
+            status, detail = "retry", {}
+            error = exc
+        if status == "retry":
+            return self._settled([], [(delivery, f"{type(error).__name__}: {error}")])
+        return self._settled([(delivery, status, detail)], [])
+
+    def _careful(self, parsed: list[_Parsed], start: int) -> tuple[int, BatchResult]:
+        """Settle events from ``start`` on, each in its own savepoint of one transaction."""
+        self._warm = None
         settled: list[Delivery] = []
         retry: list[tuple[Delivery, str]] = []
         observed: list[tuple[Delivery, str, dict[str, float]]] = []
@@ -192,11 +329,18 @@ class InboundWorker:
                         observed.append((item.delivery, status, detail))
         except Exception as exc:  # the commit (or the connection) failed: nothing of it happened
             log.warning("inbound_transaction_failed", worker=self.worker_id, error=str(exc))
+            result = BatchResult()
             for item in parsed[start:index]:
                 self._nak(item.delivery, f"{type(exc).__name__}: {exc}")
             result.retried += index - start
             return index, result
-        self.consumer.ack(settled)
+        return index, self._settled(observed, retry)
+
+    def _settled(self, observed: list[tuple[Delivery, str, dict[str, Any]]],
+                 retry: list[tuple[Delivery, str]]) -> BatchResult:
+        """After the commit: ack, wake change-feed consumers, count, and hand back events to retry."""
+        result = BatchResult()
+        self.consumer.ack([d for d, _, _ in observed])
         # Change-feed consumers in this process (propagation, outbound) wait for commits, not polls.
         for tenant in sorted({d.message.tenant_id for d, status, _ in observed if status == "applied"}):
             notify_committed(self.store.engine, tenant)
@@ -206,7 +350,7 @@ class InboundWorker:
         for delivery, error in retry:
             self._nak(delivery, error)
             result.retried += 1
-        return index, result
+        return result
 
     @staticmethod
     def _prefetch(conn: Connection, cache: ApplyCache, items: Sequence[_Parsed]) -> None:
@@ -243,8 +387,7 @@ class InboundWorker:
                         operations=enriched.operations, cause_event_id=str(msg.id),
                         correlation_id=msg.correlation_id or str(msg.id)), cache)
                     changes, first, last = len(applied.changes), applied.first_seq, applied.last_seq
-                    touched = set(applied.asset_ids.values()) | {c["asset_id"] for c in applied.changes
-                                                                 if c["asset_id"] is not None}
+                    touched = _touched(applied)
                 apply_ms = _ms(t2)
                 note = enriched.note or (None if enriched.operations else "no operations")
                 outcome = inbox.Outcome(inbox.APPLIED, _now(), delivery.attempt, note=note, parse_ms=item.parse_ms,
@@ -309,6 +452,28 @@ class InboundWorker:
         if status == "applied":
             lag = (datetime.now(UTC) - delivery.message.received_at).total_seconds()
             self.metrics.inbound_end_to_end_seconds.labels(source).observe(max(0.0, lag))
+
+
+def _touched(applied: ApplyResult) -> set[uuid.UUID]:
+    return set(applied.asset_ids.values()) | {c["asset_id"] for c in applied.changes if c["asset_id"] is not None}
+
+
+class _Redo(Exception):
+    """A batch cannot settle an event without undoing its application alone (needs a savepoint)."""
+
+
+class _EventError(Exception):
+    def __init__(self, index: int, error: Exception) -> None:
+        super().__init__(str(error))
+        self.index, self.error = index, error
+
+
+@dataclass
+class _Aborted:
+    """A batch rolled back: ``index`` is the event that raised ``error`` (None: not one event's fault)."""
+
+    index: int | None
+    error: BaseException
 
 
 def _ms(t0: float) -> float:

@@ -90,6 +90,7 @@ _ABSENT: dict[str, Any] = {}  # a cached "no such row" (distinct from "not looke
 # Asset fields that appear in search documents: a change elsewhere does not rebuild the document.
 _DOC_FIELDS = frozenset(("type", "namespace", "name", "field", "display_name", "description", "status"))
 _IN_CHUNK = 500  # ids per IN list (well under SQLite's variable limit)
+_MAX_CACHED = 200_000  # rows an ApplyCache kept across transactions may hold before it starts over
 
 
 # Built once: statements constructed per call cost more Python than the queries themselves.
@@ -109,11 +110,27 @@ class ApplyCache:
     must ``clear`` it when a savepoint rolls back (rows written inside it are gone).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, defer_changes: bool = False) -> None:
         self.assets: dict[uuid.UUID, dict[str, Any]] = {}
         self.edges: dict[uuid.UUID, dict[str, Any]] = {}
         # Active columns of a dataset, where known: dataset id -> {column id: ref}.
         self.columns: dict[uuid.UUID, dict[uuid.UUID, AssetRef]] = {}
+        # defer_changes: change sets applied with this cache leave their change and audit rows here
+        # until ``write_deferred`` writes them all at once (one sequence bump per tenant, one
+        # multi-row insert each). Their ApplyResult is filled in then.
+        self.deferred: list[tuple[_Writer, ChangeSet]] | None = [] if defer_changes else None
+        # The tenants' change-sequence heads the rows are known valid for (see ``revalidate``).
+        self.heads: dict[str, int] | None = None
+
+    def revalidate(self, conn: Connection) -> None:
+        """Keep the cached rows into a new transaction only if nothing was committed since they were
+        read: every write of assets and edges goes through this module and advances its tenant's
+        change sequence. Only sound while the caller holds the database's only write lock (SQLite's
+        ``BEGIN IMMEDIATE``), so no other writer commits during the transaction."""
+        heads = dict(conn.execute(_HEADS).tuples().all())
+        if heads != self.heads or len(self.assets) + len(self.edges) > _MAX_CACHED:
+            self.clear()
+        self.heads = heads
 
     def clear(self) -> None:
         self.assets.clear()
@@ -574,10 +591,14 @@ class _Writer:
     def flush(self, cs: ChangeSet) -> None:
         for aid in self.dirty_docs:
             search.refresh_doc(self.conn, self.tenant, aid)
-        write_changes(self.conn, self, cs)
+        if self.cache.deferred is not None:
+            self.cache.deferred.append((self, cs))
+        else:
+            write_changes(self.conn, self, cs)
 
 
 # Built once (every change set runs them): statement construction costs more than the queries.
+_HEADS = select(tenants.c.id, tenants.c.change_seq)
 _BUMP_SEQ = (update(tenants).where(tenants.c.id == bindparam("tenant"))
              .values(change_seq=tenants.c.change_seq + bindparam("n")).returning(tenants.c.change_seq))
 _INSERT_CHANGES = insert(changes)
@@ -586,32 +607,64 @@ _INSERT_AUDIT = insert(audit_log)
 
 def write_changes(conn: Connection, writer: _Writer, cs: ChangeSet) -> None:
     """Append the change rows and the audit record. Separate so tests can inject a failure here."""
-    n = len(writer.pending)
-    if n:
+    _write_changes(conn, [(writer, cs)])
+
+
+def write_deferred(conn: Connection, cache: ApplyCache) -> None:
+    """Write the change and audit rows of the change sets applied with ``cache`` (``defer_changes``),
+    in the order they were applied, and fill in their results."""
+    if cache.deferred:
+        heads = _write_changes(conn, cache.deferred)
+        cache.deferred.clear()
+        if cache.heads is not None:
+            cache.heads.update(heads)
+
+
+def _write_changes(conn: Connection, staged: list[tuple[_Writer, ChangeSet]]) -> dict[str, int]:
+    """Write the rows; returns each tenant's new change-sequence head (tenants with changes only)."""
+    counts: dict[str, int] = {}
+    for writer, _ in staged:
+        if writer.pending:
+            counts[writer.tenant] = counts.get(writer.tenant, 0) + len(writer.pending)
+    next_seq: dict[str, int] = {}
+    heads: dict[str, int] = {}
+    for tenant, n in counts.items():
         # Row lock on the tenant: per-tenant sequence numbers follow commit order.
-        last = conn.execute(_BUMP_SEQ, {"tenant": writer.tenant, "n": n}).scalar_one_or_none()
+        last = conn.execute(_BUMP_SEQ, {"tenant": tenant, "n": n}).scalar_one_or_none()
         if last is None:
-            raise ApplyError(f"unknown tenant: {writer.tenant}")
-        first = last - n + 1
-        rows = [{
-            "tenant_id": writer.tenant, "seq": first + i, "kind": p.kind.value, "entity_type": p.entity_type,
-            "entity_id": p.entity_id, "asset_id": p.asset_id, "before": p.before, "after": p.after,
-            "actor": writer.actor, "cause_event_id": cs.cause_event_id, "correlation_id": cs.correlation_id,
-            "at": writer.at,
-        } for i, p in enumerate(writer.pending)]
-        conn.execute(_INSERT_CHANGES, rows)
-        writer.result.changes = rows
-        writer.result.first_seq, writer.result.last_seq = first, last
-    ops: dict[str, int] = {}
-    for op in cs.operations:
-        ops[op.op] = ops.get(op.op, 0) + 1
-    single = writer.pending[0] if len({p.entity_id for p in writer.pending}) == 1 else None
-    conn.execute(_INSERT_AUDIT, {
-        "id": uuid.uuid4(), "tenant_id": writer.tenant, "actor": writer.actor, "action": "apply",
-        "entity_type": single.entity_type if single else None, "entity_id": single.entity_id if single else None,
-        "correlation_id": cs.correlation_id,
-        "details": {"operations": ops, "changes": n, "cause_event_id": cs.cause_event_id}, "at": writer.at,
-    })
+            raise ApplyError(f"unknown tenant: {tenant}")
+        next_seq[tenant] = last - n + 1
+        heads[tenant] = last
+    change_rows: list[dict[str, Any]] = []
+    audit_rows: list[dict[str, Any]] = []
+    for writer, cs in staged:
+        n = len(writer.pending)
+        if n:
+            first = next_seq[writer.tenant]
+            next_seq[writer.tenant] = first + n
+            rows = [{
+                "tenant_id": writer.tenant, "seq": first + i, "kind": p.kind.value, "entity_type": p.entity_type,
+                "entity_id": p.entity_id, "asset_id": p.asset_id, "before": p.before, "after": p.after,
+                "actor": writer.actor, "cause_event_id": cs.cause_event_id, "correlation_id": cs.correlation_id,
+                "at": writer.at,
+            } for i, p in enumerate(writer.pending)]
+            change_rows.extend(rows)
+            writer.result.changes = rows
+            writer.result.first_seq, writer.result.last_seq = first, first + n - 1
+        ops: dict[str, int] = {}
+        for op in cs.operations:
+            ops[op.op] = ops.get(op.op, 0) + 1
+        single = writer.pending[0] if len({p.entity_id for p in writer.pending}) == 1 else None
+        audit_rows.append({
+            "id": uuid.uuid4(), "tenant_id": writer.tenant, "actor": writer.actor, "action": "apply",
+            "entity_type": single.entity_type if single else None,
+            "entity_id": single.entity_id if single else None, "correlation_id": cs.correlation_id,
+            "details": {"operations": ops, "changes": n, "cause_event_id": cs.cause_event_id}, "at": writer.at,
+        })
+    if change_rows:
+        conn.execute(_INSERT_CHANGES, change_rows)
+    conn.execute(_INSERT_AUDIT, audit_rows)
+    return heads
 
 
 _DISPATCH: dict[str, Callable[[_Writer, Any], object]] = {

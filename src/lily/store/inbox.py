@@ -147,10 +147,16 @@ def finish(conn: Connection, eid: uuid.UUID, owner: str, outcome: Outcome, *, le
     seq = conn.execute(_FINISH[leased], params).scalar()
     if seq is None:
         return None
-    ids = sorted(set(asset_ids), key=str)
-    if ids:
-        conn.execute(_ADD_ASSETS, [{"event_seq": seq, "asset_id": a, "tenant_id": tenant_id} for a in ids])
+    add_event_assets(conn, [(int(seq), tenant_id, asset_ids)])
     return int(seq)
+
+
+def add_event_assets(conn: Connection, events: Iterable[tuple[int, str, Iterable[uuid.UUID]]]) -> None:
+    """Record which assets settled events touched: ``(event seq, tenant, asset ids)`` each, one insert."""
+    rows = [{"event_seq": seq, "asset_id": a, "tenant_id": tenant}
+            for seq, tenant, ids in events for a in sorted(set(ids), key=str)]
+    if rows:
+        conn.execute(_ADD_ASSETS, rows)
 
 
 def is_settled(conn: Connection, eid: uuid.UUID) -> bool:
