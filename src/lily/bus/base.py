@@ -37,6 +37,18 @@ class InboundMessage:
     actor: str | None = None
     correlation_id: str | None = None
 
+    @classmethod
+    def fast(cls, id: uuid.UUID, tenant_id: str, source: str, key: str, partition: int, payload: bytes,
+             received_at: datetime, event_type: str | None, headers: Mapping[str, str], actor: str | None,
+             correlation_id: str | None) -> InboundMessage:
+        """The same message as the constructor builds, every field given, at a quarter of the cost
+        (the accept path builds one per event; a frozen ``__init__`` sets each field separately)."""
+        self = object.__new__(cls)
+        self.__dict__.update(id=id, tenant_id=tenant_id, source=source, key=key, partition=partition,
+                             payload=payload, received_at=received_at, event_type=event_type, headers=headers,
+                             actor=actor, correlation_id=correlation_id)
+        return self
+
     def inbox_row(self) -> dict[str, Any]:
         """The inbox row recording this event as received."""
         return {

@@ -8,6 +8,8 @@ for another tenant), so the accept path stays cheap.
 
 from __future__ import annotations
 
+import hashlib
+import uuid
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,7 +30,7 @@ from lily.inbound.sources.base import (
 )
 from lily.inbound.sources.decode import DecodeLimits, decompress, load_json
 from lily.inbound.sources.generic import validate as validate_generic
-from lily.store.inbox import event_id
+from lily.store.inbox import _ID_NAMESPACE
 
 # Request headers worth keeping with an event (for debugging a producer); never credentials.
 KEPT_HEADERS = ("content-type", "content-encoding", "user-agent", "x-request-id", "x-forwarded-for")
@@ -81,13 +83,18 @@ def prepare(source_name: str, raw: bytes, payload: Any, info: RequestInfo, *, pa
     source = get_source(source_name)
     items = source.split(payload)
     kept = {k: v for k in KEPT_HEADERS if (v := header(info.headers, k)) is not None}
+    tenant_id, received_at, actor, correlation_id = info.tenant_id, info.received_at, info.actor, info.correlation_id
+    ids = _EventIds(tenant_id, source_name)
+    idempotency_key = source.idempotency_key
+    partition_prefix = f"{tenant_id}\x1f"
+    n_partitions = max(1, partitions)
     messages: list[InboundMessage] = []
     rejected: list[Rejected] = []
     indexes: list[int] = []
     for index, item in enumerate(items):
         try:
-            check(source_name, item, info.tenant_id)
-            key = source.idempotency_key(item)
+            kind = check(source_name, item, tenant_id)
+            key = idempotency_key(item)
         except InboundError as exc:
             if not partial:
                 raise
@@ -95,29 +102,48 @@ def prepare(source_name: str, raw: bytes, payload: Any, info: RequestInfo, *, pa
             continue
         # Keep the producer's bytes when the body is the event itself; re-serialise split items.
         data = raw if item is payload else orjson.dumps(item)
-        messages.append(InboundMessage(
-            id=event_id(info.tenant_id, source_name, key), tenant_id=info.tenant_id, source=source_name,
-            key=key, partition=partition_of(info.tenant_id, partition_key(source_name, item), partitions),
-            payload=data, received_at=info.received_at, event_type=event_type(source_name, item),
-            headers=kept, actor=info.actor, correlation_id=info.correlation_id,
+        part = zlib.crc32(f"{partition_prefix}{partition_key(source_name, item)}".encode()) % n_partitions
+        messages.append(InboundMessage.fast(
+            ids(key), tenant_id, source_name, key, part, data, received_at, event_type(source_name, item, kind),
+            kept, actor, correlation_id,
         ))
         indexes.append(index)
     return Prepared(messages, rejected, indexes)
 
 
-def check(source_name: str, item: Any, tenant_id: str) -> None:
-    """Envelope checks a producer should hear about synchronously (4xx), per source."""
+class _EventIds:
+    """``event_id(tenant_id, source, key)`` for many keys of one tenant and source (the hash of the
+    common prefix is computed once): uuid5 is sha1 over the namespace's bytes and the name."""
+
+    __slots__ = ("_prefix",)
+
+    def __init__(self, tenant_id: str, source_name: str) -> None:
+        self._prefix = hashlib.sha1(_ID_NAMESPACE.bytes + f"{tenant_id}\x1f{source_name}\x1f".encode(),
+                                    usedforsecurity=False)
+
+    def __call__(self, key: str) -> uuid.UUID:
+        digest = self._prefix.copy()
+        digest.update(key.encode())
+        return uuid.UUID(bytes=digest.digest()[:16], version=5)  # as uuid.uuid5 builds it
+
+
+def check(source_name: str, item: Any, tenant_id: str) -> openlineage.EventKind | None:
+    """Envelope checks a producer should hear about synchronously (4xx), per source.
+
+    Returns the OpenLineage event kind (None for other sources), so callers need not classify again.
+    """
     if source_name == "openlineage":
-        _check_openlineage(item)
-    elif source_name == "generic":
+        return _check_openlineage(item)
+    if source_name == "generic":
         event = validate_generic(item)
         if event.tenant_id != tenant_id:
             raise TenantMismatch(f"tenant_id {event.tenant_id!r} is not the caller's tenant {tenant_id!r}")
     elif source_name == "monte_carlo":
         require_object(item, "")
+    return None
 
 
-def _check_openlineage(item: Any) -> None:
+def _check_openlineage(item: Any) -> openlineage.EventKind:
     # What Marquez answers 422 for: identities it cannot store the event under.
     event = require_object(item, "")
     kind = openlineage.classify(event)
@@ -126,12 +152,13 @@ def _check_openlineage(item: Any) -> None:
         dataset = require_object(event.get("dataset"), "dataset")
         require_str(dataset, "namespace", "dataset")
         require_str(dataset, "name", "dataset")
-        return
+        return kind
     job = require_object(event.get("job"), "job")
     require_str(job, "namespace", "job")
     require_str(job, "name", "job")
     if kind is openlineage.EventKind.RUN:
         require_str(require_object(event.get("run"), "run"), "runId", "run")
+    return kind
 
 
 def partition_key(source_name: str, item: Any) -> str:
@@ -168,13 +195,16 @@ def partition_of(tenant_id: str, key: str, partitions: int) -> int:
     return zlib.crc32(f"{tenant_id}\x1f{key}".encode()) % max(1, partitions)
 
 
-def event_type(source_name: str, item: Any) -> str | None:
-    """A short label for filtering: ``RunEvent.COMPLETE``, ``ObjectCreated:Put``, ``asset.created``."""
+def event_type(source_name: str, item: Any, kind: openlineage.EventKind | None = None) -> str | None:
+    """A short label for filtering: ``RunEvent.COMPLETE``, ``ObjectCreated:Put``, ``asset.created``.
+
+    ``kind``: the OpenLineage kind when the caller has classified ``item`` already.
+    """
     if not isinstance(item, dict):
         return None
     value: Any = None
     if source_name == "openlineage":
-        kind = openlineage.classify(item).value
+        kind = (kind if kind is not None else openlineage.classify(item)).value
         et = item.get("eventType")
         value = f"{kind}.{et}" if kind == "RunEvent" and isinstance(et, str) else kind
     elif source_name == "monte_carlo":

@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select, update
@@ -41,18 +42,116 @@ _INSERT = {name: module.insert(inbound_events).on_conflict_do_nothing()
 # Built once per dialect: the accept path inserts on every request.
 _INSERT_RETURNING = {name: stmt.returning(inbound_events.c.id) for name, stmt in _INSERT.items()}
 
+# The columns of a received row (``InboundMessage.inbox_row``): rows with exactly these keys take
+# the SQLite fast path of ``insert_received``.
+RECEIVED_COLUMNS = ("id", "tenant_id", "source", "event_type", "idempotency_key", "partition", "payload",
+                    "headers", "actor", "correlation_id", "status", "attempts", "available_at", "received_at")
+_ROW_VALUES = itemgetter(*RECEIVED_COLUMNS)
+_IN_CHUNK = 500  # ids per ``IN (...)`` (well under SQLite's bound-parameter limit)
+
+
+@dataclass(frozen=True)
+class _FastInsert:
+    """The plain INSERT SQLAlchemy compiles for one received row, and its columns' bind processors."""
+
+    sql: str
+    stored_id: Any  # uuid.UUID → the value stored in the id column
+    processors: tuple[tuple[int, Any, bool], ...]  # (position, processor, memoise by identity), id excluded
+
+
+_FAST: dict[int, tuple[Any, _FastInsert]] = {}
+
+
+def _fast_insert(dialect: Any) -> _FastInsert:
+    cached = _FAST.get(id(dialect))
+    if cached is not None and cached[0] is dialect:
+        return cached[1]
+    compiled = _INSERT["sqlite"].compile(dialect=dialect, column_keys=list(RECEIVED_COLUMNS))
+    if tuple(compiled.positiontup or ()) != RECEIVED_COLUMNS:
+        raise RuntimeError(f"unexpected parameter order {compiled.positiontup!r}")
+    processors = []
+    for position, name in enumerate(RECEIVED_COLUMNS):
+        # Exactly the processors SQLAlchemy applies (Uuid → hex, TS → naive UTC string, Json → text).
+        process = inbound_events.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None and position:
+            # One request's events share their timestamps and headers object: convert those once.
+            processors.append((position, process, name in ("headers", "available_at", "received_at")))
+    stored_id = inbound_events.c.id.type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
+    fast = _FastInsert(compiled.string, stored_id, tuple(processors))
+    _FAST[id(dialect)] = (dialect, fast)
+    return fast
+
 
 def insert_received(conn: Connection, rows: Sequence[dict[str, Any]]) -> set[uuid.UUID]:
     """Insert new events; rows whose (tenant, source, key) already exists are skipped (redeliveries).
 
-    Returns the ids actually inserted (SQLAlchemy batches the rows into multi-row statements).
+    Returns the ids actually inserted. Rows go in order: of several rows with one id (or key), the
+    first one that can be stored is.
     """
     if not rows:
         return set()
+    if conn.dialect.name == "sqlite" and all(len(r) == len(RECEIVED_COLUMNS) for r in rows):
+        try:
+            values = [_ROW_VALUES(r) for r in rows]
+        except KeyError:
+            pass
+        else:
+            return _insert_received_sqlite(conn, values)
+    # PostgreSQL (concurrent writers: only RETURNING says which rows this statement inserted), or
+    # rows relying on column defaults. SQLAlchemy batches the rows into multi-row statements.
     stmt = _INSERT_RETURNING[conn.dialect.name]
     if len(rows) == 1:
         return {r[0] for r in conn.execute(stmt, rows[0])}
     return {r[0] for r in conn.execute(stmt, list(rows))}
+
+
+def _insert_received_sqlite(conn: Connection, values: list[tuple[Any, ...]]) -> set[uuid.UUID]:
+    """SQLite: one ``SELECT id ... IN`` finds the ids already stored, one ``executemany`` of the plain
+    INSERT (ON CONFLICT DO NOTHING, no RETURNING) stores the other rows in order. Exact because
+    SQLite has one writer and the store's write transactions start with BEGIN IMMEDIATE: nothing can
+    insert between the statements, so the rows inserted are the new ids present afterwards.
+    """
+    fast = _fast_insert(conn.dialect)
+    stored = [fast.stored_id(v[0]) for v in values]
+    ids = dict(zip(stored, (v[0] for v in values), strict=True))  # stored form → id
+    existing = _stored_ids(conn, list(ids))
+    params = []
+    memo: dict[int, tuple[Any, Any]] = {}
+    for stored_id, v in zip(stored, values, strict=True):
+        if stored_id in existing:  # a redelivery: the INSERT would do nothing
+            continue
+        row = list(v)
+        row[0] = stored_id
+        for position, process, memoise in fast.processors:
+            value = row[position]
+            if memoise:
+                last = memo.get(position)
+                if last is not None and last[0] is value:
+                    row[position] = last[1]
+                    continue
+                row[position] = converted = process(value)
+                memo[position] = (value, converted)
+            else:
+                row[position] = process(value)
+        params.append(tuple(row))
+    if not params:
+        return set()
+    result = conn.exec_driver_sql(fast.sql, params)
+    candidates = {row[0] for row in params}
+    if result.rowcount == len(params):  # every row inserted (so their ids were distinct)
+        return {ids[h] for h in candidates}
+    # Some rows did nothing (an id twice in the batch, or a key already stored under another id).
+    return {ids[h] for h in _stored_ids(conn, list(candidates))}
+
+
+def _stored_ids(conn: Connection, stored: list[Any]) -> set[Any]:
+    found: set[Any] = set()
+    for start in range(0, len(stored), _IN_CHUNK):
+        chunk = stored[start:start + _IN_CHUNK]
+        marks = ", ".join("?" * len(chunk))
+        found.update(r[0] for r in conn.exec_driver_sql(
+            f"SELECT id FROM inbound_events WHERE id IN ({marks})", tuple(chunk)))
+    return found
 
 
 def ensure_row(conn: Connection, row: dict[str, Any]) -> None:

@@ -9,6 +9,7 @@ Mapping decisions are documented in ``docs/inbound-sources.md``.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,7 +25,6 @@ from lily.inbound.sources.base import (
     parse_timestamp,
     require_object,
     require_str,
-    sha256_hex,
 )
 from lily.model.asset import AssetType, ColumnSpec
 from lily.model.events import (
@@ -80,19 +80,27 @@ def split_batch(body: Any) -> list[dict[str, Any]]:
     return list(items)
 
 
+# sha256_hex(NAME, ...) with the name already hashed: the accept path keys every event.
+_KEY_PREFIX = hashlib.sha256(NAME.encode() + b"\x1f")
+
+
 def idempotency_key(payload: Any) -> str:
     """sha256 of the event's canonical JSON: key order and whitespace do not matter."""
-    return sha256_hex(NAME, canonical_json(payload))
+    digest = _KEY_PREFIX.copy()
+    digest.update(canonical_json(payload))
+    return digest.hexdigest()  # == sha256_hex(NAME, canonical_json(payload))
+
+
+_KINDS = {kind.value: kind for kind in EventKind}
 
 
 def classify(event: Mapping[str, Any]) -> EventKind:
     """The event kind: by ``schemaURL``'s last segment (``#/$defs/X`` or ``#/definitions/X``), else structure."""
     schema_url = event.get("schemaURL")
     if isinstance(schema_url, str):
-        last = schema_url.rstrip("/").rsplit("/", 1)[-1]
-        for kind in EventKind:
-            if last == kind.value:
-                return kind
+        kind = _KINDS.get(schema_url.rstrip("/").rsplit("/", 1)[-1])
+        if kind is not None:
+            return kind
     if "run" in event:
         return EventKind.RUN
     if "dataset" in event:
