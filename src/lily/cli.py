@@ -73,6 +73,10 @@ def serve(host: str = typer.Option(None, help="bind address (default LILY_HOST o
     console.print(f"Lily on http://{bind_host}:{bind_port}  (API docs: /docs; ready in "
                   f"{time.perf_counter() - started:.2f}s before the server starts)")
     api = create_app(settings, store)
+    # Inbound workers in a supervised child process (LILY_INBOUND_WORKER_PROCESS=false: threads), so
+    # accepting and applying each get a core instead of sharing this process's GIL.
+    inbound = api.state.inbound
+    inbound.worker_process = inbound.inbound.inbound_worker_process
     # Propagation + outbound threads in this process (LILY_WORKERS_IN_PROCESS=false when run apart).
     governance = GovernanceRuntime(store, settings, api.state.ctx.metrics, propagation=settings.workers_in_process,
                                    outbound=settings.workers_in_process).start()

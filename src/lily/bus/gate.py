@@ -6,10 +6,15 @@ transaction, keeps winning the lock: accept latency then grows to seconds under 
 process (``lily serve``: API + worker threads) this gate hands the write lock over in Python
 instead: producers queue on a plain lock (a release wakes one waiter, not all of them), and the
 worker lets waiting producers go first for at most ``max_yield`` seconds, so neither side starves.
+:class:`FileWriteGate` does the same across processes (``lily serve`` with its worker process) with
+``flock`` on files next to the database.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -48,3 +53,82 @@ class WriteGate:
             time.sleep(0.0005)  # let the waiting producers take the lock first
         with self._lock:
             yield
+
+    def close(self) -> None:
+        """Release what the gate holds (nothing in process)."""
+
+
+class FileWriteGate(WriteGate):
+    """The same turn-taking across processes (``lily serve`` + its worker process on one SQLite file).
+
+    Two lock files next to the database: ``<db>.gate`` is the write turn itself (``flock`` exclusive);
+    ``<db>.intent`` announces waiting producers — a producer holds it shared while it waits for the
+    gate, and a worker, before taking the gate, waits (at most ``max_yield``) while an exclusive
+    non-blocking ``flock`` of it fails. ``flock`` locks belong to an open file description, which
+    the threads of a process share, so a thread lock in front of the gate keeps the threads of one
+    process apart and the producers of a process share one intent lock (held while any of them waits).
+    """
+
+    def __init__(self, path: str, max_yield: float = 0.02) -> None:
+        super().__init__(max_yield)
+        flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC
+        self._gate_fd = os.open(f"{path}.gate", flags, 0o600)
+        self._intent_fd = os.open(f"{path}.intent", flags, 0o600)  # producers: shared while waiting
+        self._probe_fd = os.open(f"{path}.intent", flags, 0o600)  # workers: its own open file description
+        self._probe = threading.Lock()
+        self._fds: tuple[int, ...] = (self._gate_fd, self._intent_fd, self._probe_fd)
+
+    def other_producers_waiting(self) -> bool:
+        """True while a producer (of any process) holds the intent lock."""
+        with self._probe:
+            try:
+                fcntl.flock(self._probe_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(self._probe_fd, fcntl.LOCK_UN)
+            return False
+
+    @contextmanager
+    def producer(self) -> Iterator[None]:
+        with self._count:
+            self._producers_waiting += 1
+            if self._producers_waiting == 1:  # the first waiter of this process announces us
+                fcntl.flock(self._intent_fd, fcntl.LOCK_SH)
+        try:
+            self._lock.acquire()
+            try:
+                fcntl.flock(self._gate_fd, fcntl.LOCK_EX)
+            except BaseException:
+                self._lock.release()
+                raise
+        finally:
+            with self._count:
+                self._producers_waiting -= 1
+                if self._producers_waiting == 0:
+                    fcntl.flock(self._intent_fd, fcntl.LOCK_UN)
+        try:
+            yield
+        finally:
+            fcntl.flock(self._gate_fd, fcntl.LOCK_UN)
+            self._lock.release()
+
+    @contextmanager
+    def consumer(self) -> Iterator[None]:
+        deadline = time.monotonic() + self.max_yield
+        while (self._producers_waiting or self.other_producers_waiting()) and time.monotonic() < deadline:
+            time.sleep(0.0005)  # let the waiting producers (this process's or another's) go first
+        with self._lock:
+            fcntl.flock(self._gate_fd, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(self._gate_fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        fds, self._fds = getattr(self, "_fds", ()), ()
+        for fd in fds:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+    def __del__(self) -> None:
+        self.close()

@@ -3,20 +3,25 @@
 Publishing commits inbox rows; workers lease ready rows (oldest first, one worker per partition at a
 time), settle them in the transaction that applies them, and give them back with a backoff on
 transient failures. Workers in this process are woken by a condition variable the moment something
-is published, so latency is not a polling interval; workers in other processes (``lily worker
-inbound`` against a shared database) fall back to polling every ``poll_interval`` seconds.
+is published, so latency is not a polling interval. The worker process of ``lily serve`` is woken
+through a pipe: the server writes one byte per wake-up to the write end (``add_wake_pipe``), the
+worker process waits on the read end (``listen``); its end of file means the server is gone. Other
+processes (``lily worker inbound`` against a shared database) fall back to polling every
+``poll_interval`` seconds.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
+import select
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from lily.bus.base import Bus, Consumer, Delivery, InboundMessage
-from lily.bus.gate import WriteGate
+from lily.bus.gate import FileWriteGate, WriteGate
 from lily.bus.group_commit import GroupCommit
 from lily.store import Store, inbox
 
@@ -33,9 +38,17 @@ class LocalBus(Bus):
         self.poll_interval = poll_interval
         self._cond = threading.Condition()
         self._generation = 0
-        # SQLite has one writer: in-process producers and workers take turns here (PostgreSQL
-        # writers do not block each other on these rows).
-        self.gate = WriteGate() if store.dialect == "sqlite" else None
+        # Wake pipes: write ends (the server, one per worker process) and the read end (a worker process).
+        self._pipes_lock = threading.Lock()
+        self._wake_writers: list[int] = []
+        self._wake_reader: int | None = None
+        self._wake_poll: select.poll | None = None
+        self._reader_lock = threading.Lock()  # one thread of a worker process waits on the pipe
+        self._on_eof: Callable[[], None] | None = None
+        # SQLite has one writer: producers and workers take turns here (PostgreSQL writers do not
+        # block each other on these rows). A database file gets the cross-process gate, since the
+        # worker may run in another process (`lily serve`'s worker process, `lily worker inbound`).
+        self.gate = _write_gate(store)
         self._group: GroupCommit[InboundMessage, list[bool]] = GroupCommit(self._write_groups)
 
     def publish(self, messages: Sequence[InboundMessage]) -> list[bool]:
@@ -79,21 +92,87 @@ class LocalBus(Bus):
             return inbox.queue_depth(conn)
 
     def wake(self) -> None:
+        self._notify_local()
+        with self._pipes_lock:
+            for fd in self._wake_writers:
+                # full: the worker process is woken already; broken: it is gone (restarted soon)
+                with contextlib.suppress(BlockingIOError, BrokenPipeError):
+                    os.write(fd, b"\0")
+
+    def _notify_local(self) -> None:
         with self._cond:
             self._generation += 1
             self._cond.notify_all()
 
+    def add_wake_pipe(self, fd: int) -> None:
+        """Server side: write a byte to ``fd`` (a pipe's write end, made non-blocking) on every wake-up."""
+        os.set_blocking(fd, False)
+        with self._pipes_lock:
+            self._wake_writers.append(fd)
+
+    def remove_wake_pipe(self, fd: int) -> None:
+        """Stop writing to ``fd``; once this returns the caller may close it."""
+        with self._pipes_lock:
+            if fd in self._wake_writers:
+                self._wake_writers.remove(fd)
+
+    def listen(self, fd: int, on_eof: Callable[[], None] | None = None) -> None:
+        """Worker-process side: wait on the pipe's read end ``fd``; ``on_eof`` runs when its writer is gone."""
+        os.set_blocking(fd, False)
+        poller = select.poll()
+        poller.register(fd, select.POLLIN)
+        self._wake_reader, self._wake_poll, self._on_eof = fd, poller, on_eof
+
     def wait(self, seen: int, timeout: float) -> int:
         """Block until something was published after generation ``seen`` (or ``timeout``)."""
+        if self._wake_reader is not None and self._reader_lock.acquire(blocking=False):
+            try:
+                # Re-checked under the reader lock: a thread that drained the pipe before we took it
+                # has bumped the generation already.
+                poller = self._wake_poll
+                if self.generation == seen and poller is not None and poller.poll(max(0.0, timeout) * 1000):
+                    self._drain_wake_pipe()
+                return self.generation
+            finally:
+                self._reader_lock.release()
         with self._cond:
             if self._generation == seen:
                 self._cond.wait(timeout)
             return self._generation
 
+    def _drain_wake_pipe(self) -> None:
+        fd = self._wake_reader
+        if fd is None:
+            return
+        try:
+            data = os.read(fd, 65536)
+        except BlockingIOError:
+            return
+        if not data:  # end of file: the server process is gone
+            self._wake_reader, self._wake_poll = None, None
+            with contextlib.suppress(OSError):
+                os.close(fd)
+            if self._on_eof is not None:
+                self._on_eof()
+        self._notify_local()  # other threads of this process waiting on the condition
+
     @property
     def generation(self) -> int:
         with self._cond:
             return self._generation
+
+    def close(self) -> None:
+        if self.gate is not None:
+            self.gate.close()
+
+
+def _write_gate(store: Store) -> WriteGate | None:
+    if store.dialect != "sqlite":
+        return None
+    database = store.engine.url.database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        return FileWriteGate(database)
+    return WriteGate()  # in-memory database: one process only
 
 
 class LocalConsumer(Consumer):

@@ -1,7 +1,9 @@
-"""``lily worker inbound``: inbound workers in their own process (scale-out, or crash isolation)."""
+"""``lily worker inbound``: inbound workers in their own process (scale-out, crash isolation, and the
+worker process ``lily serve`` supervises)."""
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 
@@ -12,15 +14,22 @@ def worker_inbound(
     workers: int = typer.Option(1, "--workers", min=1, help="worker threads in this process"),
     once: bool = typer.Option(False, "--once", help="apply everything waiting, then exit"),
     metrics_port: int = typer.Option(None, "--metrics-port", help="serve Prometheus /metrics on this port"),
+    metrics_host: str = typer.Option("0.0.0.0", "--metrics-host", help="address the metrics port binds"),
+    nice: int = typer.Option(0, "--nice", min=0, help="lower this process's CPU priority by this much"),
+    wake_fd: int = typer.Option(None, "--wake-fd", hidden=True,
+                                help="read end of the wake pipe of the `lily serve` that started us"),
 ) -> None:
     """Parse, enrich and apply accepted inbound events (local bus or NATS JetStream per LILY_BUS_URL)."""
     from rich.console import Console
 
+    from lily.bus.local import LocalBus
     from lily.inbound.runtime import InboundRuntime, InboundSettings
-    from lily.observability import Metrics, configure_logging
+    from lily.observability import Metrics, configure_logging, log
     from lily.settings import Settings
     from lily.store import Store
 
+    if nice:
+        os.nice(nice)  # `lily serve`'s worker process: answering producers goes first
     settings = Settings()
     configure_logging(settings.log_json)
     store = Store.from_url(settings.resolved_database_url, migrate=True)
@@ -38,11 +47,36 @@ def worker_inbound(
     if metrics_port:
         from prometheus_client import start_http_server
 
-        start_http_server(metrics_port, registry=metrics.registry)
+        start_http_server(metrics_port, addr=metrics_host, registry=metrics.registry)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
+    if wake_fd is not None:
+        def parent_gone() -> None:
+            log.warning("inbound_worker_parent_gone")
+            stop.set()
+
+        bus = runtime.bus
+        if isinstance(bus, LocalBus):
+            bus.listen(wake_fd, on_eof=parent_gone)  # wake-ups from the server, and its end
+        else:  # NATS pushes: the pipe only tells us when the server is gone
+            threading.Thread(target=_watch_parent, args=(wake_fd, parent_gone), name="lily-parent-watch",
+                             daemon=True).start()
     runtime.start(workers)
     console.print(f"inbound workers: {workers} on the {runtime.bus.name} bus (Ctrl-C to stop)")
     stop.wait()
     runtime.close()
+
+
+def _watch_parent(fd: int, on_eof: object) -> None:
+    """Read ``fd`` until end of file (every write end closed: the parent process is gone)."""
+    os.set_blocking(fd, True)
+    while True:
+        try:
+            if not os.read(fd, 4096):
+                break
+        except InterruptedError:
+            continue
+        except OSError:
+            break
+    on_eof()  # type: ignore[operator]

@@ -1,8 +1,9 @@
-"""Wiring of the inbound flow in a process: settings, the bus, source configs and worker threads.
+"""Wiring of the inbound flow in a process: settings, the bus, source configs and the workers.
 
-``lily serve`` builds one :class:`InboundRuntime` per application (the API publishes through it and,
-unless ``LILY_INBOUND_WORKERS=0``, it runs worker threads in the same process); ``lily worker
-inbound`` builds one without an API.
+Every application builds one :class:`InboundRuntime` (the API publishes through it and, unless
+``LILY_INBOUND_WORKERS=0``, it runs the workers): worker threads in the same process by default
+(``create_app``, tests), a supervised worker process under ``lily serve`` (``worker_process``, see
+``lily.inbound.supervisor``). ``lily worker inbound`` builds one without an API.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy import select
 from lily.bus.base import Bus
 from lily.inbound.configs import SourceConfigs
 from lily.inbound.sources.decode import DecodeLimits
+from lily.inbound.supervisor import WorkerProcess
 from lily.inbound.worker import InboundWorker, WorkerConfig, new_worker_id
 from lily.observability import Metrics, log
 from lily.settings import Settings
@@ -27,7 +29,9 @@ class InboundSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="LILY_", env_file=".env", extra="ignore")
 
-    inbound_workers: int = 1  # worker threads inside `lily serve`; 0 disables them
+    inbound_workers: int = 1  # workers of `lily serve` (threads of its worker process); 0 disables them
+    inbound_worker_process: bool = True  # `lily serve`: workers in a supervised child process (false: threads)
+    inbound_worker_nice: int = 10  # that child's niceness: accepting goes first when both want the CPU
     bus_url: str | None = None  # nats://host:4222 selects NATS JetStream; unset = local bus
     inbound_partitions: int = 64  # ordering partitions (events of one asset stay in order)
     inbound_batch_size: int = 256
@@ -76,6 +80,9 @@ class InboundRuntime:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self.workers: list[InboundWorker] = []
+        # `lily serve` sets this (LILY_INBOUND_WORKER_PROCESS): workers in a supervised child process.
+        self.worker_process = False
+        self.process: WorkerProcess | None = None
 
     @property
     def bus(self) -> Bus:
@@ -98,10 +105,16 @@ class InboundRuntime:
                              options=self.parse_options, worker_id=new_worker_id(index))
 
     def start(self, count: int | None = None) -> None:
-        """Start ``count`` (default ``LILY_INBOUND_WORKERS``) worker threads and the metrics refresher."""
+        """Start ``count`` (default ``LILY_INBOUND_WORKERS``) workers and the metrics refresher: threads,
+        or with ``worker_process`` a supervised child process running ``count`` threads."""
         count = self.inbound.inbound_workers if count is None else count
         self._stop.clear()
-        for index in range(count):
+        if self.worker_process and count:
+            self._start_process(count)
+            count_threads = 0
+        else:
+            count_threads = count
+        for index in range(count_threads):
             worker = self.worker(index)
             thread = threading.Thread(target=worker.run, args=(self._stop,), name=f"lily-inbound-{index}",
                                       daemon=True)
@@ -113,8 +126,28 @@ class InboundRuntime:
             self._threads.append(monitor)
             monitor.start()
 
+    def _start_process(self, count: int) -> None:
+        from lily.bus.local import LocalBus
+        from lily.inbound.supervisor import WorkerProcess
+
+        bus = self.bus
+        local = isinstance(bus, LocalBus)
+        # The child must find the same database and data directory whatever its working directory.
+        env = {"LILY_DATABASE_URL": self.settings.resolved_database_url,
+               "LILY_DATA_DIR": str(self.settings.data_dir.expanduser().resolve())}
+        self.process = WorkerProcess(count, nice=self.inbound.inbound_worker_nice, env=env,
+                                     attach=bus.add_wake_pipe if local else None,
+                                     detach=bus.remove_wake_pipe if local else None).start()
+
+    def worker_metrics(self) -> str | None:
+        """The worker process's Prometheus exposition (None: no such process, or unreachable)."""
+        return self.process.worker_metrics() if self.process is not None else None
+
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
+        if self.process is not None:
+            self.process.stop()
+            self.process = None
         if self._bus is not None:
             self._bus.wake()
         for thread in self._threads:
