@@ -50,11 +50,14 @@ class InboundMessage:
         return self
 
     def inbox_row(self) -> dict[str, Any]:
-        """The inbox row recording this event as received."""
+        """The inbox row recording this event as received (its ``headers`` may be the message's own dict:
+        the messages of one request share theirs, and the inbox converts a shared object once)."""
+        headers = self.headers
         return {
             "id": self.id, "tenant_id": self.tenant_id, "source": self.source, "event_type": self.event_type,
             "idempotency_key": self.key, "partition": self.partition, "payload": self.payload,
-            "headers": dict(self.headers), "actor": self.actor, "correlation_id": self.correlation_id,
+            "headers": headers if type(headers) is dict else dict(headers), "actor": self.actor,
+            "correlation_id": self.correlation_id,
             "status": "received", "attempts": 0, "available_at": self.received_at,
             "received_at": self.received_at,
         }

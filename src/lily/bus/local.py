@@ -58,20 +58,22 @@ class LocalBus(Bus):
 
     def _write_groups(self, groups: list[Sequence[InboundMessage]]) -> list[list[bool]]:
         """Commit the messages of concurrent publishers in one transaction (see ``group_commit``)."""
-        unique: dict[object, InboundMessage] = {}
+        # Keyed by the id's int: hashing a UUID object is a Python-level call, an int's is not.
+        unique: dict[int, InboundMessage] = {}
         for messages in groups:
             for m in messages:
-                unique.setdefault(m.id, m)
+                unique.setdefault(m.id.int, m)
         with self._producer_turn(), self.store.write() as conn:
             inserted = inbox.insert_received(conn, [m.inbox_row() for m in unique.values()])
         self.wake()
-        seen: set[object] = set()  # an event twice in the group: the first occurrence is the new one
+        new = {eid.int for eid in inserted}
         results = []
         for messages in groups:
             out = []
             for m in messages:
-                out.append(m.id in inserted and m.id not in seen)
-                seen.add(m.id)
+                eid = m.id.int
+                out.append(eid in new)
+                new.discard(eid)  # an event twice in the group: the first occurrence is the new one
             results.append(out)
         return results
 
