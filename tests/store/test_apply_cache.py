@@ -36,6 +36,7 @@ from lily.store.accounts import create_tenant
 from lily.store.apply import ApplyCache, ApplyError, apply_in, referenced_rows, write_deferred
 from lily.store.search import search
 from lily.store.tables import assets, changes, lineage_edges
+from lily.store.tables_runs import run_io, runs
 
 NS = "postgres://db:5432"
 T0 = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
@@ -55,10 +56,11 @@ lineage = st.builds(lambda s, t, run: AddLineage(source=s, target=t, run_id=run,
                     refs | column_refs, refs | column_refs, st.sampled_from(["r1", "r2"]))
 removals = st.builds(lambda s, t: RemoveLineage(source=s, target=t), refs, refs)
 deletes = st.builds(lambda r: DeleteAsset(ref=r), refs)
-run_ops = st.builds(lambda i, o, run: RecordRun(run_id=run, job=AssetRef(namespace="jobs", name="etl"),
-                                                state=RunState.COMPLETED, event_type="COMPLETE", event_time=T0,
-                                                inputs=[i], outputs=[o]),
-                    refs, refs, st.sampled_from(["r1", "r2", "r3"]))
+run_ops = st.builds(lambda i, o, run, started, second: RecordRun(
+    run_id=run, job=AssetRef(namespace="jobs", name="etl"),
+    state=RunState.RUNNING if started else RunState.COMPLETED, event_type="START" if started else "COMPLETE",
+    event_time=T0 + timedelta(seconds=second), inputs=[i], outputs=[o]),
+    refs, refs, st.sampled_from(["r1", "r2", "r3"]), st.booleans(), st.integers(0, 3))
 operation = st.one_of(upserts, lineage, removals, deletes, run_ops)
 # (operations, fails): a failing change set is rolled back to its savepoint after it was applied.
 change_sets = st.lists(st.tuples(st.lists(operation, min_size=1, max_size=4), st.booleans()), min_size=1,
@@ -83,7 +85,13 @@ def _state(store: Store, tenant: str) -> dict[str, Any]:
         change_rows = sorted((r["at"], r["kind"], names.get(r["asset_id"])) for r in conn.execute(
             select(changes).where(changes.c.tenant_id == tenant)).mappings())
         found = {w: sorted(names[a] for a in search(conn, tenant, w)) for w in ("users", "email", "orders", "a")}
-    return {"assets": asset_rows, "edges": edge_rows, "changes": change_rows, "search": found}
+        run_rows = sorted((r["run_id"], names[r["job_id"]], r["state"], r["state_at"], r["event_types"],
+                           r["started_at"], r["ended_at"], r["inputs"], r["outputs"], r["job_version"])
+                          for r in conn.execute(select(runs).where(runs.c.tenant_id == tenant)).mappings())
+        io_rows = sorted((r["run_id"], names[r["asset_id"]], r["role"], r["version"], r["event_time"])
+                         for r in conn.execute(select(run_io).where(run_io.c.tenant_id == tenant)).mappings())
+    return {"assets": asset_rows, "edges": edge_rows, "changes": change_rows, "search": found, "runs": run_rows,
+            "run_io": io_rows}
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

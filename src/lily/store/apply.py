@@ -121,6 +121,7 @@ class ApplyCache:
         self.deferred: list[tuple[_Writer, ChangeSet]] | None = [] if defer_changes else None
         # The tenants' change-sequence heads the rows are known valid for (see ``revalidate``).
         self.heads: dict[str, int] | None = None
+        self.runs = run_store.RunCache(defer=defer_changes)
 
     def revalidate(self, conn: Connection) -> None:
         """Keep the cached rows into a new transaction only if nothing was committed since they were
@@ -130,15 +131,18 @@ class ApplyCache:
         heads = dict(conn.execute(_HEADS).tuples().all())
         if heads != self.heads or len(self.assets) + len(self.edges) > _MAX_CACHED:
             self.clear()
+        self.runs.clear()  # run rows can change without a change record (bookkeeping fields)
         self.heads = heads
 
     def clear(self) -> None:
         self.assets.clear()
         self.edges.clear()
         self.columns.clear()
+        self.runs.clear()
 
     def prefetch(self, conn: Connection, tenant: str, operations: Iterable[MetadataEvent]) -> None:
         """Load the rows ``operations`` will look at that are not cached yet."""
+        operations = list(operations)
         want_assets, want_edges, want_columns = referenced_rows(tenant, operations)
         want_assets = [a for a in want_assets if a not in self.assets]
         want_columns = [d for d in want_columns if d not in self.columns]
@@ -161,6 +165,7 @@ class ApplyCache:
                 self.edges[row["id"]] = dict(row)
         for eid in want_edges:
             self.edges.setdefault(eid, _ABSENT)
+        self.runs.prefetch(conn, tenant, [op.run_id for op in operations if isinstance(op, RecordRun)])
 
     def put_asset(self, row: dict[str, Any]) -> None:
         self.assets[row["id"]] = row
@@ -571,7 +576,7 @@ class _Writer:
         io += [(self.ensure_asset(r), "output") for r in op.outputs]
         versions = {aid: row["version"] for aid in (job_id, *(a for a, _ in io))
                     if (row := self._load(aid)) is not None}
-        change = run_store.record_run(self.conn, self.tenant, self.at, op, job_id, io, versions)
+        change = run_store.record_run(self.conn, self.tenant, self.at, op, job_id, io, versions, self.cache.runs)
         if change is not None:
             self._record(ChangeKind.RUN_UPDATED, "run", op.run_id, job_id, *change)
 
@@ -613,6 +618,7 @@ def write_changes(conn: Connection, writer: _Writer, cs: ChangeSet) -> None:
 def write_deferred(conn: Connection, cache: ApplyCache) -> None:
     """Write the change and audit rows of the change sets applied with ``cache`` (``defer_changes``),
     in the order they were applied, and fill in their results."""
+    cache.runs.flush(conn)
     if cache.deferred:
         heads = _write_changes(conn, cache.deferred)
         cache.deferred.clear()

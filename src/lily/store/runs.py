@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -114,21 +115,86 @@ def _asset_versions(conn: Connection, ids: list[uuid.UUID]) -> dict[uuid.UUID, i
 # Built once: the inbound worker records a run per OpenLineage event.
 _RUN_BY_KEY = select(runs).where(runs.c.tenant_id == bindparam("tenant"), runs.c.run_id == bindparam("run_id"))
 _INSERT_RUN = insert(runs)
+_INSERT_RUN_IO = insert(run_io)
+
+
+_RUNS_BY_KEYS = select(runs).where(runs.c.tenant_id == bindparam("tenant"),
+                                   runs.c.run_id.in_(bindparam("run_ids", expanding=True)))
+_NO_RUN: dict[str, Any] = {}  # a looked-up run that does not exist (distinct from "not looked up")
+
+
+class RunCache:
+    """Run rows of one transaction, read ahead for many events, and (``defer``) new runs with their
+    io rows waiting to be inserted together by ``flush``.
+
+    Only prefetched rows are served: a run written in the transaction is read again (after a flush
+    if its insert is still waiting), so a cached row is always what the database holds.
+    """
+
+    def __init__(self, *, defer: bool = False) -> None:
+        self.defer = defer
+        self.rows: dict[tuple[str, str], dict[str, Any]] = {}
+        self.new_runs: list[dict[str, Any]] = []
+        self.new_io: list[dict[str, Any]] = []
+        self.waiting: set[tuple[str, str]] = set()
+
+    def prefetch(self, conn: Connection, tenant: str, run_ids: Iterable[str]) -> None:
+        wanted = sorted({r for r in run_ids if (tenant, r) not in self.rows and (tenant, r) not in self.waiting})
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i:i + 500]
+            for row in conn.execute(_RUNS_BY_KEYS, {"tenant": tenant, "run_ids": chunk}).mappings():
+                self.rows[(tenant, row["run_id"])] = dict(row)
+            for run_id in chunk:
+                self.rows.setdefault((tenant, run_id), _NO_RUN)
+
+    def flush(self, conn: Connection) -> None:
+        """Insert the waiting runs, then their io rows."""
+        if self.new_runs:
+            conn.execute(_INSERT_RUN, self.new_runs)
+        if self.new_io:
+            conn.execute(_INSERT_RUN_IO, self.new_io)
+        self.new_runs, self.new_io = [], []
+        self.waiting.clear()
+
+    def clear(self) -> None:
+        """Forget everything, waiting inserts included (the caller rolled them back)."""
+        self.rows.clear()
+        self.new_runs, self.new_io = [], []
+        self.waiting.clear()
+
+    def current(self, conn: Connection, tenant: str, run_id: str) -> dict[str, Any] | None:
+        key = (tenant, run_id)
+        if key in self.waiting:
+            self.flush(conn)  # a second event of a run created in this batch
+        found = self.rows.pop(key, None)  # served once: the caller is about to write the run
+        if found is None:
+            row = conn.execute(_RUN_BY_KEY, {"tenant": tenant, "run_id": run_id}).mappings().first()
+            return dict(row) if row else None
+        return None if found is _NO_RUN else found
 
 
 def record_run(conn: Connection, tenant: str, at: datetime, op: RecordRun, job_id: uuid.UUID,
-               io: list[tuple[uuid.UUID, str]], versions: dict[uuid.UUID, int] | None = None) -> Snapshot | None:
+               io: list[tuple[uuid.UUID, str]], versions: dict[uuid.UUID, int] | None = None,
+               cache: RunCache | None = None) -> Snapshot | None:
     """Merge one run event; returns (before, after) of the changed fields, or ``None`` if nothing changed.
 
     ``versions``: current versions of the job and io assets when the caller has them (else read here).
+    ``cache``: the transaction's run rows (see ``RunCache``).
     """
-    key = and_(runs.c.tenant_id == tenant, runs.c.run_id == op.run_id)
-    found = conn.execute(_RUN_BY_KEY, {"tenant": tenant, "run_id": op.run_id}).mappings().first()
-    current = dict(found) if found else None
+    if cache is not None:
+        current = cache.current(conn, tenant, op.run_id)
+    else:
+        found = conn.execute(_RUN_BY_KEY, {"tenant": tenant, "run_id": op.run_id}).mappings().first()
+        current = dict(found) if found else None
     if versions is None:
         versions = _asset_versions(conn, [job_id, *(aid for aid, _ in io)])
     row = _merge_state(current, op, at)
     row["job_id"], row["job_version"] = job_id, versions.get(job_id)
+    if current is None and cache is not None and cache.defer:
+        cache.new_runs.append({"tenant_id": tenant, "run_id": op.run_id, "updated_at": at, **row})
+        cache.new_io.extend(_io_rows(tenant, op, job_id, io, versions))
+        cache.waiting.add((tenant, op.run_id))
+        return None, _summary(row)
     _record_io(conn, tenant, op, job_id, io, versions, new_run=current is None)
     if current is None:
         conn.execute(_INSERT_RUN, {"tenant_id": tenant, "run_id": op.run_id, "updated_at": at, **row})
@@ -136,12 +202,21 @@ def record_run(conn: Connection, tenant: str, at: datetime, op: RecordRun, job_i
     columns = [c for c in row if c not in ("created_at",) and row[c] != current.get(c)]
     if not columns:
         return None
+    key = and_(runs.c.tenant_id == tenant, runs.c.run_id == op.run_id)
     conn.execute(update(runs).where(key).values(updated_at=at, **{c: row[c] for c in columns}))
     before, after = _summary(current), _summary(row)
     keys = [k for k in after if before.get(k) != after.get(k)]
     if not keys:  # only bookkeeping moved (event times, job version): state is unchanged for consumers
         return None
     return {k: before[k] for k in keys}, {k: after[k] for k in keys}
+
+
+def _io_rows(tenant: str, op: RecordRun, job_id: uuid.UUID, io: list[tuple[uuid.UUID, str]],
+             versions: dict[uuid.UUID, int]) -> list[dict[str, Any]]:
+    """The io rows of a new run."""
+    t = _utc(op.event_time)
+    return [{"tenant_id": tenant, "run_id": op.run_id, "asset_id": aid, "role": role, "job_id": job_id,
+             "version": versions.get(aid), "event_time": t} for aid, role in dict.fromkeys(io)]
 
 
 def _record_io(conn: Connection, tenant: str, op: RecordRun, job_id: uuid.UUID,
@@ -164,7 +239,7 @@ def _record_io(conn: Connection, tenant: str, op: RecordRun, job_id: uuid.UUID,
                        run_io.c.role == role)
             conn.execute(update(run_io).where(key).values(job_id=job_id, version=versions.get(aid), event_time=t))
     if fresh:
-        conn.execute(insert(run_io), fresh)
+        conn.execute(_INSERT_RUN_IO, fresh)
 
 
 def _digest(value: Any) -> str:
