@@ -53,6 +53,7 @@ def serve(host: str = typer.Option(None, help="bind address (default LILY_HOST o
     from lily.bootstrap import DEFAULT_TENANT, ensure_admin
     from lily.observability import configure_logging
     from lily.outbound.runtime import GovernanceRuntime
+    from lily.process import freeze_startup_heap
 
     started = time.perf_counter()
     settings = Settings()
@@ -81,6 +82,7 @@ def serve(host: str = typer.Option(None, help="bind address (default LILY_HOST o
     governance = GovernanceRuntime(store, settings, api.state.ctx.metrics, propagation=settings.workers_in_process,
                                    outbound=settings.workers_in_process).start()
     try:
+        freeze_startup_heap()
         uvicorn.run(api, host=bind_host, port=bind_port, log_level="warning", access_log=False)
     finally:
         governance.stop()

@@ -25,6 +25,7 @@ def worker_inbound(
     from lily.bus.local import LocalBus
     from lily.inbound.runtime import InboundRuntime, InboundSettings
     from lily.observability import Metrics, configure_logging, log
+    from lily.process import freeze_startup_heap
     from lily.settings import Settings
     from lily.store import Store
 
@@ -62,6 +63,7 @@ def worker_inbound(
         else:  # NATS pushes: the pipe only tells us when the server is gone
             threading.Thread(target=_watch_parent, args=(wake_fd, parent_gone), name="lily-parent-watch",
                              daemon=True).start()
+    freeze_startup_heap()
     runtime.start(workers)
     console.print(f"inbound workers: {workers} on the {runtime.bus.name} bus (Ctrl-C to stop)")
     stop.wait()
