@@ -3,9 +3,12 @@ worker process ``lily serve`` supervises)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import select
 import signal
 import threading
+from collections.abc import Callable
 
 import typer
 
@@ -18,6 +21,8 @@ def worker_inbound(
     nice: int = typer.Option(0, "--nice", min=0, help="lower this process's CPU priority by this much"),
     wake_fd: int = typer.Option(None, "--wake-fd", hidden=True,
                                 help="read end of the wake pipe of the `lily serve` that started us"),
+    commit_fd: int = typer.Option(None, "--commit-fd", hidden=True,
+                                  help="write end of the pipe telling that `lily serve` which tenants committed"),
 ) -> None:
     """Parse, enrich and apply accepted inbound events (local bus or NATS JetStream per LILY_BUS_URL)."""
     from rich.console import Console
@@ -28,6 +33,7 @@ def worker_inbound(
     from lily.process import freeze_startup_heap
     from lily.settings import Settings
     from lily.store import Store
+    from lily.store.apply import add_commit_listener
 
     if nice:
         os.nice(nice)  # `lily serve`'s worker process: answering producers goes first
@@ -36,6 +42,8 @@ def worker_inbound(
     store = Store.from_url(settings.resolved_database_url, migrate=True)
     metrics = Metrics()
     runtime = InboundRuntime(settings, store, metrics, inbound=InboundSettings())
+    if commit_fd is not None:
+        add_commit_listener(store.engine, _commit_reporter(commit_fd))  # wakes the server's consumers
     console = Console(stderr=True)
     if once:
         worker = runtime.worker()
@@ -68,6 +76,22 @@ def worker_inbound(
     console.print(f"inbound workers: {workers} on the {runtime.bus.name} bus (Ctrl-C to stop)")
     stop.wait()
     runtime.close()
+
+
+def _commit_reporter(fd: int) -> Callable[[str], None]:
+    """A commit listener writing ``tenant\\n`` to the pipe ``fd`` without ever blocking the worker: a
+    full pipe drops the line (the server's consumers still poll), a broken one means the server is gone."""
+    os.set_inheritable(fd, False)
+    os.set_blocking(fd, False)
+
+    def report(tenant_id: str) -> None:
+        line = tenant_id.encode() + b"\n"
+        if len(line) > select.PIPE_BUF or line.count(b"\n") > 1:
+            return  # not one atomic line: leave it to the poll
+        with contextlib.suppress(BlockingIOError, BrokenPipeError):
+            os.write(fd, line)  # at most PIPE_BUF bytes: written whole or not at all
+
+    return report
 
 
 def _watch_parent(fd: int, on_eof: object) -> None:

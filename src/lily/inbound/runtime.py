@@ -129,6 +129,7 @@ class InboundRuntime:
     def _start_process(self, count: int) -> None:
         from lily.bus.local import LocalBus
         from lily.inbound.supervisor import WorkerProcess
+        from lily.store.apply import notify_committed
 
         bus = self.bus
         local = isinstance(bus, LocalBus)
@@ -137,7 +138,9 @@ class InboundRuntime:
                "LILY_DATA_DIR": str(self.settings.data_dir.expanduser().resolve())}
         self.process = WorkerProcess(count, nice=self.inbound.inbound_worker_nice, env=env,
                                      attach=bus.add_wake_pipe if local else None,
-                                     detach=bus.remove_wake_pipe if local else None).start()
+                                     detach=bus.remove_wake_pipe if local else None,
+                                     # the child's commits wake this process's change-feed consumers
+                                     on_commit=lambda tenant: notify_committed(self.store.engine, tenant)).start()
 
     def worker_metrics(self) -> str | None:
         """The worker process's Prometheus exposition (None: no such process, or unreachable)."""

@@ -5,6 +5,12 @@ one GIL.
 - **Wake-ups.** Each child gets the read end of a fresh ``os.pipe()`` (``--wake-fd``, passed with
   ``pass_fds``); the server's local bus writes a byte to the write end whenever it publishes
   (``LocalBus.add_wake_pipe``), so received→applied latency is not a polling interval. NATS pushes.
+- **Commits.** The other direction: each child also gets the write end of a second pipe
+  (``--commit-fd``); after every commit of changes it writes the tenant id and a newline there (a
+  commit listener, non-blocking: a full pipe drops the line, the consumers still poll). A daemon
+  thread of the server reads the read end and calls ``on_commit(tenant)`` (``lily serve``:
+  ``notify_committed`` on its engine), so the server's change-feed consumers (propagation,
+  outbound) wake within milliseconds of an inbound apply, not at their next poll.
 - **Lifetime.** A child that exits while the server runs is logged and started again after a short
   backoff (leases make redelivery safe). Stopping the server stops the child (SIGTERM, then SIGKILL);
   if the server dies, the child reads end of file on the pipe and stops itself.
@@ -44,12 +50,13 @@ class WorkerProcess:
 
     def __init__(self, workers: int, *, nice: int = 10, env: dict[str, str] | None = None,
                  attach: Callable[[int], None] | None = None, detach: Callable[[int], None] | None = None,
-                 stop_timeout: float = 10.0) -> None:
+                 on_commit: Callable[[str], None] | None = None, stop_timeout: float = 10.0) -> None:
         self.workers = workers
         self.nice = nice
         self.env = {**os.environ, **(env or {})}
         self._attach = attach  # the bus writes wake-ups to this fd from now on
         self._detach = detach
+        self._on_commit = on_commit  # called with each tenant the child reports a commit for
         self.stop_timeout = stop_timeout
         self.metrics_port: int | None = None
         self.proc: subprocess.Popen[bytes] | None = None
@@ -73,22 +80,62 @@ class WorkerProcess:
 
     def _spawn(self) -> None:
         read_fd, write_fd = os.pipe()
+        commit_read, commit_write = os.pipe() if self._on_commit is not None else (None, None)
         port = _free_port()
         args = [sys.executable, "-m", "lily.cli", "worker", "inbound", "--workers", str(self.workers),
                 "--metrics-port", str(port), "--metrics-host", "127.0.0.1", "--nice", str(self.nice),
                 "--wake-fd", str(read_fd)]
+        pass_fds = [read_fd]
+        if commit_write is not None:
+            args += ["--commit-fd", str(commit_write)]
+            pass_fds.append(commit_write)
         try:
-            proc = subprocess.Popen(args, env=self.env, pass_fds=(read_fd,), stdin=subprocess.DEVNULL)
+            proc = subprocess.Popen(args, env=self.env, pass_fds=pass_fds, stdin=subprocess.DEVNULL)
         except BaseException:
             os.close(write_fd)
+            if commit_read is not None:
+                os.close(commit_read)
             raise
         finally:
             os.close(read_fd)  # the child's now: its end of file must mean "the server is gone"
+            if commit_write is not None:
+                os.close(commit_write)  # likewise: the reader sees end of file when the child is gone
         with self._lock:
             self.proc, self.metrics_port, self._write_fd = proc, port, write_fd
         if self._attach is not None:
             self._attach(write_fd)
+        if commit_read is not None:
+            threading.Thread(target=self._read_commits, args=(commit_read,), name="lily-inbound-commits",
+                             daemon=True).start()
         log.info("inbound_worker_process_started", pid=proc.pid, workers=self.workers, nice=self.nice)
+
+    def _read_commits(self, fd: int) -> None:
+        """Server side: call ``on_commit`` for each tenant line the child writes, until end of file
+        (the child is gone; its replacement gets a new pipe and a new reader)."""
+        on_commit = self._on_commit
+        pending = b""
+        try:
+            while True:
+                try:
+                    data = os.read(fd, 65536)
+                except InterruptedError:
+                    continue
+                except OSError:
+                    break
+                if not data:
+                    break
+                *lines, pending = (pending + data).split(b"\n")
+                # A burst of commits for one tenant is one wake-up.
+                for tenant in dict.fromkeys(lines):
+                    if not tenant or on_commit is None:
+                        continue
+                    try:
+                        on_commit(tenant.decode())
+                    except Exception:
+                        log.exception("inbound_commit_notify_failed")
+        finally:
+            with contextlib.suppress(OSError):
+                os.close(fd)
 
     def _release_pipe(self) -> None:
         with self._lock:
