@@ -54,6 +54,7 @@ def serve(host: str = typer.Option(None, help="bind address (default LILY_HOST o
     from lily.observability import configure_logging
     from lily.outbound.runtime import GovernanceRuntime
     from lily.process import freeze_startup_heap
+    from lily.store.db import WalCheckpointer
 
     started = time.perf_counter()
     settings = Settings()
@@ -81,11 +82,14 @@ def serve(host: str = typer.Option(None, help="bind address (default LILY_HOST o
     # Propagation + outbound threads in this process (LILY_WORKERS_IN_PROCESS=false when run apart).
     governance = GovernanceRuntime(store, settings, api.state.ctx.metrics, propagation=settings.workers_in_process,
                                    outbound=settings.workers_in_process).start()
+    # SQLite: the WAL is copied into the database in the background, not inside commits.
+    checkpointer = WalCheckpointer(store.engine).start()
     try:
         freeze_startup_heap()
         uvicorn.run(api, host=bind_host, port=bind_port, log_level="warning", access_log=False)
     finally:
         governance.stop()
+        checkpointer.stop()
 
 
 def _load_demo(store, tenant: str) -> int:
