@@ -208,3 +208,20 @@ def test_a_cache_kept_across_transactions_sees_other_writers(store: Store, steps
     got, want = _state(store, cached), _state(store, plain)
     for key in want:
         assert got[key] == want[key], key
+
+
+@settings(max_examples=60, deadline=None)
+@given(ops=st.lists(operation, min_size=1, max_size=6))
+def test_referenced_rows_are_the_ids_of_the_refs_the_operations_name(ops: list) -> None:
+    """Oracle: the ids of every AssetRef the operations name, and of the datasets of named columns."""
+    refs: set[AssetRef] = set()
+    for op in ops:
+        if isinstance(op, UpsertAsset):
+            refs |= {op.ref, *(op.ref.column(c.name) for c in op.columns or [])}
+        elif isinstance(op, AddLineage):
+            refs |= {op.source, op.target, *([op.job] if op.job else [])}
+        elif isinstance(op, RecordRun):
+            refs |= {op.job, *op.inputs, *op.outputs}
+    refs |= {r.dataset() for r in refs}
+    asset_ids, _, _ = referenced_rows("acme", ops)
+    assert asset_ids == sorted({asset_id("acme", r) for r in refs}, key=str)

@@ -80,6 +80,7 @@ class Delivery:
     # lease when it settles the event. False when the bus itself tracks the lease (JetStream).
     leased: bool
     handle: Any = None  # backend-specific (a JetStream message)
+    inbox_seq: int | None = None  # the inbox row's seq, when the bus read it (local bus)
 
 
 class Consumer(ABC):

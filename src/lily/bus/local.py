@@ -190,7 +190,8 @@ class LocalConsumer(Consumer):
             with self.bus.write_turn(), self.bus.store.write() as conn:
                 rows = inbox.claim_batch(conn, self.worker_id, max_messages, self.bus.lease, now)
             if rows:
-                return [Delivery(InboundMessage.from_row(r), attempt=r["attempts"], leased=True) for r in rows]
+                return [Delivery(InboundMessage.from_row(r), attempt=r["attempts"], leased=True,
+                                 inbox_seq=r["seq"]) for r in rows]
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return []

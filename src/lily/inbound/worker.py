@@ -220,6 +220,8 @@ class InboundWorker:
                     index += 1
                 write_deferred(conn, cache)
                 assets: list[tuple[int, str, set[uuid.UUID]]] = []
+                together: list[tuple[uuid.UUID, inbox.Outcome]] = []  # leased rows of known seq
+                many = conn.dialect.supports_sane_multi_rowcount
                 for item, outcome, applied in pending:
                     delivery = item.delivery
                     if outcome is None:
@@ -228,8 +230,12 @@ class InboundWorker:
                     if applied is not None:
                         outcome.changes = len(applied.changes)
                         outcome.first_change_seq, outcome.last_change_seq = applied.first_seq, applied.last_seq
-                    seq = inbox.finish(conn, delivery.message.id, self.worker_id, outcome, leased=delivery.leased,
-                                       tenant_id=delivery.message.tenant_id)
+                    if many and delivery.leased and delivery.inbox_seq is not None:
+                        together.append((delivery.message.id, outcome))
+                        seq: int | None = delivery.inbox_seq
+                    else:
+                        seq = inbox.finish(conn, delivery.message.id, self.worker_id, outcome,
+                                           leased=delivery.leased, tenant_id=delivery.message.tenant_id)
                     if seq is None:
                         raise _Redo  # settled meanwhile or the lease moved on: only a savepoint can undo it
                     if applied is not None:
@@ -237,6 +243,8 @@ class InboundWorker:
                     timings = {"parse": item.parse_ms} if outcome.status == inbox.FAILED else {
                         "parse": item.parse_ms, "enrich": outcome.enrich_ms or 0.0, "apply": outcome.apply_ms or 0.0}
                     observed.append((delivery, outcome.status, timings))
+                if not inbox.finish_leased(conn, self.worker_id, together):
+                    raise _Redo
                 inbox.add_event_assets(conn, assets)
         except _EventError as exc:
             self._warm = None  # it holds rows the rollback undid

@@ -19,7 +19,7 @@ from lily.model.events import (
     UpsertAsset,
     UpsertIncident,
 )
-from lily.model.identity import AssetRef, asset_id, stable_id
+from lily.model.identity import AssetRef, asset_id, key_id, stable_id
 from lily.model.lineage import (
     Direction,
     LineageEdge,
@@ -68,5 +68,6 @@ __all__ = [
     "UpsertAsset",
     "UpsertIncident",
     "asset_id",
+    "key_id",
     "stable_id",
 ]

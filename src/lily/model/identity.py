@@ -52,6 +52,11 @@ def asset_id(tenant_id: str, ref: AssetRef) -> uuid.UUID:
     return _uuid5(_SEP.join((tenant_id, ref.namespace, ref.name, ref.field)))
 
 
+def key_id(tenant_id: str, namespace: str, name: str, field: str = "") -> uuid.UUID:
+    """``asset_id`` of the identity (namespace, name, field), without building an AssetRef."""
+    return _uuid5(_SEP.join((tenant_id, namespace, name, field)))
+
+
 def stable_id(*parts: str) -> uuid.UUID:
     """Deterministic id for any other entity identified by its parts (edges, classifications)."""
     return _uuid5(_SEP.join(parts))

@@ -36,6 +36,7 @@ from lily.model import (
     UpsertAsset,
     UpsertIncident,
     asset_id,
+    key_id,
     stable_id,
 )
 from lily.model.events import RetractPropagated, SetPropagated
@@ -185,28 +186,36 @@ def _chunks(ids: list[uuid.UUID]) -> Iterator[list[uuid.UUID]]:
 def referenced_rows(tenant: str, operations: Iterable[MetadataEvent]
                     ) -> tuple[list[uuid.UUID], list[uuid.UUID], list[uuid.UUID]]:
     """Ids of the assets and edges ``operations`` read, and datasets whose columns they replace (pure)."""
-    refs: set[AssetRef] = set()
+    # Identities as (namespace, name, field) tuples: building AssetRef models here cost more than
+    # the queries the prefetch saves.
+    keys: set[tuple[str, str, str]] = set()
     edges: set[uuid.UUID] = set()
     datasets: set[uuid.UUID] = set()
+
+    def add(ref: AssetRef) -> None:
+        keys.add((ref.namespace, ref.name, ref.field))
+
     for op in operations:
         if isinstance(op, UpsertAsset):
-            refs.add(op.ref)
-            refs.update(op.ref.column(c.name) for c in op.columns or [])
+            add(op.ref)
+            ns, name = op.ref.namespace, op.ref.name
+            keys.update((ns, name, c.name) for c in op.columns or [])
             if op.replace_columns:
                 datasets.add(asset_id(tenant, op.ref))
         elif isinstance(op, AddLineage):
-            refs.update((op.source, op.target))
+            add(op.source)
+            add(op.target)
             if op.job:
-                refs.add(op.job)
+                add(op.job)
             edges.add(stable_id(tenant, str(asset_id(tenant, op.source)), str(asset_id(tenant, op.target))))
         elif isinstance(op, RecordRun):
-            refs.add(op.job)
-            refs.update(op.inputs)
-            refs.update(op.outputs)
+            add(op.job)
+            for ref in (*op.inputs, *op.outputs):
+                add(ref)
         elif isinstance(op, RecordQuality | AddClassification):
-            refs.add(op.ref)
-    parents = {r.dataset() for r in refs if r.field}
-    ids = {asset_id(tenant, r) for r in refs | parents}
+            add(op.ref)
+    keys.update([(ns, name, "") for ns, name, fld in keys if fld])  # a column's dataset
+    ids = {key_id(tenant, ns, name, fld) for ns, name, fld in keys}
     return sorted(ids, key=str), sorted(edges, key=str), sorted(datasets, key=str)
 
 

@@ -218,17 +218,19 @@ _SETTLED_COLUMNS = ("status", "error", "note", "attempts", "parse_ms", "enrich_m
                     "first_change_seq", "last_change_seq", "applied_at")
 
 
-def _finish_statement(leased: bool) -> Any:
+def _finish_statement(leased: bool, returning: bool = True) -> Any:
     # Built once: the worker runs it for every event, and building Core statements is not free.
     e = inbound_events
     cond = [e.c.id == bindparam("b_id"), e.c.status == RECEIVED]
     if leased:
         cond.append(e.c.lease_owner == bindparam("b_owner"))
     values = {c: bindparam(f"v_{c}") for c in _SETTLED_COLUMNS}
-    return update(e).where(*cond).values(lease_owner=None, lease_until=None, **values).returning(e.c.seq)
+    stmt = update(e).where(*cond).values(lease_owner=None, lease_until=None, **values)
+    return stmt.returning(e.c.seq) if returning else stmt
 
 
 _FINISH = {True: _finish_statement(True), False: _finish_statement(False)}
+_FINISH_LEASED_MANY = _finish_statement(True, returning=False)
 _ADD_ASSETS = insert(inbound_event_assets)
 
 
@@ -248,6 +250,17 @@ def finish(conn: Connection, eid: uuid.UUID, owner: str, outcome: Outcome, *, le
         return None
     add_event_assets(conn, [(int(seq), tenant_id, asset_ids)])
     return int(seq)
+
+
+def finish_leased(conn: Connection, owner: str, settled: Sequence[tuple[uuid.UUID, Outcome]]) -> bool:
+    """Settle many events leased to ``owner`` with one statement (``finish`` for each, without the
+    seq). False when not all of them were still ours to settle: the caller must roll back and settle
+    them one by one. Only where the driver reports rows matched across an executemany."""
+    if not settled:
+        return True
+    params = [{"b_id": eid, "b_owner": owner, **{f"v_{c}": getattr(outcome, c, None) for c in _SETTLED_COLUMNS},
+               "v_applied_at": outcome.at if outcome.status == APPLIED else None} for eid, outcome in settled]
+    return conn.execute(_FINISH_LEASED_MANY, params).rowcount == len(settled)
 
 
 def add_event_assets(conn: Connection, events: Iterable[tuple[int, str, Iterable[uuid.UUID]]]) -> None:
