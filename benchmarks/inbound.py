@@ -195,6 +195,13 @@ async def open_loop(url: str, rate: float, seconds: float, make: Any, headers: d
     return load
 
 
+def prebuilt(make: Any, n: int) -> Any:
+    """The ``n`` requests built before the clock starts: the load generator shares the machine's two
+    cores with the server, and building a 100-event JSON body costs it ≈ 3.6 ms."""
+    requests = [make(i) for i in range(n)]
+    return requests.__getitem__
+
+
 def events_of(server: Server, source: str, limit: int) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     cursor = None
@@ -284,7 +291,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         def single(i: int) -> tuple[str, str, bytes]:
             return "POST", path, json.dumps(make_event(i)).encode()
 
-        single_load = asyncio.run(closed_loop(server.url, args.concurrency, args.events, single, auth))
+        single_load = asyncio.run(closed_loop(server.url, args.concurrency, args.events, prebuilt(single, args.events),
+                                              auth))
         drained, accepted = wait_applied(server, args.timeout)
         events = events_of(server, source, accepted)
         results["single"] = {
@@ -312,7 +320,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             return "POST", "/api/v1/lineage/batch", json.dumps([ol_event(i * args.batch + j)
                                                                 for j in range(args.batch)]).encode()
 
-        batch_load = asyncio.run(closed_loop(server.url, min(args.concurrency, 4), n_requests, batch, auth))
+        batch_load = asyncio.run(closed_loop(server.url, min(args.concurrency, 4), n_requests,
+                                             prebuilt(batch, n_requests), auth))
         drained, total = wait_applied(server, args.timeout)
         results["batch"] = {
             "events_per_request": args.batch, "accepted_per_s": round(total / batch_load.seconds),
@@ -334,7 +343,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 return "POST", batch_path, json.dumps([make_event(i * per + j) for j in range(per)]).encode()
 
             per = max(1, args.steady_batch)
-            steady = asyncio.run(open_loop(server.url, rate / per, args.steady_seconds, steady_request, auth))
+            steady = asyncio.run(open_loop(server.url, rate / per, args.steady_seconds,
+                                           prebuilt(steady_request, int(rate / per * args.steady_seconds)), auth))
             drained, accepted = wait_applied(server, args.timeout)
             lags = lag_ms(events_of(server, source, accepted))
             results[f"steady_{rate:g}_per_s"] = {

@@ -210,3 +210,28 @@ def test_an_event_failing_mid_batch_leaves_the_others_applied_once(flow: Flow,
     with flow.env.store.read() as conn:
         details = conn.execute(select(audit_log.c.details).where(audit_log.c.action == "apply")).scalars().all()
     assert sorted(d["cause_event_id"] for d in details if d.get("cause_event_id")) == sorted(applied_ids)
+
+
+@pytest.mark.parametrize("waiting", [False, True])
+def test_a_batch_ends_early_while_an_accept_request_waits_for_the_write_lock(
+        flow: Flow, monkeypatch: pytest.MonkeyPatch, waiting: bool) -> None:
+    """A producer waiting for the write turn gets it after the event being applied, not after the
+    whole batch: the worker commits what it has and starts a new transaction."""
+    for i in range(6):
+        flow.lineage(dataset_event(f"early-{i}"))
+    worker = flow.worker
+    worker.config.txn_budget_ms = 60_000  # only a waiting producer can end a batch early
+    monkeypatch.setattr(worker.bus, "producers_waiting", lambda: waiting)
+    sizes: list[int] = []
+    real = worker._batch
+
+    def counted(parsed: Any, start: int, end: int, **kw: Any) -> Any:
+        out = real(parsed, start, end, **kw)
+        sizes.append(out[0] - start)
+        return out
+
+    monkeypatch.setattr(worker, "_batch", counted)
+    deliveries = worker.consumer.fetch(10, 0)
+    assert worker.process(deliveries).applied == 6
+    assert sizes == ([1] * 6 if waiting else [6])
+    assert all(flow.asset(PG, f"early-{i}") is not None for i in range(6))

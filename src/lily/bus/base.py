@@ -141,6 +141,10 @@ class Bus(ABC):
         """Held by a worker around each of its store transactions (see ``lily.bus.gate``)."""
         return contextlib.nullcontext()
 
+    def producers_waiting(self) -> bool:
+        """True while an accept request waits for a worker's write turn to end."""
+        return False
+
     def wake(self) -> None:  # noqa: B027 - optional hook
         """Tell local consumers that new events are there (in-process wake-up)."""
 

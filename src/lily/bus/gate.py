@@ -32,6 +32,10 @@ class WriteGate:
     def producers_waiting(self) -> int:
         return self._producers_waiting
 
+    def waiting(self) -> bool:
+        """True while a producer waits for the gate (a worker ends its transaction early then)."""
+        return self._producers_waiting > 0
+
     @contextmanager
     def producer(self) -> Iterator[None]:
         with self._count:
@@ -87,6 +91,9 @@ class FileWriteGate(WriteGate):
                 return True
             fcntl.flock(self._probe_fd, fcntl.LOCK_UN)
             return False
+
+    def waiting(self) -> bool:
+        return self._producers_waiting > 0 or self.other_producers_waiting()
 
     @contextmanager
     def producer(self) -> Iterator[None]:

@@ -83,6 +83,9 @@ class LocalBus(Bus):
     def write_turn(self) -> contextlib.AbstractContextManager[None]:
         return self.gate.consumer() if self.gate else contextlib.nullcontext()
 
+    def producers_waiting(self) -> bool:
+        return self.gate.waiting() if self.gate else False
+
     def consumer(self, worker_id: str) -> LocalConsumer:
         return LocalConsumer(self, worker_id)
 

@@ -208,7 +208,7 @@ class InboundWorker:
             with self.bus.write_turn(), self.store.write() as conn:
                 cache, loaded = self._batch_cache(conn), start
                 pending: list[tuple[_Parsed, inbox.Outcome | None, Any]] = []
-                while index < end and (exact or index < loaded or _ms(t0) < self.config.txn_budget_ms):
+                while index < end and (exact or index == start or self._go_on(index < loaded, t0)):
                     if index == loaded:
                         loaded = min(end, index + self.config.prefetch)
                         self._prefetch(conn, cache, parsed[index:loaded])
@@ -255,6 +255,14 @@ class InboundWorker:
                 log.warning("inbound_batch_failed", worker=self.worker_id, error=str(exc))
             return _Aborted(None, exc)
         return index, self._settled(observed, [])
+
+    def _go_on(self, prefetched: bool, t0: float) -> bool:
+        """Whether a batch takes one more event: not while an accept request waits for the write
+        lock (SQLite), then within the time budget or the rows already read ahead."""
+        if self.bus.producers_waiting():
+            # Rows read ahead stay valid in the kept cache (SQLite), so stopping mid-window is free.
+            return False
+        return prefetched or _ms(t0) < self.config.txn_budget_ms
 
     def _batch_cache(self, conn: Connection) -> ApplyCache:
         if self.store.dialect != "sqlite":  # concurrent writers: rows are only valid in one transaction
