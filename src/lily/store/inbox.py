@@ -90,13 +90,9 @@ def insert_received(conn: Connection, rows: Sequence[dict[str, Any]]) -> set[uui
     """
     if not rows:
         return set()
-    if conn.dialect.name == "sqlite" and all(len(r) == len(RECEIVED_COLUMNS) for r in rows):
-        try:
-            values = [_ROW_VALUES(r) for r in rows]
-        except KeyError:
-            pass
-        else:
-            return _insert_received_sqlite(conn, values)
+    prepared = prepare_received(conn.dialect, rows)
+    if prepared is not None:
+        return insert_prepared(conn, prepared)
     # PostgreSQL (concurrent writers: only RETURNING says which rows this statement inserted), or
     # rows relying on column defaults. SQLAlchemy batches the rows into multi-row statements.
     stmt = _INSERT_RETURNING[conn.dialect.name]
@@ -105,23 +101,32 @@ def insert_received(conn: Connection, rows: Sequence[dict[str, Any]]) -> set[uui
     return {r[0] for r in conn.execute(stmt, list(rows))}
 
 
-def _insert_received_sqlite(conn: Connection, values: list[tuple[Any, ...]]) -> set[uuid.UUID]:
-    """SQLite: one ``SELECT id ... IN`` finds the ids already stored, one ``executemany`` of the plain
-    INSERT (ON CONFLICT DO NOTHING, no RETURNING) stores the other rows in order. Exact because
-    SQLite has one writer and the store's write transactions start with BEGIN IMMEDIATE: nothing can
-    insert between the statements, so the rows inserted are the new ids present afterwards.
-    """
-    fast = _fast_insert(conn.dialect)
-    stored = [fast.stored_id(v[0]) for v in values]
-    ids = dict(zip(stored, (v[0] for v in values), strict=True))  # stored form → id
-    existing = _stored_ids(conn, list(ids))
+@dataclass(frozen=True)
+class PreparedRows:
+    """Received rows converted for SQLite's fast path (``prepare_received``), in order."""
+
+    sql: str
+    ids: dict[Any, uuid.UUID]  # stored form of an id → the id
+    params: list[tuple[Any, ...]]  # column values as stored; the first is the stored id
+
+
+def prepare_received(dialect: Any, rows: Sequence[dict[str, Any]]) -> PreparedRows | None:
+    """The bind-parameter conversion of ``insert_received`` for SQLite, done before the write turn
+    (it needs no database); None where only the general path applies."""
+    if dialect.name != "sqlite" or not rows or any(len(r) != len(RECEIVED_COLUMNS) for r in rows):
+        return None
+    try:
+        values = [_ROW_VALUES(r) for r in rows]
+    except KeyError:
+        return None
+    fast = _fast_insert(dialect)
+    ids: dict[Any, uuid.UUID] = {}
     params = []
     memo: dict[int, tuple[Any, Any]] = {}
-    for stored_id, v in zip(stored, values, strict=True):
-        if stored_id in existing:  # a redelivery: the INSERT would do nothing
-            continue
+    for v in values:
         row = list(v)
-        row[0] = stored_id
+        row[0] = stored_id = fast.stored_id(v[0])
+        ids.setdefault(stored_id, v[0])
         for position, process, memoise in fast.processors:
             value = row[position]
             if memoise:
@@ -134,14 +139,25 @@ def _insert_received_sqlite(conn: Connection, values: list[tuple[Any, ...]]) -> 
             else:
                 row[position] = process(value)
         params.append(tuple(row))
+    return PreparedRows(fast.sql, ids, params)
+
+
+def insert_prepared(conn: Connection, rows: PreparedRows) -> set[uuid.UUID]:
+    """SQLite: one ``SELECT id ... IN`` finds the ids already stored, one ``executemany`` of the plain
+    INSERT (ON CONFLICT DO NOTHING, no RETURNING) stores the other rows in order. Exact because
+    SQLite has one writer and the store's write transactions start with BEGIN IMMEDIATE: nothing can
+    insert between the statements, so the rows inserted are the new ids present afterwards.
+    """
+    existing = _stored_ids(conn, list(rows.ids))
+    params = [p for p in rows.params if p[0] not in existing]  # a redelivery: the INSERT would do nothing
     if not params:
         return set()
-    result = conn.exec_driver_sql(fast.sql, params)
+    result = conn.exec_driver_sql(rows.sql, params)
     candidates = {row[0] for row in params}
     if result.rowcount == len(params):  # every row inserted (so their ids were distinct)
-        return {ids[h] for h in candidates}
+        return {rows.ids[h] for h in candidates}
     # Some rows did nothing (an id twice in the batch, or a key already stored under another id).
-    return {ids[h] for h in _stored_ids(conn, list(candidates))}
+    return {rows.ids[h] for h in _stored_ids(conn, list(candidates))}
 
 
 def _stored_ids(conn: Connection, stored: list[Any]) -> set[Any]:
