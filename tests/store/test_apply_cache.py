@@ -94,16 +94,23 @@ def _state(store: Store, tenant: str) -> dict[str, Any]:
             "run_io": io_rows}
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(batch=change_sets)
-def test_a_shared_cache_writes_exactly_what_separate_transactions_write(store: Store, batch: list) -> None:
+def two_tenants(store: Store) -> tuple[str, str]:
+    """A tenant written through the cache under test and one written plainly (the oracle)."""
     cached, plain = f"c-{uuid.uuid4().hex[:8]}", f"p-{uuid.uuid4().hex[:8]}"
     with store.write() as conn:
         create_tenant(conn, cached, "cached", T0)
         create_tenant(conn, plain, "plain", T0)
+    return cached, plain
 
-    def changeset(tenant: str, i: int, ops: list) -> ChangeSet:
-        return ChangeSet(tenant_id=tenant, actor="test", operations=ops, at=T0 + timedelta(seconds=i))
+
+def changeset(tenant: str, i: int, ops: list) -> ChangeSet:
+    return ChangeSet(tenant_id=tenant, actor="test", operations=ops, at=T0 + timedelta(seconds=i))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(batch=change_sets)
+def test_a_shared_cache_writes_exactly_what_separate_transactions_write(store: Store, batch: list) -> None:
+    cached, plain = two_tenants(store)
 
     # Cached: one transaction, prefetch up front, each change set in a savepoint (the worker's shape).
     with store.write() as conn:
@@ -180,13 +187,7 @@ interleaved = st.lists(st.tuples(st.sampled_from(["worker", "worker", "other"]),
 def test_a_cache_kept_across_transactions_sees_other_writers(store: Store, steps: list) -> None:
     """The inbound worker keeps one cache across its transactions on SQLite, deferring change rows
     to the end of each; a commit by anyone else in between must invalidate it."""
-    cached, plain = f"c-{uuid.uuid4().hex[:8]}", f"p-{uuid.uuid4().hex[:8]}"
-    with store.write() as conn:
-        create_tenant(conn, cached, "cached", T0)
-        create_tenant(conn, plain, "plain", T0)
-
-    def changeset(tenant: str, i: int, ops: list) -> ChangeSet:
-        return ChangeSet(tenant_id=tenant, actor="test", operations=ops, at=T0 + timedelta(seconds=i))
+    cached, plain = two_tenants(store)
 
     kept = ApplyCache(defer_changes=True)
     for i, (who, ops) in enumerate(steps):
