@@ -33,7 +33,8 @@ from lily.model import (
 )
 from lily.store import Store
 from lily.store.accounts import create_tenant
-from lily.store.apply import ApplyCache, ApplyError, apply_in, referenced_rows, write_deferred
+from lily.store.apply import ApplyError, apply_in, write_deferred
+from lily.store.apply_cache import ApplyCache, referenced_rows
 from lily.store.search import search
 from lily.store.tables import assets, changes, lineage_edges
 from lily.store.tables_runs import run_io, runs

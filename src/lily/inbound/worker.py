@@ -40,7 +40,8 @@ from lily.inbound.sources import InboundError, get_source
 from lily.model import ChangeSet, MetadataEvent
 from lily.observability import Metrics, log
 from lily.store import ApplyError, Store, inbox
-from lily.store.apply import ApplyCache, ApplyResult, apply_in, notify_committed, write_deferred
+from lily.store.apply import ApplyResult, apply_in, notify_committed, write_deferred
+from lily.store.apply_cache import ApplyCache
 
 # Errors that will happen again on every attempt: the event fails at once with the reason.
 PERMANENT = (InboundError, ApplyError, ValidationError)

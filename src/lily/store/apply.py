@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -26,7 +26,6 @@ from lily.model import (
     ChangeSet,
     ClassificationSource,
     DeleteAsset,
-    MetadataEvent,
     PruneImportedClassifications,
     RecordQuality,
     RecordRun,
@@ -36,13 +35,13 @@ from lily.model import (
     UpsertAsset,
     UpsertIncident,
     asset_id,
-    key_id,
     stable_id,
 )
 from lily.model.events import RetractPropagated, SetPropagated
 from lily.store import incidents as incident_store
 from lily.store import runs as run_store
 from lily.store import search
+from lily.store.apply_cache import ABSENT, ApplyCache
 from lily.store.tables import (
     asset_history,
     assets,
@@ -87,138 +86,8 @@ class ApplyResult:
     asset_ids: dict[AssetRef, uuid.UUID] = field(default_factory=dict)
 
 
-_ABSENT: dict[str, Any] = {}  # a cached "no such row" (distinct from "not looked up")
 # Asset fields that appear in search documents: a change elsewhere does not rebuild the document.
 _DOC_FIELDS = frozenset(("type", "namespace", "name", "field", "display_name", "description", "status"))
-_IN_CHUNK = 500  # ids per IN list (well under SQLite's variable limit)
-_MAX_CACHED = 200_000  # rows an ApplyCache kept across transactions may hold before it starts over
-
-
-# Built once: statements constructed per call cost more Python than the queries themselves.
-_ASSETS_BY_ID = select(assets).where(assets.c.id.in_(bindparam("ids", expanding=True)))
-_EDGES_BY_ID = select(lineage_edges).where(lineage_edges.c.id.in_(bindparam("ids", expanding=True)))
-_COLUMNS_OF = select(assets).where(assets.c.tenant_id == bindparam("tenant"),
-                                   assets.c.parent_id.in_(bindparam("ids", expanding=True)),
-                                   assets.c.type == AssetType.COLUMN.value)
-
-
-class ApplyCache:
-    """Asset and edge rows read or written in the current transaction, shared by its change sets.
-
-    The inbound worker applies hundreds of events per transaction and most of them restate assets
-    and edges that already exist; ``prefetch`` reads all of them in a few ``IN`` queries and the
-    writers then only touch the database for what changed. Valid for one transaction: the caller
-    must ``clear`` it when a savepoint rolls back (rows written inside it are gone).
-    """
-
-    def __init__(self, *, defer_changes: bool = False) -> None:
-        self.assets: dict[uuid.UUID, dict[str, Any]] = {}
-        self.edges: dict[uuid.UUID, dict[str, Any]] = {}
-        # Active columns of a dataset, where known: dataset id -> {column id: ref}.
-        self.columns: dict[uuid.UUID, dict[uuid.UUID, AssetRef]] = {}
-        # defer_changes: change sets applied with this cache leave their change and audit rows here
-        # until ``write_deferred`` writes them all at once (one sequence bump per tenant, one
-        # multi-row insert each). Their ApplyResult is filled in then.
-        self.deferred: list[tuple[_Writer, ChangeSet]] | None = [] if defer_changes else None
-        # The tenants' change-sequence heads the rows are known valid for (see ``revalidate``).
-        self.heads: dict[str, int] | None = None
-        self.runs = run_store.RunCache(defer=defer_changes)
-
-    def revalidate(self, conn: Connection) -> None:
-        """Keep the cached rows into a new transaction only if nothing was committed since they were
-        read: every write of assets and edges goes through this module and advances its tenant's
-        change sequence. Only sound while the caller holds the database's only write lock (SQLite's
-        ``BEGIN IMMEDIATE``), so no other writer commits during the transaction."""
-        heads = dict(conn.execute(_HEADS).tuples().all())
-        if heads != self.heads or len(self.assets) + len(self.edges) > _MAX_CACHED:
-            self.clear()
-        self.runs.clear()  # run rows can change without a change record (bookkeeping fields)
-        self.heads = heads
-
-    def clear(self) -> None:
-        self.assets.clear()
-        self.edges.clear()
-        self.columns.clear()
-        self.runs.clear()
-
-    def prefetch(self, conn: Connection, tenant: str, operations: Iterable[MetadataEvent]) -> None:
-        """Load the rows ``operations`` will look at that are not cached yet."""
-        operations = list(operations)
-        want_assets, want_edges, want_columns = referenced_rows(tenant, operations)
-        want_assets = [a for a in want_assets if a not in self.assets]
-        want_columns = [d for d in want_columns if d not in self.columns]
-        want_edges = [e for e in want_edges if e not in self.edges]
-        for chunk in _chunks(want_assets):
-            for row in conn.execute(_ASSETS_BY_ID, {"ids": chunk}).mappings():
-                self.assets[row["id"]] = dict(row)
-        for aid in want_assets:
-            self.assets.setdefault(aid, _ABSENT)
-        for chunk in _chunks(want_columns):
-            for d in chunk:
-                self.columns[d] = {}
-            for row in conn.execute(_COLUMNS_OF, {"tenant": tenant, "ids": chunk}).mappings():
-                self.assets.setdefault(row["id"], dict(row))
-                if row["status"] == AssetStatus.ACTIVE.value:
-                    self.columns[row["parent_id"]][row["id"]] = AssetRef(
-                        namespace=row["namespace"], name=row["name"], field=row["field"])
-        for chunk in _chunks(want_edges):
-            for row in conn.execute(_EDGES_BY_ID, {"ids": chunk}).mappings():
-                self.edges[row["id"]] = dict(row)
-        for eid in want_edges:
-            self.edges.setdefault(eid, _ABSENT)
-        self.runs.prefetch(conn, tenant, [op.run_id for op in operations if isinstance(op, RecordRun)])
-
-    def put_asset(self, row: dict[str, Any]) -> None:
-        self.assets[row["id"]] = row
-        cols = self.columns.get(row["parent_id"]) if row["type"] == AssetType.COLUMN.value else None
-        if cols is not None:
-            if row["status"] == AssetStatus.ACTIVE.value:
-                cols[row["id"]] = AssetRef(namespace=row["namespace"], name=row["name"], field=row["field"])
-            else:
-                cols.pop(row["id"], None)
-
-
-def _chunks(ids: list[uuid.UUID]) -> Iterator[list[uuid.UUID]]:
-    for i in range(0, len(ids), _IN_CHUNK):
-        yield ids[i:i + _IN_CHUNK]
-
-
-def referenced_rows(tenant: str, operations: Iterable[MetadataEvent]
-                    ) -> tuple[list[uuid.UUID], list[uuid.UUID], list[uuid.UUID]]:
-    """Ids of the assets and edges ``operations`` read, and datasets whose columns they replace (pure)."""
-    # Identities as (namespace, name, field) tuples: building AssetRef models here cost more than
-    # the queries the prefetch saves.
-    keys: set[tuple[str, str, str]] = set()
-    edges: set[uuid.UUID] = set()
-    datasets: set[uuid.UUID] = set()
-
-    def add(ref: AssetRef) -> None:
-        keys.add((ref.namespace, ref.name, ref.field))
-
-    for op in operations:
-        if isinstance(op, UpsertAsset):
-            add(op.ref)
-            ns, name = op.ref.namespace, op.ref.name
-            keys.update((ns, name, c.name) for c in op.columns or [])
-            if op.replace_columns:
-                datasets.add(asset_id(tenant, op.ref))
-        elif isinstance(op, AddLineage):
-            add(op.source)
-            add(op.target)
-            if op.job:
-                add(op.job)
-            edges.add(stable_id(tenant, str(asset_id(tenant, op.source)), str(asset_id(tenant, op.target))))
-        elif isinstance(op, RecordRun):
-            add(op.job)
-            for ref in (*op.inputs, *op.outputs):
-                add(ref)
-        elif isinstance(op, RecordQuality | AddClassification):
-            add(op.ref)
-    keys.update([(ns, name, "") for ns, name, fld in keys if fld])  # a column's dataset
-    ids = {key_id(tenant, ns, name, fld) for ns, name, fld in keys}
-    return sorted(ids, key=str), sorted(edges, key=str), sorted(datasets, key=str)
-
-
 def _json(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _json(v) for k, v in value.items()}
@@ -260,10 +129,10 @@ class _Writer:
         cached = rows.get(key)
         if cached is None:
             found = self.conn.execute(select(table).where(table.c.id == key)).mappings().first()
-            cached = dict(found) if found else _ABSENT
+            cached = dict(found) if found else ABSENT
             rows[key] = cached
         # Ids are UUIDv5 of (tenant, identity): another tenant's row cannot have this id, but check.
-        return cached if cached is not _ABSENT and cached["tenant_id"] == self.tenant else None
+        return cached if cached is not ABSENT and cached["tenant_id"] == self.tenant else None
 
     def _load(self, aid: uuid.UUID) -> dict[str, Any] | None:
         return self._cached(self.cache.assets, assets, aid)
@@ -404,7 +273,7 @@ class _Writer:
         ).order_by(lineage_edges.c.id)).mappings().all()  # ordered: the feed must not depend on a plan
         for row in rows:
             self.conn.execute(delete(lineage_edges).where(lineage_edges.c.id == row["id"]))
-            self.cache.edges[row["id"]] = _ABSENT
+            self.cache.edges[row["id"]] = ABSENT
             self._record(ChangeKind.LINEAGE_REMOVED, "lineage_edge", row["id"], row["target_id"],
                          _json(dict(row)), None)
         return [dict(r) for r in rows]
@@ -494,7 +363,7 @@ class _Writer:
         if current is None:
             return
         self.conn.execute(delete(lineage_edges).where(lineage_edges.c.id == eid))
-        self.cache.edges[eid] = _ABSENT
+        self.cache.edges[eid] = ABSENT
         self._record(ChangeKind.LINEAGE_REMOVED, "lineage_edge", eid, current["target_id"], _json(dict(current)), None)
 
     def add_classification(self, op: AddClassification) -> None:
@@ -612,7 +481,6 @@ class _Writer:
 
 
 # Built once (every change set runs them): statement construction costs more than the queries.
-_HEADS = select(tenants.c.id, tenants.c.change_seq)
 _BUMP_SEQ = (update(tenants).where(tenants.c.id == bindparam("tenant"))
              .values(change_seq=tenants.c.change_seq + bindparam("n")).returning(tenants.c.change_seq))
 _INSERT_CHANGES = insert(changes)

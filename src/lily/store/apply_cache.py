@@ -1,0 +1,165 @@
+"""The apply path's row cache: asset, edge and run rows read ahead for many change sets.
+
+The inbound worker applies hundreds of events per transaction and most of them restate assets and
+edges that already exist; reading them all in a few ``IN`` queries and then touching the database
+only for what changed is what makes that cheap. See ``ApplyCache``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, select
+
+from lily.model import (
+    AddClassification,
+    AddLineage,
+    AssetRef,
+    AssetStatus,
+    AssetType,
+    ChangeSet,
+    MetadataEvent,
+    RecordQuality,
+    RecordRun,
+    UpsertAsset,
+    asset_id,
+    key_id,
+    stable_id,
+)
+from lily.store import runs as run_store
+from lily.store.tables import assets, lineage_edges, tenants
+
+ABSENT: dict[str, Any] = {}  # a cached "no such row" (distinct from "not looked up")
+
+_IN_CHUNK = 500  # ids per IN list (well under SQLite's variable limit)
+_MAX_CACHED = 200_000  # rows an ApplyCache kept across transactions may hold before it starts over
+
+
+# Built once: statements constructed per call cost more Python than the queries themselves.
+_HEADS = select(tenants.c.id, tenants.c.change_seq)
+_ASSETS_BY_ID = select(assets).where(assets.c.id.in_(bindparam("ids", expanding=True)))
+_EDGES_BY_ID = select(lineage_edges).where(lineage_edges.c.id.in_(bindparam("ids", expanding=True)))
+_COLUMNS_OF = select(assets).where(assets.c.tenant_id == bindparam("tenant"),
+                                   assets.c.parent_id.in_(bindparam("ids", expanding=True)),
+                                   assets.c.type == AssetType.COLUMN.value)
+
+
+class ApplyCache:
+    """Asset, edge and run rows read or written in the current transaction, shared by its change sets.
+
+    The inbound worker applies hundreds of events per transaction and most of them restate assets
+    and edges that already exist; ``prefetch`` reads all of them in a few ``IN`` queries and the
+    writers then only touch the database for what changed. Valid for one transaction (the caller
+    must ``clear`` it when a savepoint rolls back: rows written inside it are gone), or longer
+    after ``revalidate``.
+    """
+
+    def __init__(self, *, defer_changes: bool = False) -> None:
+        self.assets: dict[uuid.UUID, dict[str, Any]] = {}
+        self.edges: dict[uuid.UUID, dict[str, Any]] = {}
+        # Active columns of a dataset, where known: dataset id -> {column id: ref}.
+        self.columns: dict[uuid.UUID, dict[uuid.UUID, AssetRef]] = {}
+        # defer_changes: change sets applied with this cache leave their change and audit rows here
+        # until ``write_deferred`` writes them all at once (one sequence bump per tenant, one
+        # multi-row insert each). Their ApplyResult is filled in then.
+        # Entries: (the apply path's writer, its change set).
+        self.deferred: list[tuple[Any, ChangeSet]] | None = [] if defer_changes else None
+        # The tenants' change-sequence heads the rows are known valid for (see ``revalidate``).
+        self.heads: dict[str, int] | None = None
+        self.runs = run_store.RunCache(defer=defer_changes)
+
+    def revalidate(self, conn: Connection) -> None:
+        """Keep the cached rows into a new transaction only if nothing was committed since they were
+        read: every write of assets and edges goes through the apply path and advances its tenant's
+        change sequence. Only sound while the caller holds the database's only write lock (SQLite's
+        ``BEGIN IMMEDIATE``), so no other writer commits during the transaction."""
+        heads = dict(conn.execute(_HEADS).tuples().all())
+        if heads != self.heads or len(self.assets) + len(self.edges) > _MAX_CACHED:
+            self.clear()
+        self.runs.clear()  # run rows can change without a change record (bookkeeping fields)
+        self.heads = heads
+
+    def clear(self) -> None:
+        self.assets.clear()
+        self.edges.clear()
+        self.columns.clear()
+        self.runs.clear()
+
+    def prefetch(self, conn: Connection, tenant: str, operations: Iterable[MetadataEvent]) -> None:
+        """Load the rows ``operations`` will look at that are not cached yet."""
+        operations = list(operations)
+        want_assets, want_edges, want_columns = referenced_rows(tenant, operations)
+        want_assets = [a for a in want_assets if a not in self.assets]
+        want_columns = [d for d in want_columns if d not in self.columns]
+        want_edges = [e for e in want_edges if e not in self.edges]
+        for chunk in _chunks(want_assets):
+            for row in conn.execute(_ASSETS_BY_ID, {"ids": chunk}).mappings():
+                self.assets[row["id"]] = dict(row)
+        for aid in want_assets:
+            self.assets.setdefault(aid, ABSENT)
+        for chunk in _chunks(want_columns):
+            for d in chunk:
+                self.columns[d] = {}
+            for row in conn.execute(_COLUMNS_OF, {"tenant": tenant, "ids": chunk}).mappings():
+                self.assets.setdefault(row["id"], dict(row))
+                if row["status"] == AssetStatus.ACTIVE.value:
+                    self.columns[row["parent_id"]][row["id"]] = AssetRef(
+                        namespace=row["namespace"], name=row["name"], field=row["field"])
+        for chunk in _chunks(want_edges):
+            for row in conn.execute(_EDGES_BY_ID, {"ids": chunk}).mappings():
+                self.edges[row["id"]] = dict(row)
+        for eid in want_edges:
+            self.edges.setdefault(eid, ABSENT)
+        self.runs.prefetch(conn, tenant, [op.run_id for op in operations if isinstance(op, RecordRun)])
+
+    def put_asset(self, row: dict[str, Any]) -> None:
+        self.assets[row["id"]] = row
+        cols = self.columns.get(row["parent_id"]) if row["type"] == AssetType.COLUMN.value else None
+        if cols is not None:
+            if row["status"] == AssetStatus.ACTIVE.value:
+                cols[row["id"]] = AssetRef(namespace=row["namespace"], name=row["name"], field=row["field"])
+            else:
+                cols.pop(row["id"], None)
+
+
+def _chunks(ids: list[uuid.UUID]) -> Iterator[list[uuid.UUID]]:
+    for i in range(0, len(ids), _IN_CHUNK):
+        yield ids[i:i + _IN_CHUNK]
+
+
+def referenced_rows(tenant: str, operations: Iterable[MetadataEvent]
+                    ) -> tuple[list[uuid.UUID], list[uuid.UUID], list[uuid.UUID]]:
+    """Ids of the assets and edges ``operations`` read, and datasets whose columns they replace (pure)."""
+    # Identities as (namespace, name, field) tuples: building AssetRef models here cost more than
+    # the queries the prefetch saves.
+    keys: set[tuple[str, str, str]] = set()
+    edges: set[uuid.UUID] = set()
+    datasets: set[uuid.UUID] = set()
+
+    def add(ref: AssetRef) -> None:
+        keys.add((ref.namespace, ref.name, ref.field))
+
+    for op in operations:
+        if isinstance(op, UpsertAsset):
+            add(op.ref)
+            ns, name = op.ref.namespace, op.ref.name
+            keys.update((ns, name, c.name) for c in op.columns or [])
+            if op.replace_columns:
+                datasets.add(asset_id(tenant, op.ref))
+        elif isinstance(op, AddLineage):
+            add(op.source)
+            add(op.target)
+            if op.job:
+                add(op.job)
+            edges.add(stable_id(tenant, str(asset_id(tenant, op.source)), str(asset_id(tenant, op.target))))
+        elif isinstance(op, RecordRun):
+            add(op.job)
+            for ref in (*op.inputs, *op.outputs):
+                add(ref)
+        elif isinstance(op, RecordQuality | AddClassification):
+            add(op.ref)
+    keys.update([(ns, name, "") for ns, name, fld in keys if fld])  # a column's dataset
+    ids = {key_id(tenant, ns, name, fld) for ns, name, fld in keys}
+    return sorted(ids, key=str), sorted(edges, key=str), sorted(datasets, key=str)
