@@ -8,7 +8,8 @@ Phases (each on a fresh ``lily serve`` with its own data directory, so queues ne
 2. **single** — ``POST /api/v1/lineage``, one OpenLineage RunEvent per request as the OpenLineage
    clients send them (bearer API key), closed-loop, ``--events`` events: accepted/s, p50/p99 accept
    latency; then applied/s until the in-process worker has applied all of them;
-3. **batch** — ``POST /api/v1/lineage/batch`` with ``--batch`` events per request;
+3. **batch** — ``POST /api/v1/lineage/batch`` with ``--batch`` events per request, closed-loop over
+   ``--batch-concurrency`` connections (16 producers, as in the single phase);
 4. **steady** — open loop at ``--rate`` events/s for ``--steady-seconds``, ``--steady-batch`` events
    per request (``/lineage/batch``; 1 = single-event POSTs): p99 of received→applied per event
    (``applied_at - received_at`` from the events API) and whether the worker keeps up.
@@ -329,7 +330,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             return "POST", "/api/v1/lineage/batch", json.dumps([ol_event(i * args.batch + j)
                                                                 for j in range(args.batch)]).encode()
 
-        batch_load = asyncio.run(closed_loop(server.url, min(args.concurrency, 4), n_requests,
+        batch_load = asyncio.run(closed_loop(server.url, args.batch_concurrency, n_requests,
                                              prebuilt(batch, n_requests), auth))
         drained, total = wait_applied(server, args.timeout)
         results["batch"] = {
@@ -380,7 +381,8 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=100, help="events per /lineage/batch request")
     parser.add_argument("--batch-events", type=int, default=5000, help="batch phase: events in total")
     parser.add_argument("--ceiling-requests", type=int, default=5000)
-    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--concurrency", type=int, default=16, help="ceiling and single phases: connections")
+    parser.add_argument("--batch-concurrency", type=int, default=16, help="batch phase: connections (producers)")
     parser.add_argument("--rate", type=float, default=1000.0, help="steady phase: offered events/s")
     parser.add_argument("--extra-rates", type=float, nargs="*", default=[], help="more steady rates to measure")
     parser.add_argument("--steady-seconds", type=float, default=5.0)

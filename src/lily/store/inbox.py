@@ -156,7 +156,7 @@ def insert_prepared(conn: Connection, rows: PreparedRows) -> set[uuid.UUID]:
     candidates = {row[0] for row in params}
     if result.rowcount == len(params):  # every row inserted (so their ids were distinct)
         return {rows.ids[h] for h in candidates}
-    # Some rows did nothing (an id twice in the batch, or a key already stored under another id).
+    # Some rows did nothing (an id twice in the batch).
     return {rows.ids[h] for h in _stored_ids(conn, list(candidates))}
 
 

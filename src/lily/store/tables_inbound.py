@@ -17,7 +17,6 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    UniqueConstraint,
     Uuid,
 )
 
@@ -31,7 +30,8 @@ inbound_events = Table(
     metadata,
     # Arrival order: the cursor of the events API and the order the local bus hands events out.
     Column("seq", Seq, primary_key=True, autoincrement=True),
-    # Derived from (tenant, source, idempotency key), so a redelivery has the same id on every bus.
+    # Derived from (tenant, source, idempotency key), so a redelivery has the same id on every bus;
+    # its uniqueness is also the key's (no second unique index: migration 0006).
     Column("id", Uuid, nullable=False, unique=True),
     Column("tenant_id", String(64), nullable=False),
     Column("source", String(32), nullable=False),
@@ -60,7 +60,6 @@ inbound_events = Table(
     Column("changes", Integer, nullable=True),  # change rows written by this event's application
     Column("first_change_seq", BigInteger, nullable=True),
     Column("last_change_seq", BigInteger, nullable=True),
-    UniqueConstraint("tenant_id", "source", "idempotency_key", name="uq_inbound_events_key"),
     Index("ix_inbound_events_ready", "status", "available_at"),
     Index("ix_inbound_events_tenant_received", "tenant_id", "received_at"),
 )
