@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Iterator
 
 import structlog
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.metrics_core import Metric
+from prometheus_client.parser import text_string_to_metric_families
 
 
 class _CurrentStderr:
@@ -58,6 +61,10 @@ class Metrics:
         self._governance_metrics()
         self._inbound_metrics()
 
+    def with_worker(self, worker_text: str) -> WithWorker:
+        """This registry with the inbound worker families taken from a worker process's exposition."""
+        return WithWorker(self.registry, worker_text)
+
     def _inbound_metrics(self) -> None:
         """Inbound flow: accept (API), stages (worker), queue depth and change-feed consumer lag."""
         stage_buckets = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1)
@@ -107,3 +114,27 @@ class Metrics:
         self.governance_end_to_end_seconds = Histogram(
             "lily_governance_end_to_end_seconds", "From the causing change to its statements applied",
             ["target"], buckets=latency, registry=self.registry)
+
+
+# Families the inbound workers record: with the workers in their own process, the server's are zero
+# and the worker process's take their place.
+WORKER_FAMILIES = frozenset({
+    "lily_inbound_applied", "lily_inbound_failed", "lily_inbound_dead", "lily_inbound_retried",
+    "lily_inbound_stage_seconds", "lily_inbound_received_to_applied_seconds",
+})
+
+
+class WithWorker:
+    """The server's registry with the worker families taken from the worker process's exposition."""
+
+    def __init__(self, registry: CollectorRegistry, worker_text: str) -> None:
+        self.registry = registry
+        self.worker_text = worker_text
+
+    def collect(self) -> Iterator[Metric]:
+        try:
+            worker = {f.name: f for f in text_string_to_metric_families(self.worker_text) if f.name in WORKER_FAMILIES}
+        except ValueError:  # a torn or garbled answer: the server's own figures
+            worker = {}
+        for family in self.registry.collect():
+            yield worker.get(family.name, family)

@@ -128,7 +128,6 @@ class InboundRuntime:
 
     def _start_process(self, count: int) -> None:
         from lily.bus.local import LocalBus
-        from lily.inbound.supervisor import WorkerProcess
         from lily.store.apply import notify_committed
 
         bus = self.bus

@@ -208,14 +208,14 @@ class InboundWorker:
         try:
             with self.bus.write_turn(), self.store.write() as conn:
                 cache, loaded = self._batch_cache(conn), start
-                pending: list[tuple[_Parsed, inbox.Outcome | None, Any]] = []
+                pending: list[tuple[_Parsed, inbox.Outcome | None, ApplyResult | None]] = []
                 while index < end and (exact or index == start or self._go_on(index < loaded, t0)):
                     if index == loaded:
                         loaded = min(end, index + self.config.prefetch)
                         self._prefetch(conn, cache, parsed[index:loaded])
                     item = parsed[index]
                     try:
-                        pending.append(self._stage(conn, item, cache))
+                        pending.append((item, *self._stage(conn, item, cache)))
                     except Exception as exc:
                         raise _EventError(index, exc) from exc
                     index += 1
@@ -228,9 +228,7 @@ class InboundWorker:
                     if outcome is None:
                         observed.append((delivery, "skipped", {}))
                         continue
-                    if applied is not None:
-                        outcome.changes = len(applied.changes)
-                        outcome.first_change_seq, outcome.last_change_seq = applied.first_seq, applied.last_seq
+                    _count_changes(outcome, applied)
                     if many and delivery.leased and delivery.inbox_seq is not None:
                         together.append((delivery.message.id, outcome))
                         seq: int | None = delivery.inbox_seq
@@ -241,9 +239,7 @@ class InboundWorker:
                         raise _Redo  # settled meanwhile or the lease moved on: only a savepoint can undo it
                     if applied is not None:
                         assets.append((seq, delivery.message.tenant_id, _touched(applied)))
-                    timings = {"parse": item.parse_ms} if outcome.status == inbox.FAILED else {
-                        "parse": item.parse_ms, "enrich": outcome.enrich_ms or 0.0, "apply": outcome.apply_ms or 0.0}
-                    observed.append((delivery, outcome.status, timings))
+                    observed.append((delivery, outcome.status, _timings(outcome)))
                 if not inbox.finish_leased(conn, self.worker_id, together):
                     raise _Redo
                 inbox.add_event_assets(conn, assets)
@@ -273,16 +269,18 @@ class InboundWorker:
         self._warm.revalidate(conn)
         return self._warm
 
-    def _stage(self, conn: Connection, item: _Parsed, cache: ApplyCache) -> tuple[_Parsed, inbox.Outcome | None, Any]:
-        """Apply one event of a batch; its outcome (None: a redelivery already settled) is written later."""
+    def _stage(self, conn: Connection, item: _Parsed, cache: ApplyCache
+               ) -> tuple[inbox.Outcome | None, ApplyResult | None]:
+        """Enrich and apply one event; its outcome (None: a redelivery already settled) and what the
+        apply path did. The caller settles the inbox row (raises what the application raised)."""
         delivery, msg = item.delivery, item.delivery.message
         if not delivery.leased:
             if delivery.attempt > 1 and inbox.is_settled(conn, msg.id):
-                return item, None, None
+                return None, None
             inbox.ensure_row(conn, msg.inbox_row())
         if item.error is not None:
-            return item, inbox.Outcome(inbox.FAILED, _now(), delivery.attempt, error=item.error,
-                                       parse_ms=item.parse_ms), None
+            return inbox.Outcome(inbox.FAILED, _now(), delivery.attempt, error=item.error,
+                                 parse_ms=item.parse_ms), None
         t1 = time.perf_counter()
         enriched = enrich(conn, msg.tenant_id, msg.source, item.operations)
         enrich_ms = _ms(t1)
@@ -294,8 +292,8 @@ class InboundWorker:
                 operations=enriched.operations, cause_event_id=str(msg.id),
                 correlation_id=msg.correlation_id or str(msg.id)), cache)
         note = enriched.note or (None if enriched.operations else "no operations")
-        return item, inbox.Outcome(inbox.APPLIED, _now(), delivery.attempt, note=note, parse_ms=item.parse_ms,
-                                   enrich_ms=enrich_ms, apply_ms=_ms(t2), changes=0), applied
+        return inbox.Outcome(inbox.APPLIED, _now(), delivery.attempt, note=note, parse_ms=item.parse_ms,
+                             enrich_ms=enrich_ms, apply_ms=_ms(t2), changes=0), applied
 
     def _fail_alone(self, item: _Parsed, error: BaseException) -> BatchResult:
         """The error handling of ``_settle`` for an event whose application raised in a batch."""
@@ -303,20 +301,12 @@ class InboundWorker:
         self._warm = None
         try:
             with self.bus.write_turn(), self.store.write() as conn:
-                if isinstance(error, PERMANENT):
-                    status, detail = self._give_up(conn, delivery, inbox.FAILED, f"apply: {error}", item.parse_ms)
-                elif delivery.attempt >= self.config.max_attempts:
-                    status, detail = self._give_up(
-                        conn, delivery, inbox.DEAD,
-                        f"gave up after {delivery.attempt} attempts: {type(error).__name__}: {error}", item.parse_ms)
-                else:
-                    status, detail = "retry", {}
+                status, detail = self._on_error(conn, item, error)
         except Exception as exc:
             log.warning("inbound_transaction_failed", worker=self.worker_id, error=str(exc))
-            status, detail = "retry", {}
-            error = exc
+            status, detail = "retry", {"error": f"{type(exc).__name__}: {exc}"}
         if status == "retry":
-            return self._settled([], [(delivery, f"{type(error).__name__}: {error}")])
+            return self._settled([], [(delivery, detail["error"])])
         return self._settled([(delivery, status, detail)], [])
 
     def _careful(self, parsed: list[_Parsed], start: int) -> tuple[int, BatchResult]:
@@ -380,55 +370,35 @@ class InboundWorker:
 
     def _settle(self, conn: Connection, item: _Parsed, cache: ApplyCache) -> tuple[str, dict[str, Any]]:
         """Apply one event inside a savepoint; returns (applied|failed|dead|skipped|retry, details)."""
-        delivery, msg = item.delivery, item.delivery.message
+        delivery = item.delivery
         savepoint = conn.begin_nested()
         try:
-            if not delivery.leased:
-                if delivery.attempt > 1 and inbox.is_settled(conn, msg.id):
-                    savepoint.commit()  # a redelivery of an event settled before a crash
-                    return "skipped", {}
-                inbox.ensure_row(conn, msg.inbox_row())
-            if item.error is not None:
-                outcome = inbox.Outcome(inbox.FAILED, _now(), delivery.attempt, error=item.error,
-                                        parse_ms=item.parse_ms)
-                status, timings, touched = "failed", {"parse": item.parse_ms}, set()
-            else:
-                t1 = time.perf_counter()
-                enriched = enrich(conn, msg.tenant_id, msg.source, item.operations)
-                enrich_ms = _ms(t1)
-                t2 = time.perf_counter()
-                changes, first, last, touched = 0, None, None, set()
-                if enriched.operations:
-                    applied = apply_in(conn, ChangeSet(
-                        tenant_id=msg.tenant_id, actor=msg.actor or f"inbound:{msg.source}",
-                        operations=enriched.operations, cause_event_id=str(msg.id),
-                        correlation_id=msg.correlation_id or str(msg.id)), cache)
-                    changes, first, last = len(applied.changes), applied.first_seq, applied.last_seq
-                    touched = _touched(applied)
-                apply_ms = _ms(t2)
-                note = enriched.note or (None if enriched.operations else "no operations")
-                outcome = inbox.Outcome(inbox.APPLIED, _now(), delivery.attempt, note=note, parse_ms=item.parse_ms,
-                                        enrich_ms=enrich_ms, apply_ms=apply_ms, changes=changes,
-                                        first_change_seq=first, last_change_seq=last)
-                status, timings = "applied", {"parse": item.parse_ms, "enrich": enrich_ms, "apply": apply_ms}
-            if self._finish(conn, delivery, outcome, touched) is None:
+            outcome, applied = self._stage(conn, item, cache)
+            if outcome is None:
+                savepoint.commit()  # a redelivery of an event settled before a crash
+                return "skipped", {}
+            _count_changes(outcome, applied)
+            if self._finish(conn, delivery, outcome, _touched(applied) if applied else set()) is None:
                 savepoint.rollback()  # settled meanwhile, or the lease moved on: undo our application
                 cache.clear()  # it may hold rows the rollback just undid
                 return "skipped", {}
             savepoint.commit()
-            return status, timings
-        except PERMANENT as exc:
-            savepoint.rollback()
-            cache.clear()
-            return self._give_up(conn, delivery, inbox.FAILED, f"apply: {exc}", item.parse_ms)
+            return outcome.status, _timings(outcome)
         except Exception as exc:
             savepoint.rollback()
             cache.clear()
-            error = f"{type(exc).__name__}: {exc}"
-            if delivery.attempt >= self.config.max_attempts:
-                return self._give_up(conn, delivery, inbox.DEAD,
-                                     f"gave up after {delivery.attempt} attempts: {error}", item.parse_ms)
-            return "retry", {"error": error}
+            return self._on_error(conn, item, exc)
+
+    def _on_error(self, conn: Connection, item: _Parsed, error: BaseException) -> tuple[str, dict[str, Any]]:
+        """An application that raised: failed at once (permanent), dead (attempts used up), or retry."""
+        delivery = item.delivery
+        if isinstance(error, PERMANENT):
+            return self._give_up(conn, delivery, inbox.FAILED, f"apply: {error}", item.parse_ms)
+        reason = f"{type(error).__name__}: {error}"
+        if delivery.attempt >= self.config.max_attempts:
+            return self._give_up(conn, delivery, inbox.DEAD, f"gave up after {delivery.attempt} attempts: {reason}",
+                                 item.parse_ms)
+        return "retry", {"error": reason}
 
     def _finish(self, conn: Connection, delivery: Delivery, outcome: inbox.Outcome,
                 touched: set[uuid.UUID]) -> int | None:
@@ -469,6 +439,18 @@ class InboundWorker:
         if status == "applied":
             lag = (datetime.now(UTC) - delivery.message.received_at).total_seconds()
             self.metrics.inbound_end_to_end_seconds.labels(source).observe(max(0.0, lag))
+
+
+def _count_changes(outcome: inbox.Outcome, applied: ApplyResult | None) -> None:
+    if applied is not None:  # after the change rows are written (a batch writes them at its end)
+        outcome.changes = len(applied.changes)
+        outcome.first_change_seq, outcome.last_change_seq = applied.first_seq, applied.last_seq
+
+
+def _timings(outcome: inbox.Outcome) -> dict[str, float]:
+    if outcome.status == inbox.FAILED:
+        return {"parse": outcome.parse_ms or 0.0}
+    return {"parse": outcome.parse_ms or 0.0, "enrich": outcome.enrich_ms or 0.0, "apply": outcome.apply_ms or 0.0}
 
 
 def _touched(applied: ApplyResult) -> set[uuid.UUID]:

@@ -83,7 +83,8 @@ def _fast_insert(dialect: Any) -> _FastInsert:
 
 
 def insert_received(conn: Connection, rows: Sequence[dict[str, Any]]) -> set[uuid.UUID]:
-    """Insert new events; rows whose (tenant, source, key) already exists are skipped (redeliveries).
+    """Insert new events; rows whose id (derived from tenant, source and key) is stored already are
+    skipped (redeliveries).
 
     Returns the ids actually inserted. Rows go in order: of several rows with one id (or key), the
     first one that can be stored is.

@@ -116,8 +116,6 @@ def _asset_versions(conn: Connection, ids: list[uuid.UUID]) -> dict[uuid.UUID, i
 _RUN_BY_KEY = select(runs).where(runs.c.tenant_id == bindparam("tenant"), runs.c.run_id == bindparam("run_id"))
 _INSERT_RUN = insert(runs)
 _INSERT_RUN_IO = insert(run_io)
-
-
 _RUNS_BY_KEYS = select(runs).where(runs.c.tenant_id == bindparam("tenant"),
                                    runs.c.run_id.in_(bindparam("run_ids", expanding=True)))
 _NO_RUN: dict[str, Any] = {}  # a looked-up run that does not exist (distinct from "not looked up")
@@ -168,9 +166,13 @@ class RunCache:
             self.flush(conn)  # a second event of a run created in this batch
         found = self.rows.pop(key, None)  # served once: the caller is about to write the run
         if found is None:
-            row = conn.execute(_RUN_BY_KEY, {"tenant": tenant, "run_id": run_id}).mappings().first()
-            return dict(row) if row else None
+            return _load_run(conn, tenant, run_id)
         return None if found is _NO_RUN else found
+
+
+def _load_run(conn: Connection, tenant: str, run_id: str) -> dict[str, Any] | None:
+    row = conn.execute(_RUN_BY_KEY, {"tenant": tenant, "run_id": run_id}).mappings().first()
+    return dict(row) if row else None
 
 
 def record_run(conn: Connection, tenant: str, at: datetime, op: RecordRun, job_id: uuid.UUID,
@@ -181,11 +183,7 @@ def record_run(conn: Connection, tenant: str, at: datetime, op: RecordRun, job_i
     ``versions``: current versions of the job and io assets when the caller has them (else read here).
     ``cache``: the transaction's run rows (see ``RunCache``).
     """
-    if cache is not None:
-        current = cache.current(conn, tenant, op.run_id)
-    else:
-        found = conn.execute(_RUN_BY_KEY, {"tenant": tenant, "run_id": op.run_id}).mappings().first()
-        current = dict(found) if found else None
+    current = cache.current(conn, tenant, op.run_id) if cache is not None else _load_run(conn, tenant, op.run_id)
     if versions is None:
         versions = _asset_versions(conn, [job_id, *(aid for aid, _ in io)])
     row = _merge_state(current, op, at)
@@ -223,12 +221,13 @@ def _record_io(conn: Connection, tenant: str, op: RecordRun, job_id: uuid.UUID,
                io: list[tuple[uuid.UUID, str]], versions: dict[uuid.UUID, int], new_run: bool) -> None:
     if not io:
         return
+    if new_run:  # a new run has no io rows yet: one multi-row insert, no lookups
+        conn.execute(_INSERT_RUN_IO, _io_rows(tenant, op, job_id, io, versions))
+        return
     t = _utc(op.event_time)
-    seen: dict[tuple[uuid.UUID, str], datetime] = {}
-    if not new_run:  # a new run has no io rows yet: one multi-row insert, no lookups
-        seen = {(r.asset_id, r.role): r.event_time for r in conn.execute(
-            select(run_io.c.asset_id, run_io.c.role, run_io.c.event_time).where(
-                run_io.c.tenant_id == tenant, run_io.c.run_id == op.run_id))}
+    seen = {(r.asset_id, r.role): r.event_time for r in conn.execute(
+        select(run_io.c.asset_id, run_io.c.role, run_io.c.event_time).where(
+            run_io.c.tenant_id == tenant, run_io.c.run_id == op.run_id))}
     fresh = []
     for aid, role in dict.fromkeys(io):
         if (aid, role) not in seen:

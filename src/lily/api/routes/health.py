@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from fastapi import APIRouter, Depends, Request, Response
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
-from prometheus_client.metrics_core import Metric
-from prometheus_client.parser import text_string_to_metric_families
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 from lily.api.context import AppContext
@@ -41,33 +37,8 @@ def readyz(app: AppContext = Depends(ctx)) -> dict[str, str] | Response:
             responses={200: {"description": "Prometheus exposition format",
                              "content": {CONTENT_TYPE_LATEST.split(";")[0]: {"schema": {"type": "string"}}}}})
 def metrics(request: Request, app: AppContext = Depends(ctx)) -> Response:
-    registry: CollectorRegistry | _WithWorker = app.metrics.registry
     inbound = getattr(request.app.state, "inbound", None)
     worker_text = inbound.worker_metrics() if inbound is not None else None
-    if worker_text is not None:  # `lily serve`'s worker process counts what it applies
-        registry = _WithWorker(app.metrics.registry, worker_text)
+    # `lily serve`'s worker process counts what it applies: its families replace the server's.
+    registry = app.metrics.registry if worker_text is None else app.metrics.with_worker(worker_text)
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
-
-
-# Families the inbound workers record: with the workers in their own process, the server's are zero
-# and the worker process's take their place.
-WORKER_FAMILIES = frozenset({
-    "lily_inbound_applied", "lily_inbound_failed", "lily_inbound_dead", "lily_inbound_retried",
-    "lily_inbound_stage_seconds", "lily_inbound_received_to_applied_seconds",
-})
-
-
-class _WithWorker:
-    """The server's registry with the worker families taken from the worker process's exposition."""
-
-    def __init__(self, registry: CollectorRegistry, worker_text: str) -> None:
-        self.registry = registry
-        self.worker_text = worker_text
-
-    def collect(self) -> Iterator[Metric]:
-        try:
-            worker = {f.name: f for f in text_string_to_metric_families(self.worker_text) if f.name in WORKER_FAMILIES}
-        except ValueError:  # a torn or garbled answer: the server's own figures
-            worker = {}
-        for family in self.registry.collect():
-            yield worker.get(family.name, family)
