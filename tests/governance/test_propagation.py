@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import time
 import uuid
 
 from lily.governance.propagation import (
@@ -164,7 +163,8 @@ def test_cycles_terminate_and_origin_not_copied() -> None:
     assert {t.asset_id for t in r.desired} == {b}
 
 
-def test_speed_fanout_1000_columns_and_5_hop_chain() -> None:
+def test_fanout_to_1000_columns_and_a_5_hop_chain() -> None:
+    # How fast: benchmarks/propagation.py (timings are measured there, not asserted here).
     src_ds, src = uid("src"), uid("src.email")
     cols = {src: src_ds}
     edges = []
@@ -178,15 +178,12 @@ def test_speed_fanout_1000_columns_and_5_hop_chain() -> None:
     edges += [col_edge(x, y) for x, y in itertools.pairwise(chain)]
     g = PropagationGraph(edges, cols)
     origin = cls(src, "PII.email")
-    t0 = time.perf_counter()
     r = propagate(g, [origin])
-    elapsed = time.perf_counter() - t0
     assert len(r.to_add) == 1005
     assert max(t.depth for t in r.to_add) == 5
-    assert elapsed < 0.05, elapsed  # a few ms in practice; generous for slow CI
 
 
-def test_speed_full_recompute_100k_edges() -> None:
+def test_full_recompute_over_100k_edges() -> None:
     # 20k datasets in 2k chains of 10, five columns each, column lineage along the chain:
     # 80k column edges + 18k dataset edges; 2k PII origins at the chain heads.
     edges, cols, origins = [], {}, []
@@ -204,9 +201,6 @@ def test_speed_full_recompute_100k_edges() -> None:
             if hop == 0:
                 origins.append(cls(colids[0], "PII.email"))
     assert len(edges) > 95_000
-    t0 = time.perf_counter()
     g = PropagationGraph(edges, cols)
     r = propagate(g, origins)
-    elapsed = time.perf_counter() - t0
     assert len(r.to_add) == 2000 * 9
-    assert elapsed < 5.0, elapsed
