@@ -38,9 +38,9 @@ from lily.model import (
     stable_id,
 )
 from lily.model.events import RetractPropagated, SetPropagated
+from lily.store import bulk, search
 from lily.store import incidents as incident_store
 from lily.store import runs as run_store
-from lily.store import search
 from lily.store.apply_cache import ABSENT, ApplyCache
 from lily.store.tables import (
     asset_history,
@@ -544,9 +544,8 @@ def _write_changes(conn: Connection, staged: list[tuple[_Writer, ChangeSet]]) ->
             "entity_id": single.entity_id if single else None, "correlation_id": cs.correlation_id,
             "details": {"operations": ops, "changes": n, "cause_event_id": cs.cause_event_id}, "at": writer.at,
         })
-    if change_rows:
-        conn.execute(_INSERT_CHANGES, change_rows)
-    conn.execute(_INSERT_AUDIT, audit_rows)
+    bulk.executemany(conn, _INSERT_CHANGES, change_rows)
+    bulk.executemany(conn, _INSERT_AUDIT, audit_rows)
     return heads
 
 

@@ -16,12 +16,12 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from lily.store import bulk
 from lily.store.tables_inbound import inbound_event_assets, inbound_events, inbound_source_configs
 
 RECEIVED, APPLIED, FAILED, DEAD = "received", "applied", "failed", "dead"
@@ -46,40 +46,7 @@ _INSERT_RETURNING = {name: stmt.returning(inbound_events.c.id) for name, stmt in
 # the SQLite fast path of ``insert_received``.
 RECEIVED_COLUMNS = ("id", "tenant_id", "source", "event_type", "idempotency_key", "partition", "payload",
                     "headers", "actor", "correlation_id", "status", "attempts", "available_at", "received_at")
-_ROW_VALUES = itemgetter(*RECEIVED_COLUMNS)
 _IN_CHUNK = 500  # ids per ``IN (...)`` (well under SQLite's bound-parameter limit)
-
-
-@dataclass(frozen=True)
-class _FastInsert:
-    """The plain INSERT SQLAlchemy compiles for one received row, and its columns' bind processors."""
-
-    sql: str
-    stored_id: Any  # uuid.UUID → the value stored in the id column
-    processors: tuple[tuple[int, Any, bool], ...]  # (position, processor, memoise by identity), id excluded
-
-
-_FAST: dict[int, tuple[Any, _FastInsert]] = {}
-
-
-def _fast_insert(dialect: Any) -> _FastInsert:
-    cached = _FAST.get(id(dialect))
-    if cached is not None and cached[0] is dialect:
-        return cached[1]
-    compiled = _INSERT["sqlite"].compile(dialect=dialect, column_keys=list(RECEIVED_COLUMNS))
-    if tuple(compiled.positiontup or ()) != RECEIVED_COLUMNS:
-        raise RuntimeError(f"unexpected parameter order {compiled.positiontup!r}")
-    processors = []
-    for position, name in enumerate(RECEIVED_COLUMNS):
-        # Exactly the processors SQLAlchemy applies (Uuid → hex, TS → naive UTC string, Json → text).
-        process = inbound_events.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-        if process is not None and position:
-            # One request's events share their timestamps and headers object: convert those once.
-            processors.append((position, process, name in ("headers", "available_at", "received_at")))
-    stored_id = inbound_events.c.id.type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
-    fast = _FastInsert(compiled.string, stored_id, tuple(processors))
-    _FAST[id(dialect)] = (dialect, fast)
-    return fast
 
 
 def insert_received(conn: Connection, rows: Sequence[dict[str, Any]]) -> set[uuid.UUID]:
@@ -116,30 +83,16 @@ def prepare_received(dialect: Any, rows: Sequence[dict[str, Any]]) -> PreparedRo
     (it needs no database); None where only the general path applies."""
     if dialect.name != "sqlite" or not rows or any(len(r) != len(RECEIVED_COLUMNS) for r in rows):
         return None
+    fast = bulk.plan(dialect, _INSERT["sqlite"], RECEIVED_COLUMNS)
+    if fast is None or fast.names[0] != "id":
+        raise RuntimeError(f"unexpected inbox insert plan {fast!r}")
     try:
-        values = [_ROW_VALUES(r) for r in rows]
+        params = fast.rows(rows)  # one request's events share timestamps and headers: converted once
     except KeyError:
         return None
-    fast = _fast_insert(dialect)
     ids: dict[Any, uuid.UUID] = {}
-    params = []
-    memo: dict[int, tuple[Any, Any]] = {}
-    for v in values:
-        row = list(v)
-        row[0] = stored_id = fast.stored_id(v[0])
-        ids.setdefault(stored_id, v[0])
-        for position, process, memoise in fast.processors:
-            value = row[position]
-            if memoise:
-                last = memo.get(position)
-                if last is not None and last[0] is value:
-                    row[position] = last[1]
-                    continue
-                row[position] = converted = process(value)
-                memo[position] = (value, converted)
-            else:
-                row[position] = process(value)
-        params.append(tuple(row))
+    for stored, row in zip(params, rows, strict=True):
+        ids.setdefault(stored[0], row["id"])
     return PreparedRows(fast.sql, ids, params)
 
 
@@ -277,15 +230,14 @@ def finish_leased(conn: Connection, owner: str, settled: Sequence[tuple[uuid.UUI
         return True
     params = [{"b_id": eid, "b_owner": owner, **{f"v_{c}": getattr(outcome, c, None) for c in _SETTLED_COLUMNS},
                "v_applied_at": outcome.at if outcome.status == APPLIED else None} for eid, outcome in settled]
-    return conn.execute(_FINISH_LEASED_MANY, params).rowcount == len(settled)
+    return bulk.executemany(conn, _FINISH_LEASED_MANY, params) == len(settled)
 
 
 def add_event_assets(conn: Connection, events: Iterable[tuple[int, str, Iterable[uuid.UUID]]]) -> None:
     """Record which assets settled events touched: ``(event seq, tenant, asset ids)`` each, one insert."""
     rows = [{"event_seq": seq, "asset_id": a, "tenant_id": tenant}
-            for seq, tenant, ids in events for a in sorted(set(ids), key=str)]
-    if rows:
-        conn.execute(_ADD_ASSETS, rows)
+            for seq, tenant, ids in events for a in sorted(set(ids))]
+    bulk.executemany(conn, _ADD_ASSETS, rows)
 
 
 def is_settled(conn: Connection, eid: uuid.UUID) -> bool:

@@ -20,6 +20,7 @@ import orjson
 from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
 
 from lily.model import AssetRef, RecordQuality, RecordRun, RunState, stable_id
+from lily.store import bulk
 from lily.store.tables import assets, lineage_edges
 from lily.store.tables_runs import quality_results, run_io, runs
 
@@ -148,9 +149,9 @@ class RunCache:
     def flush(self, conn: Connection) -> None:
         """Insert the waiting runs, then their io rows."""
         if self.new_runs:
-            conn.execute(_INSERT_RUN, self.new_runs)
+            bulk.executemany(conn, _INSERT_RUN, self.new_runs)
         if self.new_io:
-            conn.execute(_INSERT_RUN_IO, self.new_io)
+            bulk.executemany(conn, _INSERT_RUN_IO, self.new_io)
         self.new_runs, self.new_io = [], []
         self.waiting.clear()
 

@@ -1,0 +1,124 @@
+"""Executemany for the worker's hot statements without SQLAlchemy's per-row work (SQLite).
+
+An ``executemany`` through ``Connection.execute`` builds a parameter dict per row and runs each
+value through its type's bind processor inside SQLAlchemy's execution context: for the worker's
+change, audit, run and inbox rows that costs more CPU than SQLite spends storing them. A
+:class:`Plan` compiles the statement once per dialect and set of keys, keeps the bind processors
+SQLAlchemy would apply (the same ``bind_processor`` of each column type), and hands plain tuples to
+the driver. Statements it cannot take exactly (expanding ``IN``, column defaults computed per row)
+get no plan and go through SQLAlchemy as before, as does every other dialect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from operator import itemgetter
+from typing import Any
+
+from sqlalchemy import Connection
+from sqlalchemy.sql import ClauseElement
+
+_FROM_ROW = object()  # marks a position whose value comes from the row (else: a constant)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A statement compiled for one dialect and one set of row keys."""
+
+    sql: str
+    names: tuple[str, ...]  # row key per position
+    processors: tuple[Callable[[Any], Any] | None, ...]  # bind processor per position
+    constants: tuple[Any, ...]  # processed value per position, or _FROM_ROW
+
+    def rows(self, rows: Sequence[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
+        """The driver parameters of ``rows``. A value that is the same object as the previous row's at
+        that position (a batch's shared timestamp, actor or tenant) is converted once."""
+        from_row = [i for i, c in enumerate(self.constants) if c is _FROM_ROW]
+        values = itemgetter(*(self.names[i] for i in from_row))
+        single = len(from_row) == 1
+        converted = [(k, p) for k, i in enumerate(from_row) if (p := self.processors[i]) is not None]
+        memo: list[Any] = [_FROM_ROW, None] * len(converted)
+        out: list[tuple[Any, ...]] = []
+        for row in rows:
+            got = values(row)
+            row_values = [got] if single else list(got)
+            for j, (k, process) in enumerate(converted):
+                value = row_values[k]
+                if memo[2 * j] is value:
+                    row_values[k] = memo[2 * j + 1]
+                else:
+                    row_values[k] = memo[2 * j + 1] = process(value)  # None too, as SQLAlchemy does
+                    memo[2 * j] = value
+            if len(from_row) != len(self.constants):
+                it = iter(row_values)
+                row_values = [next(it) if c is _FROM_ROW else c for c in self.constants]
+            out.append(tuple(row_values))
+        return out
+
+
+_PLANS: dict[tuple[int, int, tuple[str, ...]], tuple[Any, Any, Plan | None]] = {}
+
+
+def plan(dialect: Any, stmt: ClauseElement, keys: tuple[str, ...]) -> Plan | None:
+    """The plan of ``stmt`` for rows with ``keys`` (cached), or None where only SQLAlchemy applies."""
+    cache_key = (id(dialect), id(stmt), keys)
+    cached = _PLANS.get(cache_key)
+    if cached is not None and cached[0] is dialect and cached[1] is stmt:
+        return cached[2]
+    built = _build(dialect, stmt, keys)
+    _PLANS[cache_key] = (dialect, stmt, built)  # the entry keeps dialect and statement alive: ids stay unique
+    return built
+
+
+def _build(dialect: Any, stmt: ClauseElement, keys: tuple[str, ...]) -> Plan | None:
+    if dialect.name != "sqlite" or dialect.paramstyle != "qmark":
+        return None
+    compiled = stmt.compile(dialect=dialect, column_keys=list(keys))
+    if compiled.literal_execute_params or compiled.post_compile_params or compiled.positiontup is None:
+        return None  # expanding IN and the like: rendered per execution
+    names: list[str] = []
+    processors: list[Callable[[Any], Any] | None] = []
+    constants: list[Any] = []
+    for name in compiled.positiontup:
+        bind = compiled.binds.get(name)
+        if bind is None:
+            return None
+        process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+        if name in keys:
+            names.append(name)
+            processors.append(process)
+            constants.append(_FROM_ROW)
+        elif not bind.required and bind.callable is None and bind.key not in keys:
+            # A value fixed in the statement (``.values(lease_owner=None)``); a column default
+            # computed per row never gets here, since the INSERT names only the row's keys then.
+            if _is_column_default(stmt, name):
+                return None
+            value = bind.effective_value
+            names.append(name)
+            processors.append(None)
+            constants.append(value if process is None else process(value))
+        else:
+            return None
+    return Plan(compiled.string, tuple(names), tuple(processors), tuple(constants))
+
+
+def _is_column_default(stmt: ClauseElement, name: str) -> bool:
+    table = getattr(stmt, "table", None)
+    column = table.c.get(name) if table is not None else None
+    return column is not None and (column.default is not None or column.onupdate is not None)
+
+
+def executemany(conn: Connection, stmt: ClauseElement, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Run ``stmt`` once per row (all rows with the keys of the first); the driver's rowcount."""
+    if not rows:
+        return 0
+    found = plan(conn.dialect, stmt, tuple(rows[0]))
+    if found is not None:
+        try:
+            params = found.rows(rows)
+        except KeyError:  # a row without a key of the first: SQLAlchemy says which
+            params = None
+        if params is not None:
+            return conn.exec_driver_sql(found.sql, params).rowcount
+    return conn.execute(stmt, list(rows)).rowcount

@@ -1,0 +1,193 @@
+"""``store.bulk``: the worker's executemany path hands the driver exactly the SQL and parameters
+SQLAlchemy would (same statement text, same converted values per row), and stores the same rows;
+statements it cannot take exactly fall back to SQLAlchemy."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Engine, bindparam, event, insert, select
+from sqlalchemy.sql import ClauseElement
+
+from lily.store import bulk, inbox, runs
+from lily.store.apply import _INSERT_AUDIT, _INSERT_CHANGES
+from lily.store.db import make_engine
+from lily.store.tables import audit_log, changes, tenants
+from lily.store.tables_inbound import inbound_event_assets, inbound_events
+
+T0 = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
+
+texts = st.text(max_size=12)
+maybe_text = st.none() | texts
+moments = st.integers(0, 10**7).map(lambda s: T0 + timedelta(seconds=s, microseconds=s % 999_983))
+json_values = st.recursive(st.none() | st.booleans() | st.integers(-10**6, 10**6) | texts,
+                           lambda inner: st.lists(inner, max_size=3) | st.dictionaries(texts, inner, max_size=3),
+                           max_leaves=8)
+ids = st.uuids()
+
+
+def _shared(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """Values drawn from a small pool, so rows share objects (the plan converts a repeat once)."""
+    return st.lists(strategy, min_size=1, max_size=3).flatmap(st.sampled_from)
+
+
+def _rows(columns: dict[str, st.SearchStrategy[Any]]) -> st.SearchStrategy[list[dict[str, Any]]]:
+    pooled = {name: _shared(s) for name, s in columns.items()}
+    return st.lists(st.fixed_dictionaries(pooled), min_size=1, max_size=6)
+
+
+CHANGE_ROWS = _rows({
+    "tenant_id": texts, "seq": st.integers(1, 10**9), "kind": texts, "entity_type": texts,
+    "entity_id": texts, "asset_id": st.none() | ids, "before": json_values, "after": json_values,
+    "actor": texts, "cause_event_id": maybe_text, "correlation_id": maybe_text, "at": moments,
+})
+AUDIT_ROWS = _rows({
+    "id": ids, "tenant_id": texts, "actor": texts, "action": texts, "entity_type": maybe_text,
+    "entity_id": maybe_text, "correlation_id": maybe_text, "details": json_values, "at": moments,
+})
+FINISH_ROWS = _rows({
+    "b_id": ids, "b_owner": texts, "v_status": texts, "v_error": maybe_text, "v_note": maybe_text,
+    "v_attempts": st.integers(0, 9), "v_parse_ms": st.none() | st.floats(0, 1e4),
+    "v_enrich_ms": st.none() | st.floats(0, 1e4), "v_apply_ms": st.none() | st.floats(0, 1e4),
+    "v_changes": st.none() | st.integers(0, 99), "v_first_change_seq": st.none() | st.integers(0, 10**9),
+    "v_last_change_seq": st.none() | st.integers(0, 10**9), "v_applied_at": st.none() | moments,
+})
+EVENT_ASSET_ROWS = _rows({"event_seq": st.integers(1, 10**9), "asset_id": ids, "tenant_id": texts})
+
+
+def _table_rows(table: Any) -> st.SearchStrategy[list[dict[str, Any]]]:
+    """Rows with a value for every column of ``table``, drawn by column type."""
+    columns: dict[str, st.SearchStrategy[Any]] = {}
+    for column in table.c:
+        kind = type(column.type).__name__
+        columns[column.key] = (moments if "Date" in kind else ids if "Uuid" in kind
+                               else st.integers(0, 10**6) if "Integer" in kind
+                               else json_values if "Json" in kind else texts)
+        if column.nullable:
+            columns[column.key] = st.none() | columns[column.key]
+    return _rows(columns)
+
+
+STATEMENTS: list[tuple[str, ClauseElement, st.SearchStrategy[list[dict[str, Any]]]]] = [
+    ("changes", _INSERT_CHANGES, CHANGE_ROWS),
+    ("audit", _INSERT_AUDIT, AUDIT_ROWS),
+    ("inbox settle", inbox._FINISH_LEASED_MANY, FINISH_ROWS),
+    ("event assets", inbox._ADD_ASSETS, EVENT_ASSET_ROWS),
+    ("runs", runs._INSERT_RUN, _table_rows(runs.runs)),
+    ("run io", runs._INSERT_RUN_IO, _table_rows(runs.run_io)),
+]
+
+
+@pytest.fixture(scope="module")
+def engine() -> Iterator[Engine]:
+    engine = make_engine("sqlite://")  # no tables: only what reaches the driver is compared
+    yield engine
+    engine.dispose()
+
+
+def _sent(engine: Engine, run: Any) -> list[tuple[str, Any]]:
+    """(SQL, parameters) of every driver call ``run(conn)`` makes; the call itself may fail."""
+    sent: list[tuple[str, Any]] = []
+
+    def capture(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+        sent.append((statement, [tuple(p) for p in parameters] if executemany else [tuple(parameters)]))
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        with engine.connect() as conn:
+            try:
+                run(conn)
+            except Exception:  # noqa: S110 - no tables here: only the parameters sent are compared
+                pass
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    return sent
+
+
+@pytest.mark.parametrize(("name", "stmt", "rows"), STATEMENTS, ids=[s[0] for s in STATEMENTS])
+def test_plan_sends_what_sqlalchemy_sends(engine: Engine, name: str, stmt: ClauseElement,
+                                          rows: st.SearchStrategy[list[dict[str, Any]]]) -> None:
+    assert bulk.plan(engine.dialect, stmt, tuple(_example_keys(rows))) is not None, f"{name}: no fast plan"
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(rows)
+    def check(batch: list[dict[str, Any]]) -> None:
+        ours = _sent(engine, lambda conn: bulk.executemany(conn, stmt, batch))
+        reference = _sent(engine, lambda conn: conn.execute(stmt, batch))
+        assert ours == reference
+
+    check()
+
+
+def _example_keys(strategy: st.SearchStrategy[list[dict[str, Any]]]) -> list[str]:
+    found: list[str] = []
+
+    @settings(max_examples=1, deadline=None)
+    @given(strategy)
+    def grab(batch: list[dict[str, Any]]) -> None:
+        found[:] = list(batch[0])
+
+    grab()
+    return found
+
+
+def test_rows_are_stored_as_sqlalchemy_stores_them(tmp_path: Any) -> None:
+    """On real tables: the same rows read back, whichever path wrote them (types round-trip)."""
+    engines = []
+    for name in ("bulk", "reference"):
+        e = make_engine(f"sqlite:///{tmp_path / name}.db")
+        for table in (tenants, changes, audit_log, inbound_events, inbound_event_assets):
+            table.create(e)
+        engines.append(e)
+    change_rows = [{"tenant_id": "t", "seq": i, "kind": "asset.created", "entity_type": "asset",
+                    "entity_id": str(i), "asset_id": uuid.UUID(int=i), "before": None,
+                    "after": {"name": f"a{i}", "n": [i, None]}, "actor": "worker", "cause_event_id": None,
+                    "correlation_id": "c", "at": T0} for i in range(1, 6)]
+    audit_rows = [{"id": uuid.UUID(int=100 + i), "tenant_id": "t", "actor": "worker", "action": "apply",
+                   "entity_type": None, "entity_id": None, "correlation_id": None,
+                   "details": {"changes": i}, "at": T0 + timedelta(microseconds=i)} for i in range(3)]
+    for e, many in zip(engines, (bulk.executemany, lambda c, s, r: c.execute(s, r)), strict=True):
+        with e.begin() as conn:
+            conn.execute(insert(tenants).values(id="t", name="t", created_at=T0))
+            many(conn, _INSERT_CHANGES, change_rows)
+            many(conn, _INSERT_AUDIT, audit_rows)
+    read = []
+    for e in engines:
+        with e.connect() as conn:
+            read.append(([dict(r) for r in conn.execute(select(changes).order_by(changes.c.seq)).mappings()],
+                         [dict(r) for r in conn.execute(select(audit_log).order_by(audit_log.c.id)).mappings()]))
+        e.dispose()
+    assert read[0] == read[1]
+    assert read[0][0][0]["after"] == {"name": "a1", "n": [1, None]} and read[0][0][0]["at"] == T0
+
+
+def test_rowcount_counts_matched_rows(engine: Engine, tmp_path: Any) -> None:
+    """``finish_leased`` relies on it: rows not matched (lease moved on) are not counted."""
+    e = make_engine(f"sqlite:///{tmp_path / 'inbox'}.db")
+    inbound_events.create(e)
+    mine, theirs = uuid.uuid4(), uuid.uuid4()
+    with e.begin() as conn:
+        for eid, owner in ((mine, "me"), (theirs, "other")):
+            conn.execute(insert(inbound_events).values(
+                id=eid, tenant_id="t", source="s", event_type="x", idempotency_key=str(eid), payload=b"{}",
+                status=inbox.RECEIVED, lease_owner=owner, received_at=T0, available_at=T0))
+        outcome = inbox.Outcome(status=inbox.APPLIED, at=T0, attempts=1)
+        assert inbox.finish_leased(conn, "me", [(mine, outcome)]) is True
+        conn.rollback()
+    with e.begin() as conn:
+        assert inbox.finish_leased(conn, "me", [(mine, outcome), (theirs, outcome)]) is False
+    e.dispose()
+
+
+def test_expanding_in_and_column_defaults_fall_back(engine: Engine) -> None:
+    by_ids = select(inbound_events.c.id).where(inbound_events.c.id.in_(bindparam("ids", expanding=True)))
+    assert bulk.plan(engine.dialect, by_ids, ("ids",)) is None
+    # ``partition`` has a column default: an INSERT without it computes it per row in SQLAlchemy.
+    assert bulk.plan(engine.dialect, insert(inbound_events), ("id", "tenant_id")) is None
+    assert bulk.plan(engine.dialect, insert(inbound_events), tuple(inbox.RECEIVED_COLUMNS)) is not None
