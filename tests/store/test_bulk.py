@@ -4,6 +4,7 @@ statements it cannot take exactly fall back to SQLAlchemy."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -100,11 +101,9 @@ def _sent(engine: Engine, run: Any) -> list[tuple[str, Any]]:
 
     event.listen(engine, "before_cursor_execute", capture)
     try:
-        with engine.connect() as conn:
-            try:
-                run(conn)
-            except Exception:  # noqa: S110 - no tables here: only the parameters sent are compared
-                pass
+        # No tables here, so the execution fails after the capture: only what was sent is compared.
+        with engine.connect() as conn, contextlib.suppress(Exception):
+            run(conn)
     finally:
         event.remove(engine, "before_cursor_execute", capture)
     return sent

@@ -32,10 +32,10 @@ class AssetRef(BaseModel):
 
     def dataset(self) -> AssetRef:
         """The dataset a column belongs to (itself for a dataset)."""
-        return AssetRef(namespace=self.namespace, name=self.name) if self.field else self
+        return ref(self.namespace, self.name) if self.field else self
 
     def column(self, field: str) -> AssetRef:
-        return AssetRef(namespace=self.namespace, name=self.name, field=field)
+        return ref(self.namespace, self.name, field)
 
     @property
     def qualified_name(self) -> str:
@@ -45,6 +45,13 @@ class AssetRef(BaseModel):
 
     def __str__(self) -> str:
         return self.qualified_name
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def ref(namespace: str, name: str, field: str = "") -> AssetRef:
+    """The AssetRef of an identity, validated once and shared (refs are immutable): parsers name
+    the same datasets, columns and jobs in event after event."""
+    return AssetRef(namespace=namespace, name=name, field=field)
 
 
 def asset_id(tenant_id: str, ref: AssetRef) -> uuid.UUID:

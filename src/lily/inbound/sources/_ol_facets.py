@@ -14,6 +14,7 @@ from lily.model.asset import ColumnSpec, Owner
 from lily.model.classification import ClassificationSource
 from lily.model.events import AddClassification, AddLineage, MetadataEvent, PruneImportedClassifications
 from lily.model.identity import AssetRef
+from lily.model.identity import ref as asset_ref
 from lily.model.lineage import TransformationType
 
 _FACET_META = ("_producer", "_schemaURL", "_deleted")
@@ -66,7 +67,7 @@ def parent(facet: Any) -> tuple[AssetRef | None, str | None]:
     job = facet.get("job")
     job_ref = None
     if isinstance(job, dict) and _text(job.get("namespace")) and _text(job.get("name")):
-        job_ref = AssetRef(namespace=job["namespace"], name=job["name"])
+        job_ref = asset_ref(job["namespace"], job["name"])
     run = facet.get("run")
     run_id = _text(run.get("runId")) if isinstance(run, dict) else None
     return job_ref, run_id
@@ -249,7 +250,7 @@ def _input_fields(items: list[Any]) -> list[tuple[AssetRef, list[dict[str, Any]]
             continue
         if not (_text(item.get("namespace")) and _text(item.get("name")) and _text(item.get("field"))):
             continue
-        ref = AssetRef(namespace=item["namespace"], name=item["name"], field=item["field"])
+        ref = asset_ref(item["namespace"], item["name"], item["field"])
         raw = item.get("transformations")
         transformations = [t for t in raw if isinstance(t, dict)] if isinstance(raw, list) else []
         result.append((ref, transformations))

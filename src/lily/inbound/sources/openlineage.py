@@ -38,6 +38,7 @@ from lily.model.events import (
     UpsertAsset,
 )
 from lily.model.identity import AssetRef
+from lily.model.identity import ref as asset_ref
 
 NAME = "openlineage"
 
@@ -122,7 +123,7 @@ def parse(payload: Any, *, received_at: datetime | None = None, options: Any = N
 
 def _parse_job_event(event: dict[str, Any], kind: EventKind, event_time: datetime) -> list[MetadataEvent]:
     job = require_object(event.get("job"), "job")
-    job_ref = AssetRef(namespace=require_str(job, "namespace", "job"), name=require_str(job, "name", "job"))
+    job_ref = asset_ref(require_str(job, "namespace", "job"), require_str(job, "name", "job"))
     job_facets, job_deleted = ol_facets.split_facets(optional_object(job, "facets", "job"))
 
     run_id: str | None = None
@@ -260,7 +261,7 @@ class _Dataset:
 
 
 def _parse_dataset(obj: dict[str, Any], path: str, *, output: bool) -> _Dataset:
-    ref = AssetRef(namespace=require_str(obj, "namespace", path), name=require_str(obj, "name", path))
+    ref = asset_ref(require_str(obj, "namespace", path), require_str(obj, "name", path))
     facets, deleted = ol_facets.split_facets(optional_object(obj, "facets", path))
     io_key = "outputFacets" if output else "inputFacets"
     io_facets = optional_object(obj, io_key, path)
