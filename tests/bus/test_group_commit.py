@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 import uuid
@@ -83,3 +84,101 @@ def test_concurrent_publishers_of_the_same_event_see_it_new_exactly_once(tmp_pat
     assert all(r[1] for r in results)  # every producer's own event is new
     assert bus.queue_depth() == 17
     store.dispose()
+
+
+# ------------------------------------------------------------------ producers on an event loop
+def test_coroutines_get_their_own_results_and_share_commits() -> None:
+    groups: list[int] = []
+
+    def write(batch: list[Sequence[int]]) -> list[int]:
+        groups.append(len(batch))
+        time.sleep(0.01)
+        return [sum(items) for items in batch]
+
+    gc: GroupCommit[int, int] = GroupCommit(write, max_group=8)
+
+    async def main() -> list[int]:
+        return await asyncio.gather(*(gc.submit_async([i, i]) for i in range(32)))
+
+    try:
+        assert asyncio.run(main()) == [2 * i for i in range(32)]
+    finally:
+        gc.close()
+    assert sum(groups) == 32 and max(groups) <= 8 and len(groups) < 32
+
+
+def test_the_event_loop_runs_while_a_commit_is_written() -> None:
+    """The write blocks until another coroutine of the same loop lets it go: a submit that blocked
+    the loop would never see that happen (the write gives up after 5 s and the test fails)."""
+    proceed = threading.Event()
+
+    def write(batch: list[Sequence[str]]) -> list[str]:
+        assert proceed.wait(5), "the event loop was blocked while the commit was written"
+        return ["ok"] * len(batch)
+
+    gc: GroupCommit[str, str] = GroupCommit(write)
+
+    async def release_soon() -> None:
+        await asyncio.sleep(0.05)
+        proceed.set()
+
+    async def main() -> list[str]:
+        return await asyncio.gather(gc.submit_async(["a"]), release_soon())
+
+    try:
+        assert asyncio.run(main())[0] == "ok"
+    finally:
+        gc.close()
+
+
+def test_a_failed_commit_reaches_its_coroutines_and_the_committer_goes_on() -> None:
+    def write(batch: list[Sequence[str]]) -> list[str]:
+        if any("bad" in items for items in batch):
+            raise RuntimeError("disk full")
+        return ["ok"] * len(batch)
+
+    gc: GroupCommit[str, str] = GroupCommit(write)
+
+    async def main() -> None:
+        assert await gc.submit_async(["good"]) == "ok"
+        with pytest.raises(RuntimeError, match="disk full"):
+            await gc.submit_async(["bad"])
+        assert await gc.submit_async(["good"]) == "ok"
+        assert await asyncio.to_thread(gc.submit, ["good"]) == "ok"  # threads and coroutines mix
+
+    try:
+        asyncio.run(main())
+    finally:
+        gc.close()
+    assert gc._committer is not None and not gc._committer.is_alive()  # close() stopped it
+
+    async def late() -> str:
+        return await gc.submit_async(["good"])
+
+    with pytest.raises(RuntimeError, match="closed"):
+        asyncio.run(late())
+
+
+def test_publish_async_on_the_local_bus_stores_the_events(tmp_path: Path) -> None:
+    store = Store.from_url(f"sqlite:///{tmp_path}/lily.db", migrate=True)
+    with store.write() as conn:
+        create_tenant(conn, "acme", "Acme", datetime.now(UTC))
+    bus = LocalBus(store)
+    now = datetime.now(UTC)
+
+    def message(key: str) -> InboundMessage:
+        return InboundMessage(id=uuid.uuid4(), tenant_id="acme", source="generic", key=key, partition=0,
+                              payload=b"{}", received_at=now)
+
+    same = message("same")
+
+    async def main() -> list[list[bool]]:
+        return await asyncio.gather(*(bus.publish_async([same, message(f"k-{i}")]) for i in range(10)))
+
+    try:
+        results = asyncio.run(main())
+        assert sum(r[0] for r in results) == 1 and all(r[1] for r in results)
+        assert bus.queue_depth() == 11
+    finally:
+        bus.close()
+        store.dispose()

@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 from sqlalchemy import select
 
+from lily.inbound.accept import QUICK_BODY_BYTES
 from lily.model import Role
 from lily.store.tables_inbound import inbound_events
 from tests.inbound.samples import OPENLINEAGE, S3, load
@@ -98,6 +99,21 @@ def test_batch_reports_per_event_results(sqlite_flow: Flow) -> None:
     assert ok["status"] == "success" and ok["failed_events"] == []
     failed = sqlite_flow.post("/api/v1/lineage/batch", [bad]).json()
     assert failed["status"] == "failure" and failed["summary"]["failed"] == 1
+
+
+def test_big_batches_decoded_off_the_event_loop_answer_like_small_ones(sqlite_flow: Flow) -> None:
+    """Bodies over QUICK_BODY_BYTES are decoded on the thread pool, small ones on the event loop:
+    the same answers, the same stored events, bad elements reported the same way."""
+    bad = {"eventTime": "2026-01-05T10:00:00Z", "run": {"runId": "r"}, "job": {"namespace": "etl"}}
+    for size, prefix in ((3, "small"), (400, "big")):
+        batch = [dataset_event(f"{prefix}.t{i}", description="d" * 200) for i in range(size)] + [bad]
+        body = orjson.dumps(batch)
+        assert (len(body) > QUICK_BODY_BYTES) == (prefix == "big")
+        resp = sqlite_flow.post("/api/v1/lineage/batch", body)
+        assert resp.status_code == 200, resp.text
+        assert resp.json()["summary"] == {"received": size + 1, "successful": size, "failed": 1, "retriable": 0,
+                                          "non_retriable": 1}
+    assert len(sqlite_flow.rows()) == 403
 
 
 def test_bad_bodies_get_clear_problems_and_store_nothing(sqlite_flow: Flow) -> None:

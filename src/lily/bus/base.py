@@ -9,6 +9,7 @@ at-least-once and application is exactly-once (a redelivered event whose row is 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import uuid
 from abc import ABC, abstractmethod
@@ -124,6 +125,10 @@ class Bus(ABC):
 
         Returns only once every message is durable (committed, or acknowledged by the server).
         """
+
+    async def publish_async(self, messages: Sequence[InboundMessage]) -> list[bool]:
+        """``publish`` for a caller on an event loop (the accept routes): the loop is not blocked."""
+        return await asyncio.to_thread(self.publish, messages)
 
     @abstractmethod
     def consumer(self, worker_id: str) -> Consumer:

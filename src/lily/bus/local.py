@@ -56,6 +56,11 @@ class LocalBus(Bus):
             return []
         return self._group.submit(messages)
 
+    async def publish_async(self, messages: Sequence[InboundMessage]) -> list[bool]:
+        if not messages:
+            return []
+        return await self._group.submit_async(messages)
+
     def _write_groups(self, groups: list[Sequence[InboundMessage]]) -> list[list[bool]]:
         """Commit the messages of concurrent publishers in one transaction (see ``group_commit``)."""
         # Keyed by the id's int: hashing a UUID object is a Python-level call, an int's is not.
@@ -170,6 +175,7 @@ class LocalBus(Bus):
             return self._generation
 
     def close(self) -> None:
+        self._group.close()
         if self.gate is not None:
             self.gate.close()
 

@@ -28,7 +28,7 @@ from lily.inbound.sources.base import (
     require_object,
     require_str,
 )
-from lily.inbound.sources.decode import DecodeLimits, decompress, load_json
+from lily.inbound.sources.decode import GZIP_MAGIC, DecodeLimits, decompress, load_json
 from lily.inbound.sources.generic import validate as validate_generic
 from lily.store.inbox import _ID_NAMESPACE
 
@@ -71,6 +71,17 @@ def read_body(body: bytes, headers: Mapping[str, str], limits: DecodeLimits) -> 
     """The decompressed bytes and the decoded JSON (raises PayloadError with 400/413/415)."""
     raw = decompress(body, headers, limits)
     return raw, load_json(raw)
+
+
+QUICK_BODY_BYTES = 64 * 1024
+
+
+def decodes_quickly(body: bytes, headers: Mapping[str, str]) -> bool:
+    """Whether decoding ``body`` surely takes well under a millisecond: small and not compressed (a
+    gzip body may expand up to the decode limit). Callers on an event loop decode such bodies in
+    place and hand the others to a thread, so the loop never stalls behind one request."""
+    return (len(body) <= QUICK_BODY_BYTES and not body.startswith(GZIP_MAGIC)
+            and header(headers, "content-encoding") is None)
 
 
 def prepare(source_name: str, raw: bytes, payload: Any, info: RequestInfo, *, partitions: int,

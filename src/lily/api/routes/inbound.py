@@ -27,7 +27,7 @@ from lily.api.context import AppContext
 from lily.api.deps import authorize, check_access, ctx, principal_of, request_id
 from lily.api.permissions import V1
 from lily.api.problems import problem
-from lily.inbound.accept import Prepared, RequestInfo, prepare, read_body
+from lily.inbound.accept import Prepared, RequestInfo, decodes_quickly, prepare, read_body
 from lily.inbound.runtime import InboundRuntime
 from lily.inbound.sources import InboundError
 from lily.inbound.sources.monte_carlo import SIGNATURE_HEADER
@@ -96,9 +96,9 @@ class MonteCarloConfigOut(BaseModel):
 
 # ------------------------------------------------------------------------------------------- accept
 
-def _accept(rt: InboundRuntime, source: str, body: bytes, headers: dict[str, str], info: RequestInfo,
-            *, partial: bool = False) -> tuple[Prepared, list[bool]]:
-    """Decode, validate, publish. Runs in a worker thread (CPU work and a blocking commit)."""
+def _prepare(rt: InboundRuntime, source: str, body: bytes, headers: dict[str, str], info: RequestInfo,
+             partial: bool) -> Prepared:
+    """Decode and validate (CPU only; raises InboundError with the status for the producer)."""
     try:
         raw, payload = read_body(body, headers, rt.inbound.limits())
         prepared = prepare(source, raw, payload, info, partitions=rt.bus.partitions, partial=partial)
@@ -107,26 +107,32 @@ def _accept(rt: InboundRuntime, source: str, body: bytes, headers: dict[str, str
         raise
     for item in prepared.rejected:
         rt.metrics.inbound_rejected.labels(source, str(item.status)).inc()
-    fresh = rt.bus.publish(prepared.messages)
-    new = sum(fresh)
-    if new:
-        rt.metrics.inbound_accepted.labels(source).inc(new)
-    if len(fresh) - new:
-        rt.metrics.inbound_duplicates.labels(source).inc(len(fresh) - new)
-    return prepared, fresh
+    return prepared
 
 
 async def _run(rt: InboundRuntime, source: str, request: Request, info: RequestInfo, *,
                body: bytes | None = None, partial: bool = False) -> tuple[Prepared, list[bool]] | Response:
+    """Decode, validate and publish; the producer's answer is sent once the events are durable."""
     raw = await request.body() if body is None else body
+    headers = dict(request.headers)
     try:
-        return await run_in_threadpool(_accept, rt, source, raw, dict(request.headers), info, partial=partial)
+        if decodes_quickly(raw, headers):  # cheaper on the loop than a thread-pool round trip
+            prepared = _prepare(rt, source, raw, headers, info, partial)
+        else:
+            prepared = await run_in_threadpool(_prepare, rt, source, raw, headers, info, partial)
+        fresh = await rt.bus.publish_async(prepared.messages)
     except InboundError as exc:
         return problem(exc.status, str(exc))
     except Exception as exc:  # the bus could not make the event durable: the producer must retry
         log.exception("inbound_accept_unavailable", source=source)
         return problem(503, f"events cannot be stored right now ({type(exc).__name__}); retry",
                        headers=_RETRY)
+    new = sum(fresh)
+    if new:
+        rt.metrics.inbound_accepted.labels(source).inc(new)
+    if len(fresh) - new:
+        rt.metrics.inbound_duplicates.labels(source).inc(len(fresh) - new)
+    return prepared, fresh
 
 
 def _info(principal: Principal | None, tenant_id: str, rid: str, request: Request, actor: str | None = None
