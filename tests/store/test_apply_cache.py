@@ -111,6 +111,53 @@ def changeset(tenant: str, i: int, ops: list) -> ChangeSet:
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(batch=change_sets)
 def test_a_shared_cache_writes_exactly_what_separate_transactions_write(store: Store, batch: list) -> None:
+    _same_as_separate_transactions(store, batch)
+
+
+# Restatements: a few operations drawn again and again (as every run of a job restates its
+# datasets, columns and edges), interleaved with the operations that change what they restate.
+restating = st.lists(operation, min_size=2, max_size=5).flatmap(
+    lambda pool: st.lists(st.tuples(st.lists(st.sampled_from(pool), min_size=1, max_size=3), st.booleans()),
+                          min_size=2, max_size=10))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(batch=restating)
+def test_restated_operations_write_what_separate_transactions_write(store: Store, batch: list) -> None:
+    _same_as_separate_transactions(store, batch)
+
+
+A, B = AssetRef(namespace=NS, name="a"), AssetRef(namespace=NS, name="b")
+JOB = AssetRef(namespace="jobs", name="etl")
+
+
+def _table(ref: AssetRef, *cols: str, replace: bool = True) -> UpsertAsset:
+    return UpsertAsset(ref=ref, type=AssetType.TABLE, replace_columns=replace,
+                       columns=[ColumnSpec(name=c) for c in cols])
+
+
+def _edge(run: str) -> AddLineage:
+    return AddLineage(source=A.column("id"), target=B.column("id"), job=JOB, run_id=run)
+
+
+@pytest.mark.parametrize("batch", [
+    # a restated table after its deletion: revived, columns and all
+    [([_table(A, "id", "email")], False), ([DeleteAsset(ref=A)], False), ([_table(A, "id", "email")], False)],
+    # a column added by another operation: the restated table (replace_columns) drops it again
+    [([_table(A, "id")], False), ([UpsertAsset(ref=A.column("email"), type=AssetType.COLUMN)], False),
+     ([_table(A, "id")], False)],
+    # a restated edge after its removal, and after its source was deleted
+    [([_edge("r1")], False), ([RemoveLineage(source=A.column("id"), target=B.column("id"))], False),
+     ([_edge("r2")], False), ([DeleteAsset(ref=A)], False), ([_edge("r3")], False)],
+    # a restatement rolled back with its savepoint, then restated again
+    [([_table(A, "id"), _edge("r1")], True), ([_table(A, "id"), _edge("r2")], False),
+     ([_table(A, "id", "email"), _edge("r3")], False), ([_table(A, "id"), _edge("r4")], False)],
+], ids=["revived", "column-added", "edge-removed", "rolled-back"])
+def test_restatements_after_changes_are_applied(store: Store, batch: list) -> None:
+    _same_as_separate_transactions(store, batch)
+
+
+def _same_as_separate_transactions(store: Store, batch: list) -> None:
     cached, plain = two_tenants(store)
 
     # Cached: one transaction, prefetch up front, each change set in a savepoint (the worker's shape).

@@ -155,6 +155,40 @@ class _Writer:
     # -------------------------------------------------------------- operations
     def upsert(self, op: UpsertAsset) -> uuid.UUID:
         aid = asset_id(self.tenant, op.ref)
+        key = (self.tenant, aid)
+        seen = self.cache.restated.get(key)
+        if seen is not None and self._unchanged_since(seen, op, aid):
+            self.result.asset_ids.update(seen[3])
+            return aid
+        ids_before = len(self.result.asset_ids)
+        self._upsert(op, aid)
+        self._remember_upsert(key, op, aid, ids_before)
+        return aid
+
+    def _unchanged_since(self, seen: tuple[Any, ...], op: UpsertAsset, aid: uuid.UUID) -> bool:
+        """Whether ``op`` restates what was applied last for ``aid`` onto rows nobody replaced since."""
+        previous, rows, columns, _ = seen
+        if op != previous:
+            return False
+        assets_cache = self.cache.assets
+        if any(assets_cache.get(rid) is not row for rid, row in rows):
+            return False
+        return columns is None or tuple(self.cache.columns.get(aid) or ()) == columns
+
+    def _remember_upsert(self, key: tuple[str, uuid.UUID], op: UpsertAsset, aid: uuid.UUID, ids_before: int) -> None:
+        ids = list(self.result.asset_ids.items())[ids_before:]  # this asset and its columns
+        rows = tuple((rid, self.cache.assets.get(rid)) for _, rid in ids)
+        if len(ids) != 1 + len(op.columns or ()) or any(row is None or row is ABSENT for _, row in rows):
+            return  # not every row it wrote is cached (or the ids map already had some): no shortcut
+        columns = None
+        if op.replace_columns:
+            known = self.cache.columns.get(aid)
+            if known is None:
+                return  # the active columns were read from the database: nothing to compare with
+            columns = tuple(known)
+        self.cache.restated[key] = (op, rows, columns, ids)
+
+    def _upsert(self, op: UpsertAsset, aid: uuid.UUID) -> None:
         self.result.asset_ids[op.ref] = aid
         parent_ref = op.parent or (op.ref.dataset() if op.ref.field else None)
         parent_id = asset_id(self.tenant, parent_ref) if parent_ref else None
@@ -215,7 +249,6 @@ class _Writer:
                 self.dirty_docs.add(parent_id)
         if op.columns is not None:
             self._columns(op, aid)
-        return aid
 
     def _columns(self, op: UpsertAsset, dataset_id: uuid.UUID) -> None:
         declared = set()
@@ -314,6 +347,22 @@ class _Writer:
             attributes=row["attributes"] or {}, facets=row["facets"] or {}))
 
     def add_lineage(self, op: AddLineage) -> None:
+        # Every run of a job restates its edges: the same edge from the same job, another run id
+        # (which an unchanged edge does not record, see ``_put_edge``).
+        key = (self.tenant, op.source, op.target, op.job, op.transformation_type, op.transformation_subtype,
+               op.masking, op.description, None if op.block_list is None else tuple(op.block_list))
+        seen = self.cache.restated.get(key)
+        if seen is not None and self.cache.edges.get(seen[0]) is seen[1] and all(
+                self.cache.assets.get(rid) is row for rid, row in seen[2]):
+            return
+        eid, ends = self._add_lineage(op)
+        edge = self.cache.edges.get(eid)
+        rows = tuple((rid, self.cache.assets.get(rid)) for rid in ends)
+        if edge is not None and edge is not ABSENT and all(row is not None and row is not ABSENT for _, row in rows):
+            self.cache.restated[key] = (eid, edge, rows)
+
+    def _add_lineage(self, op: AddLineage) -> tuple[uuid.UUID, list[uuid.UUID]]:
+        """Apply ``op``; the edge id and the ids of the assets it ensured."""
         src = self.ensure_asset(op.source)
         dst = self.ensure_asset(op.target)
         job_id = self.ensure_asset(op.job, AssetType.JOB) if op.job else None
@@ -327,9 +376,9 @@ class _Writer:
         }
         if op.block_list is not None:
             row["block_list"] = list(op.block_list)
-        self._put_edge(row)
+        return self._put_edge(row), [src, dst] + ([job_id] if job_id is not None else [])
 
-    def _put_edge(self, row: dict[str, Any]) -> None:
+    def _put_edge(self, row: dict[str, Any]) -> uuid.UUID:
         eid = stable_id(self.tenant, str(row["source_id"]), str(row["target_id"]))
         current = self._edge(eid)
         values = {k: row[k] for k in ("tenant_id", "source_id", "target_id", "level", "transformation_type",
@@ -339,7 +388,7 @@ class _Writer:
             self.conn.execute(insert(lineage_edges).values(**values))
             self.cache.edges[eid] = values
             self._record(ChangeKind.LINEAGE_ADDED, "lineage_edge", eid, row["target_id"], None, _json(values))
-            return
+            return eid
         values["block_list"] = row.get("block_list", current["block_list"])
         if values["job_id"] is None:
             values["job_id"] = current["job_id"]
@@ -353,6 +402,7 @@ class _Writer:
             self.cache.edges[eid] = {**current, **diff, "updated_at": self.at}
             self._record(ChangeKind.LINEAGE_UPDATED, "lineage_edge", eid, row["target_id"],
                          _json({k: current[k] for k in diff}), _json(diff))
+        return eid
 
     def _edge(self, eid: uuid.UUID) -> dict[str, Any] | None:
         return self._cached(self.cache.edges, lineage_edges, eid)

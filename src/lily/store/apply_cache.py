@@ -69,6 +69,11 @@ class ApplyCache:
         # The tenants' change-sequence heads the rows are known valid for (see ``revalidate``).
         self.heads: dict[str, int] | None = None
         self.runs = run_store.RunCache(defer=defer_changes)
+        # Restatements: an operation applied with this cache, with the cached rows it left behind
+        # (see ``_Writer.upsert`` and ``_Writer.add_lineage``). Applying an equal operation again
+        # while those rows are the very same objects changes nothing (the apply path is idempotent),
+        # so the writers skip it. Rows are replaced, never mutated, when they change.
+        self.restated: dict[Any, tuple[Any, ...]] = {}
 
     def revalidate(self, conn: Connection) -> None:
         """Keep the cached rows into a new transaction only if nothing was committed since they were
@@ -86,6 +91,7 @@ class ApplyCache:
         self.edges.clear()
         self.columns.clear()
         self.runs.clear()
+        self.restated.clear()
 
     def prefetch(self, conn: Connection, tenant: str, operations: Iterable[MetadataEvent]) -> None:
         """Load the rows ``operations`` will look at that are not cached yet."""
