@@ -41,7 +41,7 @@ from lily.model.events import RetractPropagated, SetPropagated
 from lily.store import bulk, search
 from lily.store import incidents as incident_store
 from lily.store import runs as run_store
-from lily.store.apply_cache import ABSENT, ApplyCache
+from lily.store.apply_cache import ABSENT, ApplyCache, restated_key
 from lily.store.tables import (
     asset_history,
     assets,
@@ -155,7 +155,7 @@ class _Writer:
     # -------------------------------------------------------------- operations
     def upsert(self, op: UpsertAsset) -> uuid.UUID:
         aid = asset_id(self.tenant, op.ref)
-        key = (self.tenant, aid)
+        key = restated_key(self.tenant, op)
         seen = self.cache.restated.get(key)
         if seen is not None and self._unchanged_since(seen, op, aid):
             self.result.asset_ids.update(seen[3])
@@ -175,7 +175,7 @@ class _Writer:
             return False
         return columns is None or tuple(self.cache.columns.get(aid) or ()) == columns
 
-    def _remember_upsert(self, key: tuple[str, uuid.UUID], op: UpsertAsset, aid: uuid.UUID, ids_before: int) -> None:
+    def _remember_upsert(self, key: Any, op: UpsertAsset, aid: uuid.UUID, ids_before: int) -> None:
         ids = list(self.result.asset_ids.items())[ids_before:]  # this asset and its columns
         rows = tuple((rid, self.cache.assets.get(rid)) for _, rid in ids)
         if len(ids) != 1 + len(op.columns or ()) or any(row is None or row is ABSENT for _, row in rows):
@@ -347,10 +347,8 @@ class _Writer:
             attributes=row["attributes"] or {}, facets=row["facets"] or {}))
 
     def add_lineage(self, op: AddLineage) -> None:
-        # Every run of a job restates its edges: the same edge from the same job, another run id
-        # (which an unchanged edge does not record, see ``_put_edge``).
-        key = (self.tenant, op.source, op.target, op.job, op.transformation_type, op.transformation_subtype,
-               op.masking, op.description, None if op.block_list is None else tuple(op.block_list))
+        # Every run of a job restates its edges: the same edge from the same job, another run id.
+        key = restated_key(self.tenant, op)
         seen = self.cache.restated.get(key)
         if seen is not None and self.cache.edges.get(seen[0]) is seen[1] and all(
                 self.cache.assets.get(rid) is row for rid, row in seen[2]):

@@ -94,8 +94,11 @@ class ApplyCache:
         self.restated.clear()
 
     def prefetch(self, conn: Connection, tenant: str, operations: Iterable[MetadataEvent]) -> None:
-        """Load the rows ``operations`` will look at that are not cached yet."""
-        operations = list(operations)
+        """Load the rows ``operations`` will look at that are not cached yet. A restatement (see
+        ``restated``) needs none: its rows were cached when it was last applied, and if they were
+        replaced since, the writer reads what it misses one row at a time."""
+        restated = self.restated
+        operations = [op for op in operations if restated_key(tenant, op) not in restated] if restated else list(operations)
         want_assets, want_edges, want_columns = referenced_rows(tenant, operations)
         want_assets = [a for a in want_assets if a not in self.assets]
         want_columns = [d for d in want_columns if d not in self.columns]
@@ -168,4 +171,15 @@ def referenced_rows(tenant: str, operations: Iterable[MetadataEvent]
             add(op.ref)
     keys.update([(ns, name, "") for ns, name, fld in keys if fld])  # a column's dataset
     ids = {key_id(tenant, ns, name, fld) for ns, name, fld in keys}
-    return sorted(ids, key=str), sorted(edges, key=str), sorted(datasets, key=str)
+    return sorted(ids), sorted(edges), sorted(datasets)
+
+
+def restated_key(tenant: str, op: MetadataEvent) -> Any:
+    """The key of ``op`` in ``ApplyCache.restated`` (None: never a restatement). An edge's omits the
+    run id, which an unchanged edge does not record."""
+    if isinstance(op, UpsertAsset):
+        return (tenant, op.ref)
+    if isinstance(op, AddLineage):
+        return (tenant, op.source, op.target, op.job, op.transformation_type, op.transformation_subtype,
+                op.masking, op.description, None if op.block_list is None else tuple(op.block_list))
+    return None
