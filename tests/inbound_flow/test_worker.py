@@ -212,15 +212,19 @@ def test_an_event_failing_mid_batch_leaves_the_others_applied_once(flow: Flow,
     assert sorted(d["cause_event_id"] for d in details if d.get("cause_event_id")) == sorted(applied_ids)
 
 
-@pytest.mark.parametrize("waiting", [False, True])
+@pytest.mark.parametrize(("waiting", "min_txn_ms", "sizes_expected"), [
+    (False, 0, [6]), (True, 0, [1] * 6), (True, 60_000, [6])])
 def test_a_batch_ends_early_while_an_accept_request_waits_for_the_write_lock(
-        flow: Flow, monkeypatch: pytest.MonkeyPatch, waiting: bool) -> None:
-    """A producer waiting for the write turn gets it after the event being applied, not after the
-    whole batch: the worker commits what it has and starts a new transaction."""
+        flow: Flow, monkeypatch: pytest.MonkeyPatch, waiting: bool, min_txn_ms: float,
+        sizes_expected: list[int]) -> None:
+    """A producer waiting for the write turn gets it after the event being applied, once the
+    transaction has lasted ``min_txn_ms``, not after the whole batch: the worker commits what it has
+    and starts a new transaction."""
     for i in range(6):
         flow.lineage(dataset_event(f"early-{i}"))
     worker = flow.worker
     worker.config.txn_budget_ms = 60_000  # only a waiting producer can end a batch early
+    worker.config.min_txn_ms = min_txn_ms
     monkeypatch.setattr(worker.bus, "producers_waiting", lambda: waiting)
     sizes: list[int] = []
     real = worker._batch
@@ -233,5 +237,5 @@ def test_a_batch_ends_early_while_an_accept_request_waits_for_the_write_lock(
     monkeypatch.setattr(worker, "_batch", counted)
     deliveries = worker.consumer.fetch(10, 0)
     assert worker.process(deliveries).applied == 6
-    assert sizes == ([1] * 6 if waiting else [6])
+    assert sizes == sizes_expected
     assert all(flow.asset(PG, f"early-{i}") is not None for i in range(6))

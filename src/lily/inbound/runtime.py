@@ -39,6 +39,7 @@ class InboundSettings(BaseSettings):
     inbound_lease_seconds: float = 30.0  # local lease / JetStream ack wait before redelivery
     inbound_poll_seconds: float = 0.25  # local bus: poll for events published by other processes
     inbound_txn_budget_ms: float = 25.0
+    inbound_min_txn_ms: float = 20.0  # the worker's shortest turn before waiting accepts go first
     inbound_max_body_bytes: int = 10 * 1024 * 1024  # as received (compressed)
     inbound_max_decoded_bytes: int = 50 * 1024 * 1024  # after decompression
     nats_stream: str = "LILY_INBOUND"
@@ -47,7 +48,7 @@ class InboundSettings(BaseSettings):
 
     def worker_config(self) -> WorkerConfig:
         return WorkerConfig(batch_size=self.inbound_batch_size, max_attempts=self.inbound_max_attempts,
-                            txn_budget_ms=self.inbound_txn_budget_ms)
+                            txn_budget_ms=self.inbound_txn_budget_ms, min_txn_ms=self.inbound_min_txn_ms)
 
     def limits(self) -> DecodeLimits:
         return DecodeLimits(self.inbound_max_body_bytes, self.inbound_max_decoded_bytes)

@@ -58,6 +58,10 @@ class WorkerConfig:
     # A transaction stops taking more events after this long, so the accept path (which needs the
     # write lock on SQLite) never waits behind a long batch.
     txn_budget_ms: float = 25.0
+    # ...but it keeps the write lock at least this long before it lets a waiting accept request go
+    # first: each transaction has a fixed cost (claim, sequence bump, one insert per table, commit),
+    # and under a steady stream of requests transactions of one event would not keep up.
+    min_txn_ms: float = 20.0
     prefetch: int = 8  # events whose rows are read in one go, ahead of applying them
     fetch_timeout: float = 1.0
 
@@ -256,7 +260,7 @@ class InboundWorker:
     def _go_on(self, prefetched: bool, t0: float) -> bool:
         """Whether a batch takes one more event: not while an accept request waits for the write
         lock (SQLite), then within the time budget or the rows already read ahead."""
-        if self.bus.producers_waiting():
+        if _ms(t0) >= self.config.min_txn_ms and self.bus.producers_waiting():
             # Rows read ahead stay valid in the kept cache (SQLite), so stopping mid-window is free.
             return False
         return prefetched or _ms(t0) < self.config.txn_budget_ms
