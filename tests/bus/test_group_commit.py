@@ -51,32 +51,39 @@ def test_each_producer_gets_its_own_result_and_commits_are_shared() -> None:
     assert len(groups) < 32  # some producers shared a transaction
 
 
-def test_a_failed_commit_reaches_every_producer_of_its_group_and_no_other() -> None:
-    def write(batch: list[Sequence[str]]) -> list[str]:
-        if any("bad" in items for items in batch):
-            raise RuntimeError("disk full")
-        return ["ok"] * len(batch)
+def _fails_on_bad(batch: list[Sequence[str]]) -> list[str]:
+    """A commit that fails for every group holding a "bad" item."""
+    if any("bad" in items for items in batch):
+        raise RuntimeError("disk full")
+    return ["ok"] * len(batch)
 
-    gc: GroupCommit[str, str] = GroupCommit(write)
+
+def test_a_failed_commit_reaches_every_producer_of_its_group_and_no_other() -> None:
+    gc: GroupCommit[str, str] = GroupCommit(_fails_on_bad)
     assert gc.submit(["good"]) == "ok"
     with pytest.raises(RuntimeError, match="disk full"):
         gc.submit(["bad"])
     assert gc.submit(["good"]) == "ok"  # the committer is not left stuck after a failure
 
 
-def test_concurrent_publishers_of_the_same_event_see_it_new_exactly_once(tmp_path: Path) -> None:
+def _acme_bus(tmp_path: Path) -> tuple[Store, LocalBus]:
     store = Store.from_url(f"sqlite:///{tmp_path}/lily.db", migrate=True)
     with store.write() as conn:
         create_tenant(conn, "acme", "Acme", datetime.now(UTC))
-    bus = LocalBus(store)
-    now = datetime.now(UTC)
-    same = InboundMessage(id=uuid.uuid4(), tenant_id="acme", source="generic", key="k-same", partition=0,
-                          payload=b"{}", received_at=now)
+    return store, LocalBus(store)
+
+
+def _message(key: str, partition: int = 0) -> InboundMessage:
+    return InboundMessage(id=uuid.uuid4(), tenant_id="acme", source="generic", key=key, partition=partition,
+                          payload=b"{}", received_at=datetime.now(UTC))
+
+
+def test_concurrent_publishers_of_the_same_event_see_it_new_exactly_once(tmp_path: Path) -> None:
+    store, bus = _acme_bus(tmp_path)
+    same = _message("k-same")
 
     def publish(i: int) -> list[bool]:
-        own = InboundMessage(id=uuid.uuid4(), tenant_id="acme", source="generic", key=f"k-{i}", partition=i % 4,
-                             payload=b"{}", received_at=now)
-        return bus.publish([same, own])
+        return bus.publish([same, _message(f"k-{i}", i % 4)])
 
     results = _run_concurrently(16, publish)
     assert all(isinstance(r, list) for r in results), results
@@ -132,12 +139,7 @@ def test_the_event_loop_runs_while_a_commit_is_written() -> None:
 
 
 def test_a_failed_commit_reaches_its_coroutines_and_the_committer_goes_on() -> None:
-    def write(batch: list[Sequence[str]]) -> list[str]:
-        if any("bad" in items for items in batch):
-            raise RuntimeError("disk full")
-        return ["ok"] * len(batch)
-
-    gc: GroupCommit[str, str] = GroupCommit(write)
+    gc: GroupCommit[str, str] = GroupCommit(_fails_on_bad)
 
     async def main() -> None:
         assert await gc.submit_async(["good"]) == "ok"
@@ -160,20 +162,11 @@ def test_a_failed_commit_reaches_its_coroutines_and_the_committer_goes_on() -> N
 
 
 def test_publish_async_on_the_local_bus_stores_the_events(tmp_path: Path) -> None:
-    store = Store.from_url(f"sqlite:///{tmp_path}/lily.db", migrate=True)
-    with store.write() as conn:
-        create_tenant(conn, "acme", "Acme", datetime.now(UTC))
-    bus = LocalBus(store)
-    now = datetime.now(UTC)
-
-    def message(key: str) -> InboundMessage:
-        return InboundMessage(id=uuid.uuid4(), tenant_id="acme", source="generic", key=key, partition=0,
-                              payload=b"{}", received_at=now)
-
-    same = message("same")
+    store, bus = _acme_bus(tmp_path)
+    same = _message("same")
 
     async def main() -> list[list[bool]]:
-        return await asyncio.gather(*(bus.publish_async([same, message(f"k-{i}")]) for i in range(10)))
+        return await asyncio.gather(*(bus.publish_async([same, _message(f"k-{i}")]) for i in range(10)))
 
     try:
         results = asyncio.run(main())
