@@ -166,6 +166,23 @@ def test_time_budget_defers_origins_to_the_next_round(sqlite_url: str) -> None:
     store.dispose()
 
 
+@pytest.mark.parametrize("batch", [1, 3, 500])
+def test_deleting_the_column_a_dataset_tag_flowed_through_retracts_it(store: Store, batch: int) -> None:
+    """d1 carries a tag; its column b feeds d0.a, so d0 gets the tag. Deleting d1.b drops that edge:
+    the deleted column is not in the live graph, and the tag on d1 must still be recomputed."""
+    tenant = new_tenant(store)
+    apply(store, tenant, *(UpsertAsset(ref=ds(i), type=AssetType.TABLE,
+                                       columns=[ColumnSpec(name="a"), ColumnSpec(name="b")]) for i in range(2)))
+    consumer = PropagationConsumer(store, batch_size=batch)
+    apply(store, tenant, AddClassification(ref=ds(1), tag="PII.email"),
+          AddLineage(source=ds(1).column("b"), target=ds(0).column("a")))
+    consumer.drain()
+    assert [c.tag for c in propagated(store, tenant, ds(0))] == ["PII.email"]
+    apply(store, tenant, DeleteAsset(ref=ds(1).column("b")))
+    consumer.drain()
+    assert propagated(store, tenant, ds(0)) == []
+
+
 # --- incremental == full recompute, over random operation sequences --------------------------------
 
 REFS = [ds(i) for i in range(4)] + [ds(i).column(c) for i in range(4) for c in ("a", "b")]

@@ -40,7 +40,7 @@ from lily.store import governance as repo
 from lily.store.apply import apply_in, notify_committed
 from lily.store.feed import changes_after, commit_offset
 from lily.store.lineage import get_edge
-from lily.store.tables import lineage_edges
+from lily.store.tables import assets, lineage_edges
 
 CONSUMER = "propagation"
 ACTOR = "system:propagation"
@@ -114,7 +114,27 @@ def graph_changes(conn: Connection, tenant_id: str, changes: Iterable[Change]) -
     for edge in _edges_into(conn, tenant_id, changed_assets):
         out.append(EdgeChanged(edge[0], edge[1]))
         seeds.add(edge[0])
+    # A tag on a dataset flows through its columns' edges. A deleted column is not in the live graph,
+    # so ``affected_origins`` cannot find its dataset (and the tags there) from it: name the
+    # dataset of every changed column as changed too (a superset, as ``affected_origins`` allows).
+    structural = {c.source_id if isinstance(c, EdgeChanged) else c.asset_id for c in out
+                  if isinstance(c, EdgeChanged | AssetChanged)}
+    for dataset in _datasets_of_columns(conn, tenant_id, structural):
+        out.append(AssetChanged(dataset))
+        seeds.add(dataset)
     return out, seeds
+
+
+def _datasets_of_columns(conn: Connection, tenant_id: str, ids: set[uuid.UUID]) -> set[uuid.UUID]:
+    """The datasets of the columns among ``ids``, deleted columns included."""
+    a = assets.c
+    items = list(ids)
+    found: set[uuid.UUID] = set()
+    for i in range(0, len(items), 500):
+        q = select(a.parent_id).where(a.tenant_id == tenant_id, a.id.in_(items[i:i + 500]), a.type == "column",
+                                      a.parent_id.is_not(None))
+        found.update(r.parent_id for r in conn.execute(q))
+    return found
 
 
 def _edges_into(conn: Connection, tenant_id: str, ids: set[uuid.UUID]) -> list[tuple[uuid.UUID, uuid.UUID]]:
