@@ -259,7 +259,8 @@ class InboundWorker:
 
     def _go_on(self, prefetched: bool, t0: float) -> bool:
         """Whether a batch takes one more event: not while an accept request waits for the write
-        lock (SQLite), then within the time budget or the rows already read ahead."""
+        lock (SQLite) once the batch has lasted ``min_txn_ms``, then within the time budget or the
+        rows already read ahead."""
         if _ms(t0) >= self.config.min_txn_ms and self.bus.producers_waiting():
             # Rows read ahead stay valid in the kept cache (SQLite), so stopping mid-window is free.
             return False

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -168,17 +168,14 @@ class _Writer:
     def _unchanged_since(self, seen: tuple[Any, ...], op: UpsertAsset, aid: uuid.UUID) -> bool:
         """Whether ``op`` restates what was applied last for ``aid`` onto rows nobody replaced since."""
         previous, rows, columns, _ = seen
-        if op != previous:
-            return False
-        assets_cache = self.cache.assets
-        if any(assets_cache.get(rid) is not row for rid, row in rows):
+        if op != previous or not self._same_rows(rows):
             return False
         return columns is None or tuple(self.cache.columns.get(aid) or ()) == columns
 
     def _remember_upsert(self, key: Any, op: UpsertAsset, aid: uuid.UUID, ids_before: int) -> None:
         ids = list(self.result.asset_ids.items())[ids_before:]  # this asset and its columns
-        rows = tuple((rid, self.cache.assets.get(rid)) for _, rid in ids)
-        if len(ids) != 1 + len(op.columns or ()) or any(row is None or row is ABSENT for _, row in rows):
+        rows = self._cached_rows(rid for _, rid in ids)
+        if rows is None or len(ids) != 1 + len(op.columns or ()):
             return  # not every row it wrote is cached (or the ids map already had some): no shortcut
         columns = None
         if op.replace_columns:
@@ -350,14 +347,23 @@ class _Writer:
         # Every run of a job restates its edges: the same edge from the same job, another run id.
         key = restated_key(self.tenant, op)
         seen = self.cache.restated.get(key)
-        if seen is not None and self.cache.edges.get(seen[0]) is seen[1] and all(
-                self.cache.assets.get(rid) is row for rid, row in seen[2]):
+        if seen is not None and self.cache.edges.get(seen[0]) is seen[1] and self._same_rows(seen[2]):
             return
         eid, ends = self._add_lineage(op)
         edge = self.cache.edges.get(eid)
-        rows = tuple((rid, self.cache.assets.get(rid)) for rid in ends)
-        if edge is not None and edge is not ABSENT and all(row is not None and row is not ABSENT for _, row in rows):
+        rows = self._cached_rows(ends)
+        if edge is not None and edge is not ABSENT and rows is not None:
             self.cache.restated[key] = (eid, edge, rows)
+
+    def _cached_rows(self, ids: Iterable[uuid.UUID]) -> tuple[tuple[uuid.UUID, dict[str, Any]], ...] | None:
+        """The cached asset rows of ``ids`` as they are now, or None if one is not cached."""
+        rows = tuple((rid, self.cache.assets.get(rid)) for rid in ids)
+        return None if any(row is None or row is ABSENT for _, row in rows) else rows  # type: ignore[return-value]
+
+    def _same_rows(self, rows: tuple[tuple[uuid.UUID, dict[str, Any]], ...]) -> bool:
+        """Whether every row of ``rows`` is still the cached one (a change replaces a cached row)."""
+        assets_cache = self.cache.assets
+        return all(assets_cache.get(rid) is row for rid, row in rows)
 
     def _add_lineage(self, op: AddLineage) -> tuple[uuid.UUID, list[uuid.UUID]]:
         """Apply ``op``; the edge id and the ids of the assets it ensured."""

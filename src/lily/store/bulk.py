@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlalchemy.sql import ClauseElement
 
-_FROM_ROW = object()  # marks a position whose value comes from the row (else: a constant)
+_FROM_ROW = object()  # in a layout: the next value taken from the row (anything else: a constant)
 
 
 @dataclass(frozen=True)
@@ -27,32 +27,30 @@ class Plan:
     """A statement compiled for one dialect and one set of row keys."""
 
     sql: str
-    names: tuple[str, ...]  # row key per position
-    processors: tuple[Callable[[Any], Any] | None, ...]  # bind processor per position
-    constants: tuple[Any, ...]  # processed value per position, or _FROM_ROW
+    names: tuple[str, ...]  # the row keys whose values the statement takes, in order
+    converted: tuple[tuple[int, Callable[[Any], Any]], ...]  # (index in ``names``, bind processor)
+    layout: tuple[Any, ...] | None  # parameter positions when some are constants of the statement
 
     def rows(self, rows: Sequence[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
         """The driver parameters of ``rows``. A value that is the same object as the previous row's at
         that position (a batch's shared timestamp, actor or tenant) is converted once."""
-        from_row = [i for i, c in enumerate(self.constants) if c is _FROM_ROW]
-        values = itemgetter(*(self.names[i] for i in from_row))
-        single = len(from_row) == 1
-        converted = [(k, p) for k, i in enumerate(from_row) if (p := self.processors[i]) is not None]
-        memo: list[Any] = [_FROM_ROW, None] * len(converted)
+        values = itemgetter(*self.names)
+        single = len(self.names) == 1
+        memo: list[Any] = [_FROM_ROW, None] * len(self.converted)
         out: list[tuple[Any, ...]] = []
         for row in rows:
             got = values(row)
             row_values = [got] if single else list(got)
-            for j, (k, process) in enumerate(converted):
+            for j, (k, process) in enumerate(self.converted):
                 value = row_values[k]
                 if memo[2 * j] is value:
                     row_values[k] = memo[2 * j + 1]
                 else:
                     row_values[k] = memo[2 * j + 1] = process(value)  # None too, as SQLAlchemy does
                     memo[2 * j] = value
-            if len(from_row) != len(self.constants):
+            if self.layout is not None:
                 it = iter(row_values)
-                row_values = [next(it) if c is _FROM_ROW else c for c in self.constants]
+                row_values = [next(it) if c is _FROM_ROW else c for c in self.layout]
             out.append(tuple(row_values))
         return out
 
@@ -78,29 +76,29 @@ def _build(dialect: Any, stmt: ClauseElement, keys: tuple[str, ...]) -> Plan | N
     if compiled.literal_execute_params or compiled.post_compile_params or compiled.positiontup is None:
         return None  # expanding IN and the like: rendered per execution
     names: list[str] = []
-    processors: list[Callable[[Any], Any] | None] = []
-    constants: list[Any] = []
+    converted: list[tuple[int, Callable[[Any], Any]]] = []
+    layout: list[Any] = []
     for name in compiled.positiontup:
         bind = compiled.binds.get(name)
         if bind is None:
             return None
         process = bind.type.dialect_impl(dialect).bind_processor(dialect)
         if name in keys:
+            if process is not None:
+                converted.append((len(names), process))
             names.append(name)
-            processors.append(process)
-            constants.append(_FROM_ROW)
-        elif not bind.required and bind.callable is None and bind.key not in keys:
-            # A value fixed in the statement (``.values(lease_owner=None)``); a column default
-            # computed per row never gets here, since the INSERT names only the row's keys then.
-            if _is_column_default(stmt, name):
-                return None
+            layout.append(_FROM_ROW)
+        elif not bind.required and bind.callable is None and not _is_column_default(stmt, name):
+            # A value fixed in the statement (``.values(lease_owner=None)``). An INSERT also names
+            # columns with a default the rows leave out: SQLAlchemy computes those per row.
             value = bind.effective_value
-            names.append(name)
-            processors.append(None)
-            constants.append(value if process is None else process(value))
+            layout.append(value if process is None else process(value))
         else:
             return None
-    return Plan(compiled.string, tuple(names), tuple(processors), tuple(constants))
+    if not names:
+        return None
+    return Plan(compiled.string, tuple(names), tuple(converted),
+                None if len(layout) == len(names) else tuple(layout))
 
 
 def _is_column_default(stmt: ClauseElement, name: str) -> bool:
