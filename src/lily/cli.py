@@ -83,13 +83,16 @@ def serve(host: str = typer.Option(None, help="bind address (default LILY_HOST o
     governance = GovernanceRuntime(store, settings, api.state.ctx.metrics, propagation=settings.workers_in_process,
                                    outbound=settings.workers_in_process).start()
     # SQLite: the WAL is copied into the database in the background, not inside commits.
-    checkpointer = WalCheckpointer(store.engine).start()
+    checkpointers = [WalCheckpointer(store.engine).start()]
+    if store.inbox_apart:
+        checkpointers.append(WalCheckpointer(store.inbox_engine).start())
     try:
         freeze_startup_heap()
         uvicorn.run(api, host=bind_host, port=bind_port, log_level="warning", access_log=False)
     finally:
         governance.stop()
-        checkpointer.stop()
+        for checkpointer in checkpointers:
+            checkpointer.stop()
 
 
 def _load_demo(store, tenant: str) -> int:

@@ -36,7 +36,7 @@ def message(n: int, partition: int = 0, tenant: str = "acme") -> InboundMessage:
 
 def settle(bus: Bus, consumer: Consumer, deliveries: Sequence[Delivery]) -> None:
     """What the worker does: settle the inbox row in a transaction, then acknowledge."""
-    with bus.store.write() as conn:
+    with bus.store.inbox_write() as conn:
         for d in deliveries:
             if not d.leased:
                 inbox.ensure_row(conn, d.message.inbox_row())
@@ -162,7 +162,7 @@ def test_replay_redelivers_a_settled_event(store: Store, make_bus: BusFactory) -
     bus.publish([sent])
     consumer = bus.consumer("w1")
     settle(bus, consumer, [d for _, d in collect([consumer], 1)])
-    with store.write() as conn:
+    with store.inbox_write() as conn:
         row = inbox.reset_for_replay(conn, "acme", sent.id, datetime.now(UTC))
     assert row is not None
     bus.redeliver(InboundMessage.from_row(row))

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from lily.inbound.runtime import InboundRuntime, InboundSettings, make_bus
 from lily.store.tables import assets, changes
-from lily.store.tables_inbound import inbound_events
+from lily.store.tables_inbound import inbound_applied, inbound_events
 from tests.api.conftest import make_env
 from tests.bus.natsserver import NatsServer
 
@@ -34,7 +34,7 @@ def event(i: int) -> dict[str, Any]:
 
 
 def counts(store: Any) -> dict[str, int]:
-    with store.read() as conn:
+    with store.inbox_read() as conn:
         rows = conn.execute(select(inbound_events.c.status, func.count()).group_by(inbound_events.c.status)).all()
     return {s: int(n) for s, n in rows}
 
@@ -108,15 +108,18 @@ def test_worker_killed_mid_stream_applies_every_event_exactly_once(backend: str,
     assert final == {"applied": EVENTS}
     with store.read() as conn:
         per_event = conn.execute(select(changes.c.cause_event_id, func.count()).group_by(changes.c.cause_event_id)).all()
-        recorded = conn.execute(select(func.count()).select_from(inbound_events)
-                                .where(inbound_events.c.changes == 1)).scalar()
         versions = conn.execute(select(assets.c.version, func.count()).where(assets.c.name.like("crash.%"))
                                 .group_by(assets.c.version)).all()
+        markers = conn.execute(select(func.count()).select_from(inbound_applied)).scalar()
+    with store.inbox_read() as conn:
+        recorded = conn.execute(select(func.count()).select_from(inbound_events)
+                                .where(inbound_events.c.changes == 1)).scalar()
         redelivered = conn.execute(select(func.count()).select_from(inbound_events)
                                    .where(inbound_events.c.attempts > 1)).scalar()
     assert len(per_event) == EVENTS and {n for _, n in per_event} == {1}  # one change per event, never two
     assert recorded == EVENTS
     assert versions == [(1, EVENTS)]  # no asset written twice
+    assert markers == 0  # every applied-event marker was deleted once its inbox row was settled
     print(f"{backend}: killed with {killed_at}, {redelivered} events redelivered after the crash")
     api.client.close()
     store.dispose()

@@ -162,14 +162,14 @@ def test_insert_received_on_both_databases(database_url: str) -> None:
                                   key=key, partition=n % 4, payload=b'{"n": %d}' % n, received_at=T0,
                                   headers={"user-agent": "t"}, actor="a", correlation_id=None)
 
-        with store.write() as conn:
+        with store.inbox_write() as conn:
             assert inbox.insert_received(conn, [message(1).inbox_row(), message(2).inbox_row(),
                                                 message(1).inbox_row()]) == {message(1).id, message(2).id}
-        with store.write() as conn:
+        with store.inbox_write() as conn:
             assert inbox.insert_received(conn, [message(n).inbox_row() for n in (2, 3, 3)]) == {message(3).id}
-        with store.write() as conn:
+        with store.inbox_write() as conn:
             assert inbox.insert_received(conn, []) == set()
-        with store.read() as conn:
+        with store.inbox_read() as conn:
             got = [InboundMessage.from_row(inbox.get_by_id(conn, message(n).id) or {}) for n in (1, 2, 3)]
         assert got == [message(1), message(2), message(3)]
     finally:

@@ -52,7 +52,7 @@ class Flow:
 
     # ------------------------------------------------------------------------------------ reads
     def rows(self) -> list[dict[str, Any]]:
-        with self.env.store.read() as conn:
+        with self.env.store.inbox_read() as conn:
             return [dict(r) for r in conn.execute(select(inbound_events).order_by(inbound_events.c.seq)).mappings()]
 
     def asset(self, namespace: str, name: str, field: str = "", tenant: str = TENANT) -> Any:

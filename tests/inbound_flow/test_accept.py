@@ -174,7 +174,7 @@ def test_openlineage_sample_accepted_as_sent_by_clients(sqlite_flow: Flow) -> No
     raw = (OPENLINEAGE / "python_client_job_event.json").read_bytes()
     resp = sqlite_flow.post("/api/v1/lineage", raw, headers={"Content-Type": "application/json; charset=UTF-8"})
     assert resp.status_code == 201
-    with sqlite_flow.env.store.read() as conn:
+    with sqlite_flow.env.store.inbox_read() as conn:
         stored = conn.execute(select(inbound_events.c.payload)).scalar_one()
     assert bytes(stored) == raw  # the producer's bytes are kept for replay
     assert json.loads(raw)["job"]["name"]

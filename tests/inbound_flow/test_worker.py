@@ -85,7 +85,7 @@ def test_an_expired_lease_moves_to_another_worker_and_the_first_one_loses(flow: 
     assert len(taken) == 1
     # While the lease is live nobody else gets the event.
     assert flow.worker.consumer.fetch(10, 0) == []
-    with flow.env.store.write() as conn:
+    with flow.env.store.inbox_write() as conn:
         conn.execute(update(inbound_events).values(lease_until=datetime.now(UTC) - timedelta(seconds=1)))
     assert flow.drain().applied == 1
     # The first worker wakes up and tries to settle its copy: the lease is gone, nothing happens twice.
@@ -136,7 +136,7 @@ def test_status_counts_and_queue_depth(flow: Flow) -> None:
     assert flow.runtime.bus.queue_depth() == 2
     flow.drain()
     assert flow.runtime.bus.queue_depth() == 0
-    with flow.env.store.read() as conn:
+    with flow.env.store.inbox_read() as conn:
         assert inbox.status_counts(conn, "default") == {"applied": 1, "failed": 1}
 
 

@@ -64,7 +64,7 @@ def store_inbound(env: Env, tenant: str, events: list[dict[str, Any]], status: s
                      "event_type": event.get("eventType"), "idempotency_key": key, "partition": 0,
                      "payload": json.dumps(event).encode(), "headers": {}, "actor": "test", "correlation_id": None,
                      "status": status, "attempts": 1, "available_at": at, "received_at": at})
-    with env.store.write() as conn:
+    with env.store.inbox_write() as conn:
         inbox.insert_received(conn, rows)
 
 

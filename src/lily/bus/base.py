@@ -3,7 +3,7 @@
 One small interface, two backends: ``local`` (the store's inbox table is the queue; default) and
 ``nats`` (JetStream). Whatever the backend, the inbox table in the store is the record of each
 event's status, and the worker settles an event (applied / failed / dead) in the same transaction
-that applies it. The bus only moves events and redelivers what was not acknowledged, so delivery is
+that applies it, or right after it where the inbox is a database of its own (``lily.inbound.settle``). The bus only moves events and redelivers what was not acknowledged, so delivery is
 at-least-once and application is exactly-once (a redelivered event whose row is settled is skipped).
 """
 
@@ -143,7 +143,11 @@ class Bus(ABC):
         """Events waiting for a worker (or being worked on)."""
 
     def write_turn(self) -> contextlib.AbstractContextManager[None]:
-        """Held by a worker around each of its store transactions (see ``lily.bus.gate``)."""
+        """Held by a worker around each of its catalog transactions (see ``lily.bus.gate``)."""
+        return contextlib.nullcontext()
+
+    def inbox_turn(self) -> contextlib.AbstractContextManager[None]:
+        """Held by a worker around a transaction that writes only the inbox (claiming, settling)."""
         return contextlib.nullcontext()
 
     def producers_waiting(self) -> bool:

@@ -20,6 +20,8 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import Engine
+
 from lily.bus.base import Bus, Consumer, Delivery, InboundMessage
 from lily.bus.gate import FileWriteGate, WriteGate
 from lily.bus.group_commit import GroupCommit
@@ -45,10 +47,12 @@ class LocalBus(Bus):
         self._wake_poll: select.poll | None = None
         self._reader_lock = threading.Lock()  # one thread of a worker process waits on the pipe
         self._on_eof: Callable[[], None] | None = None
-        # SQLite has one writer: producers and workers take turns here (PostgreSQL writers do not
-        # block each other on these rows). A database file gets the cross-process gate, since the
-        # worker may run in another process (`lily serve`'s worker process, `lily worker inbound`).
-        self.gate = _write_gate(store)
+        # SQLite has one writer: producers and workers take turns on the inbox's database here
+        # (PostgreSQL writers do not block each other on these rows). A database file gets the
+        # cross-process gate, since the worker may run in another process (`lily serve`'s worker
+        # process, `lily worker inbound`). Where the inbox has a file of its own, producers share it
+        # only with the workers' short inbox writes, never with their catalog transactions.
+        self.gate = _write_gate(store.inbox_engine)
         self._group: GroupCommit[InboundMessage, list[bool]] = GroupCommit(self._write_groups)
 
     def publish(self, messages: Sequence[InboundMessage]) -> list[bool]:
@@ -70,8 +74,8 @@ class LocalBus(Bus):
                 unique.setdefault(m.id.int, m)
         rows = [m.inbox_row() for m in unique.values()]
         # Converted before taking the write turn: the worker waits for as little as possible.
-        prepared = inbox.prepare_received(self.store.engine.dialect, rows)
-        with self._producer_turn(), self.store.write() as conn:
+        prepared = inbox.prepare_received(self.store.inbox_engine.dialect, rows)
+        with self._producer_turn(), self.store.inbox_write() as conn:
             inserted = inbox.insert_prepared(conn, prepared) if prepared else inbox.insert_received(conn, rows)
         self.wake()
         new = {eid.int for eid in inserted}
@@ -89,10 +93,15 @@ class LocalBus(Bus):
         return self.gate.producer() if self.gate else contextlib.nullcontext()
 
     def write_turn(self) -> contextlib.AbstractContextManager[None]:
+        if self.store.inbox_apart:  # the catalog's writers are not producers: nothing to take turns on
+            return contextlib.nullcontext()
+        return self.inbox_turn()
+
+    def inbox_turn(self) -> contextlib.AbstractContextManager[None]:
         return self.gate.consumer() if self.gate else contextlib.nullcontext()
 
     def producers_waiting(self) -> bool:
-        return self.gate.waiting() if self.gate else False
+        return self.gate.waiting() if self.gate and not self.store.inbox_apart else False
 
     def consumer(self, worker_id: str) -> LocalConsumer:
         return LocalConsumer(self, worker_id)
@@ -101,7 +110,7 @@ class LocalBus(Bus):
         self.wake()  # the row is back to `received`; it is the queue
 
     def queue_depth(self) -> int:
-        with self.store.read() as conn:
+        with self.store.inbox_read() as conn:
             return inbox.queue_depth(conn)
 
     def wake(self) -> None:
@@ -180,10 +189,10 @@ class LocalBus(Bus):
             self.gate.close()
 
 
-def _write_gate(store: Store) -> WriteGate | None:
-    if store.dialect != "sqlite":
+def _write_gate(engine: Engine) -> WriteGate | None:
+    if engine.dialect.name != "sqlite":
         return None
-    database = store.engine.url.database
+    database = engine.url.database
     if database and database != ":memory:" and not database.startswith("file:"):
         return FileWriteGate(database)
     return WriteGate()  # in-memory database: one process only
@@ -199,7 +208,7 @@ class LocalConsumer(Consumer):
         while True:
             seen = self.bus.generation  # read before claiming so a publish in between is not missed
             now = datetime.now(UTC)
-            with self.bus.write_turn(), self.bus.store.write() as conn:
+            with self.bus.inbox_turn(), self.bus.store.inbox_write() as conn:
                 rows = inbox.claim_batch(conn, self.worker_id, max_messages, self.bus.lease, now)
             if rows:
                 return [Delivery(InboundMessage.from_row(r), attempt=r["attempts"], leased=True,
@@ -215,17 +224,17 @@ class LocalConsumer(Consumer):
 
     def nak(self, delivery: Delivery, delay: float, error: str) -> None:
         at = datetime.now(UTC) + timedelta(seconds=delay)
-        with self.bus.write_turn(), self.bus.store.write() as conn:
+        with self.bus.inbox_turn(), self.bus.store.inbox_write() as conn:
             inbox.reschedule(conn, delivery.message.id, self.worker_id, at, error)
 
     def in_progress(self, deliveries: Sequence[Delivery]) -> None:
         if not deliveries:
             return
         until = datetime.now(UTC) + self.bus.lease
-        with self.bus.write_turn(), self.bus.store.write() as conn:
+        with self.bus.inbox_turn(), self.bus.store.inbox_write() as conn:
             inbox.extend_leases(conn, self.worker_id, [d.message.id for d in deliveries], until)
 
     def close(self) -> None:
-        with self.bus.store.write() as conn:
+        with self.bus.inbox_turn(), self.bus.store.inbox_write() as conn:
             inbox.release_owner(conn, self.worker_id)
         self.bus.wake()

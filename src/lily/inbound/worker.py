@@ -36,6 +36,7 @@ from sqlalchemy import Connection
 
 from lily.bus.base import Bus, Consumer, Delivery
 from lily.inbound.enrich import enrich
+from lily.inbound.settle import Plan, Settle, Settler
 from lily.inbound.sources import InboundError, get_source
 from lily.model import ChangeSet, MetadataEvent
 from lily.observability import Metrics, log
@@ -109,6 +110,7 @@ class InboundWorker:
         # SQLite (one writer): the rows batches read and wrote, reused by the next batch when no other
         # writer committed meanwhile (``ApplyCache.revalidate``). Dropped whenever a batch aborts.
         self._warm: ApplyCache | None = None
+        self.settler = Settler(store, bus, self.worker_id)
 
     @property
     def consumer(self) -> Consumer:
@@ -146,6 +148,10 @@ class InboundWorker:
         return total
 
     def close(self) -> None:
+        try:
+            self.settler.close()
+        except Exception:  # markers left behind are deleted when their events are next seen
+            log.exception("inbound_settler_close_failed", worker=self.worker_id)
         if self._consumer is not None:
             self._consumer.close()
             self._consumer = None
@@ -211,42 +217,39 @@ class InboundWorker:
         index = start
         try:
             with self.bus.write_turn(), self.store.write() as conn:
+                plan = self.settler.begin(conn, [p.delivery for p in parsed[start:end]])
                 cache, loaded = self._batch_cache(conn), start
-                pending: list[tuple[_Parsed, inbox.Outcome | None, ApplyResult | None]] = []
+                pending: list[tuple[_Parsed, inbox.Outcome | None, ApplyResult | None, Settle | None]] = []
                 while index < end and (exact or index == start or self._go_on(index < loaded, t0)):
                     if index == loaded:
                         loaded = min(end, index + self.config.prefetch)
-                        self._prefetch(conn, cache, parsed[index:loaded])
+                        self._prefetch(conn, cache, [p for p in parsed[index:loaded] if _fresh(p, plan)])
                     item = parsed[index]
-                    try:
-                        pending.append((item, *self._stage(conn, item, cache)))
-                    except Exception as exc:
-                        raise _EventError(index, exc) from exc
+                    eid = item.delivery.message.id
+                    if eid in plan.skip or eid in plan.recovered:
+                        pending.append((item, None, None, plan.recovered.get(eid)))
+                    else:
+                        try:
+                            pending.append((item, *self._stage(conn, item, cache), None))
+                        except Exception as exc:
+                            raise _EventError(index, exc) from exc
                     index += 1
                 write_deferred(conn, cache)
-                assets: list[tuple[int, str, set[uuid.UUID]]] = []
-                together: list[tuple[uuid.UUID, inbox.Outcome]] = []  # leased rows of known seq
-                many = conn.dialect.supports_sane_multi_rowcount
-                for item, outcome, applied in pending:
+                settles: list[Settle] = []
+                for item, outcome, applied, recovered in pending:
                     delivery = item.delivery
+                    if recovered is not None:
+                        settles.append(recovered)
+                        observed.append((delivery, recovered.outcome.status, _timings(recovered.outcome)))
+                        continue
                     if outcome is None:
                         observed.append((delivery, "skipped", {}))
                         continue
                     _count_changes(outcome, applied)
-                    if many and delivery.leased and delivery.inbox_seq is not None:
-                        together.append((delivery.message.id, outcome))
-                        seq: int | None = delivery.inbox_seq
-                    else:
-                        seq = inbox.finish(conn, delivery.message.id, self.worker_id, outcome,
-                                           leased=delivery.leased, tenant_id=delivery.message.tenant_id)
-                    if seq is None:
-                        raise _Redo  # settled meanwhile or the lease moved on: only a savepoint can undo it
-                    if applied is not None:
-                        assets.append((seq, delivery.message.tenant_id, _touched(applied)))
+                    settles.append(Settle(delivery, outcome, _touched(applied) if applied is not None else set()))
                     observed.append((delivery, outcome.status, _timings(outcome)))
-                if not inbox.finish_leased(conn, self.worker_id, together):
-                    raise _Redo
-                inbox.add_event_assets(conn, assets)
+                if not self.settler.many(conn, settles):
+                    raise _Redo  # settled meanwhile or the lease moved on: only a savepoint can undo it
         except _EventError as exc:
             self._warm = None  # it holds rows the rollback undid
             return _Aborted(exc.index, exc.error)
@@ -255,7 +258,7 @@ class InboundWorker:
             if not isinstance(exc, _Redo):
                 log.warning("inbound_batch_failed", worker=self.worker_id, error=str(exc))
             return _Aborted(None, exc)
-        return index, self._settled(observed, [])
+        return index, self._committed(observed, [])
 
     def _go_on(self, prefetched: bool, t0: float) -> bool:
         """Whether a batch takes one more event: not while an accept request waits for the write
@@ -279,7 +282,7 @@ class InboundWorker:
         """Enrich and apply one event; its outcome (None: a redelivery already settled) and what the
         apply path did. The caller settles the inbox row (raises what the application raised)."""
         delivery, msg = item.delivery, item.delivery.message
-        if not delivery.leased:
+        if not delivery.leased and not self.settler.apart:  # apart: ``Settler.begin`` checked it
             if delivery.attempt > 1 and inbox.is_settled(conn, msg.id):
                 return None, None
             inbox.ensure_row(conn, msg.inbox_row())
@@ -306,13 +309,14 @@ class InboundWorker:
         self._warm = None
         try:
             with self.bus.write_turn(), self.store.write() as conn:
+                self.settler.begin(conn, [])
                 status, detail = self._on_error(conn, item, error)
         except Exception as exc:
             log.warning("inbound_transaction_failed", worker=self.worker_id, error=str(exc))
             status, detail = "retry", {"error": f"{type(exc).__name__}: {exc}"}
         if status == "retry":
-            return self._settled([], [(delivery, detail["error"])])
-        return self._settled([(delivery, status, detail)], [])
+            return self._committed([], [(delivery, detail["error"])])
+        return self._committed([(delivery, status, detail)], [])
 
     def _careful(self, parsed: list[_Parsed], start: int) -> tuple[int, BatchResult]:
         """Settle events from ``start`` on, each in its own savepoint of one transaction."""
@@ -324,16 +328,17 @@ class InboundWorker:
         index = start
         try:
             with self.bus.write_turn(), self.store.write() as conn:
+                plan = self.settler.begin(conn, [p.delivery for p in parsed[start:]])
                 cache, loaded = ApplyCache(), start
                 # The budget is checked only between prefetched windows: rows read for an event are
                 # used in this transaction (the cache does not outlive it).
                 while index < len(parsed) and (index < loaded or _ms(t0) < self.config.txn_budget_ms):
                     if index == loaded:  # read the next few events' rows in one go
                         loaded = min(len(parsed), index + self.config.prefetch)
-                        self._prefetch(conn, cache, parsed[index:loaded])
+                        self._prefetch(conn, cache, [p for p in parsed[index:loaded] if _fresh(p, plan)])
                     item = parsed[index]
                     index += 1
-                    status, detail = self._settle(conn, item, cache)
+                    status, detail = self._settle(conn, item, cache, plan)
                     if status == "retry":
                         retry.append((item.delivery, detail["error"]))
                     else:
@@ -346,7 +351,17 @@ class InboundWorker:
                 self._nak(item.delivery, f"{type(exc).__name__}: {exc}")
             result.retried += index - start
             return index, result
-        return index, self._settled(observed, retry)
+        return index, self._committed(observed, retry)
+
+    def _committed(self, observed: list[tuple[Delivery, str, dict[str, Any]]],
+                   retry: list[tuple[Delivery, str]]) -> BatchResult:
+        """After the catalog commit: settle the inbox where it is apart, then ``_settled``. If that
+        fails, the events go back to the bus and their next delivery settles them (their markers)."""
+        if self.settler.after_commit():
+            return self._settled(observed, retry)
+        error = "the inbox could not be settled after applying; settled on the next delivery"
+        return self._settled([o for o in observed if o[1] == "skipped"],
+                             retry + [(d, error) for d, status, _ in observed if status != "skipped"])
 
     def _settled(self, observed: list[tuple[Delivery, str, dict[str, Any]]],
                  retry: list[tuple[Delivery, str]]) -> BatchResult:
@@ -373,9 +388,17 @@ class InboundWorker:
         for tenant, operations in by_tenant.items():
             cache.prefetch(conn, tenant, operations)
 
-    def _settle(self, conn: Connection, item: _Parsed, cache: ApplyCache) -> tuple[str, dict[str, Any]]:
+    def _settle(self, conn: Connection, item: _Parsed, cache: ApplyCache, plan: Plan
+                ) -> tuple[str, dict[str, Any]]:
         """Apply one event inside a savepoint; returns (applied|failed|dead|skipped|retry, details)."""
         delivery = item.delivery
+        eid = delivery.message.id
+        if eid in plan.skip:
+            return "skipped", {}
+        if eid in plan.recovered:  # applied by an attempt that died before settling it
+            recovered = plan.recovered[eid]
+            self.settler.one(conn, recovered)
+            return recovered.outcome.status, _timings(recovered.outcome)
         savepoint = conn.begin_nested()
         try:
             outcome, applied = self._stage(conn, item, cache)
@@ -383,7 +406,7 @@ class InboundWorker:
                 savepoint.commit()  # a redelivery of an event settled before a crash
                 return "skipped", {}
             _count_changes(outcome, applied)
-            if self._finish(conn, delivery, outcome, _touched(applied) if applied else set()) is None:
+            if not self.settler.one(conn, Settle(delivery, outcome, _touched(applied) if applied else set())):
                 savepoint.rollback()  # settled meanwhile, or the lease moved on: undo our application
                 cache.clear()  # it may hold rows the rollback just undid
                 return "skipped", {}
@@ -405,19 +428,14 @@ class InboundWorker:
                                  item.parse_ms)
         return "retry", {"error": reason}
 
-    def _finish(self, conn: Connection, delivery: Delivery, outcome: inbox.Outcome,
-                touched: set[uuid.UUID]) -> int | None:
-        return inbox.finish(conn, delivery.message.id, self.worker_id, outcome, leased=delivery.leased,
-                            tenant_id=delivery.message.tenant_id, asset_ids=touched)
-
     def _give_up(self, conn: Connection, delivery: Delivery, status: str, error: str,
                  parse_ms: float) -> tuple[str, dict[str, Any]]:
         """Record a failed/dead event in its own savepoint (the application's was rolled back)."""
         savepoint = conn.begin_nested()
-        if not delivery.leased:
+        if not delivery.leased and not self.settler.apart:
             inbox.ensure_row(conn, delivery.message.inbox_row())
         outcome = inbox.Outcome(status, _now(), delivery.attempt, error=error[:4000], parse_ms=parse_ms)
-        if self._finish(conn, delivery, outcome, set()) is None:
+        if not self.settler.one(conn, Settle(delivery, outcome)):
             savepoint.rollback()
             return "skipped", {}
         savepoint.commit()
@@ -444,6 +462,12 @@ class InboundWorker:
         if status == "applied":
             lag = (datetime.now(UTC) - delivery.message.received_at).total_seconds()
             self.metrics.inbound_end_to_end_seconds.labels(source).observe(max(0.0, lag))
+
+
+def _fresh(item: _Parsed, plan: Plan) -> bool:
+    """To be applied in this transaction (not skipped, not settled from its marker)."""
+    eid = item.delivery.message.id
+    return eid not in plan.skip and eid not in plan.recovered
 
 
 def _count_changes(outcome: inbox.Outcome, applied: ApplyResult | None) -> None:

@@ -11,21 +11,32 @@ from lily.model import ChangeSet
 from lily.store.apply import ApplyError, ApplyResult, UnknownAsset
 from lily.store.apply import apply as apply_changeset
 from lily.store.db import make_engine
+from lily.store.inbox_db import open_inbox
 from lily.store.migrate import upgrade
 
 
 class Store:
-    """Owns the engine; hands out connections for reads and runs the one apply path for writes."""
+    """Owns the engine; hands out connections for reads and runs the one apply path for writes.
 
-    def __init__(self, engine: Engine) -> None:
+    The inbox (accepted inbound events) may live in a database of its own, ``inbox_engine``: a SQLite
+    catalog file gets an inbox file next to it (``lily.store.inbox_db``); otherwise it is ``engine``.
+    """
+
+    def __init__(self, engine: Engine, inbox_engine: Engine | None = None) -> None:
         self.engine = engine
+        self.inbox_engine = inbox_engine if inbox_engine is not None else engine
 
     @classmethod
     def from_url(cls, url: str, migrate: bool = False) -> Store:
-        store = cls(make_engine(url))
+        engine = make_engine(url)
         if migrate:
-            upgrade(store.engine)
-        return store
+            upgrade(engine)
+        return cls(engine, open_inbox(engine))
+
+    @property
+    def inbox_apart(self) -> bool:
+        """True when the inbox is a database of its own (settled in a transaction after the catalog's)."""
+        return self.inbox_engine is not self.engine
 
     @property
     def dialect(self) -> str:
@@ -41,11 +52,23 @@ class Store:
         with self.engine.begin() as conn:
             yield conn
 
+    @contextmanager
+    def inbox_read(self) -> Iterator[Connection]:
+        with self.inbox_engine.connect().execution_options(lily_readonly=True) as conn:
+            yield conn
+
+    @contextmanager
+    def inbox_write(self) -> Iterator[Connection]:
+        with self.inbox_engine.begin() as conn:
+            yield conn
+
     def apply(self, cs: ChangeSet) -> ApplyResult:
         return apply_changeset(self.engine, cs)
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.inbox_apart:
+            self.inbox_engine.dispose()
 
 
 __all__ = ["ApplyError", "ApplyResult", "Store", "UnknownAsset"]

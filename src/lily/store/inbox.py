@@ -22,7 +22,12 @@ from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select,
 from sqlalchemy.dialects import postgresql, sqlite
 
 from lily.store import bulk
-from lily.store.tables_inbound import inbound_event_assets, inbound_events, inbound_source_configs
+from lily.store.tables_inbound import (
+    inbound_applied,
+    inbound_event_assets,
+    inbound_events,
+    inbound_source_configs,
+)
 
 RECEIVED, APPLIED, FAILED, DEAD = "received", "applied", "failed", "dead"
 STATUSES = (RECEIVED, APPLIED, FAILED, DEAD)
@@ -238,6 +243,59 @@ def add_event_assets(conn: Connection, events: Iterable[tuple[int, str, Iterable
     rows = [{"event_seq": seq, "asset_id": a, "tenant_id": tenant}
             for seq, tenant, ids in events for a in sorted(set(ids))]
     bulk.executemany(conn, _ADD_ASSETS, rows)
+
+
+# ------------------------------------------------------------- applied markers (inbox in its own file)
+
+_MARK = insert(inbound_applied)
+
+
+def mark_applied(conn: Connection, marks: Iterable[tuple[uuid.UUID, str, Outcome, Iterable[uuid.UUID]]]) -> None:
+    """Record in the catalog transaction that applied them: ``(event id, tenant, outcome, touched
+    asset ids)`` each (``inbound_applied``), one insert."""
+    rows = [{"event_id": eid, "tenant_id": tenant, "outcome": {
+        **{c: getattr(outcome, c) for c in _MARKED}, "at": outcome.at.isoformat(),
+        "assets": sorted(str(a) for a in set(assets))}} for eid, tenant, outcome, assets in marks]
+    bulk.executemany(conn, _MARK, rows)
+
+
+_MARKED = ("status", "attempts", "note", "parse_ms", "enrich_ms", "apply_ms", "changes", "first_change_seq",
+           "last_change_seq")
+
+
+def applied_marks(conn: Connection, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, tuple[Outcome, list[uuid.UUID]]]:
+    """The recorded outcome and touched assets of those of ``ids`` applied but not settled yet."""
+    found: dict[uuid.UUID, tuple[Outcome, list[uuid.UUID]]] = {}
+    m = inbound_applied
+    for start in range(0, len(ids), _IN_CHUNK):
+        q = select(m.c.event_id, m.c.outcome).where(m.c.event_id.in_(list(ids[start:start + _IN_CHUNK])))
+        for eid, stored in conn.execute(q):
+            fields = {c: stored.get(c) for c in _MARKED}
+            outcome = Outcome(at=datetime.fromisoformat(stored["at"]), **fields)
+            found[eid] = (outcome, [uuid.UUID(a) for a in stored.get("assets", [])])
+    return found
+
+
+def marked_ids(conn: Connection, limit: int = 10_000) -> list[uuid.UUID]:
+    """Events with a marker (normally the last batch of each worker at most)."""
+    return list(conn.execute(select(inbound_applied.c.event_id).limit(limit)).scalars())
+
+
+def forget_applied(conn: Connection, ids: Sequence[uuid.UUID]) -> None:
+    """Drop the markers of events whose inbox rows are settled (or put back for replay)."""
+    m = inbound_applied
+    for start in range(0, len(ids), _IN_CHUNK):
+        conn.execute(delete(m).where(m.c.event_id.in_(list(ids[start:start + _IN_CHUNK]))))
+
+
+def leases(conn: Connection, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, tuple[str, str | None]]:
+    """``(status, lease owner)`` of the inbox rows of ``ids`` (those recorded)."""
+    e = inbound_events
+    found: dict[uuid.UUID, tuple[str, str | None]] = {}
+    for start in range(0, len(ids), _IN_CHUNK):
+        q = select(e.c.id, e.c.status, e.c.lease_owner).where(e.c.id.in_(list(ids[start:start + _IN_CHUNK])))
+        found.update((eid, (status, owner)) for eid, status, owner in conn.execute(q))
+    return found
 
 
 def is_settled(conn: Connection, eid: uuid.UUID) -> bool:

@@ -74,6 +74,19 @@ inbound_event_assets = Table(
     Index("ix_inbound_event_assets_asset", "tenant_id", "asset_id"),
 )
 
+# Events applied to the catalog whose inbox row is not settled yet, written in the transaction that
+# applied them. Only used when the inbox is a database file of its own (SQLite: accepts then never
+# wait for the worker's transaction): the worker settles the inbox right after the catalog commits,
+# and if it dies in between, the next delivery finds the event here and settles it from ``outcome``
+# instead of applying it twice. Deleted once the inbox row is settled.
+inbound_applied = Table(
+    "inbound_applied",
+    metadata,
+    Column("event_id", Uuid, primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("outcome", Json, nullable=False),  # the inbox row's settled columns and the touched asset ids
+)
+
 # Per-tenant configuration of a source: the webhook secret (Fernet-encrypted) and parse options
 # (e.g. the Monte Carlo table mapping).
 inbound_source_configs = Table(

@@ -126,7 +126,7 @@ def list_events(source: str | None = Query(None, description=f"one of {', '.join
         raise HTTPException(400, f"unknown source {source!r}; known: {', '.join(sorted(SOURCES))}")
     flt = inbox.EventFilter(source=source, event_type=type, status=status,
                             asset_id=_asset(principal.tenant_id, asset) if asset else None, since=since, until=until)
-    with rt.store.read() as conn:
+    with rt.store.inbox_read() as conn:
         rows = inbox.list_events(conn, principal.tenant_id, flt, after=_seq(cursor) if cursor else None,
                                  limit=limit + 1)
     more = len(rows) > limit
@@ -136,7 +136,7 @@ def list_events(source: str | None = Query(None, description=f"one of {', '.join
 
 
 def _load(rt: InboundRuntime, principal: Principal, event_id: uuid.UUID) -> EventOut:
-    with rt.store.read() as conn:
+    with rt.store.inbox_read() as conn:
         row = inbox.get_event(conn, principal.tenant_id, event_id)
         if row is None:
             raise HTTPException(404, f"event {event_id} not found")
@@ -154,11 +154,18 @@ def get_event(event_id: uuid.UUID, principal: Principal = Depends(authorize),
              summary="Parse and apply a stored event again (e.g. after a parser fix)")
 def replay_event(event_id: uuid.UUID, principal: Principal = Depends(authorize),
                  rt: InboundRuntime = Depends(runtime)) -> EventOut:
-    with rt.store.write() as conn:
+    with rt.store.inbox_read() as conn:
         current = inbox.get_event(conn, principal.tenant_id, event_id)
-        if current is None:
-            raise HTTPException(404, f"event {event_id} not found")
+    if current is None:
+        raise HTTPException(404, f"event {event_id} not found")
+    if rt.store.inbox_apart and current["status"] in inbox.SETTLED:
+        # Its applied marker, if one was left behind, must not turn the replay into a no-op. An
+        # event not settled yet keeps it: the worker may have applied it already.
+        with rt.store.write() as conn:
+            inbox.forget_applied(conn, [event_id])
+    with rt.store.inbox_write() as conn:
         row = inbox.reset_for_replay(conn, principal.tenant_id, event_id, datetime.now(UTC))
-    assert row is not None
+    if row is None:
+        raise HTTPException(404, f"event {event_id} not found")
     rt.bus.redeliver(InboundMessage.from_row(row))
     return _load(rt, principal, event_id)

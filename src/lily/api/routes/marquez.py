@@ -329,7 +329,7 @@ def lineage_events(before: str = Query("2030-01-01T00:00:00+00:00"), after: str 
                    sortDirection: str = Query("desc", pattern="^(?i:asc|desc)$"), limit: int = LIMIT,
                    offset: int = OFFSET, principal: Principal = Depends(authorize),
                    app: AppContext = Depends(ctx)) -> JSONResponse:
-    with app.store.read() as conn:
+    with app.store.inbox_read() as conn:
         total, events = mq.lineage_events(
             conn, principal.tenant_id, before=_instant(before, "before"), after=_instant(after, "after"),
             descending=sortDirection.lower() == "desc", limit=page_size(app, limit), offset=offset)

@@ -1,0 +1,195 @@
+"""Settling inbox rows after a worker applied (or gave up on) events.
+
+With the inbox in the catalog's database, an event's row is settled in the transaction that applies
+it: state, changes and status commit together. With the inbox in a database of its own (a SQLite
+catalog file, ``lily.store.inbox_db``) that takes two commits, and exactly-once rests on three rules:
+
+1. The catalog transaction records each applied event in ``inbound_applied`` (a marker with the
+   outcome and the touched assets); the inbox row is settled right after that commit, and the marker
+   is deleted in the worker's next catalog transaction.
+2. At the start of every catalog transaction the worker reads, for the events it is about to apply,
+   their inbox rows and markers. An event no longer leased to it (or already settled) is skipped; an
+   event with a marker was applied by an attempt that died before settling it, and is settled from
+   the marker instead of applied again.
+3. That read happens inside the catalog's write transaction. SQLite has one writer, so no other
+   worker can apply (or settle and forget) the same event between the read and the commit.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection
+
+from lily.bus.base import Bus, Delivery
+from lily.observability import log
+from lily.store import Store, inbox
+
+SWEEP_SECONDS = 60.0  # how often a worker looks for markers a dead worker left behind
+
+
+@dataclass
+class Settle:
+    """How one event settles: its outcome and the assets its application touched."""
+
+    delivery: Delivery
+    outcome: inbox.Outcome
+    assets: set[uuid.UUID] = field(default_factory=set)
+    marked: bool = False  # its marker is in the catalog already (settled from it after a crash)
+
+
+@dataclass
+class Plan:
+    """What the start of a catalog transaction found out about the events it is about to apply."""
+
+    skip: set[uuid.UUID] = field(default_factory=set)  # not ours (any more), or settled already
+    recovered: dict[uuid.UUID, Settle] = field(default_factory=dict)  # applied before; settle only
+
+
+class Settler:
+    """One worker's settling, transaction by transaction: ``begin`` → ``one``/``many`` → ``after_commit``."""
+
+    def __init__(self, store: Store, bus: Bus, worker_id: str) -> None:
+        self.store = store
+        self.bus = bus
+        self.worker_id = worker_id
+        self.apart = store.inbox_apart
+        self._queued: list[Settle] = []
+        self._forget: list[uuid.UUID] = []  # markers whose inbox rows are settled
+        self._forgetting: list[uuid.UUID] = []
+        self._next_sweep = 0.0  # the first transaction looks for markers left behind
+
+    def begin(self, conn: Connection, deliveries: Sequence[Delivery]) -> Plan:
+        """Start settling a catalog transaction (``conn``) about to apply ``deliveries``."""
+        self._queued = []
+        plan = Plan()
+        if not self.apart:
+            return plan
+        self._forgetting = list(self._forget)
+        if time.monotonic() >= self._next_sweep:
+            self._forgetting.extend(self._orphans(conn))
+            self._next_sweep = time.monotonic() + SWEEP_SECONDS
+        if self._forgetting:
+            inbox.forget_applied(conn, self._forgetting)
+        ids = [d.message.id for d in deliveries]
+        if not ids:
+            return plan
+        with self.store.inbox_read() as inbox_conn:
+            rows = inbox.leases(inbox_conn, ids)
+        for d in deliveries:
+            status, owner = rows.get(d.message.id, (None, None))
+            if status in inbox.SETTLED or (d.leased and (status != inbox.RECEIVED or owner != self.worker_id)):
+                plan.skip.add(d.message.id)
+        marks = inbox.applied_marks(conn, [i for i in ids if i not in plan.skip])
+        for d in deliveries:
+            if d.message.id in marks:
+                outcome, assets = marks[d.message.id]
+                outcome.attempts = d.attempt  # deliveries, this one included
+                plan.recovered[d.message.id] = Settle(d, outcome, set(assets), marked=True)
+        return plan
+
+    def one(self, conn: Connection, settle: Settle) -> bool:
+        """Settle one event in ``conn`` (inside its savepoint); False: it is not ours to settle (the
+        caller rolls back what it applied for it)."""
+        if not self.apart:
+            d = settle.delivery
+            return inbox.finish(conn, d.message.id, self.worker_id, settle.outcome, leased=d.leased,
+                                tenant_id=d.message.tenant_id, asset_ids=settle.assets) is not None
+        self._mark(conn, [settle])
+        self._queued.append(settle)
+        return True
+
+    def many(self, conn: Connection, settles: Sequence[Settle]) -> bool:
+        """Settle the events of a batch; False: not all of them were ours to settle (roll back)."""
+        if self.apart:
+            self._mark(conn, settles)
+            self._queued.extend(settles)
+            return True
+        return _settle_rows(conn, self.worker_id, settles, known_seq=True) is not None
+
+    def after_commit(self) -> bool:
+        """The catalog transaction committed: settle its events in the inbox (when it is apart).
+
+        False when that failed: the events stay leased, and their next delivery settles them from
+        their markers (the caller hands them back to the bus)."""
+        forgotten, self._forgetting = set(self._forgetting), []
+        self._forget = [i for i in self._forget if i not in forgotten]
+        queued, self._queued = self._queued, []
+        if not self.apart or not queued:
+            return True
+        try:
+            with self.bus.inbox_turn(), self.store.inbox_write() as conn:
+                settled = _settle_rows(conn, self.worker_id, queued, known_seq=False)
+        except Exception as exc:
+            log.warning("inbound_settle_failed", worker=self.worker_id, events=len(queued), error=str(exc))
+            return False
+        assert settled is not None
+        self._forget.extend(s.delivery.message.id for s in queued
+                            if s.delivery.message.id in settled and (s.marked or s.outcome.status == inbox.APPLIED))
+        return True
+
+    def _orphans(self, conn: Connection) -> list[uuid.UUID]:
+        """Markers of events settled already: a worker that died between settling the inbox and
+        deleting the markers (in its next transaction) leaves them behind."""
+        marked = inbox.marked_ids(conn)
+        if not marked:
+            return []
+        with self.store.inbox_read() as inbox_conn:
+            rows = inbox.leases(inbox_conn, marked)
+        return [i for i in marked if rows.get(i, (None, None))[0] in inbox.SETTLED]
+
+    def close(self) -> None:
+        """Delete the markers of events settled since the last catalog transaction."""
+        if self.apart and self._forget:
+            with self.store.write() as conn:
+                inbox.forget_applied(conn, self._forget)
+            self._forget = []
+
+    def _mark(self, conn: Connection, settles: Sequence[Settle]) -> None:
+        inbox.mark_applied(conn, [(s.delivery.message.id, s.delivery.message.tenant_id, s.outcome, s.assets)
+                                  for s in settles if s.outcome.status == inbox.APPLIED and not s.marked])
+
+
+def _settle_rows(conn: Connection, owner: str, settles: Sequence[Settle], *, known_seq: bool
+                 ) -> set[uuid.UUID] | None:
+    """Settle inbox rows in ``conn``; the ids settled. With ``known_seq`` (the transaction that
+    applied them) every event must still be ours: None otherwise, and the caller rolls back. Without
+    it (after the catalog committed) rows that are not ours any more are left to their new owner."""
+    assets: list[tuple[int, str, set[uuid.UUID]]] = []
+    settled: set[uuid.UUID] = set()
+    together: list[Settle] = []  # leased rows of known seq: one statement
+    many = conn.dialect.supports_sane_multi_rowcount
+    for s in settles:
+        d = s.delivery
+        if many and d.leased and d.inbox_seq is not None:
+            together.append(s)
+            continue
+        if not d.leased and not known_seq:
+            inbox.ensure_row(conn, d.message.inbox_row())
+        seq = inbox.finish(conn, d.message.id, owner, s.outcome, leased=d.leased, tenant_id=d.message.tenant_id)
+        if seq is None:
+            if known_seq:
+                return None
+            continue
+        settled.add(d.message.id)
+        assets.append((seq, d.message.tenant_id, s.assets))
+    if together:
+        pairs = [(s.delivery.message.id, s.outcome) for s in together]
+        if inbox.finish_leased(conn, owner, pairs):
+            settled.update(s.delivery.message.id for s in together)
+            assets.extend((s.delivery.inbox_seq, s.delivery.message.tenant_id, s.assets)  # type: ignore[misc]
+                          for s in together)
+        elif known_seq:
+            return None
+        else:  # some leases moved on: settle what is still ours, one by one
+            for s in together:
+                d = s.delivery
+                seq = inbox.finish(conn, d.message.id, owner, s.outcome, leased=True, tenant_id=d.message.tenant_id)
+                if seq is not None:
+                    settled.add(d.message.id)
+                    assets.append((seq, d.message.tenant_id, s.assets))
+    inbox.add_event_assets(conn, [a for a in assets if a[2]])
+    return settled

@@ -1,0 +1,161 @@
+"""A SQLite catalog file keeps its inbox in a file of its own: accepts never wait for the worker's
+catalog transaction, and applying stays exactly-once across the two commits (applied markers)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+import lily.inbound.settle as settle_module
+import lily.inbound.worker as worker_module
+from lily.bus.base import InboundMessage
+from lily.store import Store, inbox
+from lily.store.db import make_engine
+from lily.store.inbox_db import inbox_path
+from lily.store.migrate import upgrade
+from lily.store.tables_inbound import inbound_applied, inbound_events
+from tests.inbound_flow.conftest import Flow
+from tests.inbound_flow.test_accept import PG, dataset_event
+
+
+def markers(flow: Flow) -> int:
+    with flow.env.store.read() as conn:
+        return int(conn.execute(select(func.count()).select_from(inbound_applied)).scalar_one())
+
+
+def test_the_inbox_is_a_file_next_to_the_catalog(sqlite_flow: Flow) -> None:
+    store = sqlite_flow.env.store
+    assert store.inbox_apart
+    path = inbox_path(store.engine)
+    assert path is not None and path.name == "lily.inbox.db" and path.exists()
+    assert sqlite_flow.lineage(dataset_event("filed")).status_code == 201
+    with store.inbox_read() as conn:
+        assert conn.execute(select(func.count()).select_from(inbound_events)).scalar_one() == 1
+    with store.read() as conn:  # the catalog's own table stays empty
+        assert conn.execute(select(func.count()).select_from(inbound_events)).scalar_one() == 0
+
+
+def test_an_accept_does_not_wait_for_a_catalog_transaction(sqlite_flow: Flow) -> None:
+    # Before, the accept needed the catalog's write lock: held here, it waited out the busy timeout
+    # (10 s) and answered 503.
+    with sqlite_flow.env.store.write():
+        assert sqlite_flow.lineage(dataset_event("while-locked")).status_code == 201
+    assert sqlite_flow.drain().applied == 1 and sqlite_flow.asset(PG, "while-locked") is not None
+
+
+def test_a_worker_dying_between_the_two_commits_leaves_every_event_applied_once(
+        sqlite_flow: Flow, monkeypatch: pytest.MonkeyPatch) -> None:
+    flow = sqlite_flow
+    for name in ("a", "b", "c"):
+        flow.lineage(dataset_event(name))
+    real = settle_module._settle_rows
+    failures = iter([RuntimeError("disk I/O error")])
+
+    def settle_fails_once(*args: Any, **kwargs: Any) -> Any:
+        error = next(failures, None)
+        if error is not None:
+            raise error
+        return real(*args, **kwargs)
+
+    applications: list[str] = []
+    real_apply = worker_module.apply_in
+
+    def counting(conn: Any, cs: Any, cache: Any = None) -> Any:
+        applications.append(cs.cause_event_id)
+        return real_apply(conn, cs, cache)
+
+    monkeypatch.setattr(settle_module, "_settle_rows", settle_fails_once)
+    monkeypatch.setattr(worker_module, "apply_in", counting)
+    flow.drain()
+    rows = flow.rows()
+    assert {r["status"] for r in rows} == {"applied"} and {r["attempts"] for r in rows} == {2}
+    # Applied by the first attempt only: the second found the markers and settled from them.
+    assert sorted(applications) == sorted(str(r["id"]) for r in rows)
+    assert sorted(flow.change_causes()) == sorted(str(r["id"]) for r in rows)
+    for r in rows:  # what the first attempt recorded survives: timings, changes, touched assets
+        assert r["changes"] == 1 and r["apply_ms"] is not None
+        with flow.env.store.inbox_read() as conn:
+            assert inbox.assets_of(conn, r["seq"]) != []
+    flow.worker.close()
+    assert markers(flow) == 0
+
+
+def test_markers_a_dead_worker_left_behind_are_swept(sqlite_flow: Flow, monkeypatch: pytest.MonkeyPatch) -> None:
+    flow = sqlite_flow
+    flow.lineage(dataset_event("left"))
+    # The worker dies after settling the inbox, before its next transaction deletes the marker.
+    monkeypatch.setattr(settle_module.Settler, "close", lambda self: None)
+    flow.drain()
+    flow.worker.close()
+    assert markers(flow) == 1
+    monkeypatch.undo()
+    successor = flow.runtime.worker(1)
+    flow.lineage(dataset_event("next"))
+    assert successor.drain(timeout=30).applied == 1
+    successor.close()
+    assert markers(flow) == 0
+
+
+def test_replaying_an_event_whose_marker_is_still_there_applies_it_again(
+        sqlite_flow: Flow, monkeypatch: pytest.MonkeyPatch) -> None:
+    flow = sqlite_flow
+    flow.lineage(dataset_event("again"))
+    assert flow.drain().applied == 1
+    assert markers(flow) == 1  # deleted by the worker's next transaction
+    [row] = flow.rows()
+    applications: list[str] = []
+    real_apply = worker_module.apply_in
+
+    def counting(conn: Any, cs: Any, cache: Any = None) -> Any:
+        applications.append(cs.cause_event_id)
+        return real_apply(conn, cs, cache)
+
+    monkeypatch.setattr(worker_module, "apply_in", counting)
+    resp = flow.env.client.post(f"/api/v1/events/{row['id']}/replay", headers=flow.headers)
+    assert resp.status_code == 202
+    # Another worker takes it (the first one would delete its own marker before looking anyway).
+    other = flow.runtime.worker(1)
+    assert other.drain(timeout=30).applied == 1
+    other.close()
+    assert applications == [str(row["id"])]
+
+
+def test_inbox_rows_of_a_catalog_from_before_are_moved_to_the_inbox_file(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    old = Store(engine)  # the inbox inside the catalog, as it was
+    message = InboundMessage(id=inbox.event_id("default", "generic", "k1"), tenant_id="default", source="generic",
+                             key="k1", partition=0, payload=b'{"n": 1}',
+                             received_at=datetime(2026, 1, 5, tzinfo=UTC))
+    with old.write() as conn:
+        inbox.insert_received(conn, [message.inbox_row()])
+    engine.dispose()
+    store = Store.from_url(url)
+    try:
+        assert store.inbox_apart
+        with store.inbox_read() as conn:
+            moved = inbox.get_by_id(conn, message.id)
+        assert moved is not None and moved["status"] == "received" and bytes(moved["payload"]) == b'{"n": 1}'
+        with store.read() as conn:
+            assert conn.execute(select(func.count()).select_from(inbound_events)).scalar_one() == 0
+    finally:
+        store.dispose()
+    again = Store.from_url(url)  # opening it again moves nothing twice
+    try:
+        with again.inbox_read() as conn:
+            assert conn.execute(select(func.count()).select_from(inbound_events)).scalar_one() == 1
+    finally:
+        again.dispose()
+
+
+def test_a_postgres_or_in_memory_catalog_keeps_the_inbox_inside() -> None:
+    store = Store.from_url("sqlite://")
+    try:
+        assert not store.inbox_apart and store.inbox_engine is store.engine
+    finally:
+        store.dispose()
