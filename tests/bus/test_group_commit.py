@@ -175,3 +175,123 @@ def test_publish_async_on_the_local_bus_stores_the_events(tmp_path: Path) -> Non
     finally:
         bus.close()
         store.dispose()
+
+
+# ------------------------------------------------------------- writes on the loop (try_write)
+def _on_loop_gc(free: list[bool], log: list[tuple[str, int]], **kwargs: object) -> GroupCommit[int, int]:
+    """A group commit whose turn is free while ``free[0]``; ``log`` records (thread, group size)."""
+
+    def write(batch: list[Sequence[int]]) -> list[int]:
+        log.append((threading.current_thread().name, len(batch)))
+        return [sum(items) for items in batch]
+
+    def try_write(batch: list[Sequence[int]]) -> list[int] | None:
+        return write(batch) if free[0] else None
+
+    return GroupCommit(write, try_write=try_write, **kwargs)  # type: ignore[arg-type]
+
+
+def test_a_free_turn_lets_the_loop_write_one_group_per_turn_itself() -> None:
+    log: list[tuple[str, int]] = []
+    gc = _on_loop_gc([True], log, max_group=64)
+
+    async def main() -> list[int]:
+        return await asyncio.gather(*(gc.submit_async([i, 1]) for i in range(20)))
+
+    try:
+        assert asyncio.run(main()) == [i + 1 for i in range(20)]
+    finally:
+        gc.close()
+    assert log == [("MainThread", 20)]  # the 20 coroutines of one turn: one write, on the loop
+    assert gc._committer is None  # no thread was needed
+
+
+def test_a_taken_turn_or_a_large_group_goes_to_the_committer_thread() -> None:
+    log: list[tuple[str, int]] = []
+    free = [False]
+    gc = _on_loop_gc(free, log, loop_items=10)
+
+    async def main() -> None:
+        assert await gc.submit_async([1, 2]) == 3  # turn taken: the committer writes it
+        free[0] = True
+        assert await gc.submit_async([3, 4]) == 7  # free: the loop writes it
+        assert await gc.submit_async(list(range(11))) == 55  # more items than loop_items: the thread
+
+    try:
+        asyncio.run(main())
+    finally:
+        gc.close()
+    assert log == [("lily-group-commit", 1), ("MainThread", 1), ("lily-group-commit", 1)]
+
+
+def test_the_loop_does_not_overtake_groups_queued_for_the_committer() -> None:
+    order: list[str] = []
+    release = threading.Event()
+
+    def write(batch: list[Sequence[str]]) -> list[str]:
+        if batch[0][0] == "slow":
+            assert release.wait(5)
+        order.extend(items[0] for items in batch)
+        return ["ok"] * len(batch)
+
+    gc: GroupCommit[str, str] = GroupCommit(write, try_write=write)
+    slow = threading.Thread(target=gc.submit, args=(["slow"],))
+    slow.start()  # a thread leads a group and keeps writing
+
+    async def main() -> str:
+        while not gc._leading:
+            await asyncio.sleep(0.001)
+        pending = asyncio.ensure_future(gc.submit_async(["after"]))
+        await asyncio.sleep(0.05)
+        assert not pending.done()  # it waits behind the group being written instead of writing now
+        release.set()
+        return await pending
+
+    try:
+        assert asyncio.run(main()) == "ok"
+    finally:
+        release.set()
+        slow.join(5)
+        gc.close()
+    assert order == ["slow", "after"]
+
+
+def test_a_failed_write_on_the_loop_reaches_its_coroutines_only() -> None:
+    gc: GroupCommit[str, str] = GroupCommit(_fails_on_bad, try_write=_fails_on_bad)
+
+    async def main() -> None:
+        with pytest.raises(RuntimeError, match="disk full"):
+            await gc.submit_async(["bad"])
+        assert await gc.submit_async(["good"]) == "ok"
+
+    try:
+        asyncio.run(main())
+    finally:
+        gc.close()
+
+
+def test_publish_async_waits_for_a_worker_of_another_process_holding_the_inbox(tmp_path: Path) -> None:
+    from lily.bus.gate import FileWriteGate
+    from lily.store.inbox_db import inbox_path
+
+    store, bus = _acme_bus(tmp_path)
+    path = inbox_path(store.engine)
+    assert store.inbox_apart and path is not None
+    other = FileWriteGate(str(path))  # its own open files: as another process's worker
+    released = threading.Event()
+
+    async def main() -> list[bool]:
+        with other.consumer():
+            pending = asyncio.ensure_future(bus.publish_async([_message("held")]))
+            await asyncio.sleep(0.05)  # the loop runs on meanwhile; the event is not stored yet
+            assert not pending.done()
+            released.set()
+        return await pending
+
+    try:
+        assert asyncio.run(main()) == [True] and released.is_set()
+        assert bus.queue_depth() == 1
+    finally:
+        other.close()
+        bus.close()
+        store.dispose()

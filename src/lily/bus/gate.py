@@ -51,6 +51,17 @@ class WriteGate:
             self._lock.release()
 
     @contextmanager
+    def try_producer(self) -> Iterator[bool]:
+        """The write turn if it is free right now (True), else nothing (False): never waits."""
+        if not self._lock.acquire(blocking=False):
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            self._lock.release()
+
+    @contextmanager
     def consumer(self) -> Iterator[None]:
         deadline = time.monotonic() + self.max_yield
         while self._producers_waiting and time.monotonic() < deadline:
@@ -117,6 +128,24 @@ class FileWriteGate(WriteGate):
             yield
         finally:
             fcntl.flock(self._gate_fd, fcntl.LOCK_UN)
+            self._lock.release()
+
+    @contextmanager
+    def try_producer(self) -> Iterator[bool]:
+        if not self._lock.acquire(blocking=False):
+            yield False
+            return
+        try:
+            try:
+                fcntl.flock(self._gate_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:  # another process has the turn
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(self._gate_fd, fcntl.LOCK_UN)
+        finally:
             self._lock.release()
 
     @contextmanager

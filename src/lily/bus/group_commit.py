@@ -5,6 +5,11 @@ writer), and under concurrent producers each request waited for all the commits 
 the first producer to arrive becomes the leader: it takes everything queued so far, writes it in one
 transaction, and hands each waiting producer its own result; producers that arrive meanwhile form
 the next group. A single producer pays nothing extra (it leads a group of one).
+
+Coroutines (the accept routes) are grouped per turn of their event loop. Where the write cannot
+wait on anything slow (a SQLite file whose write turn is free right now: ``try_write``), the loop
+writes a small group itself, which spares two thread hand-offs per group; otherwise, or when the turn
+is taken, a committer thread writes it and the loop goes on.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ class _Entry(Generic[Item, Result]):
     error: BaseException | None = None
     done: bool = False
     future: asyncio.Future[Any] | None = None  # a producer on an event loop (``submit_async``)
+    since: float = 0.0  # when it was submitted (loop time), for ``loop_wait``
 
 
 @dataclass
@@ -41,11 +47,21 @@ class GroupCommit(Generic[Item, Result]):
 
     write: Callable[[list[Sequence[Item]]], list[Result]]
     max_group: int = 64  # producers per transaction (bounds one commit's size and latency)
+    # Writes the groups now if that needs no waiting (None: the write turn is taken). The loop
+    # calls it itself for groups of at most ``loop_items`` items; it must never block for long.
+    try_write: Callable[[list[Sequence[Item]]], list[Result] | None] | None = None
+    loop_items: int = 256
+    # While the turn is taken (a worker settling), the loop tries again every ``loop_retry`` seconds
+    # (more coroutines join the group meanwhile), for at most ``loop_wait``; then the committer
+    # thread takes the group. A worker's inbox writes last about a millisecond.
+    loop_retry: float = 0.0005
+    loop_wait: float = 0.02
     _cond: threading.Condition = field(default_factory=threading.Condition)
     _queue: list[_Entry[Item, Result]] = field(default_factory=list)
     _leading: bool = False
     _committer: threading.Thread | None = None
     _closed: bool = False
+    _gathering: list[_Entry[Item, Result]] = field(default_factory=list)  # this loop turn's coroutines
 
     def submit(self, items: Sequence[Item]) -> Result:
         entry: _Entry[Item, Result] = _Entry(items)
@@ -61,17 +77,75 @@ class GroupCommit(Generic[Item, Result]):
         return entry.result  # type: ignore[return-value]
 
     async def submit_async(self, items: Sequence[Item]) -> Result:
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        entry: _Entry[Item, Result] = _Entry(items, future=future, since=loop.time())
+        if self._closed:
+            raise RuntimeError("group commit closed")
+        if self.try_write is None:
+            self._to_committer([entry])
+        else:
+            # Coroutines of this loop turn form one group, written once the turn's callbacks ran.
+            if not self._gathering:
+                loop.call_soon(self._flush_gathered)
+            self._gathering.append(entry)
+        return await future  # type: ignore[no-any-return]
+
+    def _flush_gathered(self) -> None:
+        """On the loop: write the coroutines gathered so far now, if the turn is free and the group
+        small; try again shortly while the turn is taken; else hand them to the committer thread."""
+        loop = asyncio.get_running_loop()
+        entries, self._gathering = self._gathering, []
+        again: list[_Entry[Item, Result]] = []
+        while entries:
+            group, entries = entries[:self.max_group], entries[self.max_group:]
+            if sum(len(e.items) for e in group) > self.loop_items:
+                self._to_committer(group)
+                continue
+            written = self._write_on_loop(group)
+            if written is None and loop.time() - group[0].since < self.loop_wait:
+                again.extend(group)
+            elif not written:
+                self._to_committer(group)
+        if again:  # first in the next group; a flush is scheduled whenever coroutines are gathered
+            self._gathering[:0] = again
+            loop.call_later(self.loop_retry, self._flush_gathered)
+
+    def _write_on_loop(self, group: list[_Entry[Item, Result]]) -> bool | None:
+        """True: written (or failed, and the group told). False: the committer is busy, so the group
+        queues behind it to keep the order. None: the write turn is taken."""
+        assert self.try_write is not None
+        with self._cond:
+            if self._leading or self._queue:
+                return False
+            self._leading = True
+        try:
+            results = self.try_write([e.items for e in group])
+            if results is None:
+                return None
+            for e, r in zip(group, results, strict=True):
+                _settle(e.future, r, None)  # type: ignore[arg-type]
+        except BaseException as exc:  # handed to every producer of the group
+            for e in group:
+                _settle(e.future, None, exc)  # type: ignore[arg-type]
+        finally:
+            with self._cond:
+                self._leading = False
+                self._cond.notify_all()
+        return True
+
+    def _to_committer(self, entries: list[_Entry[Item, Result]]) -> None:
         with self._cond:
             if self._closed:
-                raise RuntimeError("group commit closed")
-            self._queue.append(_Entry(items, future=future))
+                for e in entries:
+                    _settle(e.future, None, RuntimeError("group commit closed"))  # type: ignore[arg-type]
+                return
+            self._queue.extend(entries)
             if self._committer is None:
                 self._committer = threading.Thread(target=self._commit_loop, name="lily-group-commit",
                                                    daemon=True)
                 self._committer.start()
             self._cond.notify_all()
-        return await future  # type: ignore[no-any-return]
 
     def close(self) -> None:
         """Stop the committer thread once the queue is written (producers arriving later get an error)."""

@@ -17,8 +17,10 @@ import os
 import select
 import threading
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -53,7 +55,12 @@ class LocalBus(Bus):
         # process, `lily worker inbound`). Where the inbox has a file of its own, producers share it
         # only with the workers' short inbox writes, never with their catalog transactions.
         self.gate = _write_gate(store.inbox_engine)
-        self._group: GroupCommit[InboundMessage, list[bool]] = GroupCommit(self._write_groups)
+        # An inbox file of its own (every writer of it takes the gate): the event loop of the accept
+        # routes writes a group itself when the turn is free (a commit of a few rows, nothing that
+        # waits). Otherwise (PostgreSQL, or an inbox inside the catalog) the committer thread does.
+        self._group: GroupCommit[InboundMessage, list[bool]] = GroupCommit(
+            self._write_groups,
+            try_write=self._try_write_groups if self.gate is not None and store.inbox_apart else None)
 
     def publish(self, messages: Sequence[InboundMessage]) -> list[bool]:
         if not messages:
@@ -67,6 +74,23 @@ class LocalBus(Bus):
 
     def _write_groups(self, groups: list[Sequence[InboundMessage]]) -> list[list[bool]]:
         """Commit the messages of concurrent publishers in one transaction (see ``group_commit``)."""
+        rows, prepared = self._rows(groups)
+        with self._producer_turn(), self.store.inbox_write() as conn:
+            inserted = inbox.insert_prepared(conn, prepared) if prepared else inbox.insert_received(conn, rows)
+        return self._results(groups, inserted)
+
+    def _try_write_groups(self, groups: list[Sequence[InboundMessage]]) -> list[list[bool]] | None:
+        """``_write_groups`` if the write turn is free right now; None (nothing written) if not."""
+        assert self.gate is not None
+        rows, prepared = self._rows(groups)
+        with self.gate.try_producer() as free:
+            if not free:
+                return None
+            with self.store.inbox_write() as conn:
+                inserted = inbox.insert_prepared(conn, prepared) if prepared else inbox.insert_received(conn, rows)
+        return self._results(groups, inserted)
+
+    def _rows(self, groups: list[Sequence[InboundMessage]]) -> tuple[list[dict[str, Any]], inbox.PreparedRows | None]:
         # Keyed by the id's int: hashing a UUID object is a Python-level call, an int's is not.
         unique: dict[int, InboundMessage] = {}
         for messages in groups:
@@ -74,9 +98,9 @@ class LocalBus(Bus):
                 unique.setdefault(m.id.int, m)
         rows = [m.inbox_row() for m in unique.values()]
         # Converted before taking the write turn: the worker waits for as little as possible.
-        prepared = inbox.prepare_received(self.store.inbox_engine.dialect, rows)
-        with self._producer_turn(), self.store.inbox_write() as conn:
-            inserted = inbox.insert_prepared(conn, prepared) if prepared else inbox.insert_received(conn, rows)
+        return rows, inbox.prepare_received(self.store.inbox_engine.dialect, rows)
+
+    def _results(self, groups: list[Sequence[InboundMessage]], inserted: set[uuid.UUID]) -> list[list[bool]]:
         self.wake()
         new = {eid.int for eid in inserted}
         results = []

@@ -163,7 +163,7 @@ def replay_event(event_id: uuid.UUID, principal: Principal = Depends(authorize),
         # event not settled yet keeps it: the worker may have applied it already.
         with rt.store.write() as conn:
             inbox.forget_applied(conn, [event_id])
-    with rt.store.inbox_write() as conn:
+    with rt.bus.inbox_turn(), rt.store.inbox_write() as conn:
         row = inbox.reset_for_replay(conn, principal.tenant_id, event_id, datetime.now(UTC))
     if row is None:
         raise HTTPException(404, f"event {event_id} not found")
