@@ -84,6 +84,15 @@ def test_unknown_foreign_and_non_uuid_event_ids(flow: Flow) -> None:
     assert flow.env.client.get("/api/v1/events", headers=viewer).status_code == 403
 
 
+def test_an_event_not_settled_yet_cannot_be_replayed(flow: Flow) -> None:
+    flow.post("/api/v1/events", generic(metadata={"description": "pending"}))
+    event = get(flow, "/api/v1/events")["items"][0]
+    resp = flow.env.client.post(f"/api/v1/events/{event['id']}/replay", headers=flow.headers)
+    assert resp.status_code == 409 and "still received" in resp.json()["detail"]
+    assert flow.drain().applied == 1  # applied once, as accepted
+    assert get(flow, f"/api/v1/events/{event['id']}")["attempts"] == 1
+
+
 def test_replay_reapplies_an_event(flow: Flow) -> None:
     flow.post("/api/v1/events", generic(metadata={"description": "first"}))
     flow.drain()

@@ -29,6 +29,8 @@ from lily.observability import log
 from lily.store import Store, inbox
 
 SWEEP_SECONDS = 60.0  # how often a worker looks for markers a dead worker left behind
+FORGET_BATCH = 512  # markers of settled events deleted together...
+FORGET_SECONDS = 2.0  # ...or this long after the last deletion
 
 
 @dataclass
@@ -61,6 +63,7 @@ class Settler:
         self._forget: list[uuid.UUID] = []  # markers whose inbox rows are settled
         self._forgetting: list[uuid.UUID] = []
         self._next_sweep = 0.0  # the first transaction looks for markers left behind
+        self._next_forget = 0.0
 
     def begin(self, conn: Connection, deliveries: Sequence[Delivery]) -> Plan:
         """Start settling a catalog transaction (``conn``) about to apply ``deliveries``."""
@@ -68,28 +71,42 @@ class Settler:
         plan = Plan()
         if not self.apart:
             return plan
-        self._forgetting = list(self._forget)
-        if time.monotonic() >= self._next_sweep:
+        now = time.monotonic()
+        # Deleted in bulk, not every transaction: until then a settled event's marker is harmless
+        # (a settled event is not delivered again; replaying one deletes its marker first).
+        if len(self._forget) >= FORGET_BATCH or (self._forget and now >= self._next_forget):
+            self._forgetting = list(self._forget)
+        if now >= self._next_sweep:
             self._forgetting.extend(self._orphans(conn))
-            self._next_sweep = time.monotonic() + SWEEP_SECONDS
+            self._next_sweep = now + SWEEP_SECONDS
         if self._forgetting:
             inbox.forget_applied(conn, self._forgetting)
-        ids = [d.message.id for d in deliveries]
-        if not ids:
+            self._next_forget = now + FORGET_SECONDS
+        if not deliveries:
             return plan
-        with self.store.inbox_read() as inbox_conn:
-            rows = inbox.leases(inbox_conn, ids)
-        for d in deliveries:
-            status, owner = rows.get(d.message.id, (None, None))
-            if status in inbox.SETTLED or (d.leased and (status != inbox.RECEIVED or owner != self.worker_id)):
-                plan.skip.add(d.message.id)
-        marks = inbox.applied_marks(conn, [i for i in ids if i not in plan.skip])
+        self._check_leases(deliveries, plan)
+        # Only a delivery after the first can have a marker: one attempt applied, then died.
+        again = [d.message.id for d in deliveries if d.attempt > 1 and d.message.id not in plan.skip]
+        marks = inbox.applied_marks(conn, again) if again else {}
         for d in deliveries:
             if d.message.id in marks:
                 outcome, assets = marks[d.message.id]
                 outcome.attempts = d.attempt  # deliveries, this one included
                 plan.recovered[d.message.id] = Settle(d, outcome, set(assets), marked=True)
         return plan
+
+    def _check_leases(self, deliveries: Sequence[Delivery], plan: Plan) -> None:
+        """Skip the deliveries that are not ours any more: one count in the common case (every
+        leased event still leased to this worker), the rows only when that count falls short."""
+        leased = [d.message.id for d in deliveries if d.leased]
+        with self.store.inbox_read() as inbox_conn:
+            if len(leased) == len(deliveries) and inbox.count_leased(inbox_conn, self.worker_id, leased) == len(leased):
+                return
+            rows = inbox.leases(inbox_conn, [d.message.id for d in deliveries])
+        for d in deliveries:
+            status, owner = rows.get(d.message.id, (None, None))
+            if status in inbox.SETTLED or (d.leased and (status != inbox.RECEIVED or owner != self.worker_id)):
+                plan.skip.add(d.message.id)
 
     def one(self, conn: Connection, settle: Settle) -> bool:
         """Settle one event in ``conn`` (inside its savepoint); False: it is not ours to settle (the
@@ -149,8 +166,14 @@ class Settler:
             self._forget = []
 
     def _mark(self, conn: Connection, settles: Sequence[Settle]) -> None:
-        inbox.mark_applied(conn, [(s.delivery.message.id, s.delivery.message.tenant_id, s.outcome, s.assets)
-                                  for s in settles if s.outcome.status == inbox.APPLIED and not s.marked])
+        marks = [(s.delivery.message.id, s.delivery.message.tenant_id, s.outcome, s.assets)
+                 for s in settles if s.outcome.status == inbox.APPLIED and not s.marked]
+        if not marks:
+            return
+        inbox.mark_applied(conn, marks)
+        if self._forget:  # an event applied again (replayed): its old marker's deletion must not take the new one
+            new = {m[0] for m in marks}
+            self._forget = [i for i in self._forget if i not in new]
 
 
 def _settle_rows(conn: Connection, owner: str, settles: Sequence[Settle], *, known_seq: bool

@@ -134,21 +134,16 @@ def ensure_row(conn: Connection, row: dict[str, Any]) -> None:
     conn.execute(_INSERT[conn.dialect.name], row)
 
 
-def claim_batch(conn: Connection, owner: str, limit: int, lease: timedelta, now: datetime) -> list[dict[str, Any]]:
-    """Lease up to ``limit`` ready events to ``owner``, oldest first.
+# What a worker needs of a claimed row (``InboundMessage.from_row`` and the delivery).
+_CLAIMED = ("seq", "id", "tenant_id", "source", "event_type", "idempotency_key", "partition", "payload", "headers",
+            "actor", "correlation_id", "attempts", "received_at")
 
-    Partitions that another worker currently holds a lease in are skipped, so the events of one
-    partition (one asset, job or incident) are never applied by two workers at once and keep their
-    arrival order.
-    """
+
+def _claim_statement() -> Any:
+    # Built once: a worker claims on every cycle, and building Core statements cost more than running them.
     e = inbound_events
-    if conn.dialect.name == "postgresql":
-        # Claims are short; serialising them keeps two workers from taking the same partition
-        # in concurrent snapshots (SQLite writers are serialised already).
-        conn.execute(select(func.pg_advisory_xact_lock(_CLAIM_LOCK)))
-    busy = select(e.c.partition).where(
-        e.c.status == RECEIVED, e.c.lease_until > now, e.c.lease_owner != owner
-    )
+    now, owner = bindparam("now"), bindparam("owner")
+    busy = select(e.c.partition).where(e.c.status == RECEIVED, e.c.lease_until > now, e.c.lease_owner != owner)
     ready = (
         select(e.c.seq)
         .where(
@@ -158,18 +153,29 @@ def claim_batch(conn: Connection, owner: str, limit: int, lease: timedelta, now:
             e.c.partition.not_in(busy),
         )
         .order_by(e.c.seq)
-        .limit(limit)
+        .limit(bindparam("limit"))
     )
-    seqs = [r[0] for r in conn.execute(ready)]
-    if not seqs:
-        return []
-    conn.execute(
-        update(e)
-        .where(e.c.seq.in_(seqs))
-        .values(lease_owner=owner, lease_until=now + lease, attempts=e.c.attempts + 1)
-    )
-    rows = conn.execute(select(e).where(e.c.seq.in_(seqs)).order_by(e.c.seq)).mappings()
-    return [dict(r) for r in rows]
+    return (update(e).where(e.c.seq.in_(ready.scalar_subquery()))
+            .values(lease_owner=owner, lease_until=bindparam("until"), attempts=e.c.attempts + 1)
+            .returning(*(e.c[name] for name in _CLAIMED)))
+
+
+_CLAIM = _claim_statement()
+
+
+def claim_batch(conn: Connection, owner: str, limit: int, lease: timedelta, now: datetime) -> list[dict[str, Any]]:
+    """Lease up to ``limit`` ready events to ``owner``, oldest first (one statement).
+
+    Partitions that another worker currently holds a lease in are skipped, so the events of one
+    partition (one asset, job or incident) are never applied by two workers at once and keep their
+    arrival order.
+    """
+    if conn.dialect.name == "postgresql":
+        # Claims are short; serialising them keeps two workers from taking the same partition
+        # in concurrent snapshots (SQLite writers are serialised already).
+        conn.execute(select(func.pg_advisory_xact_lock(_CLAIM_LOCK)))
+    rows = conn.execute(_CLAIM, {"now": now, "owner": owner, "limit": limit, "until": now + lease}).mappings()
+    return sorted((dict(r) for r in rows), key=lambda r: r["seq"])  # RETURNING keeps no order
 
 
 @dataclass
@@ -298,6 +304,20 @@ def leases(conn: Connection, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, tuple[
     return found
 
 
+_COUNT_LEASED = select(func.count()).select_from(inbound_events).where(
+    inbound_events.c.id.in_(bindparam("ids", expanding=True)), inbound_events.c.status == RECEIVED,
+    inbound_events.c.lease_owner == bindparam("owner"))
+
+
+def count_leased(conn: Connection, owner: str, ids: Sequence[uuid.UUID]) -> int:
+    """How many of ``ids`` are still waiting and leased to ``owner``."""
+    total = 0
+    for start in range(0, len(ids), _IN_CHUNK):
+        chunk = list(ids[start:start + _IN_CHUNK])
+        total += int(conn.execute(_COUNT_LEASED, {"ids": chunk, "owner": owner}).scalar_one())
+    return total
+
+
 def is_settled(conn: Connection, eid: uuid.UUID) -> bool:
     status = conn.execute(select(inbound_events.c.status).where(inbound_events.c.id == eid)).scalar()
     return status in SETTLED
@@ -325,9 +345,10 @@ def extend_leases(conn: Connection, owner: str, ids: Sequence[uuid.UUID], until:
 
 
 def reset_for_replay(conn: Connection, tenant_id: str, eid: uuid.UUID, now: datetime) -> dict[str, Any] | None:
-    """Put a settled event back to ``received`` (it will be parsed and applied again)."""
+    """Put a settled event back to ``received`` (it will be parsed and applied again); None if there
+    is no such settled event."""
     e = inbound_events
-    seq = conn.execute(update(e).where(e.c.id == eid, e.c.tenant_id == tenant_id).values(
+    seq = conn.execute(update(e).where(e.c.id == eid, e.c.tenant_id == tenant_id, e.c.status.in_(SETTLED)).values(
         status=RECEIVED, error=None, note=None, attempts=0, lease_owner=None, lease_until=None,
         available_at=now, applied_at=None).returning(e.c.seq)).scalar()
     if seq is None:

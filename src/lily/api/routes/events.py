@@ -158,14 +158,15 @@ def replay_event(event_id: uuid.UUID, principal: Principal = Depends(authorize),
         current = inbox.get_event(conn, principal.tenant_id, event_id)
     if current is None:
         raise HTTPException(404, f"event {event_id} not found")
-    if rt.store.inbox_apart and current["status"] in inbox.SETTLED:
-        # Its applied marker, if one was left behind, must not turn the replay into a no-op. An
-        # event not settled yet keeps it: the worker may have applied it already.
+    if current["status"] not in inbox.SETTLED:
+        raise HTTPException(409, f"event {event_id} is still {current['status']}: a worker has yet to settle it")
+    if rt.store.inbox_apart:
+        # Its applied marker, if one was left behind, must not turn the replay into a no-op.
         with rt.store.write() as conn:
             inbox.forget_applied(conn, [event_id])
     with rt.bus.inbox_turn(), rt.store.inbox_write() as conn:
         row = inbox.reset_for_replay(conn, principal.tenant_id, event_id, datetime.now(UTC))
-    if row is None:
-        raise HTTPException(404, f"event {event_id} not found")
+    if row is None:  # replayed by someone else meanwhile
+        raise HTTPException(409, f"event {event_id} is being replayed already")
     rt.bus.redeliver(InboundMessage.from_row(row))
     return _load(rt, principal, event_id)
