@@ -85,8 +85,10 @@ class Settler:
         if not deliveries:
             return plan
         self._check_leases(deliveries, plan)
-        # Only a delivery after the first can have a marker: one attempt applied, then died.
-        again = [d.message.id for d in deliveries if d.attempt > 1 and d.message.id not in plan.skip]
+        # Of leased rows, only a delivery after the first can have a marker (an attempt applied it,
+        # then died). A bus carrying events itself may deliver a republished event afresh.
+        again = [d.message.id for d in deliveries
+                 if (d.attempt > 1 or not d.leased) and d.message.id not in plan.skip]
         marks = inbox.applied_marks(conn, again) if again else {}
         for d in deliveries:
             if d.message.id in marks:
