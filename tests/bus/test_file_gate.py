@@ -155,3 +155,23 @@ def test_a_busy_worker_of_another_process_does_not_keep_producers_waiting(tmp_pa
     # without the intent lock, flock is not fair and the worker re-takes the gate the moment it lets go.
     assert statistics.median(waits) < 5 * hold, waits
     assert max(waits) < 1.0, waits
+
+
+def test_a_producer_that_only_tries_is_seen_waiting_until_it_withdraws(tmp_path: Path) -> None:
+    db = str(tmp_path / "lily.inbox.db")
+    loop_side, worker = FileWriteGate(db), FileWriteGate(db)
+    try:
+        with worker.consumer():  # the worker has the turn: the try fails and the producer announces itself
+            with loop_side.try_producer() as free:
+                assert not free
+            assert not worker.other_producers_waiting()
+            loop_side.announce()
+            loop_side.announce()  # once is enough: one withdraw ends it
+            assert worker.other_producers_waiting() and loop_side.waiting()
+        with loop_side.try_producer() as free, worker.try_producer() as also:
+            assert free and not also  # one holder at a time
+        loop_side.withdraw()
+        assert not worker.other_producers_waiting() and not loop_side.waiting()
+    finally:
+        loop_side.close()
+        worker.close()

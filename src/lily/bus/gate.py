@@ -27,6 +27,7 @@ class WriteGate:
         self._lock = threading.Lock()
         self._count = threading.Lock()  # guards _producers_waiting
         self._producers_waiting = 0
+        self._announced = False  # a producer that tries without waiting is waiting (``announce``)
 
     @property
     def producers_waiting(self) -> int:
@@ -49,6 +50,30 @@ class WriteGate:
             yield
         finally:
             self._lock.release()
+
+    def announce(self) -> None:
+        """A producer that only tries (``try_producer``) and will try again counts as waiting until
+        ``withdraw``: workers let it go first as they do a producer blocked in ``producer``."""
+        with self._count:
+            if not self._announced:
+                self._announced = True
+                self._producers_waiting += 1
+                if self._producers_waiting == 1:
+                    self._first_waiting()
+
+    def withdraw(self) -> None:
+        with self._count:
+            if self._announced:
+                self._announced = False
+                self._producers_waiting -= 1
+                if self._producers_waiting == 0:
+                    self._none_waiting()
+
+    def _first_waiting(self) -> None:
+        """Called (under ``_count``) when this process's first producer starts waiting."""
+
+    def _none_waiting(self) -> None:
+        """Called (under ``_count``) when this process's last waiting producer stops."""
 
     @contextmanager
     def try_producer(self) -> Iterator[bool]:
@@ -106,12 +131,18 @@ class FileWriteGate(WriteGate):
     def waiting(self) -> bool:
         return self._producers_waiting > 0 or self.other_producers_waiting()
 
+    def _first_waiting(self) -> None:
+        fcntl.flock(self._intent_fd, fcntl.LOCK_SH)  # the first waiter of this process announces us
+
+    def _none_waiting(self) -> None:
+        fcntl.flock(self._intent_fd, fcntl.LOCK_UN)
+
     @contextmanager
     def producer(self) -> Iterator[None]:
         with self._count:
             self._producers_waiting += 1
-            if self._producers_waiting == 1:  # the first waiter of this process announces us
-                fcntl.flock(self._intent_fd, fcntl.LOCK_SH)
+            if self._producers_waiting == 1:
+                self._first_waiting()
         try:
             self._lock.acquire()
             try:
@@ -123,7 +154,7 @@ class FileWriteGate(WriteGate):
             with self._count:
                 self._producers_waiting -= 1
                 if self._producers_waiting == 0:
-                    fcntl.flock(self._intent_fd, fcntl.LOCK_UN)
+                    self._none_waiting()
         try:
             yield
         finally:

@@ -75,19 +75,28 @@ class LocalBus(Bus):
     def _write_groups(self, groups: list[Sequence[InboundMessage]]) -> list[list[bool]]:
         """Commit the messages of concurrent publishers in one transaction (see ``group_commit``)."""
         rows, prepared = self._rows(groups)
-        with self._producer_turn(), self.store.inbox_write() as conn:
-            inserted = inbox.insert_prepared(conn, prepared) if prepared else inbox.insert_received(conn, rows)
+        try:
+            with self._producer_turn(), self.store.inbox_write() as conn:
+                inserted = inbox.insert_prepared(conn, prepared) if prepared else inbox.insert_received(conn, rows)
+        finally:
+            if self.gate is not None:
+                self.gate.withdraw()  # a group the loop gave up on is written: it waits no more
         return self._results(groups, inserted)
 
     def _try_write_groups(self, groups: list[Sequence[InboundMessage]]) -> list[list[bool]] | None:
-        """``_write_groups`` if the write turn is free right now; None (nothing written) if not."""
+        """``_write_groups`` if the write turn is free right now; None (nothing written) if not,
+        and the loop counts as a waiting producer until it has written (workers yield to it)."""
         assert self.gate is not None
-        rows, prepared = self._rows(groups)
         with self.gate.try_producer() as free:
             if not free:
+                self.gate.announce()
                 return None
-            with self.store.inbox_write() as conn:
-                inserted = inbox.insert_prepared(conn, prepared) if prepared else inbox.insert_received(conn, rows)
+            try:
+                rows, prepared = self._rows(groups)  # converted only once the turn is ours
+                with self.store.inbox_write() as conn:
+                    inserted = inbox.insert_prepared(conn, prepared) if prepared else inbox.insert_received(conn, rows)
+            finally:
+                self.gate.withdraw()
         return self._results(groups, inserted)
 
     def _rows(self, groups: list[Sequence[InboundMessage]]) -> tuple[list[dict[str, Any]], inbox.PreparedRows | None]:
