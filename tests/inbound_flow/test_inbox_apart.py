@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 import lily.inbound.settle as settle_module
 import lily.inbound.worker as worker_module
@@ -159,3 +159,37 @@ def test_a_postgres_or_in_memory_catalog_keeps_the_inbox_inside() -> None:
         assert not store.inbox_apart and store.inbox_engine is store.engine
     finally:
         store.dispose()
+
+
+def test_a_lease_lost_between_applying_and_settling_leaves_the_event_to_its_new_owner(
+        sqlite_flow: Flow, monkeypatch: pytest.MonkeyPatch) -> None:
+    flow = sqlite_flow
+    for name in ("x", "y"):
+        flow.lineage(dataset_event(name))
+    successor = flow.runtime.worker(1)
+    real_split = settle_module._split
+
+    def steal_then_split(*args: Any) -> Any:
+        # A stalled worker's leases ran out after its catalog commit: another worker claimed them.
+        with flow.env.store.inbox_write() as conn:
+            conn.execute(update(inbound_events).values(lease_owner=successor.worker_id))
+        return real_split(*args)
+
+    applications: list[str] = []
+    real_apply = worker_module.apply_in
+
+    def counting(conn: Any, cs: Any, cache: Any = None) -> Any:
+        applications.append(cs.cause_event_id)
+        return real_apply(conn, cs, cache)
+
+    monkeypatch.setattr(worker_module, "apply_in", counting)
+    monkeypatch.setattr(settle_module, "_split", steal_then_split)
+    taken = flow.worker.consumer.fetch(10, 0)
+    flow.worker.process(taken)
+    assert {r["status"] for r in flow.rows()} == {"received"}  # not ours to settle any more
+    monkeypatch.setattr(settle_module, "_split", real_split)
+    assert successor.drain(timeout=30).applied == 2  # settled from the markers...
+    successor.close()
+    rows = flow.rows()
+    assert {r["status"] for r in rows} == {"applied"}
+    assert sorted(applications) == sorted(str(r["id"]) for r in rows)  # ...not applied twice

@@ -21,12 +21,13 @@ import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Connection
 
 from lily.bus.base import Bus, Delivery
 from lily.observability import log
-from lily.store import Store, inbox
+from lily.store import Store, bulk, inbox
 
 SWEEP_SECONDS = 60.0  # how often a worker looks for markers a dead worker left behind
 FORGET_BATCH = 512  # markers of settled events deleted together...
@@ -140,8 +141,13 @@ class Settler:
         if not self.apart or not queued:
             return True
         try:
+            # The common case (every event leased to us, its inbox seq known) converted before taking
+            # the inbox's write turn, which accept requests wait for.
+            fast, rest = _split(self.store.inbox_engine.dialect, self.worker_id, queued)
             with self.bus.inbox_turn(), self.store.inbox_write() as conn:
-                settled = _settle_rows(conn, self.worker_id, queued, known_seq=False)
+                settled = _settle_rows(conn, self.worker_id, rest, known_seq=False)
+                if fast is not None:
+                    settled |= fast.run(conn, self.worker_id)
         except Exception as exc:
             log.warning("inbound_settle_failed", worker=self.worker_id, events=len(queued), error=str(exc))
             return False
@@ -178,15 +184,42 @@ class Settler:
             self._forget = [i for i in self._forget if i not in new]
 
 
-def _settle_rows(conn: Connection, owner: str, settles: Sequence[Settle], *, known_seq: bool
-                 ) -> set[uuid.UUID] | None:
+@dataclass
+class _Prepared:
+    """Leased events of known inbox seq, their settling converted ahead of the write turn."""
+
+    settles: list[Settle]
+    finish: bulk.Batch
+    assets: bulk.Batch
+
+    def run(self, conn: Connection, owner: str) -> set[uuid.UUID]:
+        if inbox.finish_prepared(conn, self.finish):
+            bulk.run(conn, self.assets)
+            return {s.delivery.message.id for s in self.settles}
+        # Some leases moved on (a stalled worker): settle what is still ours, one by one.
+        return _settle_rows(conn, owner, self.settles, known_seq=False, one_statement=False) or set()
+
+
+def _split(dialect: Any, owner: str, settles: Sequence[Settle]) -> tuple[_Prepared | None, list[Settle]]:
+    fast = [s for s in settles if s.delivery.leased and s.delivery.inbox_seq is not None]
+    if not fast or not dialect.supports_sane_multi_rowcount:
+        return None, list(settles)
+    finish = inbox.prepare_finish(dialect, owner, [(s.delivery.message.id, s.outcome) for s in fast])
+    assets = inbox.prepare_event_assets(dialect, [(s.delivery.inbox_seq, s.delivery.message.tenant_id, s.assets)
+                                                  for s in fast if s.assets])  # type: ignore[misc]
+    chosen = {id(s) for s in fast}
+    return _Prepared(fast, finish, assets), [s for s in settles if id(s) not in chosen]
+
+
+def _settle_rows(conn: Connection, owner: str, settles: Sequence[Settle], *, known_seq: bool,
+                 one_statement: bool = True) -> set[uuid.UUID] | None:
     """Settle inbox rows in ``conn``; the ids settled. With ``known_seq`` (the transaction that
     applied them) every event must still be ours: None otherwise, and the caller rolls back. Without
     it (after the catalog committed) rows that are not ours any more are left to their new owner."""
     assets: list[tuple[int, str, set[uuid.UUID]]] = []
     settled: set[uuid.UUID] = set()
     together: list[Settle] = []  # leased rows of known seq: one statement
-    many = conn.dialect.supports_sane_multi_rowcount
+    many = one_statement and conn.dialect.supports_sane_multi_rowcount
     for s in settles:
         d = s.delivery
         if many and d.leased and d.inbox_seq is not None:

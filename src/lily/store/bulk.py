@@ -107,16 +107,37 @@ def _is_column_default(stmt: ClauseElement, name: str) -> bool:
     return column is not None and (column.default is not None or column.onupdate is not None)
 
 
-def executemany(conn: Connection, stmt: ClauseElement, rows: Sequence[Mapping[str, Any]]) -> int:
-    """Run ``stmt`` once per row (all rows with the keys of the first); the driver's rowcount."""
-    if not rows:
-        return 0
-    found = plan(conn.dialect, stmt, tuple(rows[0]))
+@dataclass(frozen=True)
+class Batch:
+    """Rows of one statement converted ahead of running it (``prepare``); ``sql`` None: SQLAlchemy runs it."""
+
+    stmt: ClauseElement
+    rows: Sequence[Mapping[str, Any]]
+    sql: str | None = None
+    params: list[tuple[Any, ...]] | None = None
+
+
+def prepare(dialect: Any, stmt: ClauseElement, rows: Sequence[Mapping[str, Any]]) -> Batch:
+    """The conversion half of ``executemany``: needs no connection, so a writer can do it before it
+    takes the write lock and hold the lock only for running the statement."""
+    found = plan(dialect, stmt, tuple(rows[0])) if rows else None
     if found is not None:
         try:
-            params = found.rows(rows)
+            return Batch(stmt, rows, found.sql, found.rows(rows))
         except KeyError:  # a row without a key of the first: SQLAlchemy says which
-            params = None
-        if params is not None:
-            return conn.exec_driver_sql(found.sql, params).rowcount
-    return conn.execute(stmt, list(rows)).rowcount
+            pass
+    return Batch(stmt, rows)
+
+
+def run(conn: Connection, batch: Batch) -> int:
+    """Run a prepared batch; the driver's rowcount."""
+    if not batch.rows:
+        return 0
+    if batch.sql is not None and batch.params is not None:
+        return conn.exec_driver_sql(batch.sql, batch.params).rowcount
+    return conn.execute(batch.stmt, list(batch.rows)).rowcount
+
+
+def executemany(conn: Connection, stmt: ClauseElement, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Run ``stmt`` once per row (all rows with the keys of the first); the driver's rowcount."""
+    return run(conn, prepare(conn.dialect, stmt, rows))

@@ -237,18 +237,30 @@ def finish_leased(conn: Connection, owner: str, settled: Sequence[tuple[uuid.UUI
     """Settle many events leased to ``owner`` with one statement (``finish`` for each, without the
     seq). False when not all of them were still ours to settle: the caller must roll back and settle
     them one by one. Only where the driver reports rows matched across an executemany."""
-    if not settled:
-        return True
+    return finish_prepared(conn, prepare_finish(conn.dialect, owner, settled))
+
+
+def prepare_finish(dialect: Any, owner: str, settled: Sequence[tuple[uuid.UUID, Outcome]]) -> bulk.Batch:
+    """``finish_leased``'s rows, converted without a connection (before taking the write turn)."""
     params = [{"b_id": eid, "b_owner": owner, **{f"v_{c}": getattr(outcome, c, None) for c in _SETTLED_COLUMNS},
                "v_applied_at": outcome.at if outcome.status == APPLIED else None} for eid, outcome in settled]
-    return bulk.executemany(conn, _FINISH_LEASED_MANY, params) == len(settled)
+    return bulk.prepare(dialect, _FINISH_LEASED_MANY, params)
+
+
+def finish_prepared(conn: Connection, batch: bulk.Batch) -> bool:
+    return bulk.run(conn, batch) == len(batch.rows)
 
 
 def add_event_assets(conn: Connection, events: Iterable[tuple[int, str, Iterable[uuid.UUID]]]) -> None:
     """Record which assets settled events touched: ``(event seq, tenant, asset ids)`` each, one insert."""
+    bulk.run(conn, prepare_event_assets(conn.dialect, events))
+
+
+def prepare_event_assets(dialect: Any, events: Iterable[tuple[int, str, Iterable[uuid.UUID]]]) -> bulk.Batch:
+    """``add_event_assets``'s rows, converted without a connection."""
     rows = [{"event_seq": seq, "asset_id": a, "tenant_id": tenant}
             for seq, tenant, ids in events for a in sorted(set(ids))]
-    bulk.executemany(conn, _ADD_ASSETS, rows)
+    return bulk.prepare(dialect, _ADD_ASSETS, rows)
 
 
 # ------------------------------------------------------------- applied markers (inbox in its own file)
