@@ -22,6 +22,19 @@ from tests.inbound_flow.conftest import Flow
 from tests.inbound_flow.test_accept import PG, dataset_event
 
 
+def count_applications(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The event ids the worker applies from now on, one entry per application."""
+    applications: list[str] = []
+    real_apply = worker_module.apply_in
+
+    def counting(conn: Any, cs: Any, cache: Any = None) -> Any:
+        applications.append(cs.cause_event_id)
+        return real_apply(conn, cs, cache)
+
+    monkeypatch.setattr(worker_module, "apply_in", counting)
+    return applications
+
+
 def markers(flow: Flow) -> int:
     with flow.env.store.read() as conn:
         return int(conn.execute(select(func.count()).select_from(inbound_applied)).scalar_one())
@@ -61,15 +74,8 @@ def test_a_worker_dying_between_the_two_commits_leaves_every_event_applied_once(
             raise error
         return real(*args, **kwargs)
 
-    applications: list[str] = []
-    real_apply = worker_module.apply_in
-
-    def counting(conn: Any, cs: Any, cache: Any = None) -> Any:
-        applications.append(cs.cause_event_id)
-        return real_apply(conn, cs, cache)
-
     monkeypatch.setattr(settle_module, "_settle_rows", settle_fails_once)
-    monkeypatch.setattr(worker_module, "apply_in", counting)
+    applications = count_applications(monkeypatch)
     flow.drain()
     rows = flow.rows()
     assert {r["status"] for r in rows} == {"applied"} and {r["attempts"] for r in rows} == {2}
@@ -107,14 +113,7 @@ def test_replaying_an_event_whose_marker_is_still_there_applies_it_again(
     assert flow.drain().applied == 1
     assert markers(flow) == 1  # deleted by the worker's next transaction
     [row] = flow.rows()
-    applications: list[str] = []
-    real_apply = worker_module.apply_in
-
-    def counting(conn: Any, cs: Any, cache: Any = None) -> Any:
-        applications.append(cs.cause_event_id)
-        return real_apply(conn, cs, cache)
-
-    monkeypatch.setattr(worker_module, "apply_in", counting)
+    applications = count_applications(monkeypatch)
     resp = flow.env.client.post(f"/api/v1/events/{row['id']}/replay", headers=flow.headers)
     assert resp.status_code == 202
     # Another worker takes it (the first one would delete its own marker before looking anyway).
@@ -175,14 +174,7 @@ def test_a_lease_lost_between_applying_and_settling_leaves_the_event_to_its_new_
             conn.execute(update(inbound_events).values(lease_owner=successor.worker_id))
         return real_split(*args)
 
-    applications: list[str] = []
-    real_apply = worker_module.apply_in
-
-    def counting(conn: Any, cs: Any, cache: Any = None) -> Any:
-        applications.append(cs.cause_event_id)
-        return real_apply(conn, cs, cache)
-
-    monkeypatch.setattr(worker_module, "apply_in", counting)
+    applications = count_applications(monkeypatch)
     monkeypatch.setattr(settle_module, "_split", steal_then_split)
     taken = flow.worker.consumer.fetch(10, 0)
     flow.worker.process(taken)

@@ -82,9 +82,22 @@ class WriteGate:
             yield False
             return
         try:
-            yield True
+            if not self._try_other_processes():
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                self._release_other_processes()
         finally:
             self._lock.release()
+
+    def _try_other_processes(self) -> bool:
+        """The turn among processes, without waiting (one process: always)."""
+        return True
+
+    def _release_other_processes(self) -> None:
+        """Give the turn among processes back."""
 
     @contextmanager
     def consumer(self) -> Iterator[None]:
@@ -161,23 +174,15 @@ class FileWriteGate(WriteGate):
             fcntl.flock(self._gate_fd, fcntl.LOCK_UN)
             self._lock.release()
 
-    @contextmanager
-    def try_producer(self) -> Iterator[bool]:
-        if not self._lock.acquire(blocking=False):
-            yield False
-            return
+    def _try_other_processes(self) -> bool:
         try:
-            try:
-                fcntl.flock(self._gate_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:  # another process has the turn
-                yield False
-                return
-            try:
-                yield True
-            finally:
-                fcntl.flock(self._gate_fd, fcntl.LOCK_UN)
-        finally:
-            self._lock.release()
+            fcntl.flock(self._gate_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:  # another process has the turn
+            return False
+        return True
+
+    def _release_other_processes(self) -> None:
+        fcntl.flock(self._gate_fd, fcntl.LOCK_UN)
 
     @contextmanager
     def consumer(self) -> Iterator[None]:
