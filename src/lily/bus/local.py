@@ -74,10 +74,10 @@ class LocalBus(Bus):
 
     def _write_groups(self, groups: list[Sequence[InboundMessage]]) -> list[list[bool]]:
         """Commit the messages of concurrent publishers in one transaction (see ``group_commit``)."""
-        rows, prepared = self._rows(groups)
+        rows, prepared = self._rows(groups)  # converted before waiting for the turn
         try:
-            with self._producer_turn(), self.store.inbox_write() as conn:
-                inserted = inbox.insert_prepared(conn, prepared) if prepared else inbox.insert_received(conn, rows)
+            with self._producer_turn():
+                inserted = self._insert(rows, prepared)
         finally:
             if self.gate is not None:
                 self.gate.withdraw()  # a group the loop gave up on is written: it waits no more
@@ -92,9 +92,7 @@ class LocalBus(Bus):
                 self.gate.announce()
                 return None
             try:
-                rows, prepared = self._rows(groups)  # converted only once the turn is ours
-                with self.store.inbox_write() as conn:
-                    inserted = inbox.insert_prepared(conn, prepared) if prepared else inbox.insert_received(conn, rows)
+                inserted = self._insert(*self._rows(groups))  # converted only once the turn is ours
             finally:
                 self.gate.withdraw()
         return self._results(groups, inserted)
@@ -106,8 +104,11 @@ class LocalBus(Bus):
             for m in messages:
                 unique.setdefault(m.id.int, m)
         rows = [m.inbox_row() for m in unique.values()]
-        # Converted before taking the write turn: the worker waits for as little as possible.
         return rows, inbox.prepare_received(self.store.inbox_engine.dialect, rows)
+
+    def _insert(self, rows: list[dict[str, Any]], prepared: inbox.PreparedRows | None) -> set[uuid.UUID]:
+        with self.store.inbox_write() as conn:
+            return inbox.insert_prepared(conn, prepared) if prepared else inbox.insert_received(conn, rows)
 
     def _results(self, groups: list[Sequence[InboundMessage]], inserted: set[uuid.UUID]) -> list[list[bool]]:
         self.wake()

@@ -21,11 +21,12 @@ import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection
 
-from lily.bus.base import Bus, Delivery
+from lily.bus.base import Bus, Delivery, InboundMessage
 from lily.observability import log
 from lily.store import Store, bulk, inbox
 
@@ -197,7 +198,7 @@ class _Prepared:
             bulk.run(conn, self.assets)
             return {s.delivery.message.id for s in self.settles}
         # Some leases moved on (a stalled worker): settle what is still ours, one by one.
-        return _settle_rows(conn, owner, self.settles, known_seq=False, one_statement=False) or set()
+        return _settle_rows(conn, owner, self.settles, known_seq=False) or set()
 
 
 def _split(dialect: Any, owner: str, settles: Sequence[Settle]) -> tuple[_Prepared | None, list[Settle]]:
@@ -211,15 +212,16 @@ def _split(dialect: Any, owner: str, settles: Sequence[Settle]) -> tuple[_Prepar
     return _Prepared(fast, finish, assets), [s for s in settles if id(s) not in chosen]
 
 
-def _settle_rows(conn: Connection, owner: str, settles: Sequence[Settle], *, known_seq: bool,
-                 one_statement: bool = True) -> set[uuid.UUID] | None:
+def _settle_rows(conn: Connection, owner: str, settles: Sequence[Settle], *, known_seq: bool
+                 ) -> set[uuid.UUID] | None:
     """Settle inbox rows in ``conn``; the ids settled. With ``known_seq`` (the transaction that
     applied them) every event must still be ours: None otherwise, and the caller rolls back. Without
-    it (after the catalog committed) rows that are not ours any more are left to their new owner."""
+    it (after the catalog committed, for what ``_split`` left over) one by one, and rows that are
+    not ours any more are left to their new owner."""
     assets: list[tuple[int, str, set[uuid.UUID]]] = []
     settled: set[uuid.UUID] = set()
     together: list[Settle] = []  # leased rows of known seq: one statement
-    many = one_statement and conn.dialect.supports_sane_multi_rowcount
+    many = known_seq and conn.dialect.supports_sane_multi_rowcount
     for s in settles:
         d = s.delivery
         if many and d.leased and d.inbox_seq is not None:
@@ -235,19 +237,42 @@ def _settle_rows(conn: Connection, owner: str, settles: Sequence[Settle], *, kno
         settled.add(d.message.id)
         assets.append((seq, d.message.tenant_id, s.assets))
     if together:
-        pairs = [(s.delivery.message.id, s.outcome) for s in together]
-        if inbox.finish_leased(conn, owner, pairs):
-            settled.update(s.delivery.message.id for s in together)
-            assets.extend((s.delivery.inbox_seq, s.delivery.message.tenant_id, s.assets)  # type: ignore[misc]
-                          for s in together)
-        elif known_seq:
+        if not inbox.finish_leased(conn, owner, [(s.delivery.message.id, s.outcome) for s in together]):
             return None
-        else:  # some leases moved on: settle what is still ours, one by one
-            for s in together:
-                d = s.delivery
-                seq = inbox.finish(conn, d.message.id, owner, s.outcome, leased=True, tenant_id=d.message.tenant_id)
-                if seq is not None:
-                    settled.add(d.message.id)
-                    assets.append((seq, d.message.tenant_id, s.assets))
+        settled.update(s.delivery.message.id for s in together)
+        assets.extend((s.delivery.inbox_seq, s.delivery.message.tenant_id, s.assets)  # type: ignore[misc]
+                      for s in together)
     inbox.add_event_assets(conn, [a for a in assets if a[2]])
     return settled
+
+
+class ReplayRefused(Exception):
+    """A replay that cannot be done: ``status`` is the HTTP answer (404 unknown, 409 not settled)."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
+def replay(store: Store, bus: Bus, tenant_id: str, event_id: uuid.UUID) -> dict[str, Any]:
+    """Put a settled event back to ``received`` and deliver it again; its inbox row.
+
+    An event no worker has settled yet is refused: it will be applied anyway, and only a redelivery
+    may find a marker (``Settler.begin``). With the inbox apart, a marker left behind is deleted
+    first, or the replay would be settled from it instead of applied again.
+    """
+    with store.inbox_read() as conn:
+        current = inbox.get_event(conn, tenant_id, event_id)
+    if current is None:
+        raise ReplayRefused(404, f"event {event_id} not found")
+    if current["status"] not in inbox.SETTLED:
+        raise ReplayRefused(409, f"event {event_id} is still {current['status']}: a worker has yet to settle it")
+    if store.inbox_apart:
+        with store.write() as conn:
+            inbox.forget_applied(conn, [event_id])
+    with bus.inbox_turn(), store.inbox_write() as conn:
+        row = inbox.reset_for_replay(conn, tenant_id, event_id, datetime.now(UTC))
+    if row is None:
+        raise ReplayRefused(409, f"event {event_id} is being replayed already")
+    bus.redeliver(InboundMessage.from_row(row))
+    return row

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 
 from sqlalchemy import Connection, Engine
 
@@ -42,25 +42,17 @@ class Store:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
-    @contextmanager
-    def read(self) -> Iterator[Connection]:
-        with self.engine.connect().execution_options(lily_readonly=True) as conn:
-            yield conn
+    def read(self) -> AbstractContextManager[Connection]:
+        return _reading(self.engine)
 
-    @contextmanager
-    def write(self) -> Iterator[Connection]:
-        with self.engine.begin() as conn:
-            yield conn
+    def write(self) -> AbstractContextManager[Connection]:
+        return self.engine.begin()
 
-    @contextmanager
-    def inbox_read(self) -> Iterator[Connection]:
-        with self.inbox_engine.connect().execution_options(lily_readonly=True) as conn:
-            yield conn
+    def inbox_read(self) -> AbstractContextManager[Connection]:
+        return _reading(self.inbox_engine)
 
-    @contextmanager
-    def inbox_write(self) -> Iterator[Connection]:
-        with self.inbox_engine.begin() as conn:
-            yield conn
+    def inbox_write(self) -> AbstractContextManager[Connection]:
+        return self.inbox_engine.begin()
 
     def apply(self, cs: ChangeSet) -> ApplyResult:
         return apply_changeset(self.engine, cs)
@@ -69,6 +61,12 @@ class Store:
         self.engine.dispose()
         if self.inbox_apart:
             self.inbox_engine.dispose()
+
+
+@contextmanager
+def _reading(engine: Engine) -> Iterator[Connection]:
+    with engine.connect().execution_options(lily_readonly=True) as conn:
+        yield conn
 
 
 __all__ = ["ApplyError", "ApplyResult", "Store", "UnknownAsset"]

@@ -121,12 +121,10 @@ def prepare(dialect: Any, stmt: ClauseElement, rows: Sequence[Mapping[str, Any]]
     """The conversion half of ``executemany``: needs no connection, so a writer can do it before it
     takes the write lock and hold the lock only for running the statement."""
     found = plan(dialect, stmt, tuple(rows[0])) if rows else None
-    if found is not None:
-        try:
-            return Batch(stmt, rows, found.sql, found.rows(rows))
-        except KeyError:  # a row without a key of the first: SQLAlchemy says which
-            pass
-    return Batch(stmt, rows)
+    try:
+        return Batch(stmt, rows, found.sql, found.rows(rows)) if found is not None else Batch(stmt, rows)
+    except KeyError:  # a row without a key of the first: SQLAlchemy says which
+        return Batch(stmt, rows)
 
 
 def run(conn: Connection, batch: Batch) -> int:

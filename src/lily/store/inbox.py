@@ -266,6 +266,8 @@ def prepare_event_assets(dialect: Any, events: Iterable[tuple[int, str, Iterable
 # ------------------------------------------------------------- applied markers (inbox in its own file)
 
 _MARK = insert(inbound_applied)
+_MARKED = ("status", "attempts", "note", "parse_ms", "enrich_ms", "apply_ms", "changes", "first_change_seq",
+           "last_change_seq")  # the outcome's fields a marker keeps (besides ``at`` and the assets)
 
 
 def mark_applied(conn: Connection, marks: Iterable[tuple[uuid.UUID, str, Outcome, Iterable[uuid.UUID]]]) -> None:
@@ -275,10 +277,6 @@ def mark_applied(conn: Connection, marks: Iterable[tuple[uuid.UUID, str, Outcome
         **{c: getattr(outcome, c) for c in _MARKED}, "at": outcome.at.isoformat(),
         "assets": sorted(str(a) for a in set(assets))}} for eid, tenant, outcome, assets in marks]
     bulk.executemany(conn, _MARK, rows)
-
-
-_MARKED = ("status", "attempts", "note", "parse_ms", "enrich_ms", "apply_ms", "changes", "first_change_seq",
-           "last_change_seq")
 
 
 def applied_marks(conn: Connection, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, tuple[Outcome, list[uuid.UUID]]]:

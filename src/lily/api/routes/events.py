@@ -19,8 +19,8 @@ from pydantic import BaseModel, Field
 from lily.api.deps import authorize
 from lily.api.permissions import V1
 from lily.api.routes.inbound import runtime
-from lily.bus.base import InboundMessage
 from lily.inbound.runtime import InboundRuntime
+from lily.inbound.settle import ReplayRefused, replay
 from lily.inbound.sources import SOURCES
 from lily.inbound.sources.base import ParseError
 from lily.inbound.sources.generic import parse_asset_id
@@ -154,19 +154,8 @@ def get_event(event_id: uuid.UUID, principal: Principal = Depends(authorize),
              summary="Parse and apply a stored event again (e.g. after a parser fix)")
 def replay_event(event_id: uuid.UUID, principal: Principal = Depends(authorize),
                  rt: InboundRuntime = Depends(runtime)) -> EventOut:
-    with rt.store.inbox_read() as conn:
-        current = inbox.get_event(conn, principal.tenant_id, event_id)
-    if current is None:
-        raise HTTPException(404, f"event {event_id} not found")
-    if current["status"] not in inbox.SETTLED:
-        raise HTTPException(409, f"event {event_id} is still {current['status']}: a worker has yet to settle it")
-    if rt.store.inbox_apart:
-        # Its applied marker, if one was left behind, must not turn the replay into a no-op.
-        with rt.store.write() as conn:
-            inbox.forget_applied(conn, [event_id])
-    with rt.bus.inbox_turn(), rt.store.inbox_write() as conn:
-        row = inbox.reset_for_replay(conn, principal.tenant_id, event_id, datetime.now(UTC))
-    if row is None:  # replayed by someone else meanwhile
-        raise HTTPException(409, f"event {event_id} is being replayed already")
-    rt.bus.redeliver(InboundMessage.from_row(row))
+    try:
+        replay(rt.store, rt.bus, principal.tenant_id, event_id)
+    except ReplayRefused as exc:
+        raise HTTPException(exc.status, str(exc)) from exc
     return _load(rt, principal, event_id)
