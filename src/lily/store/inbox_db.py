@@ -14,13 +14,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Engine, delete, inspect, select
+from sqlalchemy import Connection, Engine, delete, inspect, select
 from sqlalchemy.dialects import sqlite
 
 from lily.store.db import make_engine
 from lily.store.tables_inbound import inbound_event_assets, inbound_events
 
 INBOX_TABLES = (inbound_events, inbound_event_assets)
+# Indexes an inbox file of an older Lily has and this one does not (the catalog's migrations drop
+# them there; the inbox file has no migrations of its own).
+_RETIRED_INDEXES = ("ix_inbound_events_ready",)
 
 
 def inbox_path(catalog_engine: Engine) -> Path | None:
@@ -45,8 +48,23 @@ def open_inbox(catalog_engine: Engine) -> Engine:
         if not inspect(conn).has_table(inbound_events.name):
             for table in INBOX_TABLES:
                 table.create(conn)
+        else:
+            _update_indexes(conn)
     _move_rows(catalog_engine, engine)
     return engine
+
+
+def _update_indexes(conn: Connection) -> None:
+    """Give an inbox file made by an older Lily the indexes of this one."""
+    inspector = inspect(conn)
+    for table in INBOX_TABLES:
+        existing = {ix["name"] for ix in inspector.get_indexes(table.name)}
+        for index in table.indexes:
+            if index.name not in existing:
+                index.create(conn)
+        for name in _RETIRED_INDEXES:
+            if name in existing:  # only inbound_events has one; names are unique per database
+                conn.exec_driver_sql(f'DROP INDEX IF EXISTS "{name}"')
 
 
 def _move_rows(catalog_engine: Engine, inbox_engine: Engine) -> None:

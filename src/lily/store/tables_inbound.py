@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
+    text,
 )
 
 from lily.store.tables import TS, Json, metadata
@@ -60,7 +61,14 @@ inbound_events = Table(
     Column("changes", Integer, nullable=True),  # change rows written by this event's application
     Column("first_change_seq", BigInteger, nullable=True),
     Column("last_change_seq", BigInteger, nullable=True),
-    Index("ix_inbound_events_ready", "status", "available_at"),
+    # The local bus's queue: a claim walks the waiting rows in arrival order and stops at its limit
+    # (an index on (status, available_at) made every claim sort the whole backlog).
+    Index("ix_inbound_events_queue", "status", "seq"),
+    # The rows leased right now, and so the partitions other workers hold. Only waiting rows are
+    # leased (every way out of ``received`` clears the lease), so this stays as small as the work
+    # in flight however long the inbox grows.
+    Index("ix_inbound_events_leased", "lease_until", "partition",
+          sqlite_where=text("lease_until IS NOT NULL"), postgresql_where=text("lease_until IS NOT NULL")),
     Index("ix_inbound_events_tenant_received", "tenant_id", "received_at"),
 )
 
