@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import gzip
 from typing import Any
+from unittest import mock
 from urllib.parse import quote_plus
 
 import orjson
@@ -12,8 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lily.inbound.sources import openlineage, s3
+from lily.inbound.sources._memo import Memo
 from lily.inbound.sources.decode import decode_body
-from lily.model import AddLineage, AssetRef, RecordRun, UpsertAsset
+from lily.model import AddLineage, AssetRef, RecordQuality, RecordRun, UpsertAsset
 
 hex_seq = st.text(alphabet="0123456789ABCDEF", min_size=1, max_size=24)
 names = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=30).filter(
@@ -160,3 +162,63 @@ def test_openlineage_idempotency_key_stable_under_key_reordering(
 def test_gzip_decoding_round_trips(value: Any, header: bool) -> None:
     body = gzip.compress(orjson.dumps(value))
     assert decode_body(body, {"Content-Encoding": "gzip"} if header else {}) == value
+
+
+def forget_parsed() -> None:
+    for memo in (openlineage._JOBS, openlineage._DATASETS, openlineage._EDGES):
+        memo.clear()
+
+
+pool_names = st.sampled_from(["a", "b", "c"])  # few identities, so events restate each other
+pool_facets = st.sampled_from([
+    {},
+    {"schema": {"fields": [{"name": "id", "type": "INT"}, {"name": "email", "type": "TEXT"}]}},
+    {"schema": {"fields": [{"name": "id"}]}, "columnLineage": {"fields": {"id": {"inputFields": [
+        {"namespace": "pg", "name": "a", "field": "id", "transformations": [{"type": "DIRECT", "masking": True}]}]}},
+        "dataset": [{"namespace": "pg", "name": "b", "field": "k"}]}},
+    {"dataQualityMetrics": {"rowCount": 3}, "tags": {"tags": [{"key": "PII", "value": "email", "field": "email"}]}},
+    {"lifecycleStateChange": {"lifecycleStateChange": "DROP"}},
+    {"lifecycleStateChange": {"lifecycleStateChange": "RENAME", "previousIdentifier": {"namespace": "pg", "name": "old"}}},
+    {"ownership": {"owners": [{"name": "team:data"}]}, "documentation": {"description": "d"}},
+])
+pool_event = st.fixed_dictionaries({
+    "eventType": st.sampled_from(["START", "COMPLETE", "FAIL", None]),
+    "eventTime": st.sampled_from(["2024-01-01T00:00:00Z", "2024-01-02T10:00:00.5+02:00"]),
+    "run": st.fixed_dictionaries({"runId": st.sampled_from(["r1", "r2", "r3"]),
+                                  "facets": st.sampled_from([{}, {"parent": {"job": {"namespace": "air", "name": "dag"},
+                                                                             "run": {"runId": "p1"}}}])}),
+    "job": st.fixed_dictionaries({"namespace": st.just("air"), "name": pool_names, "facets": pool_facets}),
+    # The same dataset object as an input of one event and an output of another, too.
+    "inputs": st.lists(st.fixed_dictionaries({"namespace": st.just("pg"), "name": pool_names, "facets": pool_facets},
+                                             optional={"inputFacets": pool_facets}), max_size=2),
+    "outputs": st.lists(st.fixed_dictionaries({"namespace": st.just("pg"), "name": pool_names, "facets": pool_facets},
+                                              optional={"outputFacets": pool_facets}), max_size=2),
+})
+
+
+@settings(max_examples=60, deadline=None)
+@given(events=st.lists(pool_event | st.builds(lambda d: {"eventTime": "2024-01-03T00:00:00Z", "dataset": d},
+                                              st.fixed_dictionaries({"namespace": st.just("pg"), "name": pool_names,
+                                                                     "facets": pool_facets})),
+                       min_size=1, max_size=12))
+def test_parsing_what_earlier_events_restated_gives_what_a_fresh_parse_gives(events: list[dict[str, Any]]) -> None:
+    forget_parsed()
+    remembered = [openlineage.parse(orjson.loads(orjson.dumps(e))) for e in events]
+    for event, ops in zip(events, remembered, strict=True):
+        with mock.patch.object(Memo, "get", lambda self, key: None):  # nothing remembered is used
+            assert openlineage.parse(copy.deepcopy(event)) == ops
+        run_id = event["run"]["runId"] if "run" in event else None
+        assert all(op.run_id == run_id for op in ops if isinstance(op, AddLineage | RecordQuality))
+
+
+def test_a_dataset_restated_as_an_input_is_parsed_as_an_input() -> None:
+    forget_parsed()
+    table = {"namespace": "pg", "name": "t", "facets": {"schema": {"fields": [{"name": "id"}]}}}
+    writes = {"eventTime": "2024-01-01T00:00:00Z", "run": {"runId": "r1"}, "job": {"namespace": "j", "name": "w"},
+              "outputs": [table]}
+    reads = {"eventTime": "2024-01-01T00:00:00Z", "run": {"runId": "r2"}, "job": {"namespace": "j", "name": "r"},
+             "inputs": [copy.deepcopy(table)]}
+    written = [op for op in openlineage.parse(writes) if isinstance(op, UpsertAsset) and op.ref.name == "t"]
+    read = [op for op in openlineage.parse(reads) if isinstance(op, UpsertAsset) and op.ref.name == "t"]
+    # A writer knows the whole schema; a reader may see a projection and never drops columns.
+    assert [op.replace_columns for op in written] == [True] and [op.replace_columns for op in read] == [False]

@@ -80,7 +80,7 @@ def test_migrated_catalogs_have_the_queue_indexes(database_url: str) -> None:
     try:
         with store.engine.connect() as conn:
             names = {ix["name"] for ix in inspect(conn).get_indexes("inbound_events")}
-        assert INDEXES <= names and "ix_inbound_events_ready" not in names
+        assert names >= INDEXES and "ix_inbound_events_ready" not in names
     finally:
         store.dispose()
 
@@ -101,6 +101,6 @@ def test_an_inbox_file_of_an_older_lily_gets_the_queue_indexes(tmp_path: Path) -
     try:
         with again.inbox_read() as conn:
             names = {ix["name"] for ix in inspect(conn).get_indexes("inbound_events")}
-        assert INDEXES <= names and "ix_inbound_events_ready" not in names
+        assert names >= INDEXES and "ix_inbound_events_ready" not in names
     finally:
         again.dispose()

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from lily.inbound.sources import _ol_facets as ol_facets
+from lily.inbound.sources._memo import Memo, key_of
 from lily.inbound.sources.base import (
     ParseError,
     canonical_json,
@@ -124,7 +125,6 @@ def parse(payload: Any, *, received_at: datetime | None = None, options: Any = N
 def _parse_job_event(event: dict[str, Any], kind: EventKind, event_time: datetime) -> list[MetadataEvent]:
     job = require_object(event.get("job"), "job")
     job_ref = asset_ref(require_str(job, "namespace", "job"), require_str(job, "name", "job"))
-    job_facets, job_deleted = ol_facets.split_facets(optional_object(job, "facets", "job"))
 
     run_id: str | None = None
     run_facets: dict[str, Any] = {}
@@ -134,22 +134,10 @@ def _parse_job_event(event: dict[str, Any], kind: EventKind, event_time: datetim
         run_facets = optional_object(run, "facets", "run")
     parent_job, parent_run_id = ol_facets.parent(run_facets.get("parent"))
 
-    inputs = [_parse_dataset(d, f"inputs[{i}]", output=False) for i, d in _objects(event, "inputs")]
-    outputs = [_parse_dataset(d, f"outputs[{i}]", output=True) for i, d in _objects(event, "outputs")]
+    inputs = [_dataset(d, f"inputs[{i}]", output=False) for i, d in _objects(event, "inputs")]
+    outputs = [_dataset(d, f"outputs[{i}]", output=True) for i, d in _objects(event, "outputs")]
 
-    ops: list[MetadataEvent] = [
-        UpsertAsset(
-            ref=job_ref,
-            type=AssetType.JOB,
-            parent=parent_job if parent_job != job_ref else None,
-            description=ol_facets.description(job_facets),
-            owners=ol_facets.owners(job_facets),
-            facets=job_facets,
-            deleted_facets=job_deleted,
-        )
-    ]
-    # A job's tags describe the job, not data: they never propagate along lineage.
-    ops += ol_facets.classifications(job_facets, job_deleted, job_ref, propagate=False)
+    ops = list(_job_operations(job, job_ref, parent_job))
     for dataset in (*inputs, *outputs):
         ops += dataset.operations(run_id=run_id, observed_at=event_time)
     if run_id is not None:
@@ -168,23 +156,70 @@ def _parse_job_event(event: dict[str, Any], kind: EventKind, event_time: datetim
                 parent_run_id=parent_run_id,
             )
         )
-    ops += _dataset_lineage(inputs, outputs, job_ref, run_id)
+    ops += _with_run(_dataset_lineage(inputs, outputs, job_ref), run_id)
     for out in outputs:
-        ops += ol_facets.column_lineage(
-            out.facets.get("columnLineage"), out.ref, out.column_names, job_ref, run_id
-        )
+        ops += _with_run(out.column_edges(job_ref), run_id)
     return ops
+
+
+# What the job and datasets of earlier events parsed into (``_memo``): a job's run events restate
+# them, and only the run, its times and its state change from one event to the next.
+_JOBS: Memo[list[MetadataEvent]] = Memo()
+_DATASETS: Memo[_Dataset] = Memo()
+_EDGES: Memo[list[AddLineage]] = Memo()
+
+
+def _job_operations(job: dict[str, Any], job_ref: AssetRef, parent_job: AssetRef | None) -> list[MetadataEvent]:
+    key = key_of(job)
+    found = _JOBS.get((key, parent_job)) if key is not None else None
+    if found is not None:
+        return found
+    job_facets, job_deleted = ol_facets.split_facets(optional_object(job, "facets", "job"))
+    ops: list[MetadataEvent] = [
+        UpsertAsset(
+            ref=job_ref,
+            type=AssetType.JOB,
+            parent=parent_job if parent_job != job_ref else None,
+            description=ol_facets.description(job_facets),
+            owners=ol_facets.owners(job_facets),
+            facets=job_facets,
+            deleted_facets=job_deleted,
+        )
+    ]
+    # A job's tags describe the job, not data: they never propagate along lineage.
+    ops += ol_facets.classifications(job_facets, job_deleted, job_ref, propagate=False)
+    return ops if key is None else _JOBS.put((key, parent_job), ops)
+
+
+def _dataset(obj: dict[str, Any], path: str, *, output: bool) -> _Dataset:
+    key = key_of(obj)
+    found = _DATASETS.get((output, key)) if key is not None else None
+    if found is not None:
+        return found
+    dataset = _parse_dataset(obj, path, output=output)
+    return dataset if key is None else _DATASETS.put((output, key), dataset)
+
+
+def _with_run(edges: list[AddLineage], run_id: str | None) -> list[MetadataEvent]:
+    """The edges as this run states them (parsed once without the run id, which is per event)."""
+    if run_id is None:
+        return list(edges)
+    # Validating again costs less than pydantic's model_copy (its values are valid already).
+    return [AddLineage(**{**edge.__dict__, "run_id": run_id}) for edge in edges]
 
 
 def _objects(event: Mapping[str, Any], key: str) -> list[tuple[int, dict[str, Any]]]:
     return [(i, require_object(item, f"{key}[{i}]")) for i, item in enumerate(optional_list(event, key, ""))]
 
 
-def _dataset_lineage(
-    inputs: list[_Dataset], outputs: list[_Dataset], job: AssetRef, run_id: str | None
-) -> list[MetadataEvent]:
-    """One dataset-level edge per (input, output) pair; self-edges (read and write one table) add nothing."""
-    edges: list[MetadataEvent] = []
+def _dataset_lineage(inputs: list[_Dataset], outputs: list[_Dataset], job: AssetRef) -> list[AddLineage]:
+    """One dataset-level edge per (input, output) pair; self-edges (read and write one table) add
+    nothing. Without a run id (``_with_run``)."""
+    key = (tuple(d.ref for d in inputs), tuple(d.ref for d in outputs), job)
+    found = _EDGES.get(key)
+    if found is not None:
+        return found
+    edges: list[AddLineage] = []
     seen: set[tuple[AssetRef, AssetRef]] = set()
     for source in inputs:
         for target in outputs:
@@ -192,13 +227,14 @@ def _dataset_lineage(
             if source.ref == target.ref or pair in seen:
                 continue
             seen.add(pair)
-            edges.append(AddLineage(source=source.ref, target=target.ref, job=job, run_id=run_id))
-    return edges
+            edges.append(AddLineage(source=source.ref, target=target.ref, job=job))
+    return _EDGES.put(key, edges)
 
 
 @dataclass
 class _Dataset:
-    """A dataset of an event, with its facets split and interpreted."""
+    """A dataset of an event, with its facets split and interpreted. Kept in ``_DATASETS`` for the
+    events that restate it, with what its operations and column edges are apart from the run."""
 
     ref: AssetRef
     facets: dict[str, Any]
@@ -206,12 +242,38 @@ class _Dataset:
     io_facets: dict[str, Any]  # inputFacets / outputFacets: about this run, not the dataset
     output: bool
     columns: list[ColumnSpec] | None
+    _parts: tuple[list[MetadataEvent], tuple[list[dict[str, Any]], dict[str, Any]] | None, list[MetadataEvent]] | None = (
+        field(default=None, init=False, repr=False, compare=False))
+    _column_edges: dict[AssetRef, list[AddLineage]] = field(default_factory=dict, init=False, repr=False,
+                                                           compare=False)
 
     @property
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns or ()]
 
+    def column_edges(self, job: AssetRef) -> list[AddLineage]:
+        """Its ``columnLineage`` as edges written by ``job``, without a run id (``_with_run``)."""
+        edges = self._column_edges.get(job)
+        if edges is None:
+            edges = ol_facets.column_lineage(self.facets.get("columnLineage"), self.ref, self.column_names, job, None)
+            self._column_edges[job] = edges
+        return edges
+
     def operations(self, *, run_id: str | None, observed_at: datetime) -> list[MetadataEvent]:
+        if self._parts is None:
+            self._parts = self._split_operations()
+        head, quality, tail = self._parts
+        if quality is None:
+            return [*head, *tail]
+        assertions, metrics = quality
+        record = RecordQuality(ref=self.ref, assertions=assertions, metrics=metrics, run_id=run_id,
+                               observed_at=observed_at)
+        return [*head, record, *tail]
+
+    def _split_operations(self) -> tuple[list[MetadataEvent], tuple[list[dict[str, Any]], dict[str, Any]] | None,
+                                         list[MetadataEvent]]:
+        """(operations before the quality results, the quality results, operations after them):
+        all but the quality record are the same in every event that restates this dataset."""
         columns = self.columns
         attributes: dict[str, Any] = {}
         symlinks = ol_facets.symlinks(self.facets.get("symlinks"))
@@ -243,21 +305,10 @@ class _Dataset:
             )
         )
         ops += ol_facets.classifications(self.facets, self.deleted, self.ref, propagate=True)
-        quality = ol_facets.quality(self.io_facets, self.facets)
-        if quality is not None:
-            assertions, metrics = quality
-            ops.append(
-                RecordQuality(
-                    ref=self.ref,
-                    assertions=assertions,
-                    metrics=metrics,
-                    run_id=run_id,
-                    observed_at=observed_at,
-                )
-            )
+        tail: list[MetadataEvent] = []
         if lifecycle is not None and lifecycle.change == "DROP":
-            ops.append(DeleteAsset(ref=self.ref))
-        return ops
+            tail.append(DeleteAsset(ref=self.ref))
+        return ops, ol_facets.quality(self.io_facets, self.facets), tail
 
 
 def _parse_dataset(obj: dict[str, Any], path: str, *, output: bool) -> _Dataset:
