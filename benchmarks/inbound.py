@@ -120,6 +120,64 @@ class Server:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _cpu_of(pid: int) -> float:
+    """CPU seconds (user + system) of one process, from /proc (0 where there is none)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+def _children(pid: int) -> list[int]:
+    out: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            out += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return out
+
+
+def _steal() -> tuple[int, int]:
+    """(steal ticks, all ticks) of the machine so far: the share of time the hypervisor gave these
+    cores to someone else, which is what makes figures drift on a shared machine."""
+    try:
+        values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    except OSError:
+        return 0, 0
+    return (values[7] if len(values) > 7 else 0), sum(values[:8])
+
+
+class CpuMeter:
+    """CPU used by ``lily serve`` (the API process) while the load ran, and by its inbound worker
+    process until the backlog was applied (the API's share of the wait is the benchmark's own
+    polling of ``/metrics``, so it is left out)."""
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+        self._start = self._read()
+        self._load_end = self._start
+
+    def _read(self) -> tuple[float, float, tuple[int, int]]:
+        pid = self.server.proc.pid
+        return _cpu_of(pid), sum(_cpu_of(c) for c in _children(pid)), _steal()
+
+    def load_ended(self) -> None:
+        self._load_end = self._read()
+
+    def per_event(self, events: int) -> dict[str, float]:
+        (api0, worker0, (st0, all0)), (api1, _, _) = self._start, self._load_end
+        _, worker1, (st1, all1) = self._read()
+        n = max(1, events)
+        return {"api_cpu_ms_per_event": round((api1 - api0) * 1e3 / n, 3),
+                "worker_cpu_ms_per_event": round((worker1 - worker0) * 1e3 / n, 3),
+                "cpu_steal_pct": round(100 * (st1 - st0) / max(1, all1 - all0), 1)}
+
+
 @dataclass
 class Load:
     sent: int = 0
@@ -313,9 +371,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         def single(i: int) -> tuple[str, str, bytes]:
             return "POST", path, json.dumps(make_event(i)).encode()
 
+        meter = CpuMeter(server)
         single_load = asyncio.run(closed_loop(server.url, args.concurrency, args.events, prebuilt(single, args.events),
                                               auth))
+        meter.load_ended()
         drained, accepted = wait_applied(server, args.timeout)
+        cpu = meter.per_event(accepted)
         events = events_of(server, source, accepted)
         # The ceiling again, once the worker is idle again: the machine's speed drifts by tens of
         # percent over a minute (shared cores), so the ratio is taken against both measurements.
@@ -330,7 +391,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "vs_ceiling": round(single_load.rate / bracket, 3),  # against the mean of before and after
             # from the first request until the worker has applied the last event
             "applied_per_s": round(accepted / (single_load.seconds + drained)),
-            **stage_summary(events),
+            **stage_summary(events), **cpu,
         }
         show("single")
     finally:
@@ -348,14 +409,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             return "POST", "/api/v1/lineage/batch", json.dumps([ol_event(i * args.batch + j)
                                                                 for j in range(args.batch)]).encode()
 
+        meter = CpuMeter(server)
         batch_load = asyncio.run(closed_loop(server.url, args.batch_concurrency, n_requests,
                                              prebuilt(batch, n_requests), auth))
+        meter.load_ended()
         drained, total = wait_applied(server, args.timeout)
+        cpu = meter.per_event(total)
         results["batch"] = {
             "events_per_request": args.batch, "accepted_per_s": round(total / batch_load.seconds),
             "errors": batch_load.errors, "request_p50_ms": round(pct(batch_load.latencies, .5) * 1e3, 2),
             "request_p99_ms": round(pct(batch_load.latencies, .99) * 1e3, 2),
-            "applied_per_s": round(total / (batch_load.seconds + drained)),
+            "applied_per_s": round(total / (batch_load.seconds + drained)), **cpu,
         }
         show("batch")
     finally:
@@ -373,9 +437,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             warm_up(server, path, make_event, args.timeout)
             since = datetime.now(UTC)
             per = max(1, args.steady_batch)
-            steady = asyncio.run(open_loop(server.url, rate / per, args.steady_seconds,
-                                           prebuilt(steady_request, int(rate / per * args.steady_seconds)), auth))
+            requests = prebuilt(steady_request, int(rate / per * args.steady_seconds))
+            meter = CpuMeter(server)
+            steady = asyncio.run(open_loop(server.url, rate / per, args.steady_seconds, requests, auth))
+            meter.load_ended()
             drained, accepted = wait_applied(server, args.timeout)
+            cpu = meter.per_event(steady.sent * per)
             lags = lag_ms([e for e in events_of(server, source, accepted)
                            if datetime.fromisoformat(e["received_at"]) >= since])
             results[f"steady_{rate:g}_per_s"] = {
@@ -385,7 +452,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 "accept_p99_ms": round(pct(steady.latencies, .99) * 1e3, 2),
                 "received_to_applied_p50_ms": round(pct(lags, .5), 1),
                 "received_to_applied_p99_ms": round(pct(lags, .99), 1),
-                "backlog_drain_s_after_load": round(drained, 2),
+                "backlog_drain_s_after_load": round(drained, 2), **cpu,
             }
             show(f"steady_{rate:g}_per_s")
         finally:

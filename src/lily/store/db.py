@@ -81,10 +81,10 @@ def _sqlite_begin(conn: Any) -> None:
     # Writers start IMMEDIATE so concurrent writers queue (busy_timeout) instead of failing on a
     # lock upgrade; connections marked read-only start a plain deferred transaction (WAL readers
     # never block writers).
-    if conn.get_execution_options().get("lily_readonly"):
-        conn.exec_driver_sql("BEGIN")
-    else:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # Straight on the driver's connection: SQLAlchemy's execution context around the statement cost
+    # more than the statement itself, on every transaction.
+    driver = conn.connection.driver_connection
+    driver.execute("BEGIN" if conn.get_execution_options().get("lily_readonly") else "BEGIN IMMEDIATE")
 
 
 def _json_dumps(value: Any) -> str:

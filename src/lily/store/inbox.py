@@ -115,9 +115,9 @@ def insert_prepared(conn: Connection, rows: PreparedRows) -> set[uuid.UUID]:
     params = [p for p in rows.params if p[0] not in existing]  # a redelivery: the INSERT would do nothing
     if not params:
         return set()
-    result = conn.exec_driver_sql(rows.sql, params)
+    inserted = bulk.driver_executemany(conn, rows.sql, params)
     candidates = {row[0] for row in params}
-    if result.rowcount == len(params):  # every row inserted (so their ids were distinct)
+    if inserted == len(params):  # every row inserted (so their ids were distinct)
         return {rows.ids[h] for h in candidates}
     # Some rows did nothing (an id twice in the batch).
     return {rows.ids[h] for h in _stored_ids(conn, list(candidates))}
@@ -128,8 +128,8 @@ def _stored_ids(conn: Connection, stored: list[Any]) -> set[Any]:
     for start in range(0, len(stored), _IN_CHUNK):
         chunk = stored[start:start + _IN_CHUNK]
         marks = ", ".join("?" * len(chunk))
-        found.update(r[0] for r in conn.exec_driver_sql(
-            f"SELECT id FROM inbound_events WHERE id IN ({marks})", tuple(chunk)))
+        found.update(r[0] for r in bulk.driver_query(conn, f"SELECT id FROM inbound_events WHERE id IN ({marks})",
+                                                     tuple(chunk)))
     return found
 
 
