@@ -28,6 +28,7 @@ from lily.model import (
     key_id,
     stable_id,
 )
+from lily.store import bulk
 from lily.store import runs as run_store
 from lily.store.tables import assets, lineage_edges, tenants
 
@@ -80,7 +81,7 @@ class ApplyCache:
         read: every write of assets and edges goes through the apply path and advances its tenant's
         change sequence. Only sound while the caller holds the database's only write lock (SQLite's
         ``BEGIN IMMEDIATE``), so no other writer commits during the transaction."""
-        heads = dict(conn.execute(_HEADS).tuples().all())
+        heads = dict(bulk.query(conn, _HEADS, {}))
         if heads != self.heads or len(self.assets) + len(self.edges) > _MAX_CACHED:
             self.clear()
         self.runs.clear()  # run rows can change without a change record (bookkeeping fields)

@@ -1,4 +1,4 @@
-"""Executemany for the worker's hot statements without SQLAlchemy's per-row work (SQLite).
+"""The worker's hot statements without SQLAlchemy's per-statement and per-row work (SQLite).
 
 An ``executemany`` through ``Connection.execute`` builds a parameter dict per row and runs each
 value through its type's bind processor inside SQLAlchemy's execution context: for the worker's
@@ -7,6 +7,10 @@ change, audit, run and inbox rows that costs more CPU than SQLite spends storing
 SQLAlchemy would apply (the same ``bind_processor`` of each column type), and hands plain tuples to
 the driver. Statements it cannot take exactly (expanding ``IN``, column defaults computed per row)
 get no plan and go through SQLAlchemy as before, as does every other dialect.
+
+``query`` does the same for the few reads the worker makes on every cycle (claims, lease checks,
+run look-ups): compiled once per list length of their ``IN`` parameters, with the result
+processors SQLAlchemy would apply to each returned column.
 """
 
 from __future__ import annotations
@@ -160,3 +164,100 @@ def driver_query(conn: Connection, sql: str, params: Sequence[Any]) -> list[tupl
         return cursor.execute(sql, params).fetchall()
     finally:
         cursor.close()
+
+
+@dataclass(frozen=True)
+class QueryPlan:
+    """A statement returning rows, compiled for one dialect and one length of each ``IN`` list."""
+
+    sql: str
+    params: tuple[tuple[str, int | None, Callable[[Any], Any] | None], ...]  # (name, list index, processor)
+    constants: dict[int, Any]  # positions of values fixed in the statement
+    results: tuple[tuple[int, Callable[[Any], Any]], ...]  # (column index, result processor)
+
+    def execute(self, conn: Connection, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        args: list[Any] = []
+        for position, (name, index, process) in enumerate(self.params):
+            if position in self.constants:
+                args.append(self.constants[position])
+                continue
+            value = values[name] if index is None else values[name][index]
+            args.append(process(value) if process is not None else value)
+        rows = driver_query(conn, self.sql, args)
+        if not self.results:
+            return rows
+        out = []
+        for row in rows:
+            converted = list(row)
+            for i, process in self.results:
+                converted[i] = process(converted[i])
+            out.append(tuple(converted))
+        return out
+
+
+_QUERIES: dict[tuple[int, int, tuple[tuple[str, int], ...]], tuple[Any, Any, QueryPlan | None]] = {}
+
+
+def query_plan(dialect: Any, stmt: Any, lengths: Mapping[str, int]) -> QueryPlan | None:
+    """The plan of ``stmt`` with ``lengths[name]`` values in each expanding parameter (cached), or
+    None where only SQLAlchemy applies."""
+    key = (id(dialect), id(stmt), tuple(sorted(lengths.items())))
+    cached = _QUERIES.get(key)
+    if cached is not None and cached[0] is dialect and cached[1] is stmt:
+        return cached[2]
+    built = _build_query(dialect, stmt, lengths)
+    _QUERIES[key] = (dialect, stmt, built)
+    return built
+
+
+def _build_query(dialect: Any, stmt: Any, lengths: Mapping[str, int]) -> QueryPlan | None:
+    if dialect.name != "sqlite" or dialect.paramstyle != "qmark":
+        return None
+    compiled = stmt.compile(dialect=dialect)
+    if compiled.positiontup is None or compiled.literal_execute_params:
+        return None
+    sql = compiled.string
+    params: list[tuple[str, int | None, Callable[[Any], Any] | None]] = []
+    constants: dict[int, Any] = {}
+    for name in compiled.positiontup:
+        bind = compiled.binds.get(name)
+        if bind is None:
+            return None
+        process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+        if bind.expanding:
+            # Rendered here for this many values, as SQLAlchemy renders it per execution.
+            n = lengths.get(name)
+            token = f"(__[POSTCOMPILE_{name}])"
+            if not n or token not in sql:
+                return None  # an empty list renders differently: left to SQLAlchemy
+            sql = sql.replace(token, "(" + ", ".join("?" * n) + ")", 1)
+            params.extend((name, i, process) for i in range(n))
+        elif not bind.required and bind.callable is None:
+            value = bind.effective_value
+            constants[len(params)] = value if process is None else process(value)
+            params.append((name, None, None))
+        else:
+            params.append((name, None, process))
+    columns = list(stmt.exported_columns)
+    results = []
+    for i, column in enumerate(columns):
+        process = column.type.dialect_impl(dialect).result_processor(dialect, None)
+        if process is not None:
+            results.append((i, process))
+    return QueryPlan(sql, tuple(params), constants, tuple(results))
+
+
+def query(conn: Connection, stmt: Any, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+    """The rows of ``stmt`` with ``values`` (lists for its expanding parameters), as tuples in the
+    order of its columns: through a plan on SQLite, through SQLAlchemy elsewhere."""
+    lengths = {k: len(v) for k, v in values.items() if isinstance(v, list | tuple)}
+    found = query_plan(conn.dialect, stmt, lengths)
+    if found is None:
+        return [tuple(r) for r in conn.execute(stmt, dict(values))]
+    return found.execute(conn, values)
+
+
+def query_dicts(conn: Connection, stmt: Any, values: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """``query``'s rows as dicts keyed by column key."""
+    keys = tuple(c.key for c in stmt.exported_columns)
+    return [dict(zip(keys, row, strict=True)) for row in query(conn, stmt, values)]

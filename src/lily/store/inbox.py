@@ -180,8 +180,8 @@ def claim_batch(conn: Connection, owner: str, limit: int, lease: timedelta, now:
         # Claims are short; serialising them keeps two workers from taking the same partition
         # in concurrent snapshots (SQLite writers are serialised already).
         conn.execute(select(func.pg_advisory_xact_lock(_CLAIM_LOCK)))
-    rows = conn.execute(_CLAIM, {"now": now, "owner": owner, "limit": limit, "until": now + lease}).mappings()
-    return sorted((dict(r) for r in rows), key=lambda r: r["seq"])  # RETURNING keeps no order
+    rows = bulk.query_dicts(conn, _CLAIM, {"now": now, "owner": owner, "limit": limit, "until": now + lease})
+    return sorted(rows, key=lambda r: r["seq"])  # RETURNING keeps no order
 
 
 @dataclass
@@ -285,13 +285,15 @@ def mark_applied(conn: Connection, marks: Iterable[tuple[uuid.UUID, str, Outcome
     bulk.executemany(conn, _MARK, rows)
 
 
+_MARKS = select(inbound_applied.c.event_id, inbound_applied.c.outcome).where(
+    inbound_applied.c.event_id.in_(bindparam("ids", expanding=True)))
+
+
 def applied_marks(conn: Connection, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, tuple[Outcome, list[uuid.UUID]]]:
     """The recorded outcome and touched assets of those of ``ids`` applied but not settled yet."""
     found: dict[uuid.UUID, tuple[Outcome, list[uuid.UUID]]] = {}
-    m = inbound_applied
     for start in range(0, len(ids), _IN_CHUNK):
-        q = select(m.c.event_id, m.c.outcome).where(m.c.event_id.in_(list(ids[start:start + _IN_CHUNK])))
-        for eid, stored in conn.execute(q):
+        for eid, stored in bulk.query(conn, _MARKS, {"ids": list(ids[start:start + _IN_CHUNK])}):
             fields = {c: stored.get(c) for c in _MARKED}
             outcome = Outcome(at=datetime.fromisoformat(stored["at"]), **fields)
             found[eid] = (outcome, [uuid.UUID(a) for a in stored.get("assets", [])])
@@ -312,12 +314,15 @@ def forget_applied(conn: Connection, ids: Sequence[uuid.UUID]) -> None:
 
 def leases(conn: Connection, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, tuple[str, str | None]]:
     """``(status, lease owner)`` of the inbox rows of ``ids`` (those recorded)."""
-    e = inbound_events
     found: dict[uuid.UUID, tuple[str, str | None]] = {}
     for start in range(0, len(ids), _IN_CHUNK):
-        q = select(e.c.id, e.c.status, e.c.lease_owner).where(e.c.id.in_(list(ids[start:start + _IN_CHUNK])))
-        found.update((eid, (status, owner)) for eid, status, owner in conn.execute(q))
+        rows = bulk.query(conn, _LEASES, {"ids": list(ids[start:start + _IN_CHUNK])})
+        found.update((eid, (status, owner)) for eid, status, owner in rows)
     return found
+
+
+_LEASES = select(inbound_events.c.id, inbound_events.c.status, inbound_events.c.lease_owner).where(
+    inbound_events.c.id.in_(bindparam("ids", expanding=True)))
 
 
 # Ids through the id index; the owner implies the status (module docstring).
@@ -330,7 +335,7 @@ def count_leased(conn: Connection, owner: str, ids: Sequence[uuid.UUID]) -> int:
     total = 0
     for start in range(0, len(ids), _IN_CHUNK):
         chunk = list(ids[start:start + _IN_CHUNK])
-        total += int(conn.execute(_COUNT_LEASED, {"ids": chunk, "owner": owner}).scalar_one())
+        total += int(bulk.query(conn, _COUNT_LEASED, {"ids": chunk, "owner": owner})[0][0])
     return total
 
 

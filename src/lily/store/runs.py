@@ -141,8 +141,8 @@ class RunCache:
         wanted = sorted({r for r in run_ids if (tenant, r) not in self.rows and (tenant, r) not in self.waiting})
         for i in range(0, len(wanted), 500):
             chunk = wanted[i:i + 500]
-            for row in conn.execute(_RUNS_BY_KEYS, {"tenant": tenant, "run_ids": chunk}).mappings():
-                self.rows[(tenant, row["run_id"])] = dict(row)
+            for row in bulk.query_dicts(conn, _RUNS_BY_KEYS, {"tenant": tenant, "run_ids": chunk}):
+                self.rows[(tenant, row["run_id"])] = row
             for run_id in chunk:
                 self.rows.setdefault((tenant, run_id), _NO_RUN)
 
