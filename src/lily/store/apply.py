@@ -568,7 +568,8 @@ def _write_changes(conn: Connection, staged: list[tuple[_Writer, ChangeSet]]) ->
     heads: dict[str, int] = {}
     for tenant, n in counts.items():
         # Row lock on the tenant: per-tenant sequence numbers follow commit order.
-        last = conn.execute(_BUMP_SEQ, {"tenant": tenant, "n": n}).scalar_one_or_none()
+        bumped = bulk.query(conn, _BUMP_SEQ, {"tenant": tenant, "n": n})
+        last = bumped[0][0] if bumped else None
         if last is None:
             raise ApplyError(f"unknown tenant: {tenant}")
         next_seq[tenant] = last - n + 1
