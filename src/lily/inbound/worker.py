@@ -123,14 +123,15 @@ class InboundWorker:
         """Process until ``stop`` is set (the in-process workers of ``lily serve``, ``lily worker``)."""
         log.info("inbound_worker_started", worker=self.worker_id, bus=self.bus.name)
         try:
-            while not stop.is_set():
-                try:
-                    deliveries = self.consumer.fetch(self.config.batch_size, self.config.fetch_timeout)
-                    if deliveries:
-                        self.process(deliveries)
-                except Exception:  # keep the worker alive through database or bus outages
-                    log.exception("inbound_worker_error", worker=self.worker_id)
-                    stop.wait(1.0)
+            with self.store.pinned():  # its connections stay open between cycles
+                while not stop.is_set():
+                    try:
+                        deliveries = self.consumer.fetch(self.config.batch_size, self.config.fetch_timeout)
+                        if deliveries:
+                            self.process(deliveries)
+                    except Exception:  # keep the worker alive through database or bus outages
+                        log.exception("inbound_worker_error", worker=self.worker_id)
+                        stop.wait(1.0)
         finally:
             self.close()
             log.info("inbound_worker_stopped", worker=self.worker_id)
@@ -139,12 +140,13 @@ class InboundWorker:
         """Process until nothing is waiting (tests, CLI one-shots). Events backing off are waited for."""
         total = BatchResult()
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            deliveries = self.consumer.fetch(self.config.batch_size, idle)
-            if deliveries:
-                total.add(self.process(deliveries))
-            elif self.bus.queue_depth() == 0:
-                break
+        with self.store.pinned():
+            while time.monotonic() < deadline:
+                deliveries = self.consumer.fetch(self.config.batch_size, idle)
+                if deliveries:
+                    total.add(self.process(deliveries))
+                elif self.bus.queue_depth() == 0:
+                    break
         return total
 
     def close(self) -> None:
