@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import insert, select, update
+
 from lily.model import Role
+from lily.store.tables_inbound import inbound_event_assets, inbound_events
 from tests.inbound_flow.conftest import Flow
 from tests.inbound_flow.test_accept import PG, dataset_event, generic
 from tests.inbound_flow.test_samples import HISTORY
@@ -106,3 +110,43 @@ def test_replay_reapplies_an_event(flow: Flow) -> None:
     again = get(flow, f"/api/v1/events/{event['id']}")
     assert again["status"] == "applied" and again["first_change_seq"] > event["last_change_seq"]
     assert flow.asset("postgres://db:5432", "shop.public.items").description == "first"
+
+
+def schema_event(name: str, columns: list[str], description: str) -> dict:
+    event = dataset_event(name, description)
+    if columns:
+        event["dataset"]["facets"]["schema"] = {"fields": [{"name": c, "type": "TEXT"} for c in columns]}
+    return event
+
+
+def test_a_column_finds_the_events_that_touched_it_and_not_its_datasets_others(flow: Flow) -> None:
+    flow.lineage(schema_event("t", ["id", "email"], "with the schema"))
+    flow.lineage(schema_event("t", [], "no schema: the columns are not touched"))
+    flow.lineage(schema_event("u", ["email"], "another table's column of the same name"))
+    flow.drain()
+    with_schema, without, other = reversed(get(flow, "/api/v1/events")["items"])
+    of_table = [i["id"] for i in get(flow, "/api/v1/events", asset=f"{PG}/t")["items"]]
+    assert of_table == [without["id"], with_schema["id"]]
+    for column in (f"{PG}/t#email", flow.id_of(PG, "t", "email")):  # qualified name or id
+        assert [i["id"] for i in get(flow, "/api/v1/events", asset=column)["items"]] == [with_schema["id"]]
+    assert [i["id"] for i in get(flow, "/api/v1/events", asset=f"{PG}/u#email")["items"]] == [other["id"]]
+    detail = get(flow, f"/api/v1/events/{with_schema['id']}")
+    assert {flow.id_of(PG, "t"), flow.id_of(PG, "t", "id"), flow.id_of(PG, "t", "email")} <= set(detail["assets"])
+    assert flow.id_of(PG, "t", "email") not in get(flow, f"/api/v1/events/{without['id']}")["assets"]
+    # The index holds the table, not its columns.
+    with flow.env.store.inbox_read() as conn:
+        indexed = {str(r[0]) for r in conn.execute(select(inbound_event_assets.c.asset_id))}
+    assert flow.id_of(PG, "t") in indexed and flow.id_of(PG, "t", "email") not in indexed
+
+
+def test_events_settled_before_rows_listed_their_assets_are_still_found(flow: Flow) -> None:
+    flow.lineage(schema_event("t", ["id"], "old"))
+    flow.drain()
+    (event,) = get(flow, "/api/v1/events")["items"]
+    column = uuid.UUID(flow.id_of(PG, "t", "id"))
+    with flow.env.store.inbox_write() as conn:  # as an older Lily settled it: the column in the index
+        seq = conn.execute(select(inbound_events.c.seq)).scalar_one()
+        conn.execute(update(inbound_events).values(touched_assets=None))
+        conn.execute(insert(inbound_event_assets).values(event_seq=seq, asset_id=column, tenant_id="default"))
+    assert [i["id"] for i in get(flow, "/api/v1/events", asset=str(column))["items"]] == [event["id"]]
+    assert str(column) in get(flow, f"/api/v1/events/{event['id']}")["assets"]

@@ -57,7 +57,8 @@ FINISH_ROWS = _rows({
     "v_attempts": st.integers(0, 9), "v_parse_ms": st.none() | st.floats(0, 1e4),
     "v_enrich_ms": st.none() | st.floats(0, 1e4), "v_apply_ms": st.none() | st.floats(0, 1e4),
     "v_changes": st.none() | st.integers(0, 99), "v_first_change_seq": st.none() | st.integers(0, 10**9),
-    "v_last_change_seq": st.none() | st.integers(0, 10**9), "v_applied_at": st.none() | moments,
+    "v_last_change_seq": st.none() | st.integers(0, 10**9), "v_touched_assets": maybe_text,
+    "v_applied_at": st.none() | moments,
 })
 EVENT_ASSET_ROWS = _rows({"event_seq": st.integers(1, 10**9), "asset_id": ids, "tenant_id": texts})
 

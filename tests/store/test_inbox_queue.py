@@ -75,17 +75,19 @@ def test_the_leases_of_other_workers_keep_their_partitions(tmp_path: Path) -> No
         store.dispose()
 
 
-def test_migrated_catalogs_have_the_queue_indexes(database_url: str) -> None:
+def test_migrated_catalogs_have_the_inbox_columns_and_indexes(database_url: str) -> None:
     store = Store.from_url(database_url)
     try:
         with store.engine.connect() as conn:
             names = {ix["name"] for ix in inspect(conn).get_indexes("inbound_events")}
+            columns = {c["name"] for c in inspect(conn).get_columns("inbound_events")}
         assert names >= INDEXES and "ix_inbound_events_ready" not in names
+        assert columns == {c.name for c in inbound_events.columns}
     finally:
         store.dispose()
 
 
-def test_an_inbox_file_of_an_older_lily_gets_the_queue_indexes(tmp_path: Path) -> None:
+def test_an_inbox_file_of_an_older_lily_gets_the_columns_and_indexes_of_this_one(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'lily.db'}"
     store = Store.from_url(url, migrate=True)
     store.dispose()
@@ -96,11 +98,14 @@ def test_an_inbox_file_of_an_older_lily_gets_the_queue_indexes(tmp_path: Path) -
         conn.exec_driver_sql("DROP INDEX ix_inbound_events_queue")
         conn.exec_driver_sql("DROP INDEX ix_inbound_events_leased")
         conn.exec_driver_sql("CREATE INDEX ix_inbound_events_ready ON inbound_events (status, available_at)")
+        conn.exec_driver_sql("ALTER TABLE inbound_events DROP COLUMN touched_assets")
     old.dispose()
     again = Store.from_url(url)
     try:
         with again.inbox_read() as conn:
             names = {ix["name"] for ix in inspect(conn).get_indexes("inbound_events")}
+            columns = {c["name"] for c in inspect(conn).get_columns("inbound_events")}
         assert names >= INDEXES and "ix_inbound_events_ready" not in names
+        assert columns == {c.name for c in inbound_events.columns}
     finally:
         again.dispose()

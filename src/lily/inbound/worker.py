@@ -247,8 +247,7 @@ class InboundWorker:
                     if outcome is None:
                         observed.append((delivery, "skipped", {}))
                         continue
-                    _count_changes(outcome, applied)
-                    settles.append(Settle(delivery, outcome, _touched(applied) if applied is not None else set()))
+                    settles.append(_settle_of(delivery, outcome, applied, cache))
                     observed.append((delivery, outcome.status, _timings(outcome)))
                 if not self.settler.many(conn, settles):
                     raise _Redo  # settled meanwhile or the lease moved on: only a savepoint can undo it
@@ -407,8 +406,7 @@ class InboundWorker:
             if outcome is None:
                 savepoint.commit()  # a redelivery of an event settled before a crash
                 return "skipped", {}
-            _count_changes(outcome, applied)
-            if not self.settler.one(conn, Settle(delivery, outcome, _touched(applied) if applied else set())):
+            if not self.settler.one(conn, _settle_of(delivery, outcome, applied, cache)):
                 savepoint.rollback()  # settled meanwhile, or the lease moved on: undo our application
                 cache.clear()  # it may hold rows the rollback just undid
                 return "skipped", {}
@@ -484,8 +482,15 @@ def _timings(outcome: inbox.Outcome) -> dict[str, float]:
     return {"parse": outcome.parse_ms or 0.0, "enrich": outcome.enrich_ms or 0.0, "apply": outcome.apply_ms or 0.0}
 
 
-def _touched(applied: ApplyResult) -> set[uuid.UUID]:
-    return set(applied.asset_ids.values()) | {c["asset_id"] for c in applied.changes if c["asset_id"] is not None}
+def _settle_of(delivery: Delivery, outcome: inbox.Outcome, applied: ApplyResult | None, cache: ApplyCache) -> Settle:
+    """How an applied event settles: its change range, the assets it touched (on its row) and the ones
+    it is indexed under (a column under its dataset)."""
+    if applied is None:
+        return Settle(delivery, outcome)
+    _count_changes(outcome, applied)
+    touched = set(applied.asset_ids.values()) | {c["asset_id"] for c in applied.changes if c["asset_id"] is not None}
+    outcome.touched_assets = inbox.touched_text(touched)
+    return Settle(delivery, outcome, {cache.dataset_of(a) for a in touched})
 
 
 class _Redo(Exception):

@@ -124,6 +124,13 @@ class ApplyCache:
             self.edges.setdefault(eid, ABSENT)
         self.runs.prefetch(conn, tenant, [op.run_id for op in operations if isinstance(op, RecordRun)])
 
+    def dataset_of(self, aid: uuid.UUID) -> uuid.UUID:
+        """The dataset of a column the transaction read or wrote; any other asset itself."""
+        row = self.assets.get(aid)
+        if row is None or row is ABSENT or not row.get("field") or row.get("parent_id") is None:
+            return aid
+        return row["parent_id"]
+
     def put_asset(self, row: dict[str, Any]) -> None:
         self.assets[row["id"]] = row
         cols = self.columns.get(row["parent_id"]) if row["type"] == AssetType.COLUMN.value else None

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from lily.store import bulk
@@ -199,10 +199,25 @@ class Outcome:
     changes: int | None = None
     first_change_seq: int | None = None
     last_change_seq: int | None = None
+    touched_assets: str | None = None  # ids of every asset the application touched (``touched_text``)
 
 
 _SETTLED_COLUMNS = ("status", "error", "note", "attempts", "parse_ms", "enrich_ms", "apply_ms", "changes",
-                    "first_change_seq", "last_change_seq", "applied_at")
+                    "first_change_seq", "last_change_seq", "touched_assets", "applied_at")
+
+
+def touched_text(ids: Iterable[uuid.UUID]) -> str | None:
+    """``Outcome.touched_assets`` of these asset ids (sorted, space-separated), None for none."""
+    return " ".join(sorted(str(i) for i in set(ids))) or None
+
+
+def touched(row: dict[str, Any], conn: Connection) -> list[uuid.UUID]:
+    """The assets an event's application touched: from its row, or (events settled before rows
+    kept them) from the asset index."""
+    text = row.get("touched_assets")
+    if text is None:
+        return assets_of(conn, row["seq"])
+    return [uuid.UUID(i) for i in text.split()]
 
 
 def _finish_statement(leased: bool, returning: bool = True) -> Any:
@@ -258,7 +273,9 @@ def finish_prepared(conn: Connection, batch: bulk.Batch) -> bool:
 
 
 def add_event_assets(conn: Connection, events: Iterable[tuple[int, str, Iterable[uuid.UUID]]]) -> None:
-    """Record which assets settled events touched: ``(event seq, tenant, asset ids)`` each, one insert."""
+    """Index settled events under the assets they touched: ``(event seq, tenant, asset ids)`` each,
+    one insert. Callers pass a column's dataset, not the column (``Outcome.touched_assets`` lists
+    the columns)."""
     bulk.run(conn, prepare_event_assets(conn.dialect, events))
 
 
@@ -273,7 +290,7 @@ def prepare_event_assets(dialect: Any, events: Iterable[tuple[int, str, Iterable
 
 _MARK = insert(inbound_applied)
 _MARKED = ("status", "attempts", "note", "parse_ms", "enrich_ms", "apply_ms", "changes", "first_change_seq",
-           "last_change_seq")  # the outcome's fields a marker keeps (besides ``at`` and the assets)
+           "last_change_seq", "touched_assets")  # the outcome's fields a marker keeps (and ``at``, the index ids)
 
 
 def mark_applied(conn: Connection, marks: Iterable[tuple[uuid.UUID, str, Outcome, Iterable[uuid.UUID]]]) -> None:
@@ -398,6 +415,7 @@ class EventFilter:
     event_type: str | None = None
     status: str | None = None
     asset_id: uuid.UUID | None = None
+    asset_dataset: uuid.UUID | None = None  # the dataset of ``asset_id`` when it is a column
     since: datetime | None = None  # received_at >= since
     until: datetime | None = None  # received_at < until
 
@@ -419,12 +437,24 @@ def list_events(conn: Connection, tenant_id: str, flt: EventFilter, *, after: in
     if flt.until:
         q = q.where(e.c.received_at < flt.until)
     if flt.asset_id:
-        touched = select(inbound_event_assets.c.event_seq).where(
-            inbound_event_assets.c.tenant_id == tenant_id, inbound_event_assets.c.asset_id == flt.asset_id)
-        q = q.where(e.c.seq.in_(touched))
+        q = q.where(_touching(tenant_id, flt.asset_id, flt.asset_dataset))
     if after is not None:
         q = q.where(e.c.seq < after)
     return [dict(r) for r in conn.execute(q.order_by(e.c.seq.desc()).limit(limit)).mappings()]
+
+
+def _touching(tenant_id: str, asset: uuid.UUID, dataset: uuid.UUID | None) -> Any:
+    """Events that touched ``asset``. A column is indexed under its dataset (``dataset``): of that
+    dataset's events, those whose row lists the column; events settled before rows listed their
+    assets were indexed under the column itself."""
+    a, e = inbound_event_assets, inbound_events
+
+    def indexed(aid: uuid.UUID) -> Any:
+        return e.c.seq.in_(select(a.c.event_seq).where(a.c.tenant_id == tenant_id, a.c.asset_id == aid))
+
+    if dataset is None:
+        return indexed(asset)
+    return or_(indexed(asset), and_(indexed(dataset), e.c.touched_assets.contains(str(asset), autoescape=True)))
 
 
 def assets_of(conn: Connection, seq: int) -> list[uuid.UUID]:

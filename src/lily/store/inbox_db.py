@@ -49,15 +49,21 @@ def open_inbox(catalog_engine: Engine) -> Engine:
             for table in INBOX_TABLES:
                 table.create(conn)
         else:
-            _update_indexes(conn)
+            _update_schema(conn)
     _move_rows(catalog_engine, engine)
     return engine
 
 
-def _update_indexes(conn: Connection) -> None:
-    """Give an inbox file made by an older Lily the indexes of this one."""
+def _update_schema(conn: Connection) -> None:
+    """Give an inbox file made by an older Lily the columns and indexes of this one (columns added
+    since are nullable: SQLite adds them in place)."""
     inspector = inspect(conn)
     for table in INBOX_TABLES:
+        columns = {c["name"] for c in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name not in columns:
+                kind = column.type.compile(dialect=conn.dialect)
+                conn.exec_driver_sql(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}')
         existing = {ix["name"] for ix in inspector.get_indexes(table.name)}
         for index in table.indexes:
             if index.name not in existing:

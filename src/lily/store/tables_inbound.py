@@ -61,6 +61,11 @@ inbound_events = Table(
     Column("changes", Integer, nullable=True),  # change rows written by this event's application
     Column("first_change_seq", BigInteger, nullable=True),
     Column("last_change_seq", BigInteger, nullable=True),
+    # Every asset the application touched (ids, space-separated), for the event's detail and to tell
+    # which events of a dataset touched one of its columns: ``inbound_event_assets`` indexes columns
+    # under their dataset (a run event touches several columns per dataset, and each index row is a
+    # page written per event). Null for events settled before this column existed.
+    Column("touched_assets", Text, nullable=True),
     # The local bus's queue: a claim walks the waiting rows in arrival order and stops at its limit
     # (an index on (status, available_at) made every claim sort the whole backlog).
     Index("ix_inbound_events_queue", "status", "seq"),
@@ -72,7 +77,8 @@ inbound_events = Table(
     Index("ix_inbound_events_tenant_received", "tenant_id", "received_at"),
 )
 
-# Which assets an applied event touched, so the events API can answer "what happened to this asset".
+# Which datasets, jobs and other assets an applied event touched (a column under its dataset), so the
+# events API can answer "what happened to this asset".
 inbound_event_assets = Table(
     "inbound_event_assets",
     metadata,

@@ -25,7 +25,7 @@ from lily.inbound.sources import SOURCES
 from lily.inbound.sources.base import ParseError
 from lily.inbound.sources.generic import parse_asset_id
 from lily.model import Principal, asset_id
-from lily.store import inbox
+from lily.store import catalog, inbox
 
 router = APIRouter(prefix=V1, tags=["events"])
 
@@ -99,16 +99,20 @@ def _seq(cursor: str) -> int:
         raise HTTPException(400, "invalid cursor") from exc
 
 
-def _asset(tenant_id: str, value: str) -> uuid.UUID:
-    """An asset id, or a qualified name (``namespace/name[#field]``, as in the catalog)."""
+def _asset(rt: InboundRuntime, tenant_id: str, value: str) -> tuple[uuid.UUID, uuid.UUID | None]:
+    """An asset id, or a qualified name (``namespace/name[#field]``, as in the catalog), and the id of
+    its dataset when it is a column (events are indexed under a column's dataset)."""
     try:
-        return uuid.UUID(value)
+        aid = uuid.UUID(value)
     except ValueError:
-        pass
-    try:
-        return asset_id(tenant_id, parse_asset_id(value, ""))
-    except ParseError as exc:
-        raise HTTPException(400, f"asset: not an asset id or qualified name: {value!r}") from exc
+        try:
+            ref = parse_asset_id(value, "")
+        except ParseError as exc:
+            raise HTTPException(400, f"asset: not an asset id or qualified name: {value!r}") from exc
+        return asset_id(tenant_id, ref), asset_id(tenant_id, ref.dataset()) if ref.field else None
+    with rt.store.read() as conn:
+        found = catalog.get_asset(conn, tenant_id, aid)
+    return aid, (asset_id(tenant_id, found.ref.dataset()) if found is not None and found.ref.field else None)
 
 
 @router.get("/events", response_model=EventsPage, summary="Inbound events, newest first")
@@ -124,8 +128,9 @@ def list_events(source: str | None = Query(None, description=f"one of {', '.join
                 rt: InboundRuntime = Depends(runtime)) -> EventsPage:
     if source is not None and source not in SOURCES:
         raise HTTPException(400, f"unknown source {source!r}; known: {', '.join(sorted(SOURCES))}")
-    flt = inbox.EventFilter(source=source, event_type=type, status=status,
-                            asset_id=_asset(principal.tenant_id, asset) if asset else None, since=since, until=until)
+    aid, dataset = _asset(rt, principal.tenant_id, asset) if asset else (None, None)
+    flt = inbox.EventFilter(source=source, event_type=type, status=status, asset_id=aid, asset_dataset=dataset,
+                            since=since, until=until)
     with rt.store.inbox_read() as conn:
         rows = inbox.list_events(conn, principal.tenant_id, flt, after=_seq(cursor) if cursor else None,
                                  limit=limit + 1)
@@ -140,7 +145,7 @@ def _load(rt: InboundRuntime, principal: Principal, event_id: uuid.UUID) -> Even
         row = inbox.get_event(conn, principal.tenant_id, event_id)
         if row is None:
             raise HTTPException(404, f"event {event_id} not found")
-        return EventOut.of(row, assets=inbox.assets_of(conn, row["seq"]), detail=True)
+        return EventOut.of(row, assets=inbox.touched(row, conn), detail=True)
 
 
 @router.get("/events/{event_id}", response_model=EventOut,
