@@ -37,6 +37,10 @@ from lily.model import Principal
 from lily.observability import log
 
 router = APIRouter(prefix=V1, tags=["inbound"])
+# The event-ingestion routes take most requests: they call `authorize` themselves and ask FastAPI
+# for nothing but the request, because solving dependencies (even cached ones) cost more CPU per
+# request than accepting a single OpenLineage event. Included without router-level dependencies.
+ingest = APIRouter(prefix=V1, tags=["inbound"])
 # Routes that authenticate themselves (webhook signatures); included without the blanket `authorize`.
 webhooks = APIRouter(prefix=V1, tags=["inbound"])
 
@@ -135,6 +139,13 @@ async def _run(rt: InboundRuntime, source: str, request: Request, info: RequestI
     return prepared, fresh
 
 
+async def _caller(request: Request) -> tuple[Principal, InboundRuntime, RequestInfo]:
+    """The authorised principal, the inbound runtime and the request's info (``ingest`` routes)."""
+    principal = await authorize(request)
+    rid = str(request.scope.get("state", {}).get("request_id", ""))
+    return principal, request.app.state.inbound, _info(principal, principal.tenant_id, rid, request)
+
+
 def _info(principal: Principal | None, tenant_id: str, rid: str, request: Request, actor: str | None = None
           ) -> RequestInfo:
     return RequestInfo(tenant_id=tenant_id, actor=actor or (principal.actor if principal else None),
@@ -147,23 +158,22 @@ def _accepted(result: tuple[Prepared, list[bool]]) -> AcceptedOut:
     return AcceptedOut(accepted=sum(fresh), duplicates=len(fresh) - sum(fresh), events=events)
 
 
-@router.post("/lineage", status_code=201, response_class=Response,
+@ingest.post("/lineage", status_code=201, response_class=Response,
              responses={201: {"description": "Stored (empty body, as Marquez answers)"}},
              summary="Receive one OpenLineage event (RunEvent, DatasetEvent or JobEvent)")
-async def post_lineage(request: Request, principal: Principal = Depends(authorize),
-                       rt: InboundRuntime = Depends(runtime), rid: str = Depends(request_id)) -> Response:
-    result = await _run(rt, "openlineage", request, _info(principal, principal.tenant_id, rid, request))
+async def post_lineage(request: Request) -> Response:
+    _, rt, info = await _caller(request)
+    result = await _run(rt, "openlineage", request, info)
     if isinstance(result, Response):
         return result
     return Response(status_code=201)
 
 
-@router.post("/lineage/batch", response_model=BatchOut,
+@ingest.post("/lineage/batch", response_model=BatchOut,
              summary="Receive a JSON array of OpenLineage events; per-event results as in the spec")
-async def post_lineage_batch(request: Request, principal: Principal = Depends(authorize),
-                             rt: InboundRuntime = Depends(runtime), rid: str = Depends(request_id)) -> Any:
-    result = await _run(rt, "openlineage", request, _info(principal, principal.tenant_id, rid, request),
-                        partial=True)
+async def post_lineage_batch(request: Request) -> Any:
+    _, rt, info = await _caller(request)
+    result = await _run(rt, "openlineage", request, info, partial=True)
     if isinstance(result, Response):
         return result
     prepared, _ = result
@@ -175,19 +185,19 @@ async def post_lineage_batch(request: Request, principal: Principal = Depends(au
         non_retriable=len(failed)), failed_events=failed)
 
 
-@router.post("/webhooks/s3", response_model=AcceptedOut,
+@ingest.post("/webhooks/s3", response_model=AcceptedOut,
              summary="Receive S3 event notifications (direct, SQS/SNS-wrapped or EventBridge)")
-async def post_s3(request: Request, principal: Principal = Depends(authorize),
-                  rt: InboundRuntime = Depends(runtime), rid: str = Depends(request_id)) -> Any:
-    result = await _run(rt, "s3", request, _info(principal, principal.tenant_id, rid, request))
+async def post_s3(request: Request) -> Any:
+    _, rt, info = await _caller(request)
+    result = await _run(rt, "s3", request, info)
     return result if isinstance(result, Response) else _accepted(result)
 
 
-@router.post("/events", response_model=AcceptedOut, status_code=202,
+@ingest.post("/events", response_model=AcceptedOut, status_code=202,
              summary="Receive generic metadata events (one object or a JSON array)")
-async def post_events(request: Request, principal: Principal = Depends(authorize),
-                      rt: InboundRuntime = Depends(runtime), rid: str = Depends(request_id)) -> Any:
-    result = await _run(rt, "generic", request, _info(principal, principal.tenant_id, rid, request))
+async def post_events(request: Request) -> Any:
+    _, rt, info = await _caller(request)
+    result = await _run(rt, "generic", request, info)
     return result if isinstance(result, Response) else _accepted(result)
 
 
