@@ -47,3 +47,29 @@ def test_the_background_thread_checkpoints_and_stops(tmp_path: Path) -> None:
     finally:
         checkpointer.stop()
     assert checkpointer._thread is None
+
+
+def test_the_thread_checkpoints_while_commits_come_and_not_when_idle(tmp_path: Path) -> None:
+    db = tmp_path / "lily.db"
+    store = Store.from_url(f"sqlite:///{db}", migrate=True)
+    with store.write() as conn:
+        conn.execute(text("CREATE TABLE filler (id INTEGER PRIMARY KEY, body BLOB)"))
+    checkpointer = WalCheckpointer(store.engine, interval=0.02).start()
+    try:
+        for _ in range(3):  # each burst is copied into the database file within a few intervals
+            with store.write() as conn:
+                conn.execute(text("INSERT INTO filler (body) VALUES (randomblob(200000))"))
+            before = db.stat().st_size
+            deadline = time.monotonic() + 5
+            while db.stat().st_size < before + 200_000 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert db.stat().st_size >= before + 200_000
+        busy = checkpointer.checkpoints
+        assert busy >= 3
+        time.sleep(0.1)
+        settled = checkpointer.checkpoints
+        time.sleep(0.4)  # idle: twenty intervals, no checkpoint
+        assert checkpointer.checkpoints == settled <= busy + 1
+    finally:
+        checkpointer.stop()
+        store.dispose()
