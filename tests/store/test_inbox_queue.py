@@ -36,53 +36,50 @@ def plan(conn: Connection, stmt: ClauseElement, expanding: dict[str, Any] | None
     return "\n".join(str(r[-1]) for r in rows)
 
 
-def test_claims_and_lease_checks_do_not_scan_the_backlog(tmp_path: Path) -> None:
-    store = Store.from_url(f"sqlite:///{tmp_path / 'lily.db'}", migrate=True)
-    try:
-        with store.inbox_write() as conn:
-            inbox.insert_received(conn, [message(i).inbox_row() for i in range(2000)])
-            claimed = inbox.claim_batch(conn, "w1", 10, timedelta(seconds=30), NOW)
-            # Oldest first, one statement, however long the backlog behind them.
-            assert [r["seq"] for r in claimed] == sorted(r["seq"] for r in claimed) and len(claimed) == 10
-            claim = plan(conn, inbox._CLAIM)
-            count = plan(conn, inbox._COUNT_LEASED, {"ids": [r["id"] for r in claimed], "owner": "w1"})
-            assert inbox.count_leased(conn, "w1", [r["id"] for r in claimed]) == 10
-            assert inbox.count_leased(conn, "w2", [r["id"] for r in claimed]) == 0
-        assert "ix_inbound_events_queue (status=?)" in claim, claim
-        assert "ix_inbound_events_leased (lease_until>?)" in claim, claim
-        assert "TEMP B-TREE" not in claim, claim  # no sort of the backlog
-        assert "sqlite_autoindex_inbound_events_1 (id=?)" in count, count
-    finally:
-        store.dispose()
+def test_claims_and_lease_checks_do_not_scan_the_backlog(file_store: Store) -> None:
+    with file_store.inbox_write() as conn:
+        inbox.insert_received(conn, [message(i).inbox_row() for i in range(2000)])
+        claimed = inbox.claim_batch(conn, "w1", 10, timedelta(seconds=30), NOW)
+        # Oldest first, one statement, however long the backlog behind them.
+        assert [r["seq"] for r in claimed] == sorted(r["seq"] for r in claimed) and len(claimed) == 10
+        claim = plan(conn, inbox._CLAIM)
+        count = plan(conn, inbox._COUNT_LEASED, {"ids": [r["id"] for r in claimed], "owner": "w1"})
+        assert inbox.count_leased(conn, "w1", [r["id"] for r in claimed]) == 10
+        assert inbox.count_leased(conn, "w2", [r["id"] for r in claimed]) == 0
+    assert "ix_inbound_events_queue (status=?)" in claim, claim
+    assert "ix_inbound_events_leased (lease_until>?)" in claim, claim
+    assert "TEMP B-TREE" not in claim, claim  # no sort of the backlog
+    assert "sqlite_autoindex_inbound_events_1 (id=?)" in count, count
 
 
-def test_the_leases_of_other_workers_keep_their_partitions(tmp_path: Path) -> None:
-    store = Store.from_url(f"sqlite:///{tmp_path / 'lily.db'}", migrate=True)
-    try:
-        with store.inbox_write() as conn:
-            inbox.insert_received(conn, [message(i).inbox_row() for i in range(40)])
-            first = inbox.claim_batch(conn, "w1", 4, timedelta(seconds=30), NOW)
-            second = inbox.claim_batch(conn, "w2", 40, timedelta(seconds=30), NOW)
-            held = {r["partition"] for r in first}
-            assert second and not held & {r["partition"] for r in second}
-            # A settled event gives its lease up: its partition is free again.
-            for row in first:
-                outcome = inbox.Outcome(inbox.APPLIED, NOW, 1)
-                assert inbox.finish(conn, row["id"], "w1", outcome, leased=True, tenant_id="default") is not None
-            third = inbox.claim_batch(conn, "w3", 40, timedelta(seconds=30), NOW)
-            assert {r["partition"] for r in third} == held
-    finally:
-        store.dispose()
+def test_the_leases_of_other_workers_keep_their_partitions(file_store: Store) -> None:
+    with file_store.inbox_write() as conn:
+        inbox.insert_received(conn, [message(i).inbox_row() for i in range(40)])
+        first = inbox.claim_batch(conn, "w1", 4, timedelta(seconds=30), NOW)
+        second = inbox.claim_batch(conn, "w2", 40, timedelta(seconds=30), NOW)
+        held = {r["partition"] for r in first}
+        assert second and not held & {r["partition"] for r in second}
+        # A settled event gives its lease up: its partition is free again.
+        for row in first:
+            outcome = inbox.Outcome(inbox.APPLIED, NOW, 1)
+            assert inbox.finish(conn, row["id"], "w1", outcome, leased=True, tenant_id="default") is not None
+        third = inbox.claim_batch(conn, "w3", 40, timedelta(seconds=30), NOW)
+        assert {r["partition"] for r in third} == held
+
+
+def assert_current_inbox(conn: Connection) -> None:
+    """The inbox table has this Lily's columns and indexes, and none it retired."""
+    names = {ix["name"] for ix in inspect(conn).get_indexes("inbound_events")}
+    columns = {c["name"] for c in inspect(conn).get_columns("inbound_events")}
+    assert names >= INDEXES and "ix_inbound_events_ready" not in names
+    assert columns == {c.name for c in inbound_events.columns}
 
 
 def test_migrated_catalogs_have_the_inbox_columns_and_indexes(database_url: str) -> None:
     store = Store.from_url(database_url)
     try:
         with store.engine.connect() as conn:
-            names = {ix["name"] for ix in inspect(conn).get_indexes("inbound_events")}
-            columns = {c["name"] for c in inspect(conn).get_columns("inbound_events")}
-        assert names >= INDEXES and "ix_inbound_events_ready" not in names
-        assert columns == {c.name for c in inbound_events.columns}
+            assert_current_inbox(conn)
     finally:
         store.dispose()
 
@@ -103,9 +100,6 @@ def test_an_inbox_file_of_an_older_lily_gets_the_columns_and_indexes_of_this_one
     again = Store.from_url(url)
     try:
         with again.inbox_read() as conn:
-            names = {ix["name"] for ix in inspect(conn).get_indexes("inbound_events")}
-            columns = {c["name"] for c in inspect(conn).get_columns("inbound_events")}
-        assert names >= INDEXES and "ix_inbound_events_ready" not in names
-        assert columns == {c.name for c in inbound_events.columns}
+            assert_current_inbox(conn)
     finally:
         again.dispose()
