@@ -27,6 +27,10 @@ Usage::
     python benchmarks/inbound.py --events 500 --rate 200 --steady-seconds 5
     python benchmarks/inbound.py --light                  # generic events: the inbound machinery alone
 
+Every phase also reports the CPU per event of the API process (while the load runs) and of its
+inbound worker process (until the backlog is applied), from ``/proc``, and the machine's steal time
+over the phase: on shared cores the speed moves, and these say which side a change moved.
+
 The load generator is aiohttp (≈ 0.2 ms of client CPU per request on these cores), so the ceiling
 is the server's and not the client's. The server's in-process propagation/outbound threads are switched off (``LILY_WORKERS_IN_PROCESS``)
 unless ``--governance`` is given: on SQLite they hold the write lock while they compute, which is
@@ -473,8 +477,7 @@ def main() -> None:
     parser.add_argument("--steady-seconds", type=float, default=5.0)
     parser.add_argument("--steady-batch", type=int, default=10,
                         help="steady phase: events per request (1 = single-event POSTs; batches of 10 by "
-                             "default, as producers that send 1,000 events/s do: this server accepts about "
-                             "650 single POSTs/s while its worker applies)")
+                             "default, as producers that send 1,000 events/s batch their events)")
     parser.add_argument("--workers", type=int, default=1, help="LILY_INBOUND_WORKERS of the server")
     parser.add_argument("--light", action="store_true", help="generic table-upsert events instead of OpenLineage")
     parser.add_argument("--governance", action="store_true",
