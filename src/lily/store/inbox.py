@@ -356,7 +356,6 @@ def count_leased(conn: Connection, owner: str, ids: Sequence[uuid.UUID]) -> int:
     return total
 
 
-
 def is_settled(conn: Connection, eid: uuid.UUID) -> bool:
     status = conn.execute(select(inbound_events.c.status).where(inbound_events.c.id == eid)).scalar()
     return status in SETTLED

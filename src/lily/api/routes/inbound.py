@@ -139,11 +139,11 @@ async def _run(rt: InboundRuntime, source: str, request: Request, info: RequestI
     return prepared, fresh
 
 
-async def _caller(request: Request) -> tuple[Principal, InboundRuntime, RequestInfo]:
-    """The authorised principal, the inbound runtime and the request's info (``ingest`` routes)."""
+async def _caller(request: Request) -> tuple[InboundRuntime, RequestInfo]:
+    """The inbound runtime and the authorised request's info (``ingest`` routes)."""
     principal = await authorize(request)
-    rid = str(request.scope.get("state", {}).get("request_id", ""))
-    return principal, request.app.state.inbound, _info(principal, principal.tenant_id, rid, request)
+    info = _info(principal, principal.tenant_id, await request_id(request), request)
+    return await runtime(request), info
 
 
 def _info(principal: Principal | None, tenant_id: str, rid: str, request: Request, actor: str | None = None
@@ -162,7 +162,7 @@ def _accepted(result: tuple[Prepared, list[bool]]) -> AcceptedOut:
              responses={201: {"description": "Stored (empty body, as Marquez answers)"}},
              summary="Receive one OpenLineage event (RunEvent, DatasetEvent or JobEvent)")
 async def post_lineage(request: Request) -> Response:
-    _, rt, info = await _caller(request)
+    rt, info = await _caller(request)
     result = await _run(rt, "openlineage", request, info)
     if isinstance(result, Response):
         return result
@@ -172,7 +172,7 @@ async def post_lineage(request: Request) -> Response:
 @ingest.post("/lineage/batch", response_model=BatchOut,
              summary="Receive a JSON array of OpenLineage events; per-event results as in the spec")
 async def post_lineage_batch(request: Request) -> Any:
-    _, rt, info = await _caller(request)
+    rt, info = await _caller(request)
     result = await _run(rt, "openlineage", request, info, partial=True)
     if isinstance(result, Response):
         return result
@@ -188,7 +188,7 @@ async def post_lineage_batch(request: Request) -> Any:
 @ingest.post("/webhooks/s3", response_model=AcceptedOut,
              summary="Receive S3 event notifications (direct, SQS/SNS-wrapped or EventBridge)")
 async def post_s3(request: Request) -> Any:
-    _, rt, info = await _caller(request)
+    rt, info = await _caller(request)
     result = await _run(rt, "s3", request, info)
     return result if isinstance(result, Response) else _accepted(result)
 
@@ -196,7 +196,7 @@ async def post_s3(request: Request) -> Any:
 @ingest.post("/events", response_model=AcceptedOut, status_code=202,
              summary="Receive generic metadata events (one object or a JSON array)")
 async def post_events(request: Request) -> Any:
-    _, rt, info = await _caller(request)
+    rt, info = await _caller(request)
     result = await _run(rt, "generic", request, info)
     return result if isinstance(result, Response) else _accepted(result)
 

@@ -11,6 +11,7 @@ path compares an upsert with the last one it applied, and the same object compar
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 import orjson
@@ -34,6 +35,15 @@ class Memo(Generic[T]):
         self.size = max(4, size)
         self._entries: dict[Any, T] = {}
         self._lock = threading.Lock()  # worker threads of one process share a parser
+
+    def of(self, value: Any, build: Callable[[], T], *extra: Any) -> T:
+        """What ``value`` (a JSON subtree, with ``extra`` it depends on too) parsed into: remembered,
+        or ``build()`` now."""
+        key = key_of(value)
+        if key is None:
+            return build()
+        found = self.get((key, *extra))
+        return found if found is not None else self.put((key, *extra), build())
 
     def get(self, key: Any) -> T | None:
         return self._entries.get(key)

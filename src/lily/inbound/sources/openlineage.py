@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from lily.inbound.sources import _ol_facets as ol_facets
-from lily.inbound.sources._memo import Memo, key_of
+from lily.inbound.sources._memo import Memo
 from lily.inbound.sources.base import (
     ParseError,
     canonical_json,
@@ -170,10 +170,10 @@ _EDGES: Memo[list[AddLineage]] = Memo()
 
 
 def _job_operations(job: dict[str, Any], job_ref: AssetRef, parent_job: AssetRef | None) -> list[MetadataEvent]:
-    key = key_of(job)
-    found = _JOBS.get((key, parent_job)) if key is not None else None
-    if found is not None:
-        return found
+    return _JOBS.of(job, lambda: _parse_job(job, job_ref, parent_job), parent_job)
+
+
+def _parse_job(job: dict[str, Any], job_ref: AssetRef, parent_job: AssetRef | None) -> list[MetadataEvent]:
     job_facets, job_deleted = ol_facets.split_facets(optional_object(job, "facets", "job"))
     ops: list[MetadataEvent] = [
         UpsertAsset(
@@ -188,16 +188,11 @@ def _job_operations(job: dict[str, Any], job_ref: AssetRef, parent_job: AssetRef
     ]
     # A job's tags describe the job, not data: they never propagate along lineage.
     ops += ol_facets.classifications(job_facets, job_deleted, job_ref, propagate=False)
-    return ops if key is None else _JOBS.put((key, parent_job), ops)
+    return ops
 
 
 def _dataset(obj: dict[str, Any], path: str, *, output: bool) -> _Dataset:
-    key = key_of(obj)
-    found = _DATASETS.get((output, key)) if key is not None else None
-    if found is not None:
-        return found
-    dataset = _parse_dataset(obj, path, output=output)
-    return dataset if key is None else _DATASETS.put((output, key), dataset)
+    return _DATASETS.of(obj, lambda: _parse_dataset(obj, path, output=output), output)
 
 
 def _with_run(edges: list[AddLineage], run_id: str | None) -> list[MetadataEvent]:
