@@ -33,14 +33,17 @@ class LiveLily:
             self.env["LILY_DATABASE_URL"] = database_url
         self.args = [sys.executable, "-m", "lily.cli", "serve", *(["--demo"] if demo else [])]
         self.proc: subprocess.Popen[bytes] | None = None
+        # The server's output goes to a file: a pipe nobody reads fills up under a flood of log
+        # lines and then blocks the server itself.
+        self.log_path = data_dir / "serve.log"
 
     def start(self, timeout: float = 30) -> LiveLily:
-        self.proc = subprocess.Popen(self.args, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        with self.log_path.open("ab") as log:
+            self.proc = subprocess.Popen(self.args, env=self.env, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                out = self.proc.stdout.read().decode() if self.proc.stdout else ""
-                raise RuntimeError(f"lily serve exited early:\n{out}")
+                raise RuntimeError(f"lily serve exited early:\n{self.log_text()[-4000:]}")
             try:
                 if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200:
                     return self
@@ -57,6 +60,9 @@ class LiveLily:
     @property
     def api_key(self) -> str:
         return self.credentials["api_key"]
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
