@@ -5,11 +5,14 @@ The incident's fields are a *fold of its timeline*: every distinct update is kep
 recomputed from the whole timeline on each update. So updates applied in any order give the same
 incident, and applying an update again changes nothing.
 
-Dedupe rule: an update's identity is the sha256 of its ``update`` body without ``observed_at``
-(Monte Carlo payloads carry no timestamp of their own, so the observation time is the receive time
-and differs on a redelivery). This is the same rule as the Monte Carlo idempotency key: an update
-identical in content to an earlier one is a redelivery. Re-applying a known update (e.g. a replay
-after the table mapping changed) replaces its entry, keeping the earliest ``observed_at``.
+Dedupe rule: an update's identity is the sha256 of its ``update`` body without ``observed_at``.
+The body carries the update's own time when the tool sent one (Monte Carlo: ``updated_time`` and
+the like), so an update is a duplicate only when everything, its time included, matches: an alert
+re-opened after ``fixed`` (``investigating`` again, later ``updated_time``) is a new entry and the
+fold re-opens the incident. ``observed_at`` itself stays out: without a time of its own an update is
+observed when received, which differs on a redelivery. This is the same rule as the Monte Carlo
+idempotency key. Re-applying a known update (e.g. a replay after the table mapping changed) replaces
+its entry, keeping the earliest ``observed_at``.
 """
 
 from __future__ import annotations

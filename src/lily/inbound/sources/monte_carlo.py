@@ -87,12 +87,15 @@ def split(payload: Any) -> list[Any]:
 
 
 def idempotency_key(payload: Any) -> str:
-    """Incident id + a hash of the update fields (and the event list, so a new event is not deduped)."""
+    """Incident id + a hash of the update fields, the event list (a new event is not deduped) and
+    the update's own time when it has one: an alert re-opened after ``fixed`` repeats an earlier
+    ``alert_feedback`` with a later ``updated_time``, and only its time tells it from a redelivery."""
     body = require_object(payload, "")
     inner = _inner(body)
     incident_id = _incident_id(body, inner)
     update = {name: _field(body, inner, name) for name in UPDATE_FIELDS}
     update["event_list"] = inner.get("event_list")
+    update |= _times(body, inner)  # absent when the payload has none: keys stay as before
     return sha256_hex(NAME, incident_id, canonical_json(update))
 
 
@@ -128,6 +131,9 @@ def parse(payload: Any, *, received_at: datetime | None = None, options: Any = N
 
     update: dict[str, Any] = {
         **present,
+        # The update's own time as sent: part of the timeline entry's identity (``store.incidents``),
+        # so a re-open (same status as an earlier update, later time) is a new entry, not a redelivery.
+        **_times(body, inner),
         "action": body.get("action"),
         "version": body.get("version"),
         "account_id": (body.get("account") or {}).get("id")
@@ -170,6 +176,12 @@ def _has(body: dict[str, Any], inner: dict[str, Any], name: str) -> bool:
 def _field(body: dict[str, Any], inner: dict[str, Any], name: str) -> Any:
     """Update fields may arrive inside ``payload`` or at the top level; ``payload`` wins."""
     return inner[name] if name in inner else body.get(name)
+
+
+def _times(body: dict[str, Any], inner: dict[str, Any]) -> dict[str, Any]:
+    """The payload's own timestamps (``_TIME_FIELDS``) that are present, as sent."""
+    return {name: _field(body, inner, name) for name in _TIME_FIELDS
+            if _has(body, inner, name) and _field(body, inner, name) not in (None, "")}
 
 
 def _incident_id(body: dict[str, Any], inner: dict[str, Any]) -> str:
