@@ -9,7 +9,7 @@ from fastapi import Depends, FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from lily import __version__
-from lily.api import openapi, problems
+from lily.api import allow, openapi, problems
 from lily.api.context import AppContext
 from lily.api.deps import authorize
 from lily.api.middleware import RequestContextMiddleware
@@ -50,6 +50,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     # Pipelines: background runs for the API, the schedule, OpenLineage output (docs/pipelines.md).
     pipelines.install(app, settings, store)
     problems.install(app)
+    allow.install(app)  # every 405 lists all the methods of its path
     openapi.install(app)
     app.include_router(health.router)
     # Routes are matched in order, router by router: the event-ingestion routes, which take most
