@@ -88,7 +88,10 @@ def serve(host: str = typer.Option(None, help="bind address (default LILY_HOST o
         checkpointers.append(WalCheckpointer(store.inbox_engine).start())
     try:
         freeze_startup_heap()
-        uvicorn.run(api, host=bind_host, port=bind_port, log_level="warning", access_log=False)
+        # proxy_headers=False: uvicorn would otherwise take the client address from X-Forwarded-For
+        # on any connection from 127.0.0.1; Lily reads that header itself, from LILY_TRUSTED_PROXIES only.
+        uvicorn.run(api, host=bind_host, port=bind_port, log_level="warning", access_log=False,
+                    proxy_headers=False)
     finally:
         governance.stop()
         for checkpointer in checkpointers:

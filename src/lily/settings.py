@@ -34,6 +34,21 @@ class Settings(BaseSettings):
 
     rate_limit_per_minute: int = 1200  # per API key / user, token bucket refill rate
     rate_limit_burst: int = 200
+    # Abuse resistance (docs/security.md). Requests refused for their credentials (token, API key,
+    # webhook signature) draw on a budget per source address; past it they get 429, while requests
+    # with valid credentials from the same address still pass.
+    auth_failures_per_minute: int = Field(60, ge=1)
+    auth_failure_burst: int = Field(20, ge=1)
+    # Sign-in backoff: failures before the first lock (per user / per address), the first lock's
+    # seconds (doubling per further failure) and the longest lock (also the time a counter takes to
+    # drain by one failure).
+    login_free_attempts: int = Field(5, ge=1)
+    login_address_free_attempts: int = Field(20, ge=1)
+    login_backoff_base_s: float = Field(1.0, gt=0)
+    login_backoff_cap_s: float = Field(900.0, gt=0)
+    # Reverse proxies (comma-separated addresses or CIDR networks) whose X-Forwarded-For names the
+    # client. Empty: the TCP peer is the client and X-Forwarded-For is ignored.
+    trusted_proxies: str = ""
     max_body_bytes: int = 5 * 1024 * 1024
     max_page_size: int = 500
 

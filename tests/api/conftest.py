@@ -32,8 +32,10 @@ class Env:
 
 
 def make_env(database_url: str, data_dir: Path, **overrides: object) -> Env:
-    settings = Settings(data_dir=data_dir, database_url=database_url, rate_limit_per_minute=100000,
-                        rate_limit_burst=100000, **overrides)
+    # Limits raised so tests are not throttled by each other's requests; tests of the limits lower them.
+    limits: dict[str, object] = {"rate_limit_per_minute": 100000, "rate_limit_burst": 100000,
+                                 "auth_failures_per_minute": 100000, "auth_failure_burst": 100000}
+    settings = Settings(data_dir=data_dir, database_url=database_url, **{**limits, **overrides})
     store = Store.from_url(database_url)
     admin = ensure_admin(store, settings)
     assert admin is not None

@@ -35,11 +35,15 @@ def test_search_by_name_pattern(env: Env) -> None:
     assert get(env, "/search", q="zzz")["results"] == []
     assert get(env, "/search", q="customer\\")["results"] == []  # a literal backslash, not an escape
     assert get(env, "/search", q="customer", namespace="dbt", sort="UPDATE_AT")["totalCount"] == 2
-    for params in ({}, {"q": "  "}, {"q": "x", "filter": "table"}, {"q": "x", "sort": "size"},
-                   {"q": "x", "before": "yesterday"}):
+    for params in ({"q": "x", "filter": "table"}, {"q": "x", "sort": "size"}, {"q": "x", "before": "yesterday"}):
         resp = env.client.get("/api/v1/search", params=params, headers=env.admin_headers)
         assert resp.status_code == 400, params
         assert resp.json()["code"] == 400
+    # q is required and not empty, as the schema says; whitespace is a pattern like any other.
+    for params in ({}, {"q": ""}, {"q": "x" * 1001}, {"q": "%" * 17}, {"q": "a\x00"}):
+        resp = env.client.get("/api/v1/search", params=params, headers=env.admin_headers)
+        assert resp.status_code == 422, params
+    assert get(env, "/search", q="  ")["results"] == []
 
 
 def test_tags_are_the_classifications_in_use(env: Env) -> None:

@@ -18,7 +18,12 @@ class AppContext:
     auth: AuthService
     metrics: Metrics = field(default_factory=Metrics)
     limiter: RateLimiter | None = None
+    # Per source address: requests refused for their credentials (docs/security.md).
+    auth_failures: RateLimiter | None = None
 
     def __post_init__(self) -> None:
         if self.limiter is None:
             self.limiter = RateLimiter(self.settings.rate_limit_per_minute / 60.0, self.settings.rate_limit_burst)
+        if self.auth_failures is None:
+            self.auth_failures = RateLimiter(self.settings.auth_failures_per_minute / 60.0,
+                                             self.settings.auth_failure_burst)

@@ -66,5 +66,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled_error", path=request.url.path)
-        return problem(500, "internal error; see server logs with this request's X-Request-ID")
+        # Starlette answers this outside the middleware that binds the request id to the log
+        # context and adds the header, so both are done here: the id links answer and log line.
+        rid = str(request.scope.get("state", {}).get("request_id", ""))
+        log.exception("unhandled_error", path=request.url.path, request_id=rid)
+        return problem(500, f"internal error; see the server logs for request {rid}",
+                       headers={"X-Request-ID": rid} if rid else None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import threading
 import time
 import uuid
@@ -11,7 +12,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from lily.auth import jwt_tokens, secrets
+from lily.auth.throttle import BackoffPolicy, LoginThrottle
 from lily.model import Principal, PrincipalKind, Role
+from lily.observability import log
 from lily.settings import Settings
 from lily.store import Store, accounts
 from lily.store.feed import write_audit
@@ -19,6 +22,33 @@ from lily.store.feed import write_audit
 
 class AuthError(Exception):
     """Credentials or token refused (answered as 401 without saying which part was wrong)."""
+
+
+class FailedLogin(AuthError):
+    """A password checked and refused (or no such user); ``user_id`` is for the audit trail only."""
+
+    def __init__(self, user_id: uuid.UUID | None) -> None:
+        super().__init__("invalid credentials")
+        self.user_id = user_id
+
+
+class LoginThrottled(Exception):
+    """Sign-in refused before the password is checked: too many recent failures for the user
+    (``scope`` "user") or from the source address ("address"). Answered 429 with Retry-After."""
+
+    def __init__(self, scope: str, retry_after: float) -> None:
+        whom = "for this user" if scope == "user" else "from this address"
+        super().__init__(f"too many failed sign-ins {whom}; retry after {math.ceil(retry_after)} s")
+        self.scope, self.retry_after = scope, retry_after
+
+
+@dataclass(frozen=True)
+class LoginAttempt:
+    """A reserved sign-in attempt (see :meth:`AuthService.start_login`)."""
+
+    tenant_id: str
+    username: str
+    source: str  # the client's address as the API determined it
 
 
 @dataclass
@@ -42,6 +72,10 @@ class AuthService:
         # sha256 of the key -> (principal, key expiry, monotonic time the entry was made)
         self._keys: dict[str, tuple[Principal, datetime | None, float]] = {}
         self._keys_lock = threading.Lock()
+        self.throttle = LoginThrottle(
+            BackoffPolicy(settings.login_free_attempts, settings.login_backoff_base_s, settings.login_backoff_cap_s),
+            BackoffPolicy(settings.login_address_free_attempts, settings.login_backoff_base_s,
+                          settings.login_backoff_cap_s))
 
     @staticmethod
     def now() -> datetime:
@@ -58,19 +92,70 @@ class AuthService:
         return uid
 
     # ----------------------------------------------------------------- tokens
-    def login(self, tenant_id: str, username: str, password: str) -> TokenPair:
-        with self.store.read() as conn:
-            user = accounts.get_user(conn, tenant_id, username)
-        if user is None:
-            secrets.verify_password(_dummy_hash(), password)  # same cost whether or not the user exists
-            raise AuthError("invalid credentials")
-        if user["disabled"] or not secrets.verify_password(user["password_hash"], password):
-            raise AuthError("invalid credentials")
+    def start_login(self, tenant_id: str, username: str, source: str) -> LoginAttempt:
+        """Reserve a sign-in attempt, or raise :class:`LoginThrottled` while the user or the source
+        address is locked out. In memory only (no hash, no I/O): callable on the event loop."""
+        refusal = self.throttle.begin(tenant_id, username, source)
+        if refusal is not None:
+            raise LoginThrottled(refusal.scope, refusal.retry_after)
+        return LoginAttempt(tenant_id, username, source)
+
+    def login(self, attempt: LoginAttempt, password: str, correlation_id: str | None = None) -> TokenPair:
+        """Check the password of a reserved attempt and settle it: a failure is counted toward the
+        lockouts and audited; a success clears the user's failures and issues a token pair."""
+        try:
+            user = self._verified_user(attempt.tenant_id, attempt.username, password)
+        except FailedLogin as exc:
+            self._record_failure(attempt, exc.user_id, correlation_id)
+            raise
+        except BaseException:
+            self.throttle.abandoned(attempt.tenant_id, attempt.username, attempt.source)
+            raise
+        self.throttle.succeeded(attempt.tenant_id, attempt.username, attempt.source)
         with self.store.write() as conn:
             pair = self._issue(conn, user, family=uuid.uuid4())
-            write_audit(conn, tenant_id, f"user:{username}", "auth.login", at=self.now(), entity_type="user",
-                        entity_id=str(user["id"]))
+            write_audit(conn, attempt.tenant_id, f"user:{attempt.username}", "auth.login", at=self.now(),
+                        entity_type="user", entity_id=str(user["id"]), correlation_id=correlation_id,
+                        details={"source": attempt.source})
         return pair
+
+    def _record_failure(self, attempt: LoginAttempt, user_id: uuid.UUID | None,
+                        correlation_id: str | None) -> None:
+        """Count the failure, then audit it and any lockout it starts. Only verified failures get
+        here (a throttled attempt is refused before), so the rows per address and user are bounded
+        by the backoff itself. An audit write that fails is logged: the caller still gets its 401."""
+        outcome = self.throttle.failed(attempt.tenant_id, attempt.username, attempt.source)
+        who = {"username": attempt.username, "source": attempt.source}
+        user_ref = str(user_id) if user_id else None
+        log.warning("login_failed", tenant=attempt.tenant_id, **who, user_failures=outcome.user_failures,
+                    address_failures=outcome.address_failures, user_lock_s=outcome.user_lock,
+                    address_lock_s=outcome.address_lock)
+        now = self.now()
+        try:
+            with self.store.write() as conn:
+                write_audit(conn, attempt.tenant_id, "anonymous", "auth.login_failed", at=now, entity_type="user",
+                            entity_id=user_ref, correlation_id=correlation_id,
+                            details={**who, "user_failures": outcome.user_failures,
+                                     "address_failures": outcome.address_failures})
+                if outcome.user_lock:
+                    write_audit(conn, attempt.tenant_id, "system", "auth.lockout", at=now, entity_type="user",
+                                entity_id=user_ref, correlation_id=correlation_id,
+                                details={**who, "scope": "user", "seconds": outcome.user_lock})
+                if outcome.address_lock:
+                    write_audit(conn, attempt.tenant_id, "system", "auth.lockout", at=now, entity_type="address",
+                                entity_id=attempt.source, correlation_id=correlation_id,
+                                details={**who, "scope": "address", "seconds": outcome.address_lock})
+        except Exception:
+            log.exception("login_failure_audit_failed", tenant=attempt.tenant_id, **who)
+
+    def _verified_user(self, tenant_id: str, username: str, password: str) -> dict[str, Any]:
+        with self.store.read() as conn:
+            user = accounts.get_user(conn, tenant_id, username)
+        # One hash whether the user exists, is disabled or not: the time does not tell which.
+        verified = secrets.verify_password(user["password_hash"] if user else _dummy_hash(), password)
+        if user is None or user["disabled"] or not verified:
+            raise FailedLogin(user["id"] if user else None)
+        return user
 
     def _issue(self, conn: Any, user: dict[str, Any], family: uuid.UUID) -> TokenPair:
         now = self.now()
@@ -127,11 +212,11 @@ class AuthService:
         except jwt_tokens.InvalidToken as exc:
             raise AuthError(str(exc)) from exc
         try:
-            role = Role(str(claims["role"]))
+            role = Role(claims.role)
         except ValueError as exc:
-            raise AuthError("unknown role") from exc
-        return Principal(id=uuid.UUID(str(claims["sub"])), tenant_id=str(claims["tid"]), kind=PrincipalKind.USER,
-                         name=str(claims.get("name") or claims["sub"]), role=role)
+            raise AuthError(f"unknown role {claims.role!r}") from exc
+        return Principal(id=claims.user_id, tenant_id=claims.tenant_id, kind=PrincipalKind.USER,
+                         name=claims.name, role=role)
 
     # --------------------------------------------------------------- API keys
     def create_api_key(self, tenant_id: str, name: str, role: Role, actor: str, expires_days: int | None = None,

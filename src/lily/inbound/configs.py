@@ -18,6 +18,8 @@ from lily.inbound.sources.monte_carlo_mapping import MonteCarloMapping
 from lily.store import Store, inbox
 from lily.store.feed import write_audit
 
+MAX_CACHED = 10_000  # (tenant, source) entries
+
 
 @dataclass(frozen=True)
 class SourceConfig:
@@ -54,6 +56,10 @@ class SourceConfigs:
             config = SourceConfig(secret=self._decrypt(row["secret_encrypted"]), options=row["options"] or {},
                                   updated_at=row["updated_at"], updated_by=row["updated_by"])
         with self._lock:
+            # Bounded: an unauthenticated webhook names any tenant it likes, and each name would
+            # otherwise stay cached for good. Clearing only costs the next reads.
+            if len(self._cache) >= MAX_CACHED:
+                self._cache.clear()
             self._cache[(tenant_id, source)] = (now, config)
         return config
 

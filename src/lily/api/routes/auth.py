@@ -6,10 +6,20 @@ import uuid
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from sqlalchemy.exc import IntegrityError
+from starlette.concurrency import run_in_threadpool
 
 from lily.api.context import AppContext
-from lily.api.deps import authorize, ctx, request_id
+from lily.api.deps import (
+    authorize,
+    charge_failure,
+    ctx,
+    refused,
+    request_id,
+    source_address,
+    too_many_failures,
+)
 from lily.api.permissions import V1
+from lily.api.ratelimit import retry_after
 from lily.api.schemas import (
     ApiKeyCreated,
     ApiKeyIn,
@@ -21,7 +31,7 @@ from lily.api.schemas import (
     UserIn,
     UserOut,
 )
-from lily.auth.service import AuthError
+from lily.auth.service import AuthError, LoginThrottled
 from lily.model import Principal
 from lily.store import accounts
 
@@ -30,38 +40,47 @@ router = APIRouter(prefix=V1, tags=["auth"])
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="lily"'}
 
 
-def _limit(app: AppContext, key: str) -> None:
-    assert app.limiter is not None
-    wait = app.limiter.acquire(key)
-    if wait > 0:
-        raise HTTPException(429, "too many attempts", headers={"Retry-After": str(max(1, int(wait) + 1))})
+@public.post("/auth/token", response_model=TokenOut,
+             responses={401: {"description": "Wrong tenant, username or password (not told apart)"},
+                        429: {"description": "Too many failed sign-ins for the user or from the address; "
+                                             "see Retry-After"}})
+async def issue_token(body: TokenRequest, request: Request, app: AppContext = Depends(ctx),
+                      rid: str = Depends(request_id)) -> TokenOut:
+    """Exchange tenant + username + password for an access token (JWT) and a refresh token.
 
-
-@public.post("/auth/token", response_model=TokenOut)
-def issue_token(body: TokenRequest, request: Request, app: AppContext = Depends(ctx)) -> TokenOut:
-    """Exchange tenant + username + password for an access token (JWT) and a refresh token."""
-    _limit(app, f"login:{body.tenant}:{body.username}")
+    Failed sign-ins are throttled per user and per source address with exponential backoff
+    (docs/security.md): while either is locked out the answer is 429 with ``Retry-After``, even for
+    the right password, and the password is not checked."""
+    try:  # on the event loop: a throttled attempt costs no thread hop and no password hash
+        attempt = app.auth.start_login(body.tenant, body.username, source_address(request, app))
+    except LoginThrottled as exc:
+        app.metrics.rate_limited.inc()
+        raise HTTPException(429, str(exc), headers={"Retry-After": retry_after(exc.retry_after)}) from exc
     try:
-        pair = app.auth.login(body.tenant, body.username, body.password)
+        pair = await run_in_threadpool(app.auth.login, attempt, body.password, rid or None)
     except AuthError as exc:
         raise HTTPException(401, "invalid credentials", headers=_CHALLENGE) from exc
     return TokenOut(**pair.__dict__)
 
 
 @public.post("/auth/refresh", response_model=TokenOut)
-def refresh_token(body: RefreshRequest, app: AppContext = Depends(ctx)) -> TokenOut:
+def refresh_token(body: RefreshRequest, request: Request, app: AppContext = Depends(ctx)) -> TokenOut:
     """Rotate a refresh token. Each one works once; replaying a spent one revokes the session."""
     try:
         pair = app.auth.refresh(body.refresh_token)
-    except AuthError as exc:
-        raise HTTPException(401, str(exc), headers=_CHALLENGE) from exc
+    except AuthError as exc:  # counts against the address's failure budget like a bad key
+        raise refused(request, app, HTTPException(401, str(exc), headers=_CHALLENGE)) from exc
     return TokenOut(**pair.__dict__)
 
 
 @public.post("/auth/revoke", status_code=204)
-def revoke_token(body: RefreshRequest, app: AppContext = Depends(ctx)) -> Response:
-    """Sign out: revoke the refresh token and every token rotated from the same sign-in."""
-    app.auth.revoke(body.refresh_token)
+def revoke_token(body: RefreshRequest, request: Request, app: AppContext = Depends(ctx)) -> Response:
+    """Sign out: revoke the refresh token and every token rotated from the same sign-in. An unknown
+    token is answered 204 too, but counts against the address's failure budget (429 past it)."""
+    if not app.auth.revoke(body.refresh_token):
+        wait = charge_failure(request, app)
+        if wait > 0:
+            raise too_many_failures(app, wait)
     return Response(status_code=204)
 
 

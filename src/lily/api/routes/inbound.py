@@ -24,9 +24,10 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from lily.api.context import AppContext
-from lily.api.deps import authorize, check_access, ctx, principal_of, request_id
+from lily.api.deps import authorize, check_access, ctx, principal_of, refused, request_id
 from lily.api.permissions import V1
 from lily.api.problems import problem
+from lily.api.ratelimit import retry_after
 from lily.inbound.accept import Prepared, RequestInfo, decodes_quickly, prepare, read_body
 from lily.inbound.runtime import InboundRuntime
 from lily.inbound.sources import InboundError
@@ -216,33 +217,40 @@ async def post_monte_carlo(request: Request, tenant: str | None = Query(None, ma
         info = _info(principal, principal.tenant_id, rid, request)
     else:
         if not tenant:
-            raise HTTPException(401, "authenticate with ?tenant=<tenant> and an x-mcd-signature made with "
-                                     "that tenant's secret, or with a bearer API key",
-                                headers={"WWW-Authenticate": 'Bearer realm="lily"'})
-        await run_in_threadpool(_verify_signature, rt, app, tenant, body, dict(request.headers))
+            raise refused(request, app, HTTPException(
+                401, "authenticate with ?tenant=<tenant> and an x-mcd-signature made with that tenant's "
+                     "secret, or with a bearer API key", headers={"WWW-Authenticate": 'Bearer realm="lily"'}))
+        await run_in_threadpool(_verify_signature, request, rt, app, tenant, body)
         info = _info(None, tenant, rid, request, actor="webhook:monte_carlo")
     result = await _run(rt, "monte_carlo", request, info, body=body)
     return result if isinstance(result, Response) else _accepted(result)
 
 
 def _bearer(request: Request, app: AppContext) -> Principal:
+    """The relay's principal (a refused key counts against its address's failure budget)."""
     return check_access(request, principal_of(request, app), app)
 
 
-def _verify_signature(rt: InboundRuntime, app: AppContext, tenant: str, body: bytes,
-                      headers: dict[str, str]) -> None:
+def _verify_signature(request: Request, rt: InboundRuntime, app: AppContext, tenant: str, body: bytes) -> None:
+    """The signature first, then the tenant's webhook budget: a request that fails the signature
+    must not spend the tenant's budget, or anyone could block its real webhooks with garbage.
+    Failures draw on the source address's failure budget instead (429 past it)."""
     secret = rt.configs.get(tenant, "monte_carlo").secret
     if not secret:
         # Unsigned webhooks would let anyone write incidents into the tenant: refuse them.
-        raise HTTPException(401, f"no Monte Carlo webhook secret is configured for tenant {tenant!r}")
-    assert app.limiter is not None
-    if app.limiter.acquire(f"webhook:monte_carlo:{tenant}") > 0:
-        raise HTTPException(429, "rate limit exceeded", headers=_RETRY)
+        raise refused(request, app, HTTPException(
+            401, f"no Monte Carlo webhook secret is configured for tenant {tenant!r}"))
     try:
-        verify_monte_carlo(body, headers, secret)
+        verify_monte_carlo(body, request.headers, secret)
     except InboundError as exc:
         rt.metrics.inbound_rejected.labels("monte_carlo", str(exc.status)).inc()
-        raise HTTPException(exc.status, str(exc)) from exc
+        raise refused(request, app, HTTPException(exc.status, str(exc))) from exc
+    assert app.limiter is not None
+    wait = app.limiter.acquire(f"webhook:monte_carlo:{tenant}")
+    if wait > 0:
+        app.metrics.rate_limited.inc()
+        raise HTTPException(429, f"Monte Carlo webhook rate limit of tenant {tenant!r} exceeded",
+                            headers={"Retry-After": retry_after(wait)})
 
 
 # ------------------------------------------------------------------------------------ configuration

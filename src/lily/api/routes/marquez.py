@@ -293,15 +293,33 @@ def _day(value: str | None, name: str) -> datetime | None:
         raise MarquezError(400, f"{name} must be a date (YYYY-MM-DD)") from exc
 
 
+# GET /search takes a LIKE pattern: long enough for any asset name, a bounded number of `%`
+# wildcards, no NUL (PostgreSQL text cannot hold it). The bounds are in the OpenAPI schema too.
+SEARCH_Q_MAX_LENGTH = 1000
+SEARCH_Q_MAX_WILDCARDS = 16
+SEARCH_Q_PATTERN = rf"^[^%\x00]*(%[^%\x00]*){{0,{SEARCH_Q_MAX_WILDCARDS}}}$"
+
+
+def search_pattern(q: str) -> str:
+    """``q`` if it is within the bounds the schema declares, else a 422 that says which."""
+    if "\x00" in q:
+        raise MarquezError(422, "q must not contain NUL characters")
+    wildcards = q.count("%")
+    if wildcards > SEARCH_Q_MAX_WILDCARDS:
+        raise MarquezError(422, f"q may hold at most {SEARCH_Q_MAX_WILDCARDS} % wildcards (it has {wildcards})")
+    return q
+
+
 @router.get("/search", summary="Marquez: search datasets and jobs by name")
-def search(q: str | None = Query(None, description="name pattern; % and _ are wildcards"),
+def search(q: str = Query(..., min_length=1, max_length=SEARCH_Q_MAX_LENGTH,
+                          json_schema_extra={"pattern": SEARCH_Q_PATTERN},
+                          description="name pattern, matched anywhere in the name, case-insensitively; "
+                                      f"% (at most {SEARCH_Q_MAX_WILDCARDS}) and _ are wildcards"),
            filter: str | None = Query(None, description="DATASET or JOB"),
            sort: str = Query("name", description="NAME or UPDATE_AT"), limit: int = Query(10, ge=0, le=MAX_OFFSET),
            namespace: str | None = None, before: str | None = None, after: str | None = None,
            principal: Principal = Depends(authorize), app: AppContext = Depends(ctx)) -> JSONResponse:
-    if q is None or not q.strip():
-        raise MarquezError(400, "query param q must not be blank")
-    text_param(q, "q")
+    search_pattern(q)
     text_param(namespace, "namespace")
     kind = filter.lower() if filter else None
     if kind not in (None, "dataset", "job"):
