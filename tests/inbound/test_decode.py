@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 import gzip
+import time
 import zlib
 
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lily.inbound.sources.base import PayloadError
 from lily.inbound.sources.decode import DecodeLimits, decode_body, decompress
@@ -100,3 +103,105 @@ def test_malformed_json(body: bytes, message: str) -> None:
 
 def test_utf8_bom_tolerated() -> None:
     assert decode_body(b"\xef\xbb\xbf" + RAW) == EVENT
+
+
+# ------------------------------------------------------------------ limits checked while decoding
+
+def _members(parts: list[bytes], level: int = 6) -> bytes:
+    return b"".join(gzip.compress(part, level) for part in parts)
+
+
+@settings(max_examples=120, deadline=None)
+@given(parts=st.lists(st.binary(max_size=3000), min_size=1, max_size=8),
+       level=st.integers(0, 9), sniffed=st.booleans())
+def test_gzip_members_decode_as_gzip_does(parts: list[bytes], level: int, sniffed: bool) -> None:
+    """Any split of the input slices across members and slices (the feed is 64 KiB at a time)."""
+    body = _members(parts, level)
+    headers = {} if sniffed else {"Content-Encoding": "gzip"}
+    assert decompress(body, headers) == gzip.decompress(body) == b"".join(parts)
+
+
+def test_members_spanning_input_slices() -> None:
+    """Incompressible members larger than one input slice, and many members inside one slice."""
+    import random
+
+    rng = random.Random(7)
+    parts = [rng.randbytes(rng.choice([10, 70_000, 200_000])) for _ in range(12)] + [b""] * 40
+    body = _members(parts, 1)
+    assert decompress(body, {"Content-Encoding": "gzip"}, DecodeLimits(max_decoded_bytes=8 * 1024 * 1024)) \
+        == b"".join(parts)
+
+
+@settings(max_examples=40, deadline=None)
+@given(members=st.integers(1, 80), limit=st.integers(1, 80))
+def test_member_limit(members: int, limit: int) -> None:
+    body = _members([b"{}"] * members)
+    limits = DecodeLimits(max_gzip_members=limit)
+    if members <= limit:
+        assert decompress(body, {"Content-Encoding": "gzip"}, limits) == b"{}" * members
+    else:
+        with pytest.raises(PayloadError, match=f"gzip body has more than {limit} members") as info:
+            decompress(body, {"Content-Encoding": "gzip"}, limits)
+        assert info.value.status == 413
+
+
+def test_many_empty_members_cost_nothing() -> None:
+    """245,000 empty members (4.9 MB) once took 70 s: the limit stops them after 64."""
+    body = gzip.compress(b"") * 245_000
+    started = time.process_time()
+    with pytest.raises(PayloadError, match="more than 64 members"):
+        decompress(body, {"Content-Encoding": "gzip"})
+    assert time.process_time() - started < 0.05
+
+
+def test_trailing_garbage_after_the_last_member_is_ignored() -> None:
+    body = gzip.compress(RAW) + b"\x00\x00trailing"
+    assert decode_body(body, {"Content-Encoding": "gzip"}) == EVENT
+
+
+@settings(max_examples=60, deadline=None)
+@given(size=st.integers(0, 300_000), limit=st.integers(1, 300_000),
+       encoding=st.sampled_from(["gzip", "deflate", "raw-deflate", "identity"]))
+def test_decoded_limit_is_exact(size: int, limit: int, encoding: str) -> None:
+    """At most ``limit`` decoded bytes pass, whatever the encoding; one more is a 413."""
+    data = b"a" * size
+    if encoding == "gzip":
+        body, headers = gzip.compress(data), {"Content-Encoding": "gzip"}
+    elif encoding == "deflate":
+        body, headers = zlib.compress(data), {"Content-Encoding": "deflate"}
+    elif encoding == "raw-deflate":
+        packer = zlib.compressobj(wbits=-15)
+        body, headers = packer.compress(data) + packer.flush(), {"Content-Encoding": "deflate"}
+    else:
+        body, headers = data, {}
+    limits = DecodeLimits(max_body_bytes=10 * 1024 * 1024, max_decoded_bytes=limit)
+    if size <= limit:
+        assert decompress(body, headers, limits) == data
+    else:
+        with pytest.raises(PayloadError) as info:
+            decompress(body, headers, limits)
+        assert info.value.status == 413
+
+
+def test_bomb_stops_one_step_past_the_limit() -> None:
+    """The decoder never holds more than the limit plus one 64 KiB step of output."""
+    bomb = gzip.compress(b"\0" * (64 * 1024 * 1024), 9)
+    started = time.process_time()
+    with pytest.raises(PayloadError, match=f"exceeds the limit of {4 * 1024 * 1024} bytes"):
+        decompress(bomb, {"Content-Encoding": "gzip"})
+    assert time.process_time() - started < 0.1
+
+
+def test_default_limits() -> None:
+    assert DecodeLimits() == DecodeLimits(max_body_bytes=10 * 1024 * 1024, max_decoded_bytes=4 * 1024 * 1024,
+                                          max_gzip_members=64, max_depth=64, max_batch_events=1000)
+
+
+def test_decode_body_refuses_deep_documents() -> None:
+    deep = b'{"a":' * 70 + b"1" + b"}" * 70
+    with pytest.raises(PayloadError) as info:
+        decode_body(deep)
+    assert info.value.status == 422
+    assert str(info.value) == "JSON nested deeper than 64 levels: level 65 at a.a.a.a.a.a.a.a…"
+    within = b'{"a":' * 64 + b"1" + b"}" * 64
+    assert decode_body(b"[" + within + b"]") == [decode_body(within)]  # a batch's array does not count

@@ -1,4 +1,12 @@
-"""ASGI middleware: correlation id, body-size limit and request metrics, without extra buffering."""
+"""ASGI middleware: correlation id, body-size limit and request metrics, without extra buffering.
+
+The body-size limit holds whatever the transfer encoding: a declared ``Content-Length`` over it is
+answered 413 at once; a body streamed without one (chunked) is counted as the application reads it,
+and once past the limit the reader raises :class:`BodyTooLarge`. Handlers that read the body
+themselves let that become a 413; FastAPI's own body parsing catches every exception of the reader
+and answers 400 "There was an error parsing the body", so whatever the application answers after
+the limit was passed is replaced by the 413 here.
+"""
 
 from __future__ import annotations
 
@@ -39,6 +47,7 @@ class RequestContextMiddleware:
         structlog.contextvars.bind_contextvars(request_id=rid)
         started = time.perf_counter()
         status_holder: dict[str, Any] = {"status": 500}
+        limited = _LimitedBody(receive, self.max_body)
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -47,13 +56,20 @@ class RequestContextMiddleware:
                 message["headers"] = [*message["headers"], (b"x-request-id", rid.encode())]
             await send(message)
 
+        async def send_checked(message: Message) -> None:
+            if limited.exceeded:  # the application answered a body it could not read whole
+                if message["type"] == "http.response.start":
+                    await problem(413, limited.detail)(scope, receive, send_wrapper)
+                return
+            await send_wrapper(message)
+
         length = next((v for k, v in scope.get("headers", []) if k == b"content-length"), None)
         try:
             if length is not None and length.isdigit() and int(length) > self.max_body:
                 response = problem(413, f"request body exceeds {self.max_body} bytes")
                 await response(scope, receive, send_wrapper)
                 return
-            await self.app(scope, self._limited(receive), send_wrapper)
+            await self.app(scope, limited, send_checked)
         finally:
             route = scope.get("route")
             path = getattr(route, "path", "unmatched")
@@ -61,17 +77,30 @@ class RequestContextMiddleware:
             self.metrics.http_latency.labels(scope["method"], path).observe(time.perf_counter() - started)
             structlog.contextvars.unbind_contextvars("request_id")
 
-    def _limited(self, receive: Receive) -> Receive:
-        seen = 0
-        limit = self.max_body
 
-        async def wrapped() -> Message:
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > limit:
-                    raise BodyTooLarge(limit)
-            return message
+class _LimitedBody:
+    """``receive`` that counts the body's bytes and raises BodyTooLarge once past ``limit``
+    (``exceeded`` stays set, so the answer can be made a 413 whoever caught the exception)."""
 
-        return wrapped
+    __slots__ = ("exceeded", "limit", "receive", "seen")
+
+    def __init__(self, receive: Receive, limit: int) -> None:
+        self.receive = receive
+        self.limit = limit
+        self.seen = 0
+        self.exceeded = False
+
+    @property
+    def detail(self) -> str:
+        return str(BodyTooLarge(self.limit))
+
+    async def __call__(self) -> Message:
+        if self.exceeded:
+            raise BodyTooLarge(self.limit)
+        message = await self.receive()
+        if message["type"] == "http.request":
+            self.seen += len(message.get("body", b""))
+            if self.seen > self.limit:
+                self.exceeded = True
+                raise BodyTooLarge(self.limit)
+        return message

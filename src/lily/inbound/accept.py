@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -23,17 +23,22 @@ from lily.inbound.sources import get_source, openlineage
 from lily.inbound.sources.base import (
     InboundError,
     ParseError,
+    PayloadError,
     header,
     parse_timestamp,
     require_object,
     require_str,
 )
-from lily.inbound.sources.decode import GZIP_MAGIC, DecodeLimits, decompress, load_json
+from lily.inbound.sources.decode import DEFAULT_LIMITS, GZIP_MAGIC, DecodeLimits, decompress, load_json
 from lily.inbound.sources.generic import validate as validate_generic
+from lily.inbound.sources.nesting import check_depth
 from lily.store.inbox import _ID_NAMESPACE
 
 # Request headers worth keeping with an event (for debugging a producer); never credentials.
 KEPT_HEADERS = ("content-type", "content-encoding", "user-agent", "x-request-id", "x-forwarded-for")
+# Characters of a refusal's reason kept in an answer: a reason may quote a value of the event
+# (`not an ISO-8601 date-time: '…'`), and an answer must not grow with the body.
+MAX_REASON_CHARS = 300
 
 
 class TenantMismatch(InboundError):
@@ -68,7 +73,8 @@ class RequestInfo:
 
 
 def read_body(body: bytes, headers: Mapping[str, str], limits: DecodeLimits) -> tuple[bytes, Any]:
-    """The decompressed bytes and the decoded JSON (raises PayloadError with 400/413/415)."""
+    """The decompressed bytes and the decoded JSON (raises PayloadError with 400/413/415); its
+    nesting is checked by :func:`prepare`, after the cheaper event count."""
     raw = decompress(body, headers, limits)
     return raw, load_json(raw)
 
@@ -85,14 +91,20 @@ def decodes_quickly(body: bytes, headers: Mapping[str, str]) -> bool:
 
 
 def prepare(source_name: str, raw: bytes, payload: Any, info: RequestInfo, *, partitions: int,
-            partial: bool = False) -> Prepared:
+            partial: bool = False, limits: DecodeLimits = DEFAULT_LIMITS) -> Prepared:
     """Messages for every event in ``payload``.
 
     ``partial=False`` (single-event endpoints): the first invalid event raises its InboundError.
     ``partial=True`` (``/lineage/batch``): invalid events are reported in ``rejected`` instead.
+    Whole-request refusals come first, cheapest first: more than ``limits.max_batch_events``
+    events (413, before any event is looked at), then an event nested deeper than
+    ``limits.max_depth`` (422, before anything serializes it; a batch's array does not count).
     """
     source = get_source(source_name)
+    _check_count(_listed(source_name, payload), limits.max_batch_events)  # split looks at every item
+    check_depth(payload, limits.max_depth, raw, envelope=1 if isinstance(payload, list) else 0)
     items = source.split(payload)
+    _check_count(len(items), limits.max_batch_events)  # envelopes that split finds more events in (S3)
     kept = {k: v for k in KEPT_HEADERS if (v := header(info.headers, k)) is not None}
     tenant_id, received_at, actor, correlation_id = info.tenant_id, info.received_at, info.actor, info.correlation_id
     ids = _EventIds(tenant_id, source_name)
@@ -105,14 +117,12 @@ def prepare(source_name: str, raw: bytes, payload: Any, info: RequestInfo, *, pa
     for index, item in enumerate(items):
         try:
             kind = check(source_name, item, tenant_id)
-            key = idempotency_key(item)
+            key, data = _serialized(source_name, idempotency_key, item, payload, raw)
         except InboundError as exc:
             if not partial:
                 raise
-            rejected.append(Rejected(index, str(exc), exc.status))
+            rejected.append(Rejected(index, short_reason(str(exc)), exc.status))
             continue
-        # Keep the producer's bytes when the body is the event itself; re-serialise split items.
-        data = raw if item is payload else orjson.dumps(item)
         part = zlib.crc32(f"{partition_prefix}{partition_key(source_name, item)}".encode()) % n_partitions
         messages.append(InboundMessage.fast(
             ids(key), tenant_id, source_name, key, part, data, received_at, event_type(source_name, item, kind),
@@ -120,6 +130,46 @@ def prepare(source_name: str, raw: bytes, payload: Any, info: RequestInfo, *, pa
         ))
         indexes.append(index)
     return Prepared(messages, rejected, indexes)
+
+
+# The arrays of events a source's body may wrap (besides a top-level JSON array).
+_WRAPPERS = {"openlineage": "events", "s3": "Records"}
+
+
+def _listed(source_name: str, payload: Any) -> int:
+    """How many events a body lists at its top, counted without looking at them (1 for an object
+    that is not a known wrapper: a Monte Carlo webhook is one event whatever arrays it holds)."""
+    if isinstance(payload, list):
+        return len(payload)
+    wrapper = _WRAPPERS.get(source_name)
+    if wrapper and isinstance(payload, dict) and isinstance(listed := payload.get(wrapper), list):
+        return len(listed)
+    return 1
+
+
+def _check_count(count: int, max_events: int) -> None:
+    if count > max_events:
+        raise PayloadError(f"the request holds {count} events, over the limit of {max_events} per request; "
+                           "send them in smaller batches", status=413)
+
+
+def _serialized(source_name: str, idempotency_key: Callable[[Any], str], item: Any, payload: Any,
+                raw: bytes) -> tuple[str, bytes]:
+    """The item's idempotency key and the bytes stored for it. Both serialize the item: what cannot
+    be serialized is refused here (422), never left to fail as a retryable 503 or in the worker."""
+    try:
+        key = idempotency_key(item)
+        # Keep the producer's bytes when the body is the event itself; re-serialise split items.
+        return key, raw if item is payload else orjson.dumps(item)
+    except InboundError:
+        raise
+    except (TypeError, ValueError) as exc:  # orjson.JSONEncodeError is a TypeError
+        raise PayloadError(f"the {source_name} event cannot be serialized: {exc}", status=422) from exc
+
+
+def short_reason(reason: str) -> str:
+    """``reason`` cut to :data:`MAX_REASON_CHARS` characters."""
+    return reason if len(reason) <= MAX_REASON_CHARS else reason[:MAX_REASON_CHARS] + "…"
 
 
 class _EventIds:

@@ -40,8 +40,12 @@ class InboundSettings(BaseSettings):
     inbound_poll_seconds: float = 0.25  # local bus: poll for events published by other processes
     inbound_txn_budget_ms: float = 25.0
     inbound_min_txn_ms: float = 20.0  # the worker's shortest turn before waiting accepts go first
-    inbound_max_body_bytes: int = 10 * 1024 * 1024  # as received (compressed)
-    inbound_max_decoded_bytes: int = 50 * 1024 * 1024  # after decompression
+    # Bounds on one request body (why these defaults: lily.inbound.sources.decode.DecodeLimits).
+    inbound_max_body_bytes: int = 10 * 1024 * 1024  # as received (compressed); LILY_MAX_BODY_BYTES is lower
+    inbound_max_decoded_bytes: int = DecodeLimits.max_decoded_bytes  # after decompression
+    inbound_max_gzip_members: int = DecodeLimits.max_gzip_members
+    inbound_max_depth: int = DecodeLimits.max_depth  # JSON nesting
+    inbound_max_batch_events: int = DecodeLimits.max_batch_events  # events in one request
     nats_stream: str = "LILY_INBOUND"
     nats_subject_prefix: str = "lily.inbound"
     nats_leases_bucket: str = "lily_inbound_leases"
@@ -51,7 +55,10 @@ class InboundSettings(BaseSettings):
                             txn_budget_ms=self.inbound_txn_budget_ms, min_txn_ms=self.inbound_min_txn_ms)
 
     def limits(self) -> DecodeLimits:
-        return DecodeLimits(self.inbound_max_body_bytes, self.inbound_max_decoded_bytes)
+        return DecodeLimits(max_body_bytes=self.inbound_max_body_bytes,
+                            max_decoded_bytes=self.inbound_max_decoded_bytes,
+                            max_gzip_members=self.inbound_max_gzip_members, max_depth=self.inbound_max_depth,
+                            max_batch_events=self.inbound_max_batch_events)
 
 
 def make_bus(store: Store, settings: InboundSettings) -> Bus:

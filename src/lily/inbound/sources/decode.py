@@ -1,8 +1,11 @@
 """Request body decoding shared by every source: size limits, gzip (with or without header), JSON.
 
 Gzip is recognised by ``Content-Encoding`` *or* by the ``1f 8b`` magic bytes, because older
-OpenLineage Java clients sent gzip bodies without the header. Decompression is incremental and
-stops as soon as the output passes the limit, so a small zip bomb cannot exhaust memory.
+OpenLineage Java clients sent gzip bodies without the header. Every limit is checked while the work
+is done, never after it: decompression is incremental and stops as soon as the output passes the
+decoded-size limit (a small zip bomb cannot exhaust memory) or the body has more gzip members than
+allowed (each member costs a fresh inflater: 245,000 empty members once took 70 s of CPU); a
+parsed document nesting deeper than the depth limit is refused before anything serializes it.
 """
 
 from __future__ import annotations
@@ -15,19 +18,33 @@ from typing import Any
 import orjson
 
 from lily.inbound.sources.base import PayloadError, header
+from lily.inbound.sources.nesting import check_depth
 
 GZIP_MAGIC = b"\x1f\x8b"
-_CHUNK = 64 * 1024
+_OUT_CHUNK = 64 * 1024  # output per inflate step: a bomb is caught one step past the limit
+_IN_CHUNK = 64 * 1024  # input per step: what zlib copies into unconsumed_tail/unused_data is bounded
 _IDENTITY = {"", "identity", "none"}
 _GZIP = {"gzip", "x-gzip"}
 
 
 @dataclass(frozen=True)
 class DecodeLimits:
-    """Upper bounds, in bytes, for the body as received and after decompression."""
+    """Upper bounds on what one request body may cost: bytes as received and after decompression,
+    gzip members, JSON nesting depth and events in one request (``LILY_INBOUND_MAX_*``).
+
+    Why 4 MiB decoded: parsing holds the GIL for one uninterrupted call, so the event loop (every
+    other request) waits for the whole parse. Real batches parse at ~4 ms per MiB, but the worst
+    shapes (``[{},{},…]``, an object of distinct keys) take ~18 ms per MiB and ~25x their size
+    in Python objects (5 MiB of ``[{},…]``: 85 ms, then 30 ms to free, 120 MB). 4 MiB bounds that
+    at ~75 ms and ~100 MB per request, and holds a full batch of ``max_batch_events`` events of
+    4 KiB (the OpenLineage samples are 0.4-39 KiB, most under 10). 50 MiB allowed 1.2 GB and ~1 s.
+    """
 
     max_body_bytes: int = 10 * 1024 * 1024
-    max_decoded_bytes: int = 50 * 1024 * 1024
+    max_decoded_bytes: int = 4 * 1024 * 1024
+    max_gzip_members: int = 64  # `cat a.gz b.gz` makes two; producers' compressors make one
+    max_depth: int = 64  # real events nest 2-11 levels; see lily.inbound.sources.nesting
+    max_batch_events: int = 1000  # events in one request, checked before any per-event work
 
 
 DEFAULT_LIMITS = DecodeLimits()
@@ -39,7 +56,15 @@ def decode_body(
     limits: DecodeLimits = DEFAULT_LIMITS,
 ) -> Any:
     """Decompress (if needed) and parse a JSON request body; raises :class:`PayloadError`."""
-    return load_json(decompress(body, headers, limits))
+    return parse_json(decompress(body, headers, limits), limits)
+
+
+def parse_json(data: bytes, limits: DecodeLimits = DEFAULT_LIMITS) -> Any:
+    """:func:`load_json`, refusing (422) an event nested deeper than ``limits.max_depth`` levels:
+    the body itself, or each element of a top-level array (a batch)."""
+    value = load_json(data)
+    check_depth(value, limits.max_depth, data, envelope=1 if isinstance(value, list) else 0)
+    return value
 
 
 def decompress(
@@ -54,11 +79,11 @@ def decompress(
         )
     encoding = (header(headers or {}, "content-encoding") or "").strip().lower()
     if encoding in _GZIP or (encoding in _IDENTITY and body.startswith(GZIP_MAGIC)):
-        return _inflate(body, zlib.MAX_WBITS | 16, "gzip", limits.max_decoded_bytes)
+        return _inflate(body, zlib.MAX_WBITS | 16, "gzip", limits)
     if encoding == "deflate":
         # RFC 9110 "deflate" is zlib-wrapped; some clients send raw deflate. Auto-detect the zlib header.
         wbits = zlib.MAX_WBITS if _looks_like_zlib(body) else -zlib.MAX_WBITS
-        return _inflate(body, wbits, "deflate", limits.max_decoded_bytes)
+        return _inflate(body, wbits, "deflate", limits)
     if encoding not in _IDENTITY:
         raise PayloadError(f"unsupported Content-Encoding {encoding!r} (use gzip or none)", status=415)
     if len(body) > limits.max_decoded_bytes:
@@ -84,32 +109,52 @@ def _looks_like_zlib(body: bytes) -> bool:
     return len(body) >= 2 and (body[0] & 0x0F) == 8 and ((body[0] << 8) | body[1]) % 31 == 0
 
 
-def _inflate(body: bytes, wbits: int, name: str, max_out: int) -> bytes:
-    """Inflate incrementally, never holding more than ``max_out`` + one chunk of output.
+def _inflate(body: bytes, wbits: int, name: str, limits: DecodeLimits) -> bytes:
+    """Inflate incrementally, never holding more than the decoded limit + one step of output.
 
-    Gzip allows several concatenated members (``cat a.gz b.gz``); each one is inflated in turn.
+    Gzip allows several concatenated members (``cat a.gz b.gz``); each one is inflated in turn, up
+    to ``limits.max_gzip_members``. The input is fed in slices of a memoryview: zlib copies what a
+    step leaves unread, and feeding it the whole rest of the body made many members quadratic.
     """
     out = bytearray()
-    data = body
+    view = memoryview(body)
+    pos = 0
+    members = 0
+    multi = wbits > 0 and bool(wbits & 16)
     while True:
+        members += 1
+        if members > limits.max_gzip_members:
+            raise PayloadError(f"{name} body has more than {limits.max_gzip_members} members", status=413)
         inflater = zlib.decompressobj(wbits)
-        pending = data
-        try:
-            while pending:
-                # max_length bounds each step's output: a bomb is caught after one chunk past the limit.
-                out += inflater.decompress(pending, _CHUNK)
-                if len(out) > max_out:
-                    raise PayloadError(f"decompressed body exceeds the limit of {max_out} bytes", status=413)
-                pending = inflater.unconsumed_tail
-            tail = inflater.flush()
-        except zlib.error as exc:
-            raise PayloadError(f"invalid {name} data: {exc}") from exc
-        out += tail
-        if len(out) > max_out:
-            raise PayloadError(f"decompressed body exceeds the limit of {max_out} bytes", status=413)
-        if not inflater.eof:
-            raise PayloadError(f"truncated {name} data (stream ended early)")
-        data = inflater.unused_data
-        if not (wbits > 0 and wbits & 16 and data.startswith(GZIP_MAGIC)):
-            break
+        pos = _inflate_member(inflater, view, pos, out, name, limits.max_decoded_bytes)
+        if not (multi and view[pos:pos + 2] == GZIP_MAGIC):
+            break  # anything after the last member is ignored, as gzip(1) does with a warning
     return bytes(out)
+
+
+def _inflate_member(inflater: Any, view: memoryview, pos: int, out: bytearray, name: str, max_out: int) -> int:
+    """Inflate the member starting at ``view[pos]`` into ``out``; returns where the next one starts."""
+    pending: bytes | memoryview = b""
+    try:
+        while not inflater.eof:
+            if not pending:
+                if pos >= len(view):
+                    out += inflater.flush()  # what the last step held back (at most one match)
+                    _check_size(out, max_out)
+                    if inflater.eof:
+                        break
+                    raise PayloadError(f"truncated {name} data (stream ended early)")
+                pending = view[pos:pos + _IN_CHUNK]
+                pos += len(pending)
+            out += inflater.decompress(pending, _OUT_CHUNK)
+            _check_size(out, max_out)
+            pending = inflater.unconsumed_tail
+    except zlib.error as exc:
+        raise PayloadError(f"invalid {name} data: {exc}") from exc
+    # The bytes of the last slice past the member's end belong to the next member.
+    return pos - len(pending) - len(inflater.unused_data)
+
+
+def _check_size(out: bytearray, max_out: int) -> None:
+    if len(out) > max_out:
+        raise PayloadError(f"decompressed body exceeds the limit of {max_out} bytes", status=413)
