@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     login_address_free_attempts: int = Field(20, ge=1)
     login_backoff_base_s: float = Field(1.0, gt=0)
     login_backoff_cap_s: float = Field(900.0, gt=0)
+    # Passwords checked at once (argon2id: 64 MiB and ~0.15 s of CPU each); more sign-ins get 503.
+    login_max_concurrent: int = Field(4, ge=1)
     # Reverse proxies (comma-separated addresses or CIDR networks) whose X-Forwarded-For names the
     # client. Empty: the TCP peer is the client and X-Forwarded-For is ignored.
     trusted_proxies: str = ""

@@ -43,7 +43,7 @@ class Clock:
 
 def throttle(clock: Clock, free: int = 3, address_free: int = 5, base: float = 1.0, cap: float = 8.0
              ) -> LoginThrottle:
-    return LoginThrottle(BackoffPolicy(free, base, cap), BackoffPolicy(address_free, base, cap), clock)
+    return LoginThrottle(BackoffPolicy(free, base, cap), BackoffPolicy(address_free, base, cap), clock=clock)
 
 
 def fail(t: LoginThrottle, user: str = "ana", address: str = "10.0.0.1") -> Any:
@@ -98,6 +98,18 @@ def test_counters_drain_one_failure_per_cap() -> None:
 def test_parallel_attempts_are_bounded_by_the_failures_left() -> None:
     t = throttle(Clock(), free=3, address_free=100)
     assert [t.begin("default", "ana", "10.0.0.1") is None for _ in range(4)] == [True, True, True, False]
+
+
+def test_the_process_checks_a_bounded_number_of_passwords_at_once() -> None:
+    t = LoginThrottle(BackoffPolicy(5, 1, 8), BackoffPolicy(20, 1, 8), max_in_flight=2, clock=Clock())
+    assert t.begin("default", "a", "10.0.0.1") is None and t.begin("default", "b", "10.0.0.2") is None
+    refusal = t.begin("default", "c", "10.0.0.3")
+    assert refusal is not None and refusal.scope == "server"
+    t.failed("default", "a", "10.0.0.1")
+    assert t.begin("default", "c", "10.0.0.3") is None
+    t.succeeded("default", "b", "10.0.0.2")
+    t.abandoned("default", "c", "10.0.0.3")
+    assert t.in_flight == 0
 
 
 def test_tenant_and_username_do_not_collide() -> None:
@@ -195,6 +207,16 @@ def test_brute_force_locks_the_user_even_for_the_right_password_until_the_backof
     assert failed[0]["actor"] == "anonymous" and failed[0]["details"]["source"] == "testclient"
     lockouts = audit(login_env, "auth.lockout")
     assert [(a["details"]["scope"], a["details"]["seconds"]) for a in lockouts] == [("user", 0.3)]
+
+
+def test_sign_ins_beyond_the_concurrent_checks_get_503(login_env: Env) -> None:
+    throttle = login_env.client.app.state.ctx.auth.throttle
+    throttle.in_flight = throttle.max_in_flight  # as if that many passwords were being checked
+    busy = login(login_env.client, login_env.admin.password)
+    assert busy.status_code == 503 and busy.headers["retry-after"] == "1"
+    assert busy.json()["detail"] == "too many sign-ins in progress; retry after 1 s"
+    throttle.in_flight = 0
+    assert login(login_env.client, login_env.admin.password).status_code == 200
 
 
 def test_password_spray_is_throttled_per_address(login_env: Env) -> None:

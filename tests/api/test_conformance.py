@@ -4,17 +4,36 @@ constraints the handlers rely on (checked across every route, not route by route
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.api.conftest import Env
+from tests.api.conftest import Env, make_env
 
 V1 = "/api/v1"
 SOME_ID = "e3e70682-c209-1cac-a29f-6fbed82c07cd"
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
+def sqlite_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
+    """One app for the module: these tests only read (and a 405 or 422 writes nothing)."""
+    from lily.store.db import make_engine
+    from lily.store.migrate import upgrade
+
+    data = tmp_path_factory.mktemp("conformance")
+    url = f"sqlite:///{data / 'lily.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    env = make_env(url, data)
+    yield env
+    env.client.close()
+    env.store.dispose()
+
+
+@pytest.fixture(scope="module")
 def openapi(sqlite_env: Env) -> dict[str, Any]:
     return sqlite_env.client.get("/openapi.json").json()
 
@@ -48,3 +67,87 @@ def test_405_needs_no_credentials(sqlite_env: Env) -> None:
     # Which methods a path serves is no secret (the OpenAPI document is public).
     resp = sqlite_env.client.request("OPTIONS", f"{V1}/tokens")
     assert resp.status_code == 405 and set(resp.headers["allow"].split(", ")) == {"GET", "POST"}
+
+
+# ------------------------------------------------------------------------------ query parameters
+
+@pytest.mark.parametrize(("path", "param"), [
+    ("/audit", "limit"), ("/changes", "after"), ("/changes", "limit"), ("/deliveries", "limit"),
+    ("/events", "limit"), ("/assets", "limit"), ("/namespaces", "offset"), ("/jobs", "limit"),
+    ("/lineage", "depth"), ("/events/lineage", "offset"),
+])
+@pytest.mark.parametrize("value", ["0.5", "1e3", "x", "", "true"])
+def test_integer_query_parameters_take_only_integers(sqlite_env: Env, path: str, param: str, value: str) -> None:
+    params = {param: value, **({"nodeId": "dataset:ns:name"} if path == "/lineage" else {})}
+    resp = sqlite_env.client.get(f"{V1}{path}", params=params, headers=sqlite_env.admin_headers)
+    assert resp.status_code == 422, resp.text
+    assert resp.json()["detail"].startswith(f"query.{param}: ")
+
+
+@pytest.mark.parametrize(("path", "param"), [
+    ("/audit", "since"), ("/audit", "before"), ("/deliveries", "before"), ("/events", "since"),
+    ("/events", "until"), ("/events/lineage", "before"), ("/events/lineage", "after"),
+])
+def test_time_query_parameters_are_rfc3339_date_times(sqlite_env: Env, path: str, param: str) -> None:
+    def status(value: str) -> int:
+        return sqlite_env.client.get(f"{V1}{path}", params={param: value}, headers=sqlite_env.admin_headers).status_code
+
+    # A number is not a date-time (pydantic would read 0.5 as a Unix time), nor is a time without
+    # an offset, a date alone or an impossible day.
+    for bad in ("0.5", "1700000000", "2024-05-01T12:00:00", "2024-05-01", "2024-02-30T00:00:00Z", "yesterday", ""):
+        assert status(bad) == 422, bad
+    # Whatever `format: date-time` admits: offsets, lower case, fractions, a leap second, the
+    # extremes of the calendar once the offset is applied.
+    for good in ("2024-05-01T12:00:00Z", "2024-05-01t12:00:00.123456789+02:00", "2016-12-31T23:59:60Z",
+                 "0001-01-01T00:00:00+23:59", "9999-12-31T23:59:59-23:59"):
+        assert status(good) == 200, good
+
+
+def test_blank_oversize_and_nul_strings_are_422_naming_the_parameter(sqlite_env: Env) -> None:
+    for path, params in [
+        ("/lineage", {"nodeId": ""}), ("/lineage", {"nodeId": "  "}), ("/column-lineage", {"nodeId": "dataset:a"}),
+        ("/lineage", {"nodeId": "dataset:ns:" + "x" * 2000}), ("/assets", {"q": "x" * 501}),
+        ("/assets", {"cursor": "not-a-cursor"}), ("/incidents", {"cursor": "0" * 100}),
+        ("/audit", {"actor": "a\x00"}), ("/events", {"type": "x" * 121}), ("/events", {"source": ""}),
+        ("/jobs", {"lastRunStates": ""}), ("/search", {"q": "x", "namespace": "\x00"}),
+        ("/deliveries", {"target": "t\x00"}), ("/changes", {"kind": "k" * 101}),
+    ]:
+        resp = sqlite_env.client.get(f"{V1}{path}", params=params, headers=sqlite_env.admin_headers)
+        assert resp.status_code == 422, (path, params, resp.text)
+        name = list(params)[-1]
+        assert re.match(rf"query\.{name}(\.0)?: ", resp.json()["detail"]), resp.json()["detail"]
+
+
+def test_an_empty_cursor_is_the_first_page(sqlite_env: Env) -> None:
+    for path in ("/assets", "/events", "/incidents"):
+        resp = sqlite_env.client.get(f"{V1}{path}", params={"cursor": ""}, headers=sqlite_env.admin_headers)
+        assert resp.status_code == 200, resp.text
+
+
+def test_every_cursor_the_patterns_admit_decodes() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from lily.api.schemas_query import ID_CURSOR, SEQ_CURSOR, id_after, id_cursor, seq_after, seq_cursor
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.from_regex(SEQ_CURSOR, fullmatch=True), st.from_regex(ID_CURSOR, fullmatch=True),
+           st.integers(0, 2**63 - 1), st.uuids())
+    def check(seq_text: str, id_text: str, seq: int, aid: Any) -> None:
+        if seq_text:
+            assert 0 <= seq_after(seq_text) < 2**63  # a database integer
+        if id_text:
+            id_after(id_text)
+        assert re.fullmatch(SEQ_CURSOR, seq_cursor(seq)) and seq_after(seq_cursor(seq)) == seq
+        assert re.fullmatch(ID_CURSOR, id_cursor(aid)) and id_after(id_cursor(aid)) == aid
+
+    check()
+
+
+def test_the_whitespace_class_is_what_strip_removes() -> None:
+    import sys
+
+    from lily.api.schemas_query import WHITESPACE
+
+    expected = {chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()}
+    assert {chr(c) for c in range(sys.maxunicode + 1) if re.fullmatch(f"[{WHITESPACE}]", chr(c))} == expected

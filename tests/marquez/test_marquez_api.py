@@ -129,7 +129,7 @@ def test_all_jobs_run_by_id_and_last_run_states(catalog: Env) -> None:
     assert MODEL_JOB in completed and MODEL_JOB not in running and "jobName" in running
     both = get(catalog, "/jobs", lastRunStates=["COMPLETED", "RUNNING"], limit=500)
     assert {j["name"] for j in both["jobs"]} == completed | running
-    assert_problem(catalog, "/jobs", 400, lastRunStates="DONE")
+    assert_problem(catalog, "/jobs", 422, lastRunStates="DONE")  # RunState, as Marquez spells it
     run = get(catalog, f"/jobs/runs/{MODEL_RUN}")
     assert run == get(catalog, f"/namespaces/dbt/jobs/{seg(MODEL_JOB)}/runs")["runs"][0]
     assert_problem(catalog, f"/jobs/runs/{uuid.uuid4()}", 404)
@@ -168,15 +168,19 @@ def test_lineage_graph_goes_through_jobs(catalog: Env) -> None:
 
 
 def test_lineage_errors(catalog: Env) -> None:
-    assert_problem(catalog, "/lineage", 400)
-    assert_problem(catalog, "/lineage", 400, nodeId="table:x:y")
-    assert_problem(catalog, "/lineage", 400, nodeId="dataset:only-one-part")
+    # A NodeId that does not parse is refused by the parameter's declared pattern (422).
+    assert_problem(catalog, "/lineage", 422)
+    for bad in ("table:x:y", "dataset:only-one-part", "", "dataset:ns:1:2", f"run:{uuid.uuid4()}"):
+        assert assert_problem(catalog, "/lineage", 422, nodeId=bad)["detail"].startswith("query.nodeId: ")
+    assert_problem(catalog, "/column-lineage", 422, nodeId=f"run:{uuid.uuid4()}")
     assert_problem(catalog, "/lineage", 404, nodeId="dataset:nope:nothing")
     assert_problem(catalog, "/lineage", 404, nodeId=f"job:dbt:{MODEL_JOB}.missing")
     assert_problem(catalog, "/column-lineage", 404, nodeId="datasetField:nope:nothing:x")
+    # Lily keeps the current graph only: a version suffix is accepted and ignored, as without it.
     version = uuid.uuid4()
-    assert_problem(catalog, "/column-lineage", 400, nodeId=f"dataset:{PG}:{ANALYTICS}#{version}",
-                   withDownstream="true")
+    plain = get(catalog, "/column-lineage", nodeId=f"dataset:{PG}:{ANALYTICS}", withDownstream="true")
+    assert get(catalog, "/column-lineage", nodeId=f"dataset:{PG}:{ANALYTICS}#{version}",
+               withDownstream="true") == plain
 
 
 def test_column_lineage_nodes(catalog: Env) -> None:

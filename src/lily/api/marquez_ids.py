@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from urllib.parse import unquote
 
 KINDS = {"dataset": 3, "job": 3, "datasetField": 4, "run": 2}
-_DELIM = re.compile(r":(?!//|\d)")
+# [0-9], not \d: Java's \d (Marquez) is ASCII, Python's takes every Unicode digit.
+_DELIM = re.compile(r":(?!//|[0-9])")
 _VERSION = re.compile(r"#([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$")
 
 

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from lily.api.schemas_query import NOT_BLANK, TEXT
 from lily.observability import log
 from lily.store import ApplyError, UnknownAsset
 
@@ -28,12 +29,34 @@ def problem(status: int, detail: str, *, headers: dict[str, str] | None = None, 
     return JSONResponse(body, status_code=status, headers=headers, media_type="application/problem+json")
 
 
+_PATTERN_MESSAGES = {TEXT: "String should not contain NUL characters",
+                     NOT_BLANK: "String should not be blank or contain NUL characters"}
+
+
+def _message(e: dict[str, Any]) -> str:
+    if e.get("type") == "string_pattern_mismatch":
+        pattern = str((e.get("ctx") or {}).get("pattern", ""))
+        if pattern in _PATTERN_MESSAGES:
+            return _PATTERN_MESSAGES[pattern]
+        if len(pattern) > 80:  # a grammar (a NodeId's) says nothing in a message; the document has it
+            return "String does not have the form /openapi.json declares for it"
+    return str(e.get("msg", ""))
+
+
 def _jsonable_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
     for e in errors:
-        item = {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+        item = {"loc": list(e.get("loc", ())), "msg": _message(e), "type": str(e.get("type", ""))}
         out.append(item)
     return out
+
+
+def invalid_request(exc: RequestValidationError) -> tuple[str, list[dict[str, Any]]]:
+    """The 422's detail, naming the first invalid parameter or field (``query.since: …``), and every error."""
+    errors = _jsonable_errors(list(exc.errors()))
+    first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
+    where = ".".join(str(p) for p in first["loc"])
+    return (f"{where}: {first['msg']}" if where else first["msg"]), errors
 
 
 def install(app: FastAPI) -> None:
@@ -43,10 +66,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = _jsonable_errors(list(exc.errors()))
-        first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
-        where = ".".join(str(p) for p in first["loc"])
-        return problem(422, f"{where}: {first['msg']}" if where else first["msg"], errors=errors)
+        detail, errors = invalid_request(exc)
+        return problem(422, detail, errors=errors)
 
     @app.exception_handler(BodyTooLarge)
     async def too_large(request: Request, exc: BodyTooLarge) -> JSONResponse:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
+from pydantic_core import PydanticCustomError
 
 from lily.model import (
     Asset,
@@ -25,6 +26,18 @@ from lily.model import (
 
 T = TypeVar("T")
 NAME = Field(min_length=1, max_length=1000)
+
+
+def _json_integer(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise PydanticCustomError("int_type", "Input should be an integer")
+    return value  # pydantic then takes 3 and 3.0 (both a JSON Schema integer) and refuses 3.5
+
+
+# JSON booleans and integers only, as the schema's `boolean` and `integer` say: pydantic's lax mode
+# would also take "yes", 0 or "7", and the API would accept what its document calls invalid.
+Bool = StrictBool
+Int = Annotated[int, BeforeValidator(_json_integer)]
 
 
 class RefIn(BaseModel):
@@ -50,7 +63,11 @@ class ColumnIn(BaseModel):
 class AssetIn(BaseModel):
     """Create or update (upsert) an asset by its identity (namespace + name [+ field])."""
 
-    model_config = ConfigDict(extra="forbid")
+    # A column is named by its field: the schema says so, and the route refuses a column without one.
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"anyOf": [
+        {"properties": {"type": {"enum": [t.value for t in AssetType if t is not AssetType.COLUMN]}}},
+        {"required": ["field"], "properties": {"field": {"minLength": 1}}},
+    ]})
     type: AssetType
     namespace: str = NAME
     name: str = NAME
@@ -62,7 +79,7 @@ class AssetIn(BaseModel):
     attributes: dict[str, Any] = Field(default_factory=dict)
     facets: dict[str, Any] = Field(default_factory=dict)
     columns: list[ColumnIn] | None = None
-    replace_columns: bool = False
+    replace_columns: Bool = False
 
 
 class ColumnsIn(BaseModel):
@@ -73,7 +90,7 @@ class ColumnsIn(BaseModel):
 class ClassificationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     tag: str = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.:\-/ ]*$")
-    propagate: bool = True
+    propagate: Bool = True
 
 
 class ClassificationOut(BaseModel):
@@ -135,7 +152,7 @@ class EdgeIn(BaseModel):
     target: RefIn
     transformation_type: TransformationType = TransformationType.DIRECT
     transformation_subtype: str | None = Field(default=None, max_length=64)
-    masking: bool = False
+    masking: Bool = False
     block_list: list[str] | None = None
     job: RefIn | None = None
     description: str | None = Field(default=None, max_length=10000)
@@ -243,7 +260,7 @@ class ApiKeyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=200)
     role: Role
-    expires_in_days: int | None = Field(default=None, ge=1, le=3650)
+    expires_in_days: Int | None = Field(default=None, ge=1, le=3650)
 
 
 class ApiKeyOut(BaseModel):

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from lily.api.schemas import Bool
 from lily.model.policy import TargetKind
 
 TARGET_NAME = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.\-]+$")
@@ -37,7 +38,7 @@ class TargetIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = TARGET_NAME
     kind: TargetKind
-    enabled: bool = True
+    enabled: Bool = True
     config: dict[str, Any] = Field(default_factory=dict)
     secrets: dict[str, Any] = Field(default_factory=dict, description="encrypted at rest, never returned")
 
@@ -48,7 +49,7 @@ class TargetUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = TARGET_NAME
     kind: TargetKind
-    enabled: bool = True
+    enabled: Bool = True
     config: dict[str, Any] = Field(default_factory=dict)
     secrets: dict[str, Any] | None = None
 
@@ -109,7 +110,7 @@ class PreviewIn(BaseModel):
     asset_id: uuid.UUID
     tag: str = Field(min_length=1, max_length=200)
     action: Literal["add", "remove"] = "add"
-    propagate: bool = True
+    propagate: Bool = True
 
 
 class PreviewItem(BaseModel):

@@ -34,11 +34,17 @@ class FailedLogin(AuthError):
 
 class LoginThrottled(Exception):
     """Sign-in refused before the password is checked: too many recent failures for the user
-    (``scope`` "user") or from the source address ("address"). Answered 429 with Retry-After."""
+    (``scope`` "user") or from the source address ("address"), answered 429; or too many
+    passwords being checked at once ("server"), answered 503. Both with Retry-After."""
 
     def __init__(self, scope: str, retry_after: float) -> None:
-        whom = "for this user" if scope == "user" else "from this address"
-        super().__init__(f"too many failed sign-ins {whom}; retry after {math.ceil(retry_after)} s")
+        after = math.ceil(retry_after)
+        if scope == "server":
+            message = f"too many sign-ins in progress; retry after {after} s"
+        else:
+            whom = "for this user" if scope == "user" else "from this address"
+            message = f"too many failed sign-ins {whom}; retry after {after} s"
+        super().__init__(message)
         self.scope, self.retry_after = scope, retry_after
 
 
@@ -75,7 +81,8 @@ class AuthService:
         self.throttle = LoginThrottle(
             BackoffPolicy(settings.login_free_attempts, settings.login_backoff_base_s, settings.login_backoff_cap_s),
             BackoffPolicy(settings.login_address_free_attempts, settings.login_backoff_base_s,
-                          settings.login_backoff_cap_s))
+                          settings.login_backoff_cap_s),
+            max_in_flight=settings.login_max_concurrent)
 
     @staticmethod
     def now() -> datetime:

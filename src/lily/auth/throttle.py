@@ -10,7 +10,8 @@ refused before any password is hashed, so a locked attempt costs neither a hash 
 
 Concurrent attempts are bounded too: a key admits at most the failures it has left before its
 next lock (at least one) in flight, so a burst of parallel requests cannot hash more passwords
-than sequential ones could.
+than sequential ones could; and the process checks at most ``max_in_flight`` passwords at once
+(each argon2id check takes 64 MiB and ~0.15 s of CPU), refusing more with scope "server".
 
 The state is per process: several API processes each keep their own, so a deployment of N
 processes allows up to N times the budgets. Restarting a process forgets it.
@@ -140,7 +141,7 @@ class Backoff:
 
 @dataclass(frozen=True)
 class Refusal:
-    """Why an attempt may not proceed now: ``scope`` is "user" or "address"."""
+    """Why an attempt may not proceed now: ``scope`` is "user", "address" or "server"."""
 
     scope: str
     retry_after: float
@@ -157,10 +158,12 @@ class Outcome:
 
 
 class LoginThrottle:
-    def __init__(self, user: BackoffPolicy, address: BackoffPolicy,
+    def __init__(self, user: BackoffPolicy, address: BackoffPolicy, max_in_flight: int = 4,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.users = Backoff(user)
         self.addresses = Backoff(address)
+        self.max_in_flight = max_in_flight
+        self.in_flight = 0
         self.clock = clock
         self._lock = threading.Lock()
 
@@ -169,8 +172,8 @@ class LoginThrottle:
         return f"{len(tenant)}:{tenant}:{username}"  # the length keeps (tenant, username) pairs apart
 
     def begin(self, tenant: str, username: str, address: str) -> Refusal | None:
-        """Reserve an attempt, or say how long the user or the address must wait. Cheap: call it
-        before the password is hashed."""
+        """Reserve an attempt, or say how long the user or the address (or everyone: scope
+        "server") must wait. Cheap: call it before the password is hashed."""
         user = self.user_key(tenant, username)
         now = self.clock()
         with self._lock:
@@ -178,6 +181,9 @@ class LoginThrottle:
                 wait = backoff.wait(key, now)
                 if wait > 0:
                     return Refusal(scope, wait)
+            if self.in_flight >= self.max_in_flight:
+                return Refusal("server", 1.0)  # a check takes a fraction of a second
+            self.in_flight += 1
             self.users.begin(user, now)
             self.addresses.begin(address, now)
         return None
@@ -186,6 +192,7 @@ class LoginThrottle:
         user = self.user_key(tenant, username)
         now = self.clock()
         with self._lock:
+            self.in_flight -= 1
             user_lock = self.users.end(user, now, failed=True)
             address_lock = self.addresses.end(address, now, failed=True)
             return Outcome(self.users.failures(user, now), self.addresses.failures(address, now),
@@ -195,6 +202,7 @@ class LoginThrottle:
         user = self.user_key(tenant, username)
         now = self.clock()
         with self._lock:
+            self.in_flight -= 1
             self.users.end(user, now, failed=False)
             self.users.clear(user)
             self.addresses.end(address, now, failed=False)
@@ -204,5 +212,6 @@ class LoginThrottle:
         user = self.user_key(tenant, username)
         now = self.clock()
         with self._lock:
+            self.in_flight -= 1
             self.users.end(user, now, failed=False)
             self.addresses.end(address, now, failed=False)

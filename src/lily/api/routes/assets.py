@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import uuid
 from typing import Any
 
@@ -13,21 +11,11 @@ from lily.api.context import AppContext
 from lily.api.deps import authorize, ctx, request_id
 from lily.api.permissions import V1
 from lily.api.schemas import AssetIn, AssetOut, ClassificationOut, ColumnsIn, Page
+from lily.api.schemas_query import ID_CURSOR, TEXT, id_after, id_cursor
 from lily.model import Asset, AssetRef, AssetStatus, AssetType, ChangeSet, DeleteAsset, Principal, UpsertAsset
 from lily.store import catalog
 
 router = APIRouter(prefix=V1, tags=["assets"])
-
-
-def encode_cursor(aid: uuid.UUID) -> str:
-    return base64.urlsafe_b64encode(aid.bytes).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(bytes=base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (ValueError, binascii.Error) as exc:
-        raise HTTPException(400, "invalid cursor") from exc
 
 
 def load_asset(app: AppContext, principal: Principal, asset_id: uuid.UUID) -> Asset:
@@ -80,16 +68,16 @@ def body_ref(body: AssetIn) -> AssetRef:
 
 @router.get("/assets", response_model=Page[AssetOut])
 def list_assets(
-    q: str | None = Query(None, max_length=500, description="full-text search over names, columns, tags"),
+    q: str | None = Query(None, max_length=500, pattern=TEXT, description="full-text search over names, columns, tags"),
     type: AssetType | None = None,
-    namespace: str | None = Query(None, max_length=1000),
+    namespace: str | None = Query(None, max_length=1000, pattern=TEXT),
     parent_id: uuid.UUID | None = None,
     status: AssetStatus = AssetStatus.ACTIVE,
-    cursor: str | None = Query(None, max_length=100),
+    cursor: str | None = Query(None, pattern=ID_CURSOR, description="next_cursor of the previous page"),
     limit: int = Query(100, ge=1, le=500),
     principal: Principal = Depends(authorize), app: AppContext = Depends(ctx),
 ) -> Page[AssetOut]:
-    after = decode_cursor(cursor) if cursor else None
+    after = id_after(cursor) if cursor else None
     with app.store.read() as conn:
         items = catalog.list_assets(conn, principal.tenant_id, type_=type.value if type else None,
                                     namespace=namespace, parent_id=parent_id, status=status, q=q, after=after,
@@ -97,7 +85,7 @@ def list_assets(
     more = len(items) > limit
     items = items[:limit]
     return Page[AssetOut](items=[AssetOut.of(a) for a in items],
-                          next_cursor=encode_cursor(items[-1].id) if more else None)
+                          next_cursor=id_cursor(items[-1].id) if more else None)
 
 
 @router.get("/assets/{asset_id}", response_model=AssetOut)
@@ -136,8 +124,8 @@ def replace_columns(asset_id: uuid.UUID, body: ColumnsIn, principal: Principal =
                     app: AppContext = Depends(ctx), rid: str = Depends(request_id)) -> list[AssetOut]:
     """Declare the full column set: new columns are added, missing ones soft-deleted."""
     asset = load_asset(app, principal, asset_id)
-    if asset.type is AssetType.COLUMN:
-        raise HTTPException(422, "a column has no columns")
+    if asset.type is AssetType.COLUMN:  # the asset's state, not the request, is in the way
+        raise HTTPException(409, "a column has no columns")
     op = UpsertAsset(ref=asset.ref, type=asset.type, columns=[c.spec(i) for i, c in enumerate(body.columns)],
                      replace_columns=True)
     app.store.apply(changeset(principal, rid, op))

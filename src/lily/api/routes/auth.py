@@ -43,7 +43,8 @@ _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="lily"'}
 @public.post("/auth/token", response_model=TokenOut,
              responses={401: {"description": "Wrong tenant, username or password (not told apart)"},
                         429: {"description": "Too many failed sign-ins for the user or from the address; "
-                                             "see Retry-After"}})
+                                             "see Retry-After"},
+                        503: {"description": "Too many sign-ins in progress; see Retry-After"}})
 async def issue_token(body: TokenRequest, request: Request, app: AppContext = Depends(ctx),
                       rid: str = Depends(request_id)) -> TokenOut:
     """Exchange tenant + username + password for an access token (JWT) and a refresh token.
@@ -55,7 +56,8 @@ async def issue_token(body: TokenRequest, request: Request, app: AppContext = De
         attempt = app.auth.start_login(body.tenant, body.username, source_address(request, app))
     except LoginThrottled as exc:
         app.metrics.rate_limited.inc()
-        raise HTTPException(429, str(exc), headers={"Retry-After": retry_after(exc.retry_after)}) from exc
+        raise HTTPException(503 if exc.scope == "server" else 429, str(exc),
+                            headers={"Retry-After": retry_after(exc.retry_after)}) from exc
     try:
         pair = await run_in_threadpool(app.auth.login, attempt, body.password, rid or None)
     except AuthError as exc:

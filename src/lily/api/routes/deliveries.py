@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query
@@ -12,6 +11,7 @@ from lily.api.context import AppContext
 from lily.api.deps import authorize, ctx, request_id
 from lily.api.permissions import V1
 from lily.api.schemas_governance import DeliveryOut
+from lily.api.schemas_query import TEXT, Instant
 from lily.model import Principal
 from lily.outbound.replay import ReplayRefused, replay
 from lily.store import governance as repo
@@ -36,8 +36,8 @@ def _target_id(names: dict[uuid.UUID, str], target: str) -> uuid.UUID:
 
 @router.get("/deliveries", response_model=list[DeliveryOut])
 def list_deliveries(status: Status | None = Query(None, description="dead = the dead-letter queue"),
-                    target: str | None = Query(None, max_length=200, description="target name or id"),
-                    before: datetime | None = Query(None, description="page: created before this time"),
+                    target: str | None = Query(None, max_length=200, pattern=TEXT, description="target name or id"),
+                    before: Instant | None = Query(None, description="page: created before this time"),
                     limit: int = Query(100, ge=1, le=500), principal: Principal = Depends(authorize),
                     app: AppContext = Depends(ctx)) -> list[DeliveryOut]:
     names = _names(app, principal.tenant_id)

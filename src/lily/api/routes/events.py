@@ -6,8 +6,6 @@ is never taken for an event id.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import uuid
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -19,9 +17,9 @@ from pydantic import BaseModel, Field
 from lily.api.deps import authorize
 from lily.api.permissions import V1
 from lily.api.routes.inbound import runtime
+from lily.api.schemas_query import SEQ_CURSOR, TEXT, Instant, seq_after, seq_cursor
 from lily.inbound.runtime import InboundRuntime
 from lily.inbound.settle import ReplayRefused, replay
-from lily.inbound.sources import SOURCES
 from lily.inbound.sources.base import ParseError
 from lily.inbound.sources.generic import parse_asset_id
 from lily.model import Principal, asset_id
@@ -30,6 +28,7 @@ from lily.store import catalog, inbox
 router = APIRouter(prefix=V1, tags=["events"])
 
 Status = Literal["received", "applied", "failed", "dead"]
+SourceName = Literal["openlineage", "monte_carlo", "s3", "generic"]  # lily.inbound.sources.SOURCES
 
 
 class Timings(BaseModel):
@@ -88,27 +87,17 @@ def _utc(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _cursor(seq: int) -> str:
-    return base64.urlsafe_b64encode(str(seq).encode()).decode().rstrip("=")
-
-
-def _seq(cursor: str) -> int:
-    try:
-        return int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
-        raise HTTPException(400, "invalid cursor") from exc
-
-
-def _asset(rt: InboundRuntime, tenant_id: str, value: str) -> tuple[uuid.UUID, uuid.UUID | None]:
+def _asset(rt: InboundRuntime, tenant_id: str, value: str) -> tuple[uuid.UUID, uuid.UUID | None] | None:
     """An asset id, or a qualified name (``namespace/name[#field]``, as in the catalog), and the id of
-    its dataset when it is a column (events are indexed under a column's dataset)."""
+    its dataset when it is a column (events are indexed under a column's dataset). ``None`` when
+    the value is neither: it names no asset, so no event touched it."""
     try:
         aid = uuid.UUID(value)
     except ValueError:
         try:
             ref = parse_asset_id(value, "")
-        except ParseError as exc:
-            raise HTTPException(400, f"asset: not an asset id or qualified name: {value!r}") from exc
+        except ParseError:
+            return None
         return asset_id(tenant_id, ref), asset_id(tenant_id, ref.dataset()) if ref.field else None
     with rt.store.read() as conn:
         found = catalog.get_asset(conn, tenant_id, aid)
@@ -116,28 +105,34 @@ def _asset(rt: InboundRuntime, tenant_id: str, value: str) -> tuple[uuid.UUID, u
 
 
 @router.get("/events", response_model=EventsPage, summary="Inbound events, newest first")
-def list_events(source: str | None = Query(None, description=f"one of {', '.join(sorted(SOURCES))}"),
-                type: str | None = Query(None, max_length=120, description="event type, e.g. RunEvent.COMPLETE"),
+def list_events(source: SourceName | None = None,
+                type: str | None = Query(None, max_length=120, pattern=TEXT,
+                                         description="event type, e.g. RunEvent.COMPLETE"),
                 status: Status | None = None,
-                asset: str | None = Query(None, max_length=2000,
-                                          description="asset id or qualified name the event touched"),
-                since: datetime | None = Query(None, description="received at or after"),
-                until: datetime | None = Query(None, description="received before"),
-                cursor: str | None = None, limit: int = Query(50, ge=1, le=500),
+                asset: str | None = Query(None, max_length=2000, pattern=TEXT,
+                                          description="asset id or qualified name the event touched "
+                                                      "(one that names no asset: no events)"),
+                since: Instant | None = Query(None, description="received at or after"),
+                until: Instant | None = Query(None, description="received before"),
+                cursor: str | None = Query(None, pattern=SEQ_CURSOR, description="next_cursor of the previous page"),
+                limit: int = Query(50, ge=1, le=500),
                 principal: Principal = Depends(authorize),
                 rt: InboundRuntime = Depends(runtime)) -> EventsPage:
-    if source is not None and source not in SOURCES:
-        raise HTTPException(400, f"unknown source {source!r}; known: {', '.join(sorted(SOURCES))}")
-    aid, dataset = _asset(rt, principal.tenant_id, asset) if asset else (None, None)
+    aid, dataset = None, None
+    if asset:
+        found = _asset(rt, principal.tenant_id, asset)
+        if found is None:
+            return EventsPage(items=[])
+        aid, dataset = found
     flt = inbox.EventFilter(source=source, event_type=type, status=status, asset_id=aid, asset_dataset=dataset,
                             since=since, until=until)
     with rt.store.inbox_read() as conn:
-        rows = inbox.list_events(conn, principal.tenant_id, flt, after=_seq(cursor) if cursor else None,
+        rows = inbox.list_events(conn, principal.tenant_id, flt, after=seq_after(cursor) if cursor else None,
                                  limit=limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
     return EventsPage(items=[EventOut.of(r) for r in rows],
-                      next_cursor=_cursor(rows[-1]["seq"]) if more and rows else None)
+                      next_cursor=seq_cursor(rows[-1]["seq"]) if more and rows else None)
 
 
 def _load(rt: InboundRuntime, principal: Principal, event_id: uuid.UUID) -> EventOut:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
+from pydantic import StringConstraints
 
 from lily.api.context import AppContext
 from lily.api.deps import authorize, ctx
 from lily.api.permissions import V1
 from lily.api.schemas import AuditOut, ChangeOut, ChangesOut
+from lily.api.schemas_query import TEXT, Instant
 from lily.model import Principal
 from lily.store import feed
 
@@ -18,7 +20,9 @@ router = APIRouter(prefix=V1, tags=["changes"])
 
 @router.get("/changes", response_model=ChangesOut)
 def list_changes(after: int = Query(0, ge=0, le=2**62, description="return changes with seq > after"),
-                 limit: int = Query(100, ge=1, le=1000), kind: list[str] | None = Query(None),
+                 limit: int = Query(100, ge=1, le=1000),
+                 kind: list[Annotated[str, StringConstraints(max_length=100, pattern=TEXT)]] | None = Query(
+                     None, max_length=50, description="change kinds to keep, e.g. asset.created (repeatable)"),
                  principal: Principal = Depends(authorize), app: AppContext = Depends(ctx)) -> ChangesOut:
     with app.store.read() as conn:
         items = feed.changes_after(conn, principal.tenant_id, after, limit, kind)
@@ -27,8 +31,10 @@ def list_changes(after: int = Query(0, ge=0, le=2**62, description="return chang
 
 
 @router.get("/audit", response_model=list[AuditOut])
-def list_audit(actor: str | None = Query(None, max_length=200), action: str | None = Query(None, max_length=100),
-               since: datetime | None = None, before: datetime | None = None,
+def list_audit(actor: str | None = Query(None, max_length=200, pattern=TEXT),
+               action: str | None = Query(None, max_length=100, pattern=TEXT),
+               since: Instant | None = Query(None, description="at or after"),
+               before: Instant | None = Query(None, description="before"),
                limit: int = Query(100, ge=1, le=1000), principal: Principal = Depends(authorize),
                app: AppContext = Depends(ctx)) -> list[AuditOut]:
     with app.store.read() as conn:

@@ -7,8 +7,6 @@ applied and is as fresh as the incident's last update (``enrichment.computed_at`
 
 from __future__ import annotations
 
-import base64
-import binascii
 import uuid
 from datetime import datetime
 from typing import Any
@@ -19,6 +17,7 @@ from pydantic import BaseModel, Field
 from lily.api.context import AppContext
 from lily.api.deps import authorize, ctx
 from lily.api.permissions import V1
+from lily.api.schemas_query import SEQ_CURSOR, TEXT, seq_after, seq_cursor
 from lily.model import AssetRef, Principal, asset_id
 from lily.store import catalog
 from lily.store import incidents as incident_store
@@ -98,33 +97,23 @@ def _known(app: AppContext, tenant: str, rows: list[dict[str, Any]]) -> set[uuid
     return {aid for aid, a in found.items() if a.status.value == "active"}
 
 
-def _cursor(seq: int) -> str:
-    return base64.urlsafe_b64encode(str(seq).encode()).decode().rstrip("=")
-
-
-def _seq(cursor: str) -> int:
-    try:
-        return int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
-        raise HTTPException(400, "invalid cursor") from exc
-
-
 @router.get("/incidents", response_model=IncidentPage, summary="Incidents, newest first")
-def list_incidents(status: str | None = Query(None, max_length=64, pattern=r"^[^\x00]*$"),
-                   severity: str | None = Query(None, max_length=64, pattern=r"^[^\x00]*$"),
-                   source: str | None = Query(None, max_length=64, pattern=r"^[^\x00]*$"),
+def list_incidents(status: str | None = Query(None, max_length=64, pattern=TEXT),
+                   severity: str | None = Query(None, max_length=64, pattern=TEXT),
+                   source: str | None = Query(None, max_length=64, pattern=TEXT),
                    asset: uuid.UUID | None = Query(None, description="only incidents affecting this asset id"),
-                   cursor: str | None = Query(None, max_length=100), limit: int = Query(50, ge=1, le=500),
+                   cursor: str | None = Query(None, pattern=SEQ_CURSOR, description="next_cursor of the previous page"),
+                   limit: int = Query(50, ge=1, le=500),
                    principal: Principal = Depends(authorize), app: AppContext = Depends(ctx)) -> IncidentPage:
     tenant = principal.tenant_id
     with app.store.read() as conn:
         rows = incident_store.list_incidents(conn, tenant, status=status, severity=severity, source=source,
-                                             asset=asset, before_seq=_seq(cursor) if cursor else None,
+                                             asset=asset, before_seq=seq_after(cursor) if cursor else None,
                                              limit=limit + 1)
     more, rows = len(rows) > limit, rows[:limit]
     known = _known(app, tenant, rows)
     return IncidentPage(items=[IncidentSummary(**_summary(r, tenant, known)) for r in rows],
-                        next_cursor=_cursor(rows[-1]["seq"]) if more else None)
+                        next_cursor=seq_cursor(rows[-1]["seq"]) if more else None)
 
 
 @router.get("/incidents/{incident_id:uuid}", response_model=IncidentOut,

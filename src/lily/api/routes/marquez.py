@@ -15,10 +15,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Coroutine
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Annotated, Any, Literal, get_args
 from urllib.parse import unquote
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from sqlalchemy import Connection
@@ -27,7 +28,8 @@ from lily.api import schemas_marquez as shape
 from lily.api.context import AppContext
 from lily.api.deps import authorize, ctx
 from lily.api.permissions import V1
-from lily.api.problems import problem
+from lily.api.problems import invalid_request, problem
+from lily.api.schemas_query import TEXT, Day, Instant, any_case
 from lily.model import Asset, Principal
 from lily.store import catalog
 from lily.store import marquez as mq
@@ -43,7 +45,8 @@ class MarquezError(Exception):
 
 
 class MarquezRoute(APIRoute):
-    """Turns :class:`MarquezError` into problem+json with Marquez's ``code``/``message`` keys too."""
+    """Turns :class:`MarquezError` and invalid parameters into problem+json with Marquez's
+    ``code``/``message`` keys too."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -53,6 +56,9 @@ class MarquezRoute(APIRoute):
                 return await handler(request)
             except MarquezError as exc:
                 return problem(exc.status, exc.message, code=exc.status, message=exc.message)
+            except RequestValidationError as exc:  # an invalid parameter: 422, as Marquez answers
+                detail, errors = invalid_request(exc)
+                return problem(422, detail, errors=errors, code=422, message=detail)
 
         return run
 
@@ -62,13 +68,6 @@ router = APIRouter(prefix=V1, tags=["marquez"], route_class=MarquezRoute)
 
 def ok(body: Any) -> JSONResponse:
     return JSONResponse(body)
-
-
-def text_param(value: str | None, name: str) -> str | None:
-    # PostgreSQL text cannot hold NUL; such a value names nothing, so refuse it as a bad request.
-    if value is not None and "\x00" in value:
-        raise MarquezError(400, f"{name} must not contain NUL characters")
-    return value
 
 
 def page_size(app: AppContext, limit: int) -> int:
@@ -124,10 +123,7 @@ def _raw_target(request: Request) -> tuple[str, list[str]] | None:
 
 def _dispatch(request: Request, app: AppContext, principal: Principal, fallback: tuple[str, list[str]],
               limit: int, offset: int) -> JSONResponse:
-    ns, rest = _raw_target(request) or fallback
-    text_param(ns, "namespace")
-    for part in rest:
-        text_param(part, "name")
+    ns, rest = _raw_target(request) or fallback  # the same characters as the validated parameters
     tenant, limit = principal.tenant_id, page_size(app, limit)
     with app.store.read() as conn:
         found = mq.namespace(conn, tenant, ns)
@@ -179,6 +175,8 @@ def _versions(conn: Connection, tenant: str, dataset: Asset, limit: int, offset:
 
 LIMIT = Query(100, ge=0, le=MAX_OFFSET)
 OFFSET = Query(0, ge=0, le=MAX_OFFSET)
+# Names in paths: as long as the catalog's names, no NUL (PostgreSQL text cannot hold one).
+Name = Annotated[str, Path(max_length=1000, pattern=TEXT)]
 
 
 @router.get("/namespaces", summary="Marquez: namespaces")
@@ -190,58 +188,58 @@ def list_namespaces(limit: int = LIMIT, offset: int = OFFSET, principal: Princip
 
 
 @router.get("/namespaces/{namespace:path}/datasets/{dataset:path}/versions", summary="Marquez: dataset versions")
-def dataset_versions(request: Request, namespace: str, dataset: str, limit: int = LIMIT, offset: int = OFFSET,
+def dataset_versions(request: Request, namespace: Name, dataset: Name, limit: int = LIMIT, offset: int = OFFSET,
                      principal: Principal = Depends(authorize), app: AppContext = Depends(ctx)) -> JSONResponse:
     return _dispatch(request, app, principal, (namespace, ["datasets", dataset, "versions"]), limit, offset)
 
 
 @router.get("/namespaces/{namespace:path}/datasets/{dataset:path}", summary="Marquez: dataset")
-def get_dataset(request: Request, namespace: str, dataset: str, principal: Principal = Depends(authorize),
+def get_dataset(request: Request, namespace: Name, dataset: Name, principal: Principal = Depends(authorize),
                 app: AppContext = Depends(ctx)) -> JSONResponse:
     return _dispatch(request, app, principal, (namespace, ["datasets", dataset]), 100, 0)
 
 
 @router.get("/namespaces/{namespace:path}/datasets", summary="Marquez: datasets of a namespace")
-def list_datasets(request: Request, namespace: str, limit: int = LIMIT, offset: int = OFFSET,
+def list_datasets(request: Request, namespace: Name, limit: int = LIMIT, offset: int = OFFSET,
                   principal: Principal = Depends(authorize), app: AppContext = Depends(ctx)) -> JSONResponse:
     return _dispatch(request, app, principal, (namespace, ["datasets"]), limit, offset)
 
 
 @router.get("/namespaces/{namespace:path}/jobs/{job:path}/runs", summary="Marquez: runs of a job")
-def list_runs(request: Request, namespace: str, job: str, limit: int = LIMIT, offset: int = OFFSET,
+def list_runs(request: Request, namespace: Name, job: Name, limit: int = LIMIT, offset: int = OFFSET,
               principal: Principal = Depends(authorize), app: AppContext = Depends(ctx)) -> JSONResponse:
     return _dispatch(request, app, principal, (namespace, ["jobs", job, "runs"]), limit, offset)
 
 
 @router.get("/namespaces/{namespace:path}/jobs/{job:path}", summary="Marquez: job")
-def get_job(request: Request, namespace: str, job: str, principal: Principal = Depends(authorize),
+def get_job(request: Request, namespace: Name, job: Name, principal: Principal = Depends(authorize),
             app: AppContext = Depends(ctx)) -> JSONResponse:
     return _dispatch(request, app, principal, (namespace, ["jobs", job]), 100, 0)
 
 
 @router.get("/namespaces/{namespace:path}/jobs", summary="Marquez: jobs of a namespace")
-def list_jobs(request: Request, namespace: str, limit: int = LIMIT, offset: int = OFFSET,
+def list_jobs(request: Request, namespace: Name, limit: int = LIMIT, offset: int = OFFSET,
               principal: Principal = Depends(authorize), app: AppContext = Depends(ctx)) -> JSONResponse:
     return _dispatch(request, app, principal, (namespace, ["jobs"]), limit, offset)
 
 
 @router.get("/namespaces/{namespace:path}", summary="Marquez: namespace")
-def get_namespace(request: Request, namespace: str, principal: Principal = Depends(authorize),
+def get_namespace(request: Request, namespace: Name, principal: Principal = Depends(authorize),
                   app: AppContext = Depends(ctx)) -> JSONResponse:
     return _dispatch(request, app, principal, (namespace, []), 100, 0)
 
 
 # ------------------------------------------------------------------------ runs, search, events
-RUN_STATES = ("NEW", "RUNNING", "COMPLETED", "FAILED", "ABORTED")
+RunState = Literal["NEW", "RUNNING", "COMPLETED", "FAILED", "ABORTED"]  # as Marquez spells them
 
 
 @router.get("/jobs", summary="Marquez: jobs of every namespace")
 def list_all_jobs(limit: int = LIMIT, offset: int = OFFSET,
-                  lastRunStates: list[str] | None = Query(None, description=f"any of {', '.join(RUN_STATES)}"),
+                  lastRunStates: list[RunState] | None = Query(None, max_length=len(get_args(RunState)),
+                                                               description="keep jobs whose newest run is in one of "
+                                                                           "these states (repeatable)"),
                   principal: Principal = Depends(authorize), app: AppContext = Depends(ctx)) -> JSONResponse:
-    states = [s.upper() for s in lastRunStates or []]
-    if any(s not in RUN_STATES for s in states):
-        raise MarquezError(400, f"lastRunStates must be among {', '.join(RUN_STATES)}")
+    states = list(lastRunStates or [])
     with app.store.read() as conn:
         total, jobs = mq.page(conn, principal.tenant_id, "job", None, limit=page_size(app, limit), offset=offset,
                               last_run_states=states)
@@ -249,15 +247,17 @@ def list_all_jobs(limit: int = LIMIT, offset: int = OFFSET,
 
 
 def _run(conn: Connection, tenant: str, run_id: str) -> tuple[run_store.StoredRun, Asset | None]:
-    text_param(run_id, "runId")
     run = run_store.get_run(conn, tenant, run_id)
     if run is None:
         raise MarquezError(404, f"Run '{run_id}' not found.")
     return run, catalog.get_asset(conn, tenant, run.job_id)
 
 
+RunId = Annotated[str, Path(max_length=200, pattern=TEXT)]
+
+
 @router.get("/jobs/runs/{run_id:str}", summary="Marquez: run")
-def get_run(run_id: str, principal: Principal = Depends(authorize), app: AppContext = Depends(ctx)) -> JSONResponse:
+def get_run(run_id: RunId, principal: Principal = Depends(authorize), app: AppContext = Depends(ctx)) -> JSONResponse:
     with app.store.read() as conn:
         run, job = _run(conn, principal.tenant_id, run_id)
         if job is None:
@@ -273,7 +273,7 @@ def list_tags(principal: Principal = Depends(authorize), app: AppContext = Depen
 
 
 @router.get("/jobs/runs/{run_id:str}/facets", summary="Marquez: facets of a run or of its job")
-def run_facets(run_id: str, type: str = Query("run", pattern="^(?i:run|job)$"),
+def run_facets(run_id: RunId, type: str = Query("run", pattern=any_case("run", "job")),
                principal: Principal = Depends(authorize), app: AppContext = Depends(ctx)) -> JSONResponse:
     with app.store.read() as conn:
         run, job = _run(conn, principal.tenant_id, run_id)
@@ -284,13 +284,8 @@ def run_facets(run_id: str, type: str = Query("run", pattern="^(?i:run|job)$"),
 _SORTS = {"name": "name", "updated_at": "updated_at", "update_at": "updated_at"}
 
 
-def _day(value: str | None, name: str) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        return datetime.combine(date.fromisoformat(value), datetime.min.time(), UTC)
-    except ValueError as exc:
-        raise MarquezError(400, f"{name} must be a date (YYYY-MM-DD)") from exc
+def _day(value: date | None) -> datetime | None:
+    return None if value is None else datetime.combine(value, datetime.min.time(), UTC)
 
 
 # GET /search takes a LIKE pattern: long enough for any asset name, a bounded number of `%`
@@ -315,40 +310,32 @@ def search(q: str = Query(..., min_length=1, max_length=SEARCH_Q_MAX_LENGTH,
                           json_schema_extra={"pattern": SEARCH_Q_PATTERN},
                           description="name pattern, matched anywhere in the name, case-insensitively; "
                                       f"% (at most {SEARCH_Q_MAX_WILDCARDS}) and _ are wildcards"),
-           filter: str | None = Query(None, description="DATASET or JOB"),
-           sort: str = Query("name", description="NAME or UPDATE_AT"), limit: int = Query(10, ge=0, le=MAX_OFFSET),
-           namespace: str | None = None, before: str | None = None, after: str | None = None,
+           filter: str | None = Query(None, pattern=any_case("", "dataset", "job"),
+                                      description="DATASET or JOB (any case; empty: both)"),
+           sort: str = Query("name", pattern=any_case(*_SORTS), description="NAME or UPDATE_AT (any case)"),
+           limit: int = Query(10, ge=0, le=MAX_OFFSET),
+           namespace: str | None = Query(None, max_length=1000, pattern=TEXT),
+           before: Day | None = Query(None, description="updated before this day (UTC)"),
+           after: Day | None = Query(None, description="updated after this day (UTC)"),
            principal: Principal = Depends(authorize), app: AppContext = Depends(ctx)) -> JSONResponse:
     search_pattern(q)
-    text_param(namespace, "namespace")
     kind = filter.lower() if filter else None
-    if kind not in (None, "dataset", "job"):
-        raise MarquezError(400, "filter must be DATASET or JOB")
-    order = _SORTS.get(sort.lower())
-    if order is None:
-        raise MarquezError(400, "sort must be NAME or UPDATE_AT")
+    order = _SORTS[sort.lower()]
     with app.store.read() as conn:
         found = mq.search(conn, principal.tenant_id, q, kind=kind, sort=order, limit=page_size(app, limit),
-                          namespace=namespace, before=_day(before, "before"), after=_day(after, "after"))
+                          namespace=namespace, before=_day(before), after=_day(after))
     results = [shape.search_result(a) for a in found]
     return ok({"totalCount": len(results), "results": results})
 
 
-def _instant(value: str, name: str) -> datetime:
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace(" ", "+"))
-    except ValueError as exc:
-        raise MarquezError(400, f"{name} must be an ISO-8601 date-time") from exc
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
-
-
 @router.get("/events/lineage", summary="Marquez: raw OpenLineage events as received")
-def lineage_events(before: str = Query("2030-01-01T00:00:00+00:00"), after: str = Query("1970-01-01T00:00:00+00:00"),
-                   sortDirection: str = Query("desc", pattern="^(?i:asc|desc)$"), limit: int = LIMIT,
+def lineage_events(before: Annotated[Instant, Query(description="received before")] = datetime(2030, 1, 1, tzinfo=UTC),
+                   after: Annotated[Instant, Query(description="received after")] = datetime(1970, 1, 1, tzinfo=UTC),
+                   sortDirection: str = Query("desc", pattern=any_case("asc", "desc")), limit: int = LIMIT,
                    offset: int = OFFSET, principal: Principal = Depends(authorize),
                    app: AppContext = Depends(ctx)) -> JSONResponse:
     with app.store.inbox_read() as conn:
         total, events = mq.lineage_events(
-            conn, principal.tenant_id, before=_instant(before, "before"), after=_instant(after, "after"),
+            conn, principal.tenant_id, before=before, after=after,
             descending=sortDirection.lower() == "desc", limit=page_size(app, limit), offset=offset)
     return ok({"events": events, "totalCount": total})

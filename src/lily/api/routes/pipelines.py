@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path, Query, Request, Response
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
 
 from lily.api.deps import authorize
 from lily.api.permissions import V1
+from lily.api.schemas import Int
+from lily.api.schemas_query import TEXT, Day, parse_day
 from lily.model import Principal
 from lily.pipelines.runs import RunRecord, State, StepRecord
 from lily.pipelines.service import PipelineService
@@ -20,17 +22,31 @@ from lily.store import Store
 router = APIRouter(prefix=V1, tags=["pipelines"])
 
 MAX_BACKFILL_DAYS = 3660
+Name = Annotated[str, Path(max_length=200, pattern=TEXT)]
+
+
+# A date when given (absent: None); an explicit null is refused, as the schema's `string` says.
+GivenDay = Annotated[date | None, PlainValidator(parse_day), WithJsonSchema({"type": "string", "format": "date"})]
+
+
+def _absent(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)  # the default (None) stands for "not given", not for a null to send
 
 
 class RunRequest(BaseModel):
     """``{"date": D}`` runs one day; ``{"from": D1, "to": D2, "parallel": N}`` backfills a range."""
 
-    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+    # The schema states which fields go together; that 'to' is not before 'from' and the span
+    # (at most MAX_BACKFILL_DAYS) are checked by the route (422).
+    model_config = ConfigDict(populate_by_name=True, extra="forbid", json_schema_extra={"oneOf": [
+        {"required": ["date"], "not": {"anyOf": [{"required": ["from"]}, {"required": ["to"]}]}},
+        {"required": ["from", "to"], "not": {"required": ["date"]}},
+    ]})
 
-    day: date | None = Field(None, alias="date")
-    from_: date | None = Field(None, alias="from")
-    to: date | None = None
-    parallel: int = Field(2, ge=1, le=16, description="days of a backfill processed concurrently")
+    day: GivenDay = Field(None, alias="date", json_schema_extra=_absent)
+    from_: GivenDay = Field(None, alias="from", json_schema_extra=_absent)
+    to: GivenDay = Field(None, json_schema_extra=_absent)
+    parallel: Int = Field(2, ge=1, le=16, description="days of a backfill processed concurrently")
 
 
 class QueuedRun(BaseModel):
@@ -144,7 +160,7 @@ def _days(body: RunRequest) -> tuple[list[date], str]:
 
 @router.post("/pipelines/{name}/runs", response_model=Accepted, status_code=202,
              summary="Run one day, or backfill a date range, in the background")
-def trigger_runs(name: str, body: RunRequest, request: Request, response: Response,
+def trigger_runs(name: Name, body: RunRequest, request: Request, response: Response,
                  principal: Principal = Depends(authorize)) -> Accepted:
     service = service_for(request, name, principal)
     days, trigger = _days(body)
@@ -158,9 +174,9 @@ def trigger_runs(name: str, body: RunRequest, request: Request, response: Respon
 
 @router.get("/pipelines/{name}/runs", response_model=RunList,
             summary="Runs of a pipeline, newest process date first, with their steps and counts")
-def list_runs(name: str, request: Request, principal: Principal = Depends(authorize),
-              process_date: date | None = Query(None, alias="date"), state: State | None = None,
-              start: date | None = Query(None, alias="from"), end: date | None = Query(None, alias="to"),
+def list_runs(name: Name, request: Request, principal: Principal = Depends(authorize),
+              process_date: Day | None = Query(None, alias="date"), state: State | None = None,
+              start: Day | None = Query(None, alias="from"), end: Day | None = Query(None, alias="to"),
               limit: int = Query(100, ge=1, le=1000)) -> RunList:
     service = service_for(request, name, principal)
     recorder = service.recorder()
@@ -170,7 +186,7 @@ def list_runs(name: str, request: Request, principal: Principal = Depends(author
 
 
 @router.get("/pipelines/{name}/runs/{run_id}", response_model=RunOut, summary="One run with its steps")
-def get_run(name: str, run_id: str, request: Request, principal: Principal = Depends(authorize)) -> RunOut:
+def get_run(name: Name, run_id: Annotated[str, Path(max_length=200, pattern=TEXT)], request: Request, principal: Principal = Depends(authorize)) -> RunOut:
     service = service_for(request, name, principal)
     recorder = service.recorder()
     run = recorder.get_run(run_id)
