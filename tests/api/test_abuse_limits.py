@@ -170,8 +170,8 @@ def test_ipv6_clients_count_per_64_and_mapped_ipv4_as_ipv4() -> None:
 # ------------------------------------------------------------------------------------- sign-in
 
 @pytest.fixture
-def login_env(sqlite_url: str, tmp_path: Path) -> Iterator[Env]:
-    e = make_env(sqlite_url, tmp_path, login_free_attempts=3, login_address_free_attempts=6,
+def login_env(database_url: str, tmp_path: Path) -> Iterator[Env]:
+    e = make_env(database_url, tmp_path, login_free_attempts=3, login_address_free_attempts=6,
                  login_backoff_base_s=0.3, login_backoff_cap_s=5)
     yield e
     e.client.close()
@@ -382,7 +382,24 @@ def test_full_text_queries_use_a_bounded_number_of_distinct_words() -> None:
     assert query_words("a " * 250) == ["a"]
 
 
-def test_assets_search_with_hundreds_of_words_answers(sqlite_env: Env) -> None:
+def test_assets_search_with_hundreds_of_words_answers(env: Env) -> None:
     q = " ".join("abcdefghijklmnopqrstuvwxyz"[i % 26] + str(i) for i in range(120))[:500]
-    resp = sqlite_env.client.get("/api/v1/assets", params={"q": q}, headers=sqlite_env.admin_headers)
+    resp = env.client.get("/api/v1/assets", params={"q": q}, headers=env.admin_headers)
     assert resp.status_code == 200 and resp.json()["items"] == []
+    created = env.client.post("/api/v1/assets", json={"type": "table", "namespace": "shop", "name": "customer_orders"},
+                              headers=env.admin_headers)
+    assert created.status_code == 201
+    found = env.client.get("/api/v1/assets", params={"q": "cust customer ord orders "},
+                           headers=env.admin_headers).json()["items"]
+    assert [a["name"] for a in found] == ["customer_orders"]
+
+
+def test_unknown_refresh_tokens_take_no_write_lock(sqlite_env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = sqlite_env.client.app.state.ctx.auth.store
+
+    def no_write() -> Any:
+        raise AssertionError("write transaction for an unknown refresh token")
+
+    monkeypatch.setattr(store, "write", no_write)
+    assert sqlite_env.client.post("/api/v1/auth/refresh", json={"refresh_token": "y" * 30}).status_code == 401
+    assert sqlite_env.client.post("/api/v1/auth/revoke", json={"refresh_token": "y" * 30}).status_code == 204

@@ -180,6 +180,8 @@ class AuthService:
     def refresh(self, refresh_token: str) -> TokenPair:
         """Rotate: the presented token is spent and a new pair issued. Presenting a spent token
         again means it leaked, so the whole login (token family) is revoked."""
+        if not self._known_refresh_token(refresh_token):
+            raise AuthError("invalid refresh token")
         now = self.now()
         with self.store.write() as conn:
             row = accounts.get_refresh_token(conn, secrets.digest(refresh_token))
@@ -203,6 +205,8 @@ class AuthService:
         return pair
 
     def revoke(self, refresh_token: str) -> bool:
+        if not self._known_refresh_token(refresh_token):
+            return False
         now = self.now()
         with self.store.write() as conn:
             row = accounts.get_refresh_token(conn, secrets.digest(refresh_token))
@@ -212,6 +216,12 @@ class AuthService:
             write_audit(conn, row["tenant_id"], "system", "auth.revoke", at=now, entity_type="user",
                         entity_id=str(row["user_id"]))
         return True
+
+    def _known_refresh_token(self, refresh_token: str) -> bool:
+        """Whether the token exists, from a read: unknown tokens (guesses, garbage) are refused
+        without taking the database's write lock, which the inbound path is waiting for."""
+        with self.store.read() as conn:
+            return accounts.get_refresh_token(conn, secrets.digest(refresh_token)) is not None
 
     def principal_from_jwt(self, token: str) -> Principal:
         try:
