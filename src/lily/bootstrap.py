@@ -1,4 +1,5 @@
-"""First-run setup: the default tenant and its admin, with credentials in a private file."""
+"""First-run setup: a private data directory, the default tenant and its admin, with credentials in a
+private file."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from lily.auth.secrets import hash_password, new_password
 from lily.model import Role
 from lily.settings import Settings, write_private
 from lily.store import Store, accounts
+from lily.store.db import PRIVATE_DIR, restrict
 from lily.store.feed import write_audit
 
 DEFAULT_TENANT = "default"
@@ -23,6 +25,17 @@ class AdminCredentials:
     password: str
     api_key: str
     path: Path
+
+
+def secure_data_dir(path: Path) -> Path:
+    """The data directory, owner-only (0700): created so, or narrowed with a log line when an older
+    Lily (or a umask) left it wider. It holds the catalog and inbox databases, ``secrets.json`` and
+    the first-run credentials; the database files themselves are made 0600 when the store opens them
+    (``store.db.secure_sqlite_file``)."""
+    path = path.expanduser()
+    path.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+    restrict(path, PRIVATE_DIR)
+    return path
 
 
 def ensure_tenant(store: Store, tenant_id: str, name: str | None = None, actor: str = "system") -> bool:

@@ -50,7 +50,7 @@ def serve(host: str = typer.Option(None, help="bind address (default LILY_HOST o
     import uvicorn
 
     from lily.api.app import create_app
-    from lily.bootstrap import DEFAULT_TENANT, ensure_admin
+    from lily.bootstrap import DEFAULT_TENANT, ensure_admin, secure_data_dir
     from lily.observability import configure_logging
     from lily.outbound.runtime import GovernanceRuntime
     from lily.process import freeze_startup_heap
@@ -59,6 +59,7 @@ def serve(host: str = typer.Option(None, help="bind address (default LILY_HOST o
     started = time.perf_counter()
     settings = Settings()
     configure_logging(settings.log_json)
+    secure_data_dir(settings.data_dir)  # 0700 before anything is written into it (and fixed if wider)
     store = _store(settings)
     creds = ensure_admin(store, settings)
     if demo or settings.demo:

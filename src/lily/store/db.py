@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import stat
 import threading
 from pathlib import Path
 from typing import Any
@@ -11,7 +13,50 @@ import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from lily.observability import log as events
+
 log = logging.getLogger(__name__)
+
+# Files at rest: a SQLite catalog holds password hashes, API-key digests and encrypted secrets, the
+# inbox holds every payload received. Owner only, like secrets.json.
+PRIVATE_FILE = 0o600
+PRIVATE_DIR = 0o700
+# What SQLite keeps next to a database file. SQLite creates a new database 0644 (whatever the
+# umask) and gives the WAL, shared-memory and journal files it creates later the database file's
+# own mode (it fchmods them to it), so a database file created 0600 keeps all of them 0600.
+_COMPANIONS = ("", "-wal", "-shm", "-journal")
+
+
+def restrict(path: Path, mode: int) -> bool:
+    """Narrow ``path``'s permissions to ``mode`` if they are wider (group or other bits beyond it),
+    with a log line; True when changed. A missing path is left alone."""
+    try:
+        current = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        return False
+    if current & ~mode == 0:
+        return False
+    try:
+        os.chmod(path, current & mode)
+    except OSError as exc:  # not ours (another user's file): say so, do not refuse to start
+        events.warning("file_permissions_not_fixed", path=str(path), mode=f"{current:04o}", error=str(exc))
+        return False
+    events.warning("file_permissions_fixed", path=str(path), was=f"{current:04o}", now=f"{current & mode:04o}")
+    return True
+
+
+def secure_sqlite_file(database: str) -> None:
+    """Before SQLite opens ``database``: create its directory 0700 and the file itself 0600 when
+    they do not exist yet, and narrow an existing file and its WAL, shared-memory and journal files
+    to 0600 (installs of an older Lily left them 0644). An existing directory is not changed here:
+    it may be any directory (``lily serve`` narrows its data directory, ``bootstrap.secure_data_dir``)."""
+    path = Path(database)
+    path.parent.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+    # O_CREAT without O_EXCL: another process creating it at the same moment is fine (an empty file
+    # is an empty SQLite database). Created with the mode directly, so it is never readable by others.
+    os.close(os.open(path, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, PRIVATE_FILE))
+    for suffix in _COMPANIONS:
+        restrict(path.with_name(path.name + suffix), PRIVATE_FILE)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -117,8 +162,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     kwargs.setdefault("json_serializer", _json_dumps)
     kwargs.setdefault("json_deserializer", orjson.loads)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
+            secure_sqlite_file(parsed.database)
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "isolation_level": None}, **kwargs
         )
