@@ -1,5 +1,8 @@
 """Crash test on both buses: ``lily worker inbound`` is SIGKILLed in the middle of a 10,000-event
-stream; after a restart every event is applied exactly once."""
+stream; after a restart every event is applied exactly once, and the backlog (the events the killed
+worker held included) is drained within 5 s of the restarted worker being ready, with the default
+lease (local bus: 30 s; what a dead worker held is released when the new one starts) and the default
+JetStream ack wait (the bound on NATS)."""
 
 from __future__ import annotations
 
@@ -46,17 +49,46 @@ def wait(store: Any, predicate: Any, timeout: float, proc: subprocess.Popen[byte
         if predicate(c):
             return c
         if proc.poll() is not None:
-            raise AssertionError(f"worker exited with {proc.returncode}: {proc.stderr.read().decode()[-3000:]}")
+            raise AssertionError(f"worker exited with {proc.returncode}")
         assert time.monotonic() < deadline, c
         time.sleep(0.05)
+
+
+def leased(store: Any) -> int:
+    with store.inbox_read() as conn:
+        return int(conn.execute(select(func.count()).select_from(inbound_events)
+                                .where(inbound_events.c.lease_owner.is_not(None))).scalar() or 0)
+
+
+def wait_leased(store: Any, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    """Until the worker holds leases (so the kill leaves events that only a release hands back early)."""
+    deadline = time.monotonic() + timeout
+    while leased(store) == 0:
+        assert proc.poll() is None and time.monotonic() < deadline, "the worker never held a lease"
+        time.sleep(0.002)
+
+
+def start_worker(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as out:  # a file, not a pipe nobody reads
+        return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=out)
+
+
+def wait_ready(proc: subprocess.Popen[bytes], log: Path, timeout: float = 60) -> float:
+    """When the worker process logged that its worker runs (monotonic time)."""
+    deadline = time.monotonic() + timeout
+    while b"inbound_worker_started" not in log.read_bytes():
+        assert proc.poll() is None, log.read_text()[-3000:]
+        assert time.monotonic() < deadline, "the worker did not start"
+        time.sleep(0.01)
+    return time.monotonic()
 
 
 @pytest.mark.parametrize("backend", ["local", "nats"])
 def test_worker_killed_mid_stream_applies_every_event_exactly_once(backend: str, sqlite_url: str, tmp_path: Path,
                                                                     request: pytest.FixtureRequest) -> None:
     env_vars = {"LILY_DATA_DIR": str(tmp_path), "LILY_DATABASE_URL": sqlite_url, "LILY_LOG_JSON": "true",
-                "LILY_INBOUND_LEASE_SECONDS": "2", "LILY_INBOUND_PARTITIONS": "16",
-                "LILY_INBOUND_POLL_SECONDS": "0.05", "LILY_INBOUND_BATCH_SIZE": "256"}
+                "LILY_INBOUND_PARTITIONS": "16", "LILY_INBOUND_POLL_SECONDS": "0.05",
+                "LILY_INBOUND_BATCH_SIZE": "256"}
     if backend == "nats":
         server: NatsServer = request.getfixturevalue("nats_server")
         n = f"crash{next(_names)}{os.getpid()}"
@@ -80,24 +112,30 @@ def test_worker_killed_mid_stream_applies_every_event_exactly_once(backend: str,
     chunks = range((EVENTS + CHUNK - 1) // CHUNK)
     assert len(chunks) >= 2
     half = len(chunks) // 2
-    first = subprocess.Popen(worker_cmd, env=child_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    first = start_worker(worker_cmd, child_env, tmp_path / "first.log")
     try:
         for chunk in chunks[:half]:
             post(chunk)
-        # Mid-stream: some events applied, more waiting, more still to come.
+        # Mid-stream: some events applied, some leased to the worker, more waiting, more to come.
         wait(store, lambda c: c.get("applied", 0) >= EVENTS // 5, 60, first)
+        if backend == "local":
+            wait_leased(store, first)
         first.send_signal(signal.SIGKILL)
+        killed = time.monotonic()
         first.wait(10)
         killed_at = counts(store)
+        leased_at_kill = leased(store)
         assert 0 < killed_at.get("applied", 0) < EVENTS
         for chunk in chunks[half:]:  # the stream goes on while no worker runs
             post(chunk)
     finally:
         if first.poll() is None:
             first.kill()
-    second = subprocess.Popen(worker_cmd, env=child_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    second = start_worker(worker_cmd, child_env, tmp_path / "second.log")
     try:
+        ready = wait_ready(second, tmp_path / "second.log")
         final = wait(store, lambda c: c.get("applied", 0) == EVENTS, 120, second)
+        drained = time.monotonic()
     finally:
         second.send_signal(signal.SIGTERM)
         try:
@@ -120,6 +158,13 @@ def test_worker_killed_mid_stream_applies_every_event_exactly_once(backend: str,
     assert recorded == EVENTS
     assert versions == [(1, EVENTS)]  # no asset written twice
     assert markers == 0  # every applied-event marker was deleted once its inbox row was settled
-    print(f"{backend}: killed with {killed_at}, {redelivered} events redelivered after the crash")
+    # What the killed worker held was handed over when the new one started, not when it ran out.
+    released = [line for line in (tmp_path / "second.log").read_text().splitlines()
+                if "inbound_leases_released" in line or "nats_dead_workers_released" in line]
+    assert released, "the restarted worker did not release the dead worker's leases"
+    print(f"{backend}: killed with {killed_at} ({leased_at_kill} leased), {redelivered} events redelivered; "
+          f"kill -> drained {drained - killed:.2f} s, restarted worker ready -> drained {drained - ready:.2f} s "
+          f"(ready {ready - killed:.2f} s after the kill); {released[0]}")
+    assert drained - ready <= 5.0, f"backlog drained {drained - ready:.2f} s after the restarted worker was ready"
     api.client.close()
     store.dispose()

@@ -1,6 +1,8 @@
 """`lily serve` runs its inbound workers in a supervised child process: events are applied within a
-second (woken through the pipe, not a poll), a SIGKILLed child is replaced, the server's /metrics
-shows what the child applied, and the child never outlives the server."""
+second (woken through the pipe, not a poll), a SIGKILLed child is replaced and what it held is
+released at once (the backlog drained within 5 s of the replacement being ready, with the default
+30 s lease), the server's /metrics shows what the child applied, and the child never outlives the
+server. The whole-server SIGKILL and restart, and both on NATS: tests/security/test_recovery.py."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from typing import Any
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.security.test_recovery import Data, Stream, drained, logged_start, wait_for
 from tests.support.live import LiveLily
 
 NS = "postgres://e2e-db:5432"
@@ -95,13 +98,26 @@ def test_serve_supervises_its_worker_process(tmp_path: Path) -> None:
             assert metric(http, "lily_inbound_received_to_applied_seconds",
                           "lily_inbound_received_to_applied_seconds_count") == 2
 
+            # Killed holding leases (30 s by default): the supervisor hands them back at once.
+            data = Data(tmp_path)
+            stream = Stream(lily, 1000).start()
+            wait_for(lambda: data.leased() > 0, 60, "leases held", step=0.001)
+            mark = lily.log_path.stat().st_size
             os.kill(child, signal.SIGKILL)
+            killed, leased = time.monotonic(), data.leased()
             replacement = worker_pid(server, other_than=child)
             assert replacement != child
+            ready = wait_for(lambda: logged_start(lily, replacement, mark), 60, "the replacement to start")
+            stream.join()
+            done = wait_for(drained(data, stream.accepted), 60, "the backlog to drain")
+            print(f"worker process killed holding {leased} leases: kill -> drained {done - killed:.2f} s, "
+                  f"replacement ready -> drained {done - ready:.2f} s")
+            assert "inbound_leases_released" in lily.log_text()[mark:]
+            assert done - ready <= 5.0
             post_and_wait_applied(http, "after-restart", within=30)
             # Counters restart with the process (a counter reset, as after any restart).
             assert metric(http, "lily_inbound_applied", "lily_inbound_applied_total") >= 1
-            assert metric(http, "lily_inbound_accepted", "lily_inbound_accepted_total") == 3
+            assert metric(http, "lily_inbound_accepted", "lily_inbound_accepted_total") == 3 + len(stream.accepted)
         lily.stop()  # SIGTERM: the server stops its child
         deadline = time.monotonic() + 15
         while alive(replacement):

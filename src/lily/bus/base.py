@@ -154,6 +154,13 @@ class Bus(ABC):
         """True while an accept request waits for a worker's write turn to end."""
         return False
 
+    def release_dead_owners(self, prefix: str | None = None) -> int:
+        """Hand back at once what workers that no longer exist held, instead of after the lease
+        time: those this bus can tell are gone, and (``prefix``) the workers whose ids start with
+        it (a process its supervisor saw exit). How many events; 0 where the bus cannot tell."""
+        del prefix
+        return 0
+
     def wake(self) -> None:  # noqa: B027 - optional hook
         """Tell local consumers that new events are there (in-process wake-up)."""
 

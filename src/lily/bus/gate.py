@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import os
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+from sqlalchemy import Engine
 
 
 class WriteGate:
@@ -204,3 +207,140 @@ class FileWriteGate(WriteGate):
 
     def __del__(self) -> None:
         self.close()
+
+
+class OwnerLocks:
+    """Which lease owners (inbound workers) still exist, told by ``flock`` on files next to the inbox.
+
+    Every worker holds an exclusive ``flock`` on a file of its own (``<inbox db>.owners/<hash of its
+    id>``, holding the id) from before its first claim until it has handed its leases back. The
+    kernel drops the lock when the process dies however it dies (SIGKILL included), so a lease
+    owner whose file can be locked by someone else, or that has no file, no longer exists: its
+    leases can be released at once instead of after the lease time. A live owner's file is locked,
+    so a sweep never mistakes it for dead (and if it did, the inbox's markers would still keep its
+    events applied once: a lost lease is a case the settle path handles).
+
+    A file is locked before it gets its name (created under a temporary name, locked, renamed), so
+    a sweep never finds an owner's file unlocked while the owner lives. The descriptors are
+    close-on-exec: a child process (``lily serve``'s worker process) must not keep its parent's
+    owners alive.
+    """
+
+    def __init__(self, directory: str) -> None:
+        self.directory = directory
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+
+    def path(self, owner: str) -> str:
+        return os.path.join(self.directory, hashlib.sha256(owner.encode()).hexdigest()[:32])
+
+    def hold(self, owner: str) -> int:
+        """Lock ``owner``'s file for as long as the returned descriptor is open (``drop``)."""
+        final = self.path(owner)
+        temporary = f"{final}.{os.getpid()}.{threading.get_ident()}.tmp"
+        fd = os.open(temporary, os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a new file: nobody else has it
+            os.write(fd, owner.encode())
+            os.rename(temporary, final)
+        except BaseException:
+            os.close(fd)
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
+        return fd
+
+    def drop(self, owner: str, fd: int) -> None:
+        """The owner is done (its leases handed back): remove its file, then unlock it."""
+        with contextlib.suppress(OSError):
+            os.unlink(self.path(owner))
+        with contextlib.suppress(OSError):
+            os.close(fd)
+
+    def dead(self, owners: list[str], *, missing_is_dead: bool = True) -> list[str]:
+        """Those of ``owners`` that no longer exist: a file nobody holds locked, or (``missing_is_dead``)
+        no file at all (an owner of an older Lily, or one swept already)."""
+        gone = []
+        for owner in owners:
+            try:
+                fd = os.open(self.path(owner), os.O_RDONLY | os.O_CLOEXEC)
+            except FileNotFoundError:
+                if missing_is_dead:
+                    gone.append(owner)
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # held: alive
+            finally:
+                os.close(fd)  # also drops the lock we may have taken
+            gone.append(owner)
+        return gone
+
+    def forget(self, owners: list[str]) -> None:
+        """Remove the files of owners found dead (their leases released)."""
+        for owner in owners:
+            with contextlib.suppress(OSError):
+                os.unlink(self.path(owner))
+
+    def sweep_files(self) -> int:
+        """Remove files left behind by owners that died holding no lease (a file nobody holds
+        locked), and temporary files of processes that died while creating theirs; how many."""
+        removed = 0
+        try:
+            names = os.listdir(self.directory)
+        except FileNotFoundError:
+            return 0
+        for name in names:
+            path = os.path.join(self.directory, name)
+            if name.endswith(".tmp"):
+                # Not locked yet while being created: judged by its process, never by its lock.
+                if _process_exists(_pid_of(name)):
+                    continue
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
+                    removed += 1
+                continue
+            try:
+                fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+            except OSError:
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                os.unlink(path)  # unlocked: its owner is gone (a live one holds it locked)
+                removed += 1
+            except (BlockingIOError, FileNotFoundError):
+                pass
+            finally:
+                os.close(fd)
+        return removed
+
+
+def owner_locks(inbox_engine: Engine) -> OwnerLocks | None:
+    """The owner locks of an inbox in a SQLite file (``<inbox db>.owners/``): every worker using it
+    runs on this machine. None otherwise (PostgreSQL, memory): only lease expiry tells there."""
+    database = inbox_engine.url.database
+    if inbox_engine.dialect.name != "sqlite" or not database or database == ":memory:" \
+            or database.startswith("file:"):
+        return None
+    return OwnerLocks(f"{database}.owners")
+
+
+def _pid_of(temporary: str) -> int | None:
+    """The process id in a temporary file's name (``<hash>.<pid>.<thread>.tmp``)."""
+    parts = temporary.split(".")
+    try:
+        return int(parts[1])
+    except (IndexError, ValueError):
+        return None
+
+
+def _process_exists(pid: int | None) -> bool:
+    if pid is None:
+        return True  # not a name we made: leave it
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True

@@ -8,6 +8,14 @@ through a pipe: the server writes one byte per wake-up to the write end (``add_w
 worker process waits on the read end (``listen``); its end of file means the server is gone. Other
 processes (``lily worker inbound`` against a shared database) fall back to polling every
 ``poll_interval`` seconds.
+
+Leases of workers that no longer exist (a SIGKILLed process) are handed back at once instead of
+after the lease time: on a SQLite inbox every consumer holds a ``flock`` on a file of its own
+(``gate.OwnerLocks``), and a new consumer, and every consumer about once a second, releases the
+leases of owners whose file is unlocked (``release_dead_owners``; the supervisor of ``lily serve``'s
+worker process also calls it the moment the process exits). Exactly-once does not depend on it: a
+released event's next delivery finds the applied-event marker an attempt may have left
+(``lily.inbound.settle``).
 """
 
 from __future__ import annotations
@@ -25,9 +33,12 @@ from typing import Any
 from sqlalchemy import Engine
 
 from lily.bus.base import Bus, Consumer, Delivery, InboundMessage
-from lily.bus.gate import FileWriteGate, WriteGate
+from lily.bus.gate import FileWriteGate, WriteGate, owner_locks
 from lily.bus.group_commit import GroupCommit
+from lily.observability import log
 from lily.store import Store, inbox
+
+SWEEP_SECONDS = 1.0  # how often a process's consumers look for lease owners that died
 
 
 class LocalBus(Bus):
@@ -55,6 +66,11 @@ class LocalBus(Bus):
         # process, `lily worker inbound`). Where the inbox has a file of its own, producers share it
         # only with the workers' short inbox writes, never with their catalog transactions.
         self.gate = _write_gate(store.inbox_engine)
+        # Which lease owners are alive (a SQLite inbox file: a flock per owner); None: only lease expiry
+        # (and a supervisor's word, ``release_dead_owners(prefix)``) tells.
+        self.owners = owner_locks(store.inbox_engine)
+        self._sweep_lock = threading.Lock()
+        self._next_sweep = 0.0  # the first consumer sweeps at once (a start after a crash)
         # An inbox file of its own (every writer of it takes the gate): the event loop of the accept
         # routes writes a group itself when the turn is free (a commit of a few rows, nothing that
         # waits). Otherwise (PostgreSQL, or an inbox inside the catalog) the committer thread does.
@@ -147,6 +163,42 @@ class LocalBus(Bus):
         with self.store.inbox_read() as conn:
             return inbox.queue_depth(conn)
 
+    def release_dead_owners(self, prefix: str | None = None) -> int:
+        """Hand back the events leased to workers that no longer exist: owners whose lock file is
+        unlocked or gone (SQLite inbox) and owners whose ids start with ``prefix`` (a process its
+        supervisor saw exit). How many events were released."""
+        with self.store.inbox_read() as conn:
+            owners = inbox.lease_owners(conn)
+        dead = [o for o in owners if prefix and o.startswith(prefix)]
+        if self.owners is not None:
+            dead += self.owners.dead([o for o in owners if o not in dead])
+        if not dead:
+            return 0
+        with self.inbox_turn(), self.store.inbox_write() as conn:
+            released = inbox.release_owners(conn, dead)
+        if self.owners is not None:
+            self.owners.forget(dead)
+        log.warning("inbound_leases_released", owners=dead, events=released)
+        if released:
+            self.wake()  # this process's consumers (and a worker process) take them now
+        return released
+
+    def sweep(self, *, force: bool = False) -> None:
+        """``release_dead_owners`` about every ``SWEEP_SECONDS`` (one thread of the process does it);
+        ``force``: now (a consumer starting). Never raises: the lease time remains the bound."""
+        now = time.monotonic()
+        if (not force and now < self._next_sweep) or not self._sweep_lock.acquire(blocking=False):
+            return
+        try:
+            self._next_sweep = now + SWEEP_SECONDS
+            if force and self.owners is not None:
+                self.owners.sweep_files()
+            self.release_dead_owners()
+        except Exception:
+            log.exception("inbound_lease_sweep_failed")
+        finally:
+            self._sweep_lock.release()
+
     def wake(self) -> None:
         self._notify_local()
         with self._pipes_lock:
@@ -236,10 +288,14 @@ class LocalConsumer(Consumer):
     def __init__(self, bus: LocalBus, worker_id: str) -> None:
         self.bus = bus
         self.worker_id = worker_id
+        # Alive from before the first claim until the leases are handed back (``close``).
+        self._lock_fd = bus.owners.hold(worker_id) if bus.owners is not None else None
+        bus.sweep(force=True)  # a start after a crash: what the dead held is taken over now
 
     def fetch(self, max_messages: int, timeout: float) -> list[Delivery]:
         deadline = time.monotonic() + max(0.0, timeout)
         while True:
+            self.bus.sweep()
             seen = self.bus.generation  # read before claiming so a publish in between is not missed
             now = datetime.now(UTC)
             with self.bus.inbox_turn(), self.bus.store.inbox_write() as conn:
@@ -271,4 +327,15 @@ class LocalConsumer(Consumer):
     def close(self) -> None:
         with self.bus.inbox_turn(), self.bus.store.inbox_write() as conn:
             inbox.release_owner(conn, self.worker_id)
+        if self._lock_fd is not None and self.bus.owners is not None:
+            self.bus.owners.drop(self.worker_id, self._lock_fd)  # after the leases are back
+            self._lock_fd = None
         self.bus.wake()
+
+    def __del__(self) -> None:
+        # Dropped without ``close``: unlock (do not remove) the file, so a sweep finds this owner
+        # gone and hands its leases back instead of waiting for them to run out.
+        fd, self._lock_fd = getattr(self, "_lock_fd", None), None
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(fd)

@@ -14,6 +14,15 @@ Layout:
   longer than ``ack_wait``: by the time a dead worker's lease expires, its unacknowledged events are
   due for redelivery and reach the next owner before newer ones.
 
+A worker that is known to be dead need not be waited for (``release_dead_owners``): with the store
+in a SQLite file every worker holds a ``flock`` on a file of its own next to the inbox
+(``gate.OwnerLocks``), and a supervisor knows when its worker process exited. The partitions such a
+worker held get a fresh durable consumer (its unacknowledged deliveries went to a dead client; the
+new consumer hands every message still in the work queue out again at once, in stream order) and
+their leases are deleted, so the next owner pulls them in order right away. Otherwise ``ack_wait``
+(``LILY_NATS_ACK_WAIT_SECONDS``, short) plus the lease TTL is the bound. Exactly-once never depends
+on it: the inbox skips settled events and settles from the applied-event markers.
+
 The client runs on its own event loop in a daemon thread; the :class:`Bus` methods are synchronous
 so the API's worker threads and the inbound workers use the same interface as the local bus.
 """
@@ -34,12 +43,20 @@ from typing import Any, TypeVar
 import nats
 import orjson
 from nats.js import api
-from nats.js.errors import KeyWrongLastSequenceError, NoKeysError, NotFoundError
+from nats.js.errors import (
+    BadRequestError,
+    KeyWrongLastSequenceError,
+    NoKeysError,
+    NotFoundError,
+)
 from nats.js.kv import KeyValue
 
 from lily.bus.base import Bus, Consumer, Delivery, InboundMessage
+from lily.bus.gate import owner_locks
 from lily.observability import log
 from lily.store import Store
+
+SWEEP_SECONDS = 2.0  # how often a consumer looks for workers that died (the lease TTL bounds it otherwise)
 
 T = TypeVar("T")
 _KEY_SAFE = re.compile(r"[^-_a-zA-Z0-9]")
@@ -64,6 +81,8 @@ class NatsBus(Bus):
         self.lease_ttl = lease_ttl if lease_ttl is not None else ack_wait + 2.0
         self.leases_bucket = leases_bucket
         self.duplicate_window = duplicate_window
+        # Which workers are alive, where the store is a SQLite file (all its workers on this machine).
+        self.owners = owner_locks(store.inbox_engine)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="lily-nats", daemon=True)
         self._thread.start()
@@ -95,11 +114,84 @@ class NatsBus(Bus):
         except Exception:  # exists: bring its config up to date (idempotent)
             await self._js.update_stream(config)
         for p in range(self.partitions):
-            await self._js.add_consumer(self.stream, api.ConsumerConfig(
-                durable_name=self.durable(p), filter_subject=f"{self.prefix}.{p}.>",
-                ack_policy=api.AckPolicy.EXPLICIT, ack_wait=self.ack_wait, max_deliver=self.max_deliver,
-                max_ack_pending=10_000))
-        self._kv = await self._js.create_key_value(bucket=self.leases_bucket, ttl=self.lease_ttl, history=1)
+            await self._js.add_consumer(self.stream, self._consumer_config(p))  # or update (ack_wait)
+        try:
+            self._kv = await self._js.create_key_value(bucket=self.leases_bucket, ttl=self.lease_ttl, history=1)
+        except BadRequestError:
+            # The bucket exists with another TTL (an ack wait set differently before): take this one.
+            info = await self._js.stream_info(f"KV_{self.leases_bucket}")
+            info.config.max_age = self.lease_ttl
+            await self._js.update_stream(info.config)
+            self._kv = await self._js.key_value(self.leases_bucket)
+
+    def _consumer_config(self, p: int) -> api.ConsumerConfig:
+        return api.ConsumerConfig(
+            durable_name=self.durable(p), filter_subject=f"{self.prefix}.{p}.>",
+            ack_policy=api.AckPolicy.EXPLICIT, ack_wait=self.ack_wait, max_deliver=self.max_deliver,
+            max_ack_pending=10_000)
+
+    # ------------------------------------------------------------------------ dead workers
+    def release_dead_owners(self, prefix: str | None = None) -> int:
+        """Hand the partitions of workers that no longer exist to the next owner now (module
+        docstring): those whose lock file nobody holds, and those whose ids start with ``prefix``.
+        How many partitions."""
+        return self.call(self._release_dead(prefix))
+
+    async def _release_dead(self, prefix: str | None, *, everything: bool = True) -> int:
+        """``everything``: look at every partition lease; otherwise only when a live-looking worker
+        (a heartbeat key) is found dead (the periodic sweep; a dead worker's leases and heartbeat
+        expire together)."""
+        kv = self._kv
+        assert kv is not None
+        try:
+            keys = await kv.keys()
+        except (NoKeysError, NotFoundError):
+            return 0
+        workers = {k[2:] for k in keys if k.startswith("w.")}
+        wanted = _KEY_SAFE.sub("_", prefix) if prefix else None
+        dead = self._dead(workers, wanted)
+        if not dead and not everything:
+            return 0
+
+        async def holder(key: str) -> tuple[int, str, int] | None:
+            try:
+                entry = await kv.get(key)
+            except NotFoundError:  # released (deleted) or expired meanwhile
+                return None
+            return (int(key[2:]), entry.value.decode(), int(entry.revision)) if entry.value else None
+
+        held = [h for h in await asyncio.gather(*(holder(k) for k in keys if k.startswith("p."))) if h]
+        dead |= self._dead({owner for _, owner, _ in held} - dead, wanted)
+        if not dead:
+            return 0
+        released = 0
+        for p, owner, revision in sorted(held):
+            if owner not in dead:
+                continue
+            # Its unacknowledged deliveries went to a dead client and would come back only after
+            # ack_wait, behind newer messages; a new consumer hands out what is still in the work
+            # queue at once, oldest first. Nobody pulls from it meanwhile: the lease is still the
+            # dead worker's until we delete it, after.
+            with contextlib.suppress(NotFoundError):
+                await self._js.delete_consumer(self.stream, self.durable(p))
+            await self._js.add_consumer(self.stream, self._consumer_config(p))
+            with contextlib.suppress(KeyWrongLastSequenceError, NotFoundError):
+                await kv.delete(f"p.{p}", last=revision)
+                released += 1
+        for owner in dead & workers:
+            with contextlib.suppress(Exception):
+                await kv.delete(f"w.{owner}")
+        if self.owners is not None:
+            self.owners.forget(sorted(dead))
+        log.warning("nats_dead_workers_released", owners=sorted(dead), partitions=released)
+        return released
+
+    def _dead(self, owners: set[str], prefix: str | None) -> set[str]:
+        dead = {o for o in owners if prefix and o.startswith(prefix)}
+        if self.owners is not None:
+            # No file is not proof here: a worker elsewhere (another machine) may share the stream.
+            dead |= set(self.owners.dead(sorted(owners - dead), missing_is_dead=False))
+        return dead
 
     # --------------------------------------------------------------------------------- publish
     def publish(self, messages: Sequence[InboundMessage]) -> list[bool]:
@@ -196,11 +288,27 @@ class NatsConsumer(Consumer):
         self._ready = asyncio.Event()
         self._space = asyncio.Condition()
         self._closed = False
+        self._next_sweep = 0.0
+        # Alive (to other workers' sweeps) from before its first lease until it has handed them back.
+        self._lock_fd = bus.owners.hold(self.key) if bus.owners is not None else None
         self._rebalancer = bus.call(self._start())
 
     async def _start(self) -> asyncio.Task[None]:
+        await self._sweep(everything=True)  # a start after a crash: what the dead held is ours to take now
         await self._rebalance()  # own something before the first fetch
         return asyncio.get_running_loop().create_task(self._rebalance_forever())
+
+    async def _sweep(self, *, everything: bool = False) -> None:
+        loop = asyncio.get_running_loop()
+        if not everything and loop.time() < self._next_sweep:
+            return
+        self._next_sweep = loop.time() + SWEEP_SECONDS
+        try:
+            await self.bus._release_dead(None, everything=everything)
+        except nats.errors.ConnectionClosedError:
+            raise
+        except Exception:  # the lease TTL remains the bound
+            log.exception("nats_dead_worker_sweep_failed", worker=self.worker_id)
 
     # --------------------------------------------------------------------------- partition leases
     async def _rebalance_forever(self) -> None:
@@ -208,6 +316,7 @@ class NatsConsumer(Consumer):
             await asyncio.sleep(self.rebalance_interval)
             try:
                 await self._touch_buffered()
+                await self._sweep()
                 await self._rebalance()
             except nats.errors.ConnectionClosedError:
                 return
@@ -428,3 +537,6 @@ class NatsConsumer(Consumer):
 
         with contextlib.suppress(Exception):
             self.bus.call(stop(), timeout=15.0)
+        fd, self._lock_fd = self._lock_fd, None
+        if fd is not None and self.bus.owners is not None:
+            self.bus.owners.drop(self.key, fd)  # its leases are handed back

@@ -27,6 +27,7 @@ def worker_inbound(
     """Parse, enrich and apply accepted inbound events (local bus or NATS JetStream per LILY_BUS_URL)."""
     from rich.console import Console
 
+    from lily.bootstrap import secure_data_dir
     from lily.bus.local import LocalBus
     from lily.inbound.runtime import InboundRuntime, InboundSettings
     from lily.observability import Metrics, configure_logging, log
@@ -35,13 +36,18 @@ def worker_inbound(
     from lily.store import Store
     from lily.store.apply import add_commit_listener
 
-    if nice:
-        os.nice(nice)  # `lily serve`'s worker process: answering producers goes first
     settings = Settings()
     configure_logging(settings.log_json)
+    secure_data_dir(settings.data_dir)
     store = Store.from_url(settings.resolved_database_url, migrate=True)
     metrics = Metrics()
     runtime = InboundRuntime(settings, store, metrics, inbound=InboundSettings())
+    if nice:
+        # `lily serve`'s worker process: answering producers goes first. Lowered only once the
+        # imports and the store are done (and before any thread starts: Linux keeps a niceness per
+        # thread, and new threads inherit it): a replacement for a killed worker process starts at
+        # the server's priority, and the events the dead one held wait for that start.
+        os.nice(nice)
     if commit_fd is not None:
         add_commit_listener(store.engine, _commit_reporter(commit_fd))  # wakes the server's consumers
     console = Console(stderr=True)

@@ -18,7 +18,7 @@ from lily.bus.base import Bus
 from lily.inbound.configs import SourceConfigs
 from lily.inbound.sources.decode import DecodeLimits
 from lily.inbound.supervisor import WorkerProcess
-from lily.inbound.worker import InboundWorker, WorkerConfig, new_worker_id
+from lily.inbound.worker import InboundWorker, WorkerConfig, new_worker_id, worker_id_prefix
 from lily.observability import Metrics, log
 from lily.settings import Settings
 from lily.store import Store
@@ -36,7 +36,11 @@ class InboundSettings(BaseSettings):
     inbound_partitions: int = 64  # ordering partitions (events of one asset stay in order)
     inbound_batch_size: int = 256
     inbound_max_attempts: int = 5
-    inbound_lease_seconds: float = 30.0  # local lease / JetStream ack wait before redelivery
+    inbound_lease_seconds: float = 30.0  # local bus: lease before another worker may take an event over
+    # JetStream: an unacknowledged delivery is redelivered after this long. With the lease TTL (2 s
+    # more) it bounds how long a killed worker's events wait when nothing can tell that it died
+    # (docs/inbound.md), so it is short; a live worker keeps what it works on in progress.
+    nats_ack_wait_seconds: float = 5.0
     inbound_poll_seconds: float = 0.25  # local bus: poll for events published by other processes
     inbound_txn_budget_ms: float = 25.0
     inbound_min_txn_ms: float = 20.0  # the worker's shortest turn before waiting accepts go first
@@ -67,7 +71,7 @@ def make_bus(store: Store, settings: InboundSettings) -> Bus:
 
         return NatsBus(store, settings.bus_url, partitions=settings.inbound_partitions,
                        stream=settings.nats_stream, subject_prefix=settings.nats_subject_prefix,
-                       leases_bucket=settings.nats_leases_bucket, ack_wait=settings.inbound_lease_seconds,
+                       leases_bucket=settings.nats_leases_bucket, ack_wait=settings.nats_ack_wait_seconds,
                        # one more than the worker's attempts: the last delivery is the one that dead-letters
                        max_deliver=settings.inbound_max_attempts + 1)
     from lily.bus.local import LocalBus
@@ -147,7 +151,9 @@ class InboundRuntime:
                                      attach=bus.add_wake_pipe if local else None,
                                      detach=bus.remove_wake_pipe if local else None,
                                      # the child's commits wake this process's change-feed consumers
-                                     on_commit=lambda tenant: notify_committed(self.store.engine, tenant)).start()
+                                     on_commit=lambda tenant: notify_committed(self.store.engine, tenant),
+                                     # a child that died: its workers' leases are released at once
+                                     on_exit=lambda pid: bus.release_dead_owners(worker_id_prefix(pid))).start()
 
     def worker_metrics(self) -> str | None:
         """The worker process's Prometheus exposition (None: no such process, or unreachable)."""

@@ -11,8 +11,10 @@ one GIL.
   thread of the server reads the read end and calls ``on_commit(tenant)`` (``lily serve``:
   ``notify_committed`` on its engine), so the server's change-feed consumers (propagation,
   outbound) wake within milliseconds of an inbound apply, not at their next poll.
-- **Lifetime.** A child that exits while the server runs is logged and started again after a short
-  backoff (leases make redelivery safe). Stopping the server stops the child (SIGTERM, then SIGKILL);
+- **Lifetime.** A child that exits while the server runs is logged, what it held is handed back at
+  once (``on_exit``: the bus releases the leases of its workers, so they do not wait out the lease
+  time), and it is started again after a short backoff (markers and leases make redelivery safe).
+  Stopping the server stops the child (SIGTERM, then SIGKILL);
   if the server dies, the child reads end of file on the pipe and stops itself.
 - **Priority.** The child runs at ``nice`` (``LILY_INBOUND_WORKER_NICE``): the kernel runs the
   accept path first when both want the CPU.
@@ -50,13 +52,15 @@ class WorkerProcess:
 
     def __init__(self, workers: int, *, nice: int = 10, env: dict[str, str] | None = None,
                  attach: Callable[[int], None] | None = None, detach: Callable[[int], None] | None = None,
-                 on_commit: Callable[[str], None] | None = None, stop_timeout: float = 10.0) -> None:
+                 on_commit: Callable[[str], None] | None = None, on_exit: Callable[[int], None] | None = None,
+                 stop_timeout: float = 10.0) -> None:
         self.workers = workers
         self.nice = nice
         self.env = {**os.environ, **(env or {})}
         self._attach = attach  # the bus writes wake-ups to this fd from now on
         self._detach = detach
         self._on_commit = on_commit  # called with each tenant the child reports a commit for
+        self._on_exit = on_exit  # called with the pid of a child that exited (not one we stopped)
         self.stop_timeout = stop_timeout
         self.metrics_port: int | None = None
         self.proc: subprocess.Popen[bytes] | None = None
@@ -159,6 +163,11 @@ class WorkerProcess:
             backoff = BACKOFF_FIRST if lived >= STABLE_AFTER else backoff
             log.warning("inbound_worker_process_exited", pid=proc.pid if proc else None, returncode=code,
                         lived_s=round(lived, 1), restart_in_s=backoff)
+            if proc is not None and self._on_exit is not None:
+                try:
+                    self._on_exit(proc.pid)  # its leases go back now, not when they run out
+                except Exception:  # the lease time remains the bound
+                    log.exception("inbound_worker_process_release_failed", pid=proc.pid)
             if self._stopping.wait(backoff):
                 return
             backoff = min(BACKOFF_MAX, backoff * 2)

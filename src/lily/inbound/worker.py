@@ -93,7 +93,13 @@ class BatchResult:
 
 
 def new_worker_id(index: int = 0) -> str:
-    return f"{socket.gethostname()[:40]}-{os.getpid()}-{index}-{uuid.uuid4().hex[:6]}"
+    return f"{worker_id_prefix(os.getpid())}{index}-{uuid.uuid4().hex[:6]}"
+
+
+def worker_id_prefix(pid: int) -> str:
+    """What the ids of every worker of process ``pid`` on this host start with (the lease owners a
+    supervisor releases when that process dies)."""
+    return f"{socket.gethostname()[:40]}-{pid}-"
 
 
 class InboundWorker:

@@ -376,6 +376,30 @@ def release_owner(conn: Connection, owner: str) -> None:
                  .values(lease_owner=None, lease_until=None))
 
 
+# Through the partial index of leased rows (``lease_until IS NOT NULL``): as small as the work in
+# flight, however long the backlog.
+_LEASE_OWNERS = select(inbound_events.c.lease_owner).where(inbound_events.c.lease_until.is_not(None)).distinct()
+
+
+def lease_owners(conn: Connection) -> list[str]:
+    """Every worker holding a lease right now (or holding one that ran out and was not taken over)."""
+    return [owner for owner in conn.execute(_LEASE_OWNERS).scalars() if owner is not None]
+
+
+def release_owners(conn: Connection, owners: Sequence[str]) -> int:
+    """Hand every event leased to ``owners`` back untouched (they no longer exist: killed workers);
+    how many. The attempts (deliveries so far) are kept: the next delivery is one more, and looks
+    for the applied-event marker an attempt may have left. Settled rows hold no lease, so only
+    waiting rows change."""
+    e = inbound_events
+    released = 0
+    for start in range(0, len(owners), _IN_CHUNK):
+        chunk = list(owners[start:start + _IN_CHUNK])
+        released += conn.execute(update(e).where(e.c.lease_until.is_not(None), e.c.lease_owner.in_(chunk))
+                                 .values(lease_owner=None, lease_until=None)).rowcount or 0
+    return released
+
+
 def extend_leases(conn: Connection, owner: str, ids: Sequence[uuid.UUID], until: datetime) -> None:
     e = inbound_events
     conn.execute(update(e).where(e.c.id.in_(list(ids)), e.c.lease_owner == owner).values(lease_until=until))

@@ -1,0 +1,162 @@
+"""Leases of workers that no longer exist are handed back at once (local bus on a SQLite inbox file),
+never those of a live worker: owner lock files (``gate.OwnerLocks``), the sweep a new consumer runs,
+the periodic one, and a supervisor's release by process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from lily.bus.base import InboundMessage
+from lily.bus.gate import OwnerLocks
+from lily.bus.local import LocalBus
+from lily.inbound.worker import worker_id_prefix
+from lily.store import Store
+from lily.store.tables_inbound import inbound_events
+
+LEASE = 60.0  # far longer than any test here waits: only a release can hand events back in time
+
+
+def message(i: int) -> InboundMessage:
+    return InboundMessage(id=uuid.uuid4(), tenant_id="default", source="generic", key=f"k{i}", partition=i % 8,
+                          payload=b"{}", received_at=datetime.now(UTC))
+
+
+@pytest.fixture
+def store(sqlite_url: str) -> Store:
+    s = Store.from_url(sqlite_url, migrate=True)
+    yield s
+    s.dispose()
+
+
+@pytest.fixture
+def bus(store: Store) -> LocalBus:
+    b = LocalBus(store, partitions=8, lease_seconds=LEASE, poll_interval=0.05)
+    yield b
+    b.close()
+
+
+def leased(store: Store) -> dict[str, int]:
+    with store.inbox_read() as conn:
+        owners = conn.execute(select(inbound_events.c.lease_owner).where(inbound_events.c.lease_owner.is_not(None)))
+        out: dict[str, int] = {}
+        for owner in owners.scalars():
+            out[owner] = out.get(owner, 0) + 1
+        return out
+
+
+def test_owner_locks_tell_live_from_dead(tmp_path: Path) -> None:
+    locks = OwnerLocks(str(tmp_path / "owners"))
+    assert (tmp_path / "owners").stat().st_mode & 0o777 == 0o700
+    fd = locks.hold("host-1-0-abc")
+    assert locks.dead(["host-1-0-abc"]) == []  # held (by another open file description of this process)
+    assert locks.dead(["never-existed"]) == ["never-existed"]
+    assert Path(locks.path("host-1-0-abc")).read_text() == "host-1-0-abc"
+    assert locks.sweep_files() == 0  # a held file stays
+    os.close(fd)  # what the kernel does when the process dies
+    assert locks.dead(["host-1-0-abc"]) == ["host-1-0-abc"]
+    assert locks.sweep_files() == 1 and os.listdir(locks.directory) == []
+    # A temporary file of a process that no longer exists is removed; one of a live process is not.
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    (tmp_path / "owners" / f"x.{int(gone.stdout)}.1.tmp").write_text("")
+    (tmp_path / "owners" / f"y.{os.getpid()}.1.tmp").write_text("")
+    assert locks.sweep_files() == 1 and os.listdir(locks.directory) == [f"y.{os.getpid()}.1.tmp"]
+
+
+def test_a_new_consumer_takes_over_what_a_dead_one_held_never_a_live_ones(bus: LocalBus, store: Store) -> None:
+    bus.publish([message(i) for i in range(40)])
+    alive = bus.consumer("alive-worker")
+    dying = bus.consumer("dying-worker")
+    held_alive = alive.fetch(4, 1.0)  # partitions 0-3
+    held_dying = dying.fetch(40, 1.0)  # the other partitions' events
+    assert held_alive and held_dying and {m.message.partition for m in held_alive}.isdisjoint(
+        {m.message.partition for m in held_dying})
+    assert set(leased(store)) == {"alive-worker", "dying-worker"}
+    os.close(dying._lock_fd)  # SIGKILL: the kernel drops the lock, nothing else happens
+    dying._lock_fd = None
+    t0 = time.monotonic()
+    taker = bus.consumer("taker")  # a start sweeps at once
+    got = taker.fetch(40, 1.0)
+    assert time.monotonic() - t0 < 2.0
+    assert {d.message.id for d in got} == {d.message.id for d in held_dying}
+    assert all(d.attempt == 2 for d in got)  # the delivery count goes on (markers are looked for)
+    assert set(leased(store)) == {"alive-worker", "taker"}  # the live owner kept its leases
+    assert not Path(bus.owners.path("dying-worker")).exists()
+    for consumer in (alive, taker):
+        consumer.close()
+    assert leased(store) == {}
+
+
+def test_running_consumers_sweep_about_every_second(bus: LocalBus, store: Store) -> None:
+    bus.publish([message(i) for i in range(8)])
+    first = bus.consumer("first")
+    waiting = bus.consumer("waiting")  # started before the other dies: only the periodic sweep can help
+    assert len(first.fetch(8, 1.0)) == 8
+    os.close(first._lock_fd)
+    first._lock_fd = None
+    t0 = time.monotonic()
+    got = waiting.fetch(8, 5.0)
+    assert len(got) == 8 and time.monotonic() - t0 < 3.0
+    waiting.close()
+
+
+def test_release_by_process_prefix(bus: LocalBus, store: Store) -> None:
+    """What the supervisor of ``lily serve``'s worker process does when the process exits (it works
+    without lock files too, e.g. a local bus on PostgreSQL)."""
+    bus.publish([message(i) for i in range(8)])
+    pid = 4_000_000  # no such process
+    dead = bus.consumer(f"{worker_id_prefix(pid)}0-abcdef")
+    live = bus.consumer(f"{worker_id_prefix(pid + 1)}0-abcdef")
+    assert dead.fetch(4, 1.0) and live.fetch(4, 1.0)
+    assert bus.release_dead_owners(worker_id_prefix(pid)) == 4
+    assert set(leased(store)) == {f"{worker_id_prefix(pid + 1)}0-abcdef"}
+    live.close()
+    dead.close()
+
+
+def test_a_sigkilled_process_s_leases_are_taken_over_at_once(sqlite_url: str, store: Store, bus: LocalBus) -> None:
+    bus.publish([message(i) for i in range(20)])
+    script = textwrap.dedent(f"""
+        import sys, time
+        from lily.bus.local import LocalBus
+        from lily.store import Store
+        bus = LocalBus(Store.from_url({sqlite_url!r}), partitions=8, lease_seconds={LEASE})
+        print(len(bus.consumer("victim").fetch(100, 5.0)), flush=True)
+        time.sleep(600)
+    """)
+    victim = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        assert victim.stdout is not None and int(victim.stdout.readline()) == 20
+        assert leased(store) == {"victim": 20}
+        victim.send_signal(signal.SIGKILL)
+        victim.wait(10)
+    finally:
+        if victim.poll() is None:
+            victim.kill()
+    t0 = time.monotonic()
+    survivor = bus.consumer("survivor")
+    assert len(survivor.fetch(100, 2.0)) == 20 and time.monotonic() - t0 < 2.0
+    survivor.close()
+
+
+def test_finding_lease_owners_reads_only_leased_rows(store: Store) -> None:
+    """The sweep runs about every second: its query goes through the partial index of leased rows
+    (as small as the work in flight), never the backlog."""
+    from sqlalchemy.dialects import sqlite
+
+    from lily.store.inbox import _LEASE_OWNERS
+
+    sql = str(_LEASE_OWNERS.compile(dialect=sqlite.dialect()))
+    with store.inbox_read() as conn:
+        plan = " ".join(str(row) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", (None,) * sql.count("?")))
+    assert "ix_inbound_events_leased" in plan, plan
