@@ -57,7 +57,7 @@ def assert_accepts_events(client: httpx.Client) -> None:
         event = _sample(name)
         event["run"]["runId"] = event["run"]["runId"][:-12] + f"{time.time_ns() % 10**12:012d}"
         response = client.post("/api/v1/lineage", json=event)
-        assert response.status_code == 201, response.text
+        assert response.status_code == 201, response.text[:500]
 
 
 def check_bounded(fp: Footprint, health: HealthLoop) -> None:
@@ -95,9 +95,9 @@ def test_gzip_batch_amplification_is_refused(live: LiveLily, engineer: httpx.Cli
     assert len(body) < 40 * 1024
     response, fp, health = probe(live, lambda: engineer.post(
         "/api/v1/lineage/batch", content=body, headers={"Content-Encoding": "gzip"}))
-    assert response.status_code == 413, response.text
+    assert response.status_code == 413, response.text[:500]
     # Inflating stops one 64 KiB step past the decoded limit: the body is never held whole.
-    assert response.json()["detail"] == f"decompressed body exceeds the limit of {4 * MiB} bytes"
+    assert response.json()["detail"] == f"decompressed body exceeds the limit of {2 * MiB} bytes"
     check_bounded(fp, health)
     assert_accepts_events(engineer)
 
@@ -106,11 +106,11 @@ def test_gzip_batch_within_the_decoded_limit_is_refused_by_its_event_count(
         live: LiveLily, engineer: httpx.Client) -> None:
     """Just under the decoded limit, the body is parsed (the worst shape for the parser) and
     refused by its number of events before any of them is looked at."""
-    body = gzip_stream(empty_objects(4 * MiB))
+    body = gzip_stream(empty_objects(2 * MiB))
     response, fp, health = probe(live, lambda: engineer.post(
         "/api/v1/lineage/batch", content=body, headers={"Content-Encoding": "gzip"}))
-    assert response.status_code == 413, response.text
-    assert response.json()["detail"] == ("the request holds 1398101 events, over the limit of 1000 per "
+    assert response.status_code == 413, response.text[:500]
+    assert response.json()["detail"] == ("the request holds 699050 events, over the limit of 1000 per "
                                          "request; send them in smaller batches")
     check_bounded(fp, health)
     assert_accepts_events(engineer)
@@ -120,8 +120,8 @@ def test_plain_5_mib_batch_is_refused(live: LiveLily, engineer: httpx.Client) ->
     body = empty_objects(5 * MiB)  # within the API-wide body limit (5 MiB), over the decoded one
     assert len(body) <= 5 * MiB
     response, fp, health = probe(live, lambda: engineer.post("/api/v1/lineage/batch", content=body))
-    assert response.status_code == 413, response.text
-    assert response.json()["detail"] == f"request body is {len(body)} bytes, over the limit of {4 * MiB}"
+    assert response.status_code == 413, response.text[:500]
+    assert response.json()["detail"] == f"request body is {len(body)} bytes, over the limit of {2 * MiB}"
     check_bounded(fp, health)
     assert_accepts_events(engineer)
 
@@ -129,7 +129,7 @@ def test_plain_5_mib_batch_is_refused(live: LiveLily, engineer: httpx.Client) ->
 def test_batch_answer_summarizes_failed_events(engineer: httpx.Client) -> None:
     """A batch at the event limit, all failing: counts for all, details for the first 100 only."""
     response = engineer.post("/api/v1/lineage/batch", content=b"[" + b",".join([b"{}"] * 1000) + b"]")
-    assert response.status_code == 200, response.text
+    assert response.status_code == 200, response.text[:500]
     body = response.json()
     assert body["status"] == "failure"
     assert body["summary"] == {"received": 1000, "successful": 0, "failed": 1000, "retriable": 0,
@@ -155,7 +155,7 @@ def deep_event(levels: int) -> dict[str, Any]:
 def test_deep_event_is_refused_with_its_path(live: LiveLily, engineer: httpx.Client, levels: int) -> None:
     body = json.dumps(deep_event(levels)).encode()
     response, fp, health = probe(live, lambda: engineer.post("/api/v1/lineage", content=body))
-    assert response.status_code == 422, response.text
+    assert response.status_code == 422, response.text[:500]
     assert "Retry-After" not in response.headers
     detail = response.json()["detail"]
     assert detail.startswith("JSON nested deeper than 64 levels: level 65 at job.facets.deep_custom.a.a.a.a.a…")
@@ -166,7 +166,7 @@ def test_deep_event_is_refused_with_its_path(live: LiveLily, engineer: httpx.Cli
 def test_deep_event_in_a_batch_is_refused(engineer: httpx.Client) -> None:
     batch = [_sample("airflow_dag_start.json"), deep_event(252)]
     response = engineer.post("/api/v1/lineage/batch", json=batch)
-    assert response.status_code == 422, response.text
+    assert response.status_code == 422, response.text[:500]
     assert response.json()["detail"] == ("JSON nested deeper than 64 levels: level 65 at "
                                          "[1].job.facets.deep_custom.a.a.a.a…")
 
@@ -175,7 +175,7 @@ def test_event_within_the_depth_limit_is_accepted(engineer: httpx.Client) -> Non
     event = deep_event(61)  # the event, job, facets and 61 levels: 64
     assert engineer.post("/api/v1/lineage", json=event).status_code == 201
     response = engineer.post("/api/v1/lineage/batch", json=[event])  # the batch's array does not count
-    assert response.status_code == 200, response.text
+    assert response.status_code == 200, response.text[:500]
     assert response.json()["status"] == "success"
 
 
@@ -185,7 +185,7 @@ def test_many_gzip_members_are_refused_quickly(live: LiveLily, engineer: httpx.C
     body = gzip.compress(b"") * 245_000  # 4.9 MB of empty members
     response, fp, health = probe(live, lambda: engineer.post(
         "/api/v1/lineage", content=body, headers={"Content-Encoding": "gzip"}))
-    assert response.status_code == 413, response.text
+    assert response.status_code == 413, response.text[:500]
     assert response.json()["detail"] == "gzip body has more than 64 members"
     check_bounded(fp, health)
     assert_accepts_events(engineer)
@@ -194,14 +194,14 @@ def test_many_gzip_members_are_refused_quickly(live: LiveLily, engineer: httpx.C
 def test_many_members_without_header_are_refused_too(engineer: httpx.Client) -> None:
     body = gzip.compress(b"{}") * 1000  # sniffed as gzip by its magic bytes
     response = engineer.post("/api/v1/lineage", content=body)
-    assert response.status_code == 413, response.text
+    assert response.status_code == 413, response.text[:500]
 
 
 def test_raw_deflate_bomb_is_refused(engineer: httpx.Client) -> None:
     deflate = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
     body = deflate.compress(b" " * (64 * MiB)) + deflate.flush()
     response = engineer.post("/api/v1/lineage", content=body, headers={"Content-Encoding": "deflate"})
-    assert response.status_code == 413, response.text
+    assert response.status_code == 413, response.text[:500]
 
 
 # ----------------------------------------------------------------------------- 8: chunked oversize body
@@ -222,7 +222,7 @@ def test_chunked_oversize_body_is_413(live: LiveLily, path: str) -> None:
     headers = {"Authorization": f"Bearer {live.api_key}", "Content-Type": "application/json"}
     with httpx.Client(base_url=live.url, headers=headers, timeout=60) as admin:
         response, fp, health = probe(live, lambda: admin.post(path, content=chunks(6 * MiB)))
-        assert response.status_code == 413, response.text
+        assert response.status_code == 413, response.text[:500]
         assert response.json()["detail"] == f"request body exceeds {5 * MiB} bytes"
         assert "x-request-id" in response.headers
         check_bounded(fp, health)
@@ -235,4 +235,4 @@ def test_chunked_body_within_the_limit_is_read(live: LiveLily) -> None:
     from the asset schema, which a chunked ``{"name": …}`` does not satisfy)."""
     headers = {"Authorization": f"Bearer {live.api_key}", "Content-Type": "application/json"}
     response = httpx.post(f"{live.url}/api/v1/assets", content=chunks(MiB), headers=headers, timeout=60)
-    assert response.status_code == 422, response.text
+    assert response.status_code == 422, response.text[:500]

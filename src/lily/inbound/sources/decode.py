@@ -32,16 +32,18 @@ class DecodeLimits:
     """Upper bounds on what one request body may cost: bytes as received and after decompression,
     gzip members, JSON nesting depth and events in one request (``LILY_INBOUND_MAX_*``).
 
-    Why 4 MiB decoded: parsing holds the GIL for one uninterrupted call, so the event loop (every
-    other request) waits for the whole parse. Real batches parse at ~4 ms per MiB, but the worst
-    shapes (``[{},{},…]``, an object of distinct keys) take ~18 ms per MiB and ~25x their size
-    in Python objects (5 MiB of ``[{},…]``: 85 ms, then 30 ms to free, 120 MB). 4 MiB bounds that
-    at ~75 ms and ~100 MB per request, and holds a full batch of ``max_batch_events`` events of
-    4 KiB (the OpenLineage samples are 0.4-39 KiB, most under 10). 50 MiB allowed 1.2 GB and ~1 s.
+    Why 2 MiB decoded: parsing holds the GIL for one uninterrupted call, so the event loop (every
+    other request, ``/healthz`` included) waits for the whole parse, and then for the whole free.
+    Real batches parse at ~4 ms per MiB, but the worst shapes (``[{},{},…]``, an object of distinct
+    keys) take ~18 ms per MiB and ~25x their size in Python objects (5 MiB of ``[{},…]``: 85 ms,
+    then 30 ms to free, 120 MB; twice that on a loaded machine: a 4 MiB limit let ``/healthz`` wait
+    85-203 ms). 2 MiB bounds one request at ~40 ms and ~50 MB, and holds 1,000 events of 2 KiB
+    (the OpenLineage samples are 0.4-39 KiB, most under 10: larger batches are split by the
+    producer). 50 MiB allowed 1.2 GB and over a second of stalled loop.
     """
 
     max_body_bytes: int = 10 * 1024 * 1024
-    max_decoded_bytes: int = 4 * 1024 * 1024
+    max_decoded_bytes: int = 2 * 1024 * 1024
     max_gzip_members: int = 64  # `cat a.gz b.gz` makes two; producers' compressors make one
     max_depth: int = 64  # real events nest 2-11 levels; see lily.inbound.sources.nesting
     max_batch_events: int = 1000  # events in one request, checked before any per-event work
