@@ -13,6 +13,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -27,8 +28,8 @@ from lily.store.tables_inbound import inbound_events
 LEASE = 60.0  # far longer than any test here waits: only a release can hand events back in time
 
 
-def message(i: int) -> InboundMessage:
-    return InboundMessage(id=uuid.uuid4(), tenant_id="default", source="generic", key=f"k{i}", partition=i % 8,
+def message(i: int, partitions: int = 8) -> InboundMessage:
+    return InboundMessage(id=uuid.uuid4(), tenant_id="default", source="generic", key=f"k{i}", partition=i % partitions,
                           payload=b"{}", received_at=datetime.now(UTC))
 
 
@@ -160,3 +161,71 @@ def test_finding_lease_owners_reads_only_leased_rows(store: Store) -> None:
     with store.inbox_read() as conn:
         plan = " ".join(str(row) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", (None,) * sql.count("?")))
     assert "ix_inbound_events_leased" in plan, plan
+
+
+def test_nats_a_sigkilled_worker_s_partitions_are_taken_over_at_once(sqlite_url: str, store: Store,
+                                                                     nats_server: Any) -> None:
+    """NATS: the partitions of a worker whose lock file nobody holds get a fresh consumer (its
+    unacknowledged deliveries are handed out again at once, in stream order) and lose their lease;
+    a new worker pulls them right away. The ack wait here is a minute: only the release can help."""
+    from lily.bus.nats import NatsBus
+
+    n = f"dead{uuid.uuid4().hex[:8]}"
+    options = {"partitions": 4, "stream": n.upper(), "subject_prefix": f"{n}.in", "leases_bucket": f"{n}_leases",
+               "ack_wait": 60.0, "lease_ttl": 62.0}
+    bus = NatsBus(store, nats_server.url, **options)
+    try:
+        sent = [message(i, partitions=4) for i in range(40)]
+        bus.publish(sent)
+        script = textwrap.dedent(f"""
+            import time
+            from lily.bus.nats import NatsBus
+            from lily.store import Store
+            bus = NatsBus(Store.from_url({sqlite_url!r}), {nats_server.url!r}, **{options!r})
+            consumer = bus.consumer("victim")
+            got = []
+            deadline = time.monotonic() + 20
+            while len(got) < 40 and time.monotonic() < deadline:
+                got += consumer.fetch(40, 1.0)
+            print(len(got), flush=True)
+            time.sleep(600)
+        """)
+        victim = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+        try:
+            assert victim.stdout is not None and int(victim.stdout.readline()) == 40  # all delivered, none acked
+            victim.send_signal(signal.SIGKILL)
+            victim.wait(10)
+        finally:
+            if victim.poll() is None:
+                victim.kill()
+        t0 = time.monotonic()
+        survivor = bus.consumer("survivor")  # its start sweeps: the victim's lock file is unlocked
+        got: list[Any] = []
+        while len(got) < 40 and time.monotonic() - t0 < 10:
+            got += survivor.fetch(40, 0.5)
+        took = time.monotonic() - t0
+        assert sorted(d.message.id for d in got) == sorted(m.id for m in sent) and took < 5.0, took
+        for p in range(4):  # each partition in stream order
+            mine = [d.message.id for d in got if d.message.partition == p]
+            assert mine == [m.id for m in sent if m.partition == p]
+        survivor.ack(got)
+        survivor.close()
+    finally:
+        bus.close()
+
+
+def test_nats_lease_bucket_of_another_ttl_is_updated(store: Store, nats_server: Any) -> None:
+    """An install whose lease bucket was made with another ack wait (the 30 s of before) starts."""
+    from lily.bus.nats import NatsBus
+
+    n = f"ttl{uuid.uuid4().hex[:8]}"
+    options = {"partitions": 2, "stream": n.upper(), "subject_prefix": f"{n}.in", "leases_bucket": f"{n}_leases"}
+    NatsBus(store, nats_server.url, ack_wait=30.0, **options).close()
+    bus = NatsBus(store, nats_server.url, ack_wait=5.0, **options)
+    try:
+        async def ttl() -> float:
+            return float((await bus._js.stream_info(f"KV_{n}_leases")).config.max_age)
+
+        assert bus.call(ttl()) == bus.lease_ttl == 7.0
+    finally:
+        bus.close()

@@ -167,6 +167,8 @@ class LocalBus(Bus):
         """Hand back the events leased to workers that no longer exist: owners whose lock file is
         unlocked or gone (SQLite inbox) and owners whose ids start with ``prefix`` (a process its
         supervisor saw exit). How many events were released."""
+        if self.owners is None and not prefix:
+            return 0  # nothing to tell the dead by (PostgreSQL, memory): the lease time is the bound
         with self.store.inbox_read() as conn:
             owners = inbox.lease_owners(conn)
         dead = [o for o in owners if prefix and o.startswith(prefix)]

@@ -121,6 +121,8 @@ class NatsBus(Bus):
             # The bucket exists with another TTL (an ack wait set differently before): take this one.
             info = await self._js.stream_info(f"KV_{self.leases_bucket}")
             info.config.max_age = self.lease_ttl
+            # (as create_key_value sets it: the duplicate window may not exceed the TTL)
+            info.config.duplicate_window = min(info.config.duplicate_window or self.lease_ttl, self.lease_ttl)
             await self._js.update_stream(info.config)
             self._kv = await self._js.key_value(self.leases_bucket)
 
@@ -143,6 +145,8 @@ class NatsBus(Bus):
         expire together)."""
         kv = self._kv
         assert kv is not None
+        if self.owners is None and not prefix:
+            return 0  # nothing tells the dead here (a PostgreSQL store): ack wait and lease TTL bound it
         try:
             keys = await kv.keys()
         except (NoKeysError, NotFoundError):
