@@ -170,11 +170,11 @@ class NatsBus(Bus):
             return 0
         released = 0
         for p, owner, revision in sorted(held):
-            if owner not in dead:
-                continue
+            if owner not in dead or await holder(f"p.{p}") != (p, owner, revision):
+                continue  # (taken over by a live worker meanwhile: leave its consumer alone)
             # Its unacknowledged deliveries went to a dead client and would come back only after
-            # ack_wait, behind newer messages; a new consumer hands out what is still in the work
-            # queue at once, oldest first. Nobody pulls from it meanwhile: the lease is still the
+            # ack_wait (a next owner pulling before then gets newer messages first); a new consumer
+            # hands out what is still in the work queue at once, oldest first. Nobody pulls from it meanwhile: the lease is still the
             # dead worker's until we delete it, after.
             with contextlib.suppress(NotFoundError):
                 await self._js.delete_consumer(self.stream, self.durable(p))
