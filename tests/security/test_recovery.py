@@ -159,7 +159,7 @@ def held_note(held: set[str], applied_at: float, ready: float) -> str:
     """What the killed worker held (local bus: its leases; JetStream keeps its deliveries to itself)."""
     if not held:
         return ""
-    return f" holding {len(held)} leases (applied {applied_at - ready:.2f} s after the new worker was ready)"
+    return f" holding {len(held)} leases (applied {applied_at - ready:.2f} s after the restart was ready)"
 
 
 def exactly_once(data: Data, accepted: set[str]) -> None:
