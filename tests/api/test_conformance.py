@@ -4,6 +4,7 @@ constraints the handlers rely on (checked across every route, not route by route
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -151,3 +152,103 @@ def test_the_whitespace_class_is_what_strip_removes() -> None:
 
     expected = {chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()}
     assert {chr(c) for c in range(sys.maxunicode + 1) if re.fullmatch(f"[{WHITESPACE}]", chr(c))} == expected
+
+
+# ---------------------------------------------------------------------------- the document itself
+
+def _operations(openapi: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [(m.upper(), p, op) for p, item in openapi["paths"].items() for m, op in item.items()]
+
+
+def _resolve(openapi: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        schema = openapi["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    return schema
+
+
+def _alternatives(openapi: dict[str, Any], schema: dict[str, Any]) -> list[dict[str, Any]]:
+    schema = _resolve(openapi, schema)
+    return [_resolve(openapi, s) for s in schema.get("anyOf", [schema]) if s.get("type") != "null"]
+
+
+# Routes that take no body although they write: the path names everything.
+BODILESS = {("POST", f"{V1}/events/{{event_id}}/replay"), ("POST", f"{V1}/deliveries/{{delivery_id}}/replay")}
+
+
+def test_every_write_route_declares_a_required_json_body(openapi: dict[str, Any]) -> None:
+    missing = []
+    for method, path, op in _operations(openapi):
+        if method not in ("POST", "PUT", "PATCH") or (method, path) in BODILESS:
+            continue
+        body = op.get("requestBody")
+        if not body or not body.get("required") or "application/json" not in body.get("content", {}):
+            missing.append(f"{method} {path}")
+    assert not missing, missing
+
+
+def test_every_ingestion_route_states_what_it_accepts_at_once(openapi: dict[str, Any]) -> None:
+    for path in ("/lineage", "/lineage/batch", "/events", "/webhooks/s3", "/webhooks/monte-carlo"):
+        schema = openapi["paths"][f"{V1}{path}"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+        assert schema.get("anyOf") or _resolve(openapi, schema).get("anyOf"), path
+
+
+def test_every_string_and_integer_parameter_is_bounded(openapi: dict[str, Any]) -> None:
+    loose = []
+    for method, path, op in _operations(openapi):
+        for param in op.get("parameters", []):
+            for schema in _alternatives(openapi, param["schema"]):
+                items = [schema] if schema.get("type") != "array" else [_resolve(openapi, schema["items"])]
+                if schema.get("type") == "array" and "maxItems" not in schema:
+                    loose.append(f"{method} {path} {param['name']}: an array without maxItems")
+                for s in items:
+                    if s.get("type") == "string" and not ({"maxLength", "enum", "format", "const"} & set(s)) \
+                            and not (s.get("pattern", "").startswith("^") and s.get("pattern", "").endswith("$")):
+                        loose.append(f"{method} {path} {param['name']}: a string without a bound")
+                    if s.get("type") == "integer" and not {"minimum", "maximum"} <= set(s):
+                        loose.append(f"{method} {path} {param['name']}: an integer without minimum and maximum")
+    assert not loose, loose
+
+
+def test_request_models_that_refuse_unknown_fields_say_so(openapi: dict[str, Any]) -> None:
+    from pydantic import BaseModel
+
+    from lily.api import schemas, schemas_governance
+    from lily.api.routes import pipelines
+
+    declared = openapi["components"]["schemas"]
+    for module in (schemas, schemas_governance, pipelines):
+        for name, model in vars(module).items():
+            if isinstance(model, type) and issubclass(model, BaseModel) and model.model_config.get("extra") == "forbid" \
+                    and name in declared:
+                assert declared[name].get("additionalProperties") is False, name
+
+
+def test_no_constraint_is_lost_on_the_way_into_the_document(openapi: dict[str, Any]) -> None:
+    # pydantic writes constraints it cannot place (after a validator) as unknown keys: they would
+    # be enforced but not stated.
+    text = json.dumps(openapi)
+    for key in ('"ge":', '"le":', '"gt":', '"lt":', '"min_length":', '"max_length":', '"x-lily-'):
+        assert key not in text, key
+
+
+def test_free_form_json_is_bounded_and_stated(sqlite_env: Env, openapi: dict[str, Any]) -> None:
+    attributes = openapi["components"]["schemas"]["AssetIn"]["properties"]["attributes"]
+    assert attributes["additionalProperties"] == {"$ref": "#/components/schemas/JsonValue"}
+    h = sqlite_env.admin_headers
+    for attrs, where in (({"n": 2**64}, "n"), ({"d": json.loads("[" * 70 + "]" * 70)}, "d.0.0")):
+        resp = sqlite_env.client.post(f"{V1}/assets", headers=h, json={"type": "table", "namespace": "n", "name": "t",
+                                                                       "attributes": attrs})
+        assert resp.status_code == 422 and resp.json()["detail"].startswith(f"body.attributes: {where}"), resp.text
+
+
+def test_request_bodies_take_json_booleans_and_integers_only(sqlite_env: Env) -> None:
+    h = sqlite_env.admin_headers
+    for body in ({"type": "table", "namespace": "n", "name": "t", "replace_columns": 0},
+                 {"type": "table", "namespace": "n", "name": "t", "replace_columns": "true"}):
+        assert sqlite_env.client.post(f"{V1}/assets", headers=h, json=body).status_code == 422, body
+    for days in ("7", True, 7.5):
+        resp = sqlite_env.client.post(f"{V1}/tokens", headers=h, json={"name": "k", "role": "viewer",
+                                                                        "expires_in_days": days})
+        assert resp.status_code == 422, days
+    assert sqlite_env.client.post(f"{V1}/tokens", headers=h, json={"name": "k", "role": "viewer",
+                                                                   "expires_in_days": 7.0}).status_code == 201

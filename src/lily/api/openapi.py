@@ -7,6 +7,9 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from lily.api import schemas_inbound
+from lily.api.schemas import JSON_OBJECT_MARKER, JSON_VALUE_SCHEMA
+
 PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["type", "title", "status", "detail"],
@@ -29,7 +32,11 @@ def install(app: FastAPI) -> None:
         if app.openapi_schema:
             return app.openapi_schema
         schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
-        schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components["Problem"] = PROBLEM_SCHEMA
+        components.update(schemas_inbound.COMPONENTS)  # referenced by the ingestion routes' bodies
+        components["JsonValue"] = JSON_VALUE_SCHEMA  # free-form JSON in request bodies
+        _point_at_json_value(schema)
         ref = {"$ref": "#/components/schemas/Problem"}
         for path, item in schema.get("paths", {}).items():
             if path in _PUBLIC:
@@ -45,3 +52,16 @@ def install(app: FastAPI) -> None:
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _point_at_json_value(node: Any) -> None:
+    """Free-form JSON objects (marked by lily.api.schemas.JsonObject) get their values' schema."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if item.pop(JSON_OBJECT_MARKER, False):
+                item["additionalProperties"] = {"$ref": "#/components/schemas/JsonValue"}
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)

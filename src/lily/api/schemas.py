@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from lily.model import (
@@ -37,7 +37,48 @@ def _json_integer(value: Any) -> Any:
 # JSON booleans and integers only, as the schema's `boolean` and `integer` say: pydantic's lax mode
 # would also take "yes", 0 or "7", and the API would accept what its document calls invalid.
 Bool = StrictBool
-Int = Annotated[int, BeforeValidator(_json_integer)]
+# Use as Annotated[int, Field(ge=…, le=…), JSON_INTEGER]: bounds placed after the validator end up
+# in the JSON schema as unknown `ge`/`le` keys instead of minimum/maximum.
+JSON_INTEGER = BeforeValidator(_json_integer)
+
+
+# Free-form JSON the API stores (attributes, facets, target settings): at most MAX_JSON_DEPTH levels,
+# integers within what the store's JSON encoder (orjson) writes. Deeper or larger values were a 500
+# when the row was written; now a 422 naming the place.
+MAX_JSON_DEPTH = 64
+JSON_INT_MIN, JSON_INT_MAX = -(2**63), 2**64 - 1
+
+
+def _storable(value: dict[str, Any]) -> dict[str, Any]:
+    stack: list[tuple[Any, str, int]] = [(value, "", 1)]
+    while stack:
+        node, where, depth = stack.pop()
+        if isinstance(node, dict | list):
+            if depth > MAX_JSON_DEPTH:
+                raise PydanticCustomError("json_depth", "{where}: nested deeper than {limit} levels",
+                                          {"where": (where[:60] + "…") if len(where) > 60 else where or "value",
+                                           "limit": MAX_JSON_DEPTH})
+            items = node.items() if isinstance(node, dict) else enumerate(node)
+            stack.extend((v, f"{where}.{k}" if where else str(k), depth + 1) for k, v in items)
+        elif isinstance(node, int) and not isinstance(node, bool) and not JSON_INT_MIN <= node <= JSON_INT_MAX:
+            raise PydanticCustomError("json_int_range", "{where}: integers must lie within [-2**63, 2**64-1]",
+                                      {"where": where})
+    return value
+
+
+JSON_VALUE_SCHEMA: dict[str, Any] = {
+    "description": f"any JSON value, at most {MAX_JSON_DEPTH} levels deep; integers within [-2**63, 2**64-1]",
+    "anyOf": [{"type": "string"}, {"type": "boolean"}, {"type": "null"},
+              {"type": "integer", "minimum": JSON_INT_MIN, "maximum": JSON_INT_MAX},
+              {"type": "number", "not": {"type": "integer"}},
+              {"type": "array", "items": {"$ref": "#/components/schemas/JsonValue"}},
+              {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/JsonValue"}}],
+}
+# pydantic cannot point a schema at the document's components, so the field carries a marker that
+# lily.api.openapi replaces with {"type": "object", "additionalProperties": {"$ref": …/JsonValue}}.
+JSON_OBJECT_MARKER = "x-lily-json-object"
+JsonObject = Annotated[dict[str, Any], AfterValidator(_storable),
+                       WithJsonSchema({"type": "object", JSON_OBJECT_MARKER: True})]
 
 
 class RefIn(BaseModel):
@@ -76,8 +117,8 @@ class AssetIn(BaseModel):
     display_name: str | None = Field(default=None, max_length=500)
     description: str | None = Field(default=None, max_length=100000)
     owners: list[Owner] | None = None
-    attributes: dict[str, Any] = Field(default_factory=dict)
-    facets: dict[str, Any] = Field(default_factory=dict)
+    attributes: JsonObject = Field(default_factory=dict)
+    facets: JsonObject = Field(default_factory=dict)
     columns: list[ColumnIn] | None = None
     replace_columns: Bool = False
 
@@ -260,7 +301,7 @@ class ApiKeyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=200)
     role: Role
-    expires_in_days: Int | None = Field(default=None, ge=1, le=3650)
+    expires_in_days: Annotated[int, Field(ge=1, le=3650), JSON_INTEGER] | None = None
 
 
 class ApiKeyOut(BaseModel):

@@ -18,6 +18,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -320,7 +321,7 @@ class Condition(BaseModel):
 
     field: ConditionField
     operator: Operator
-    value: str | list[str] | bool | None = None
+    value: str | list[str] | StrictBool | None = None  # strict: 0 and 1 are not true/false
 
     @field_validator("field", mode="before")
     @classmethod
@@ -374,7 +375,7 @@ class SecurityRule(BaseModel):
     asset_id: str | None = None  # scope: an asset id or qualified name (a dataset scope includes its columns)
     rule_type: RuleType
     description: str | None = None
-    enabled: bool = True
+    enabled: StrictBool = True
     conditions: list[Condition] = Field(default_factory=list)
     actions: list[Action] = Field(min_length=1)
 

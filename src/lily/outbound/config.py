@@ -15,11 +15,22 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    ValidationError,
+    field_validator,
+)
 
 from lily.model.policy import ObjectKey, TargetKind
 
 _SECRET_WORDS = re.compile(r"pass|secret|token|dsn|private|credential|connect_params|api_key", re.I)
+# extra="forbid", and JSON booleans and numbers only (lax pydantic would take "yes" or "5"): what
+# the API's schema for target configs says (lily.api.schemas_governance).
 _STRICT = ConfigDict(extra="forbid")
 
 
@@ -39,9 +50,9 @@ class _Common(BaseModel):
 class PostgresConfig(_Common):
     managed_roles: list[str] = Field(min_length=1)
     governed_schema: str = "lily_governed"
-    label_comments: bool = True
+    label_comments: StrictBool = True
     database: str | None = None  # only objects named <database>.<schema>.<table>
-    connect_timeout_s: int = Field(default=5, ge=1, le=120)
+    connect_timeout_s: StrictInt = Field(default=5, ge=1, le=120)
 
 
 class PostgresSecrets(BaseModel):
@@ -73,7 +84,7 @@ class WebhookSubscriber(BaseModel):
 
 class WebhookConfig(_Common):
     subscribers: dict[str, WebhookSubscriber] = Field(min_length=1)
-    timeout_s: float = Field(default=5.0, gt=0, le=60)
+    timeout_s: StrictFloat = Field(default=5.0, gt=0, le=60)
 
 
 class WebhookSecrets(BaseModel):

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Response
+from fastapi import APIRouter, Depends, HTTPException, Path, Response
 
 from lily.api.context import AppContext
 from lily.api.deps import authorize, ctx, request_id
 from lily.api.permissions import V1
 from lily.api.routes.assets import changeset, load_asset
 from lily.api.schemas import ClassificationIn, ClassificationOut
+from lily.api.schemas_query import TEXT
 from lily.model import AddClassification, AssetStatus, ClassificationSource, Principal, RemoveClassification
 from lily.store import catalog
 
@@ -40,7 +42,7 @@ def add_classification(asset_id: uuid.UUID, body: ClassificationIn, principal: P
 
 
 @router.delete("/assets/{asset_id}/classifications/{tag}", status_code=204)
-def remove_classification(asset_id: uuid.UUID, tag: str, principal: Principal = Depends(authorize),
+def remove_classification(asset_id: uuid.UUID, tag: Annotated[str, Path(max_length=200, pattern=TEXT)], principal: Principal = Depends(authorize),
                           app: AppContext = Depends(ctx), rid: str = Depends(request_id)) -> Response:
     asset = load_asset(app, principal, asset_id)
     with app.store.read() as conn:

@@ -21,11 +21,11 @@ router = APIRouter(prefix=V1, tags=["changes"])
 @router.get("/changes", response_model=ChangesOut)
 def list_changes(after: int = Query(0, ge=0, le=2**62, description="return changes with seq > after"),
                  limit: int = Query(100, ge=1, le=1000),
-                 kind: list[Annotated[str, StringConstraints(max_length=100, pattern=TEXT)]] | None = Query(
-                     None, max_length=50, description="change kinds to keep, e.g. asset.created (repeatable)"),
+                 kind: list[Annotated[str, StringConstraints(max_length=100, pattern=TEXT)]] = Query(
+                     [], max_length=50, description="change kinds to keep, e.g. asset.created (repeatable)"),
                  principal: Principal = Depends(authorize), app: AppContext = Depends(ctx)) -> ChangesOut:
     with app.store.read() as conn:
-        items = feed.changes_after(conn, principal.tenant_id, after, limit, kind)
+        items = feed.changes_after(conn, principal.tenant_id, after, limit, kind or None)
     return ChangesOut(items=[ChangeOut(**c.model_dump(exclude={"tenant_id"})) for c in items],
                       last_seq=items[-1].seq if items else after)
 

@@ -23,6 +23,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from lily.api import schemas_inbound as bodies
 from lily.api.context import AppContext
 from lily.api.deps import authorize, check_access, ctx, principal_of, refused, request_id
 from lily.api.permissions import V1
@@ -176,7 +177,9 @@ def _accepted(result: tuple[Prepared, list[bool]]) -> AcceptedOut:
 
 @ingest.post("/lineage", status_code=201, response_class=Response,
              responses={201: {"description": "Stored (empty body, as Marquez answers)"}},
-             summary="Receive one OpenLineage event (RunEvent, DatasetEvent or JobEvent)")
+             summary="Receive one OpenLineage event (RunEvent, DatasetEvent or JobEvent)",
+             openapi_extra=bodies.request_body(bodies.LINEAGE, "one event, a JSON array of events, "
+                                                                "or {\"events\": [...]}"))
 async def post_lineage(request: Request) -> Response:
     rt, info = await _caller(request)
     result = await _run(rt, "openlineage", request, info)
@@ -186,7 +189,10 @@ async def post_lineage(request: Request) -> Response:
 
 
 @ingest.post("/lineage/batch", response_model=BatchOut,
-             summary="Receive a JSON array of OpenLineage events; per-event results as in the spec")
+             summary="Receive a JSON array of OpenLineage events; per-event results as in the spec",
+             openapi_extra=bodies.request_body(bodies.LINEAGE_BATCH, "OpenLineage events (a JSON array, one "
+                                                                     "event, or {\"events\": [...]}); an invalid "
+                                                                     "event is reported in the answer"))
 async def post_lineage_batch(request: Request) -> Any:
     rt, info = await _caller(request)
     result = await _run(rt, "openlineage", request, info, partial=True)
@@ -208,7 +214,9 @@ def batch_out(prepared: Prepared, max_details: int = MAX_FAILED_DETAILS) -> Batc
 
 
 @ingest.post("/webhooks/s3", response_model=AcceptedOut,
-             summary="Receive S3 event notifications (direct, SQS/SNS-wrapped or EventBridge)")
+             summary="Receive S3 event notifications (direct, SQS/SNS-wrapped or EventBridge)",
+             openapi_extra=bodies.request_body({"$ref": "#/components/schemas/S3Notification"},
+                                               "an S3 event notification in any of its envelopes"))
 async def post_s3(request: Request) -> Any:
     rt, info = await _caller(request)
     result = await _run(rt, "s3", request, info)
@@ -216,7 +224,8 @@ async def post_s3(request: Request) -> Any:
 
 
 @ingest.post("/events", response_model=AcceptedOut, status_code=202,
-             summary="Receive generic metadata events (one object or a JSON array)")
+             summary="Receive generic metadata events (one object or a JSON array)",
+             openapi_extra=bodies.request_body(bodies.GENERIC, "one event or a JSON array of events"))
 async def post_events(request: Request) -> Any:
     rt, info = await _caller(request)
     result = await _run(rt, "generic", request, info)
@@ -226,7 +235,8 @@ async def post_events(request: Request) -> Any:
 @webhooks.post("/webhooks/monte-carlo", response_model=AcceptedOut,
                summary="Receive a Monte Carlo incident webhook",
                description="Authenticated by `x-mcd-signature` with the secret of `?tenant=`, or by a "
-                           "bearer API key (then the tenant is the key's).")
+                           "bearer API key (then the tenant is the key's).",
+               openapi_extra=bodies.request_body(bodies.MONTE_CARLO, "the webhook as Monte Carlo sends it"))
 async def post_monte_carlo(request: Request, tenant: str | None = Query(None, max_length=64),
                            app: AppContext = Depends(ctx), rt: InboundRuntime = Depends(runtime),
                            rid: str = Depends(request_id)) -> Any:

@@ -235,11 +235,11 @@ RunState = Literal["NEW", "RUNNING", "COMPLETED", "FAILED", "ABORTED"]  # as Mar
 
 @router.get("/jobs", summary="Marquez: jobs of every namespace")
 def list_all_jobs(limit: int = LIMIT, offset: int = OFFSET,
-                  lastRunStates: list[RunState] | None = Query(None, max_length=len(get_args(RunState)),
+                  lastRunStates: list[RunState] = Query([], max_length=len(get_args(RunState)),
                                                                description="keep jobs whose newest run is in one of "
                                                                            "these states (repeatable)"),
                   principal: Principal = Depends(authorize), app: AppContext = Depends(ctx)) -> JSONResponse:
-    states = list(lastRunStates or [])
+    states = list(lastRunStates)
     with app.store.read() as conn:
         total, jobs = mq.page(conn, principal.tenant_id, "job", None, limit=page_size(app, limit), offset=offset,
                               last_run_states=states)

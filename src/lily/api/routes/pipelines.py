@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchem
 
 from lily.api.deps import authorize
 from lily.api.permissions import V1
-from lily.api.schemas import Int
+from lily.api.schemas import JSON_INTEGER
 from lily.api.schemas_query import TEXT, Day, parse_day
 from lily.model import Principal
 from lily.pipelines.runs import RunRecord, State, StepRecord
@@ -46,7 +46,8 @@ class RunRequest(BaseModel):
     day: GivenDay = Field(None, alias="date", json_schema_extra=_absent)
     from_: GivenDay = Field(None, alias="from", json_schema_extra=_absent)
     to: GivenDay = Field(None, json_schema_extra=_absent)
-    parallel: Int = Field(2, ge=1, le=16, description="days of a backfill processed concurrently")
+    parallel: Annotated[int, Field(ge=1, le=16), JSON_INTEGER] = Field(
+        2, description="days of a backfill processed concurrently")
 
 
 class QueuedRun(BaseModel):

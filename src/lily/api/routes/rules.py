@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Response
+from fastapi import APIRouter, Body, Depends, HTTPException, Path, Response
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
@@ -13,7 +13,7 @@ from lily.api.context import AppContext
 from lily.api.deps import authorize, ctx, request_id
 from lily.api.permissions import V1
 from lily.api.problems import problem
-from lily.api.schemas_governance import RuleOut
+from lily.api.schemas_governance import RuleOut, rule_schema
 from lily.model import Principal
 from lily.model.rules import SecurityRule
 from lily.store import governance as repo
@@ -22,6 +22,7 @@ from lily.store.feed import write_audit
 
 router = APIRouter(prefix=V1, tags=["security rules"])
 
+RuleId = Annotated[str, Path(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.:\-]+$")]
 _RULE_EXAMPLE = {
     "rule_id": "pii-mask", "rule_type": "masking",
     "conditions": [{"field": "classification", "operator": "matches", "value": "PII.*"}],
@@ -65,8 +66,10 @@ def _changed(app: AppContext, principal: Principal, action: str, rule_id: str, r
     notify_committed(app.store.engine, principal.tenant_id)
 
 
-@router.post("/security/rules", response_model=RuleOut, status_code=201)
-def create_rule(body: dict[str, Any] = Body(..., examples=[_RULE_EXAMPLE]), principal: Principal = Depends(authorize),
+@router.post("/security/rules", response_model=RuleOut, status_code=201,
+             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+                 "schema": rule_schema(rule_id_required=True), "example": _RULE_EXAMPLE}}}})
+def create_rule(body: dict[str, Any] = Body(...), principal: Principal = Depends(authorize),
                 app: AppContext = Depends(ctx), rid: str = Depends(request_id)) -> Any:
     rule = parse_rule(body)
     if isinstance(rule, JSONResponse):
@@ -96,12 +99,14 @@ def list_rules(principal: Principal = Depends(authorize), app: AppContext = Depe
 
 
 @router.get("/security/rules/{rule_id}", response_model=RuleOut)
-def get_rule(rule_id: str, principal: Principal = Depends(authorize), app: AppContext = Depends(ctx)) -> RuleOut:
+def get_rule(rule_id: RuleId, principal: Principal = Depends(authorize), app: AppContext = Depends(ctx)) -> RuleOut:
     return _get(app, principal, rule_id)
 
 
-@router.put("/security/rules/{rule_id}", response_model=RuleOut)
-def replace_rule(rule_id: str, body: dict[str, Any] = Body(..., examples=[_RULE_EXAMPLE]),
+@router.put("/security/rules/{rule_id}", response_model=RuleOut,
+            openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+                "schema": rule_schema(rule_id_required=False), "example": _RULE_EXAMPLE}}}})
+def replace_rule(rule_id: RuleId, body: dict[str, Any] = Body(...),
                  principal: Principal = Depends(authorize), app: AppContext = Depends(ctx),
                  rid: str = Depends(request_id)) -> Any:
     _get(app, principal, rule_id)  # 404 before validation: the path names what is replaced
@@ -118,7 +123,7 @@ def replace_rule(rule_id: str, body: dict[str, Any] = Body(..., examples=[_RULE_
 
 
 @router.delete("/security/rules/{rule_id}", status_code=204)
-def delete_rule(rule_id: str, principal: Principal = Depends(authorize), app: AppContext = Depends(ctx),
+def delete_rule(rule_id: RuleId, principal: Principal = Depends(authorize), app: AppContext = Depends(ctx),
                 rid: str = Depends(request_id)) -> Response:
     _get(app, principal, rule_id)
     _changed(app, principal, "rule.delete", rule_id, rid,

@@ -13,7 +13,7 @@ from lily.api.context import AppContext
 from lily.api.deps import authorize, ctx, request_id
 from lily.api.permissions import V1
 from lily.api.problems import problem
-from lily.api.schemas_governance import TargetIn, TargetOut, TargetUpdate
+from lily.api.schemas_governance import TargetIn, TargetOut, TargetUpdate, inlined
 from lily.model import Principal
 from lily.model.policy import TargetKind
 from lily.outbound.config import ConfigError, validate
@@ -25,11 +25,11 @@ from lily.store.feed import write_audit
 router = APIRouter(prefix=V1, tags=["targets"])
 
 
-def _checked(kind: TargetKind, config: dict[str, Any], secrets: dict[str, Any]) -> None:
+def _checked(kind: TargetKind, config: dict[str, Any], secrets: dict[str, Any], status: int = 422) -> None:
     try:
         validate(kind, config, secrets)
     except ConfigError as e:
-        raise HTTPException(422, str(e)) from None
+        raise HTTPException(status, str(e)) from None
 
 
 def _load(app: AppContext, principal: Principal, target_id: uuid.UUID) -> dict[str, Any]:
@@ -80,7 +80,11 @@ def get_target(target_id: uuid.UUID, principal: Principal = Depends(authorize),
     return TargetOut.of(_load(app, principal, target_id))
 
 
-@router.put("/targets/{target_id}", response_model=TargetOut)
+# The body is validated after the target is found (404 first: the path names what is replaced), so
+# the route reads it itself and declares TargetUpdate's schema for it.
+@router.put("/targets/{target_id}", response_model=TargetOut,
+            openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+                "schema": inlined(TargetUpdate.model_json_schema())}}}})
 def replace_target(target_id: uuid.UUID,
                    raw: dict[str, Any] = Body(..., description="as for POST; omit 'secrets' to keep the stored ones"),
                    principal: Principal = Depends(authorize), app: AppContext = Depends(ctx),
@@ -93,8 +97,8 @@ def replace_target(target_id: uuid.UUID,
         where = ".".join(str(p) for p in first["loc"])
         return problem(422, f"{where}: {first['msg']}" if where else first["msg"], errors=[
             {"loc": list(x["loc"]), "msg": x["msg"], "type": x["type"]} for x in e.errors()])
-    if body.kind.value != row["kind"]:
-        raise HTTPException(422, f"kind: a target's kind cannot change ({row['kind']!r}); create a new target")
+    if body.kind.value != row["kind"]:  # the target's state, not the body's shape, is in the way
+        raise HTTPException(409, f"kind: a target's kind cannot change ({row['kind']!r}); create a new target")
     key = app.settings.fernet_key()
     if body.secrets is None:
         try:
@@ -103,7 +107,9 @@ def replace_target(target_id: uuid.UUID,
             raise HTTPException(409, f"stored secrets are unreadable ({e}); send 'secrets' again") from None
     else:
         secrets = body.secrets
-    _checked(body.kind, body.config, secrets)
+    # With 'secrets' omitted, a new config the stored secrets do not serve conflicts with the
+    # target's state (409); secrets sent with it that do not fit are an invalid body (422).
+    _checked(body.kind, body.config, secrets, 409 if body.secrets is None else 422)
     now = datetime.now(UTC)
     with app.store.write() as conn:
         other = repo.get_target_by_name(conn, principal.tenant_id, body.name)

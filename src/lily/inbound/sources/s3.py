@@ -214,7 +214,8 @@ def _from_notification(record: dict[str, Any]) -> ObjectEvent:
     extra: dict[str, Any] = {}
     if isinstance(bucket.get("arn"), str):
         extra["bucket_arn"] = bucket["arn"]
-    restore = (record.get("glacierEventData") or {}).get("restoreEventData")
+    glacier = record.get("glacierEventData")  # any JSON value: not necessarily an object
+    restore = glacier.get("restoreEventData") if isinstance(glacier, dict) else None
     if isinstance(restore, dict):
         extra["restore"] = restore
     response = record.get("responseElements") or {}
