@@ -1,7 +1,7 @@
 """No 5xx from input: every operation of the OpenAPI document, sent malformed, wrong-typed, oversized,
 deeply nested and NUL-carrying input in its path, query and body, answers 4xx (or 2xx), never 5xx.
 
-Through the ASGI app on SQLite (a few thousand requests in seconds); schemathesis covers the same
+Through the ASGI app on SQLite and PostgreSQL (thousands of requests in seconds); schemathesis covers the same
 ground against a live server with generated input (tests/e2e/test_schemathesis.py).
 """
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,17 +28,10 @@ RAW_BODIES: list[bytes] = [b"", b"{", b"[", b"null", b"\xff\xfe", b'"\x00"', b"1
                            json.dumps({"a": LONG * 10}).encode()]
 
 
-@pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
-    from lily.store.db import make_engine
-    from lily.store.migrate import upgrade
-
-    data = tmp_path_factory.mktemp("sweep")
-    url = f"sqlite:///{data / 'lily.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    e = make_env(url, data)
+@pytest.fixture
+def env(database_url: str, tmp_path: Path) -> Iterator[Env]:
+    """Both databases: PostgreSQL refuses what SQLite takes (NUL in text, integer range)."""
+    e = make_env(database_url, tmp_path)
     yield e
     e.client.close()
     e.store.dispose()
@@ -64,7 +58,10 @@ def _path(path: str, value: str) -> str:
 
 
 def _send(env: Env, method: str, url: str, **kwargs: Any) -> tuple[int, str]:
-    resp = env.client.request(method, url, headers={**env.admin_headers, **kwargs.pop("headers", {})}, **kwargs)
+    try:
+        resp = env.client.request(method, url, headers={**env.admin_headers, **kwargs.pop("headers", {})}, **kwargs)
+    except Exception as exc:  # the test client re-raises what the app did not handle: a 500
+        return 500, f"{type(exc).__name__}: {str(exc)[:200]}"
     return resp.status_code, resp.text[:300]
 
 
@@ -168,11 +165,23 @@ def _mutations(body: Any) -> Iterator[Any]:
             yield mutated
 
 
+# Known and reported, outside this change's files: on PostgreSQL a NUL in the field an inbound
+# event's type is read from (eventType, eventName, type) fails the inbox insert (text column) with
+# a retryable 503, and the Monte Carlo source configuration stores NUL in jsonb (500).
+KNOWN_ON_POSTGRES = {("POST", "/api/v1/lineage"), ("POST", "/api/v1/webhooks/s3"),
+                     ("POST", "/api/v1/webhooks/monte-carlo"), ("PUT", "/api/v1/sources/monte-carlo/config")}
+
+
 def test_no_operation_answers_5xx_to_a_valid_body_with_one_wrong_value(env: Env) -> None:
     server_errors: list[str] = []
+    known: list[str] = []
     for (method, url), body in VALID.items():
         for mutated in _mutations(body):
             status, text = _send(env, method, url, json=mutated)
             if status >= 500:
-                server_errors.append(f"{method} {url} {json.dumps(mutated)[:200]} -> {status} {text}")
+                line = f"{method} {url} {json.dumps(mutated)[:200]} -> {status} {text}"
+                postgres_nul = env.store.dialect == "postgresql" and "\\u0000" in json.dumps(mutated)
+                (known if postgres_nul and (method, url) in KNOWN_ON_POSTGRES else server_errors).append(line)
     assert not server_errors, "\n".join(server_errors[:40])
+    if known:
+        pytest.xfail("NUL on PostgreSQL, outside the API schemas:\n" + "\n".join(known[:10]))

@@ -6,7 +6,16 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    WithJsonSchema,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from lily.model import (
@@ -81,7 +90,39 @@ JsonObject = Annotated[dict[str, Any], AfterValidator(_storable),
                        WithJsonSchema({"type": "object", JSON_OBJECT_MARKER: True})]
 
 
-class RefIn(BaseModel):
+def nul_at(value: Any) -> str | None:
+    """Where the first NUL character is in a JSON value's strings (keys too), or None."""
+    stack: list[tuple[Any, str]] = [(value, "")]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, str):
+            if "\x00" in node:
+                return where or "value"
+        elif isinstance(node, dict | list):
+            items = node.items() if isinstance(node, dict) else enumerate(node)
+            for k, v in items:
+                if isinstance(k, str) and "\x00" in k:
+                    return f"{where}.{k!r}" if where else repr(k)
+                stack.append((v, f"{where}.{k}" if where else str(k)))
+    return None
+
+
+class RequestModel(BaseModel):
+    """A request body Lily stores: no string in it may hold NUL (U+0000), which PostgreSQL text
+    and jsonb cannot store (it was a 500 there). The document says so on every string of a request
+    body (lily.api.openapi)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: Any) -> Any:
+        where = nul_at(data)
+        if where is not None:
+            raise PydanticCustomError("string_nul", "{where}: strings must not contain NUL (U+0000)",
+                                      {"where": where})
+        return data
+
+
+class RefIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
     namespace: str = NAME
     name: str = NAME
@@ -91,7 +132,7 @@ class RefIn(BaseModel):
         return AssetRef(namespace=self.namespace, name=self.name, field=self.field)
 
 
-class ColumnIn(BaseModel):
+class ColumnIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=500)
     data_type: str | None = Field(default=None, max_length=200)
@@ -101,7 +142,7 @@ class ColumnIn(BaseModel):
         return ColumnSpec(name=self.name, data_type=self.data_type, description=self.description, ordinal=ordinal)
 
 
-class AssetIn(BaseModel):
+class AssetIn(RequestModel):
     """Create or update (upsert) an asset by its identity (namespace + name [+ field])."""
 
     # A column is named by its field: the schema says so, and the route refuses a column without one.
@@ -123,12 +164,12 @@ class AssetIn(BaseModel):
     replace_columns: Bool = False
 
 
-class ColumnsIn(BaseModel):
+class ColumnsIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
     columns: list[ColumnIn]
 
 
-class ClassificationIn(BaseModel):
+class ClassificationIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
     tag: str = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.:\-/ ]*$")
     propagate: Bool = True
@@ -187,7 +228,7 @@ class Page(BaseModel, Generic[T]):
     next_cursor: str | None = None
 
 
-class EdgeIn(BaseModel):
+class EdgeIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
     source: RefIn
     target: RefIn
@@ -270,14 +311,14 @@ class AuditOut(BaseModel):
     at: datetime
 
 
-class TokenRequest(BaseModel):
+class TokenRequest(RequestModel):
     model_config = ConfigDict(extra="forbid")
     tenant: str = Field(default="default", min_length=1, max_length=64)
     username: str = Field(min_length=1, max_length=200)
     password: str = Field(min_length=1, max_length=1000)
 
 
-class RefreshRequest(BaseModel):
+class RefreshRequest(RequestModel):
     model_config = ConfigDict(extra="forbid")
     refresh_token: str = Field(min_length=1, max_length=500)
 
@@ -297,7 +338,7 @@ class PrincipalOut(BaseModel):
     role: Role
 
 
-class ApiKeyIn(BaseModel):
+class ApiKeyIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=200)
     role: Role
@@ -320,7 +361,7 @@ class ApiKeyCreated(ApiKeyOut):
     key: str = Field(description="The secret key. Shown once; only its digest is stored.")
 
 
-class UserIn(BaseModel):
+class UserIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
     username: str = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.@\-]+$")
     password: str = Field(min_length=8, max_length=1000)

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from lily.api.schemas import Bool, JsonObject
+from lily.api.schemas import Bool, JsonObject, RequestModel
 from lily.api.schemas_query import WHITESPACE
 from lily.model.asset import AssetType
 from lily.model.policy import WAREHOUSE_TARGETS, MaskStrategy, TargetKind
@@ -39,7 +39,7 @@ class RuleOut(BaseModel):
                    updated_by=row["updated_by"], created_at=row["created_at"], updated_at=row["updated_at"])
 
 
-class TargetIn(BaseModel):
+class TargetIn(RequestModel):
     # The schema states each kind's config and secrets; the route validates them with the same
     # models (lily.outbound.config), for messages that name the setting.
     model_config = ConfigDict(extra="forbid", json_schema_extra=lambda s: s.update(
@@ -51,7 +51,7 @@ class TargetIn(BaseModel):
     secrets: JsonObject = Field(default_factory=dict, description="encrypted at rest, never returned")
 
 
-class TargetUpdate(BaseModel):
+class TargetUpdate(RequestModel):
     """Replace a target's settings. ``secrets`` omitted keeps the stored ones."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=lambda s: s.update(
@@ -114,7 +114,7 @@ class DeliveryOut(BaseModel):
         return cls(**{k: row[k] for k in keys}, target=target_name, object=row["object_key"])
 
 
-class PreviewIn(BaseModel):
+class PreviewIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
     asset_id: uuid.UUID
     tag: str = Field(min_length=1, max_length=200)

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchem
 
 from lily.api.deps import authorize
 from lily.api.permissions import V1
-from lily.api.schemas import JSON_INTEGER
+from lily.api.schemas import JSON_INTEGER, RequestModel
 from lily.api.schemas_query import TEXT, Day, parse_day
 from lily.model import Principal
 from lily.pipelines.runs import RunRecord, State, StepRecord
@@ -33,7 +33,7 @@ def _absent(schema: dict[str, Any]) -> None:
     schema.pop("default", None)  # the default (None) stands for "not given", not for a null to send
 
 
-class RunRequest(BaseModel):
+class RunRequest(RequestModel):
     """``{"date": D}`` runs one day; ``{"from": D1, "to": D2, "parallel": N}`` backfills a range."""
 
     # The schema states which fields go together; that 'to' is not before 'from' and the span

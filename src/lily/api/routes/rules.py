@@ -13,6 +13,7 @@ from lily.api.context import AppContext
 from lily.api.deps import authorize, ctx, request_id
 from lily.api.permissions import V1
 from lily.api.problems import problem
+from lily.api.schemas import nul_at
 from lily.api.schemas_governance import RuleOut, rule_schema
 from lily.model import Principal
 from lily.model.rules import SecurityRule
@@ -48,6 +49,9 @@ def invalid_rule(err: ValidationError) -> JSONResponse:
 
 
 def parse_rule(body: dict[str, Any]) -> SecurityRule | JSONResponse:
+    where = nul_at(body)
+    if where is not None:  # PostgreSQL cannot store it (lily.api.schemas.RequestModel)
+        return problem(422, f"{where}: strings must not contain NUL (U+0000)")
     try:
         return SecurityRule.model_validate(body)
     except ValidationError as e:
