@@ -274,7 +274,9 @@ def event_type(source_name: str, item: Any, kind: openlineage.EventKind | None =
         value = item.get("eventName") or item.get("detail-type")
     elif source_name == "generic":
         value = str(item.get("event_type") or "").strip().lower().replace("_", ".") or None
-    return str(value)[:120] if value else None
+    # A label is stored as text: PostgreSQL refuses NUL in text, and a producer's type field must not
+    # make its event unstorable (the whole event is kept as bytes).
+    return str(value).replace("\x00", "")[:120] or None if value else None
 
 
 __all__ = ["ParseError", "Prepared", "Rejected", "RequestInfo", "TenantMismatch", "prepare", "read_body"]

@@ -33,6 +33,7 @@ from typing import Any
 import orjson
 from pydantic import ValidationError
 from sqlalchemy import Connection
+from sqlalchemy.exc import DataError, StatementError
 
 from lily.bus.base import Bus, Consumer, Delivery
 from lily.inbound.enrich import enrich
@@ -46,6 +47,17 @@ from lily.store.apply_cache import ApplyCache
 
 # Errors that will happen again on every attempt: the event fails at once with the reason.
 PERMANENT = (InboundError, ApplyError, ValidationError)
+
+
+def is_permanent(error: BaseException) -> bool:
+    """Whether ``error`` comes back on every attempt: a bad payload, a rejected operation, a value
+    the database refuses (a NUL in a PostgreSQL text column, a number out of range: ``DataError``),
+    or a value that cannot be converted for a statement at all (SQLAlchemy wraps the TypeError or
+    ValueError of a bind processor in a bare ``StatementError``; its subclasses are driver errors,
+    some of them transient)."""
+    if isinstance(error, (*PERMANENT, DataError)):
+        return True
+    return type(error) is StatementError and isinstance(error.orig, TypeError | ValueError)
 
 OptionsLoader = Callable[[str, str], Any]  # (tenant, source) -> parse options
 
@@ -426,7 +438,7 @@ class InboundWorker:
     def _on_error(self, conn: Connection, item: _Parsed, error: BaseException) -> tuple[str, dict[str, Any]]:
         """An application that raised: failed at once (permanent), dead (attempts used up), or retry."""
         delivery = item.delivery
-        if isinstance(error, PERMANENT):
+        if is_permanent(error):
             return self._give_up(conn, delivery, inbox.FAILED, f"apply: {error}", item.parse_ms)
         reason = f"{type(error).__name__}: {error}"
         if delivery.attempt >= self.config.max_attempts:

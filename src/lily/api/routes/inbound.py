@@ -29,6 +29,7 @@ from lily.api.deps import authorize, check_access, ctx, principal_of, refused, r
 from lily.api.permissions import V1
 from lily.api.problems import problem
 from lily.api.ratelimit import retry_after
+from lily.api.schemas import RequestModel
 from lily.inbound.accept import Prepared, RequestInfo, decodes_quickly, prepare, read_body, short_reason
 from lily.inbound.runtime import InboundRuntime
 from lily.inbound.sources import InboundError
@@ -89,7 +90,7 @@ class BatchOut(BaseModel):
         0, description="failed events counted in the summary but not detailed in failed_events")
 
 
-class MonteCarloConfigIn(BaseModel):
+class MonteCarloConfigIn(RequestModel):  # stored: no NUL (PostgreSQL jsonb refuses it)
     secret: str | None = Field(
         None, min_length=16, max_length=500,
         description="Webhook secret (HMAC-SHA512). Omit to keep the stored one; null removes it.")
