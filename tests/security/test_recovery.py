@@ -182,17 +182,6 @@ def env(request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
     yield values
 
 
-@pytest.fixture(scope="module")
-def nats_server() -> Iterator[object]:
-    from tests.bus.natsserver import NatsServer
-
-    server = NatsServer().start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
 def in_flight(data: Data, nats: bool) -> Callable[[], bool]:
     """Mid-stream with work in the worker's hands: leases held (local), or some events applied (NATS,
     where the worker holds deliveries the inbox does not see)."""
