@@ -65,7 +65,10 @@ def test_the_thread_checkpoints_while_commits_come_and_not_when_idle(tmp_path: P
                 time.sleep(0.01)
             assert db.stat().st_size >= before + 200_000
         busy = checkpointer.checkpoints
-        assert busy >= 3
+        # The sizes above prove each burst was copied by the thread; on a loaded machine one
+        # checkpoint can copy a burst its predecessor had only partly copied (it failed once in
+        # CI with 2 for 3 bursts), so the count only has to show that the thread ran.
+        assert busy >= 1
         time.sleep(0.1)
         settled = checkpointer.checkpoints
         time.sleep(0.4)  # idle: twenty intervals, no checkpoint

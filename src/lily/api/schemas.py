@@ -58,6 +58,14 @@ MAX_JSON_DEPTH = 64
 JSON_INT_MIN, JSON_INT_MAX = -(2**63), 2**64 - 1
 
 
+def _whole(node: Any) -> bool:
+    """A JSON Schema integer: JSON Schema goes by value, so 1e156 is an integer as 10**156 is
+    (schemathesis sends both), and the bounds the document states must hold for both."""
+    if isinstance(node, bool):
+        return False
+    return isinstance(node, int) or (isinstance(node, float) and node.is_integer())
+
+
 def _storable(value: dict[str, Any]) -> dict[str, Any]:
     stack: list[tuple[Any, str, int]] = [(value, "", 1)]
     while stack:
@@ -69,14 +77,15 @@ def _storable(value: dict[str, Any]) -> dict[str, Any]:
                                            "limit": MAX_JSON_DEPTH})
             items = node.items() if isinstance(node, dict) else enumerate(node)
             stack.extend((v, f"{where}.{k}" if where else str(k), depth + 1) for k, v in items)
-        elif isinstance(node, int) and not isinstance(node, bool) and not JSON_INT_MIN <= node <= JSON_INT_MAX:
-            raise PydanticCustomError("json_int_range", "{where}: integers must lie within [-2**63, 2**64-1]",
+        elif _whole(node) and not JSON_INT_MIN <= node <= JSON_INT_MAX:
+            raise PydanticCustomError("json_int_range", "{where}: whole numbers must lie within [-2**63, 2**64-1]",
                                       {"where": where})
     return value
 
 
 JSON_VALUE_SCHEMA: dict[str, Any] = {
-    "description": f"any JSON value, at most {MAX_JSON_DEPTH} levels deep; integers within [-2**63, 2**64-1]",
+    "description": f"any JSON value, at most {MAX_JSON_DEPTH} levels deep; whole numbers (1e3 too) "
+                   "within [-2**63, 2**64-1]",
     "anyOf": [{"type": "string"}, {"type": "boolean"}, {"type": "null"},
               {"type": "integer", "minimum": JSON_INT_MIN, "maximum": JSON_INT_MAX},
               {"type": "number", "not": {"type": "integer"}},
