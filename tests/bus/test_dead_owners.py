@@ -11,6 +11,8 @@ import sys
 import textwrap
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -54,6 +56,21 @@ def leased(store: Store) -> dict[str, int]:
         for owner in owners.scalars():
             out[owner] = out.get(owner, 0) + 1
         return out
+
+
+@contextmanager
+def sigkilled(script: str) -> Iterator[int]:
+    """Run ``script`` (a worker that prints how many deliveries it holds, then waits) in a process
+    of its own; yield the count it printed and SIGKILL the process when the block ends."""
+    victim = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        assert victim.stdout is not None
+        yield int(victim.stdout.readline())
+        victim.send_signal(signal.SIGKILL)
+        victim.wait(10)
+    finally:
+        if victim.poll() is None:
+            victim.kill()
 
 
 def test_owner_locks_tell_live_from_dead(tmp_path: Path) -> None:
@@ -135,15 +152,9 @@ def test_a_sigkilled_process_s_leases_are_taken_over_at_once(sqlite_url: str, st
         print(len(bus.consumer("victim").fetch(100, 5.0)), flush=True)
         time.sleep(600)
     """)
-    victim = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
-    try:
-        assert victim.stdout is not None and int(victim.stdout.readline()) == 20
+    with sigkilled(script) as fetched:
+        assert fetched == 20
         assert leased(store) == {"victim": 20}
-        victim.send_signal(signal.SIGKILL)
-        victim.wait(10)
-    finally:
-        if victim.poll() is None:
-            victim.kill()
     t0 = time.monotonic()
     survivor = bus.consumer("survivor")
     assert len(survivor.fetch(100, 2.0)) == 20 and time.monotonic() - t0 < 2.0
@@ -190,14 +201,8 @@ def test_nats_a_sigkilled_worker_s_partitions_are_taken_over_at_once(sqlite_url:
             print(len(got), flush=True)
             time.sleep(600)
         """)
-        victim = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
-        try:
-            assert victim.stdout is not None and int(victim.stdout.readline()) == 40  # all delivered, none acked
-            victim.send_signal(signal.SIGKILL)
-            victim.wait(10)
-        finally:
-            if victim.poll() is None:
-                victim.kill()
+        with sigkilled(script) as fetched:
+            assert fetched == 40  # all delivered, none acked
         t0 = time.monotonic()
         survivor = bus.consumer("survivor")  # its start sweeps: the victim's lock file is unlocked
         got: list[Any] = []

@@ -200,18 +200,18 @@ class LoginThrottle:
 
     def succeeded(self, tenant: str, username: str, address: str) -> None:
         user = self.user_key(tenant, username)
-        now = self.clock()
         with self._lock:
-            self.in_flight -= 1
-            self.users.end(user, now, failed=False)
+            self._release(user, address)
             self.users.clear(user)
-            self.addresses.end(address, now, failed=False)
 
     def abandoned(self, tenant: str, username: str, address: str) -> None:
         """The attempt ended without a verdict (an internal error): free its slot, count nothing."""
-        user = self.user_key(tenant, username)
-        now = self.clock()
         with self._lock:
-            self.in_flight -= 1
-            self.users.end(user, now, failed=False)
-            self.addresses.end(address, now, failed=False)
+            self._release(self.user_key(tenant, username), address)
+
+    def _release(self, user: str, address: str) -> None:
+        """Free an attempt's slot without counting a failure (the caller holds the lock)."""
+        now = self.clock()
+        self.in_flight -= 1
+        self.users.end(user, now, failed=False)
+        self.addresses.end(address, now, failed=False)
