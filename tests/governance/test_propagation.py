@@ -15,7 +15,7 @@ from lily.governance.propagation import (
     preview,
     propagate,
 )
-from lily.model import ClassificationSource
+from lily.model import ClassificationSource, classification_id
 from tests.governance.helpers import T0, cls, col_edge, ds_edge, stored, uid
 
 
@@ -34,7 +34,7 @@ def test_chain_and_provenance_shortest_path() -> None:
     assert by_asset[c].path == (a, b, c)
     p = by_asset[c].to_classification("t", T0)
     assert p.source == ClassificationSource.PROPAGATED and p.provenance.origin_classification_id == origin.id
-    assert p.id == by_asset[c].classification_id("t")  # deterministic id
+    assert p.id == classification_id("t", c, "PII.email", "propagated", str(origin.id))  # the store's id
 
 
 def test_multi_path_retention_then_retraction() -> None:

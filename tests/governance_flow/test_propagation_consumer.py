@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import lily.store.apply as apply_mod
 from lily.governance.consumer import ACTOR, CONSUMER, PropagationConsumer
-from lily.governance.propagation import PropagationLimits, propagate
+from lily.governance.propagation import PropagatedTag, PropagationLimits, propagate
 from lily.governance.snapshot import SnapshotLoader
 from lily.model import (
     AddClassification,
@@ -88,6 +88,11 @@ def test_chain_add_then_remove_with_provenance_and_change_records(store: Store) 
     origin = asset_id(tenant, ds(0).column("c"))
     assert last.provenance.origin_asset_id == origin and last.provenance.depth == 3
     assert last.provenance.path == [asset_id(tenant, ds(i).column("c")) for i in range(4)]
+    # the planner names the row the store wrote: re-propagation updates it instead of adding a copy
+    planned = PropagatedTag(asset_id=last.asset_id, tag="PII.email", origin_asset_id=origin,
+                            origin_classification_id=last.provenance.origin_classification_id,
+                            path=tuple(last.provenance.path))
+    assert last.id == planned.classification_id(tenant)
     assert not propagated(store, tenant, ds(3)) and not propagated(store, tenant, ds(1).column("k"))
     with store.read() as conn:
         feed = changes_after(conn, tenant, 0, 10_000)

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, select
 
+from lily.bus.commits import notify_committed
 from lily.governance.propagation import (
     AssetChanged,
     ClassificationChanged,
@@ -37,7 +38,7 @@ from lily.model.events import ChangeSet, MetadataEvent, RetractPropagated, SetPr
 from lily.observability import Metrics, log
 from lily.store import Store
 from lily.store import governance as repo
-from lily.store.apply import apply_in, notify_committed
+from lily.store.apply import apply_in
 from lily.store.feed import changes_after, commit_offset
 from lily.store.lineage import get_edge
 from lily.store.tables import assets, lineage_edges

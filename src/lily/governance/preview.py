@@ -10,7 +10,7 @@ from sqlalchemy import Connection
 from lily.governance.propagation import PropagationLimits, PropagationResult, preview
 from lily.governance.snapshot import SnapshotLoader
 from lily.model.classification import Classification, ClassificationSource
-from lily.model.identity import stable_id
+from lily.model.identity import classification_id
 
 
 class NothingToRemove(LookupError):
@@ -28,7 +28,7 @@ def preview_tag(conn: Connection, tenant_id: str, asset: uuid.UUID, tag: str, ad
     removes = [c.id for c in direct]
     if add:
         # Same id the apply path gives a direct tag, so an existing one is replaced, not doubled.
-        new_id = stable_id(tenant_id, str(asset), tag, ClassificationSource.DIRECT.value, "")
+        new_id = classification_id(tenant_id, asset, tag, ClassificationSource.DIRECT.value)
         created = direct[0].created_at if direct else datetime.now(UTC)
         adds = [Classification(id=new_id, tenant_id=tenant_id, asset_id=asset, tag=tag,
                                source=ClassificationSource.DIRECT, propagate=propagate_flag, created_at=created)]

@@ -56,7 +56,7 @@ from datetime import datetime
 
 from lily.governance.globs import any_match
 from lily.model.classification import Classification, ClassificationSource, Provenance
-from lily.model.identity import stable_id
+from lily.model.identity import classification_id
 from lily.model.lineage import LineageEdge, LineageLevel
 
 _SOURCE_RANK = {
@@ -118,19 +118,14 @@ class PropagatedTag:
                           path=list(self.path), depth=self.depth)
 
     def classification_id(self, tenant_id: str) -> uuid.UUID:
-        return propagated_classification_id(tenant_id, self.asset_id, self.tag, self.origin_classification_id)
+        return classification_id(tenant_id, self.asset_id, self.tag, ClassificationSource.PROPAGATED.value,
+                                 str(self.origin_classification_id))
 
     def to_classification(self, tenant_id: str, now: datetime) -> Classification:
         # propagate=False: a propagated row is never itself an origin.
         return Classification(id=self.classification_id(tenant_id), tenant_id=tenant_id, asset_id=self.asset_id,
                               tag=self.tag, source=ClassificationSource.PROPAGATED, propagate=False,
                               provenance=self.provenance(), created_by="propagation", created_at=now)
-
-
-def propagated_classification_id(tenant_id: str, asset_id: uuid.UUID, tag: str,
-                                 origin_classification_id: uuid.UUID) -> uuid.UUID:
-    """Deterministic id of a propagated record, so re-propagation is idempotent."""
-    return stable_id(tenant_id, "propagated", str(asset_id), tag, str(origin_classification_id))
 
 
 @dataclass(frozen=True, slots=True)

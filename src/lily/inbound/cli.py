@@ -28,13 +28,13 @@ def worker_inbound(
     from rich.console import Console
 
     from lily.bootstrap import secure_data_dir
+    from lily.bus.commits import add_commit_listener
     from lily.bus.local import LocalBus
     from lily.inbound.runtime import InboundRuntime, InboundSettings
     from lily.observability import Metrics, configure_logging, log
     from lily.process import freeze_startup_heap
     from lily.settings import Settings
     from lily.store import Store
-    from lily.store.apply import add_commit_listener
 
     settings = Settings()
     configure_logging(settings.log_json)

@@ -139,8 +139,8 @@ class InboundRuntime:
             monitor.start()
 
     def _start_process(self, count: int) -> None:
+        from lily.bus.commits import notify_committed
         from lily.bus.local import LocalBus
-        from lily.store.apply import notify_committed
 
         bus = self.bus
         local = isinstance(bus, LocalBus)

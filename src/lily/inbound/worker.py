@@ -36,13 +36,14 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import DataError, StatementError
 
 from lily.bus.base import Bus, Consumer, Delivery
+from lily.bus.commits import notify_committed
 from lily.inbound.enrich import enrich
 from lily.inbound.settle import Plan, Settle, Settler
 from lily.inbound.sources import InboundError, get_source
 from lily.model import ChangeSet, MetadataEvent
 from lily.observability import Metrics, log
 from lily.store import ApplyError, Store, inbox
-from lily.store.apply import ApplyResult, apply_in, notify_committed, write_deferred
+from lily.store.apply import ApplyResult, apply_in, write_deferred
 from lily.store.apply_cache import ApplyCache
 
 # Errors that will happen again on every attempt: the event fails at once with the reason.

@@ -19,7 +19,7 @@ from lily.model.events import (
     UpsertAsset,
     UpsertIncident,
 )
-from lily.model.identity import AssetRef, asset_id, key_id, stable_id
+from lily.model.identity import AssetRef, asset_id, classification_id, key_id, stable_id
 from lily.model.lineage import (
     Direction,
     LineageEdge,
@@ -68,6 +68,7 @@ __all__ = [
     "UpsertAsset",
     "UpsertIncident",
     "asset_id",
+    "classification_id",
     "key_id",
     "stable_id",
 ]

@@ -64,6 +64,12 @@ def key_id(tenant_id: str, namespace: str, name: str, field: str = "") -> uuid.U
     return _uuid5(_SEP.join((tenant_id, namespace, name, field)))
 
 
+def classification_id(tenant_id: str, asset: uuid.UUID, tag: str, source: str, origin_key: str = "") -> uuid.UUID:
+    """The id of a classification row: one tag from one source (and, for a propagated copy, one
+    origin classification) on one asset. Every writer and planner computes it here."""
+    return stable_id(tenant_id, str(asset), tag, source, origin_key)
+
+
 def stable_id(*parts: str) -> uuid.UUID:
     """Deterministic id for any other entity identified by its parts (edges, classifications)."""
     return _uuid5(_SEP.join(parts))

@@ -12,6 +12,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from lily.bus.commits import notify_committed
 from lily.model.policy import ObjectKey, ObjectPolicy, TargetKind
 from lily.outbound.config import ConfigError
 from lily.outbound.connections import configured
@@ -19,7 +20,6 @@ from lily.outbound.deliver import Cause, Planner, desired_for, is_event_delivery
 from lily.outbound.secrets import SecretError
 from lily.store import Store
 from lily.store import governance as repo
-from lily.store.apply import notify_committed
 from lily.store.feed import write_audit
 
 REPLAYABLE = ("failed", "dead")

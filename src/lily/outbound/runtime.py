@@ -12,6 +12,7 @@ import random
 import threading
 from collections.abc import Callable
 
+from lily.bus.commits import add_commit_listener
 from lily.governance.consumer import PropagationConsumer
 from lily.governance.propagation import PropagationLimits
 from lily.observability import Metrics, log
@@ -19,7 +20,6 @@ from lily.outbound.retry import RetryPolicy
 from lily.outbound.worker import OutboundWorker
 from lily.settings import Settings
 from lily.store import Store
-from lily.store.apply import add_commit_listener
 
 
 def propagation_limits(settings: Settings) -> PropagationLimits:

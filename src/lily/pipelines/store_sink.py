@@ -14,6 +14,7 @@ from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 
+from lily.bus.commits import apply_and_notify
 from lily.model import ChangeSet, MetadataEvent
 from lily.store import Store
 
@@ -41,7 +42,7 @@ class StoreMetadataSink:
         with self._lock:
             for attempt in range(1, ATTEMPTS + 1):
                 try:
-                    self.store.apply(cs)
+                    apply_and_notify(self.store, cs)
                     return
                 except IntegrityError:
                     if attempt == ATTEMPTS:

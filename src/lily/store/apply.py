@@ -7,7 +7,6 @@ consumer of the change feed never sees a change without its state or state witho
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -35,6 +34,7 @@ from lily.model import (
     UpsertAsset,
     UpsertIncident,
     asset_id,
+    classification_id,
     stable_id,
 )
 from lily.model.events import RetractPropagated, SetPropagated
@@ -432,7 +432,7 @@ class _Writer:
         })
 
     def _insert_classification(self, row: dict[str, Any]) -> None:
-        cid = stable_id(self.tenant, str(row["asset_id"]), row["tag"], row["source"], row["origin_key"])
+        cid = classification_id(self.tenant, row["asset_id"], row["tag"], row["source"], row["origin_key"])
         current = self.conn.execute(select(classifications).where(classifications.c.id == cid)).mappings().first()
         values = {k: row[k] for k in ("asset_id", "tag", "source", "propagate", "origin_key", "provenance",
                                       "confidence", "created_by")}
@@ -637,35 +637,5 @@ def apply_in(conn: Connection, cs: ChangeSet, cache: ApplyCache | None = None) -
 def apply(engine: Engine, cs: ChangeSet) -> ApplyResult:
     """Apply ``cs`` in its own transaction: all of it, or (on any error) none of it."""
     with engine.begin() as conn:
-        result = apply_in(conn, cs)
-    if result.changes:
-        notify_committed(engine, cs.tenant_id)
-    return result
+        return apply_in(conn, cs)
 
-
-# In-process change-feed consumers (propagation, outbound) wait on these instead of polling hard:
-# called after the commit, so a woken consumer sees the new changes. Writers that commit through
-# their own transaction (``apply_in``) may call ``notify_committed`` themselves; consumers also poll.
-_listeners: list[tuple[Engine, Callable[[str], None]]] = []
-_listeners_lock = threading.Lock()
-
-
-def add_commit_listener(engine: Engine, fn: Callable[[str], None]) -> Callable[[], None]:
-    """Call ``fn(tenant_id)`` after each commit of changes on ``engine``; returns the unsubscribe."""
-    entry = (engine, fn)
-    with _listeners_lock:
-        _listeners.append(entry)
-
-    def remove() -> None:
-        with _listeners_lock:
-            if entry in _listeners:
-                _listeners.remove(entry)
-
-    return remove
-
-
-def notify_committed(engine: Engine, tenant_id: str) -> None:
-    with _listeners_lock:
-        targets = [fn for e, fn in _listeners if e is engine]
-    for fn in targets:
-        fn(tenant_id)

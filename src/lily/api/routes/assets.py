@@ -12,6 +12,7 @@ from lily.api.deps import authorize, ctx, request_id
 from lily.api.permissions import V1
 from lily.api.schemas import AssetIn, AssetOut, ClassificationOut, ColumnsIn, Page
 from lily.api.schemas_query import ID_CURSOR, TEXT, id_after, id_cursor
+from lily.bus.commits import apply_and_notify
 from lily.model import Asset, AssetRef, AssetStatus, AssetType, ChangeSet, DeleteAsset, Principal, UpsertAsset
 from lily.store import catalog
 
@@ -55,7 +56,7 @@ def upsert_asset(body: AssetIn, response: Response, principal: Principal = Depen
         attributes=body.attributes, facets=body.facets,
         columns=[c.spec(i) for i, c in enumerate(body.columns)] if body.columns is not None else None,
         replace_columns=body.replace_columns)
-    result = app.store.apply(changeset(principal, rid, op))
+    result = apply_and_notify(app.store, changeset(principal, rid, op))
     created = any(c["kind"] == "asset.created" and c["asset_id"] == result.asset_ids[op.ref]
                   for c in result.changes)
     response.status_code = 201 if created else 200
@@ -100,7 +101,7 @@ def delete_asset(asset_id: uuid.UUID, principal: Principal = Depends(authorize),
     asset = load_asset(app, principal, asset_id)
     if asset.status is AssetStatus.DELETED:
         raise HTTPException(404, f"asset {asset_id} is already deleted")
-    app.store.apply(changeset(principal, rid, DeleteAsset(ref=asset.ref)))
+    apply_and_notify(app.store, changeset(principal, rid, DeleteAsset(ref=asset.ref)))
     return Response(status_code=204)
 
 
@@ -128,5 +129,5 @@ def replace_columns(asset_id: uuid.UUID, body: ColumnsIn, principal: Principal =
         raise HTTPException(409, "a column has no columns")
     op = UpsertAsset(ref=asset.ref, type=asset.type, columns=[c.spec(i) for i, c in enumerate(body.columns)],
                      replace_columns=True)
-    app.store.apply(changeset(principal, rid, op))
+    apply_and_notify(app.store, changeset(principal, rid, op))
     return detailed(app, principal, load_asset(app, principal, asset_id)).columns or []

@@ -13,6 +13,7 @@ from lily.api.permissions import V1
 from lily.api.routes.assets import changeset, load_asset
 from lily.api.schemas import ClassificationIn, ClassificationOut
 from lily.api.schemas_query import TEXT
+from lily.bus.commits import apply_and_notify
 from lily.model import AddClassification, AssetStatus, ClassificationSource, Principal, RemoveClassification
 from lily.store import catalog
 
@@ -33,7 +34,7 @@ def add_classification(asset_id: uuid.UUID, body: ClassificationIn, principal: P
     asset = load_asset(app, principal, asset_id)
     if asset.status is not AssetStatus.ACTIVE:
         raise HTTPException(409, "cannot classify a deleted asset")
-    app.store.apply(changeset(principal, rid, AddClassification(ref=asset.ref, tag=body.tag,
+    apply_and_notify(app.store, changeset(principal, rid, AddClassification(ref=asset.ref, tag=body.tag,
                                                                 propagate=body.propagate)))
     with app.store.read() as conn:
         tags = catalog.classifications_of(conn, principal.tenant_id, [asset_id])
@@ -50,5 +51,5 @@ def remove_classification(asset_id: uuid.UUID, tag: Annotated[str, Path(max_leng
                       for c in catalog.classifications_of(conn, principal.tenant_id, [asset_id]))
     if not present:
         raise HTTPException(404, f"no direct classification {tag!r} on this asset")
-    app.store.apply(changeset(principal, rid, RemoveClassification(ref=asset.ref, tag=tag)))
+    apply_and_notify(app.store, changeset(principal, rid, RemoveClassification(ref=asset.ref, tag=tag)))
     return Response(status_code=204)

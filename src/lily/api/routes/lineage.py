@@ -12,6 +12,7 @@ from lily.api.deps import authorize, ctx, request_id
 from lily.api.permissions import V1
 from lily.api.routes.assets import changeset, load_asset
 from lily.api.schemas import AssetOut, EdgeIn, EdgeOut, ImpactOut, LineageNodeOut, LineageOut
+from lily.bus.commits import apply_and_notify
 from lily.model import AddLineage, Direction, LineageLevel, Principal, RemoveLineage, asset_id, stable_id
 from lily.store import catalog
 from lily.store import lineage as lineage_store
@@ -64,7 +65,7 @@ def add_edge(body: EdgeIn, principal: Principal = Depends(authorize), app: AppCo
                     transformation_subtype=body.transformation_subtype, masking=body.masking,
                     block_list=body.block_list, job=body.job.ref() if body.job else None,
                     description=body.description)
-    app.store.apply(changeset(principal, rid, op))
+    apply_and_notify(app.store, changeset(principal, rid, op))
     t = principal.tenant_id
     eid = stable_id(t, str(asset_id(t, op.source)), str(asset_id(t, op.target)))
     with app.store.read() as conn:
@@ -92,6 +93,6 @@ def delete_edge(edge_id: uuid.UUID, principal: Principal = Depends(authorize), a
     edge = _edge(app, principal, edge_id)
     with app.store.read() as conn:
         ends = catalog.get_many(conn, principal.tenant_id, [edge.source_id, edge.target_id])
-    app.store.apply(changeset(principal, rid, RemoveLineage(source=ends[edge.source_id].ref,
+    apply_and_notify(app.store, changeset(principal, rid, RemoveLineage(source=ends[edge.source_id].ref,
                                                             target=ends[edge.target_id].ref)))
     return Response(status_code=204)

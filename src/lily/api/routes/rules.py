@@ -15,10 +15,10 @@ from lily.api.permissions import V1
 from lily.api.problems import problem
 from lily.api.schemas import nul_at
 from lily.api.schemas_governance import RuleOut, rule_schema
+from lily.bus.commits import notify_committed
 from lily.model import Principal
 from lily.model.rules import SecurityRule
 from lily.store import governance as repo
-from lily.store.apply import notify_committed
 from lily.store.feed import write_audit
 
 router = APIRouter(prefix=V1, tags=["security rules"])

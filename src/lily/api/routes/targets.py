@@ -14,12 +14,12 @@ from lily.api.deps import authorize, ctx, request_id
 from lily.api.permissions import V1
 from lily.api.problems import problem
 from lily.api.schemas_governance import TargetIn, TargetOut, TargetUpdate, inlined
+from lily.bus.commits import notify_committed
 from lily.model import Principal
 from lily.model.policy import TargetKind
 from lily.outbound.config import ConfigError, validate
 from lily.outbound.secrets import SecretError, decrypt_config, encrypt_config
 from lily.store import governance as repo
-from lily.store.apply import notify_committed
 from lily.store.feed import write_audit
 
 router = APIRouter(prefix=V1, tags=["targets"])
