@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from lily.bus.commits import notify_committed
 from lily.governance.propagation import (
@@ -38,10 +38,10 @@ from lily.model.events import ChangeSet, MetadataEvent, RetractPropagated, SetPr
 from lily.observability import Metrics, log
 from lily.store import Store
 from lily.store import governance as repo
+from lily.store import governance_snapshot as graph_repo
 from lily.store.apply import apply_in
 from lily.store.feed import changes_after, commit_offset
 from lily.store.lineage import get_edge
-from lily.store.tables import assets, lineage_edges
 
 CONSUMER = "propagation"
 ACTOR = "system:propagation"
@@ -112,7 +112,7 @@ def graph_changes(conn: Connection, tenant_id: str, changes: Iterable[Change]) -
             changed_assets.add(ch.asset_id)
     # Edges can be recorded while an end is deleted (they are not traversed then); when the asset
     # comes back, origins upstream of it may reach it again, so its incoming edges count as changed.
-    for edge in _edges_into(conn, tenant_id, changed_assets):
+    for edge in graph_repo.edges_into(conn, tenant_id, changed_assets):
         out.append(EdgeChanged(edge[0], edge[1]))
         seeds.add(edge[0])
     # A tag on a dataset flows through its columns' edges. A deleted column is not in the live graph,
@@ -120,32 +120,10 @@ def graph_changes(conn: Connection, tenant_id: str, changes: Iterable[Change]) -
     # dataset of every changed column as changed too (a superset, as ``affected_origins`` allows).
     structural = {c.source_id if isinstance(c, EdgeChanged) else c.asset_id for c in out
                   if isinstance(c, EdgeChanged | AssetChanged)}
-    for dataset in _datasets_of_columns(conn, tenant_id, structural):
+    for dataset in graph_repo.datasets_of_columns(conn, tenant_id, structural):
         out.append(AssetChanged(dataset))
         seeds.add(dataset)
     return out, seeds
-
-
-def _datasets_of_columns(conn: Connection, tenant_id: str, ids: set[uuid.UUID]) -> set[uuid.UUID]:
-    """The datasets of the columns among ``ids``, deleted columns included."""
-    a = assets.c
-    items = list(ids)
-    found: set[uuid.UUID] = set()
-    for i in range(0, len(items), 500):
-        q = select(a.parent_id).where(a.tenant_id == tenant_id, a.id.in_(items[i:i + 500]), a.type == "column",
-                                      a.parent_id.is_not(None))
-        found.update(r.parent_id for r in conn.execute(q))
-    return found
-
-
-def _edges_into(conn: Connection, tenant_id: str, ids: set[uuid.UUID]) -> list[tuple[uuid.UUID, uuid.UUID]]:
-    e = lineage_edges.c
-    items = list(ids)
-    out: list[tuple[uuid.UUID, uuid.UUID]] = []
-    for i in range(0, len(items), 500):
-        q = select(e.source_id, e.target_id).where(e.tenant_id == tenant_id, e.target_id.in_(items[i:i + 500]))
-        out += [(r.source_id, r.target_id) for r in conn.execute(q)]
-    return out
 
 
 def diff_operations(result: PropagationResult) -> list[MetadataEvent]:

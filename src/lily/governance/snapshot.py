@@ -1,4 +1,4 @@
-"""Loading the part of the lineage graph a propagation round needs (store reads, no writes).
+"""Which part of the lineage graph a propagation round needs (the reads are the store's, no writes).
 
 The incremental path never loads the whole tenant: it loads the *families* (dataset + its columns)
 touched by the changes, maps them to origins with ``affected_origins``, then loads the downstream
@@ -17,29 +17,15 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, and_, or_, select
+from sqlalchemy import Connection
 
 from lily.governance.propagation import Edge, PropagationGraph
 from lily.model.classification import Classification
 from lily.model.lineage import LineageLevel
-from lily.store.rows import classification_from_row
-from lily.store.tables import assets, classifications, lineage_edges
+from lily.store import governance_snapshot as graph_repo
+from lily.store.governance_snapshot import AssetRow, EdgeRow
 
-_CHUNK = 500
 _PROPAGATED = "propagated"
-
-
-@dataclass(frozen=True, slots=True)
-class _AssetRow:
-    id: uuid.UUID
-    type: str
-    parent_id: uuid.UUID | None
-    live: bool
-
-    @property
-    def dataset(self) -> uuid.UUID | None:
-        """The dataset of a column (None for anything else)."""
-        return self.parent_id if self.type == "column" else None
 
 
 @dataclass(slots=True)
@@ -54,45 +40,42 @@ class Snapshot:
         return PropagationGraph(self.edges, self.column_dataset)
 
 
-def _chunks(ids: Iterable[uuid.UUID]) -> Iterable[list[uuid.UUID]]:
-    items = list(ids)
-    for i in range(0, len(items), _CHUNK):
-        yield items[i:i + _CHUNK]
+def _edge(r: EdgeRow) -> Edge:
+    return Edge(r.source_id, r.target_id, LineageLevel(r.level), bool(r.masking), tuple(r.block_list or ()))
 
 
 class SnapshotLoader:
-    """Reads assets/edges/classifications of one tenant on one connection, caching asset rows."""
+    """Reads assets/edges/classifications of one tenant on one connection, caching asset rows.
+
+    It decides what to load; the statements are the store's (``lily.store.governance_snapshot``).
+    """
 
     def __init__(self, conn: Connection, tenant_id: str) -> None:
         self.conn = conn
         self.tenant = tenant_id
-        self._rows: dict[uuid.UUID, _AssetRow | None] = {}
+        self._rows: dict[uuid.UUID, AssetRow | None] = {}
         self._columns: dict[uuid.UUID, list[uuid.UUID]] = {}
         self._expanded: set[uuid.UUID] = set()
 
     # -- assets --------------------------------------------------------------------------------
-    def rows(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, _AssetRow]:
+    def rows(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, AssetRow]:
         missing = [i for i in set(ids) if i not in self._rows]
-        for chunk in _chunks(missing):
-            q = select(assets.c.id, assets.c.type, assets.c.parent_id, assets.c.status).where(
-                assets.c.tenant_id == self.tenant, assets.c.id.in_(chunk))
-            found = {r.id: _AssetRow(r.id, r.type, r.parent_id, r.status == "active") for r in self.conn.execute(q)}
-            for i in chunk:
+        if missing:
+            found = graph_repo.asset_rows(self.conn, self.tenant, missing)
+            for i in missing:
                 self._rows[i] = found.get(i)
         return {i: r for i in ids if (r := self._rows.get(i)) is not None}
 
     def columns(self, datasets: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:
         """Live columns of each dataset."""
         missing = [d for d in set(datasets) if d not in self._columns]
-        for chunk in _chunks(missing):
-            for d in chunk:
+        if missing:
+            for d in missing:
                 self._columns[d] = []
-            q = select(assets.c.id, assets.c.parent_id).where(
-                assets.c.tenant_id == self.tenant, assets.c.parent_id.in_(chunk), assets.c.type == "column",
-                assets.c.status == "active")
-            for r in self.conn.execute(q):
+            for r in graph_repo.live_columns(self.conn, self.tenant, missing):
+                assert r.parent_id is not None
                 self._columns[r.parent_id].append(r.id)
-                self._rows.setdefault(r.id, _AssetRow(r.id, "column", r.parent_id, True))
+                self._rows.setdefault(r.id, r)
         return {d: self._columns[d] for d in datasets}
 
     def expand(self, ids: Iterable[uuid.UUID]) -> None:
@@ -101,19 +84,20 @@ class SnapshotLoader:
         Fills the caches ``families`` reads from, so a closure level costs one asset query.
         """
         todo = [i for i in set(ids) if i not in self._expanded]
-        a = assets.c
-        for chunk in _chunks(todo):
-            datasets_of = select(a.parent_id).where(a.tenant_id == self.tenant, a.id.in_(chunk), a.type == "column")
-            q = select(a.id, a.type, a.parent_id, a.status).where(a.tenant_id == self.tenant, or_(
-                a.id.in_(chunk), a.id.in_(datasets_of), a.parent_id.in_(chunk), a.parent_id.in_(datasets_of)))
-            found = {r.id: _AssetRow(r.id, r.type, r.parent_id, r.status == "active") for r in self.conn.execute(q)}
-            for i in chunk:
-                self._rows[i] = found.get(i)
-            self._rows.update(found)
-            # Children are complete for the chunk's assets and the datasets of its columns.
-            complete = set(chunk) | {r.parent_id for r in found.values() if r.id in chunk and r.dataset}
-            for d in complete - set(self._columns):
-                self._columns[d] = [r.id for r in found.values() if r.parent_id == d and r.type == "column" and r.live]
+        if not todo:
+            return
+        found = graph_repo.family_rows(self.conn, self.tenant, todo)
+        for i in todo:
+            self._rows[i] = found.get(i)
+        self._rows.update(found)
+        # Children are complete for the loaded assets and the datasets of their columns.
+        complete = set(todo) | {r.parent_id for i in todo if (r := found.get(i)) is not None and r.dataset}
+        children: dict[uuid.UUID, list[uuid.UUID]] = {}
+        for r in found.values():
+            if r.type == "column" and r.live and r.parent_id in complete:
+                children.setdefault(r.parent_id, []).append(r.id)
+        for d in complete - set(self._columns):
+            self._columns[d] = children.get(d, [])
         self._expanded.update(todo)
 
     def families(self, ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
@@ -132,41 +116,19 @@ class SnapshotLoader:
 
     # -- edges and classifications -------------------------------------------------------------
     def edges_from(self, sources: Iterable[uuid.UUID]) -> list[Edge]:
-        out: list[Edge] = []
-        e = lineage_edges
-        for chunk in _chunks(sources):
-            q = select(e.c.source_id, e.c.target_id, e.c.level, e.c.masking, e.c.block_list).where(
-                e.c.tenant_id == self.tenant, e.c.source_id.in_(chunk))
-            out += [Edge(r.source_id, r.target_id, LineageLevel(r.level), bool(r.masking), tuple(r.block_list or ()))
-                    for r in self.conn.execute(q)]
+        out = [_edge(r) for r in graph_repo.edges_from(self.conn, self.tenant, sources)]
         self.expand({x.target_id for x in out})  # also what the next closure level needs
         live = self.rows({x.source_id for x in out} | {x.target_id for x in out})
         return [x for x in out if (s := live.get(x.source_id)) and s.live and (t := live.get(x.target_id)) and t.live]
 
     def classifications_on(self, ids: Iterable[uuid.UUID]) -> list[Classification]:
-        out: list[Classification] = []
-        for chunk in _chunks(ids):
-            q = select(classifications).where(classifications.c.tenant_id == self.tenant,
-                                              classifications.c.asset_id.in_(chunk))
-            out += [classification_from_row(r) for r in self.conn.execute(q).mappings()]
-        return out
+        return graph_repo.classifications_on(self.conn, self.tenant, ids)
 
     def classifications_by_id(self, ids: Iterable[uuid.UUID]) -> list[Classification]:
-        out: list[Classification] = []
-        for chunk in _chunks(ids):
-            q = select(classifications).where(classifications.c.tenant_id == self.tenant,
-                                              classifications.c.id.in_(chunk))
-            out += [classification_from_row(r) for r in self.conn.execute(q).mappings()]
-        return out
+        return graph_repo.classifications_by_id(self.conn, self.tenant, ids)
 
     def propagated_from(self, origins: Iterable[uuid.UUID]) -> list[Classification]:
-        out: list[Classification] = []
-        for chunk in _chunks(origins):
-            q = select(classifications).where(and_(
-                classifications.c.tenant_id == self.tenant, classifications.c.source == _PROPAGATED,
-                classifications.c.origin_key.in_([str(o) for o in chunk])))
-            out += [classification_from_row(r) for r in self.conn.execute(q).mappings()]
-        return out
+        return graph_repo.propagated_from(self.conn, self.tenant, origins)
 
     # -- snapshots -----------------------------------------------------------------------------
     def touched(self, seeds: Iterable[uuid.UUID]) -> tuple[PropagationGraph, list[Classification]]:
@@ -207,19 +169,11 @@ class SnapshotLoader:
 
     def full(self) -> Snapshot:
         """The whole tenant (reconcile, first run of a large backfill, tests)."""
-        live: dict[uuid.UUID, _AssetRow] = {}
-        q = select(assets.c.id, assets.c.type, assets.c.parent_id).where(
-            assets.c.tenant_id == self.tenant, assets.c.status == "active")
-        for r in self.conn.execute(q):
-            live[r.id] = _AssetRow(r.id, r.type, r.parent_id, True)
+        live = graph_repo.live_assets(self.conn, self.tenant)
         self._rows.update(live)
-        e = lineage_edges
-        edges = [Edge(r.source_id, r.target_id, LineageLevel(r.level), bool(r.masking), tuple(r.block_list or ()))
-                 for r in self.conn.execute(select(e.c.source_id, e.c.target_id, e.c.level, e.c.masking,
-                                                   e.c.block_list).where(e.c.tenant_id == self.tenant))
+        edges = [_edge(r) for r in graph_repo.all_edges(self.conn, self.tenant)
                  if r.source_id in live and r.target_id in live]
-        cls = [classification_from_row(r) for r in self.conn.execute(
-            select(classifications).where(classifications.c.tenant_id == self.tenant)).mappings()]
-        cls = [c for c in cls if c.source == _PROPAGATED or c.asset_id in live]
+        cls = [c for c in graph_repo.all_classifications(self.conn, self.tenant)
+               if c.source == _PROPAGATED or c.asset_id in live]
         column_dataset = {i: r.dataset for i, r in live.items() if r.dataset is not None}
         return Snapshot(edges, column_dataset, cls)
