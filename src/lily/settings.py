@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     access_token_minutes: int = 60
     refresh_token_days: int = 7
 
+    # An API key's last_used_at is written at most once per this many seconds per key and process,
+    # in the background (docs/api.md).
+    api_key_use_interval_s: float = Field(60.0, ge=0)
+
     rate_limit_per_minute: int = 1200  # per API key / user, token bucket refill rate
     rate_limit_burst: int = 200
     # Abuse resistance (docs/security.md). Requests refused for their credentials (token, API key,

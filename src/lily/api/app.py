@@ -49,6 +49,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.inbound = InboundRuntime(settings, store, context.metrics)
     # Pipelines: background runs for the API, the schedule, OpenLineage output (docs/pipelines.md).
     pipelines.install(app, settings, store)
+    # Writes API keys' last_used_at, which requests only note in memory.
+    app.state.background = [context.auth.key_use, *getattr(app.state, "background", [])]
     problems.install(app)
     allow.install(app)  # every 405 lists all the methods of its path
     openapi.install(app)

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from lily.auth import jwt_tokens, secrets
+from lily.auth.key_use import KeyUseRecorder
 from lily.auth.throttle import BackoffPolicy, LoginThrottle
 from lily.model import Principal, PrincipalKind, Role
 from lily.observability import log
@@ -78,6 +79,8 @@ class AuthService:
         # sha256 of the key -> (principal, key expiry, monotonic time the entry was made)
         self._keys: dict[str, tuple[Principal, datetime | None, float]] = {}
         self._keys_lock = threading.Lock()
+        # last_used_at of API keys, written in the background (started by the API's lifespan).
+        self.key_use = KeyUseRecorder(store, interval=settings.api_key_use_interval_s)
         self.throttle = LoginThrottle(
             BackoffPolicy(settings.login_free_attempts, settings.login_backoff_base_s, settings.login_backoff_cap_s),
             BackoffPolicy(settings.login_address_free_attempts, settings.login_backoff_base_s,
@@ -252,13 +255,15 @@ class AuthService:
         return key, public
 
     def cached_api_key(self, key: str) -> Principal | None:
-        """The principal of ``key`` if it was verified in the last few seconds (no database read)."""
+        """The principal of ``key`` if it was verified in the last few seconds (no database read),
+        its use noted for ``last_used_at`` (in memory)."""
         entry = self._keys.get(secrets.digest(key))
         if entry is None:
             return None
         principal, expires_at, at = entry
         if time.monotonic() - at > API_KEY_CACHE_SECONDS or (expires_at is not None and expires_at <= self.now()):
             return None
+        self.key_use.used(principal.id)
         return principal
 
     def principal_from_api_key(self, key: str) -> Principal:
@@ -284,6 +289,7 @@ class AuthService:
             if len(self._keys) > 10_000:  # bounded: many distinct keys only cost their reads again
                 self._keys.clear()
             self._keys[digest] = (principal, expires_at, time.monotonic())
+        self.key_use.used(principal.id)
         return principal
 
     def revoke_api_key(self, tenant_id: str, key_id: uuid.UUID, actor: str,

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, or_, select, update
 
 from lily.store.tables import api_keys, refresh_tokens, tenants, users
 
@@ -49,10 +50,6 @@ def list_users(conn: Connection, tenant_id: str) -> list[dict[str, Any]]:
     return [dict(r) for r in conn.execute(q).mappings()]
 
 
-def set_password_hash(conn: Connection, user_id: uuid.UUID, password_hash: str) -> None:
-    conn.execute(update(users).where(users.c.id == user_id).values(password_hash=password_hash))
-
-
 def insert_api_key(conn: Connection, row: dict[str, Any]) -> None:
     conn.execute(insert(api_keys).values(**row))
 
@@ -75,8 +72,16 @@ def revoke_api_key(conn: Connection, tenant_id: str, key_id: uuid.UUID, at: date
     return res.rowcount > 0
 
 
-def touch_api_key(conn: Connection, key_id: uuid.UUID, at: datetime) -> None:
-    conn.execute(update(api_keys).where(api_keys.c.id == key_id).values(last_used_at=at))
+def touch_api_keys(conn: Connection, uses: Mapping[uuid.UUID, datetime]) -> None:
+    """Set ``last_used_at`` of each key to its time in ``uses``, in one statement, unless the row
+    already holds a later time (another process wrote a newer use first)."""
+    if not uses:
+        return
+    last = api_keys.c.last_used_at
+    stmt = (update(api_keys).where(api_keys.c.id == bindparam("key_id"),
+                                   or_(last.is_(None), last < bindparam("at", type_=last.type)))
+            .values(last_used_at=bindparam("at", type_=last.type)))
+    conn.execute(stmt, [{"key_id": k, "at": at} for k, at in uses.items()])
 
 
 def insert_refresh_token(conn: Connection, row: dict[str, Any]) -> None:
