@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection
 
 from lily.governance.rules import GovernedTable, evaluate, governed_tables
 from lily.model.identity import AssetRef, asset_id
@@ -37,10 +37,8 @@ from lily.outbound.secrets import SecretError
 from lily.outbound.targets.base import Statement
 from lily.store import Store
 from lily.store import governance as repo
+from lily.store import outbound as outbound_reads
 from lily.store.feed import write_audit
-from lily.store.rows import asset_from_row
-from lily.store.tables import assets, audit_log, classifications
-from lily.store.tables_governance import deliveries
 
 ACTOR = "system:outbound"
 EVENT_KEY_PREFIX = "event:"  # object_key of notification deliveries (``lily.outbound.notify``)
@@ -93,28 +91,8 @@ def load_targets(conn: Connection, tenant_id: str, fernet_key: str) -> list[Conf
 def load_governed(conn: Connection, tenant_id: str,
                   table_ids: set[uuid.UUID] | None) -> tuple[list[GovernedTable], set[tuple[str, str]]]:
     """Governed tables (live datasets + columns + tags) and the ``(namespace, name)`` of deleted ones."""
-    a = assets.c
-    gone: set[tuple[str, str]] = set()
-    if table_ids is None:
-        rows = [asset_from_row(r) for r in conn.execute(select(assets).where(
-            a.tenant_id == tenant_id, a.status == "active")).mappings()]
-    else:
-        ids = list(table_ids)
-        rows = []
-        for i in range(0, len(ids), 500):
-            chunk = ids[i:i + 500]
-            rows += [asset_from_row(r) for r in conn.execute(select(assets).where(
-                a.tenant_id == tenant_id, a.id.in_(chunk))).mappings()]
-            rows += [asset_from_row(r) for r in conn.execute(select(assets).where(
-                a.tenant_id == tenant_id, a.parent_id.in_(chunk), a.type == "column",
-                a.status == "active")).mappings()]
-        gone = {(r.ref.namespace, r.ref.name) for r in rows if r.status != "active" and r.type != "column"}
-        rows = [r for r in rows if r.status == "active"]
-    ids = [r.id for r in rows]
-    tags = []
-    for i in range(0, len(ids), 500):
-        tags += [(r.asset_id, r.tag) for r in conn.execute(select(classifications.c.asset_id, classifications.c.tag)
-                 .where(classifications.c.tenant_id == tenant_id, classifications.c.asset_id.in_(ids[i:i + 500])))]
+    rows, gone = outbound_reads.governed_assets(conn, tenant_id, table_ids)
+    tags = outbound_reads.tags_on(conn, tenant_id, [r.id for r in rows])
     return governed_tables(rows, _Tagged.of(tags)), gone
 
 
@@ -321,13 +299,9 @@ class Deliverer:
                 repo.put_applied(conn, t.tenant_id, t.id, r["object_key"], r["namespace"], r["name"],
                                  _policy_json(desired), r["id"], now)
             # Older dead letters of this object are resolved by this delivery.
-            conn.execute(deliveries.update().where(
-                deliveries.c.target_id == t.id, deliveries.c.object_key == r["object_key"],
-                deliveries.c.status == "dead", deliveries.c.created_at <= r["created_at"],
-                deliveries.c.id != r["id"]).values(status="superseded", updated_at=now,
-                                                   last_error=f"resolved by delivery {r['id']}"))
+            repo.resolve_dead_letters(conn, t.id, r["object_key"], r["id"], r["created_at"], now)
             # One audit record per applied statement, written in one batch.
-            conn.execute(insert(audit_log), [{
+            outbound_reads.write_audit_batch(conn, [{
                 "id": uuid.uuid4(), "tenant_id": t.tenant_id, "actor": ACTOR, "action": "outbound.statement",
                 "entity_type": "delivery", "entity_id": str(r["id"]), "correlation_id": r["correlation_id"],
                 "details": {"target": t.name, "target_kind": t.kind.value, "object": r["object_key"], "index": i,

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from lily.governance.rules import GovernedTable, subscribers_for
 from lily.model import AssetRef, asset_id
@@ -28,7 +27,7 @@ from lily.outbound.deliver import EVENT_KEY_PREFIX, Cause, load_governed
 from lily.outbound.targets.webhook import WebhookTarget, classification_event, incident_event
 from lily.store import governance as repo
 from lily.store import incidents as incident_store
-from lily.store.tables import assets
+from lily.store import outbound as outbound_reads
 
 NOTIFIED = {ChangeKind.CLASSIFICATION_ADDED, ChangeKind.CLASSIFICATION_REMOVED, ChangeKind.INCIDENT_UPDATED}
 _INCIDENT_FIELDS = ("source", "external_id", "title", "status", "severity", "owner", "link")
@@ -51,17 +50,6 @@ def with_tag(table: GovernedTable, aid: uuid.UUID, tag: str) -> GovernedTable:
     return dataclasses.replace(table, columns=cols)
 
 
-def _names(conn: Connection, tenant_id: str, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
-    ids = list(set(ids))
-    out: dict[uuid.UUID, dict[str, Any]] = {}
-    for i in range(0, len(ids), 500):
-        for r in conn.execute(select(assets.c.id, assets.c.namespace, assets.c.name, assets.c.field, assets.c.type,
-                                     assets.c.parent_id).where(assets.c.tenant_id == tenant_id,
-                                                               assets.c.id.in_(ids[i:i + 500]))).mappings():
-            out[r["id"]] = dict(r)
-    return out
-
-
 def _occurred(change: Change) -> float:
     return change.at.timestamp()
 
@@ -78,7 +66,7 @@ def notifications(conn: Connection, tenant_id: str, batch: list[Change], rules: 
                      for c in events if c.kind == ChangeKind.INCIDENT_UPDATED}
     affected = {seq: [asset_id(tenant_id, AssetRef(**r)) for r in (row or {}).get("affected") or []]
                 for seq, row in incident_rows.items()}
-    names = _names(conn, tenant_id, [c.asset_id for c in tag_changes if c.asset_id] +
+    names = outbound_reads.asset_names(conn, tenant_id, [c.asset_id for c in tag_changes if c.asset_id] +
                    [a for ids in affected.values() for a in ids])
     table_of = {aid: (row["parent_id"] if row["type"] == "column" and row["parent_id"] else aid)
                 for aid, row in names.items()}

@@ -9,12 +9,11 @@ then runs whatever is due, including retries whose backoff has elapsed.
 from __future__ import annotations
 
 import random
-import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from lily.governance.consumer import root_cause
 from lily.model.change import Change, ChangeKind
@@ -24,27 +23,12 @@ from lily.outbound.notify import NOTIFIED, plan_notifications
 from lily.outbound.retry import RetryPolicy
 from lily.store import Store
 from lily.store import governance as repo
+from lily.store import outbound as outbound_reads
 from lily.store.feed import changes_after, commit_offset
-from lily.store.tables import assets, changes
 
 CONSUMER = "outbound"
 _RELEVANT = {ChangeKind.CLASSIFICATION_ADDED, ChangeKind.CLASSIFICATION_REMOVED, ChangeKind.ASSET_CREATED,
              ChangeKind.ASSET_UPDATED, ChangeKind.ASSET_DELETED, ChangeKind.ASSET_RENAMED}
-
-
-def tables_of(conn: Connection, tenant_id: str, ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
-    """The tables (datasets) the assets belong to: a column's parent, anything else itself."""
-    ids = list(set(ids))
-    out: set[uuid.UUID] = set()
-    for i in range(0, len(ids), 500):
-        q = select(assets.c.id, assets.c.type, assets.c.parent_id).where(
-            assets.c.tenant_id == tenant_id, assets.c.id.in_(ids[i:i + 500]))
-        for r in conn.execute(q):
-            if r.type == "column" and r.parent_id is not None:
-                out.add(r.parent_id)
-            elif r.type != "job":
-                out.add(r.id)
-    return out
 
 
 def cause_of(conn: Connection, tenant_id: str, change: Change) -> Cause:
@@ -52,8 +36,7 @@ def cause_of(conn: Connection, tenant_id: str, change: Change) -> Cause:
     seq, corr = root_cause(change)
     at = change.at
     if seq != change.seq:
-        at = conn.execute(select(changes.c.at).where(changes.c.tenant_id == tenant_id,
-                                                     changes.c.seq == seq)).scalar() or change.at
+        at = outbound_reads.change_at(conn, tenant_id, seq) or change.at
     return Cause(seq, at, corr)
 
 
@@ -104,7 +87,7 @@ class OutboundWorker:
                     if relevant:
                         cause = cause_of(conn, tenant_id, relevant[-1])
                 else:
-                    table_ids = tables_of(conn, tenant_id, (c.asset_id for c in relevant if c.asset_id))
+                    table_ids = outbound_reads.tables_of(conn, tenant_id, (c.asset_id for c in relevant if c.asset_id))
                     cause = cause_of(conn, tenant_id, relevant[-1])
                 if table_ids is None or table_ids:
                     report = self.planner.plan(conn, tenant_id, targets, rules, table_ids, cause, now)

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, case, delete, func, insert, or_, select, update
 
+from lily.store.chunks import chunked
 from lily.store.tables import consumer_offsets, tenants
 from lily.store.tables_governance import (
     deliveries,
@@ -54,10 +55,6 @@ def tenants_behind(conn: Connection, consumer: str) -> list[str]:
 
 def all_tenants(conn: Connection) -> list[str]:
     return list(conn.execute(select(tenants.c.id).order_by(tenants.c.id)).scalars())
-
-
-def tenant_seq(conn: Connection, tenant_id: str) -> int:
-    return int(conn.execute(select(tenants.c.change_seq).where(tenants.c.id == tenant_id)).scalar() or 0)
 
 
 # --- propagation bookkeeping ----------------------------------------------------------------------
@@ -193,9 +190,8 @@ def applied_for(conn: Connection, tenant_id: str, names: set[tuple[str, str]] | 
     if names is None:
         return [dict(r) for r in conn.execute(q).mappings()]
     out: list[dict[str, Any]] = []
-    items = sorted(names)
-    for i in range(0, len(items), 200):
-        chunk = items[i:i + 200]
+    # 200 pairs per statement: each binds two parameters.
+    for chunk in chunked(sorted(names), 200):
         cond = or_(*(and_(a.namespace == ns, a.name == n) for ns, n in chunk))
         out += [dict(r) for r in conn.execute(q.where(cond)).mappings()]
     return out
@@ -266,6 +262,15 @@ def claim(conn: Connection, delivery_id: uuid.UUID, now: datetime, until: dateti
 
 def update_delivery(conn: Connection, delivery_id: uuid.UUID, values: dict[str, Any]) -> None:
     conn.execute(update(deliveries).where(deliveries.c.id == delivery_id).values(**values))
+
+
+def resolve_dead_letters(conn: Connection, target_id: uuid.UUID, object_key: str, applied_id: uuid.UUID,
+                         created_at: datetime, at: datetime) -> None:
+    """Close the dead letters of an object older than the delivery ``applied_id`` that was just applied."""
+    d = deliveries.c
+    conn.execute(update(deliveries).where(
+        d.target_id == target_id, d.object_key == object_key, d.status == "dead", d.created_at <= created_at,
+        d.id != applied_id).values(status="superseded", updated_at=at, last_error=f"resolved by delivery {applied_id}"))
 
 
 def get_delivery(conn: Connection, tenant_id: str, delivery_id: uuid.UUID) -> dict[str, Any] | None:
