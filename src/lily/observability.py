@@ -52,12 +52,10 @@ class Metrics:
             "lily_http_request_duration_seconds", "HTTP request latency", ["method", "route"],
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
             registry=self.registry)
-        self.changes_written = Counter("lily_changes_written_total", "Change rows written by the apply path",
-                                       ["tenant"], registry=self.registry)
         self.rate_limited = Counter("lily_rate_limited_total", "Requests refused by the rate limiter",
                                     registry=self.registry)
-        self.assets = Gauge("lily_up", "1 while the process serves", registry=self.registry)
-        self.assets.set(1)
+        self.up = Gauge("lily_up", "1 while the process serves", registry=self.registry)
+        self.up.set(1)
         self._governance_metrics()
         self._inbound_metrics()
 

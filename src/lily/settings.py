@@ -43,8 +43,8 @@ class Settings(BaseSettings):
     # with valid credentials from the same address still pass.
     auth_failures_per_minute: int = Field(60, ge=1)
     auth_failure_burst: int = Field(20, ge=1)
-    # Sign-in backoff: failures before the first lock (per user / per address), the first lock's
-    # seconds (doubling per further failure) and the longest lock (also the time a counter takes to
+    # Sign-in backoff: the failure count that starts the first lock (per user / per address), that
+    # lock's seconds (doubling per further failure) and the longest lock (also the time a counter takes to
     # drain by one failure).
     login_free_attempts: int = Field(5, ge=1)
     login_address_free_attempts: int = Field(20, ge=1)

@@ -22,7 +22,8 @@ from lily.store.feed import write_audit
 
 
 class AuthError(Exception):
-    """Credentials or token refused (answered as 401 without saying which part was wrong)."""
+    """Credentials or token refused, answered 401. The message says why (expired, revoked, a
+    malformed claim) except for a sign-in, which never tells a wrong tenant, user or password apart."""
 
 
 class FailedLogin(AuthError):

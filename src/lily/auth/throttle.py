@@ -4,8 +4,9 @@ Each *verified* failure (a password actually checked and wrong, or an unknown us
 counter for the user (tenant + username) and one for the source address. A counter drains by one
 every ``cap`` seconds, and a successful sign-in clears the user's (not the address's: an attacker
 who owns one account must not be able to wipe the record of a password spray by signing in).
-Once a counter reaches ``free``, every further failure locks that user or address for
-``base * 2 ** (count - free)`` seconds, at most ``cap``. While either is locked, attempts are
+The failure that brings a counter to ``free``, and every one after it, locks that user or address
+for ``base * 2 ** (count - free)`` seconds, at most ``cap`` (``free`` 5: the 5th failure locks for
+``base``, the 6th for twice that). While either is locked, attempts are
 refused before any password is hashed, so a locked attempt costs neither a hash nor a failure.
 
 Concurrent attempts are bounded too: a key admits at most the failures it has left before its
@@ -29,7 +30,7 @@ MAX_KEYS = 50_000  # per scope; past it, unlocked entries are forgotten first
 
 @dataclass(frozen=True)
 class BackoffPolicy:
-    free: int  # failures before the first lock
+    free: int  # the failure count that starts the first lock
     base: float  # seconds of the first lock; doubles with each further failure
     cap: float  # longest lock; also the seconds it takes the counter to drain by one
 

@@ -37,11 +37,6 @@ def recorded_count(key: str | uuid.UUID) -> int:
         return len(_recordings.get(str(key), ()))
 
 
-def clear_recording(key: str | uuid.UUID) -> None:
-    with _recordings_lock:
-        _recordings.pop(str(key), None)
-
-
 class RecordingConnection:
     """DB-API stand-in: statements become visible in :func:`recorded` only when committed."""
 
