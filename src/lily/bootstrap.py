@@ -63,8 +63,9 @@ def ensure_admin(store: Store, settings: Settings, tenant_id: str = DEFAULT_TENA
     password = new_password()
     now = datetime.now(UTC)
     with store.write() as conn:
-        accounts.create_user(conn, tenant_id, "admin", hash_password(password), Role.ADMIN.value, now)
-        write_audit(conn, tenant_id, "system", "user.create", at=now, entity_type="user", entity_id="admin",
+        uid = accounts.create_user(conn, tenant_id, "admin", hash_password(password), Role.ADMIN.value, now)
+        # By id, like every other user.create record (AuthService.create_user).
+        write_audit(conn, tenant_id, "system", "user.create", at=now, entity_type="user", entity_id=str(uid),
                     details={"role": "admin", "bootstrap": True})
     key, _ = AuthService(store, settings).create_api_key(tenant_id, "bootstrap-admin", Role.ADMIN, "system")
     path = settings.data_dir / "admin-credentials.json"
