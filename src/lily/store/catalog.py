@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from lily.model import Asset, AssetRef, AssetStatus, Classification, asset_id
+from lily.store.chunks import chunked
 from lily.store.rows import asset_from_row, classification_from_row
 from lily.store.search import search
 from lily.store.tables import asset_history, assets, classifications
@@ -24,8 +25,8 @@ def get_by_ref(conn: Connection, tenant_id: str, ref: AssetRef) -> Asset | None:
 
 def get_many(conn: Connection, tenant_id: str, ids: list[uuid.UUID]) -> dict[uuid.UUID, Asset]:
     out: dict[uuid.UUID, Asset] = {}
-    for i in range(0, len(ids), 500):
-        q = select(assets).where(assets.c.tenant_id == tenant_id, assets.c.id.in_(ids[i:i + 500]))
+    for chunk in chunked(ids):
+        q = select(assets).where(assets.c.tenant_id == tenant_id, assets.c.id.in_(chunk))
         out.update({r["id"]: asset_from_row(r) for r in conn.execute(q).mappings()})
     return out
 
@@ -65,9 +66,9 @@ def columns_of(conn: Connection, tenant_id: str, dataset_id: uuid.UUID) -> list[
 
 def classifications_of(conn: Connection, tenant_id: str, ids: list[uuid.UUID]) -> list[Classification]:
     out: list[Classification] = []
-    for i in range(0, len(ids), 500):
+    for chunk in chunked(ids):
         q = select(classifications).where(classifications.c.tenant_id == tenant_id,
-                                          classifications.c.asset_id.in_(ids[i:i + 500]))
+                                          classifications.c.asset_id.in_(chunk))
         out += [classification_from_row(r) for r in conn.execute(q).mappings()]
     return sorted(out, key=lambda c: (str(c.asset_id), c.tag, c.source))
 

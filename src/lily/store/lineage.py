@@ -7,6 +7,7 @@ import uuid
 from sqlalchemy import Connection, Integer, String, Uuid, and_, func, literal, select
 
 from lily.model import Direction, LineageEdge, LineageLevel, LineageNode
+from lily.store.chunks import chunked
 from lily.store.rows import edge_from_row
 from lily.store.tables import lineage_edges
 
@@ -52,9 +53,7 @@ def edges_among(conn: Connection, tenant_id: str, ids: set[uuid.UUID],
     if not ids:
         return []
     out: list[LineageEdge] = []
-    id_list = list(ids)
-    for i in range(0, len(id_list), 500):
-        chunk = id_list[i:i + 500]
+    for chunk in chunked(list(ids)):
         q = select(lineage_edges).where(lineage_edges.c.tenant_id == tenant_id,
                                         lineage_edges.c.source_id.in_(chunk))
         if level is not None:

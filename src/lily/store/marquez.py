@@ -18,6 +18,7 @@ from sqlalchemy import Connection, and_, exists, func, or_, select
 from lily.model import Asset, AssetStatus, AssetType
 from lily.store import catalog
 from lily.store import runs as run_store
+from lily.store.chunks import chunked
 from lily.store.rows import asset_from_row
 from lily.store.tables import asset_history, assets, classifications, lineage_edges
 from lily.store.tables_inbound import inbound_events
@@ -148,7 +149,7 @@ def dataset_views(conn: Connection, tenant: str, datasets: list[Asset]) -> list[
     """Everything the given datasets' Marquez shapes need, in a constant number of queries."""
     ids = [d.id for d in datasets]
     columns: dict[uuid.UUID, list[Asset]] = {}
-    for chunk in _chunks(ids):
+    for chunk in chunked(ids):
         q = select(assets).where(assets.c.tenant_id == tenant, assets.c.parent_id.in_(chunk),
                                  assets.c.type == COLUMN, assets.c.status == AssetStatus.ACTIVE.value)
         for col in (asset_from_row(r) for r in conn.execute(q).mappings()):
@@ -174,7 +175,7 @@ def column_inputs(conn: Connection, tenant: str, column_ids: list[uuid.UUID]) ->
     """Column-level edges into each given column, with their source columns loaded."""
     e = lineage_edges
     found: list[tuple[uuid.UUID, uuid.UUID, str, str | None]] = []
-    for chunk in _chunks(column_ids):
+    for chunk in chunked(column_ids):
         q = select(e.c.target_id, e.c.source_id, e.c.transformation_type, e.c.attributes).where(
             e.c.tenant_id == tenant, e.c.level == "column", e.c.target_id.in_(chunk))
         found += [(t, s, tt, (a or {}).get("description")) for t, s, tt, a in conn.execute(q).all()]
@@ -187,10 +188,6 @@ def column_inputs(conn: Connection, tenant: str, column_ids: list[uuid.UUID]) ->
     for items in out.values():
         items.sort(key=lambda i: (i.source.ref.namespace, i.source.ref.name, i.source.ref.field))
     return out
-
-
-def _chunks(ids: list[uuid.UUID], size: int = 500) -> list[list[uuid.UUID]]:
-    return [ids[i:i + size] for i in range(0, len(ids), size)]
 
 
 # ------------------------------------------------------------------------------------- versions
@@ -212,7 +209,7 @@ def dataset_versions(conn: Connection, tenant: str, aid: uuid.UUID) -> list[Data
     col_ids = list(conn.execute(select(assets.c.id).where(
         assets.c.tenant_id == tenant, assets.c.parent_id == aid, assets.c.type == COLUMN)).scalars())
     col_history: dict[uuid.UUID, list[tuple[datetime, dict[str, Any]]]] = {}
-    for chunk in _chunks(col_ids):
+    for chunk in chunked(col_ids):
         q = (select(asset_history.c.asset_id, asset_history.c.at, asset_history.c.snapshot)
              .where(asset_history.c.tenant_id == tenant, asset_history.c.asset_id.in_(chunk))
              .order_by(asset_history.c.version))
@@ -283,7 +280,7 @@ def job_graph(conn: Connection, tenant: str, start: Asset, depth: int) -> JobGra
 def _jobless_edges(conn: Connection, tenant: str, ids: set[uuid.UUID]) -> set[tuple[uuid.UUID, uuid.UUID]]:
     e = lineage_edges
     out: set[tuple[uuid.UUID, uuid.UUID]] = set()
-    for chunk in _chunks(sorted(ids, key=str)):
+    for chunk in chunked(sorted(ids, key=str)):
         q = select(e.c.source_id, e.c.target_id).where(
             e.c.tenant_id == tenant, e.c.level == "dataset", e.c.job_id.is_(None),
             e.c.source_id.in_(chunk) | e.c.target_id.in_(chunk))
@@ -302,7 +299,7 @@ def column_graph(conn: Connection, tenant: str, starts: set[uuid.UUID], depth: i
         frontier = set(starts)
         for _ in range(depth):
             found: set[uuid.UUID] = set()
-            for chunk in _chunks(sorted(frontier, key=str)):
+            for chunk in chunked(sorted(frontier, key=str)):
                 q = select(far).where(e.c.tenant_id == tenant, e.c.level == "column", near.in_(chunk))
                 found |= set(conn.execute(q).scalars())
             frontier = found - seen

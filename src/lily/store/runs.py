@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +21,7 @@ from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
 
 from lily.model import AssetRef, RecordQuality, RecordRun, RunState, stable_id
 from lily.store import bulk
+from lily.store.chunks import chunked
 from lily.store.tables import assets, lineage_edges
 from lily.store.tables_runs import quality_results, run_io, runs
 
@@ -139,8 +140,7 @@ class RunCache:
 
     def prefetch(self, conn: Connection, tenant: str, run_ids: Iterable[str]) -> None:
         wanted = sorted({r for r in run_ids if (tenant, r) not in self.rows and (tenant, r) not in self.waiting})
-        for i in range(0, len(wanted), 500):
-            chunk = wanted[i:i + 500]
+        for chunk in chunked(wanted):
             for row in bulk.query_dicts(conn, _RUNS_BY_KEYS, {"tenant": tenant, "run_ids": chunk}):
                 self.rows[(tenant, row["run_id"])] = row
             for run_id in chunk:
@@ -300,8 +300,8 @@ def _run(row: Any, io: list[IoRow]) -> StoredRun:
 def _with_io(conn: Connection, tenant: str, rows: list[Any]) -> list[StoredRun]:
     ids = [r["run_id"] for r in rows]
     io: dict[str, list[IoRow]] = {}
-    for i in range(0, len(ids), 500):
-        q = select(run_io).where(run_io.c.tenant_id == tenant, run_io.c.run_id.in_(ids[i:i + 500]))
+    for chunk in chunked(ids):
+        q = select(run_io).where(run_io.c.tenant_id == tenant, run_io.c.run_id.in_(chunk))
         for r in conn.execute(q.order_by(run_io.c.event_time)).mappings():
             io.setdefault(r["run_id"], []).append(IoRow(r["asset_id"], r["role"], r["version"]))
     return [_run(r, io.get(r["run_id"], [])) for r in rows]
@@ -325,8 +325,8 @@ def runs_of_job(conn: Connection, tenant: str, job_id: uuid.UUID, *, limit: int 
 def latest_runs(conn: Connection, tenant: str, job_ids: list[uuid.UUID], n: int = 10) -> dict[uuid.UUID, list[StoredRun]]:
     """The ``n`` newest runs of each job (one query; jobs in a page rarely have many runs each)."""
     out: dict[uuid.UUID, list[Any]] = {}
-    for i in range(0, len(job_ids), 500):
-        q = select(runs).where(runs.c.tenant_id == tenant, runs.c.job_id.in_(job_ids[i:i + 500]))
+    for chunk in chunked(job_ids):
+        q = select(runs).where(runs.c.tenant_id == tenant, runs.c.job_id.in_(chunk))
         for row in conn.execute(q.order_by(runs.c.first_event_at.desc(), runs.c.run_id)).mappings():
             newest = out.setdefault(row["job_id"], [])
             if len(newest) < n:
@@ -361,9 +361,9 @@ def job_links(conn: Connection, tenant: str, *, job_ids: set[uuid.UUID] | None =
     return links
 
 
-def _chunks(ids: set[uuid.UUID] | None, size: int = 500) -> list[list[uuid.UUID]]:
-    items = sorted(ids or (), key=str)
-    return [items[i:i + size] for i in range(0, len(items), size)]
+def _chunks(ids: set[uuid.UUID] | None) -> Iterator[Sequence[uuid.UUID]]:
+    """``ids`` (None: none) in a stable order, chunked for ``IN`` lists."""
+    return chunked(sorted(ids or (), key=str))
 
 
 def last_modified(conn: Connection, tenant: str, asset_ids: list[uuid.UUID]) -> dict[uuid.UUID, datetime]:
