@@ -27,8 +27,10 @@ run: install
 test: install-test
 	$(BIN)/pytest -q
 
+# ruff, then the layer contracts of pyproject.toml ([tool.importlinter]; docs/architecture.md).
 lint: install-test
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/lint-imports
 
 bench: install-test
 	$(BIN)/python benchmarks/lineage.py --assets 100000 --edges 200000 --queries 100
