@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from lily.api.routes.inbound import MAX_FAILED_DETAILS, batch_out
 from lily.inbound.accept import MAX_REASON_CHARS, Prepared, Rejected, RequestInfo, prepare
+from lily.inbound.sources import get_source
 from lily.inbound.sources.base import PayloadError
 from lily.inbound.sources.decode import DecodeLimits
 
@@ -29,7 +30,8 @@ def ol_event(n: int, **extra: Any) -> dict[str, Any]:
 
 
 def run(source: str, payload: Any, partial: bool = False, limits: DecodeLimits = LIMITS) -> Prepared:
-    return prepare(source, orjson.dumps(payload), payload, INFO, partitions=4, partial=partial, limits=limits)
+    return prepare(get_source(source), orjson.dumps(payload), payload, INFO, partitions=4, partial=partial,
+                   limits=limits)
 
 
 def s3_record(n: int) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
+import zlib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,19 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lily.bus.base import InboundMessage
-from lily.inbound.accept import (
-    KEPT_HEADERS,
-    RequestInfo,
-    _EventIds,
-    check,
-    event_type,
-    partition_key,
-    partition_of,
-    prepare,
-)
-from lily.inbound.sources import InboundError, get_source, openlineage
+from lily.inbound.accept import KEPT_HEADERS, RequestInfo, label, partitioner, prepare
+from lily.inbound.sources import InboundError, openlineage
 from lily.inbound.sources.base import canonical_json, header, sha256_hex
-from lily.store.inbox import event_id
+from lily.model.identity import EventIds, event_id
 
 T0 = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
 
@@ -33,10 +25,11 @@ T0 = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
 @given(tenant=st.text(max_size=20), source=st.sampled_from(["openlineage", "generic", "s3", "ü"]),
        keys=st.lists(st.text(max_size=70), max_size=5))
 def test_event_ids_are_uuid5(tenant: str, source: str, keys: list[str]) -> None:
-    ids = _EventIds(tenant, source)
+    ids = EventIds(tenant, source)  # the accept path's, one prefix hash per request
     for key in keys:
         got = ids(key)
         assert got == event_id(tenant, source, key)
+        assert got == uuid.uuid5(uuid.UUID("5d1c2b8e-4f0a-4b8e-9a51-7c1f3e2d9b60"), f"{tenant}\x1f{source}\x1f{key}")
         assert got.version == 5 and got.variant == uuid.RFC_4122
 
 
@@ -110,25 +103,32 @@ events = st.one_of(
 )
 
 
-def _expected(source_name: str, raw: bytes, payload: Any, info: RequestInfo, partitions: int) -> list[Any]:
-    """Per event, what prepare built before its shortcuts: the public helpers called one by one."""
-    source = get_source(source_name)
+def _expected(raw: bytes, payload: Any, info: RequestInfo, partitions: int) -> list[Any]:
+    """Per event, what prepare builds: the source's functions and the plain helpers called one by one
+    (the event type from a fresh classification, not from the check's)."""
+    source = openlineage.SOURCE
     kept = {k: v for k in KEPT_HEADERS if (v := header(info.headers, k)) is not None}
     out: list[Any] = []
     for index, item in enumerate(source.split(payload)):
         try:
-            check(source_name, item, info.tenant_id)
+            source.check(item, info.tenant_id)
             key = source.idempotency_key(item)
         except InboundError as exc:
             out.append((index, str(exc), exc.status))
             continue
         out.append((index, InboundMessage(
-            id=event_id(info.tenant_id, source_name, key), tenant_id=info.tenant_id, source=source_name, key=key,
-            partition=partition_of(info.tenant_id, partition_key(source_name, item), partitions),
+            id=event_id(info.tenant_id, source.name, key), tenant_id=info.tenant_id, source=source.name, key=key,
+            partition=partitioner(info.tenant_id, partitions)(source.partition_key(item)),
             payload=raw if item is payload else orjson.dumps(item), received_at=info.received_at,
-            event_type=event_type(source_name, item), headers=kept, actor=info.actor,
+            event_type=label(source.event_type(item, None)), headers=kept, actor=info.actor,
             correlation_id=info.correlation_id)))
     return out
+
+
+@given(tenant=st.text(max_size=10), key=st.text(max_size=30), partitions=st.sampled_from([0, 1, 7, 64]))
+def test_partitions_are_crc32_of_tenant_and_key(tenant: str, key: str, partitions: int) -> None:
+    got = partitioner(tenant, partitions)(key)
+    assert got == zlib.crc32(f"{tenant}\x1f{key}".encode()) % max(1, partitions)
 
 
 @settings(max_examples=100, deadline=None)
@@ -139,14 +139,14 @@ def test_prepare_matches_the_helpers(batch: list[dict[str, Any]], single: bool, 
     info = RequestInfo("acme", "api_key:x", "rid", T0, {"Content-Type": "application/json", "User-Agent": "u",
                                                       "Authorization": "secret"})
     try:
-        want = _expected("openlineage", raw, payload, info, partitions)
+        want = _expected(raw, payload, info, partitions)
     except InboundError:
         want = None  # the body itself is refused (split)
     if want is None:
         with pytest.raises(InboundError):
-            prepare("openlineage", raw, payload, info, partitions=partitions, partial=True)
+            prepare(openlineage.SOURCE, raw, payload, info, partitions=partitions, partial=True)
         return
-    prepared = prepare("openlineage", raw, payload, info, partitions=partitions, partial=True)
+    prepared = prepare(openlineage.SOURCE, raw, payload, info, partitions=partitions, partial=True)
     got = [(i, m) for i, m in zip(prepared.indexes, prepared.messages, strict=True)]
     got += [(r.index, r.reason, r.status) for r in prepared.rejected]
     assert sorted(got, key=lambda x: x[0]) == want

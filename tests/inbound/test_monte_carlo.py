@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 
 from lily.inbound.sources import monte_carlo
-from lily.inbound.sources.base import InvalidSignatureError, MissingSignatureError, ParseError
+from lily.inbound.sources.base import InvalidSignatureError, MissingSignatureError, NoSecretError, ParseError
 from lily.inbound.sources.monte_carlo_mapping import (
     MonteCarloMapping,
+    MonteCarloOptions,
     TableReference,
     TableRule,
     WarehouseRule,
@@ -67,8 +68,14 @@ def test_wrong_signature_is_403_missing_is_401(vector: dict[str, str]) -> None:
         monte_carlo.verify(body, {"x-mcd-signature": "  "}, SECRET)
 
 
-def test_no_secret_configured_accepts_unsigned() -> None:
-    monte_carlo.verify(b"{}", {}, None)
+def test_a_tenant_without_a_secret_takes_no_webhook_signed_or_not() -> None:
+    """The route's rule (it refuses such a tenant before calling verify), held by verify too."""
+    body = b'{"payload": {"incident_id": "i-1"}}'
+    for secret in (None, ""):
+        for headers in ({}, {"x-mcd-signature": monte_carlo.sign(body, SECRET)}):
+            with pytest.raises(NoSecretError) as refused:
+                monte_carlo.verify(body, headers, secret)
+            assert refused.value.status == 401
 
 
 def test_non_json_body_can_only_match_raw_form() -> None:
@@ -104,6 +111,18 @@ def test_anomaly_incident_matched_by_explicit_rule() -> None:
     mapping = MonteCarloMapping(tables=[TableRule(table="Artemis", ref=ref)])
     op = incident(json.loads(body_of("montecarlo_webhook_anomaly_incident_abbrev.json")), mapping)
     assert op.affected == [ref] and op.unresolved == []
+
+
+def test_the_tenants_stored_options_reach_parse_through_the_sources_config() -> None:
+    ref = AssetRef(namespace="snowflake://acct", name="OLYMPUS.PUBLIC.ARTEMIS")
+    stored = {"mapping": {"tables": [{"table": "artemis", "ref": ref.model_dump()}]}}
+    options = monte_carlo.SOURCE.options(stored)
+    assert isinstance(options, MonteCarloOptions)
+    payload = json.loads(body_of("montecarlo_webhook_anomaly_incident_abbrev.json"))
+    (op,) = monte_carlo.parse(payload, received_at=RECEIVED, options=options)
+    assert isinstance(op, UpsertIncident) and op.affected == [ref]
+    assert monte_carlo.SOURCE.options({}).mapping == MonteCarloMapping()
+    assert monte_carlo.SOURCE.options({"mapping": None}).mapping == MonteCarloMapping()
 
 
 def update_payload(**fields: Any) -> dict[str, Any]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.exc import DataError, OperationalError, StatementError
 
-from lily.inbound.accept import event_type
+from lily.inbound.accept import label
+from lily.inbound.sources import openlineage, s3
 from lily.inbound.worker import is_permanent
 from lily.store import ApplyError
 
@@ -34,5 +35,6 @@ def test_driver_errors_stay_retriable() -> None:
 
 
 def test_event_type_labels_hold_no_nul() -> None:
-    assert event_type("openlineage", {"eventType": "COM\x00PLETE", "run": {}, "job": {}}) == "RunEvent.COMPLETE"
-    assert event_type("s3", {"eventName": "\x00"}) is None
+    ol_event = {"eventType": "COM\x00PLETE", "run": {}, "job": {}}
+    assert label(openlineage.event_type(ol_event, None)) == "RunEvent.COMPLETE"
+    assert label(s3.event_type({"eventName": "\x00"}, None)) is None

@@ -52,6 +52,8 @@ def test_missing_wrong_and_unconfigured_signatures(sqlite_flow: Flow) -> None:
     assert resp.status_code == 401 and resp.headers["www-authenticate"].startswith("Bearer")
     # A tenant without a secret does not take unsigned (or any) webhooks.
     assert send(sqlite_flow, vector["file"], None).status_code == 401
+    unconfigured = send(sqlite_flow, vector["file"], vector["signature_mc_reference"])
+    assert unconfigured.status_code == 401 and "no Monte Carlo webhook secret" in unconfigured.json()["detail"]
     configure(sqlite_flow)
     assert send(sqlite_flow, vector["file"], None).status_code == 401
     wrong = send(sqlite_flow, vector["file"], "0" * 128)

@@ -13,7 +13,7 @@ import orjson
 import pytest
 
 from lily.bootstrap import ensure_tenant
-from lily.inbound.sources import get_source
+from lily.inbound.sources import get_source, s3
 from lily.model import AddLineage, AssetStatus, DeleteAsset, RenameAsset, Role, UpsertAsset
 from tests.inbound.samples import (
     MONTECARLO,
@@ -113,7 +113,7 @@ def test_s3_samples(sqlite_flow: Flow, path: Any) -> None:
     assert resp.json()["accepted"] == len(records)
     sqlite_flow.drain()
     applied = assert_settled_as_parsed(sqlite_flow, tenant, "s3", records)
-    events = [e for r in records for e in get_source("s3").events(r)] if records else []
+    events = [e for r in records for e in s3.events(r)] if records else []
     for event in events:
         obj = sqlite_flow.asset(f"s3://{event.bucket}", event.key, tenant=tenant)
         bucket = sqlite_flow.asset(f"s3://{event.bucket}", "", tenant=tenant)

@@ -30,7 +30,8 @@ _ERRORS = {400: "Bad request", 401: "Not authenticated", 403: "Not permitted", 4
 _PUBLIC = {"/healthz", "/metrics"}
 # Routes that read their bodies themselves (lily.api.schemas_inbound) and keep whatever JSON they
 # are sent, NUL characters included (the body is stored as bytes).
-_INGEST = {"/lineage", "/lineage/batch", "/events", "/webhooks/s3", "/webhooks/monte-carlo"}
+_INGEST = {"/lineage", "/lineage/batch", "/events", "/webhooks/s3", "/webhooks/monte-carlo",
+           "/sources/{name}/events"}
 # Bodies not validated by a lily.api.schemas.RequestModel.
 _NUL_ALLOWED = {*_INGEST, "/sources/monte-carlo/config"}
 

@@ -37,12 +37,17 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], P] = {
     # Also reachable without a token: ?tenant= plus the tenant's x-mcd-signature (see routes/inbound.py).
     ("POST", f"{V1}/webhooks/monte-carlo"): P.CATALOG_WRITE,
     ("POST", f"{V1}/events"): P.CATALOG_WRITE,
+    # Any registered source (bearer keys need catalog:write, which implies lineage:write; signed
+    # sources are also reachable without a token, see routes/inbound.py).
+    ("POST", f"{V1}/sources/{{name}}/events"): P.CATALOG_WRITE,
     ("GET", f"{V1}/events"): P.CHANGES_READ,
     ("GET", f"{V1}/events/{{event_id}}"): P.CHANGES_READ,
     ("POST", f"{V1}/events/{{event_id}}/replay"): P.CATALOG_WRITE,
     # webhook secrets are credentials: managed like API keys
     ("GET", f"{V1}/sources/monte-carlo/config"): P.TOKENS_MANAGE,
     ("PUT", f"{V1}/sources/monte-carlo/config"): P.TOKENS_MANAGE,
+    ("GET", f"{V1}/sources/{{name}}/config"): P.TOKENS_MANAGE,
+    ("PUT", f"{V1}/sources/{{name}}/config"): P.TOKENS_MANAGE,
     # incidents (written by the inbound path, read here)
     ("GET", f"{V1}/incidents"): P.CATALOG_READ,
     ("GET", f"{V1}/incidents/{{incident_id:uuid}}"): P.CATALOG_READ,

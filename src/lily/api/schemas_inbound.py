@@ -174,5 +174,9 @@ GENERIC_EVENT: Schema = {
 }
 GENERIC: Schema = {"anyOf": [GENERIC_EVENT, _events(GENERIC_EVENT)]}
 
+# ------------------------------------------------------------------------------ any source
+# POST /sources/{name}/events: what a body must be is the source's to say (its split and check).
+SOURCE_EVENTS: Schema = {"description": "Any JSON: the named source's split and check decide what it accepts."}
+
 # Added to the document's components (referenced, S3 envelopes nest).
 COMPONENTS: dict[str, Schema] = {"S3Notification": S3_NOTIFICATION}

@@ -8,8 +8,6 @@ for another tenant), so the accept path stays cheap.
 
 from __future__ import annotations
 
-import hashlib
-import uuid
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -19,32 +17,17 @@ from typing import Any
 import orjson
 
 from lily.bus.base import InboundMessage
-from lily.inbound.sources import get_source, openlineage
-from lily.inbound.sources.base import (
-    InboundError,
-    ParseError,
-    PayloadError,
-    header,
-    parse_timestamp,
-    require_object,
-    require_str,
-)
+from lily.inbound.sources.base import InboundError, PayloadError, header
+from lily.inbound.sources.contract import Source
 from lily.inbound.sources.decode import DEFAULT_LIMITS, GZIP_MAGIC, DecodeLimits, decompress, load_json
-from lily.inbound.sources.generic import validate as validate_generic
 from lily.inbound.sources.nesting import check_depth
-from lily.store.inbox import _ID_NAMESPACE
+from lily.model.identity import EventIds
 
 # Request headers worth keeping with an event (for debugging a producer); never credentials.
 KEPT_HEADERS = ("content-type", "content-encoding", "user-agent", "x-request-id", "x-forwarded-for")
 # Characters of a refusal's reason kept in an answer: a reason may quote a value of the event
 # (`not an ISO-8601 date-time: '…'`), and an answer must not grow with the body.
 MAX_REASON_CHARS = 300
-
-
-class TenantMismatch(InboundError):
-    """A generic event names a tenant other than the caller's."""
-
-    status = 403
 
 
 @dataclass(frozen=True)
@@ -90,7 +73,7 @@ def decodes_quickly(body: bytes, headers: Mapping[str, str]) -> bool:
             and header(headers, "content-encoding") is None)
 
 
-def prepare(source_name: str, raw: bytes, payload: Any, info: RequestInfo, *, partitions: int,
+def prepare(source: Source, raw: bytes, payload: Any, info: RequestInfo, *, partitions: int,
             partial: bool = False, limits: DecodeLimits = DEFAULT_LIMITS) -> Prepared:
     """Messages for every event in ``payload``.
 
@@ -100,51 +83,54 @@ def prepare(source_name: str, raw: bytes, payload: Any, info: RequestInfo, *, pa
     events (413, before any event is looked at), then an event nested deeper than
     ``limits.max_depth`` (422, before anything serializes it; a batch's array does not count).
     """
-    source = get_source(source_name)
-    _check_count(_listed(source_name, payload), limits.max_batch_events)  # split looks at every item
+    _check_count(source.count(payload), limits.max_batch_events)  # split looks at every item
     check_depth(payload, limits.max_depth, raw, envelope=1 if isinstance(payload, list) else 0)
     items = source.split(payload)
     _check_count(len(items), limits.max_batch_events)  # envelopes that split finds more events in (S3)
     kept = {k: v for k in KEPT_HEADERS if (v := header(info.headers, k)) is not None}
     tenant_id, received_at, actor, correlation_id = info.tenant_id, info.received_at, info.actor, info.correlation_id
-    ids = _EventIds(tenant_id, source_name)
-    idempotency_key = source.idempotency_key
-    partition_prefix = f"{tenant_id}\x1f"
-    n_partitions = max(1, partitions)
+    name = source.name
+    ids = EventIds(tenant_id, name)
+    # The source's functions, looked up once per request: the loop runs once per event.
+    check, idempotency_key, partition_key, event_type = (
+        source.check, source.idempotency_key, source.partition_key, source.event_type)
+    partition = partitioner(tenant_id, partitions)
     messages: list[InboundMessage] = []
     rejected: list[Rejected] = []
     indexes: list[int] = []
     for index, item in enumerate(items):
         try:
-            kind = check(source_name, item, tenant_id)
-            key, data = _serialized(source_name, idempotency_key, item, payload, raw)
+            checked = check(item, tenant_id)
+            key, data = _serialized(name, idempotency_key, item, payload, raw)
         except InboundError as exc:
             if not partial:
                 raise
             rejected.append(Rejected(index, short_reason(str(exc)), exc.status))
             continue
-        part = zlib.crc32(f"{partition_prefix}{partition_key(source_name, item)}".encode()) % n_partitions
         messages.append(InboundMessage.fast(
-            ids(key), tenant_id, source_name, key, part, data, received_at, event_type(source_name, item, kind),
+            ids(key), tenant_id, name, key, partition(partition_key(item)), data, received_at, label(event_type(item, checked)),
             kept, actor, correlation_id,
         ))
         indexes.append(index)
     return Prepared(messages, rejected, indexes)
 
 
-# The arrays of events a source's body may wrap (besides a top-level JSON array).
-_WRAPPERS = {"openlineage": "events", "s3": "Records"}
+def partitioner(tenant_id: str, partitions: int) -> Callable[[str], int]:
+    """The partition of each event of one tenant's request, from its source's partition key: crc32
+    is fast and identical in every process. A closure: as cheap per event as the formula inline."""
+    prefix, count, crc32 = f"{tenant_id}\x1f", max(1, partitions), zlib.crc32
+
+    def partition(partition_key: str) -> int:
+        return crc32(f"{prefix}{partition_key}".encode()) % count
+
+    return partition
 
 
-def _listed(source_name: str, payload: Any) -> int:
-    """How many events a body lists at its top, counted without looking at them (1 for an object
-    that is not a known wrapper: a Monte Carlo webhook is one event whatever arrays it holds)."""
-    if isinstance(payload, list):
-        return len(payload)
-    wrapper = _WRAPPERS.get(source_name)
-    if wrapper and isinstance(payload, dict) and isinstance(listed := payload.get(wrapper), list):
-        return len(listed)
-    return 1
+def label(value: Any) -> str | None:
+    """A source's event type as stored: text of at most 120 characters, or None. PostgreSQL refuses
+    NUL in text, and a producer's type field must not make its event unstorable (the whole event is
+    kept as bytes)."""
+    return str(value).replace("\x00", "")[:120] or None if value else None
 
 
 def _check_count(count: int, max_events: int) -> None:
@@ -172,111 +158,4 @@ def short_reason(reason: str) -> str:
     return reason if len(reason) <= MAX_REASON_CHARS else reason[:MAX_REASON_CHARS] + "…"
 
 
-class _EventIds:
-    """``event_id(tenant_id, source, key)`` for many keys of one tenant and source (the hash of the
-    common prefix is computed once): uuid5 is sha1 over the namespace's bytes and the name."""
-
-    __slots__ = ("_prefix",)
-
-    def __init__(self, tenant_id: str, source_name: str) -> None:
-        self._prefix = hashlib.sha1(_ID_NAMESPACE.bytes + f"{tenant_id}\x1f{source_name}\x1f".encode(),
-                                    usedforsecurity=False)
-
-    def __call__(self, key: str) -> uuid.UUID:
-        digest = self._prefix.copy()
-        digest.update(key.encode())
-        return uuid.UUID(bytes=digest.digest()[:16], version=5)  # as uuid.uuid5 builds it
-
-
-def check(source_name: str, item: Any, tenant_id: str) -> openlineage.EventKind | None:
-    """Envelope checks a producer should hear about synchronously (4xx), per source.
-
-    Returns the OpenLineage event kind (None for other sources), so callers need not classify again.
-    """
-    if source_name == "openlineage":
-        return _check_openlineage(item)
-    if source_name == "generic":
-        event = validate_generic(item)
-        if event.tenant_id != tenant_id:
-            raise TenantMismatch(f"tenant_id {event.tenant_id!r} is not the caller's tenant {tenant_id!r}")
-    elif source_name == "monte_carlo":
-        require_object(item, "")
-    return None
-
-
-def _check_openlineage(item: Any) -> openlineage.EventKind:
-    # What Marquez answers 422 for: identities it cannot store the event under.
-    event = require_object(item, "")
-    kind = openlineage.classify(event)
-    parse_timestamp(event.get("eventTime"), "eventTime")
-    if kind is openlineage.EventKind.DATASET:
-        dataset = require_object(event.get("dataset"), "dataset")
-        require_str(dataset, "namespace", "dataset")
-        require_str(dataset, "name", "dataset")
-        return kind
-    job = require_object(event.get("job"), "job")
-    require_str(job, "namespace", "job")
-    require_str(job, "name", "job")
-    if kind is openlineage.EventKind.RUN:
-        require_str(require_object(event.get("run"), "run"), "runId", "run")
-    return kind
-
-
-def partition_key(source_name: str, item: Any) -> str:
-    """What must stay in order: a job's runs, a dataset, an incident, an S3 object, an asset."""
-    if not isinstance(item, dict):
-        return ""
-    if source_name == "openlineage":
-        node = item.get("dataset") if isinstance(item.get("dataset"), dict) else item.get("job")
-        if isinstance(node, dict):
-            return f"{node.get('namespace')}/{node.get('name')}"
-    elif source_name == "monte_carlo":
-        inner = item.get("payload") if isinstance(item.get("payload"), dict) else item
-        return str(inner.get("incident_id") or item.get("incident_id") or "")
-    elif source_name == "s3":
-        detail = item.get("detail") if isinstance(item.get("detail"), dict) else None
-        if detail is not None:
-            return f"{_get(detail, 'bucket', 'name')}/{_get(detail, 'object', 'key')}"
-        s3 = item.get("s3") if isinstance(item.get("s3"), dict) else {}
-        return f"{_get(s3, 'bucket', 'name')}/{_get(s3, 'object', 'key')}"
-    elif source_name == "generic":
-        payload = item.get("payload") if isinstance(item.get("payload"), dict) else {}
-        return str(payload.get("asset_id") or "")
-    return ""
-
-
-def _get(obj: dict[str, Any], *path: str) -> Any:
-    for part in path:
-        obj = obj.get(part) if isinstance(obj, dict) else None  # type: ignore[assignment]
-    return obj
-
-
-def partition_of(tenant_id: str, key: str, partitions: int) -> int:
-    """A stable partition number (crc32 is fast and identical in every process)."""
-    return zlib.crc32(f"{tenant_id}\x1f{key}".encode()) % max(1, partitions)
-
-
-def event_type(source_name: str, item: Any, kind: openlineage.EventKind | None = None) -> str | None:
-    """A short label for filtering: ``RunEvent.COMPLETE``, ``ObjectCreated:Put``, ``asset.created``.
-
-    ``kind``: the OpenLineage kind when the caller has classified ``item`` already.
-    """
-    if not isinstance(item, dict):
-        return None
-    value: Any = None
-    if source_name == "openlineage":
-        kind = (kind if kind is not None else openlineage.classify(item)).value
-        et = item.get("eventType")
-        value = f"{kind}.{et}" if kind == "RunEvent" and isinstance(et, str) else kind
-    elif source_name == "monte_carlo":
-        value = item.get("type")
-    elif source_name == "s3":
-        value = item.get("eventName") or item.get("detail-type")
-    elif source_name == "generic":
-        value = str(item.get("event_type") or "").strip().lower().replace("_", ".") or None
-    # A label is stored as text: PostgreSQL refuses NUL in text, and a producer's type field must not
-    # make its event unstorable (the whole event is kept as bytes).
-    return str(value).replace("\x00", "")[:120] or None if value else None
-
-
-__all__ = ["ParseError", "Prepared", "Rejected", "RequestInfo", "TenantMismatch", "prepare", "read_body"]
+__all__ = ["Prepared", "Rejected", "RequestInfo", "label", "partitioner", "prepare", "read_body", "short_reason"]

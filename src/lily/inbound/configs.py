@@ -14,7 +14,7 @@ from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 
-from lily.inbound.sources.monte_carlo_mapping import MonteCarloMapping
+from lily.inbound.sources import get_source
 from lily.store import Store, inbox
 from lily.store.feed import write_audit
 
@@ -29,10 +29,9 @@ class SourceConfig:
     updated_by: str | None = None
 
     def parse_options(self, source: str) -> Any:
-        """What the source's ``parse`` takes as ``options`` (Monte Carlo: its table mapping)."""
-        if source == "monte_carlo":
-            return MonteCarloMapping.model_validate(self.options.get("mapping") or {})
-        return None
+        """What the source's ``parse`` takes as ``options``: these options, validated by the source's
+        ``config`` (None for a source without one)."""
+        return get_source(source).options(self.options)
 
 
 class SourceConfigs:

@@ -20,6 +20,7 @@ from lily.api.routes.inbound import runtime
 from lily.api.schemas_query import SEQ_CURSOR, TEXT, Instant, seq_after, seq_cursor
 from lily.inbound.runtime import InboundRuntime
 from lily.inbound.settle import ReplayRefused, replay
+from lily.inbound.sources import SOURCES
 from lily.inbound.sources.base import ParseError
 from lily.inbound.sources.generic import parse_asset_id
 from lily.model import Principal, asset_id
@@ -28,7 +29,8 @@ from lily.store import catalog, inbox
 router = APIRouter(prefix=V1, tags=["events"])
 
 Status = Literal["received", "applied", "failed", "dead"]
-SourceName = Literal["openlineage", "monte_carlo", "s3", "generic"]  # lily.inbound.sources.SOURCES
+# The sources registered when the API is imported (the built-in ones and any registered before).
+SourceName = Literal[tuple(SOURCES)]  # type: ignore[valid-type]
 
 
 class Timings(BaseModel):

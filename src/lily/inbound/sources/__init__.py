@@ -1,7 +1,8 @@
-"""Inbound sources: one module per producer, each a :class:`~lily.inbound.sources.base.Source`.
+"""Inbound sources: one module per producer, each declaring a :class:`~.contract.Source`.
 
-Adding a source is adding one module with ``NAME``, ``verify``, ``split``, ``parse`` and
-``idempotency_key`` and listing it in ``SOURCES``. The registry is read-only.
+Adding a source is one module ending with ``SOURCE = Source(...)`` (see ``contract.py`` and
+docs/inbound-sources.md) and one line: an entry in ``BUILTIN`` below, or ``register(module.SOURCE)``
+(a plugin, a test). The registry is read through ``SOURCES`` (read-only) and ``get_source``.
 """
 
 from __future__ import annotations
@@ -16,25 +17,48 @@ from lily.inbound.sources.base import (
     MissingSignatureError,
     ParseError,
     PayloadError,
-    Source,
     VerificationError,
 )
+from lily.inbound.sources.contract import Auth, Enriched, Source
 
-SOURCES: Mapping[str, Source] = MappingProxyType(
-    {module.NAME: module for module in (openlineage, monte_carlo, s3, generic)}
-)
+BUILTIN: tuple[Source, ...] = (openlineage.SOURCE, monte_carlo.SOURCE, s3.SOURCE, generic.SOURCE)
+
+_registered: dict[str, Source] = {}
+SOURCES: Mapping[str, Source] = MappingProxyType(_registered)
+
+
+def register(source: Source) -> Source:
+    """Make ``source`` known to the accept path, the routes and the worker (of this process: a
+    worker running apart must import the same registration, as it does the built-in list)."""
+    known = _registered.get(source.name)
+    if known is not None and known is not source:
+        raise ValueError(f"another source is registered as {source.name!r}")
+    _registered[source.name] = source
+    return source
+
+
+def unregister(name: str) -> None:
+    """Forget a source (tests that register one of their own)."""
+    _registered.pop(name, None)
 
 
 def get_source(name: str) -> Source:
     """The source registered under ``name``; ``KeyError`` names the known ones."""
     try:
-        return SOURCES[name]
+        return _registered[name]
     except KeyError:
-        raise KeyError(f"unknown inbound source {name!r}; known: {', '.join(sorted(SOURCES))}") from None
+        raise KeyError(f"unknown inbound source {name!r}; known: {', '.join(sorted(_registered))}") from None
+
+
+for _source in BUILTIN:
+    register(_source)
 
 
 __all__ = [
+    "BUILTIN",
     "SOURCES",
+    "Auth",
+    "Enriched",
     "InboundError",
     "InvalidSignatureError",
     "MissingSignatureError",
@@ -43,4 +67,6 @@ __all__ = [
     "Source",
     "VerificationError",
     "get_source",
+    "register",
+    "unregister",
 ]

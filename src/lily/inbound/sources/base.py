@@ -1,8 +1,5 @@
-"""The contract every inbound source implements, and the errors the API maps to HTTP statuses.
-
-A source is one module exposing the functions of :class:`Source`. Everything here is pure: a
-source never touches the store, the clock or the network, so a stored raw payload can be re-parsed
-after a parser fix and give the same operations.
+"""The errors a source raises (each carries the HTTP status the API answers) and the helpers
+sources share to read payloads. What a source declares is in ``contract.py``.
 """
 
 from __future__ import annotations
@@ -10,11 +7,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 import orjson
-
-from lily.model.events import MetadataEvent
 
 
 class InboundError(ValueError):
@@ -60,34 +55,16 @@ class InvalidSignatureError(VerificationError):
     status = 403
 
 
-@runtime_checkable
-class Source(Protocol):
-    """What the API and the inbound worker need from a source (a module satisfies it structurally).
+class NoSecretError(VerificationError):
+    """The tenant has configured no secret for the source, so no signature can be trusted (→ 401)."""
 
-    Flow: the API calls ``verify`` on the raw body, decodes it (``decode.decode_body``), calls
-    ``split`` to get the independently stored events, and stores each with its ``idempotency_key``.
-    The worker later calls ``parse`` on each stored event.
-    """
+    status = 401
 
-    NAME: str
 
-    def verify(self, body: bytes, headers: Mapping[str, str], secret: str | None) -> None:
-        """Raise a :class:`VerificationError` subclass when the request is not authentic."""
-        ...
+class TenantMismatch(InboundError):
+    """An event names a tenant other than the caller's (→ 403)."""
 
-    def split(self, payload: Any) -> list[Any]:
-        """Split one decoded request body into the events stored (and keyed) one by one."""
-        ...
-
-    def parse(
-        self, payload: Any, *, received_at: datetime | None = None, options: Any = None
-    ) -> list[MetadataEvent]:
-        """Turn one event into operations. ``received_at`` is used only when the payload has no time."""
-        ...
-
-    def idempotency_key(self, payload: Any) -> str:
-        """A stable key (hex sha256) so a redelivered event is recognised as a duplicate."""
-        ...
+    status = 403
 
 
 def header(headers: Mapping[str, str], name: str) -> str | None:

@@ -7,13 +7,13 @@ field name should fail loudly instead of being ignored.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from lily.inbound.sources.base import ParseError, sha256_hex
+from lily.inbound.sources.base import ParseError, TenantMismatch, sha256_hex
+from lily.inbound.sources.contract import Source
 from lily.model.asset import AssetType, ColumnSpec, Owner
 from lily.model.classification import ClassificationSource
 from lily.model.events import AddClassification, DeleteAsset, MetadataEvent, UpsertAsset
@@ -109,11 +109,6 @@ def parse_asset_id(asset_id: str, source: str) -> AssetRef:
     return AssetRef(namespace=namespace, name=name, field=field)
 
 
-def verify(body: bytes, headers: Mapping[str, str], secret: str | None) -> None:
-    """Generic events are posted by authenticated API clients (bearer token); no payload signature."""
-    del body, headers, secret
-
-
 def split(payload: Any) -> list[Any]:
     """One event per request, or a JSON array of events."""
     return list(payload) if isinstance(payload, list) else [payload]
@@ -124,6 +119,28 @@ def idempotency_key(payload: Any) -> str:
     if isinstance(payload, dict) and isinstance(payload.get("event_id"), str):
         return sha256_hex(NAME, str(payload.get("source") or ""), payload["event_id"])
     raise ParseError("event_id", "is required")
+
+
+def check(item: Any, tenant_id: str) -> GenericEvent:
+    """The whole event is validated at once (the schema is ours), and it must name the caller's tenant."""
+    event = validate(item)
+    if event.tenant_id != tenant_id:
+        raise TenantMismatch(f"tenant_id {event.tenant_id!r} is not the caller's tenant {tenant_id!r}")
+    return event
+
+
+def partition_key(item: Any) -> str:
+    """The asset: its events stay in order."""
+    payload = item.get("payload") if isinstance(item, dict) else None
+    return str(payload.get("asset_id") or "") if isinstance(payload, dict) else ""
+
+
+def event_type(item: Any, checked: GenericEvent | None = None) -> str | None:
+    """``asset.created`` and so on, normalised as ``validate`` does (any case, ``_`` for ``.``)."""
+    if checked is not None:
+        return checked.event_type
+    raw = item.get("event_type") if isinstance(item, dict) else None
+    return str(raw or "").strip().lower().replace("_", ".") or None
 
 
 def parse(payload: Any, *, received_at: datetime | None = None, options: Any = None) -> list[MetadataEvent]:
@@ -212,3 +229,9 @@ def _column(value: Any) -> ColumnSpec:
 
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
+
+
+SOURCE = Source(
+    name=NAME, title="generic events", split=split, check=check, idempotency_key=idempotency_key,
+    partition_key=partition_key, event_type=event_type, parse=parse,
+)

@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 from lily.inbound.sources.base import (
     InvalidSignatureError,
     MissingSignatureError,
+    NoSecretError,
     ParseError,
     canonical_json,
     header,
@@ -27,7 +28,8 @@ from lily.inbound.sources.base import (
     require_object,
     sha256_hex,
 )
-from lily.inbound.sources.monte_carlo_mapping import MonteCarloMapping, TableReference
+from lily.inbound.sources.contract import Auth, Source
+from lily.inbound.sources.monte_carlo_mapping import MonteCarloMapping, MonteCarloOptions, TableReference
 from lily.model.events import MetadataEvent, UpsertIncident
 
 NAME = "monte_carlo"
@@ -60,12 +62,14 @@ def sign(body: bytes, secret: str, *, reference: bool = True) -> str:
 
 
 def verify(body: bytes, headers: Mapping[str, str], secret: str | None) -> None:
-    """Check ``x-mcd-signature``; no secret configured means the tenant accepts unsigned webhooks.
+    """Check ``x-mcd-signature`` against the tenant's secret.
 
-    Raises :class:`MissingSignatureError` (→ 401) or :class:`InvalidSignatureError` (→ 403).
+    A tenant without a secret takes no webhook at all, signed or not: anyone could otherwise write
+    incidents into it. Raises :class:`NoSecretError` (→ 401; the route refuses such a tenant before
+    calling this), :class:`MissingSignatureError` (→ 401) or :class:`InvalidSignatureError` (→ 403).
     """
     if not secret:
-        return
+        raise NoSecretError("no Monte Carlo webhook secret is configured: webhooks are refused")
     received = (header(headers, SIGNATURE_HEADER) or "").strip().lower()
     if received.startswith("sha512="):
         received = received[len("sha512=") :]
@@ -86,6 +90,26 @@ def split(payload: Any) -> list[Any]:
     return [payload]
 
 
+def check(item: Any, tenant_id: str) -> None:
+    """A webhook is an object; everything else is the worker's parse to judge."""
+    del tenant_id  # the tenant is the route's (?tenant= and its secret, or the bearer key's)
+    require_object(item, "")
+
+
+def partition_key(item: Any) -> str:
+    """The incident: its updates stay in order."""
+    if not isinstance(item, dict):
+        return ""
+    inner = item.get("payload") if isinstance(item.get("payload"), dict) else item
+    return str(inner.get("incident_id") or item.get("incident_id") or "")
+
+
+def event_type(item: Any, checked: Any = None) -> Any:
+    """The webhook's ``type`` (``open_anomaly_incident``, ``incident_status_update``, …)."""
+    del checked
+    return item.get("type") if isinstance(item, dict) else None
+
+
 def idempotency_key(payload: Any) -> str:
     """Incident id + a hash of the update fields, the event list (a new event is not deduped) and
     the update's own time when it has one: an alert re-opened after ``fixed`` repeats an earlier
@@ -100,11 +124,14 @@ def idempotency_key(payload: Any) -> str:
 
 
 def parse(payload: Any, *, received_at: datetime | None = None, options: Any = None) -> list[MetadataEvent]:
-    """One ``UpsertIncident``; ``options`` is a :class:`MonteCarloMapping` (default: map nothing).
+    """One ``UpsertIncident``; ``options`` is the tenant's :class:`MonteCarloOptions` or just a
+    :class:`MonteCarloMapping` (default: map nothing).
 
     Monte Carlo payloads carry no timestamp of their own, so ``received_at`` (the inbox time) is the
     observation time unless the payload has one.
     """
+    if isinstance(options, MonteCarloOptions):
+        options = options.mapping
     mapping = options if isinstance(options, MonteCarloMapping) else MonteCarloMapping()
     body = require_object(payload, "")
     inner = _inner(body)
@@ -237,3 +264,10 @@ def _references(inner: dict[str, Any], events: list[dict[str, Any]]) -> list[Tab
         if reference is not None and reference not in found:
             found.append(reference)
     return found
+
+
+SOURCE = Source(
+    name=NAME, title="Monte Carlo", auth=Auth.EITHER, verify=verify, signature_header=SIGNATURE_HEADER,
+    split=split, check=check, idempotency_key=idempotency_key, partition_key=partition_key,
+    event_type=event_type, parse=parse, config=MonteCarloOptions,
+)

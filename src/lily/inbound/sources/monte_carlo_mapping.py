@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from lily.model.identity import AssetRef
 
@@ -103,3 +103,14 @@ class MonteCarloMapping(BaseModel):
         case = warehouse_rule.case if warehouse_rule else "preserve"
         name = name.upper() if case == "upper" else name.lower() if case == "lower" else name
         return AssetRef(namespace=namespace, name=name)
+
+
+class MonteCarloOptions(BaseModel):
+    """A tenant's Monte Carlo options as stored (the source's ``config``): its table mapping."""
+
+    mapping: MonteCarloMapping = Field(default_factory=MonteCarloMapping)
+
+    @field_validator("mapping", mode="before")
+    @classmethod
+    def _absent(cls, value: Any) -> Any:
+        return {} if value is None else value

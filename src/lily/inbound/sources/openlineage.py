@@ -27,6 +27,7 @@ from lily.inbound.sources.base import (
     require_object,
     require_str,
 )
+from lily.inbound.sources.contract import Source, listed_under
 from lily.model.asset import AssetType, ColumnSpec
 from lily.model.events import (
     AddLineage,
@@ -52,11 +53,6 @@ class EventKind(StrEnum):
 
 # PROTOCOLS §1.5 (Marquez OpenLineageDao.getRunState): anything else, including None, is RUNNING.
 _RUN_STATES = {"COMPLETE": RunState.COMPLETED, "ABORT": RunState.ABORTED, "FAIL": RunState.FAILED}
-
-
-def verify(body: bytes, headers: Mapping[str, str], secret: str | None) -> None:
-    """OpenLineage has no payload signature: clients authenticate with a bearer token at the API."""
-    del body, headers, secret
 
 
 def split(payload: Any) -> list[Any]:
@@ -108,6 +104,43 @@ def classify(event: Mapping[str, Any]) -> EventKind:
     if "dataset" in event:
         return EventKind.DATASET
     return EventKind.JOB
+
+
+def check(item: Any, tenant_id: str) -> EventKind:
+    """What Marquez answers 422 for: identities it cannot store the event under. The kind, so the
+    accept path classifies each event once."""
+    del tenant_id  # an OpenLineage event names no tenant
+    event = require_object(item, "")
+    kind = classify(event)
+    parse_timestamp(event.get("eventTime"), "eventTime")
+    if kind is EventKind.DATASET:
+        dataset = require_object(event.get("dataset"), "dataset")
+        require_str(dataset, "namespace", "dataset")
+        require_str(dataset, "name", "dataset")
+        return kind
+    job = require_object(event.get("job"), "job")
+    require_str(job, "namespace", "job")
+    require_str(job, "name", "job")
+    if kind is EventKind.RUN:
+        require_str(require_object(event.get("run"), "run"), "runId", "run")
+    return kind
+
+
+def partition_key(item: Any) -> str:
+    """A dataset event's dataset, else the job: a job's runs stay in order."""
+    if not isinstance(item, dict):
+        return ""
+    node = item.get("dataset") if isinstance(item.get("dataset"), dict) else item.get("job")
+    return f"{node.get('namespace')}/{node.get('name')}" if isinstance(node, dict) else ""
+
+
+def event_type(item: Any, kind: EventKind | None = None) -> str | None:
+    """``RunEvent.COMPLETE``, ``DatasetEvent`` or ``JobEvent``; ``kind`` when ``check`` classified it."""
+    if not isinstance(item, dict):
+        return None
+    label = (kind if kind is not None else classify(item)).value
+    et = item.get("eventType")
+    return f"{label}.{et}" if label == "RunEvent" and isinstance(et, str) else label
 
 
 def parse(payload: Any, *, received_at: datetime | None = None, options: Any = None) -> list[MetadataEvent]:
@@ -323,13 +356,21 @@ def _parse_dataset(obj: dict[str, Any], path: str, *, output: bool) -> _Dataset:
     )
 
 
+SOURCE = Source(
+    name=NAME, title="OpenLineage", split=split, count=listed_under("events"), check=check,
+    idempotency_key=idempotency_key, partition_key=partition_key, event_type=event_type, parse=parse,
+)
+
 __all__ = [
     "NAME",
+    "SOURCE",
     "EventKind",
+    "check",
     "classify",
+    "event_type",
     "idempotency_key",
     "parse",
+    "partition_key",
     "split",
     "split_batch",
-    "verify",
 ]

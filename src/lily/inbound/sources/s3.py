@@ -6,9 +6,12 @@ Lambda ``Records[].Sns.Message`` form) and EventBridge events. ``s3:TestEvent`` 
 ignored. Object keys are form-URL-encoded by S3 and decoded with ``unquote_plus``.
 
 Ordering: delivery is unordered and may duplicate. Each object event carries its ``sequencer`` in
-the object's attributes; the apply stage compares it with the stored one (``is_newer``) and drops
-stale events. Deletes therefore leave a tombstone (an upsert carrying the sequencer, then the delete)
-so a late, older "created" event cannot resurrect a deleted object.
+the object's attributes; ``enrich`` compares it with the stored one (``is_newer``) and drops stale
+events. Deletes therefore leave a tombstone (an upsert carrying the sequencer, then the delete) so a
+late, older "created" event cannot resurrect a deleted object.
+
+Authentication: notifications reach Lily through a relay (Lambda, SQS poller) holding an API key.
+SNS HTTP deliveries would need the SNS certificate fetched from AWS: not supported.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from lily.inbound.sources.base import (
     require_str,
     sha256_hex,
 )
+from lily.inbound.sources.contract import CatalogView, Enriched, Source, listed_under
 from lily.model.asset import AssetType
 from lily.model.events import DeleteAsset, MetadataEvent, UpsertAsset
 from lily.model.identity import AssetRef
@@ -114,15 +118,6 @@ def infer_format(key: str) -> tuple[str | None, str | None]:
 # ---------------------------------------------------------------------------------------- envelopes
 
 
-def verify(body: bytes, headers: Mapping[str, str], secret: str | None) -> None:
-    """Notifications reach Lily through a relay (Lambda, SQS poller) that authenticates with an API key.
-
-    SNS HTTP deliveries would need the SNS certificate fetched from AWS, which is I/O and belongs
-    in the API layer, not in a pure parser.
-    """
-    del body, headers, secret
-
-
 def split(payload: Any) -> list[Any]:
     """The S3 records and EventBridge events inside any envelope; ``[]`` for ``s3:TestEvent``."""
     return _unwrap(payload, "", 0)
@@ -184,6 +179,29 @@ class ObjectEvent:
     region: str | None = None
     request_id: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+def partition_key(item: Any) -> str:
+    """The object (``bucket/key`` as sent): its events stay in order."""
+    if not isinstance(item, dict):
+        return ""
+    detail = item.get("detail") if isinstance(item.get("detail"), dict) else None
+    if detail is not None:
+        return f"{_get(detail, 'bucket', 'name')}/{_get(detail, 'object', 'key')}"
+    s3 = item.get("s3") if isinstance(item.get("s3"), dict) else {}
+    return f"{_get(s3, 'bucket', 'name')}/{_get(s3, 'object', 'key')}"
+
+
+def _get(obj: dict[str, Any], *path: str) -> Any:
+    for part in path:
+        obj = obj.get(part) if isinstance(obj, dict) else None  # type: ignore[assignment]
+    return obj
+
+
+def event_type(item: Any, checked: Any = None) -> Any:
+    """``ObjectCreated:Put`` (notifications) or the EventBridge ``detail-type``."""
+    del checked
+    return (item.get("eventName") or item.get("detail-type")) if isinstance(item, dict) else None
 
 
 def events(payload: Any) -> list[ObjectEvent]:
@@ -354,6 +372,39 @@ def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
 
 
+# ---------------------------------------------------------------------------------------- ordering
+
+
+def enrich(operations: list[MetadataEvent], catalog: CatalogView) -> Enriched:
+    """Drop a record whose ``sequencer`` is not newer than the one stored on its object (deleted
+    objects included: that is what the tombstone is for), upsert and delete alike."""
+    objects = [op.ref for op in operations if isinstance(op, UpsertAsset) and op.type is AssetType.S3_OBJECT]
+    if not objects:
+        return Enriched(operations)
+    found = catalog.attributes(objects)
+    stored = {ref: (found.get(ref) or {}).get("sequencer") for ref in objects}
+    stale = stale_objects(operations, stored)
+    if not stale:
+        return Enriched(operations)
+    # One record is one object: a stale record is dropped whole (its bucket upsert too).
+    kept = [op for op in operations if not (isinstance(op, UpsertAsset | DeleteAsset) and op.ref in stale)]
+    if all(isinstance(op, UpsertAsset) and op.type is AssetType.S3_BUCKET for op in kept):
+        kept = []
+    names = ", ".join(sorted(f"{r.namespace}/{r.name}@{stored[r]}" for r in stale))
+    return Enriched(kept, note=f"stale S3 event skipped: a newer or equal sequencer is stored ({names})")
+
+
+def stale_objects(operations: list[MetadataEvent], stored: Mapping[AssetRef, str | None]) -> set[AssetRef]:
+    """Objects whose incoming sequencer is not newer than the stored one."""
+    stale = set()
+    for op in operations:
+        if isinstance(op, UpsertAsset) and op.type is AssetType.S3_OBJECT:
+            incoming, current = op.attributes.get("sequencer"), stored.get(op.ref)
+            if incoming and current and not is_newer(str(incoming), str(current)):
+                stale.add(op.ref)
+    return stale
+
+
 # ---------------------------------------------------------------------------------------- idempotency
 
 
@@ -371,3 +422,9 @@ def idempotency_key(payload: Any) -> str:
     if not found:  # test events and empty Records: the body itself identifies the delivery
         return sha256_hex(NAME, canonical_json(payload))
     return sha256_hex(NAME, *(event_key(e) for e in found))
+
+
+SOURCE = Source(
+    name=NAME, title="S3", split=split, count=listed_under("Records"), idempotency_key=idempotency_key,
+    partition_key=partition_key, event_type=event_type, parse=parse, enrich=enrich,
+)
