@@ -60,10 +60,10 @@ class Cause:
 
 @dataclass(slots=True)
 class PlanReport:
-    objects: int = 0
+    """What planning created: the deliveries and how many statements they hold."""
+
     deliveries: list[uuid.UUID] = field(default_factory=list)
     statements: int = 0
-    superseded: int = 0
 
 
 def load_rules(conn: Connection, tenant_id: str) -> list[SecurityRule]:
@@ -144,20 +144,18 @@ class Planner:
             want = {k: p for k, p in desired.items() if t.accepts(k)}
             have = applied.get(t.id, {})
             for key in sorted(set(want) | set(have), key=str):
-                report.objects += 1
                 if (key.namespace, key.name) in gone:
                     # The table left the catalog: forget it rather than send DDL to a dropped object.
                     repo.put_applied(conn, tenant_id, t.id, str(key), key.namespace, key.name, None, None, now)
-                    report.superseded += self._supersede(conn, t, key, now, "object deleted from the catalog")
+                    self._supersede(conn, t, key, now, "object deleted from the catalog")
                     continue
                 self.object(conn, t, key, want.get(key), have.get(key), cause, now, report)
         return report
 
     def _supersede(self, conn: Connection, t: ConfiguredTarget, key: ObjectKey, now: datetime, reason: str,
-                   keep: uuid.UUID | None = None) -> int:
+                   keep: uuid.UUID | None = None) -> None:
         ids = [o["id"] for o in repo.open_deliveries(conn, t.id, str(key)) if o["id"] != keep]
         repo.supersede(conn, ids, now, reason)
-        return len(ids)
 
     def object(self, conn: Connection, t: ConfiguredTarget, key: ObjectKey, want: ObjectPolicy | None,
                base: ObjectPolicy | None, cause: Cause, now: datetime, report: PlanReport | None = None,
@@ -172,8 +170,7 @@ class Planner:
             for o in repo.open_deliveries(conn, t.id, str(key)):
                 if ObjectPolicy.model_validate(o["desired"]) == after:
                     return o["id"]  # already queued: retries keep their schedule
-        report.superseded += self._supersede(conn, t, key, now, "replaced by a newer plan",
-                                             keep=reuse["id"] if reuse else None)
+        self._supersede(conn, t, key, now, "replaced by a newer plan", keep=reuse["id"] if reuse else None)
         diff = plan(want, base, key)
         statements = t.target.render(diff) if not diff.is_empty else []
         if not statements:
