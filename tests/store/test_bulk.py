@@ -17,7 +17,7 @@ from sqlalchemy import Engine, bindparam, event, insert, select
 from sqlalchemy.sql import ClauseElement
 
 from lily.store import bulk, inbox, runs
-from lily.store.apply import _INSERT_AUDIT, _INSERT_CHANGES
+from lily.store.apply.changes import _INSERT_AUDIT, _INSERT_CHANGES
 from lily.store.db import make_engine
 from lily.store.tables import audit_log, changes, tenants
 from lily.store.tables_inbound import inbound_event_assets, inbound_events

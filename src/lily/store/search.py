@@ -2,7 +2,8 @@
 
 SQLite uses an FTS5 external-content table, PostgreSQL a generated tsvector with a GIN index;
 ``search`` hides the difference. Documents hold names, description, columns and tags, with
-punctuation turned into spaces so ``shop.public.dim_users`` is found by ``users``.
+punctuation turned into spaces so ``shop.public.dim_users`` is found by ``users``; the apply path
+writes them (``lily.store.apply.search_docs``) with the same ``tokens`` as queries are split into.
 """
 
 from __future__ import annotations
@@ -10,48 +11,13 @@ from __future__ import annotations
 import re
 import uuid
 
-from sqlalchemy import Connection, delete, insert, select, text, update
-
-from lily.store.tables import assets, classifications, search_docs
+from sqlalchemy import Connection, text
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 
 def tokens(value: str) -> list[str]:
     return [t.lower() for t in _WORD.findall(value)]
-
-
-def _doc_text(conn: Connection, aid: uuid.UUID) -> str | None:
-    row = conn.execute(select(assets).where(assets.c.id == aid)).mappings().first()
-    if row is None or row["status"] != "active":
-        return None
-    parts = [row["namespace"], row["name"], row["field"], row["display_name"] or "", row["description"] or "",
-             row["type"]]
-    ids = [aid]
-    for col in conn.execute(select(assets.c.id, assets.c.field, assets.c.description).where(
-            assets.c.parent_id == aid, assets.c.status == "active")).all():
-        ids.append(col.id)
-        parts += [col.field, col.description or ""]
-    tags = conn.execute(select(classifications.c.tag).where(classifications.c.asset_id.in_(ids))).scalars()
-    parts += list(tags)
-    return " ".join(tokens(" ".join(parts)))
-
-
-def refresh_doc(conn: Connection, tenant_id: str, aid: uuid.UUID) -> None:
-    """Rebuild the search document of one asset (or drop it if the asset is gone)."""
-    body = _doc_text(conn, aid)
-    if body is None:
-        remove_doc(conn, aid)
-        return
-    exists = conn.execute(select(search_docs.c.rowid).where(search_docs.c.asset_id == aid)).scalar()
-    if exists is None:
-        conn.execute(insert(search_docs).values(asset_id=aid, tenant_id=tenant_id, body=body))
-    else:
-        conn.execute(update(search_docs).where(search_docs.c.rowid == exists).values(body=body))
-
-
-def remove_doc(conn: Connection, aid: uuid.UUID) -> None:
-    conn.execute(delete(search_docs).where(search_docs.c.asset_id == aid))
 
 
 # Each word is a prefix scan of the index (a one-letter word reads every term it starts): a query

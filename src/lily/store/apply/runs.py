@@ -1,0 +1,27 @@
+"""Job runs and data-quality results: the assets they name are ensured here, the merge of a run's
+events and the quality rows are ``lily.store.runs``."""
+
+from __future__ import annotations
+
+from lily.model import AssetType, ChangeKind, RecordQuality, RecordRun
+from lily.store import runs as run_store
+from lily.store.apply.assets import ensure_asset, load
+from lily.store.apply.context import ChangeSetContext
+
+
+def record_run(ctx: ChangeSetContext, op: RecordRun) -> None:
+    job_id = ensure_asset(ctx, op.job, AssetType.JOB)
+    io = [(ensure_asset(ctx, r), "input") for r in op.inputs]
+    io += [(ensure_asset(ctx, r), "output") for r in op.outputs]
+    # The versions the run read and wrote, from the rows at hand (the store would query them).
+    versions = {aid: row["version"] for aid in (job_id, *(a for a, _ in io)) if (row := load(ctx, aid)) is not None}
+    change = run_store.record_run(ctx.conn, ctx.tenant, ctx.at, op, job_id, io, versions, ctx.cache.runs)
+    if change is not None:
+        ctx.record(ChangeKind.RUN_UPDATED, "run", op.run_id, job_id, *change)
+
+
+def record_quality(ctx: ChangeSetContext, op: RecordQuality) -> None:
+    aid = ensure_asset(ctx, op.ref)
+    stored = run_store.record_quality(ctx.conn, ctx.tenant, ctx.at, op, aid)
+    if stored is not None:
+        ctx.record(ChangeKind.QUALITY_RECORDED, "quality_result", stored[0], aid, None, stored[1])
