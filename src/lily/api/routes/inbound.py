@@ -118,6 +118,8 @@ def _source(name: str) -> Source:
 async def post_source_events(request: Request, name: str = Path(max_length=32),
                              tenant: str | None = Query(None, max_length=64), app: AppContext = Depends(ctx),
                              rt: InboundRuntime = Depends(runtime), rid: str = Depends(request_id)) -> Any:
+    if name not in SOURCES:
+        await accepting.bearer(request, rid)  # strangers learn nothing, not even which sources exist
     source = _source(name)
     body = await request.body()
     sent = await accepting.sender(request, source, tenant, body, app, rt, rid)
