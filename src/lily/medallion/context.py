@@ -1,0 +1,31 @@
+"""What every step of one run shares: the pipeline, where things go, the day, the injected time."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+
+from lily.anonymize import KeyRing
+from lily.medallion.layout import Layout
+from lily.medallion.results import DatasetRef
+from lily.medallion.validate import Pipeline
+
+
+@dataclass(frozen=True)
+class Context:
+    pipeline: Pipeline
+    layout: Layout
+    namespace: str  # the lake datasets' OpenLineage namespace
+    day: date
+    run_id: str
+    now: datetime  # the run's injected start: ingestion_timestamp and data files' modification time
+    keys: KeyRing
+    con: duckdb.DuckDBPyConnection
+    env: Mapping[str, str] | None = None  # where PostgreSQL URLs are read (default os.environ)
+
+    def ref(self, uri: str | Path) -> DatasetRef:
+        return DatasetRef(self.namespace, self.layout.name(uri))

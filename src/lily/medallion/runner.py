@@ -1,0 +1,259 @@
+"""Runs a declared pipeline for one process date: every dataset through bronze and silver, then
+gold, ML-ready and retention, recording each step.
+
+The runner is the only place that reads time, through the injected ``clock``: the run's start is
+bronze's ``ingestion_timestamp`` and the data files' modification time, so a frozen clock gives the
+same files. Each call of ``run`` is a new attempt (run id = UUIDv5 of pipeline, date and attempt):
+it ingests the source again, so a re-run after the input was fixed sees the fixed input. A dataset
+whose source fails or whose partition is quarantined fails the run with the reason; the others
+still go through, and gold and ML steps that need an unpublished relation are skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from lily.anonymize import KeyRing
+from lily.medallion import engine, lineage
+from lily.medallion.context import Context
+from lily.medallion.dataset_step import run_bronze, run_silver
+from lily.medallion.gold_sql import SqlError
+from lily.medallion.gold_step import run_gold
+from lily.medallion.layout import Layout
+from lily.medallion.ml_step import run_ml
+from lily.medallion.results import DatasetRef, DatasetRun, GoldRun, MlRun, PipelineRun
+from lily.medallion.retention import apply_retention
+from lily.medallion.silver import SchemaMismatch
+from lily.medallion.sources import SourceError, source_identity
+from lily.medallion.tables import SchemaDrift
+from lily.medallion.validate import Pipeline
+from lily.observability import log
+from lily.pipelines.lake import Lake
+from lily.pipelines.openlineage import run_id_for
+from lily.pipelines.runs import RunRecord, RunRecorder, State, StepRecord, latest_run
+from lily.quality import QualityError
+
+# Failures a pipeline file or its input explains: reported as they are, without a traceback.
+EXPECTED = (SourceError, SchemaMismatch, SchemaDrift, SqlError, QualityError)
+
+
+def date_range(start: date, end: date) -> list[date]:
+    if end < start:
+        raise ValueError("the range ends before it starts")
+    return [start + timedelta(days=k) for k in range((end - start).days + 1)]
+
+
+@dataclass(frozen=True)
+class RunnerConfig:
+    lake: Lake
+    lake_namespace: str | None = None  # default file://<lake root>
+    threads: int | None = None  # DuckDB threads per run (None: DuckDB's default)
+    env: Mapping[str, str] | None = None  # where source URLs are looked up (None: the process environment)
+
+    @property
+    def namespace(self) -> str:
+        return self.lake_namespace or self.lake.namespace()
+
+
+@dataclass
+class _Outcome:
+    rows_in: int = 0
+    rows_out: int = 0
+    rows_rejected: int = 0
+    details: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None  # a failure that is an answer, not an exception (a quarantine)
+
+
+class MedallionRunner:
+    def __init__(self, pipeline: Pipeline, config: RunnerConfig, *, recorder: RunRecorder,
+                 clock: Callable[[], datetime], keys: KeyRing) -> None:
+        self.pipeline = pipeline
+        self.config = config
+        self.recorder = recorder
+        self.clock = clock
+        self.keys = keys
+        self.layout = Layout(config.lake, pipeline.name)
+
+    # -- runs ----------------------------------------------------------------------------------
+    def queue(self, day: date, *, trigger: str = "manual") -> RunRecord:
+        """Record the run the next ``run(day)`` will execute, as QUEUED (its id is known now)."""
+        return self._open(day, trigger, State.QUEUED)
+
+    def run(self, day: date, *, trigger: str = "manual", retention: bool = True) -> PipelineRun:
+        record = self._open(day, trigger, State.RUNNING)
+        con = engine.connect(self.config.threads)
+        try:
+            result = self._run(record, con, retention)
+        finally:
+            con.close()
+        errors = [f"{s.step}: {s.error}" for s in self.recorder.steps(record.run_id) if s.state is State.FAILED]
+        final = replace(record, state=State.FAILED if errors else State.SUCCEEDED, finished_at=self.clock(),
+                        error="; ".join(errors) or None)
+        self.recorder.save_run(final)
+        result.run = final
+        return result
+
+    def backfill(self, start: date, end: date, *, trigger: str = "backfill",
+                 on_done: Callable[[PipelineRun], None] | None = None) -> list[PipelineRun]:
+        """Run every day of ``[start, end]`` in order; retention runs once, with the last day."""
+        days = date_range(start, end)
+        results = []
+        for day in days:
+            result = self.run(day, trigger=trigger, retention=day == days[-1])
+            results.append(result)
+            if on_done is not None:
+                on_done(result)
+        return results
+
+    def _open(self, day: date, trigger: str, state: State) -> RunRecord:
+        name = self.pipeline.name
+        last = latest_run(self.recorder, name, day)
+        if last is not None and last.state is State.QUEUED:
+            if state is State.QUEUED:
+                return last
+            started = replace(last, state=state, started_at=self.clock())
+            self.recorder.save_run(started)
+            return started
+        attempt = last.attempt + 1 if last else 1
+        record = RunRecord(run_id_for(name, day, attempt), name, day, attempt, state, self.clock(), trigger=trigger)
+        self.recorder.save_run(record)
+        return record
+
+    # -- steps ---------------------------------------------------------------------------------
+    def _step(self, run: RunRecord, step: str, body: Callable[[], _Outcome]) -> _Outcome | None:
+        started = self.clock()
+        self.recorder.save_step(StepRecord(run.run_id, step, State.RUNNING, started))
+        try:
+            outcome = body()
+        except EXPECTED as exc:
+            self.recorder.save_step(StepRecord(run.run_id, step, State.FAILED, started, self.clock(), error=str(exc)))
+            return None
+        except Exception as exc:
+            log.exception("medallion_step_failed", pipeline=run.pipeline, step=step, run_id=run.run_id)
+            self.recorder.save_step(StepRecord(run.run_id, step, State.FAILED, started, self.clock(),
+                                               error=f"{type(exc).__name__}: {exc}"))
+            return None
+        state = State.FAILED if outcome.error else State.SUCCEEDED
+        self.recorder.save_step(StepRecord(run.run_id, step, state, started, self.clock(), outcome.rows_in,
+                                           outcome.rows_out, outcome.rows_rejected, outcome.error, outcome.details))
+        return outcome
+
+    def _skip(self, run: RunRecord, step: str, why: str) -> None:
+        now = self.clock()
+        self.recorder.save_step(StepRecord(run.run_id, step, State.SKIPPED, now, now, details={"why": why}))
+
+    def _run(self, run: RunRecord, con: Any, retention: bool) -> PipelineRun:
+        cfg, spec = self.config, self.pipeline.spec
+        ctx = Context(self.pipeline, self.layout, cfg.namespace, run.process_date, run.run_id, run.started_at,
+                      self.keys, con, cfg.env)
+        result = PipelineRun(run, self.pipeline.name, run.process_date, cfg.namespace)
+        published: dict[str, DatasetRef] = {}
+        for name, ds in spec.datasets.items():
+            namespace, source_name = source_identity(ds.source, lake_root=cfg.lake.root, lake_namespace=cfg.namespace,
+                                                     env=cfg.env)
+            out = result.datasets[name] = DatasetRun(name, DatasetRef(namespace, source_name))
+            self._dataset(run, ctx, name, out, result, published)
+        for name, gold in spec.gold.items():
+            compiled = self.pipeline.gold[name]
+            g = result.gold[name] = GoldRun(name, compiled.to_sql("duckdb"))
+            missing = [r for r in compiled.relations if r not in published]
+            if missing:
+                g.skipped = f"needs {', '.join(missing)}, not published by this run"
+                self._skip(run, f"gold.{name}", g.skipped)
+                continue
+
+            def do_gold(name: str = name, gold: Any = gold, compiled: Any = compiled, g: GoldRun = g) -> _Outcome:
+                result.lineage.extend(run_gold(ctx, name, gold, compiled, g, published))
+                details = {"sql": g.sql, "quality": _quality(g.quality), **_decision(g.decision, self.layout)}
+                rows = g.table.rows if g.table else 0
+                error = None if g.decision and g.decision.published else f"quarantined: {g.decision.reason if g.decision else ''}"
+                return _Outcome(rows_out=rows, details=details, error=error)
+
+            if self._step(run, f"gold.{name}", do_gold) is not None and g.table is not None:
+                published[f"gold.{name}"] = g.table.ref
+        for name, ml in spec.ml.items():
+            m = result.ml[name] = MlRun(name)
+            if ml.source not in published:
+                m.skipped = f"needs {ml.source}, not published by this run"
+                self._skip(run, f"ml.{name}", m.skipped)
+                continue
+
+            def do_ml(name: str = name, ml: Any = ml, m: MlRun = m) -> _Outcome:
+                result.lineage.extend(run_ml(ctx, name, ml, m, published))
+                return _Outcome(rows_out=m.table.rows if m.table else 0,
+                                details={"rows": m.manifest.get("rows"), "delta_version": m.manifest.get("delta_version"),
+                                         "manifest": self.layout.name(m.manifest_path) if m.manifest_path else None})
+
+            self._step(run, f"ml.{name}", do_ml)
+        if retention:
+            def do_retention() -> _Outcome:
+                result.retention = apply_retention(self.layout, spec, run.process_date)
+                report = result.retention
+                return _Outcome(rows_out=report.files_removed, details=report.to_json())
+
+            self._step(run, "retention", do_retention)
+        return result
+
+    def _dataset(self, run: RunRecord, ctx: Context, name: str, out: DatasetRun, result: PipelineRun,
+                 published: dict[str, DatasetRef]) -> None:
+        spec = self.pipeline.spec.datasets[name]
+        ingested: list[Any] = []
+
+        def do_bronze() -> _Outcome:
+            batch, table = run_bronze(ctx, name, spec, out)
+            ingested.extend((batch, table))
+            assert out.bronze is not None
+            result.lineage.extend(lineage.copied(out.source, out.bronze.ref, batch.table.column_names[:-1]))
+            return _Outcome(rows_in=table.num_rows + len(batch.malformed), rows_out=table.num_rows,
+                            details={"files": [f.__dict__ for f in batch.files], "malformed_lines": len(batch.malformed),
+                                     "delta_version": out.bronze.version})
+
+        if self._step(run, f"bronze.{name}", do_bronze) is None:
+            out.error = self.recorder.steps(run.run_id)[-1].error
+            self._skip(run, f"silver.{name}", "bronze failed")
+            return
+
+        def do_silver() -> _Outcome:
+            batch, table = ingested
+            result.lineage.extend(run_silver(ctx, name, spec, batch, table, out))
+            decision = out.decision
+            error = None if decision and decision.published else f"quarantined: {decision.reason if decision else ''}"
+            return _Outcome(out.rows_in, out.silver.rows if out.silver else 0, out.rows_rejected, _silver_details(out, self.layout),
+                            error)
+
+        if self._step(run, f"silver.{name}", do_silver) is None:
+            out.error = next(s.error for s in self.recorder.steps(run.run_id) if s.step == f"silver.{name}")
+        if out.silver is not None:
+            published[f"silver.{name}"] = out.silver.ref
+
+
+def _quality(reports: Mapping[str, Any]) -> dict[str, Any]:
+    return {layer: {"passed": r.passed, "scores": r.scores, "failed": [x.name for x in r.results if x.status == "fail"],
+                    "warned": [x.name for x in r.results if x.status == "warn"]} for layer, r in reports.items()}
+
+
+def _decision(decision: Any, layout: Layout) -> dict[str, Any]:
+    if decision is None:
+        return {}
+    return {"published": decision.published, "reason": decision.reason,
+            "quarantine": layout.name(decision.quarantine) if decision.quarantine else None,
+            "resolved": layout.name(decision.resolved) if decision.resolved else None}
+
+
+def _silver_details(out: DatasetRun, layout: Layout) -> dict[str, Any]:
+    return {
+        "duplicates": out.duplicates,
+        "unknown_columns": list(out.unknown_columns),
+        "missing_columns": list(out.missing_columns),
+        "reject_reasons": out.reject_reasons,
+        "detected": [{"column": d.name, "entity": d.entity, "confidence": round(d.confidence, 4)}
+                     for d in out.detections if d.entity],
+        "anonymized": [{"column": t.column, "operator": t.operator.operator, "entity": t.entity, "origin": t.origin}
+                       for t in out.anonymized],
+        "unprotected": list(out.unprotected),
+        "quality": _quality(out.quality),
+        **_decision(out.decision, layout),
+    }
