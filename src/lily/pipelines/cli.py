@@ -19,6 +19,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from lily.medallion.cli import BackfillGroup, RunGroup, write_demo_crm
+from lily.medallion.cli import validate as validate_pipelines
 from lily.pipelines.lake import LAKE_ROOT_ENV, Lake, lake_root_from_env
 from lily.pipelines.runs import JsonFileRunRecorder, RunRecord, RunRecorder, State
 from lily.settings import Settings
@@ -27,9 +29,13 @@ if TYPE_CHECKING:
     from lily.pipelines.runner import PipelineRunner
     from lily.store import Store
 
-app = typer.Typer(help="Batch log pipelines over the medallion lake.", no_args_is_help=True)
-run_app = typer.Typer(help="Run a pipeline for one process date.", no_args_is_help=True)
-backfill_app = typer.Typer(help="Run a pipeline over a date range.", no_args_is_help=True)
+app = typer.Typer(help="Batch pipelines over the medallion lake: the log pipeline and declared ones "
+                       "(pipelines/<name>.yaml, docs/medallion.md).", no_args_is_help=True)
+# A NAME other than `logs` runs the declared pipeline <pipelines dir>/NAME.yaml.
+run_app = typer.Typer(cls=RunGroup, help="Run a pipeline for one process date: `logs` or a declared NAME.",
+                      no_args_is_help=True)
+backfill_app = typer.Typer(cls=BackfillGroup, help="Run a pipeline over a date range: `logs` or a declared NAME.",
+                           no_args_is_help=True)
 app.add_typer(run_app, name="run")
 app.add_typer(backfill_app, name="backfill")
 console = Console()
@@ -185,6 +191,15 @@ def status(lake_root: LakeRoot = None, limit: Annotated[int, typer.Option(help="
     console.print(table)
 
 
+@app.command("validate")
+def validate(
+    path: Annotated[Path | None, typer.Argument(help="A pipeline file or a directory of them "
+                                                     "(default LILY_PIPELINES_DIR or ./pipelines).")] = None,
+) -> None:
+    """Check declared pipeline files; each error names the file, line and field."""
+    validate_pipelines(path)
+
+
 @app.command("demo-data")
 def demo_data(
     days: Annotated[int, typer.Option(min=1, help="Days of logs.")] = 7,
@@ -193,7 +208,8 @@ def demo_data(
     per_file: Annotated[int, typer.Option(min=1, help="Records per file.")] = 500,
     lake_root: LakeRoot = None,
 ) -> None:
-    """Write realistic logs (NDJSON, gzip JSON, XML errors) plus bad files and rows into raw/."""
+    """Write realistic logs (NDJSON, gzip JSON, XML errors) plus bad files and rows into raw/, and the
+    demo CRM (customers and orders, with defects) that pipelines/crm.yaml reads."""
     from lily.pipelines import demo
 
     first = _day(start) if start else _utcnow().date() - timedelta(days=days)
@@ -208,3 +224,4 @@ def demo_data(
     size = sum(len(f.data) for f in files)
     console.print(f"wrote {len(files)} files ({size / 1e6:.1f} MB) for {first} .. {first + timedelta(days=days - 1)} "
                   f"into {Path(lake.raw)}")
+    write_demo_crm(lake.raw, first, days, seed)
