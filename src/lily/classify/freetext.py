@@ -1,0 +1,67 @@
+"""Whether a column of prose holds personal data: the share of its values with validated spans.
+
+A handful of emails in a notes column is already personal data, so the bar is a few percent of
+rows, lower for entities a checksum or an unambiguous shape proves (emails, IBANs, cards, wallets,
+SSNs) than for phones and IP addresses.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from lily.classify.scoring import sigmoid
+from lily.classify.spans import DEFAULT_TEXT_ENTITIES, SPECS
+from lily.classify.text import candidate_mask, spans_in
+
+MIN_WORDS = 3.0       # mean words per value for a column to be read as prose
+MAX_CHECKED = 300     # candidate rows validated per column
+_PRIOR, _STRONG, _WEAK = -3.0, 100.0, 50.0
+_SPECS = tuple(spec for spec in SPECS if spec.entity in DEFAULT_TEXT_ENTITIES)
+_STRONG_ENTITIES = frozenset(spec.entity for spec in _SPECS if spec.strong)
+
+
+@dataclass(frozen=True)
+class TextFinding:
+    confidence: float
+    entities: list[str]          # by number of rows, most frequent first
+    rows_with_spans: float       # estimated share of sampled values holding any span
+    counts: dict[str, int]       # rows holding each entity among those checked
+    checked: int
+
+
+def is_prose(values: pa.Array) -> bool:
+    if len(values) == 0:
+        return False
+    words = pc.list_value_length(pc.utf8_split_whitespace(values))
+    return pc.mean(words).as_py() >= MIN_WORDS
+
+
+def scan(values: pa.Array) -> TextFinding:
+    """Validate spans on (at most ``MAX_CHECKED``) rows the combined expression picks."""
+    n = len(values)
+    mask = candidate_mask(values, _SPECS)
+    candidates = values.filter(mask)
+    m = len(candidates)
+    if m == 0:
+        return TextFinding(sigmoid(_PRIOR), [], 0.0, {}, 0)
+    if m > MAX_CHECKED:
+        candidates = candidates.take(pa.array([i * m // MAX_CHECKED for i in range(MAX_CHECKED)], type=pa.int64()))
+    counts: Counter[str] = Counter()
+    strong_rows = weak_rows = 0
+    texts = candidates.to_pylist()
+    for text in texts:
+        found = {span.entity for span in spans_in(text, _SPECS)}
+        counts.update(found)
+        if found & _STRONG_ENTITIES:
+            strong_rows += 1
+        elif found:
+            weak_rows += 1
+    scale = (m / n) / len(texts) * n / (n + 10)  # checked rows -> share of all sampled rows, shrunk
+    strong, weak = strong_rows * scale, weak_rows * scale
+    confidence = sigmoid(_PRIOR + _STRONG * strong + _WEAK * weak)
+    return TextFinding(confidence, [e for e, _ in counts.most_common()], (strong_rows + weak_rows) * scale,
+                       dict(counts.most_common()), len(texts))

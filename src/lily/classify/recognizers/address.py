@@ -1,0 +1,64 @@
+"""STREET_ADDRESS: a house number next to a street word ("123 Main Street", "7, rue de Briand",
+"Hauptstrasse 12", "Sterresingel 35", "Calle Mayor 5 Piso 3") counts fully; a house number next to
+words, or a street word without a number, counts half. Without a name hint most values must count
+fully. Long values are prose, left to the free-text scan."""
+
+from __future__ import annotations
+
+import re
+
+from lily.classify import tags
+from lily.classify.data.streets import STREET_ENDINGS, STREET_WORDS, UNIT_WORDS
+from lily.classify.fold import fold
+from lily.classify.names import hint
+from lily.classify.recognizer import SHAPE, Recognizer
+
+_TOKEN = re.compile(r"[^\W_][\w.'/-]*")
+_HOUSE_NUMBER = re.compile(r"^(?:\d{1,5}[a-z]?|\d{1,5}[-/]\d{1,5}[a-z]?|s/n|sn|n[o°º]?\d{1,5})\.?$")
+_MAX_WORDS = 16
+
+
+def _street_word(token: str) -> bool:
+    bare = token.rstrip(".,")
+    if bare in STREET_WORDS:
+        return True
+    return any(bare.endswith(end) and len(bare) > len(end) + 2 for end in STREET_ENDINGS)
+
+
+def validate(value: str) -> float:
+    if not 5 <= len(value) <= 200 or "@" in value:
+        return 0.0
+    tokens = _TOKEN.findall(fold(value))
+    if not 2 <= len(tokens) <= _MAX_WORDS:
+        return 0.0
+    alpha = [t for t in tokens if t[0].isalpha()]
+    if not alpha:
+        return 0.0
+    numbered = any(_HOUSE_NUMBER.match(t) for t in tokens)
+    street = any(_street_word(t) for t in alpha)
+    if numbered and street:
+        return 1.0
+    if street and len(alpha) >= 2:
+        return 0.5
+    words = [t for t in alpha if len(t) >= 3 and t.rstrip(".") not in UNIT_WORDS]
+    return 0.5 if numbered and len(words) >= 2 else 0.0
+
+
+RECOGNIZER = Recognizer(
+    entity=tags.STREET_ADDRESS, id="address.street+number", pattern=None, validate=validate, tier=SHAPE,
+    length=(5, 200),
+    identifier=False,
+    hint=hint(("address", "addr", "street", "adresse", "adres", "direccion", "indirizzo", "endereco",
+               "strasse", "anschrift", "domicile", "domicilio", "residence", "straat", "rue", "calle",
+               "via", "rua", "address1", "address2", "addressline", "addressline1", "line1", "line2",
+               "address_line", "street_address", "postal_address", "mailing_address", "home_address",
+               "billing_address", "shipping_address", "delivery_address", "hausnummer", "house_number",
+               "adresa", "osoite", "gatuadress", "adressa"),
+              stems=("address", "street", "strasse", "adresse", "direccion", "indirizzo", "endereco",
+                     "anschrift", "straat", "adres"),
+              negative_tokens=("email", "e", "mail", "ip", "ipv4", "ipv6", "mac", "web", "url", "wallet",
+                               "btc", "bitcoin", "eth", "ethereum", "crypto", "memory", "mem", "hardware",
+                               "network", "net", "server", "host", "remote", "contract", "ip_address",
+                               "email_address", "mac_address", "wallet_address", "token_address", "hex",
+                               "bluetooth", "wifi", "node", "peer", "sip", "callback", "reply")),
+)

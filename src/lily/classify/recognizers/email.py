@@ -1,0 +1,35 @@
+"""EMAIL: an address's shape is specific enough to need no name (a column of emails is found whatever it
+is called); the validator only refuses what the prefilter is too loose to see."""
+
+from __future__ import annotations
+
+import re
+
+from lily.classify import tags
+from lily.classify.gates import AT
+from lily.classify.names import hint
+from lily.classify.recognizer import CHECKSUM, Recognizer
+
+PATTERN = r"^[^@\s]+@[A-Za-z0-9.-]+\.[A-Za-z]+$"
+_EXACT = re.compile(
+    r"^[a-z0-9!#$%&'*+/=?^_`{|}~.-]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*"
+    r"\.[a-z]{2,63}$", re.IGNORECASE)
+SPAN = r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,63}\b"
+
+
+def validate(value: str) -> float:
+    if not _EXACT.match(value):
+        return 0.0
+    local, _, domain = value.rpartition("@")
+    if not local or len(local) > 64 or len(domain) > 253:
+        return 0.0
+    if local.startswith(".") or local.endswith(".") or ".." in local or ".." in domain:
+        return 0.0
+    return 1.0
+
+
+RECOGNIZER = Recognizer(
+    entity=tags.EMAIL, id="email", pattern=PATTERN, validate=validate, tier=CHECKSUM, gate=AT, length=(6, 254),
+    hint=hint(("email", "mail", "courriel", "correo", "emailadres", "mailadres", "epost"),
+              stems=("email", "e_mail", "courriel", "correo_e", "posta_elettronica")),
+)

@@ -1,0 +1,135 @@
+"""PERSON_NAME: no checksum exists, so a value counts fully only when it is shaped like a name (one to
+five capitalised words, particles such as "van" or "da" allowed, titles and suffixes set aside, no
+digits, no company form) and its first word is a known given name (or it is a known surname alone);
+the right shape alone counts half. Without a name hint most values must be known names."""
+
+from __future__ import annotations
+
+import re
+
+from lily.classify import tags
+from lily.classify.data import words
+from lily.classify.data.names import GIVEN_NAMES, SURNAMES
+from lily.classify.fold import fold
+from lily.classify.gates import NO_DIGIT
+from lily.classify.names import hint
+from lily.classify.recognizer import SHAPE, Recognizer
+
+# Up to five words of letters, hyphens, apostrophes and periods, optionally "Surname, Given".
+PATTERN = r"^[^0-9@_/\\|<>{}\[\]=+*#%$]+$"
+
+TITLES = words("""
+mr mrs ms miss mx dr prof sir dame lord lady rev fr herr frau m mme mlle me sr sra srta sres don dona
+dott dottssa dottor sig sigra signor signora ing arch avv geom rag dhr mevr mevrouw mw pan pani
+univprof dipl dipl-ing mag bsc ba ma msc phd
+""")
+SUFFIXES = words("jr sr ii iii iv v phd md dds dvm esq mba bsc ba ma msc rn cpa bed meng ing mag")
+PARTICLES = words("""
+van von der den de da di del della dello dei degli dos das do du le la les ten ter te zu y e bin ibn al
+el st mac mc dal
+""")
+# A value with one of these words names an organisation, not a person.
+COMPANY_WORDS = words("""
+inc llc ltd plc gmbh ag kg ohg gbr ug sa sas sarl srl spa snc bv nv vof ab as asa oy oyj aps co corp
+corporation company companies group holding holdings partners associates sons fils cie ltda eireli
+and und et & ou trust foundation bank university school hospital services solutions systems
+technologies consulting international industries enterprises
+""")
+
+# Last words that make a place of a name ("Victoria Ville", "Port Tyler" is caught by its first word).
+PLACE_WORDS = words("""
+ville town city burg berg borough bury stad furt mouth shire port haven side chester ton view land field
+county village heights springs falls beach island valley
+""")
+
+_WORD = re.compile(r"^[^\W\d_]+(?:['\u2019.-][^\W\d_]*)*\.?$")  # \u2019: a typographic apostrophe
+
+
+def _clean(token: str) -> str:
+    return fold(token.strip(".,")).replace(".", "")
+
+
+def name_words(value: str) -> list[str] | None:
+    """The words of ``value`` without titles and suffixes, or ``None`` when it is not shaped like a name."""
+    text = value.strip()
+    if "," in text:
+        parts = [p.strip() for p in text.split(",")]
+        if len(parts) != 2 or not parts[1]:
+            return None
+        text = f"{parts[1]} {parts[0]}"
+    words = text.split()
+    while words and _clean(words[0]) in TITLES:
+        words = words[1:]
+    while len(words) > 1 and _clean(words[-1]) in SUFFIXES:
+        words = words[:-1]
+    if not 1 <= len(words) <= 5:
+        return None
+    for word in words:
+        folded = _clean(word)
+        if folded in COMPANY_WORDS or not _WORD.match(word):
+            return None
+        if not word[0].isupper() and folded not in PARTICLES:
+            return None
+    if not words[0][0].isupper():
+        return None
+    return words
+
+
+def validate(value: str) -> float:
+    words = name_words(value) if 2 <= len(value) <= 80 else None
+    if words is None:
+        return 0.0
+    first = _clean(words[0])
+    if len(words) > 1 and _clean(words[-1]) in PLACE_WORDS:
+        return 0.5
+    if len(words) == 1:
+        return 1.0 if first in GIVEN_NAMES or first in SURNAMES else 0.5
+    if first in GIVEN_NAMES or (len(first) == 1 and _clean(words[-1]) in SURNAMES):
+        return 1.0
+    return 0.5
+
+
+RECOGNIZER = Recognizer(
+    entity=tags.PERSON_NAME, id="name.vocabulary+shape", pattern=PATTERN, validate=validate, tier=SHAPE, gate=NO_DIGIT, length=(2, 80),
+    identifier=False,
+    hint=hint(("firstname", "lastname", "fullname", "surname", "surnames", "forename", "forenames",
+               "givenname", "familyname", "vorname", "nachname", "familienname", "prenom", "prenoms",
+               "nombre", "nombres", "apellido", "apellidos", "cognome", "voornaam", "achternaam",
+               "tussenvoegsel", "sobrenome", "fornavn", "efternavn", "etternavn", "fornamn", "efternamn",
+               "etunimi", "sukunimi", "imie", "nazwisko", "cardholder", "accountholder", "person",
+               "contact_person", "maiden_name", "middle_name", "middlename", "nome_completo", "nom_complet",
+               "nombre_completo", "volledige_naam"),
+              stems=("first_name", "last_name", "full_name", "given_name", "family_name", "sur_name",
+                     "customer_name", "client_name", "contact_name", "patient_name", "employee_name",
+                     "holder_name", "card_holder", "account_holder", "member_name", "guest_name",
+                     "passenger_name", "recipient_name", "sender_name", "person_name", "legal_name",
+                     "billing_name", "shipping_name", "nom_de_famille", "nom_famille", "cliente_nombre",
+                     "nome_cliente", "kundenname", "klantnaam"),
+              weak_tokens=("name", "names", "nom", "naam", "navn", "namn", "nome", "customer", "client",
+                           "contact", "owner", "holder", "author", "recipient", "sender", "patient",
+                           "employee", "manager", "member", "guest", "passenger", "beneficiary", "signatory",
+                           "who", "kunde", "klant", "cliente", "titular", "emergency_contact", "spouse",
+                           "parent", "guardian", "doctor", "physician"),
+              negative_tokens=(
+                  "product", "company", "file", "filename", "host", "hostname", "server", "table", "column",
+                  "brand", "category", "item", "app", "application", "project", "team", "org", "organization",
+                  "organisation", "city", "country", "street", "domain", "business", "firm", "event", "tag",
+                  "label", "bank", "store", "shop", "merchant", "vendor", "supplier", "device", "model",
+                  "field", "dataset", "schema", "db", "database", "job", "role", "title", "plan", "campaign",
+                  "page", "region", "state", "province", "county", "town", "place", "venue", "hotel",
+                  "school", "university", "course", "group", "department", "dept", "species", "breed",
+                  "color", "colour", "font", "theme", "browser", "os", "key", "queue", "topic", "metric",
+                  "feature", "policy", "user", "username", "login", "screen", "nick", "nickname", "code",
+                  "short", "variable", "attribute", "attr", "class", "package", "module", "function",
+                  "method", "service", "cluster", "node", "bucket", "repo", "repository", "branch",
+                  "instance", "zone", "building", "site", "location", "road", "ship", "vessel", "pet",
+                  "animal", "drug", "medication", "disease", "currency", "language", "lang", "locale",
+                  "timezone", "tz", "sku", "part", "asset", "resource", "account", "display", "file_name",
+                  "stage", "step", "task", "workflow", "pipeline", "container", "image", "volume", "env",
+                  "environment", "index", "sheet", "list", "menu", "provider", "carrier", "airline",
+                  "airport", "station", "team_name", "game", "book", "song", "album", "artist_id", "movie",
+                  "show", "channel", "network", "document", "doc", "template", "report", "dashboard",
+                  "chart", "widget", "component", "contract", "region_name", "sector", "industry",
+                  "segment", "tier", "unit", "uom", "material", "ingredient", "recipe", "dish",
+              )),
+)

@@ -1,0 +1,86 @@
+"""PHONE: a phone layout (country code, parentheses, groups) that ``phonenumbers`` finds possible.
+
+Digit strings without any layout are the same values as numeric ids, so they count half: a column
+of them is a phone column only when its name says so. A number without a country code needs nine
+digits (eight written as four pairs, as in Denmark or Norway): shorter ones are postcodes and codes. Layouts that are something else are refused
+before phonenumbers is asked: dates, IPv4 and version strings, decimals, US SSNs, ISBN groupings
+(a last group of one digit).
+"""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+
+from lily.classify import tags
+from lily.classify.gates import DIGIT
+from lily.classify.names import hint
+from lily.classify.recognizer import INTEGER, SHAPE, STRING, Recognizer
+
+PATTERN = r"^\+?[0-9 ()./-]+[0-9](?:\s*(?:x|X|ext\.?|EXT\.?|extension|#)\s*[0-9]+)?$"
+SPAN = (r"(?:\+\d{1,3}[ .-]?|\b00\d{1,3}[ .-]?)?(?:\(\d{1,5}\)[ .-]?)?\b\d{1,14}(?:[ .-]\d{2,14}){0,5}"
+        r"(?:\s?(?:x|ext\.?)\s?\d{1,5})?\b")
+
+_EXTENSION = re.compile(r"\s*(?:x|ext\.?|extension|#)\s*\d{1,6}$", re.IGNORECASE)
+_NOT_PHONE = re.compile(
+    r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}$"          # 2024-01-31
+    r"|^\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}$"        # 31/01/2024
+    r"|^\d{1,3}(?:\.\d{1,3}){2,3}$"               # 10.0.12.7, 1.2.3.4
+    r"|^[+-]?\d+\.\d+$"                           # 48.8566
+    r"|^\d{3}-\d{2}-\d{4}$"                       # US SSN
+    r"|^\d{1,5}-\d{1,7}-\d{1,7}-\d$"              # ISBN-10 / ISBN-13 groupings
+    r"|^97[89]-\d{1,5}-\d{1,7}-\d{1,7}-\d$"
+)
+_SEPARATORS = re.compile(r"[ ()./-]+")
+# Regions tried for numbers written without a country code, most populous first among Lily's users.
+REGIONS = ("US", "GB", "DE", "FR", "ES", "IT", "NL", "BR", "PT", "PL", "SE", "CA", "AU", "IN", "MX", "CH",
+           "AT", "BE", "DK", "NO", "FI", "IE")
+
+
+def possible(number: str) -> bool:
+    """``number`` (digits, maybe a leading +) is a possible phone number somewhere."""
+    try:
+        if number.startswith("+"):
+            return phonenumbers.is_possible_number(phonenumbers.parse(number, None))
+        for region in REGIONS:
+            if phonenumbers.is_possible_number(phonenumbers.parse(number, region)):
+                return True
+    except phonenumbers.NumberParseException:
+        return False
+    return False
+
+
+def validate(value: str) -> float:
+    body = _EXTENSION.sub("", value.strip())
+    if _NOT_PHONE.match(body):
+        return 0.0
+    international = body.startswith("+") or body.startswith("00")
+    digits = "".join(ch for ch in body if ch.isdigit())
+    if not 7 <= len(digits) <= 15 or len(set(digits)) < 3:
+        return 0.0
+    groups = [g for g in _SEPARATORS.split(body.lstrip("+")) if g]
+    laid_out = international or len(groups) > 1
+    if laid_out and (len(groups[-1]) < 2 or len(groups) > 7):
+        return 0.0
+    if body.count("(") != body.count(")") or body.count("(") > 1:
+        return 0.0
+    if not international and len(digits) < 9 and not (len(digits) == 8 and len(groups) >= 4):
+        return 0.0  # postcodes (30763-431, 8929-121) and short codes; national numbers are longer
+    number = "+" + digits[2:] if body.startswith("00") else ("+" + digits if international else digits)
+    if not possible(number):
+        return 0.0
+    return 1.0 if laid_out else 0.5
+
+
+RECOGNIZER = Recognizer(
+    entity=tags.PHONE, id="phone.layout", pattern=PATTERN, validate=validate, tier=SHAPE, gate=DIGIT, length=(7, 40),
+    kinds=frozenset({STRING, INTEGER}),
+    hint=hint(("tel", "cell", "fax", "gsm", "msisdn", "handy", "portable", "mobile", "mobil", "movil",
+               "celular", "cellulare", "telefon", "telefono", "telefone", "telephone", "phone", "tlf",
+               "telefoon", "puhelin", "telemovel", "mob", "cellphone"),
+              stems=("phone", "telef", "teleph", "telf", "mobile_n", "mobilnummer", "rufnummer",
+                     "numero_tel", "contact_number", "contact_no", "handynummer"),
+              negative_tokens=("country", "code", "area", "ext", "extension", "carrier", "model", "os",
+                               "app", "device", "brand", "plan")),
+)
