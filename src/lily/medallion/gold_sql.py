@@ -100,8 +100,9 @@ def compile_sql(sql: str, relations: Relations) -> CompiledSql:
     try:
         qualified = qualify(tree.copy(), schema=schema, dialect=READ_DIALECT, validate_qualify_columns=True)
     except OptimizeError as exc:
-        where = re.search(r"Line: (\d+)", str(exc))
-        raise SqlError(str(exc), int(where.group(1)) if where else None) from exc
+        where = re.search(r"\.? Line: (\d+), Col: \d+\.?", str(exc))
+        message = str(exc)[:where.start()] + str(exc)[where.end():] if where else str(exc)
+        raise SqlError(message.strip(), int(where.group(1)) if where else None) from exc
     assert isinstance(qualified, exp.Query)
     names = tuple(qualified.named_selects)
     if len(set(names)) != len(names) or any(not n for n in names):

@@ -37,12 +37,9 @@ def report_json(report: QualityReport) -> dict[str, Any]:
 
 
 def blocking_reason(reports: Mapping[str, QualityReport]) -> str:
-    """``"bronze: duplicate_key_percent: 30 (fail when > 5)"``, one per blocking failure."""
-    parts = []
-    for layer, report in reports.items():
-        for r in report.blocking_failures:
-            parts.append(f"{layer} check {r.message}" + (f" ({r.expected})" if r.expected else ""))
-    return "; ".join(parts)
+    """``"bronze check duplicate_key_percent = 30: fail (> 5)"``, one per blocking failure."""
+    return "; ".join(f"{layer} check {r.message}" for layer, report in reports.items()
+                     for r in report.blocking_failures)
 
 
 def _write(path: Path, data: bytes) -> None:

@@ -263,10 +263,11 @@ def find_pipeline(name: str, directory: Path) -> Path | None:
 
 def validate_path(path: Path) -> tuple[list[Pipeline], list[Issue]]:
     """Every pipeline file at ``path`` (one file, or a directory's ``*.yaml``/``*.yml``)."""
+    if not path.exists():
+        return [], [Issue(str(path), None, None, "", "no such file or directory")]
     files = pipeline_files(path) if path.is_dir() else [path]
     if not files:
-        return [], [Issue(str(path), None, None, "", "no pipeline files found" if path.is_dir() or path.exists()
-                          else "no such file or directory")]
+        return [], [Issue(str(path), None, None, "", "no pipeline files (*.yaml, *.yml) found")]
     valid: list[Pipeline] = []
     issues: list[Issue] = []
     for file in files:
