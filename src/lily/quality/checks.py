@@ -240,7 +240,7 @@ Check = Annotated[
     | FreshnessCheck | SchemaCheck | ReferenceCheck | DistributionCheck | SqlMetricCheck,
     Field(discriminator="type"),
 ]
-_CHECKS: TypeAdapter[list[Check]] = TypeAdapter(list[Check])
+_CHECKS: TypeAdapter[list[Check]] = TypeAdapter(list[Check], config=ConfigDict(title="checks"))
 
 
 def parse_checks(raw: Sequence[Mapping[str, Any]] | Iterable[Any]) -> list[Check]:

@@ -7,6 +7,11 @@ kinds need their own query: ``reference`` (an anti-join against the other datase
 ``process_date``, percentages, thresholds) are derived afterwards in Python, so a compiled suite
 does not depend on the date it runs for. Trees are built with sqlglot in DuckDB's dialect and
 rendered in ``dialect`` (e.g. ``spark``).
+
+With ``sample_columns`` and DuckDB, failing rows ride along in the same scan: ``MIN(struct, 5)
+FILTER (WHERE <bad row>)`` keeps the five smallest failing rows (ordered by the shown columns, so the
+same data gives the same samples) at the cost of a top-5 heap fed only by failing rows; the engine
+evaluates the shared predicate once. Other dialects fetch samples afterwards (``lily.quality.samples``).
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from lily.quality.checks import (
     ensure_unique_names,
 )
 
+SAMPLE_LIMIT = 5
 _DISTRIBUTION = {"avg": exp.Avg, "min": exp.Min, "max": exp.Max, "stddev": exp.StddevSamp, "sum": exp.Sum}
 
 
@@ -40,7 +46,7 @@ class CheckPlan:
 
     check: Check
     metrics: Mapping[str, str] = field(default_factory=dict)  # role -> alias in the scan
-    query: str | None = None  # returns one row, one value
+    query: str | None = None  # returns one row; its columns are named after roles (a user query: "value")
 
 
 @dataclass(frozen=True)
@@ -79,18 +85,21 @@ def compile_checks(
     *,
     dialect: str = "duckdb",
     references: Mapping[str, str] | None = None,
+    sample_columns: Sequence[str] = (),
 ) -> CompiledSuite:
     """The SQL for ``checks`` over ``relation``; ``references`` maps a reference check's dataset
-    to the relation that holds it (default: a relation of the same name)."""
+    to the relation that holds it (default: a relation of the same name); ``sample_columns`` are the
+    columns a failing row shows (PII already left out), empty for no in-scan samples."""
     ensure_unique_names(checks)
     source = sql.table(relation)
+    shown = list(sample_columns) if dialect == "duckdb" else []
     scan = _Scan()
     rows = scan.add(exp.Count(this=exp.Star()))
     column_metrics: dict[str, dict[str, str]] = {}
     for check in checks:
         for name in check.columns_used():
             column_metrics.setdefault(name, {})["count"] = scan.add(exp.Count(this=sql.col(name)))
-    plans = [_plan(check, scan, rows, source, references or {}, dialect, column_metrics) for check in checks]
+    plans = [_plan(check, scan, rows, source, references or {}, dialect, column_metrics, shown) for check in checks]
     select = exp.select(*[tree.as_(alias) for alias, tree in scan.trees.items()]).from_(source.copy())
     return CompiledSuite(
         relation=relation, dialect=dialect, scan=select.sql(dialect), row_count=rows, plans=tuple(plans),
@@ -106,14 +115,18 @@ def _plan(
     references: Mapping[str, str],
     dialect: str,
     column_metrics: dict[str, dict[str, str]],
+    shown: list[str],
 ) -> CheckPlan:
     if isinstance(check, RowCountCheck):
         return CheckPlan(check, {"value": rows})
-    if isinstance(check, MissingCountCheck):  # and MissingPercentCheck
-        return CheckPlan(check, {"bad": scan.add(sql.count_if(sql.is_missing(check))), "rows": rows})
-    if isinstance(check, InvalidCountCheck):
-        return CheckPlan(check, {"bad": scan.add(sql.count_if(sql.is_invalid(check))),
-                                 "considered": column_metrics[check.column]["count"]})
+    if isinstance(check, MissingCountCheck | InvalidCountCheck):  # and MissingPercentCheck
+        bad_row = sql.is_missing(check) if isinstance(check, MissingCountCheck) else sql.is_invalid(check)
+        metrics = {"bad": scan.add(sql.count_if(bad_row))}
+        metrics["rows" if isinstance(check, MissingCountCheck) else "considered"] = (
+            rows if isinstance(check, MissingCountCheck) else column_metrics[check.column]["count"])
+        if shown:
+            metrics["samples"] = scan.add(exp.Filter(this=smallest_rows(shown), expression=exp.Where(this=bad_row)))
+        return CheckPlan(check, metrics)
     if isinstance(check, DuplicateCountCheck):
         keys = check.columns
         considered = (column_metrics[keys[0]]["count"] if len(keys) == 1
@@ -131,21 +144,32 @@ def _plan(
         return CheckPlan(check, {"value": alias})
     if isinstance(check, ReferenceCheck):
         target = sql.table(references.get(check.dataset, check.dataset))
-        query = reference_query(source, check, target)
+        query = reference_query(source, check, target, shown)
         return CheckPlan(check, {"considered": column_metrics[check.column]["count"]}, query.sql(dialect))
     if isinstance(check, SqlMetricCheck):
         if check.expression is not None:
             return CheckPlan(check, {"value": scan.add(sql.user_sql(check.expression))})
         text = str(check.query).replace("{relation}", source.sql(sql.READ))
-        return CheckPlan(check, {}, sql.user_sql(text).sql(dialect))
+        return CheckPlan(check, {}, sql.user_sql(text).sql(dialect))  # its first column is the value
     if isinstance(check, SchemaCheck):
         return CheckPlan(check)
     raise TypeError(f"unknown check {check!r}")  # pragma: no cover - the union is closed
 
 
-def reference_query(source: exp.Table, check: ReferenceCheck, target: exp.Table) -> exp.Select:
-    """``SELECT COUNT(*)`` of non-null values with no match in the target: one anti-join."""
-    return exp.select(exp.Count(this=exp.Star())).from_(source.copy().as_("t")).where(dangling(check, target))
+def reference_query(
+    source: exp.Table, check: ReferenceCheck, target: exp.Table, shown: Sequence[str] = ()
+) -> exp.Select:
+    """Non-null values with no match in the target (``bad``), and their first rows: one anti-join."""
+    columns: list[exp.Expression] = [exp.Count(this=exp.Star()).as_("bad")]
+    if shown:
+        columns.append(smallest_rows(shown, "t").as_("samples"))
+    return exp.select(*columns).from_(source.copy().as_("t")).where(dangling(check, target))
+
+
+def smallest_rows(columns: Sequence[str], table: str | None = None) -> exp.Expression:
+    """DuckDB's ``MIN(struct, n)``: the n smallest rows, compared column by column."""
+    fields = [exp.PropertyEQ(this=exp.to_identifier(c, quoted=True), expression=sql.col(c, table)) for c in columns]
+    return exp.Min(this=exp.Struct(expressions=fields), count=exp.Literal.number(SAMPLE_LIMIT))
 
 
 def dangling(check: ReferenceCheck, target: exp.Table) -> exp.Expression:

@@ -1,0 +1,49 @@
+"""Failing samples: at most five, PII columns left out, the same rows whichever way they are fetched."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+
+from lily.quality import parse_checks, run_checks, sample_query
+from lily.quality.run import json_safe
+from tests.quality.conftest import load, rows
+
+PII = {"email", "born"}
+CHECKS = parse_checks([
+    {"type": "missing_count", "column": "code"},
+    {"type": "invalid_count", "column": "code", "valid_values": ["A"]},
+    {"type": "invalid_count", "name": "email_format", "column": "email", "format": "email"},
+    {"type": "reference", "column": "id", "dataset": "ids"},
+    {"type": "duplicate_count", "columns": ["k2"]},
+])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows)
+def test_samples_are_the_smallest_failing_rows_without_pii(table: list[dict[str, Any]]) -> None:
+    conn = load(table)
+    conn.execute("CREATE TABLE ids AS SELECT 1::BIGINT AS id")
+    report = run_checks(conn, "part", CHECKS, process_date=date(2024, 1, 1), references={"ids": "ids"},
+                        pii_columns=PII)
+    shown = ["id", "k2", "amount", "day", "code"]
+    for check, result in zip(CHECKS, report.results, strict=True):
+        if result.status != "fail":
+            assert result.failing_samples == []
+            continue
+        assert 1 <= len(result.failing_samples) <= 5
+        assert all(set(sample) == set(shown) for sample in result.failing_samples)
+        # The in-scan samples equal what the portable ORDER BY ... LIMIT 5 query returns.
+        query = sample_query("part", check, shown, pii_columns=PII, references={"ids": "ids"})
+        expected = [dict(zip(shown, map(json_safe, row), strict=True)) for row in conn.execute(query).fetchall()]
+        assert result.failing_samples == expected, check.name
+
+
+def test_no_sample_when_every_column_is_pii() -> None:
+    conn = load([{"id": None, "k2": 1, "email": None, "amount": 1.0, "day": None, "code": None, "born": None}])
+    report = run_checks(conn, "part", parse_checks([{"type": "missing_count", "column": "id"}]),
+                        process_date=date(2024, 1, 1), pii_columns=["id", "k2", "email", "amount", "day", "code",
+                                                                     "born"])
+    assert report.results[0].status == "fail" and report.results[0].failing_samples == []
