@@ -40,8 +40,10 @@ ingest = APIRouter(prefix=V1, tags=["inbound"])
 # Routes that authenticate themselves (webhook signatures); included without the blanket `authorize`.
 webhooks = APIRouter(prefix=V1, tags=["inbound"])
 
-# No length bound on a source's name in a path: any unknown name is a 404, after the credentials.
+# A source's name has at most 32 characters; the bound is looser so that a name of an id's length
+# is still a 404 after the credentials rather than a 422 before them.
 _NAME = "a registered source, e.g. openlineage"
+_NAME_BOUND = 64
 # A batch answer details at most this many failed events (the first ones); it counts the others.
 MAX_FAILED_DETAILS = 100
 
@@ -117,7 +119,7 @@ def _source(name: str) -> Source:
                            "key's), or `?tenant=` and the source's signature made with that tenant's secret.",
                openapi_extra=bodies.request_body(bodies.SOURCE_EVENTS, "the body as the source's producer "
                                                                        "sends it"))
-async def post_source_events(request: Request, name: str = Path(description=_NAME),
+async def post_source_events(request: Request, name: str = Path(max_length=_NAME_BOUND, description=_NAME),
                              tenant: str | None = Query(None, max_length=64), app: AppContext = Depends(ctx),
                              rt: InboundRuntime = Depends(runtime), rid: str = Depends(request_id)) -> Any:
     if name not in SOURCES:
@@ -263,14 +265,14 @@ def _config_out(rt: InboundRuntime, source: Source, tenant_id: str) -> SourceCon
 
 @router.get("/sources/{name}/config", response_model=SourceConfigOut,
             summary="A source's configuration for the tenant (the secret is never returned)")
-def get_source_config(name: str = Path(description=_NAME), principal: Principal = Depends(authorize),
+def get_source_config(name: str = Path(max_length=_NAME_BOUND, description=_NAME), principal: Principal = Depends(authorize),
                       rt: InboundRuntime = Depends(runtime)) -> SourceConfigOut:
     return _config_out(rt, _source(name), principal.tenant_id)
 
 
 @router.put("/sources/{name}/config", response_model=SourceConfigOut,
             summary="Set a source's secret (encrypted at rest) and options for the tenant")
-def put_source_config(body: SourceConfigIn, name: str = Path(description=_NAME),
+def put_source_config(body: SourceConfigIn, name: str = Path(max_length=_NAME_BOUND, description=_NAME),
                       principal: Principal = Depends(authorize), rt: InboundRuntime = Depends(runtime),
                       rid: str = Depends(request_id)) -> SourceConfigOut:
     source = _source(name)
