@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from lily.classify.cli import classify
 from lily.inbound.cli import worker_inbound
 from lily.model import Role
 from lily.outbound.cli import reconcile, worker_outbound, worker_propagation
@@ -33,6 +34,7 @@ worker_app.command("inbound")(worker_inbound)
 worker_app.command("propagation")(worker_propagation)
 worker_app.command("outbound")(worker_outbound)
 app.command("reconcile")(reconcile)
+app.command("classify")(classify)
 console = Console(stderr=True)
 
 

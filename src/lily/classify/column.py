@@ -2,13 +2,13 @@
 
 A recognizer is only worked on while it could still change the verdict: its cheap gate count
 (:mod:`lily.classify.gates`), then the count of values its pattern matches (one vectorised Arrow regex),
-bound the best score it could reach, and it is skipped as soon as that bound is below the threshold
-or below a verdict already reached. Survivors validate a spread of at most ``MAX_CHECKED`` matched
+bound the best score it could reach, and it is skipped as soon as that bound is below ``FLOOR``
+(or the threshold, if lower) or below a verdict already reached. Survivors validate a spread of at most ``MAX_CHECKED`` matched
 values in Python, stopping as soon as the share is known well enough. Prose goes to the free-text
 scan when no structured entity fits.
 
 For a column with no entity, ``confidence`` is one minus the best score among the recognizers that
-could have reached the threshold.
+could have reached ``FLOOR``.
 """
 
 from __future__ import annotations
@@ -34,6 +34,9 @@ from lily.classify.tags import ENTITY_TAGS, tags_for
 MAX_CHECKED = 256      # matched values validated per recognizer
 CHUNK = 32             # values validated between two looks at the interval
 CONSTANT_PENALTY = -4.0
+# Recognizers are worked on while they could still score this much: enough to report a near miss
+# (and keep a null verdict's confidence honest) without validating what cannot matter.
+FLOOR = 0.3
 _BOOLEAN_WORDS = words("true false t f yes no y n 0 1 on off ja nein oui non si sí nee")
 
 
@@ -61,9 +64,9 @@ def _evaluate(recognizer: Recognizer, values: pa.Array, gates: Gates, distinct: 
     adjustment = CONSTANT_PENALTY if recognizer.identifier and distinct <= 3 and n >= 30 else 0.0
 
     def reachable(share: float) -> bool:
-        # Whether a hit rate of ``share`` could still give a verdict that matters.
+        # Whether a hit rate of ``share`` could still matter: come near the threshold, or beat a verdict.
         ceiling = score(tier, share, n, strength, adjustment)
-        return ceiling >= threshold and not (best >= threshold and ceiling <= best)
+        return ceiling >= min(FLOOR, threshold) and not (best >= threshold and ceiling <= best)
 
     if not reachable(min(gates.count(recognizer.gate), gates.within(*recognizer.length)) / n):
         return None

@@ -155,8 +155,9 @@ def _ndjson(path: Path, max_rows: int) -> pa.Table:
                                  f"{type(record).__name__}")
             row: dict[str, object] = {}
             _walk("", record, row)
-            for key in row.keys() - columns.keys():
-                columns[key] = [None] * count
+            for key in row:
+                if key not in columns:
+                    columns[key] = [None] * count
             for key, values in columns.items():
                 values.append(row.get(key))
             count += 1

@@ -1,0 +1,255 @@
+"""Each recognizer's value check on valid and invalid values; properties where inputs vary."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lily.classify.keccak import keccak256
+from lily.classify.names import normalize
+from lily.classify.recognizers import (
+    address,
+    birth,
+    card,
+    crypto,
+    documents,
+    email,
+    iban,
+    location,
+    national,
+    network,
+    person,
+    phone,
+    ssn,
+)
+from tests.classify import synthetic
+
+
+def _luhn_complete(body: str) -> str:
+    for check in "0123456789":
+        if card.luhn_ok(body + check):
+            return body + check
+    raise AssertionError("unreachable")
+
+
+@pytest.mark.parametrize("value", ["jane.doe@example.com", "a+tag@sub.example.co.uk", "O'Neil@mail.ie"])
+def test_email_valid(value: str) -> None:
+    assert email.validate(value) == 1.0
+
+
+@pytest.mark.parametrize("value", ["jane..doe@example.com", ".jane@example.com", "jane@example", "@example.com",
+                                   "jane@-example.com"])
+def test_email_invalid(value: str) -> None:
+    assert email.validate(value) == 0.0
+
+
+@pytest.mark.parametrize("value", ["4111 1111 1111 1111", "5500-0000-0000-0004", "378282246310005", "6011111111111117",
+                                   "3530111333300000", "2221000000000009"])
+def test_card_valid(value: str) -> None:
+    assert card.validate(value) == 1.0
+
+
+@pytest.mark.parametrize("value", ["4111 1111 1111 1112",  # Luhn fails
+                                   "9111111111111119",     # Luhn holds, no issuer starts with 9
+                                   "3782822463100050",     # Amex prefix at 16 digits
+                                   "1234"])
+def test_card_invalid(value: str) -> None:
+    assert card.validate(value) == 0.0
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(["4", "51", "55", "2221", "34", "37", "6011", "65", "3528"]), st.randoms(use_true_random=False))
+def test_card_luhn_valid_generated_numbers_are_found(prefix: str, rng: random.Random) -> None:
+    length = 15 if prefix in ("34", "37") else 16
+    body = prefix + "".join(str(rng.randint(0, 9)) for _ in range(length - len(prefix) - 1))
+    assert card.validate(_luhn_complete(body)) == 1.0
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(min_value=0, max_value=2**32))
+def test_card_random_digit_strings_mostly_not(seed: int) -> None:
+    rng = random.Random(seed)
+    numbers = ["".join(str(rng.randint(0, 9)) for _ in range(16)) for _ in range(400)]
+    # Luhn passes one in ten; issuer ranges cut that to about one in forty.
+    assert sum(card.validate(n) for n in numbers) / len(numbers) < 0.12
+
+
+@pytest.mark.parametrize("value", ["GB82 WEST 1234 5698 7654 32", "DE89370400440532013000", "fr1420041010050500013m02606"])
+def test_iban_valid(value: str) -> None:
+    assert iban.validate(value) == 1.0
+
+
+def test_iban_invalid_and_wrong_length() -> None:
+    assert iban.validate("GB82WEST12345698765433") == 0.0
+    # mod-97 holds but the length is not Britain's: the shape counts half
+    shortened = "GB82WEST123456987654"
+    check = 98 - int("".join(str(int(c, 36)) for c in shortened[4:] + "GB00")) % 97
+    assert iban.validate(f"GB{check:02d}{shortened[4:]}") == 0.5
+
+
+@pytest.mark.parametrize("value,expected", [("123-45-6789", 0.0), ("078-05-1120", 0.0), ("000-12-3456", 0.0),
+                                            ("666-12-3456", 0.0), ("900-12-3456", 0.0), ("123-00-4567", 0.0),
+                                            ("123-45-0000", 0.0), ("536-22-8426", 1.0), ("536228426", 1.0)])
+def test_ssn_rules(value: str, expected: float) -> None:
+    assert ssn.validate(value) == expected
+
+
+@pytest.mark.parametrize("value,expected", [("10.0.12.7", 1.0), ("192.168.1.20", 1.0), ("8.8.8.8", 1.0),
+                                            ("256.1.1.1", 0.0), ("01.02.03.04", 0.0), ("2001:db8::1", 1.0),
+                                            ("fe80::1%eth0", 1.0), ("00:1a:2b:3c:4d:5e", 0.0), ("12:30:45", 0.0)])
+def test_ip_addresses(value: str, expected: float) -> None:
+    assert network.validate(value) == expected
+
+
+def test_version_strings_are_told_from_addresses_by_the_column() -> None:
+    versions = ["1.2.3.4", "3.10.2.1", "2.0.0.15", "4.1.0.7"] * 10
+    addresses = ["10.0.12.7", "192.168.1.20", "172.16.4.99", "10.2.33.150", "8.8.4.4"] * 8
+    assert network.version_check(versions)[0] <= -9
+    assert network.version_check(addresses)[0] == 0.0
+
+
+@pytest.mark.parametrize("value", ["+1-415-555-2671", "(415) 555-2671", "+44 20 7946 0958", "+49(0)7066 907439",
+                                   "06 27 63 17 06", "001-217-977-6317x066", "+31(0)317-066907"])
+def test_phone_layouts(value: str) -> None:
+    assert phone.validate(value) == 1.0
+
+
+@pytest.mark.parametrize("value", ["2024-01-31", "31/01/2024", "10.0.12.7", "48.8566", "123-45-6789",
+                                   "1-4028-9462-7", "978-1-4028-9462-6", "30763-431", "12"])
+def test_not_phones(value: str) -> None:
+    assert phone.validate(value) == 0.0
+
+
+def test_bare_digit_phones_count_half() -> None:
+    assert phone.validate("3306317069") == 0.5
+
+
+@pytest.mark.parametrize("value,expected", [
+    ("Jane Doe", 1.0), ("Dr. Hans Müller", 1.0), ("Ana Clara das Neves", 1.0), ("Smith, John", 1.0),
+    ("Luc Legros-Chartier", 1.0), ("Zyxwq Plorb", 0.5), ("Victoria Ville", 0.5),
+    ("Smith Holdings", 0.0), ("Müller GmbH", 0.0), ("Johnson and Sons", 0.0), ("engineer, civil", 0.0),
+    ("R2-D2", 0.0), ("jane doe", 0.0),
+])
+def test_person_names(value: str, expected: float) -> None:
+    assert person.validate(value) == expected
+
+
+@pytest.mark.parametrize("value,expected", [
+    ("123 Main Street", 1.0), ("7, rue de Briand", 1.0), ("Hauptstraße 12", 1.0), ("Sterresingel 35", 1.0),
+    ("Calle Mayor 5 Piso 3", 1.0), ("Viale Virgilio, 5", 1.0), ("150 Anthony Plains\nSouth Glendachester, VA 04307", 1.0),
+    ("Main Street", 0.5), ("Building 5", 0.0), ("jane@example.com", 0.0), ("60837 Rastatt", 0.0),
+])
+def test_street_addresses(value: str, expected: float) -> None:
+    assert address.validate(value) == expected
+
+
+@pytest.mark.parametrize("value,expected", [("1985-03-12", 1.0), ("12/03/1985", 1.0), ("12.03.1985", 1.0),
+                                            ("March 12, 1985", 1.0), ("12 mars 1985", 1.0), ("19850312", 1.0),
+                                            ("1985-02-30", 0.0), ("1700-01-01", 0.0), ("12/13/14/15", 0.0)])
+def test_dates(value: str, expected: float) -> None:
+    assert birth.validate(value) == expected
+
+
+def test_documents() -> None:
+    assert documents.validate_passport("907366258") == 1.0
+    assert documents.validate_passport("FC3662585") == 1.0
+    assert documents.validate_passport("ABCDEFGH") == 0.0
+    assert documents.validate_license("D1234567") == 1.0
+    assert documents.validate_license("MORGA753116SM9IJ") == 1.0
+    assert documents.validate_license("AAAA") == 0.0
+
+
+def test_gps() -> None:
+    assert location.validate_pair("48.8566, 2.3522") == 1.0
+    assert location.validate_pair("(-33.8688,151.2093)") == 1.0
+    assert location.validate_pair("95.0000, 2.3522") == 0.0
+    assert location.validate_axis("-122.419416") == 1.0
+    assert location.validate_axis("181.5") == 0.0
+
+
+def test_keccak_and_eip55() -> None:
+    assert keccak256(b"").hex() == "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470"
+    # the EIP-55 specification's own examples
+    for address_ in ("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359",
+                     "0xdbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB", "0xD1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb"):
+        assert crypto.eip55_checksum(address_.lower()) == address_
+        assert crypto.validate(address_) == 1.0
+    assert crypto.validate("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD") == 0.0
+    assert crypto.validate("0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed") == 0.75
+
+
+@pytest.mark.parametrize("value,expected", [
+    ("1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", 1.0),                       # the genesis address
+    ("3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy", 1.0),
+    ("bc1qw508d6qejxtdg4c5tbfbfqrumyrnwqngmtxw6z", 0.0),               # checksum broken
+    ("bc1qw508d6qejxtdg4c5tbfbfqrumyrnwqngmtxw6z".replace("6z", "5z"), 0.0),
+    ("1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb", 0.0),
+])
+def test_bitcoin(value: str, expected: float) -> None:
+    assert crypto.validate(value) == expected
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(min_value=0, max_value=2**32))
+def test_generated_wallets_validate(seed: int) -> None:
+    rng = random.Random(seed)  # seeded rather than drawn: a shrunk all-zero address is no wallet
+    for make in (synthetic.bitcoin_legacy, synthetic.bitcoin_segwit, synthetic.ethereum):
+        assert crypto.validate(make(rng)) == 1.0
+
+
+def test_segwit_reference_vector() -> None:
+    # BIP-173's first valid address, in both cases; one changed character breaks it
+    assert crypto.bech32_ok("BC1QW508D6QEJXTDG4Y5R3ZARVARY0C5XW7KV8F3T4")
+    assert crypto.bech32_ok("bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4")
+    assert not crypto.bech32_ok("bc1qw508d6qejxtdg4c5r3zarvary0c5xw7kv8f3t4")
+    assert not crypto.bech32_ok("bc1qW508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4")  # mixed case
+
+
+NATIONAL = {recognizer.id: recognizer for recognizer in national.recognizers()}
+
+
+@pytest.mark.parametrize("recognizer_id,value", [
+    ("stdnum:fr.nir", "2 95 10 99 126 111 93"), ("stdnum:de.idnr", "36574261809"), ("stdnum:es.dni", "54362315K"),
+    ("stdnum:es.nie", "X2482300W"), ("stdnum:it.codicefiscale", "RCCMNL83S18D969H"), ("stdnum:nl.bsn", "111222333"),
+    ("stdnum:br.cpf", "390.533.447-05"), ("stdnum:pl.pesel", "44051401359"), ("gb.nino.layout", "AB 12 34 56 C"),
+])
+def test_national_ids(recognizer_id: str, value: str) -> None:
+    assert NATIONAL[recognizer_id].validate(value) == 1.0
+    broken = value[:-1] + ("0" if value[-1] != "0" else "1")
+    assert NATIONAL[recognizer_id].validate(broken) < 1.0
+
+
+def test_nino_reserved_prefix_counts_by_layout() -> None:
+    nino = NATIONAL["gb.nino.layout"]
+    assert nino.validate("ZZ 12 34 56 T") == 0.75
+    assert nino.validate("ZZ123456T") == 0.5
+    assert nino.validate("ZZ123456") == 0.0
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(min_value=0, max_value=2**32))
+def test_random_digits_rarely_pass_a_national_checksum(seed: int) -> None:
+    rng = random.Random(seed)
+    for recognizer_id, length in (("stdnum:nl.bsn", 9), ("stdnum:pl.pesel", 11), ("stdnum:br.cpf", 11),
+                                  ("stdnum:de.idnr", 11)):
+        numbers = ["".join(str(rng.randint(0, 9)) for _ in range(length)) for _ in range(200)]
+        assert sum(NATIONAL[recognizer_id].validate(n) for n in numbers) / 200 < 0.2
+
+
+@pytest.mark.parametrize("name,expected", [("customerEMail", "customer_e_mail"), ("IPAddress", "ip_address"),
+                                           ("Teléfono móvil", "telefono_movil"), ("Straße", "strasse")])
+def test_name_normalisation(name: str, expected: str) -> None:
+    assert normalize(name) == expected
+
+
+def test_hints_strong_weak_negative() -> None:
+    assert email.RECOGNIZER.hint.strength(normalize("contactEmail"))[0] == 1.0
+    assert email.RECOGNIZER.hint.strength(normalize("email_sent"))[0] == 0.0
+    assert person.RECOGNIZER.hint.strength(normalize("name"))[0] == 0.5
+    assert person.RECOGNIZER.hint.strength(normalize("product_name"))[0] == 0.0
+    assert network.RECOGNIZER.hint.strength(normalize("ip_version"))[0] == 0.0
+    assert address.RECOGNIZER.hint.strength(normalize("ip_address"))[0] == 0.0
+    assert address.RECOGNIZER.hint.strength(normalize("billing_address"))[0] == 1.0
