@@ -61,7 +61,7 @@ def make_harness(root: Path, pipeline: Path = CRM_YAML, *, clock: Callable[[], d
 
 
 def demo(lake: Lake, days: int = 1, *, customers: int = 100, orders: int = 40, first: date = D1) -> None:
-    write_files(lake.raw, generate(first, days, 7, customers=customers, orders_per_day=orders))
+    write_files(lake.root, generate(first, days, 7, customers=customers, orders_per_day=orders))
 
 
 def write_pipeline(directory: Path, name: str, body: str) -> Path:
@@ -72,7 +72,8 @@ def write_pipeline(directory: Path, name: str, body: str) -> Path:
 
 
 def land(lake: Lake, name: str, data: bytes | str) -> Path:
-    path = lake.raw / name
+    """Write a source file at ``name`` (relative to the lake root)."""
+    path = lake.root / name
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data.encode() if isinstance(data, str) else data)
     return path

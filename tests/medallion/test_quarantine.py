@@ -14,7 +14,7 @@ from lily.pipelines.runs import State
 
 from .conftest import D1, demo, make_harness
 
-CUSTOMERS = "crm/customers/customers_2024-01-01.csv"
+CUSTOMERS = "sources/crm/customers/customers_2024-01-01.csv"
 
 
 def _with_duplicates(original: bytes, share: float = 0.3) -> bytes:
@@ -37,7 +37,7 @@ def test_quarantine_keeps_the_previous_version_and_a_fixed_rerun_publishes(tmp_p
     silver_uri = str(h.lake.root / "silver/crm/customers")
     version, published = DeltaTable(silver_uri).version(), _silver_d1(h.lake.root)
 
-    source = h.lake.raw / CUSTOMERS
+    source = h.lake.root / CUSTOMERS
     original = source.read_bytes()
     source.write_bytes(_with_duplicates(original))
     bad = h.runner.run(D1)

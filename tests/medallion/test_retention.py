@@ -30,7 +30,7 @@ def test_retention_removes_expired_partitions_but_not_a_held_day(tmp_path: Path)
     path.write_text(text)
     h = make_harness(tmp_path / "lake", path)
     demo(h.lake, days=3)
-    second = h.lake.raw / "crm/customers/customers_2024-01-02.csv"
+    second = h.lake.root / "sources/crm/customers/customers_2024-01-02.csv"
     lines = second.read_text().splitlines(keepends=True)
     second.write_text("".join(lines + lines[1:40]))  # D2's extract arrives with duplicated keys: held
 

@@ -55,7 +55,7 @@ def test_every_run_succeeds_and_records_its_steps(runs: Runs) -> None:
 
 
 def test_bronze_is_the_source_with_ingestion_metadata(runs: Runs) -> None:
-    path = runs.h.lake.raw / "crm/customers/customers_2024-01-01.csv"
+    path = runs.h.lake.root / "sources/crm/customers/customers_2024-01-01.csv"
     bronze = runs.h.table("bronze", "customers")
     first = bronze.filter(pc.equal(bronze.column("ingest_run_id"), runs.first.run.run_id))
     lines = path.read_text().splitlines()
@@ -63,7 +63,7 @@ def test_bronze_is_the_source_with_ingestion_metadata(runs: Runs) -> None:
     row = first.to_pylist()[0]
     assert row["checksum"] == hashlib.sha256(path.read_bytes()).hexdigest()
     assert (row["source_system"], row["schema_version"], row["source_file"]) == ("crm", "1.0",
-                                                                                 "crm/customers/customers_2024-01-01.csv")
+                                                                                 "sources/crm/customers/customers_2024-01-01.csv")
     assert row["record_count"] == first.num_rows and row["ingestion_timestamp"] == FROZEN.replace(second=0)
     first_line = next(csv.reader([lines[1]]))
     assert first_line[0] == row["customer_id"] and row["birth_date"] == first_line[7]  # text, as written
@@ -110,7 +110,7 @@ def test_detection_and_the_masking_lineage(runs: Runs) -> None:
     email = edges[("bronze/crm/customers", "email", "silver/crm/customers", "email")]
     city = edges[("bronze/crm/customers", "city", "silver/crm/customers", "city")]
     assert email.masking and email.operator == "hash" and not city.masking
-    assert ("raw/crm/customers", "email", "bronze/crm/customers", "email") in edges
+    assert ("sources/crm/customers", "email", "bronze/crm/customers", "email") in edges
     assert ("silver/crm/customers", "segment", "gold/crm/orders_per_segment_day", "segment") in edges
     assert ("gold/crm/customer_value", "segment", "ml/crm/customer_features", "segment=consumer") in edges
 
@@ -127,17 +127,17 @@ def test_silver_keeps_the_latest_row_per_key_and_rejects_with_reasons(runs: Runs
             "T", " ").replace("Z", "") or True
     rejects = _day(runs.h.table("rejected/rows", "customers"), D1).to_pylist()
     reasons = {r["reason"] for r in rejects}
-    assert reasons == {"invalid_type: birth_date is not a date", "missing_value: customer_id",
+    assert reasons == {"invalid_type: birth_date: expected date", "missing_value: customer_id",
                        "malformed_row: expected 14 fields, got 7"}
     malformed = next(r for r in rejects if r["line"] is not None)
-    assert malformed["line"] == len((runs.h.lake.raw / "crm/customers/customers_2024-01-01.csv").read_text().splitlines())
+    assert malformed["line"] == len((runs.h.lake.root / "sources/crm/customers/customers_2024-01-01.csv").read_text().splitlines())
     assert "@" not in malformed["record"]  # the broken line's email is scrubbed
     typed = next(r for r in rejects if r["reason"].startswith("invalid_type"))
     record = json.loads(typed["record"])
     assert record["birth_date"] is None and record["name"] == "<NAME>" and re.fullmatch(r"[0-9a-f]{64}", record["email"])
     orders = runs.first.datasets["orders"]
     assert orders.reject_reasons == {"invalid_json: unexpected end of data: line 1 column 33 (char 32)": 1,
-                                     "invalid_type: amount is not a decimal(12,2)": 1}
+                                     "invalid_type: amount: expected decimal(12,2)": 1}
     assert orders.duplicates == 1
 
 

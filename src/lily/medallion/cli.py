@@ -226,11 +226,12 @@ def validate(path: Path | None) -> None:
         raise typer.Exit(1)
 
 
-def write_demo_crm(raw: Path, first: date, days: int, seed: int) -> None:
+def write_demo_crm(lake_root: Path, first: date, days: int, seed: int) -> None:
     """The demo CRM for ``pipelines/crm.yaml`` (``lily pipeline demo-data``)."""
     from lily.medallion import demo_crm
 
     files = demo_crm.generate(first, days, seed)
-    demo_crm.write_files(raw, files)
+    demo_crm.write_files(lake_root, files)
     console.print(f"wrote the demo CRM: {len(files)} files ({sum(len(f.data) for f in files) / 1e6:.1f} MB) "
-                  f"under {raw / 'crm'}; run it with `lily pipeline run crm --date {first}`", highlight=False)
+                  f"under {lake_root / demo_crm.ROOT}; run it with `lily pipeline run crm --date {first}`",
+                  highlight=False)

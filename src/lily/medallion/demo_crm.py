@@ -1,6 +1,6 @@
 """A deterministic demo CRM for ``pipelines/crm.yaml`` (pure generation: same seed, same bytes).
 
-Per day: ``crm/customers/customers_<D>.csv`` (the day's full extract: names, emails, phones,
+Per day, under the lake's ``sources/``: ``crm/customers/customers_<D>.csv`` (the day's full extract: names, emails, phones,
 addresses, birth dates, card numbers, IBANs, free-text notes that mention emails and phone numbers)
 and ``crm/orders/orders_<D>.ndjson`` (the day's orders). Defects are injected on purpose, as a real
 extract has them: duplicate keys (a stale copy and an exact copy), missing and malformed emails, a
@@ -26,13 +26,14 @@ SEGMENTS = (("consumer", 0.7), ("smb", 0.25), ("enterprise", 0.05))
 STATUSES = ("placed", "shipped", "delivered", "delivered", "cancelled", "returned")
 CHANNELS = ("web", "web", "app", "store", "phone")
 CURRENCIES = {"US": "USD", "GB": "GBP"}
+ROOT = "sources/crm"  # not raw/: the log pipeline's ingest moves whatever lands there
 CUSTOMER_COLUMNS = ("customer_id", "name", "email", "phone", "street_address", "city", "country", "birth_date",
                     "card_number", "iban", "segment", "signup_date", "notes", "updated_at")
 
 
 @dataclass(frozen=True)
 class DemoFile:
-    name: str  # relative to the lake's raw/ zone
+    name: str  # relative to the lake root
     data: bytes
 
 
@@ -169,13 +170,13 @@ def generate(first: date, days: int, seed: int = 42, *, customers: int = 200, or
     for k in range(days):
         day = first + timedelta(days=k)
         crm.advance(day, customers if k == 0 else max(1, customers // 50))
-        files.append(DemoFile(f"crm/customers/customers_{day.isoformat()}.csv", customers_csv(crm, day)))
-        files.append(DemoFile(f"crm/orders/orders_{day.isoformat()}.ndjson", orders_ndjson(crm, day, orders_per_day)))
+        files.append(DemoFile(f"{ROOT}/customers/customers_{day.isoformat()}.csv", customers_csv(crm, day)))
+        files.append(DemoFile(f"{ROOT}/orders/orders_{day.isoformat()}.ndjson", orders_ndjson(crm, day, orders_per_day)))
     return files
 
 
-def write_files(raw: Path, files: list[DemoFile]) -> None:
+def write_files(lake_root: Path, files: list[DemoFile]) -> None:
     for f in files:
-        path = raw / f.name
+        path = lake_root / f.name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(f.data)

@@ -47,6 +47,8 @@ class ColumnCheck:
 def match_columns(spec: DatasetSpec, source_columns: Sequence[str]) -> ColumnCheck:
     """Raises ``SchemaMismatch`` for a missing required column, or unknown columns when the file
     says ``unknown_columns: fail``."""
+    if not source_columns:  # nothing was read (an optional source without files): no rows, no columns
+        return ColumnCheck((), tuple(spec.columns), ())
     available = set(source_columns)
     required = set(spec.primary_key) | {c for c, d in spec.columns.items() if not d.nullable}
     absent = [c for c in spec.columns if c not in available]
@@ -92,7 +94,7 @@ def standardize_sql(spec: DatasetSpec, relation: str, source_types: dict[str, st
         if source_type is not None and decl.column_type.duckdb != "VARCHAR":
             what = decl.column_type.name + (f" in format {decl.format}" if decl.format else "")
             reasons.append(f"CASE WHEN {_present(name, source_type)} AND {expr} IS NULL "
-                           f"THEN {literal(f'invalid_type: {name} is not a {what}')} END")
+                           f"THEN {literal(f'invalid_type: {name}: expected {what}')} END")
         if name in required:
             reasons.append(f"CASE WHEN NOT ({_present(name, source_type)}) THEN {literal(f'missing_value: {name}')} END")
     reason = f"NULLIF(concat_ws('; ', {', '.join(reasons)}), '')" if reasons else "CAST(NULL AS VARCHAR)"

@@ -37,7 +37,7 @@ class SourceError(RuntimeError):
 
 @dataclass(frozen=True)
 class SourceFile:
-    name: str  # relative to raw/ for files under it; a credential-free URL for PostgreSQL
+    name: str  # relative to the lake root for files under it; a credential-free URL for PostgreSQL
     checksum: str  # sha256 of the bytes read
     size: int
     records: int
@@ -151,17 +151,17 @@ READERS: dict[str, Callable[[bytes, str, FileSource], tuple[pa.Table, list[Malfo
 }
 
 
-def resolve_files(source: FileSource, raw: Path, day: date) -> tuple[str, list[Path]]:
-    """The pattern (``{date}`` filled in, relative to ``raw`` unless absolute) and its files."""
+def resolve_files(source: FileSource, root: Path, day: date) -> tuple[str, list[Path]]:
+    """The pattern (``{date}`` filled in, relative to the lake ``root`` unless absolute) and its files."""
     pattern = source.path.replace(DATE_PLACEHOLDER, day.isoformat())
-    full = Path(pattern) if Path(pattern).is_absolute() else raw / pattern
+    full = Path(pattern) if Path(pattern).is_absolute() else root / pattern
     matches = sorted(Path(p) for p in glob.glob(str(full)) if Path(p).is_file())
     return str(full), matches
 
 
-def _display(path: Path, raw: Path) -> str:
+def _display(path: Path, root: Path) -> str:
     try:
-        return path.resolve().relative_to(raw.resolve()).as_posix()
+        return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return path.as_posix()
 
@@ -181,13 +181,13 @@ def _combine(parts: list[tuple[pa.Table, SourceFile, list[Malformed]]]) -> Sourc
     return SourceBatch(combined, files, malformed)
 
 
-def read_files(source: FileSource, raw: Path, day: date) -> SourceBatch:
-    pattern, paths = resolve_files(source, raw, day)
+def read_files(source: FileSource, root: Path, day: date) -> SourceBatch:
+    pattern, paths = resolve_files(source, root, day)
     if not paths and source.required:
-        raise SourceError(f"missing source: no file matches {_display(Path(pattern), raw)}")
+        raise SourceError(f"missing source: no file matches {_display(Path(pattern), root)}")
     parts = []
     for path in paths:
-        name = _display(path, raw)
+        name = _display(path, root)
         try:
             data = path.read_bytes()
         except OSError as exc:
@@ -241,10 +241,11 @@ def read_postgres(source: PostgresSource, day: date, env: Mapping[str, str] | No
                       malformed)])
 
 
-def read_source(source: FileSource | PostgresSource, raw: Path, day: date,
+def read_source(source: FileSource | PostgresSource, root: Path, day: date,
                 env: Mapping[str, str] | None = None) -> SourceBatch:
+    """``root``: the lake root, which relative file paths start from."""
     if isinstance(source, FileSource):
-        return read_files(source, raw, day)
+        return read_files(source, root, day)
     return read_postgres(source, day, env)
 
 
@@ -253,9 +254,9 @@ _WILD = ("{", "*", "?", "[")
 
 def source_identity(source: FileSource | PostgresSource, *, lake_root: Path, lake_namespace: str,
                     env: Mapping[str, str] | None = None) -> tuple[str, str]:
-    """(namespace, name) of the source as a dataset: the fixed part of a file pattern (``raw/crm/
-    customers`` for ``crm/customers/customers_{date}.csv``), or a PostgreSQL table's
-    ``database.schema.table`` in ``postgres://host:port``."""
+    """(namespace, name) of the source as a dataset: the fixed part of a file pattern
+    (``sources/crm/customers`` for ``sources/crm/customers/customers_{date}.csv``), or a PostgreSQL
+    table's ``database.schema.table`` in ``postgres://host:port``."""
     if isinstance(source, FileSource):
         parts = Path(source.path).parts
         fixed = []
@@ -269,7 +270,7 @@ def source_identity(source: FileSource | PostgresSource, *, lake_root: Path, lak
                 return lake_namespace, path.relative_to(lake_root).as_posix()
             except ValueError:
                 return "file://", path.as_posix()
-        return lake_namespace, (Path("raw") / path).as_posix()
+        return lake_namespace, path.as_posix()
     environ = os.environ if env is None else env
     url = environ.get(source.url_env, "")
     parts_ = urlsplit(url.replace("postgresql+psycopg://", "postgresql://")) if url else None

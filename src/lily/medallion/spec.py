@@ -51,9 +51,10 @@ Column = Annotated[ColumnDecl, Field()]
 
 
 class FileSource(_Strict):
-    """CSV, NDJSON or Parquet files. ``path`` is relative to the lake's ``raw/`` zone unless
-    absolute; ``{date}`` is replaced by the process date (YYYY-MM-DD); glob patterns are allowed
-    (files are read in name order)."""
+    """CSV, NDJSON or Parquet files, read in place (never moved or deleted). ``path`` is relative
+    to the lake root unless absolute — ``sources/<system>/...`` by convention: the log pipeline's
+    ingest moves every file it finds under ``raw/`` — ``{date}`` is replaced by the process date
+    (YYYY-MM-DD), and glob patterns are allowed (files are read in name order)."""
 
     kind: Literal["files"]
     format: Literal["csv", "ndjson", "parquet"]

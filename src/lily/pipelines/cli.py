@@ -224,4 +224,4 @@ def demo_data(
     size = sum(len(f.data) for f in files)
     console.print(f"wrote {len(files)} files ({size / 1e6:.1f} MB) for {first} .. {first + timedelta(days=days - 1)} "
                   f"into {Path(lake.raw)}")
-    write_demo_crm(lake.raw, first, days, seed)
+    write_demo_crm(lake.root, first, days, seed)
