@@ -19,7 +19,7 @@ from lily.classify import ColumnResult
 from lily.medallion.pii import Treatment
 from lily.medallion.retention import RetentionReport
 from lily.medallion.sources import Malformed, SourceFile
-from lily.pipelines.runs import RunRecord
+from lily.pipelines.runs import RunRecord, State
 from lily.quality import QualityReport
 
 Layer = Literal["source", "bronze", "silver", "rejected", "gold", "ml"]
@@ -123,7 +123,7 @@ class PipelineRun:
 
     @property
     def succeeded(self) -> bool:
-        return self.run.error is None and self.run.state.value == "SUCCEEDED"
+        return self.run.error is None and self.run.state is State.SUCCEEDED
 
     @property
     def error(self) -> str | None:

@@ -27,7 +27,7 @@ from lily.medallion.ml_step import run_ml
 from lily.medallion.results import DatasetRef, DatasetRun, GoldRun, MlRun, PipelineRun
 from lily.medallion.retention import apply_retention
 from lily.medallion.silver import SchemaMismatch
-from lily.medallion.sources import SourceError, source_identity
+from lily.medallion.sources import FILE_NO, SourceError, source_identity
 from lily.medallion.tables import SchemaDrift
 from lily.medallion.validate import Pipeline
 from lily.observability import log
@@ -141,6 +141,9 @@ class MedallionRunner:
                                            outcome.rows_out, outcome.rows_rejected, outcome.error, outcome.details))
         return outcome
 
+    def _error(self, run: RunRecord, step: str) -> str | None:
+        return next((s.error for s in self.recorder.steps(run.run_id) if s.step == step), None)
+
     def _skip(self, run: RunRecord, step: str, why: str) -> None:
         now = self.clock()
         self.recorder.save_step(StepRecord(run.run_id, step, State.SKIPPED, now, now, details={"why": why}))
@@ -206,13 +209,14 @@ class MedallionRunner:
             batch, table = run_bronze(ctx, name, spec, out)
             ingested.extend((batch, table))
             assert out.bronze is not None
-            result.lineage.extend(lineage.copied(out.source, out.bronze.ref, batch.table.column_names[:-1]))
+            columns = [c for c in batch.table.column_names if c != FILE_NO]
+            result.lineage.extend(lineage.copied(out.source, out.bronze.ref, columns))
             return _Outcome(rows_in=table.num_rows + len(batch.malformed), rows_out=table.num_rows,
                             details={"files": [f.__dict__ for f in batch.files], "malformed_lines": len(batch.malformed),
                                      "delta_version": out.bronze.version})
 
         if self._step(run, f"bronze.{name}", do_bronze) is None:
-            out.error = self.recorder.steps(run.run_id)[-1].error
+            out.error = self._error(run, f"bronze.{name}")
             self._skip(run, f"silver.{name}", "bronze failed")
             return
 
@@ -225,7 +229,7 @@ class MedallionRunner:
                             error)
 
         if self._step(run, f"silver.{name}", do_silver) is None:
-            out.error = next(s.error for s in self.recorder.steps(run.run_id) if s.step == f"silver.{name}")
+            out.error = self._error(run, f"silver.{name}")
         if out.silver is not None:
             published[f"silver.{name}"] = out.silver.ref
 

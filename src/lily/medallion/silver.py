@@ -67,7 +67,13 @@ def _typed(name: str, decl: ColumnDecl, source_type: str | None) -> str:
         return f"CAST(NULL AS {col.duckdb})"
     ref = q(name)
     if source_type != "VARCHAR":
-        return ref if source_type == col.duckdb else f"TRY_CAST({ref} AS {col.duckdb})"
+        if source_type == col.duckdb:
+            return ref
+        fractional = source_type in ("FLOAT", "DOUBLE") or source_type.startswith("DECIMAL")
+        if pa.types.is_integer(col.arrow) and fractional:
+            # a fractional number is not an integer: never round it into one
+            return f"CASE WHEN {ref} = trunc({ref}) THEN TRY_CAST({ref} AS {col.duckdb}) END"
+        return f"TRY_CAST({ref} AS {col.duckdb})"
     if col.duckdb == "VARCHAR":
         return ref
     text = f"NULLIF(trim({ref}), '')"  # a blank field of a typed column is a missing value

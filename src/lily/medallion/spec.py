@@ -47,9 +47,6 @@ def _shorthand(value: Any) -> Any:
     return {"type": value} if isinstance(value, str) else value
 
 
-Column = Annotated[ColumnDecl, Field()]
-
-
 class FileSource(_Strict):
     """CSV, NDJSON or Parquet files, read in place (never moved or deleted). ``path`` is relative
     to the lake root unless absolute — ``sources/<system>/...`` by convention: the log pipeline's

@@ -162,7 +162,11 @@ def _check_columns(issues: _Collector, where: tuple[str | int, ...], columns: It
 
 def _check_quality(issues: _Collector, where: tuple[str | int, ...], checks: Sequence[Check], known: set[str],
                    relations: Collection[str]) -> None:
+    seen: set[str] = set()
     for i, check in enumerate(checks):
+        if check.name in seen:
+            issues.add((*where, i), f"two checks are named {check.name!r}: give one a distinct name")
+        seen.add(str(check.name))
         _check_columns(issues, (*where, i), check.columns_used(), known, "check column")
         if isinstance(check, ReferenceCheck) and reference_relation(check.dataset) not in relations:
             issues.add((*where, i, "dataset"), f"unknown dataset {check.dataset!r} (a silver dataset, or "
@@ -224,6 +228,8 @@ def _check(spec: PipelineSpec, path: Path, issues: _Collector) -> Pipeline:
             mark = Mark(line, 1) if line else None
             issues.add(where, exc.message, mark=mark)
             continue
+        if PARTITION_COLUMN in compiled.columns:
+            issues.add(where, f"{PARTITION_COLUMN} is the partition column gold adds: name the output otherwise")
         gold[name] = compiled
         relations[f"gold.{name}"] = dict(compiled.types)
         _check_quality(issues, ("gold", name, "checks"), g.checks, set(compiled.columns) | {PARTITION_COLUMN},
