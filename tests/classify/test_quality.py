@@ -35,7 +35,7 @@ def test_precision_and_recall(columns: list[LabeledColumn]) -> None:
     # every family and locale is in the set, and PII is a minority as in real tables
     assert {c.locale for c in columns} == set(LOCALES)
     assert sum(1 for c in columns if c.accepted) < len(columns) / 2
-    assert elapsed < 15, elapsed
+    assert elapsed < 60, elapsed  # a guard against pathological slowness; benchmarks/pii.py measures speed
 
 
 def test_confidence_is_calibrated_where_it_claims_certainty(columns: list[LabeledColumn]) -> None:

@@ -54,6 +54,7 @@ def test_card_valid(value: str) -> None:
 
 @pytest.mark.parametrize("value", ["4111 1111 1111 1112",  # Luhn fails
                                    "9111111111111119",     # Luhn holds, no issuer starts with 9
+                                   "356938035643809",      # an IMEI: Luhn holds, no 15-digit card starts 35
                                    "3782822463100050",     # Amex prefix at 16 digits
                                    "1234"])
 def test_card_invalid(value: str) -> None:
@@ -118,7 +119,7 @@ def test_phone_layouts(value: str) -> None:
 
 
 @pytest.mark.parametrize("value", ["2024-01-31", "31/01/2024", "10.0.12.7", "48.8566", "123-45-6789",
-                                   "1-4028-9462-7", "978-1-4028-9462-6", "30763-431", "12"])
+                                   "1-4028-9462-7", "978-1-4028-9462-6", "30763-431", "94103-1234", "12"])
 def test_not_phones(value: str) -> None:
     assert phone.validate(value) == 0.0
 

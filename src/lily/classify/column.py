@@ -33,6 +33,7 @@ from lily.classify.tags import ENTITY_TAGS, tags_for
 
 MAX_CHECKED = 256      # matched values validated per recognizer
 CHUNK = 32             # values validated between two looks at the interval
+LOOKS = frozenset({16})  # an earlier look: most columns have none or all of an entity
 CONSTANT_PENALTY = -4.0
 # Recognizers are worked on while they could still score this much: enough to report a near miss
 # (and keep a null verdict's confidence honest) without validating what cannot matter.
@@ -68,7 +69,8 @@ def _evaluate(recognizer: Recognizer, values: pa.Array, gates: Gates, distinct: 
         ceiling = score(tier, share, n, strength, adjustment)
         return ceiling >= min(FLOOR, threshold) and not (best >= threshold and ceiling <= best)
 
-    if not reachable(min(gates.count(recognizer.gate), gates.within(*recognizer.length)) / n):
+    inside = min(gates.count(recognizer.gate), gates.within(*recognizer.length))
+    if not reachable((inside + recognizer.outside_gate * (n - inside)) / n):
         return None
     if recognizer.pattern is None:
         matched, m = None, n
@@ -85,7 +87,7 @@ def _evaluate(recognizer: Recognizer, values: pa.Array, gates: Gates, distinct: 
         checked += 1
         if verdict > 0:
             accepted.append(value)
-        if checked % CHUNK == 0:
+        if checked in LOOKS or checked % CHUNK == 0:
             low, high = wilson(total, checked)
             if not reachable(match_rate * high) or high - low < 0.12:
                 break  # cannot reach a verdict, or the share is known well enough

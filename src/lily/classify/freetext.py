@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 
 from lily.classify.scoring import sigmoid
 from lily.classify.spans import DEFAULT_TEXT_ENTITIES, SPECS
-from lily.classify.text import candidate_mask, spans_in
+from lily.classify.text import LOOSE_CANDIDATES, spans_in
 
 MIN_WORDS = 3.0       # mean words per value for a column to be read as prose
 MAX_CHECKED = 300     # candidate rows validated per column
@@ -43,7 +43,7 @@ def is_prose(values: pa.Array) -> bool:
 def scan(values: pa.Array) -> TextFinding:
     """Validate spans on (at most ``MAX_CHECKED``) rows the combined expression picks."""
     n = len(values)
-    mask = candidate_mask(values, _SPECS)
+    mask = pc.match_substring_regex(values, LOOSE_CANDIDATES)
     candidates = values.filter(mask)
     m = len(candidates)
     if m == 0:

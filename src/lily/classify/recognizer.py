@@ -54,6 +54,7 @@ class Recognizer:
     tier: Tier
     gate: str = ANY
     length: tuple[int, int] = (1, 1 << 16)  # shortest and longest value the entity can be written as
+    outside_gate: float = 0.0  # the most a value outside the gate can score (a street name has no number)
     kinds: frozenset[str] = frozenset({STRING})
     column_check: ColumnCheck | None = None
     # Identifiers are distinct per person: a handful of values repeated over a large sample is a

@@ -10,6 +10,7 @@ import re
 from lily.classify import tags
 from lily.classify.data.streets import STREET_ENDINGS, STREET_WORDS, UNIT_WORDS
 from lily.classify.fold import fold
+from lily.classify.gates import DIGIT
 from lily.classify.names import hint
 from lily.classify.recognizer import SHAPE, Recognizer
 
@@ -22,7 +23,7 @@ def _street_word(token: str) -> bool:
     bare = token.rstrip(".,")
     if bare in STREET_WORDS:
         return True
-    return any(bare.endswith(end) and len(bare) > len(end) + 2 for end in STREET_ENDINGS)
+    return len(bare) > 5 and bare.endswith(STREET_ENDINGS)
 
 
 def validate(value: str) -> float:
@@ -46,7 +47,7 @@ def validate(value: str) -> float:
 
 RECOGNIZER = Recognizer(
     entity=tags.STREET_ADDRESS, id="address.street+number", pattern=None, validate=validate, tier=SHAPE,
-    length=(5, 200),
+    gate=DIGIT, outside_gate=0.5, length=(5, 200),
     identifier=False,
     hint=hint(("address", "addr", "street", "adresse", "adres", "direccion", "indirizzo", "endereco",
                "strasse", "anschrift", "domicile", "domicilio", "residence", "straat", "rue", "calle",

@@ -24,7 +24,7 @@ _RANGES: tuple[tuple[str, str, frozenset[int]], ...] = (
     ("300", "305", frozenset({14, 15, 16, 17, 18, 19})),
     ("36", "36", frozenset({14, 15, 16, 17, 18, 19})),
     ("38", "39", frozenset({14, 15, 16, 17, 18, 19})),
-    ("3528", "3589", frozenset({15, 16, 17, 18, 19})),
+    ("3528", "3589", frozenset({16, 17, 18, 19})),  # not 15: IMEIs start 35 and pass Luhn too
     ("2131", "2131", frozenset({15})),
     ("1800", "1800", frozenset({15})),
     ("62", "62", frozenset({16, 17, 18, 19})),
