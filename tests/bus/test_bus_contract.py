@@ -11,6 +11,7 @@ import pytest
 from lily.bus.base import Bus, Consumer, Delivery, InboundMessage
 from lily.model import AssetRef, ChangeSet, UpsertAsset
 from lily.model.asset import AssetType
+from lily.model.identity import event_id
 from lily.store import Store, inbox
 from lily.store.accounts import create_tenant
 from tests.bus.conftest import BusFactory
@@ -29,19 +30,17 @@ def store(sqlite_url: str) -> Iterator[Store]:
 
 def message(n: int, partition: int = 0, tenant: str = "acme") -> InboundMessage:
     key = f"{n:064x}"
-    return InboundMessage(id=inbox.event_id(tenant, "generic", key), tenant_id=tenant, source="generic", key=key,
+    return InboundMessage(id=event_id(tenant, "generic", key), tenant_id=tenant, source="generic", key=key,
                           partition=partition, payload=b'{"n": %d}' % n, received_at=T0, event_type="asset.created",
                           headers={"user-agent": "t"}, actor="api_key:test", correlation_id=f"c{n}")
 
 
 def settle(bus: Bus, consumer: Consumer, deliveries: Sequence[Delivery]) -> None:
-    """What the worker does: settle the inbox row in a transaction, then acknowledge."""
-    with bus.store.inbox_write() as conn:
-        for d in deliveries:
-            if not d.leased:
-                inbox.ensure_row(conn, d.message.inbox_row())
-            inbox.finish(conn, d.message.id, consumer.worker_id, inbox.Outcome(inbox.APPLIED, datetime.now(UTC), d.attempt),
-                         leased=d.leased, tenant_id=d.message.tenant_id)
+    """What the worker does: settle the inbox rows in the consumer's transaction (each event once,
+    none another worker has now), then acknowledge."""
+    with consumer.transaction(deliveries) as txn:
+        latest = {d.message.id: d for d in deliveries if d.message.id not in txn.skip}
+        txn.settle([(d, inbox.Outcome(inbox.APPLIED, datetime.now(UTC), d.attempt)) for d in latest.values()])
     consumer.ack(deliveries)
 
 
@@ -162,10 +161,7 @@ def test_replay_redelivers_a_settled_event(store: Store, make_bus: BusFactory) -
     bus.publish([sent])
     consumer = bus.consumer("w1")
     settle(bus, consumer, [d for _, d in collect([consumer], 1)])
-    with store.inbox_write() as conn:
-        row = inbox.reset_for_replay(conn, "acme", sent.id, datetime.now(UTC))
-    assert row is not None
-    bus.redeliver(InboundMessage.from_row(row))
+    assert bus.replay("acme", sent.id)["status"] == "received"
     [(_, again)] = collect([consumer], 1)
     assert again.message.id == sent.id and again.message.payload == sent.payload
     consumer.close()

@@ -21,10 +21,10 @@ import pytest
 from sqlalchemy import select
 
 from lily.bus.base import InboundMessage
-from lily.bus.gate import OwnerLocks
 from lily.bus.local import LocalBus
+from lily.bus.local.gate import OwnerLocks
 from lily.inbound.worker import worker_id_prefix
-from lily.store import Store
+from lily.store import Store, inbox
 from lily.store.tables_inbound import inbound_events
 
 LEASE = 60.0  # far longer than any test here waits: only a release can hand events back in time
@@ -109,7 +109,7 @@ def test_a_new_consumer_takes_over_what_a_dead_one_held_never_a_live_ones(bus: L
     assert {d.message.id for d in got} == {d.message.id for d in held_dying}
     assert all(d.attempt == 2 for d in got)  # the delivery count goes on (markers are looked for)
     assert set(leased(store)) == {"alive-worker", "taker"}  # the live owner kept its leases
-    assert not Path(bus.owners.path("dying-worker")).exists()
+    assert not Path(bus.settling.owners.path("dying-worker")).exists()
     for consumer in (alive, taker):
         consumer.close()
     assert leased(store) == {}
@@ -147,7 +147,7 @@ def test_a_sigkilled_process_s_leases_are_taken_over_at_once(sqlite_url: str, st
     script = textwrap.dedent(f"""
         import sys, time
         from lily.bus.local import LocalBus
-        from lily.store import Store
+        from lily.store import Store, inbox
         bus = LocalBus(Store.from_url({sqlite_url!r}), partitions=8, lease_seconds={LEASE})
         print(len(bus.consumer("victim").fetch(100, 5.0)), flush=True)
         time.sleep(600)
@@ -164,11 +164,20 @@ def test_a_sigkilled_process_s_leases_are_taken_over_at_once(sqlite_url: str, st
 def test_finding_lease_owners_reads_only_leased_rows(store: Store) -> None:
     """The sweep runs about every second: its query goes through the partial index of leased rows
     (as small as the work in flight), never the backlog."""
-    from sqlalchemy.dialects import sqlite
+    from sqlalchemy import event
 
-    from lily.store.inbox import _LEASE_OWNERS
+    sent: list[str] = []
 
-    sql = str(_LEASE_OWNERS.compile(dialect=sqlite.dialect()))
+    def capture(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        sent.append(statement)
+
+    event.listen(store.inbox_engine, "before_cursor_execute", capture)
+    try:
+        with store.inbox_read() as conn:
+            inbox.lease_owners(conn)
+    finally:
+        event.remove(store.inbox_engine, "before_cursor_execute", capture)
+    [sql] = [s for s in sent if "lease_owner" in s]
     with store.inbox_read() as conn:
         plan = " ".join(str(row) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", (None,) * sql.count("?")))
     assert "ix_inbound_events_leased" in plan, plan
@@ -191,7 +200,7 @@ def test_nats_a_sigkilled_worker_s_partitions_are_taken_over_at_once(sqlite_url:
         script = textwrap.dedent(f"""
             import time
             from lily.bus.nats import NatsBus
-            from lily.store import Store
+            from lily.store import Store, inbox
             bus = NatsBus(Store.from_url({sqlite_url!r}), {nats_server.url!r}, **{options!r})
             consumer = bus.consumer("victim")
             got = []

@@ -1,4 +1,4 @@
-"""The cross-process SQLite write gate (``FileWriteGate``) with real processes: one holder at a time
+"""The cross-process SQLite write gate (``WriteGate``) with real processes: one holder at a time
 across processes and threads, and producers go before a busy worker."""
 
 from __future__ import annotations
@@ -10,14 +10,14 @@ import threading
 import time
 from pathlib import Path
 
-from lily.bus.gate import FileWriteGate
+from lily.bus.local.gate import WriteGate
 
 CTX = multiprocessing.get_context("spawn")
 
 
 def _hammer(db: str, role: str, rounds: int, threads: int, marker: str, errors: multiprocessing.Queue) -> None:
     """Enter the gate ``rounds`` times per thread; inside, the marker file must not exist yet."""
-    gate = FileWriteGate(db)
+    gate = WriteGate(db)
 
     def loop() -> None:
         for _ in range(rounds):
@@ -58,7 +58,7 @@ def test_one_holder_at_a_time_across_processes_and_threads(tmp_path: Path) -> No
 
 def _busy_worker(db: str, hold: float, stop: multiprocessing.Event, ready: multiprocessing.Event) -> None:
     """A worker that takes turn after turn, holding each for ``hold`` seconds (its transactions)."""
-    gate = FileWriteGate(db, max_yield=0.05)
+    gate = WriteGate(db, max_yield=0.05)
     ready.set()
     while not stop.is_set():
         with gate.consumer():
@@ -67,7 +67,7 @@ def _busy_worker(db: str, hold: float, stop: multiprocessing.Event, ready: multi
 
 
 def _hold_intent(db: str, ready: multiprocessing.Event, release: multiprocessing.Event) -> None:
-    gate = FileWriteGate(db)
+    gate = WriteGate(db)
     with gate.consumer():  # hold the gate so our producer thread waits, announcing its intent
         waiter = threading.Thread(target=lambda: gate.producer().__enter__(), daemon=True)
         waiter.start()
@@ -79,7 +79,7 @@ def _hold_intent(db: str, ready: multiprocessing.Event, release: multiprocessing
 
 def test_a_producer_of_another_process_is_seen_waiting(tmp_path: Path) -> None:
     db = str(tmp_path / "lily.db")
-    gate = FileWriteGate(db)
+    gate = WriteGate(db)
     assert not gate.other_producers_waiting()
     ready, release = CTX.Event(), CTX.Event()
     proc = CTX.Process(target=_hold_intent, args=(db, ready, release), daemon=True)
@@ -97,7 +97,7 @@ def test_a_producer_of_another_process_is_seen_waiting(tmp_path: Path) -> None:
 
 
 def _take(db: str, log: str, trying: multiprocessing.Event) -> None:
-    gate = FileWriteGate(db, max_yield=5.0)
+    gate = WriteGate(db, max_yield=5.0)
     trying.set()
     with gate.consumer(), open(log, "a") as f:
         f.write("worker\n")
@@ -109,7 +109,7 @@ def test_a_waiting_producer_of_another_process_goes_before_the_worker(tmp_path: 
     intent announced); the worker of another process wants the gate too. When the first lets go,
     the second producer gets it, not the worker (which would be first in line at the ``flock``)."""
     db, log = str(tmp_path / "lily.db"), str(tmp_path / "order")
-    gate = FileWriteGate(db)
+    gate = WriteGate(db)
     trying = CTX.Event()
     worker = CTX.Process(target=_take, args=(db, log, trying), daemon=True)
 
@@ -120,7 +120,7 @@ def test_a_waiting_producer_of_another_process_goes_before_the_worker(tmp_path: 
     second = threading.Thread(target=second_producer)
     with gate.producer():
         second.start()
-        while not gate.producers_waiting:
+        while not gate.waiting():
             time.sleep(0.001)
         worker.start()
         assert trying.wait(30)
@@ -137,7 +137,7 @@ def test_a_busy_worker_of_another_process_does_not_keep_producers_waiting(tmp_pa
     stop, ready = CTX.Event(), CTX.Event()
     worker = CTX.Process(target=_busy_worker, args=(db, hold, stop, ready), daemon=True)
     worker.start()
-    gate = FileWriteGate(db)
+    gate = WriteGate(db)
     waits = []
     try:
         assert ready.wait(30)
@@ -159,7 +159,7 @@ def test_a_busy_worker_of_another_process_does_not_keep_producers_waiting(tmp_pa
 
 def test_a_producer_that_only_tries_is_seen_waiting_until_it_withdraws(tmp_path: Path) -> None:
     db = str(tmp_path / "lily.inbox.db")
-    loop_side, worker = FileWriteGate(db), FileWriteGate(db)
+    loop_side, worker = WriteGate(db), WriteGate(db)
     try:
         with worker.consumer():  # the worker has the turn: the try fails and the producer announces itself
             with loop_side.try_producer() as free:

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from lily.bus.base import InboundMessage
-from lily.bus.group_commit import GroupCommit
 from lily.bus.local import LocalBus
+from lily.bus.local.group_commit import GroupCommit
 from lily.store import Store
 from lily.store.accounts import create_tenant
 
@@ -271,13 +271,13 @@ def test_a_failed_write_on_the_loop_reaches_its_coroutines_only() -> None:
 
 
 def test_publish_async_waits_for_a_worker_of_another_process_holding_the_inbox(tmp_path: Path) -> None:
-    from lily.bus.gate import FileWriteGate
+    from lily.bus.local.gate import WriteGate
     from lily.store.inbox_db import inbox_path
 
     store, bus = _acme_bus(tmp_path)
     path = inbox_path(store.engine)
     assert store.inbox_apart and path is not None
-    other = FileWriteGate(str(path))  # its own open files: as another process's worker
+    other = WriteGate(str(path))  # its own open files: as another process's worker
     released = threading.Event()
 
     async def main() -> list[bool]:

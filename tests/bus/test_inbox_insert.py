@@ -15,8 +15,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, select
+from sqlalchemy.dialects import sqlite
 
 from lily.bus.base import InboundMessage
+from lily.model.identity import event_id
 from lily.store import Store, inbox
 from lily.store.db import make_engine
 from lily.store.tables_inbound import inbound_events
@@ -26,7 +28,8 @@ T0 = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
 
 def _sqlalchemy_insert(conn: Any, rows: Sequence[dict[str, Any]]) -> set[uuid.UUID]:
     """The path every row took before the fast path (and PostgreSQL still takes)."""
-    return {r[0] for r in conn.execute(inbox._INSERT_RETURNING["sqlite"], list(rows))}
+    stmt = sqlite.insert(inbound_events).on_conflict_do_nothing().returning(inbound_events.c.id)
+    return {r[0] for r in conn.execute(stmt, list(rows))}
 
 
 def _raw_rows(engine: Engine) -> list[tuple[Any, ...]]:
@@ -158,7 +161,7 @@ def test_insert_received_on_both_databases(database_url: str) -> None:
     try:
         def message(n: int) -> InboundMessage:
             key = f"{n:064x}"
-            return InboundMessage(id=inbox.event_id("default", "generic", key), tenant_id="default", source="generic",
+            return InboundMessage(id=event_id("default", "generic", key), tenant_id="default", source="generic",
                                   key=key, partition=n % 4, payload=b'{"n": %d}' % n, received_at=T0,
                                   headers={"user-agent": "t"}, actor="a", correlation_id=None)
 

@@ -10,15 +10,17 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, update
 
-import lily.inbound.settle as settle_module
 import lily.inbound.worker as worker_module
 from lily.bus.base import InboundMessage
+from lily.bus.local.sqlite_file import FileSettling
+from lily.inbound.runtime import InboundRuntime
+from lily.model.identity import event_id
 from lily.store import Store, inbox
 from lily.store.db import make_engine
 from lily.store.inbox_db import inbox_path
 from lily.store.migrate import upgrade
 from lily.store.tables_inbound import inbound_applied, inbound_events
-from tests.inbound_flow.conftest import Flow
+from tests.inbound_flow.conftest import Flow, quiet_settings
 from tests.inbound_flow.test_accept import PG, dataset_event
 
 
@@ -35,9 +37,9 @@ def count_applications(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return applications
 
 
-def markers(flow: Flow) -> int:
+def markers(flow: Flow) -> set[Any]:
     with flow.env.store.read() as conn:
-        return int(conn.execute(select(func.count()).select_from(inbound_applied)).scalar_one())
+        return set(conn.execute(select(inbound_applied.c.event_id)).scalars())
 
 
 def test_the_inbox_is_a_file_next_to_the_catalog(sqlite_flow: Flow) -> None:
@@ -65,16 +67,16 @@ def test_a_worker_dying_between_the_two_commits_leaves_every_event_applied_once(
     flow = sqlite_flow
     for name in ("a", "b", "c"):
         flow.lineage(dataset_event(name))
-    real = settle_module._settle_rows
+    real = FileSettling._settle
     failures = iter([RuntimeError("disk I/O error")])
 
-    def settle_fails_once(*args: Any, **kwargs: Any) -> Any:
+    def settle_fails_once(self: FileSettling, *args: Any) -> Any:
         error = next(failures, None)
         if error is not None:
             raise error
-        return real(*args, **kwargs)
+        return real(self, *args)
 
-    monkeypatch.setattr(settle_module, "_settle_rows", settle_fails_once)
+    monkeypatch.setattr(FileSettling, "_settle", settle_fails_once)
     applications = count_applications(monkeypatch)
     flow.drain()
     rows = flow.rows()
@@ -87,23 +89,26 @@ def test_a_worker_dying_between_the_two_commits_leaves_every_event_applied_once(
         with flow.env.store.inbox_read() as conn:
             assert inbox.assets_of(conn, r["seq"]) != []
     flow.worker.close()
-    assert markers(flow) == 0
+    flow.runtime.close()  # the bus deletes the markers of settled events as it closes
+    assert markers(flow) == set()
 
 
-def test_markers_a_dead_worker_left_behind_are_swept(sqlite_flow: Flow, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_markers_of_settled_events_are_deleted_by_a_later_transaction_of_any_process(sqlite_flow: Flow) -> None:
     flow = sqlite_flow
     flow.lineage(dataset_event("left"))
-    # The worker dies after settling the inbox, before its next transaction deletes the marker.
-    monkeypatch.setattr(settle_module.Settler, "close", lambda self: None)
-    flow.drain()
-    flow.worker.close()
-    assert markers(flow) == 1
-    monkeypatch.undo()
-    successor = flow.runtime.worker(1)
+    assert flow.drain().applied == 1
+    [first] = flow.rows()
+    assert markers(flow) == {first["id"]}  # settled after its transaction: deleted by a later one
+    # Another process (a fresh bus): its first transaction deletes the markers of settled events.
+    other = InboundRuntime(flow.env.settings, flow.env.store, flow.env.client.app.state.ctx.metrics,
+                           inbound=quiet_settings())
     flow.lineage(dataset_event("next"))
+    successor = other.worker(1)
     assert successor.drain(timeout=30).applied == 1
     successor.close()
-    assert markers(flow) == 0
+    assert first["id"] not in markers(flow) and len(markers(flow)) == 1
+    other.close()
+    assert markers(flow) == set()
 
 
 def test_replaying_an_event_whose_marker_is_still_there_applies_it_again(
@@ -111,8 +116,8 @@ def test_replaying_an_event_whose_marker_is_still_there_applies_it_again(
     flow = sqlite_flow
     flow.lineage(dataset_event("again"))
     assert flow.drain().applied == 1
-    assert markers(flow) == 1  # deleted by the worker's next transaction
     [row] = flow.rows()
+    assert markers(flow) == {row["id"]}  # deleted by a later transaction
     applications = count_applications(monkeypatch)
     resp = flow.env.client.post(f"/api/v1/events/{row['id']}/replay", headers=flow.headers)
     assert resp.status_code == 202
@@ -128,7 +133,7 @@ def test_inbox_rows_of_a_catalog_from_before_are_moved_to_the_inbox_file(tmp_pat
     engine = make_engine(url)
     upgrade(engine)
     old = Store(engine)  # the inbox inside the catalog, as it was
-    message = InboundMessage(id=inbox.event_id("default", "generic", "k1"), tenant_id="default", source="generic",
+    message = InboundMessage(id=event_id("default", "generic", "k1"), tenant_id="default", source="generic",
                              key="k1", partition=0, payload=b'{"n": 1}',
                              received_at=datetime(2026, 1, 5, tzinfo=UTC))
     with old.write() as conn:
@@ -166,20 +171,20 @@ def test_a_lease_lost_between_applying_and_settling_leaves_the_event_to_its_new_
     for name in ("x", "y"):
         flow.lineage(dataset_event(name))
     successor = flow.runtime.worker(1)
-    real_split = settle_module._split
+    real = FileSettling._settle
 
-    def steal_then_split(*args: Any) -> Any:
+    def steal_then_settle(self: FileSettling, *args: Any) -> Any:
         # A stalled worker's leases ran out after its catalog commit: another worker claimed them.
         with flow.env.store.inbox_write() as conn:
             conn.execute(update(inbound_events).values(lease_owner=successor.worker_id))
-        return real_split(*args)
+        return real(self, *args)
 
     applications = count_applications(monkeypatch)
-    monkeypatch.setattr(settle_module, "_split", steal_then_split)
+    monkeypatch.setattr(FileSettling, "_settle", steal_then_settle)
     taken = flow.worker.consumer.fetch(10, 0)
     flow.worker.process(taken)
     assert {r["status"] for r in flow.rows()} == {"received"}  # not ours to settle any more
-    monkeypatch.setattr(settle_module, "_split", real_split)
+    monkeypatch.setattr(FileSettling, "_settle", real)
     assert successor.drain(timeout=30).applied == 2  # settled from the markers...
     successor.close()
     rows = flow.rows()

@@ -62,7 +62,8 @@ def test_transient_errors_are_retried_then_dead_lettered(flow: Flow, monkeypatch
     def flaky(conn: Any, cs: Any, cache: Any = None) -> Any:
         calls[cs.cause_event_id] = calls.get(cs.cause_event_id, 0) + 1
         name = cs.operations[0].ref.name
-        if name == "always" or (name == "once" and calls[cs.cause_event_id] == 1):
+        # "once" fails its first attempt: in its batch, then alone under a savepoint.
+        if name == "always" or (name == "once" and calls[cs.cause_event_id] <= 2):
             raise OperationalError("INSERT", {}, Exception("database is locked"))
         return real(conn, cs, cache)
 
@@ -169,8 +170,9 @@ def test_a_tag_dropped_from_the_tags_facet_is_retracted_and_other_sources_tags_s
 
 def test_an_event_failing_mid_batch_leaves_the_others_applied_once(flow: Flow,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    """The worker settles a batch without savepoints; an event raising in it rolls the batch back and
-    is handled alone, the events around it are applied once each (one change and audit row each)."""
+    """The worker applies a batch without savepoints; an event raising in it rolls the batch back, the
+    events before it are applied again together and it is tried alone under a savepoint: the events
+    around it are applied once each (one change and audit row each), it fails with its reason."""
     from sqlalchemy import select
 
     from lily.store.apply import ApplyError
@@ -201,7 +203,7 @@ def test_an_event_failing_mid_batch_leaves_the_others_applied_once(flow: Flow,
         else:
             assert row["status"] == "applied" and row["changes"] == 1 and flow.asset(PG, name) is not None
             assert row["first_change_seq"] == row["last_change_seq"]
-    assert calls["bad-3"] == 1 and calls["bad-5"] == 1  # one application per attempt
+    assert calls["bad-3"] == 2 and calls["bad-5"] == 2  # in the batch, then alone: both rolled back
     causes = flow.change_causes()
     applied_ids = [str(by_name[n]["id"]) for n in names if not n.startswith("bad")]
     assert sorted(causes) == sorted(applied_ids)  # one change each, none twice, none of the refused
@@ -212,30 +214,27 @@ def test_an_event_failing_mid_batch_leaves_the_others_applied_once(flow: Flow,
     assert sorted(d["cause_event_id"] for d in details if d.get("cause_event_id")) == sorted(applied_ids)
 
 
-@pytest.mark.parametrize(("waiting", "min_txn_ms", "sizes_expected"), [
-    (False, 0, [6]), (True, 0, [1] * 6), (True, 60_000, [6])])
-def test_a_batch_ends_early_while_an_accept_request_waits_for_the_write_lock(
-        flow: Flow, monkeypatch: pytest.MonkeyPatch, waiting: bool, min_txn_ms: float,
-        sizes_expected: list[int]) -> None:
-    """A producer waiting for the write turn gets it after the event being applied, once the
-    transaction has lasted ``min_txn_ms``, not after the whole batch: the worker commits what it has
-    and starts a new transaction."""
+@pytest.mark.parametrize(("budget_ms", "prefetch", "commits"), [(60_000, 8, 1), (0, 2, 3), (0, 1, 6)])
+def test_a_transaction_takes_no_more_events_once_its_budget_is_spent(
+        flow: Flow, budget_ms: float, prefetch: int, commits: int) -> None:
+    """Past ``txn_budget_ms`` a transaction commits what it has, but only once it has applied the
+    events whose rows it read ahead (``prefetch``); the next transaction takes the rest."""
+    from sqlalchemy import event
+
     for i in range(6):
-        flow.lineage(dataset_event(f"early-{i}"))
+        flow.lineage(dataset_event(f"budget-{i}"))
     worker = flow.worker
-    worker.config.txn_budget_ms = 60_000  # only a waiting producer can end a batch early
-    worker.config.min_txn_ms = min_txn_ms
-    monkeypatch.setattr(worker.bus, "producers_waiting", lambda: waiting)
-    sizes: list[int] = []
-    real = worker._batch
-
-    def counted(parsed: Any, start: int, end: int, **kw: Any) -> Any:
-        out = real(parsed, start, end, **kw)
-        sizes.append(out[0] - start)
-        return out
-
-    monkeypatch.setattr(worker, "_batch", counted)
+    worker.config.txn_budget_ms, worker.config.prefetch = budget_ms, prefetch
     deliveries = worker.consumer.fetch(10, 0)
-    assert worker.process(deliveries).applied == 6
-    assert sizes == sizes_expected
-    assert all(flow.asset(PG, f"early-{i}") is not None for i in range(6))
+    seen: list[object] = []
+
+    def count(conn: object) -> None:
+        seen.append(conn)
+
+    event.listen(flow.env.store.engine, "commit", count)
+    try:
+        assert worker.process(deliveries).applied == 6
+    finally:
+        event.remove(flow.env.store.engine, "commit", count)
+    assert len(seen) == commits
+    assert all(flow.asset(PG, f"budget-{i}") is not None for i in range(6))

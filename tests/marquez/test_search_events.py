@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from lily.inbound.sources import openlineage
+from lily.model.identity import event_id
 from lily.store import inbox
 from tests.api.conftest import Env
 from tests.inbound.samples import openlineage_events
@@ -65,7 +66,7 @@ def store_inbound(env: Env, tenant: str, events: list[dict[str, Any]], status: s
     for i, event in enumerate(events):
         key = openlineage.idempotency_key(event)
         at = start + timedelta(minutes=i)
-        rows.append({"id": inbox.event_id(tenant, "openlineage", key), "tenant_id": tenant, "source": "openlineage",
+        rows.append({"id": event_id(tenant, "openlineage", key), "tenant_id": tenant, "source": "openlineage",
                      "event_type": event.get("eventType"), "idempotency_key": key, "partition": 0,
                      "payload": json.dumps(event).encode(), "headers": {}, "actor": "test", "correlation_id": None,
                      "status": status, "attempts": 1, "available_at": at, "received_at": at})

@@ -1,6 +1,8 @@
 """``store.bulk``: the worker's executemany path hands the driver exactly the SQL and parameters
 SQLAlchemy would (same statement text, same converted values per row), and stores the same rows;
-statements it cannot take exactly fall back to SQLAlchemy."""
+its reads return what SQLAlchemy returns; statements it cannot take exactly fall back to SQLAlchemy.
+The statements are built here with the shapes of the hot ones (inserts of whole rows, an update with
+constants, expanding ``IN`` lists, an ``UPDATE ... RETURNING`` over a subquery)."""
 
 from __future__ import annotations
 
@@ -13,14 +15,15 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, bindparam, event, insert, select
+from sqlalchemy import Engine, bindparam, event, func, insert, select, update
 from sqlalchemy.sql import ClauseElement
 
-from lily.store import bulk, inbox, runs
-from lily.store.apply.changes import _INSERT_AUDIT, _INSERT_CHANGES
+from lily.bus.base import InboundMessage
+from lily.store import bulk, inbox
 from lily.store.db import make_engine
 from lily.store.tables import audit_log, changes, tenants
 from lily.store.tables_inbound import inbound_event_assets, inbound_events
+from lily.store.tables_runs import run_io, runs
 
 T0 = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
 
@@ -76,13 +79,19 @@ def _table_rows(table: Any) -> st.SearchStrategy[list[dict[str, Any]]]:
     return _rows(columns)
 
 
+E = inbound_events
+SETTLE = update(E).where(E.c.id == bindparam("b_id"), E.c.status == inbox.RECEIVED,
+                         E.c.lease_owner == bindparam("b_owner")).values(
+    lease_owner=None, lease_until=None, **{c: bindparam(f"v_{c}") for c in (
+        "status", "error", "note", "attempts", "parse_ms", "enrich_ms", "apply_ms", "changes", "first_change_seq",
+        "last_change_seq", "touched_assets", "applied_at")})
 STATEMENTS: list[tuple[str, ClauseElement, st.SearchStrategy[list[dict[str, Any]]]]] = [
-    ("changes", _INSERT_CHANGES, CHANGE_ROWS),
-    ("audit", _INSERT_AUDIT, AUDIT_ROWS),
-    ("inbox settle", inbox._FINISH_LEASED_MANY, FINISH_ROWS),
-    ("event assets", inbox._ADD_ASSETS, EVENT_ASSET_ROWS),
-    ("runs", runs._INSERT_RUN, _table_rows(runs.runs)),
-    ("run io", runs._INSERT_RUN_IO, _table_rows(runs.run_io)),
+    ("changes", insert(changes), CHANGE_ROWS),
+    ("audit", insert(audit_log), AUDIT_ROWS),
+    ("inbox settle", SETTLE, FINISH_ROWS),
+    ("event assets", insert(inbound_event_assets), EVENT_ASSET_ROWS),
+    ("runs", insert(runs), _table_rows(runs)),
+    ("run io", insert(run_io), _table_rows(run_io)),
 ]
 
 
@@ -113,7 +122,8 @@ def _sent(engine: Engine, run: Any) -> list[tuple[str, Any]]:
 @pytest.mark.parametrize(("name", "stmt", "rows"), STATEMENTS, ids=[s[0] for s in STATEMENTS])
 def test_plan_sends_what_sqlalchemy_sends(engine: Engine, name: str, stmt: ClauseElement,
                                           rows: st.SearchStrategy[list[dict[str, Any]]]) -> None:
-    assert bulk.plan(engine.dialect, stmt, tuple(_example_keys(rows))) is not None, f"{name}: no fast plan"
+    keys = _example_keys(rows)
+    assert bulk.prepare(engine.dialect, stmt, [dict.fromkeys(keys)]).sql is not None, f"{name}: no fast plan"
 
     @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(rows)
@@ -156,8 +166,8 @@ def test_rows_are_stored_as_sqlalchemy_stores_them(tmp_path: Any) -> None:
     for e, many in zip(engines, (bulk.executemany, lambda c, s, r: c.execute(s, r)), strict=True):
         with e.begin() as conn:
             conn.execute(insert(tenants).values(id="t", name="t", created_at=T0))
-            many(conn, _INSERT_CHANGES, change_rows)
-            many(conn, _INSERT_AUDIT, audit_rows)
+            many(conn, insert(changes), change_rows)
+            many(conn, insert(audit_log), audit_rows)
     read = []
     for e in engines:
         with e.connect() as conn:
@@ -169,9 +179,10 @@ def test_rows_are_stored_as_sqlalchemy_stores_them(tmp_path: Any) -> None:
 
 
 def test_rowcount_counts_matched_rows(engine: Engine, tmp_path: Any) -> None:
-    """``finish_leased`` relies on it: rows not matched (lease moved on) are not counted."""
+    """``inbox.settle`` relies on it: rows not matched (lease moved on) are not counted."""
     e = make_engine(f"sqlite:///{tmp_path / 'inbox'}.db")
     inbound_events.create(e)
+    inbound_event_assets.create(e)
     mine, theirs = uuid.uuid4(), uuid.uuid4()
     with e.begin() as conn:
         for eid, owner in ((mine, "me"), (theirs, "other")):
@@ -179,19 +190,35 @@ def test_rowcount_counts_matched_rows(engine: Engine, tmp_path: Any) -> None:
                 id=eid, tenant_id="t", source="s", event_type="x", idempotency_key=str(eid), payload=b"{}",
                 status=inbox.RECEIVED, lease_owner=owner, received_at=T0, available_at=T0))
         outcome = inbox.Outcome(status=inbox.APPLIED, at=T0, attempts=1)
-        assert inbox.finish_leased(conn, "me", [(mine, outcome)]) is True
+        assert inbox.settle(conn, "me", [inbox.Settle(mine, "t", outcome)]) is True
         conn.rollback()
     with e.begin() as conn:
-        assert inbox.finish_leased(conn, "me", [(mine, outcome), (theirs, outcome)]) is False
+        assert inbox.settle(conn, "me", [inbox.Settle(mine, "t", outcome), inbox.Settle(theirs, "t", outcome)]) is False
     e.dispose()
 
 
 def test_expanding_in_and_column_defaults_fall_back(engine: Engine) -> None:
-    by_ids = select(inbound_events.c.id).where(inbound_events.c.id.in_(bindparam("ids", expanding=True)))
-    assert bulk.plan(engine.dialect, by_ids, ("ids",)) is None
+    by_ids = update(inbound_events).where(inbound_events.c.id.in_(bindparam("ids", expanding=True)))
+    assert bulk.prepare(engine.dialect, by_ids.values(note="x"), [{"ids": [uuid.uuid4()]}]).sql is None
     # ``partition`` has a column default: an INSERT without it computes it per row in SQLAlchemy.
-    assert bulk.plan(engine.dialect, insert(inbound_events), ("id", "tenant_id")) is None
-    assert bulk.plan(engine.dialect, insert(inbound_events), tuple(inbox.RECEIVED_COLUMNS)) is not None
+    assert bulk.prepare(engine.dialect, insert(inbound_events), [{"id": uuid.uuid4(), "tenant_id": "t"}]).sql is None
+    row = InboundMessage(id=uuid.uuid4(), tenant_id="t", source="s", key="k", partition=1, payload=b"{}",
+                         received_at=T0).inbox_row()
+    assert bulk.prepare(engine.dialect, insert(inbound_events), [row]).sql is not None
+
+
+# The shapes of the worker's reads: lease checks, run look-ups, the claim.
+COUNT_LEASED = select(func.count()).select_from(E).where(E.c.id.in_(bindparam("ids", expanding=True)),
+                                                         E.c.lease_owner == bindparam("owner"))
+LEASES = select(E.c.id, E.c.status, E.c.lease_owner).where(E.c.id.in_(bindparam("ids", expanding=True)))
+RUNS_BY_KEYS = select(runs).where(runs.c.tenant_id == bindparam("tenant"),
+                                  runs.c.run_id.in_(bindparam("run_ids", expanding=True)))
+_READY = (select(E.c.seq).where(E.c.status == inbox.RECEIVED, E.c.available_at <= bindparam("now"),
+                                E.c.lease_owner.is_(None) | (E.c.lease_owner == bindparam("owner")))
+          .order_by(E.c.seq).limit(bindparam("limit")))
+CLAIM = (update(E).where(E.c.seq.in_(_READY.scalar_subquery()))
+         .values(lease_owner=bindparam("owner"), lease_until=bindparam("until"), attempts=E.c.attempts + 1)
+         .returning(E.c.seq, E.c.id, E.c.received_at, E.c.headers, E.c.attempts))
 
 
 def _inbox_rows(n: int) -> list[dict[str, Any]]:
@@ -208,13 +235,13 @@ def test_query_returns_what_sqlalchemy_returns(tmp_path_factory: Any, picked: li
     """The read plans (the worker's lease checks, marker and run look-ups) return the rows and the
     converted values SQLAlchemy returns, for every length of their IN lists (empty included)."""
     e = make_engine(f"sqlite:///{tmp_path_factory.mktemp('q') / 'inbox'}.db")
-    for table in (tenants, inbound_events, runs.runs):
+    for table in (tenants, inbound_events, runs):
         table.create(e)
     try:
         with e.begin() as conn:
             conn.execute(insert(inbound_events), _inbox_rows(30))
             conn.execute(insert(tenants).values(id="t", name="t", created_at=T0, change_seq=7))
-            conn.execute(insert(runs.runs), [{
+            conn.execute(insert(runs), [{
                 "tenant_id": "t", "run_id": str(i), "job_id": uuid.UUID(int=i), "job_version": i, "state": "RUNNING",
                 "state_at": T0, "event_types": ["START"], "started_at": T0, "ended_at": None,
                 "nominal_start_time": None, "nominal_end_time": None, "facets": {"f": {"n": i}}, "facet_times": {},
@@ -222,18 +249,18 @@ def test_query_returns_what_sqlalchemy_returns(tmp_path_factory: Any, picked: li
                 "first_event_at": T0, "last_event_at": T0, "created_at": T0, "updated_at": T0} for i in range(5)])
         with e.begin() as conn:
             ids = [uuid.UUID(int=1000 + i) for i in picked]
-            cases = [(inbox._COUNT_LEASED, {"ids": ids, "owner": owner}), (inbox._LEASES, {"ids": ids}),
-                     (runs._RUNS_BY_KEYS, {"tenant": "t", "run_ids": [str(i) for i in picked]}),
+            cases = [(COUNT_LEASED, {"ids": ids, "owner": owner}), (LEASES, {"ids": ids}),
+                     (RUNS_BY_KEYS, {"tenant": "t", "run_ids": [str(i) for i in picked]}),
                      (select(tenants.c.id, tenants.c.change_seq), {})]
             for stmt, values in cases:
                 assert bulk.query(conn, stmt, values) == [tuple(r) for r in conn.execute(stmt, values)]
             # A claim (UPDATE ... RETURNING): the same rows with the same values as SQLAlchemy's.
             claim = {"now": T0 + timedelta(hours=1), "owner": owner, "limit": len(picked) or 1,
                      "until": T0 + timedelta(hours=2)}
-            ours = bulk.query_dicts(conn, inbox._CLAIM, claim)
+            ours = bulk.query_dicts(conn, CLAIM, claim)
             conn.rollback()
         with e.begin() as conn:
-            reference = [dict(r) for r in conn.execute(inbox._CLAIM, claim).mappings()]
+            reference = [dict(r) for r in conn.execute(CLAIM, claim).mappings()]
         assert sorted(ours, key=lambda r: r["seq"]) == sorted(reference, key=lambda r: r["seq"])
         assert ours and isinstance(ours[0]["id"], uuid.UUID) and ours[0]["received_at"].tzinfo is not None
     finally:

@@ -4,14 +4,14 @@ and a lease check looks its ids up by id (SQLite's planner has no statistics to 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import Connection, inspect
-from sqlalchemy.sql import ClauseElement
 
 from lily.bus.base import InboundMessage
+from lily.model.identity import event_id
 from lily.store import Store, inbox
 from lily.store.inbox_db import inbox_path
 from lily.store.tables_inbound import inbound_events
@@ -22,16 +22,21 @@ INDEXES = {ix.name for ix in inbound_events.indexes}
 
 def message(i: int) -> InboundMessage:
     key = f"k{i}"
-    return InboundMessage(id=inbox.event_id("default", "generic", key), tenant_id="default", source="generic",
+    return InboundMessage(id=event_id("default", "generic", key), tenant_id="default", source="generic",
                           key=key, partition=i % 8, payload=b'{"n": 1}', received_at=NOW)
 
 
-def plan(conn: Connection, stmt: ClauseElement, expanding: dict[str, Any] | None = None) -> str:
-    """SQLite's query plan of ``stmt`` (values do not change a plan, only which terms there are;
-    ``expanding``: values for a SELECT with ``IN`` parameters, which need them to compile)."""
-    if expanding:
-        stmt = stmt.params(expanding)
-    sql = str(stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True}))
+def plan(conn: Connection, run: Callable[[Connection], object], word: str) -> str:
+    """SQLite's query plan of the statement ``run(conn)`` sends that names ``word`` (values do not
+    change a plan, only which terms there are)."""
+    sent: list[str] = []
+    driver = conn.connection.driver_connection  # what reaches SQLite, whichever path sent it
+    driver.set_trace_callback(sent.append)
+    try:
+        run(conn)
+    finally:
+        driver.set_trace_callback(None)
+    [sql] = [s for s in sent if word in s]
     rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", (None,) * sql.count("?")).all()
     return "\n".join(str(r[-1]) for r in rows)
 
@@ -42,10 +47,11 @@ def test_claims_and_lease_checks_do_not_scan_the_backlog(file_store: Store) -> N
         claimed = inbox.claim_batch(conn, "w1", 10, timedelta(seconds=30), NOW)
         # Oldest first, one statement, however long the backlog behind them.
         assert [r["seq"] for r in claimed] == sorted(r["seq"] for r in claimed) and len(claimed) == 10
-        claim = plan(conn, inbox._CLAIM)
-        count = plan(conn, inbox._COUNT_LEASED, {"ids": [r["id"] for r in claimed], "owner": "w1"})
-        assert inbox.count_leased(conn, "w1", [r["id"] for r in claimed]) == 10
-        assert inbox.count_leased(conn, "w2", [r["id"] for r in claimed]) == 0
+        ids = [r["id"] for r in claimed]
+        claim = plan(conn, lambda c: inbox.claim_batch(c, "w9", 1, timedelta(seconds=30), NOW), "UPDATE")
+        count = plan(conn, lambda c: inbox.count_leased(c, "w1", ids), "count")
+        assert inbox.count_leased(conn, "w1", ids) == 10
+        assert inbox.count_leased(conn, "w2", ids) == 0
     assert "ix_inbound_events_queue (status=?)" in claim, claim
     assert "ix_inbound_events_leased (lease_until>?)" in claim, claim
     assert "TEMP B-TREE" not in claim, claim  # no sort of the backlog
@@ -62,7 +68,7 @@ def test_the_leases_of_other_workers_keep_their_partitions(file_store: Store) ->
         # A settled event gives its lease up: its partition is free again.
         for row in first:
             outcome = inbox.Outcome(inbox.APPLIED, NOW, 1)
-            assert inbox.finish(conn, row["id"], "w1", outcome, leased=True, tenant_id="default") is not None
+            assert inbox.settle(conn, "w1", [inbox.Settle(row["id"], "default", outcome, seq=row["seq"])])
         third = inbox.claim_batch(conn, "w3", 40, timedelta(seconds=30), NOW)
         assert {r["partition"] for r in third} == held
 

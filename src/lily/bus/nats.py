@@ -14,14 +14,15 @@ Layout:
   longer than ``ack_wait``: by the time a dead worker's lease expires, its unacknowledged events are
   due for redelivery and reach the next owner before newer ones.
 
-A worker that is known to be dead need not be waited for (``release_dead_owners``): with the store
-in a SQLite file every worker holds a ``flock`` on a file of its own next to the inbox
-(``gate.OwnerLocks``), and a supervisor knows when its worker process exited. The partitions such a
-worker held get a fresh durable consumer (its unacknowledged deliveries went to a dead client; the
-new consumer hands every message still in the work queue out again at once, in stream order) and
-their leases are deleted, so the next owner pulls them in order right away. Otherwise ``ack_wait``
+A worker that is known to be dead need not be waited for (``release_dead_owners``): where the store
+can tell which workers still exist (``Settling.owners``: a SQLite file, whose workers all run on
+this machine) and when a supervisor saw its worker process exit. The partitions such a worker held
+get a fresh durable consumer (its unacknowledged deliveries went to a dead client; the new consumer
+hands every message still in the work queue out again at once, in stream order) and their leases
+are deleted, so the next owner pulls them in order right away. Otherwise ``ack_wait``
 (``LILY_NATS_ACK_WAIT_SECONDS``, short) plus the lease TTL is the bound. Exactly-once never depends
-on it: the inbox skips settled events and settles from the applied-event markers.
+on it: the worker's transaction settles each event's inbox row (``Consumer.transaction``), and an
+event settled already is not applied again.
 
 The client runs on its own event loop in a daemon thread; the :class:`Bus` methods are synchronous
 so the API's worker threads and the inbound workers use the same interface as the local bus.
@@ -52,7 +53,6 @@ from nats.js.errors import (
 from nats.js.kv import KeyValue
 
 from lily.bus.base import Bus, Consumer, Delivery, InboundMessage
-from lily.bus.gate import owner_locks
 from lily.observability import log
 from lily.store import Store
 
@@ -81,8 +81,7 @@ class NatsBus(Bus):
         self.lease_ttl = lease_ttl if lease_ttl is not None else ack_wait + 2.0
         self.leases_bucket = leases_bucket
         self.duplicate_window = duplicate_window
-        # Which workers are alive, where the store is a SQLite file (all its workers on this machine).
-        self.owners = owner_locks(store.inbox_engine)
+        self.owners = self.settling.owners  # which workers still exist, where the store can tell
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="lily-nats", daemon=True)
         self._thread.start()
@@ -242,6 +241,7 @@ class NatsBus(Bus):
     def close(self) -> None:
         if self._loop.is_closed():
             return
+        super().close()
         with contextlib.suppress(Exception):
             self.call(self._shutdown(), timeout=10.0)
         self._loop.call_soon_threadsafe(self._loop.stop)
@@ -473,7 +473,7 @@ class NatsConsumer(Consumer):
                 self.bus.call(msg.term())
                 self._done(p)
                 continue
-            out.append(Delivery(message, attempt=int(msg.metadata.num_delivered), leased=False, handle=(p, msg)))
+            out.append(Delivery(message, attempt=int(msg.metadata.num_delivered), handle=(p, msg)))
         return out
 
     async def _take(self, max_messages: int, timeout: float) -> list[tuple[int, Any]]:

@@ -12,7 +12,6 @@ import threading
 from functools import cached_property
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy import select
 
 from lily.bus.base import Bus
 from lily.inbound.configs import SourceConfigs
@@ -21,7 +20,7 @@ from lily.inbound.supervisor import WorkerProcess
 from lily.inbound.worker import InboundWorker, WorkerConfig, new_worker_id, worker_id_prefix
 from lily.observability import Metrics, log
 from lily.settings import Settings
-from lily.store import Store
+from lily.store import Store, feed
 
 
 class InboundSettings(BaseSettings):
@@ -42,8 +41,7 @@ class InboundSettings(BaseSettings):
     # (docs/inbound.md), so it is short; a live worker keeps what it works on in progress.
     nats_ack_wait_seconds: float = 5.0
     inbound_poll_seconds: float = 0.25  # local bus: poll for events published by other processes
-    inbound_txn_budget_ms: float = 25.0
-    inbound_min_txn_ms: float = 20.0  # the worker's shortest turn before waiting accepts go first
+    inbound_txn_budget_ms: float = 25.0  # a worker's transaction takes no more events after this long
     # Bounds on one request body (why these defaults: lily.inbound.sources.decode.DecodeLimits).
     inbound_max_body_bytes: int = 10 * 1024 * 1024  # as received (compressed); LILY_MAX_BODY_BYTES is lower
     inbound_max_decoded_bytes: int = DecodeLimits.max_decoded_bytes  # after decompression
@@ -56,7 +54,7 @@ class InboundSettings(BaseSettings):
 
     def worker_config(self) -> WorkerConfig:
         return WorkerConfig(batch_size=self.inbound_batch_size, max_attempts=self.inbound_max_attempts,
-                            txn_budget_ms=self.inbound_txn_budget_ms, min_txn_ms=self.inbound_min_txn_ms)
+                            txn_budget_ms=self.inbound_txn_budget_ms)
 
     def limits(self) -> DecodeLimits:
         return DecodeLimits(max_body_bytes=self.inbound_max_body_bytes,
@@ -193,11 +191,7 @@ class InboundRuntime:
                 log.exception("inbound_monitor_error")
 
     def refresh_consumer_lag(self) -> None:
-        from lily.store.tables import consumer_offsets, tenants
-
         with self.store.read() as conn:
-            heads = dict(conn.execute(select(tenants.c.id, tenants.c.change_seq)).all())
-            offsets = conn.execute(select(consumer_offsets.c.consumer, consumer_offsets.c.tenant_id,
-                                          consumer_offsets.c.seq)).all()
-        for consumer, tenant, seq in offsets:
-            self.metrics.feed_consumer_lag.labels(consumer, tenant).set(max(0, int(heads.get(tenant, 0)) - int(seq)))
+            lags = feed.lags(conn)
+        for (consumer, tenant), lag in lags.items():
+            self.metrics.feed_consumer_lag.labels(consumer, tenant).set(lag)

@@ -1,20 +1,29 @@
-"""The inbound worker: parse → enrich → apply, one event at a time, many events per transaction.
+"""The inbound worker: claim a batch, parse each event with its source, apply the batch in one
+transaction, settle.
 
-For each delivery the worker parses the stored payload (pure, outside any transaction), then in the
-batch transaction: takes the inbox row (a row already settled means a redelivery and is skipped),
-enriches against the catalog, applies through the store's one apply path (``cause_event_id`` = the
-event id) and settles the inbox row. State, changes and the event's status commit together, so a
-crash at any point leaves the event either untouched (and redelivered) or applied exactly once.
+``process`` takes the deliveries the bus handed out and parses each stored payload with its
+source, outside any transaction (pure). It then applies the events in one catalog transaction that
+the bus opens for them (``Consumer.transaction``): each event is enriched against the catalog and
+applied through the store's one apply path (``cause_event_id`` = the event id), except those the
+bus says are not this worker's to apply any more (``txn.skip``) and those an attempt that died
+before settling them applied already (``txn.done``: settled only). The change and audit rows of all
+the events are written together, the transaction settles their inbox rows (``txn.settle``) and
+commits, and only then are they acknowledged to the bus. A crash anywhere leaves each event
+untouched (it is delivered again) or applied once; how each bus makes sure of it is in
+``lily.bus.base``.
 
-A batch is settled optimistically: no savepoint per event, and the change, audit and event-asset
-rows of all its events written together at the end (one change-sequence bump per tenant). If an
-event raises, the batch is rolled back, the events before it are settled again and that event is
-handled alone; what only a savepoint can undo (a lease lost meanwhile) is redone event by event.
-On SQLite the rows a batch read stay cached for the next one while no other writer commits.
+An event that raises rolls the transaction back: the events before it are applied again together,
+and it is tried once more alone, under a savepoint. If it raises again it is ``failed`` with the
+reason when it would fail the same way every time (``is_permanent``), else handed back to the bus
+with a backoff, and ``dead`` after ``max_attempts`` deliveries; either way it never blocks the
+events behind it. If settling finds events another worker took over meanwhile (``LeaseLost``), the
+transaction is rolled back and done again without them. A failure that is no event's (the commit)
+hands the events back, and the rest of the batch goes one event per transaction.
 
-Failures never block the events behind them: a bad payload or an operation the store refuses marks
-that event ``failed`` with the reason; anything else (database trouble) is retried with backoff and
-ends ``dead`` after ``max_attempts`` deliveries.
+A transaction takes no more events once ``txn_budget_ms`` is spent, so other writers never wait
+long for it; the rows of the next ``prefetch`` events are read in a few queries ahead of applying
+them, and on SQLite they stay cached for the next transaction while no other writer commits
+(``ApplyCache``). A long batch keeps its leases alive.
 """
 
 from __future__ import annotations
@@ -35,16 +44,16 @@ from pydantic import ValidationError
 from sqlalchemy import Connection
 from sqlalchemy.exc import DataError, StatementError
 
-from lily.bus.base import Bus, Consumer, Delivery
+from lily.bus.base import Bus, Consumer, Delivery, LeaseLost, Transaction, Unsettled
 from lily.bus.commits import notify_committed
 from lily.inbound.enrich import enrich
-from lily.inbound.settle import Plan, Settle, Settler
 from lily.inbound.sources import InboundError, get_source
 from lily.model import ChangeSet, MetadataEvent
 from lily.observability import Metrics, log
-from lily.store import ApplyError, Store, inbox
+from lily.store import ApplyError, Store
 from lily.store.apply import ApplyResult, apply_in, write_deferred
-from lily.store.apply_cache import ApplyCache
+from lily.store.apply_cache import ApplyCache, for_transaction
+from lily.store.inbox import APPLIED, DEAD, FAILED, Outcome, touched_text
 
 # Errors that will happen again on every attempt: the event fails at once with the reason.
 PERMANENT = (InboundError, ApplyError, ValidationError)
@@ -60,6 +69,7 @@ def is_permanent(error: BaseException) -> bool:
         return True
     return type(error) is StatementError and isinstance(error.orig, TypeError | ValueError)
 
+
 OptionsLoader = Callable[[str, str], Any]  # (tenant, source) -> parse options
 
 
@@ -69,23 +79,26 @@ class WorkerConfig:
     max_attempts: int = 5  # deliveries before an event that keeps failing transiently is dead
     backoff_base: float = 0.5  # seconds; doubles per attempt, capped, with jitter
     backoff_max: float = 60.0
-    # A transaction stops taking more events after this long, so the accept path (which needs the
-    # write lock on SQLite) never waits behind a long batch.
-    txn_budget_ms: float = 25.0
-    # ...but it keeps the write lock at least this long before it lets a waiting accept request go
-    # first: each transaction has a fixed cost (claim, sequence bump, one insert per table, commit),
-    # and under a steady stream of requests transactions of one event would not keep up.
-    min_txn_ms: float = 20.0
+    txn_budget_ms: float = 25.0  # a transaction takes no more events after this long
     prefetch: int = 8  # events whose rows are read in one go, ahead of applying them
     fetch_timeout: float = 1.0
 
 
 @dataclass
-class _Parsed:
+class _Event:
+    """One delivery on its way through a batch."""
+
     delivery: Delivery
     operations: list[MetadataEvent] = field(default_factory=list)
-    error: str | None = None
+    error: str | None = None  # why parsing failed: the event fails
     parse_ms: float = 0.0
+    outcome: Outcome | None = None  # how it settles in the transaction at hand (None: skipped)
+    applied: ApplyResult | None = None
+    retry: str | None = None  # handed back to the bus with this error after the transaction
+
+    @property
+    def id(self) -> uuid.UUID:
+        return self.delivery.message.id
 
 
 @dataclass
@@ -103,6 +116,26 @@ class BatchResult:
     @property
     def total(self) -> int:
         return self.applied + self.failed + self.dead + self.retried + self.skipped
+
+
+class _Raised(Exception):
+    """The event at ``index`` raised while being applied (the transaction is rolled back)."""
+
+    def __init__(self, index: int) -> None:
+        super().__init__(index)
+        self.index = index
+
+
+class _Again(Exception):
+    """Settling found ``ids`` taken over by another worker, after ``taken`` events (rolled back)."""
+
+    def __init__(self, taken: int, ids: set[uuid.UUID]) -> None:
+        super().__init__(taken)
+        self.taken, self.ids = taken, ids
+
+
+class _Failed(Exception):
+    """The transaction failed for no event's fault (rolled back, or never begun)."""
 
 
 def new_worker_id(index: int = 0) -> str:
@@ -126,10 +159,7 @@ class InboundWorker:
         self.options = options or (lambda tenant, source: None)
         self.worker_id = worker_id or new_worker_id()
         self._consumer: Consumer | None = None
-        # SQLite (one writer): the rows batches read and wrote, reused by the next batch when no other
-        # writer committed meanwhile (``ApplyCache.revalidate``). Dropped whenever a batch aborts.
-        self._warm: ApplyCache | None = None
-        self.settler = Settler(store, bus, self.worker_id)
+        self._cache: ApplyCache | None = None  # kept between transactions where that is sound (SQLite)
 
     @property
     def consumer(self) -> Consumer:
@@ -169,148 +199,121 @@ class InboundWorker:
         return total
 
     def close(self) -> None:
-        try:
-            self.settler.close()
-        except Exception:  # markers left behind are deleted when their events are next seen
-            log.exception("inbound_settler_close_failed", worker=self.worker_id)
         if self._consumer is not None:
             self._consumer.close()
             self._consumer = None
 
     # ------------------------------------------------------------------------------ processing
     def process(self, deliveries: Sequence[Delivery]) -> BatchResult:
-        parsed = [self._parse(d) for d in deliveries]
+        events = [self._parse(d) for d in deliveries]
         result = BatchResult()
-        start = 0
-        touched = time.monotonic()
-        while start < len(parsed):
+        start, one_by_one, touched = 0, False, time.monotonic()
+        while start < len(events):
             if time.monotonic() - touched > self.bus.lease_seconds / 3:
                 # A long batch (slow database, busy machine): keep the rest leased to us, or another
                 # worker takes it over and one of us does the work for nothing.
-                self.consumer.in_progress([p.delivery for p in parsed[start:]])
+                self.consumer.in_progress([e.delivery for e in events[start:]])
                 touched = time.monotonic()
-            start, part = self._transaction(parsed, start)
-            result.add(part)
+            taken = self._transaction(events[start:start + 1] if one_by_one else events[start:], result,
+                                      alone=one_by_one)
+            if taken is None:  # no event's fault: the rest one by one, each alone
+                one_by_one = True
+                continue
+            start += taken
         return result
 
-    def _parse(self, delivery: Delivery) -> _Parsed:
+    def _parse(self, delivery: Delivery) -> _Event:
         msg = delivery.message
         t0 = time.perf_counter()
         try:
             payload = orjson.loads(msg.payload)
             options = self.options(msg.tenant_id, msg.source)
             ops = get_source(msg.source).parse(payload, received_at=msg.received_at, options=options)
-            return _Parsed(delivery, list(ops), parse_ms=_ms(t0))
+            return _Event(delivery, list(ops), parse_ms=_ms(t0))
         except Exception as exc:  # a parser raising anything is deterministic: the event fails
             reason = str(exc) if isinstance(exc, InboundError) else f"{type(exc).__name__}: {exc}"
-            return _Parsed(delivery, error=f"parse: {reason}", parse_ms=_ms(t0))
+            return _Event(delivery, error=f"parse: {reason}", parse_ms=_ms(t0))
 
-    def _transaction(self, parsed: list[_Parsed], start: int) -> tuple[int, BatchResult]:
-        """Settle events from ``start`` on in one transaction until the time budget is spent.
+    def _transaction(self, batch: list[_Event], result: BatchResult, *, alone: bool) -> int | None:
+        """Apply events from the start of ``batch`` in one transaction (``alone``: the last one
+        under a savepoint); how many it took, or None when it failed for no event's fault with
+        more than one event in it (nothing of it happened)."""
+        exact, lost = alone, set[uuid.UUID]()
+        while True:
+            try:
+                return self._attempt(batch, result, exact=exact, alone=alone, lost=lost)
+            except _Raised as exc:  # the events before it together, then it alone
+                batch, exact, alone = batch[:exc.index + 1], True, True
+            except _Again as exc:  # the same events, without those another worker has now
+                batch, exact, lost = batch[:exc.taken], True, lost | exc.ids
+            except _Failed as exc:
+                if len(batch) > 1:
+                    return None
+                self._nak(batch[0].delivery, str(exc))
+                result.retried += 1
+                return 1
 
-        First optimistically, without a savepoint per event and with the change, audit and
-        event-asset rows of all events written together (``_batch``). If an event raises, the
-        transaction is rolled back, the events before it are settled again the same way and that
-        event alone gets the error handling of ``_settle`` (failed, retried or dead), so each
-        attempt still applies an event once. Anything the batch cannot settle (a lost lease, a
-        failed commit) is redone event by event with savepoints (``_careful``).
-        """
-        first = self._batch(parsed, start, len(parsed))
-        if isinstance(first, tuple):
-            return first
-        if first.index is None:
-            return self._careful(parsed, start)
-        result = BatchResult()
-        if first.index > start:
-            again = self._batch(parsed, start, first.index, exact=True)
-            if not isinstance(again, tuple):
-                return self._careful(parsed, start)
-            result.add(again[1])
-        result.add(self._fail_alone(parsed[first.index], first.error))
-        return first.index + 1, result
-
-    def _batch(self, parsed: list[_Parsed], start: int, end: int, *, exact: bool = False
-               ) -> tuple[int, BatchResult] | _Aborted:
-        """Settle events ``start..end`` in one transaction without savepoints: within the time budget,
-        or all of them (``exact``)."""
-        observed: list[tuple[Delivery, str, dict[str, Any]]] = []
-        t0 = time.perf_counter()
-        index = start
+    def _attempt(self, batch: list[_Event], result: BatchResult, *, exact: bool, alone: bool,
+                 lost: set[uuid.UUID]) -> int:
+        """One transaction over the start of ``batch`` (all of it when ``exact``); how many it took."""
+        taken, t0 = 0, time.perf_counter()
         try:
-            with self.bus.write_turn(), self.store.write() as conn:
-                plan = self.settler.begin(conn, [p.delivery for p in parsed[start:end]])
-                cache, loaded = self._batch_cache(conn), start
-                pending: list[tuple[_Parsed, inbox.Outcome | None, ApplyResult | None, Settle | None]] = []
-                while index < end and (exact or index == start or self._go_on(index < loaded, t0)):
-                    if index == loaded:
-                        loaded = min(end, index + self.config.prefetch)
-                        self._prefetch(conn, cache, [p for p in parsed[index:loaded] if _fresh(p, plan)])
-                    item = parsed[index]
-                    eid = item.delivery.message.id
-                    if eid in plan.skip or eid in plan.recovered:
-                        pending.append((item, None, None, plan.recovered.get(eid)))
-                    else:
-                        try:
-                            pending.append((item, *self._stage(conn, item, cache), None))
-                        except Exception as exc:
-                            raise _EventError(index, exc) from exc
-                    index += 1
-                write_deferred(conn, cache)
-                settles: list[Settle] = []
-                for item, outcome, applied, recovered in pending:
-                    delivery = item.delivery
-                    if recovered is not None:
-                        settles.append(recovered)
-                        observed.append((delivery, recovered.outcome.status, _timings(recovered.outcome)))
-                        continue
-                    if outcome is None:
-                        observed.append((delivery, "skipped", {}))
-                        continue
-                    settles.append(_settle_of(delivery, outcome, applied, cache))
-                    observed.append((delivery, outcome.status, _timings(outcome)))
-                if not self.settler.many(conn, settles):
-                    raise _Redo  # settled meanwhile or the lease moved on: only a savepoint can undo it
-        except _EventError as exc:
-            self._warm = None  # it holds rows the rollback undid
-            return _Aborted(exc.index, exc.error)
-        except Exception as exc:  # _Redo, or the commit failed: settle these events one by one
-            self._warm = None
-            if not isinstance(exc, _Redo):
-                log.warning("inbound_batch_failed", worker=self.worker_id, error=str(exc))
-            return _Aborted(None, exc)
-        return index, self._committed(observed, [])
+            with self.consumer.transaction([e.delivery for e in batch]) as txn:
+                cache = self._cache = for_transaction(txn.conn, self._cache)
+                seen: set[uuid.UUID] = set()
+                loaded = 0
+                while taken < len(batch) and (exact or taken == 0 or taken < loaded
+                                              or _ms(t0) < self.config.txn_budget_ms):
+                    if taken == loaded:  # read the next few events' rows in one go
+                        loaded = min(len(batch), taken + self.config.prefetch)
+                        self._prefetch(txn, cache, batch[taken:loaded], lost)
+                    event = batch[taken]
+                    event.outcome, event.applied, event.retry = None, None, None
+                    if event.id in txn.done:
+                        event.outcome = txn.done[event.id]
+                    elif not (event.id in txn.skip or event.id in lost or event.id in seen):
+                        if alone and taken == len(batch) - 1:
+                            self._alone(txn.conn, event, cache)
+                        else:
+                            try:
+                                event.outcome, event.applied = self._apply(txn.conn, event, cache)
+                            except Exception as exc:
+                                raise _Raised(taken) from exc
+                    seen.add(event.id)
+                    taken += 1
+                write_deferred(txn.conn, cache)  # the change and audit rows of them all; fills in their results
+                settled = batch[:taken]
+                for event in settled:
+                    if event.applied is not None and event.outcome is not None:
+                        _record(event.outcome, event.applied, cache)
+                txn.settle([(e.delivery, e.outcome) for e in settled if e.outcome is not None])
+        except Unsettled as exc:  # committed; their next delivery settles them
+            for event in batch[:taken]:
+                if event.outcome is not None:
+                    event.outcome, event.retry = None, str(exc)
+        except _Raised:
+            self._cache = None  # it holds rows the rollback undid
+            raise
+        except LeaseLost as exc:
+            self._cache = None
+            if exc.ids - lost:
+                raise _Again(taken, exc.ids) from exc
+            log.warning("inbound_settle_refused", worker=self.worker_id, events=taken)
+            raise _Failed(f"{type(exc).__name__}: {exc}") from exc
+        except Exception as exc:  # the commit (or the connection) failed: nothing of it happened
+            self._cache = None
+            log.warning("inbound_transaction_failed", worker=self.worker_id, error=str(exc))
+            raise _Failed(f"{type(exc).__name__}: {exc}") from exc
+        self._committed(batch[:taken], result)
+        return taken
 
-    def _go_on(self, prefetched: bool, t0: float) -> bool:
-        """Whether a batch takes one more event: not while an accept request waits for the write
-        lock (SQLite) once the batch has lasted ``min_txn_ms``, then within the time budget or the
-        rows already read ahead."""
-        if _ms(t0) >= self.config.min_txn_ms and self.bus.producers_waiting():
-            # Rows read ahead stay valid in the kept cache (SQLite), so stopping mid-window is free.
-            return False
-        return prefetched or _ms(t0) < self.config.txn_budget_ms
-
-    def _batch_cache(self, conn: Connection) -> ApplyCache:
-        if self.store.dialect != "sqlite":  # concurrent writers: rows are only valid in one transaction
-            return ApplyCache(defer_changes=True)
-        if self._warm is None:
-            self._warm = ApplyCache(defer_changes=True)
-        self._warm.revalidate(conn)
-        return self._warm
-
-    def _stage(self, conn: Connection, item: _Parsed, cache: ApplyCache
-               ) -> tuple[inbox.Outcome | None, ApplyResult | None]:
-        """Enrich and apply one event; its outcome (None: a redelivery already settled) and what the
-        apply path did. The caller settles the inbox row (raises what the application raised)."""
-        delivery, msg = item.delivery, item.delivery.message
-        if not delivery.leased and not self.settler.apart:  # apart: ``Settler.begin`` checked it
-            if delivery.attempt > 1 and inbox.is_settled(conn, msg.id):
-                return None, None
-            inbox.ensure_row(conn, msg.inbox_row())
-        if item.error is not None:
-            return inbox.Outcome(inbox.FAILED, _now(), delivery.attempt, error=item.error,
-                                 parse_ms=item.parse_ms), None
+    def _apply(self, conn: Connection, event: _Event, cache: ApplyCache) -> tuple[Outcome, ApplyResult | None]:
+        """Enrich and apply one event; its outcome and what the apply path did (raises what it raised)."""
+        delivery, msg = event.delivery, event.delivery.message
+        if event.error is not None:
+            return Outcome(FAILED, _now(), delivery.attempt, error=event.error, parse_ms=event.parse_ms), None
         t1 = time.perf_counter()
-        enriched = enrich(conn, msg.tenant_id, msg.source, item.operations)
+        enriched = enrich(conn, msg.tenant_id, msg.source, event.operations)
         enrich_ms = _ms(t1)
         t2 = time.perf_counter()
         applied = None
@@ -320,145 +323,61 @@ class InboundWorker:
                 operations=enriched.operations, cause_event_id=str(msg.id),
                 correlation_id=msg.correlation_id or str(msg.id)), cache)
         note = enriched.note or (None if enriched.operations else "no operations")
-        return inbox.Outcome(inbox.APPLIED, _now(), delivery.attempt, note=note, parse_ms=item.parse_ms,
-                             enrich_ms=enrich_ms, apply_ms=_ms(t2), changes=0), applied
+        return Outcome(APPLIED, _now(), delivery.attempt, note=note, parse_ms=event.parse_ms, enrich_ms=enrich_ms,
+                       apply_ms=_ms(t2), changes=0), applied
 
-    def _fail_alone(self, item: _Parsed, error: BaseException) -> BatchResult:
-        """The error handling of ``_settle`` for an event whose application raised in a batch."""
-        delivery = item.delivery
-        self._warm = None
-        try:
-            with self.bus.write_turn(), self.store.write() as conn:
-                self.settler.begin(conn, [])
-                status, detail = self._on_error(conn, item, error)
-        except Exception as exc:
-            log.warning("inbound_transaction_failed", worker=self.worker_id, error=str(exc))
-            status, detail = "retry", {"error": f"{type(exc).__name__}: {exc}"}
-        if status == "retry":
-            return self._committed([], [(delivery, detail["error"])])
-        return self._committed([(delivery, status, detail)], [])
-
-    def _careful(self, parsed: list[_Parsed], start: int) -> tuple[int, BatchResult]:
-        """Settle events from ``start`` on, each in its own savepoint of one transaction."""
-        self._warm = None
-        settled: list[Delivery] = []
-        retry: list[tuple[Delivery, str]] = []
-        observed: list[tuple[Delivery, str, dict[str, float]]] = []
-        t0 = time.perf_counter()
-        index = start
-        try:
-            with self.bus.write_turn(), self.store.write() as conn:
-                plan = self.settler.begin(conn, [p.delivery for p in parsed[start:]])
-                cache, loaded = ApplyCache(), start
-                # The budget is checked only between prefetched windows: rows read for an event are
-                # used in this transaction (the cache does not outlive it).
-                while index < len(parsed) and (index < loaded or _ms(t0) < self.config.txn_budget_ms):
-                    if index == loaded:  # read the next few events' rows in one go
-                        loaded = min(len(parsed), index + self.config.prefetch)
-                        self._prefetch(conn, cache, [p for p in parsed[index:loaded] if _fresh(p, plan)])
-                    item = parsed[index]
-                    index += 1
-                    status, detail = self._settle(conn, item, cache, plan)
-                    if status == "retry":
-                        retry.append((item.delivery, detail["error"]))
-                    else:
-                        settled.append(item.delivery)
-                        observed.append((item.delivery, status, detail))
-        except Exception as exc:  # the commit (or the connection) failed: nothing of it happened
-            log.warning("inbound_transaction_failed", worker=self.worker_id, error=str(exc))
-            result = BatchResult()
-            for item in parsed[start:index]:
-                self._nak(item.delivery, f"{type(exc).__name__}: {exc}")
-            result.retried += index - start
-            return index, result
-        return index, self._committed(observed, retry)
-
-    def _committed(self, observed: list[tuple[Delivery, str, dict[str, Any]]],
-                   retry: list[tuple[Delivery, str]]) -> BatchResult:
-        """After the catalog commit: settle the inbox where it is apart, then ``_settled``. If that
-        fails, the events go back to the bus and their next delivery settles them (their markers)."""
-        if self.settler.after_commit():
-            return self._settled(observed, retry)
-        error = "the inbox could not be settled after applying; settled on the next delivery"
-        return self._settled([o for o in observed if o[1] == "skipped"],
-                             retry + [(d, error) for d, status, _ in observed if status != "skipped"])
-
-    def _settled(self, observed: list[tuple[Delivery, str, dict[str, Any]]],
-                 retry: list[tuple[Delivery, str]]) -> BatchResult:
-        """After the commit: ack, wake change-feed consumers, count, and hand back events to retry."""
-        result = BatchResult()
-        self.consumer.ack([d for d, _, _ in observed])
-        # Change-feed consumers in this process (propagation, outbound) wait for commits, not polls.
-        for tenant in sorted({d.message.tenant_id for d, status, _ in observed if status == "applied"}):
-            notify_committed(self.store.engine, tenant)
-        for delivery, status, detail in observed:
-            setattr(result, status, getattr(result, status) + 1)
-            self._observe(delivery, status, detail)
-        for delivery, error in retry:
-            self._nak(delivery, error)
-            result.retried += 1
-        return result
-
-    @staticmethod
-    def _prefetch(conn: Connection, cache: ApplyCache, items: Sequence[_Parsed]) -> None:
-        """Load the assets and edges ``items`` restate into the transaction's cache."""
-        by_tenant: dict[str, list[MetadataEvent]] = {}
-        for item in items:
-            by_tenant.setdefault(item.delivery.message.tenant_id, []).extend(item.operations)
-        for tenant, operations in by_tenant.items():
-            cache.prefetch(conn, tenant, operations)
-
-    def _settle(self, conn: Connection, item: _Parsed, cache: ApplyCache, plan: Plan
-                ) -> tuple[str, dict[str, Any]]:
-        """Apply one event inside a savepoint; returns (applied|failed|dead|skipped|retry, details)."""
-        delivery = item.delivery
-        eid = delivery.message.id
-        if eid in plan.skip:
-            return "skipped", {}
-        if eid in plan.recovered:  # applied by an attempt that died before settling it
-            recovered = plan.recovered[eid]
-            self.settler.one(conn, recovered)
-            return recovered.outcome.status, _timings(recovered.outcome)
+    def _alone(self, conn: Connection, event: _Event, cache: ApplyCache) -> None:
+        """Apply an event that raised in its batch once more, alone under a savepoint. If it raises
+        again: failed (permanent), dead (attempts used up) or handed back after the transaction."""
+        write_deferred(conn, cache)  # the events before it: the savepoint holds this event's writes only
         savepoint = conn.begin_nested()
         try:
-            outcome, applied = self._stage(conn, item, cache)
-            if outcome is None:
-                savepoint.commit()  # a redelivery of an event settled before a crash
-                return "skipped", {}
-            if not self.settler.one(conn, _settle_of(delivery, outcome, applied, cache)):
-                savepoint.rollback()  # settled meanwhile, or the lease moved on: undo our application
-                cache.clear()  # it may hold rows the rollback just undid
-                return "skipped", {}
+            event.outcome, event.applied = self._apply(conn, event, cache)
+            write_deferred(conn, cache)  # its own change rows: what fails there is this event's too
             savepoint.commit()
-            return outcome.status, _timings(outcome)
+            return
         except Exception as exc:
             savepoint.rollback()
-            cache.clear()
-            return self._on_error(conn, item, exc)
-
-    def _on_error(self, conn: Connection, item: _Parsed, error: BaseException) -> tuple[str, dict[str, Any]]:
-        """An application that raised: failed at once (permanent), dead (attempts used up), or retry."""
-        delivery = item.delivery
+            cache.clear()  # it may hold rows the rollback undid
+            error = exc
+        delivery = event.delivery
+        event.applied = None
         if is_permanent(error):
-            return self._give_up(conn, delivery, inbox.FAILED, f"apply: {error}", item.parse_ms)
+            event.outcome = Outcome(FAILED, _now(), delivery.attempt, error=f"apply: {error}"[:4000],
+                                    parse_ms=event.parse_ms)
+            return
         reason = f"{type(error).__name__}: {error}"
         if delivery.attempt >= self.config.max_attempts:
-            return self._give_up(conn, delivery, inbox.DEAD, f"gave up after {delivery.attempt} attempts: {reason}",
-                                 item.parse_ms)
-        return "retry", {"error": reason}
+            event.outcome = Outcome(DEAD, _now(), delivery.attempt, parse_ms=event.parse_ms,
+                                    error=f"gave up after {delivery.attempt} attempts: {reason}"[:4000])
+        else:
+            event.outcome, event.retry = None, reason
 
-    def _give_up(self, conn: Connection, delivery: Delivery, status: str, error: str,
-                 parse_ms: float) -> tuple[str, dict[str, Any]]:
-        """Record a failed/dead event in its own savepoint (the application's was rolled back)."""
-        savepoint = conn.begin_nested()
-        if not delivery.leased and not self.settler.apart:
-            inbox.ensure_row(conn, delivery.message.inbox_row())
-        outcome = inbox.Outcome(status, _now(), delivery.attempt, error=error[:4000], parse_ms=parse_ms)
-        if not self.settler.one(conn, Settle(delivery, outcome)):
-            savepoint.rollback()
-            return "skipped", {}
-        savepoint.commit()
-        return status, {"parse": parse_ms}
+    def _prefetch(self, txn: Transaction, cache: ApplyCache, events: Sequence[_Event], lost: set[uuid.UUID]) -> None:
+        """Load the assets and edges the events to apply restate into the transaction's cache."""
+        by_tenant: dict[str, list[MetadataEvent]] = {}
+        for event in events:
+            if not (event.id in txn.skip or event.id in txn.done or event.id in lost):
+                by_tenant.setdefault(event.delivery.message.tenant_id, []).extend(event.operations)
+        for tenant, operations in by_tenant.items():
+            cache.prefetch(txn.conn, tenant, operations)
+
+    def _committed(self, events: Sequence[_Event], result: BatchResult) -> None:
+        """After the commit: acknowledge, wake change-feed consumers, count, and hand back events to retry."""
+        self.consumer.ack([e.delivery for e in events if e.retry is None])
+        # Change-feed consumers in this process (propagation, outbound) wait for commits, not polls.
+        applied = [e for e in events if e.outcome is not None and e.outcome.status == APPLIED]
+        for tenant in sorted({e.delivery.message.tenant_id for e in applied}):
+            notify_committed(self.store.engine, tenant)
+        for event in events:
+            if event.retry is not None:
+                self._nak(event.delivery, event.retry)
+                result.retried += 1
+            elif event.outcome is None:
+                result.skipped += 1
+            else:
+                setattr(result, event.outcome.status, getattr(result, event.outcome.status) + 1)
+                self._observe(event.delivery, event.outcome)
 
     def _nak(self, delivery: Delivery, error: str) -> None:
         delay = min(self.config.backoff_max, self.config.backoff_base * 2 ** max(0, delivery.attempt - 1))
@@ -470,64 +389,29 @@ class InboundWorker:
         if self.metrics is not None:
             self.metrics.inbound_retried.labels(delivery.message.source).inc()
 
-    def _observe(self, delivery: Delivery, status: str, timings: dict[str, float]) -> None:
-        if self.metrics is None or status == "skipped":
+    def _observe(self, delivery: Delivery, outcome: Outcome) -> None:
+        if self.metrics is None:
             return
         source = delivery.message.source
-        {"applied": self.metrics.inbound_applied, "failed": self.metrics.inbound_failed,
-         "dead": self.metrics.inbound_dead}[status].labels(source).inc()
-        for stage, ms in timings.items():
-            self.metrics.inbound_stage_seconds.labels(source, stage).observe(ms / 1000)
-        if status == "applied":
+        {APPLIED: self.metrics.inbound_applied, FAILED: self.metrics.inbound_failed,
+         DEAD: self.metrics.inbound_dead}[outcome.status].labels(source).inc()
+        stages = {"parse": outcome.parse_ms}
+        if outcome.status == APPLIED:
+            stages |= {"enrich": outcome.enrich_ms, "apply": outcome.apply_ms}
             lag = (datetime.now(UTC) - delivery.message.received_at).total_seconds()
             self.metrics.inbound_end_to_end_seconds.labels(source).observe(max(0.0, lag))
+        for stage, ms in stages.items():
+            self.metrics.inbound_stage_seconds.labels(source, stage).observe((ms or 0.0) / 1000)
 
 
-def _fresh(item: _Parsed, plan: Plan) -> bool:
-    """To be applied in this transaction (not skipped, not settled from its marker)."""
-    eid = item.delivery.message.id
-    return eid not in plan.skip and eid not in plan.recovered
-
-
-def _count_changes(outcome: inbox.Outcome, applied: ApplyResult | None) -> None:
-    if applied is not None:  # after the change rows are written (a batch writes them at its end)
-        outcome.changes = len(applied.changes)
-        outcome.first_change_seq, outcome.last_change_seq = applied.first_seq, applied.last_seq
-
-
-def _timings(outcome: inbox.Outcome) -> dict[str, float]:
-    if outcome.status == inbox.FAILED:
-        return {"parse": outcome.parse_ms or 0.0}
-    return {"parse": outcome.parse_ms or 0.0, "enrich": outcome.enrich_ms or 0.0, "apply": outcome.apply_ms or 0.0}
-
-
-def _settle_of(delivery: Delivery, outcome: inbox.Outcome, applied: ApplyResult | None, cache: ApplyCache) -> Settle:
-    """How an applied event settles: its change range, the assets it touched (on its row) and the ones
-    it is indexed under (a column under its dataset)."""
-    if applied is None:
-        return Settle(delivery, outcome)
-    _count_changes(outcome, applied)
+def _record(outcome: Outcome, applied: ApplyResult, cache: ApplyCache) -> None:
+    """What an applied event's row records once its change rows are written: its change range, the
+    assets it touched, and the ones it is indexed under (a column under its dataset)."""
+    outcome.changes = len(applied.changes)
+    outcome.first_change_seq, outcome.last_change_seq = applied.first_seq, applied.last_seq
     touched = set(applied.asset_ids.values()) | {c["asset_id"] for c in applied.changes if c["asset_id"] is not None}
-    outcome.touched_assets = inbox.touched_text(touched)
-    return Settle(delivery, outcome, {cache.dataset_of(a) for a in touched})
-
-
-class _Redo(Exception):
-    """A batch cannot settle an event without undoing its application alone (needs a savepoint)."""
-
-
-class _EventError(Exception):
-    def __init__(self, index: int, error: Exception) -> None:
-        super().__init__(str(error))
-        self.index, self.error = index, error
-
-
-@dataclass
-class _Aborted:
-    """A batch rolled back: ``index`` is the event that raised ``error`` (None: not one event's fault)."""
-
-    index: int | None
-    error: BaseException
+    outcome.touched_assets = touched_text(touched)
+    outcome.indexed = frozenset(cache.dataset_of(a) for a in touched)
 
 
 def _ms(t0: float) -> float:

@@ -8,7 +8,7 @@ only for what changed is what makes that cheap. See ``ApplyCache``.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, select
@@ -30,11 +30,11 @@ from lily.model import (
 )
 from lily.store import bulk
 from lily.store import runs as run_store
+from lily.store.chunks import chunked
 from lily.store.tables import assets, lineage_edges, tenants
 
 ABSENT: dict[str, Any] = {}  # a cached "no such row" (distinct from "not looked up")
 
-_IN_CHUNK = 500  # ids per IN list (well under SQLite's variable limit)
 _MAX_CACHED = 200_000  # rows an ApplyCache kept across transactions may hold before it starts over
 
 
@@ -104,12 +104,12 @@ class ApplyCache:
         want_assets = [a for a in want_assets if a not in self.assets]
         want_columns = [d for d in want_columns if d not in self.columns]
         want_edges = [e for e in want_edges if e not in self.edges]
-        for chunk in _chunks(want_assets):
+        for chunk in chunked(want_assets):
             for row in conn.execute(_ASSETS_BY_ID, {"ids": chunk}).mappings():
                 self.assets[row["id"]] = dict(row)
         for aid in want_assets:
             self.assets.setdefault(aid, ABSENT)
-        for chunk in _chunks(want_columns):
+        for chunk in chunked(want_columns):
             for d in chunk:
                 self.columns[d] = {}
             for row in conn.execute(_COLUMNS_OF, {"tenant": tenant, "ids": chunk}).mappings():
@@ -117,7 +117,7 @@ class ApplyCache:
                 if row["status"] == AssetStatus.ACTIVE.value:
                     self.columns[row["parent_id"]][row["id"]] = AssetRef(
                         namespace=row["namespace"], name=row["name"], field=row["field"])
-        for chunk in _chunks(want_edges):
+        for chunk in chunked(want_edges):
             for row in conn.execute(_EDGES_BY_ID, {"ids": chunk}).mappings():
                 self.edges[row["id"]] = dict(row)
         for eid in want_edges:
@@ -141,9 +141,15 @@ class ApplyCache:
                 cols.pop(row["id"], None)
 
 
-def _chunks(ids: list[uuid.UUID]) -> Iterator[list[uuid.UUID]]:
-    for i in range(0, len(ids), _IN_CHUNK):
-        yield ids[i:i + _IN_CHUNK]
+def for_transaction(conn: Connection, kept: ApplyCache | None) -> ApplyCache:
+    """A cache for a transaction that writes its changes at the end (``write_deferred``). On SQLite
+    the one kept from the caller's previous transaction (``kept``), ``revalidate``d: the transaction
+    holds the database's only write lock. Elsewhere writers run concurrently: a fresh one."""
+    if conn.dialect.name != "sqlite":
+        return ApplyCache(defer_changes=True)
+    cache = kept if kept is not None else ApplyCache(defer_changes=True)
+    cache.revalidate(conn)
+    return cache
 
 
 def referenced_rows(tenant: str, operations: Iterable[MetadataEvent]

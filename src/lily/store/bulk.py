@@ -1,16 +1,17 @@
-"""The worker's hot statements without SQLAlchemy's per-statement and per-row work (SQLite).
+"""The driver-level fast path of the inbound hot statements on SQLite: ``executemany`` and ``query``.
 
-An ``executemany`` through ``Connection.execute`` builds a parameter dict per row and runs each
-value through its type's bind processor inside SQLAlchemy's execution context: for the worker's
-change, audit, run and inbox rows that costs more CPU than SQLite spends storing them. A
-:class:`Plan` compiles the statement once per dialect and set of keys, keeps the bind processors
-SQLAlchemy would apply (the same ``bind_processor`` of each column type), and hands plain tuples to
-the driver. Statements it cannot take exactly (expanding ``IN``, column defaults computed per row)
-get no plan and go through SQLAlchemy as before, as does every other dialect.
+Why it exists (measured, docs/performance.md "Inbound"): SQLAlchemy's execution context around a
+statement (≈ 60-90 µs), its parameter dict per row and its bind processing inside that context cost
+as much CPU as SQLite spends storing the worker's change, audit, run and inbox rows. Handing the
+driver plain tuples, converted by the very bind and result processors SQLAlchemy would apply, took
+the worker's CPU per event down by 20-30 % in a side-by-side run. Nothing else in Lily reaches the
+driver directly, and every other dialect, and every statement a plan cannot take exactly (column
+defaults computed per row, callables), goes through SQLAlchemy unchanged.
 
-``query`` does the same for the few reads the worker makes on every cycle (claims, lease checks,
-run look-ups): compiled once per list length of their ``IN`` parameters, with the result
-processors SQLAlchemy would apply to each returned column.
+A statement is compiled once per dialect and shape (the row keys; the length of each ``IN`` list,
+expanded by SQLAlchemy's own ``construct_expanded_state``) and the plan is kept. ``prepare`` does
+the conversion without a connection, so a writer can convert before it takes a write turn and hold
+the turn only to run the statement (``run``).
 """
 
 from __future__ import annotations
@@ -23,8 +24,19 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlalchemy.sql import ClauseElement
 
+Processor = Callable[[Any], Any]
 _FROM_ROW = object()  # in a layout: the next value taken from the row (anything else: a constant)
 
+
+def _driver_level(dialect: Any) -> bool:
+    return bool(dialect.name == "sqlite" and dialect.paramstyle == "qmark")
+
+
+def _bind_processor(bind: Any, dialect: Any) -> Processor | None:
+    return bind.type.dialect_impl(dialect).bind_processor(dialect)  # type: ignore[no-any-return]
+
+
+# ------------------------------------------------------------------------------------ executemany
 
 @dataclass(frozen=True)
 class Plan:
@@ -32,7 +44,7 @@ class Plan:
 
     sql: str
     names: tuple[str, ...]  # the row keys whose values the statement takes, in order
-    converted: tuple[tuple[int, Callable[[Any], Any]], ...]  # (index in ``names``, bind processor)
+    converted: tuple[tuple[int, Processor], ...]  # (index in ``names``, bind processor)
     layout: tuple[Any, ...] | None  # parameter positions when some are constants of the statement
 
     def rows(self, rows: Sequence[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
@@ -59,34 +71,18 @@ class Plan:
         return out
 
 
-_PLANS: dict[tuple[int, int, tuple[str, ...]], tuple[Any, Any, Plan | None]] = {}
-
-
-def plan(dialect: Any, stmt: ClauseElement, keys: tuple[str, ...]) -> Plan | None:
-    """The plan of ``stmt`` for rows with ``keys`` (cached), or None where only SQLAlchemy applies."""
-    cache_key = (id(dialect), id(stmt), keys)
-    cached = _PLANS.get(cache_key)
-    if cached is not None and cached[0] is dialect and cached[1] is stmt:
-        return cached[2]
-    built = _build(dialect, stmt, keys)
-    _PLANS[cache_key] = (dialect, stmt, built)  # the entry keeps dialect and statement alive: ids stay unique
-    return built
-
-
 def _build(dialect: Any, stmt: ClauseElement, keys: tuple[str, ...]) -> Plan | None:
-    if dialect.name != "sqlite" or dialect.paramstyle != "qmark":
-        return None
     compiled = stmt.compile(dialect=dialect, column_keys=list(keys))
     if compiled.literal_execute_params or compiled.post_compile_params or compiled.positiontup is None:
         return None  # expanding IN and the like: rendered per execution
     names: list[str] = []
-    converted: list[tuple[int, Callable[[Any], Any]]] = []
+    converted: list[tuple[int, Processor]] = []
     layout: list[Any] = []
     for name in compiled.positiontup:
         bind = compiled.binds.get(name)
         if bind is None:
             return None
-        process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+        process = _bind_processor(bind, dialect)
         if name in keys:
             if process is not None:
                 converted.append((len(names), process))
@@ -112,8 +108,8 @@ def _is_column_default(stmt: ClauseElement, name: str) -> bool:
 
 
 @dataclass(frozen=True)
-class Batch:
-    """Rows of one statement converted ahead of running it (``prepare``); ``sql`` None: SQLAlchemy runs it."""
+class Prepared:
+    """Rows of one statement converted ahead of running them; ``sql`` None: SQLAlchemy runs them."""
 
     stmt: ClauseElement
     rows: Sequence[Mapping[str, Any]]
@@ -121,32 +117,24 @@ class Batch:
     params: list[tuple[Any, ...]] | None = None
 
 
-def prepare(dialect: Any, stmt: ClauseElement, rows: Sequence[Mapping[str, Any]]) -> Batch:
-    """The conversion half of ``executemany``: needs no connection, so a writer can do it before it
-    takes the write lock and hold the lock only for running the statement."""
-    found = plan(dialect, stmt, tuple(rows[0])) if rows else None
+def prepare(dialect: Any, stmt: ClauseElement, rows: Sequence[Mapping[str, Any]]) -> Prepared:
+    """The conversion half of ``executemany`` (all rows with the keys of the first)."""
+    found = _cached(_PLANS, _build, dialect, stmt, tuple(rows[0])) if rows and _driver_level(dialect) else None
     try:
-        return Batch(stmt, rows, found.sql, found.rows(rows)) if found is not None else Batch(stmt, rows)
+        return Prepared(stmt, rows, found.sql, found.rows(rows)) if found is not None else Prepared(stmt, rows)
     except KeyError:  # a row without a key of the first: SQLAlchemy says which
-        return Batch(stmt, rows)
+        return Prepared(stmt, rows)
 
 
-def run(conn: Connection, batch: Batch) -> int:
-    """Run a prepared batch; the driver's rowcount."""
-    if not batch.rows:
+def run(conn: Connection, prepared: Prepared) -> int:
+    """Run prepared rows inside ``conn``'s transaction; the driver's rowcount (rows matched)."""
+    if not prepared.rows:
         return 0
-    if batch.sql is not None and batch.params is not None:
-        return driver_executemany(conn, batch.sql, batch.params)
-    return conn.execute(batch.stmt, list(batch.rows)).rowcount
-
-
-def driver_executemany(conn: Connection, sql: str, params: Sequence[tuple[Any, ...]]) -> int:
-    """``sql`` once per parameter tuple straight on the driver's connection, inside ``conn``'s
-    transaction; the rowcount. SQLAlchemy's execution context around a statement (≈ 60 µs) cost as
-    much as the statements the worker runs per event; nothing of it applies to prepared SQL."""
+    if prepared.sql is None or prepared.params is None:
+        return int(conn.execute(prepared.stmt, list(prepared.rows)).rowcount)
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        cursor.executemany(sql, params)
+        cursor.executemany(prepared.sql, prepared.params)
         return int(cursor.rowcount)
     finally:
         cursor.close()
@@ -157,35 +145,31 @@ def executemany(conn: Connection, stmt: ClauseElement, rows: Sequence[Mapping[st
     return run(conn, prepare(conn.dialect, stmt, rows))
 
 
-def driver_query(conn: Connection, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-    """The rows of ``sql`` as the driver returns them (no type conversion), inside ``conn``'s transaction."""
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
-        return cursor.execute(sql, params).fetchall()
-    finally:
-        cursor.close()
-
+# ------------------------------------------------------------------------------------------ query
 
 @dataclass(frozen=True)
 class QueryPlan:
     """A statement returning rows, compiled for one dialect and one length of each ``IN`` list."""
 
     sql: str
-    params: tuple[tuple[str, int | None, Callable[[Any], Any] | None], ...]  # (name, list index, processor)
-    constants: dict[int, Any]  # positions of values fixed in the statement
-    results: tuple[tuple[int, Callable[[Any], Any]], ...]  # (column index, result processor)
+    params: tuple[tuple[str | None, int | None, Any], ...]  # (value name, list index, processor) or (None, None, constant)
+    results: tuple[tuple[int, Processor], ...]  # (column index, result processor)
 
     def execute(self, conn: Connection, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         args: list[Any] = []
-        for position, (name, index, process) in enumerate(self.params):
-            if position in self.constants:
-                args.append(self.constants[position])
+        for name, index, process in self.params:
+            if name is None:
+                args.append(process)
                 continue
             value = values[name] if index is None else values[name][index]
             args.append(process(value) if process is not None else value)
-        rows = driver_query(conn, self.sql, args)
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            rows = cursor.execute(self.sql, args).fetchall()
+        finally:
+            cursor.close()
         if not self.results:
-            return rows
+            return rows  # type: ignore[no-any-return]
         out = []
         for row in rows:
             converted = list(row)
@@ -195,63 +179,48 @@ class QueryPlan:
         return out
 
 
-_QUERIES: dict[tuple[int, int, tuple[tuple[str, int], ...]], tuple[Any, Any, QueryPlan | None]] = {}
-
-
-def query_plan(dialect: Any, stmt: Any, lengths: Mapping[str, int]) -> QueryPlan | None:
-    """The plan of ``stmt`` with ``lengths[name]`` values in each expanding parameter (cached), or
-    None where only SQLAlchemy applies."""
-    key = (id(dialect), id(stmt), tuple(sorted(lengths.items())))
-    cached = _QUERIES.get(key)
-    if cached is not None and cached[0] is dialect and cached[1] is stmt:
-        return cached[2]
-    built = _build_query(dialect, stmt, lengths)
-    _QUERIES[key] = (dialect, stmt, built)
-    return built
-
-
-def _build_query(dialect: Any, stmt: Any, lengths: Mapping[str, int]) -> QueryPlan | None:
-    if dialect.name != "sqlite" or dialect.paramstyle != "qmark":
-        return None
+def _build_query(dialect: Any, stmt: Any, shape: tuple[tuple[str, int | None], ...]) -> QueryPlan | None:
+    if any(n == 0 for _, n in shape):
+        return None  # an empty IN list renders differently: left to SQLAlchemy
     compiled = stmt.compile(dialect=dialect)
-    if compiled.positiontup is None or compiled.literal_execute_params:
+    if compiled.positiontup is None:
         return None
-    sql = compiled.string
-    params: list[tuple[str, int | None, Callable[[Any], Any] | None]] = []
-    constants: dict[int, Any] = {}
-    for name in compiled.positiontup:
-        bind = compiled.binds.get(name)
+    try:
+        state = compiled.construct_expanded_state({name: None if n is None else [None] * n for name, n in shape})
+    except Exception:  # a value missing: SQLAlchemy's own execution says which
+        return None
+    expanded = {item: (name, i) for name, items in (state.parameter_expansion or {}).items()
+                for i, item in enumerate(items)}
+    given = dict(shape)
+    params: list[tuple[str | None, int | None, Any]] = []
+    for name in state.positiontup or ():
+        source, index = expanded.get(name, (name, None))
+        bind = compiled.binds.get(source)
         if bind is None:
             return None
-        process = bind.type.dialect_impl(dialect).bind_processor(dialect)
-        if bind.expanding:
-            # Rendered here for this many values, as SQLAlchemy renders it per execution.
-            n = lengths.get(name)
-            token = f"(__[POSTCOMPILE_{name}])"
-            if not n or token not in sql:
-                return None  # an empty list renders differently: left to SQLAlchemy
-            sql = sql.replace(token, "(" + ", ".join("?" * n) + ")", 1)
-            params.extend((name, i, process) for i in range(n))
-        elif not bind.required and bind.callable is None:
-            value = bind.effective_value
-            constants[len(params)] = value if process is None else process(value)
-            params.append((name, None, None))
+        process = _bind_processor(bind, dialect)
+        if source in given:
+            params.append((source, index, process))
+        elif bind.callable is None:  # a value of the statement itself (``status == 'received'``)
+            value = state.parameters[name]
+            params.append((None, None, value if process is None else process(value)))
         else:
-            params.append((name, None, process))
-    columns = list(stmt.exported_columns)
+            return None
     results = []
-    for i, column in enumerate(columns):
+    for i, column in enumerate(stmt.exported_columns):
         process = column.type.dialect_impl(dialect).result_processor(dialect, None)
         if process is not None:
             results.append((i, process))
-    return QueryPlan(sql, tuple(params), constants, tuple(results))
+    return QueryPlan(state.statement, tuple(params), tuple(results))
 
 
 def query(conn: Connection, stmt: Any, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
     """The rows of ``stmt`` with ``values`` (lists for its expanding parameters), as tuples in the
     order of its columns: through a plan on SQLite, through SQLAlchemy elsewhere."""
-    lengths = {k: len(v) for k, v in values.items() if isinstance(v, list | tuple)}
-    found = query_plan(conn.dialect, stmt, lengths)
+    found = None
+    if _driver_level(conn.dialect):
+        shape = tuple(sorted((k, len(v) if isinstance(v, list | tuple) else None) for k, v in values.items()))
+        found = _cached(_QUERIES, _build_query, conn.dialect, stmt, shape)
     if found is None:
         return [tuple(r) for r in conn.execute(stmt, dict(values))]
     return found.execute(conn, values)
@@ -261,3 +230,20 @@ def query_dicts(conn: Connection, stmt: Any, values: Mapping[str, Any]) -> list[
     """``query``'s rows as dicts keyed by column key."""
     keys = tuple(c.key for c in stmt.exported_columns)
     return [dict(zip(keys, row, strict=True)) for row in query(conn, stmt, values)]
+
+
+# Plans by (dialect, statement, shape). An entry keeps its dialect and statement alive, so the ids in
+# its key stay unique; the hot statements are module constants, so the caches stay small.
+_PLANS: dict[tuple[int, int, Any], tuple[Any, Any, Plan | None]] = {}
+_QUERIES: dict[tuple[int, int, Any], tuple[Any, Any, QueryPlan | None]] = {}
+
+
+def _cached(cache: dict[tuple[int, int, Any], tuple[Any, Any, Any]], build: Callable[[Any, Any, Any], Any],
+            dialect: Any, stmt: Any, shape: Any) -> Any:
+    key = (id(dialect), id(stmt), shape)
+    hit = cache.get(key)
+    if hit is not None and hit[0] is dialect and hit[1] is stmt:
+        return hit[2]
+    built = build(dialect, stmt, shape)
+    cache[key] = (dialect, stmt, built)
+    return built

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, and_, func, select
 
 from lily.model import Change
-from lily.store.tables import audit_log, changes, consumer_offsets
+from lily.store.tables import audit_log, changes, consumer_offsets, tenants
 
 
 def changes_after(conn: Connection, tenant_id: str, after: int = 0, limit: int = 1000,
@@ -67,3 +67,17 @@ def commit_offset(conn: Connection, consumer: str, tenant_id: str, seq: int, at:
         from sqlalchemy import insert
 
         conn.execute(insert(consumer_offsets).values(consumer=consumer, tenant_id=tenant_id, seq=seq, updated_at=at))
+
+
+def lags(conn: Connection, consumer: str | None = None, tenant_id: str | None = None) -> dict[tuple[str, str], int]:
+    """Changes written but not yet processed, per (consumer, tenant): the tenant's change-sequence
+    head minus the consumer's offset. Every consumer with an offset, or only ``consumer``, for every
+    tenant (before its first offset it has every change to process); only ``tenant_id`` if given."""
+    o, t = consumer_offsets, tenants
+    on = o.c.tenant_id == t.c.id if consumer is None else and_(o.c.tenant_id == t.c.id, o.c.consumer == consumer)
+    q = select(t.c.id, o.c.consumer, t.c.change_seq - func.coalesce(o.c.seq, 0)).select_from(t.outerjoin(o, on))
+    if consumer is None:
+        q = q.where(o.c.consumer.is_not(None))
+    if tenant_id is not None:
+        q = q.where(t.c.id == tenant_id)
+    return {(consumer or name, tenant): max(0, int(n)) for tenant, name, n in conn.execute(q)}

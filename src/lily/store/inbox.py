@@ -26,6 +26,7 @@ from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, s
 from sqlalchemy.dialects import postgresql, sqlite
 
 from lily.store import bulk
+from lily.store.chunks import chunked
 from lily.store.tables_inbound import (
     inbound_applied,
     inbound_event_assets,
@@ -38,113 +39,62 @@ STATUSES = (RECEIVED, APPLIED, FAILED, DEAD)
 SETTLED = (APPLIED, FAILED, DEAD)
 
 _CLAIM_LOCK = 0x11F_1B0C  # advisory lock key for claim_batch on PostgreSQL
-_ID_NAMESPACE = uuid.UUID("5d1c2b8e-4f0a-4b8e-9a51-7c1f3e2d9b60")
 
-
-def event_id(tenant_id: str, source: str, key: str) -> uuid.UUID:
-    """The id of an event: the same for every redelivery, on every bus, in every process."""
-    return uuid.uuid5(_ID_NAMESPACE, f"{tenant_id}\x1f{source}\x1f{key}")
-
-
+# Built once per dialect (statement construction costs more than these statements): an event whose
+# id is stored already is a redelivery, and inserting it does nothing.
 _INSERT = {name: module.insert(inbound_events).on_conflict_do_nothing()
            for name, module in (("sqlite", sqlite), ("postgresql", postgresql))}
-# Built once per dialect: the accept path inserts on every request.
 _INSERT_RETURNING = {name: stmt.returning(inbound_events.c.id) for name, stmt in _INSERT.items()}
+_STORED = select(inbound_events.c.id).where(inbound_events.c.id.in_(bindparam("ids", expanding=True)))
 
-# The columns of a received row (``InboundMessage.inbox_row``): rows with exactly these keys take
-# the SQLite fast path of ``insert_received``.
-RECEIVED_COLUMNS = ("id", "tenant_id", "source", "event_type", "idempotency_key", "partition", "payload",
-                    "headers", "actor", "correlation_id", "status", "attempts", "available_at", "received_at")
-_IN_CHUNK = 500  # ids per ``IN (...)`` (well under SQLite's bound-parameter limit)
 
+# ------------------------------------------------------------------------------------------ accept
 
 def insert_received(conn: Connection, rows: Sequence[dict[str, Any]]) -> set[uuid.UUID]:
     """Insert new events; rows whose id (derived from tenant, source and key) is stored already are
-    skipped (redeliveries).
-
-    Returns the ids actually inserted. Rows go in order: of several rows with one id (or key), the
-    first one that can be stored is.
-    """
+    skipped (redeliveries). Returns the ids actually inserted; of several rows with one id, the
+    first one is stored."""
     if not rows:
         return set()
     prepared = prepare_received(conn.dialect, rows)
     if prepared is not None:
         return insert_prepared(conn, prepared)
-    # PostgreSQL (concurrent writers: only RETURNING says which rows this statement inserted), or
-    # rows relying on column defaults. SQLAlchemy batches the rows into multi-row statements.
-    stmt = _INSERT_RETURNING[conn.dialect.name]
-    if len(rows) == 1:
-        return {r[0] for r in conn.execute(stmt, rows[0])}
-    return {r[0] for r in conn.execute(stmt, list(rows))}
+    # PostgreSQL: concurrent writers, so only RETURNING says which rows this statement inserted.
+    return {r[0] for r in conn.execute(_INSERT_RETURNING[conn.dialect.name], list(rows))}
 
 
 @dataclass(frozen=True)
 class PreparedRows:
-    """Received rows converted for SQLite's fast path (``prepare_received``), in order."""
+    """Received rows converted for SQLite's driver (``prepare_received``), in order."""
 
-    sql: str
-    ids: dict[Any, uuid.UUID]  # stored form of an id → the id
-    params: list[tuple[Any, ...]]  # column values as stored; the first is the stored id
+    ids: list[uuid.UUID]
+    insert: bulk.Prepared
 
 
 def prepare_received(dialect: Any, rows: Sequence[dict[str, Any]]) -> PreparedRows | None:
-    """The bind-parameter conversion of ``insert_received`` for SQLite, done before the write turn
-    (it needs no database); None where only the general path applies."""
-    if dialect.name != "sqlite" or not rows or any(len(r) != len(RECEIVED_COLUMNS) for r in rows):
+    """The conversion of ``insert_received`` on SQLite, done before the write turn (it needs no
+    database); None where only the general path applies (PostgreSQL, rows leaving columns to
+    their defaults)."""
+    if dialect.name != "sqlite" or not rows:
         return None
-    fast = bulk.plan(dialect, _INSERT["sqlite"], RECEIVED_COLUMNS)
-    if fast is None or fast.names[0] != "id":
-        raise RuntimeError(f"unexpected inbox insert plan {fast!r}")
-    try:
-        params = fast.rows(rows)  # one request's events share timestamps and headers: converted once
-    except KeyError:
-        return None
-    ids: dict[Any, uuid.UUID] = {}
-    for stored, row in zip(params, rows, strict=True):
-        ids.setdefault(stored[0], row["id"])
-    return PreparedRows(fast.sql, ids, params)
+    prepared = bulk.prepare(dialect, _INSERT["sqlite"], rows)  # one request's rows share objects: converted once
+    return PreparedRows([r["id"] for r in rows], prepared) if prepared.sql is not None else None
 
 
 def insert_prepared(conn: Connection, rows: PreparedRows) -> set[uuid.UUID]:
-    """SQLite: one ``SELECT id ... IN`` finds the ids already stored, one ``executemany`` of the plain
-    INSERT (ON CONFLICT DO NOTHING, no RETURNING) stores the other rows in order. Exact because
-    SQLite has one writer and the store's write transactions start with BEGIN IMMEDIATE: nothing can
-    insert between the statements, so the rows inserted are the new ids present afterwards.
-    """
-    existing = _stored_ids(conn, list(rows.ids))
-    params = [p for p in rows.params if p[0] not in existing]  # a redelivery: the INSERT would do nothing
-    if not params:
-        return set()
-    inserted = bulk.driver_executemany(conn, rows.sql, params)
-    candidates = {row[0] for row in params}
-    if inserted == len(params):  # every row inserted (so their ids were distinct)
-        return {rows.ids[h] for h in candidates}
-    # Some rows did nothing (an id twice in the batch).
-    return {rows.ids[h] for h in _stored_ids(conn, list(candidates))}
+    """SQLite: one ``SELECT`` finds the ids stored already, one ``executemany`` of the INSERT (ON
+    CONFLICT DO NOTHING, without RETURNING) stores the rest in order. Exact because SQLite has one
+    writer and the store's write transactions begin IMMEDIATE: nothing inserts between the two."""
+    stored: set[uuid.UUID] = set()
+    for chunk in chunked(rows.ids):
+        stored.update(r[0] for r in bulk.query(conn, _STORED, {"ids": list(chunk)}))
+    bulk.run(conn, rows.insert)
+    return set(rows.ids) - stored
 
 
-def _stored_ids(conn: Connection, stored: list[Any]) -> set[Any]:
-    found: set[Any] = set()
-    for start in range(0, len(stored), _IN_CHUNK):
-        chunk = stored[start:start + _IN_CHUNK]
-        marks = ", ".join("?" * len(chunk))
-        found.update(r[0] for r in bulk.driver_query(conn, f"SELECT id FROM inbound_events WHERE id IN ({marks})",
-                                                     tuple(chunk)))
-    return found
-
-
-def ensure_row(conn: Connection, row: dict[str, Any]) -> None:
-    """Insert ``row`` unless the event is already recorded (a bus that carries events itself)."""
-    conn.execute(_INSERT[conn.dialect.name], row)
-
-
-# What a worker needs of a claimed row (``InboundMessage.from_row`` and the delivery).
-_CLAIMED = ("seq", "id", "tenant_id", "source", "event_type", "idempotency_key", "partition", "payload", "headers",
-            "actor", "correlation_id", "attempts", "received_at")
-
+# ------------------------------------------------------------------------------------------- claim
 
 def _claim_statement() -> Any:
-    # Built once: a worker claims on every cycle, and building Core statements cost more than running them.
     e = inbound_events
     now, owner = bindparam("now"), bindparam("owner")
     # No ``status`` term: only waiting rows hold leases (module docstring), and with one SQLite's
@@ -161,9 +111,11 @@ def _claim_statement() -> Any:
         .order_by(e.c.seq)
         .limit(bindparam("limit"))
     )
+    claimed = ("seq", "id", "tenant_id", "source", "event_type", "idempotency_key", "partition", "payload",
+               "headers", "actor", "correlation_id", "attempts", "received_at")
     return (update(e).where(e.c.seq.in_(ready.scalar_subquery()))
             .values(lease_owner=owner, lease_until=bindparam("until"), attempts=e.c.attempts + 1)
-            .returning(*(e.c[name] for name in _CLAIMED)))
+            .returning(*(e.c[name] for name in claimed)))
 
 
 _CLAIM = _claim_statement()
@@ -184,9 +136,11 @@ def claim_batch(conn: Connection, owner: str, limit: int, lease: timedelta, now:
     return sorted(rows, key=lambda r: r["seq"])  # RETURNING keeps no order
 
 
+# ------------------------------------------------------------------------------------------ settle
+
 @dataclass
 class Outcome:
-    """How one event settled, written in the same transaction as its application."""
+    """How one event settled: the row's settled columns, and the assets it is listed under."""
 
     status: str
     at: datetime
@@ -200,10 +154,63 @@ class Outcome:
     first_change_seq: int | None = None
     last_change_seq: int | None = None
     touched_assets: str | None = None  # ids of every asset the application touched (``touched_text``)
+    indexed: frozenset[uuid.UUID] = frozenset()  # ``inbound_event_assets``: a column under its dataset
+
+
+@dataclass(frozen=True)
+class Settle:
+    """One event whose inbox row is to be settled."""
+
+    id: uuid.UUID
+    tenant_id: str
+    outcome: Outcome
+    seq: int | None = None  # the row's seq, when the caller read it (a claim): not looked up
+    received: dict[str, Any] | None = None  # a bus carrying events itself: the row, inserted if missing
 
 
 _SETTLED_COLUMNS = ("status", "error", "note", "attempts", "parse_ms", "enrich_ms", "apply_ms", "changes",
-                    "first_change_seq", "last_change_seq", "touched_assets", "applied_at")
+                    "first_change_seq", "last_change_seq", "touched_assets")
+
+
+def _finish_statement(leased: bool) -> Any:
+    e = inbound_events
+    cond = [e.c.id == bindparam("b_id"), e.c.status == RECEIVED]
+    if leased:
+        cond.append(e.c.lease_owner == bindparam("b_owner"))
+    values = {c: bindparam(f"v_{c}") for c in (*_SETTLED_COLUMNS, "applied_at")}
+    return update(e).where(*cond).values(lease_owner=None, lease_until=None, **values)
+
+
+_FINISH = {leased: _finish_statement(leased) for leased in (True, False)}
+_SEQS = select(inbound_events.c.id, inbound_events.c.seq).where(
+    inbound_events.c.id.in_(bindparam("ids", expanding=True)))
+_INDEX = insert(inbound_event_assets)
+
+
+def settle(conn: Connection, owner: str | None, events: Sequence[Settle]) -> bool:
+    """Settle the events' rows in the caller's transaction (one statement), all or none: False when
+    a row was not ``owner``'s to settle (settled already; with an ``owner``, leased to another
+    worker or handed back), and the caller must roll back what it did for them.
+
+    The conditional update also locks the rows, so of two workers racing on one event (PostgreSQL)
+    the second waits for the first to commit and then finds the row settled.
+    """
+    if not events:
+        return True
+    received = [e.received for e in events if e.received is not None]
+    if received:
+        bulk.executemany(conn, _INSERT[conn.dialect.name], received)
+    params = [{"b_id": e.id, "b_owner": owner, "v_applied_at": e.outcome.at if e.outcome.status == APPLIED else None,
+               **{f"v_{c}": getattr(e.outcome, c) for c in _SETTLED_COLUMNS}} for e in events]
+    if bulk.executemany(conn, _FINISH[owner is not None], params) != len(events):
+        return False
+    seqs = {e.id: e.seq for e in events if e.seq is not None}
+    unknown = [e.id for e in events if e.seq is None and e.outcome.indexed]
+    for chunk in chunked(unknown):
+        seqs.update(bulk.query(conn, _SEQS, {"ids": list(chunk)}))
+    bulk.executemany(conn, _INDEX, [{"event_seq": seqs[e.id], "asset_id": a, "tenant_id": e.tenant_id}
+                                    for e in events for a in sorted(e.outcome.indexed)])
+    return True
 
 
 def touched_text(ids: Iterable[uuid.UUID]) -> str | None:
@@ -220,145 +227,68 @@ def touched(row: dict[str, Any], conn: Connection) -> list[uuid.UUID]:
     return [uuid.UUID(i) for i in text.split()]
 
 
-def _finish_statement(leased: bool, returning: bool = True) -> Any:
-    # Built once: the worker runs it for every event, and building Core statements is not free.
-    e = inbound_events
-    cond = [e.c.id == bindparam("b_id"), e.c.status == RECEIVED]
-    if leased:
-        cond.append(e.c.lease_owner == bindparam("b_owner"))
-    values = {c: bindparam(f"v_{c}") for c in _SETTLED_COLUMNS}
-    stmt = update(e).where(*cond).values(lease_owner=None, lease_until=None, **values)
-    return stmt.returning(e.c.seq) if returning else stmt
-
-
-_FINISH = {True: _finish_statement(True), False: _finish_statement(False)}
-_FINISH_LEASED_MANY = _finish_statement(True, returning=False)
-_ADD_ASSETS = insert(inbound_event_assets)
-
-
-def finish(conn: Connection, eid: uuid.UUID, owner: str, outcome: Outcome, *, leased: bool, tenant_id: str,
-           asset_ids: Iterable[uuid.UUID] = ()) -> int | None:
-    """Settle ``eid`` in the caller's transaction (the one that applied it); its seq, or None when it
-    is not ours to settle: already settled (a redelivery), or its lease (``leased``) went to another
-    worker. On None the caller must roll back what it applied for this event.
-
-    The conditional update also locks the row, so of two workers racing on one event (PostgreSQL)
-    the second waits for the first to commit and then finds the row settled.
-    """
-    params = {"b_id": eid, "b_owner": owner, **{f"v_{c}": getattr(outcome, c, None) for c in _SETTLED_COLUMNS}}
-    params["v_applied_at"] = outcome.at if outcome.status == APPLIED else None
-    seq = conn.execute(_FINISH[leased], params).scalar()
-    if seq is None:
-        return None
-    add_event_assets(conn, [(int(seq), tenant_id, asset_ids)])
-    return int(seq)
-
-
-def finish_leased(conn: Connection, owner: str, settled: Sequence[tuple[uuid.UUID, Outcome]]) -> bool:
-    """Settle many events leased to ``owner`` with one statement (``finish`` for each, without the
-    seq). False when not all of them were still ours to settle: the caller must roll back and settle
-    them one by one. Only where the driver reports rows matched across an executemany."""
-    return finish_prepared(conn, prepare_finish(conn.dialect, owner, settled))
-
-
-def prepare_finish(dialect: Any, owner: str, settled: Sequence[tuple[uuid.UUID, Outcome]]) -> bulk.Batch:
-    """``finish_leased``'s rows, converted without a connection (before taking the write turn)."""
-    params = [{"b_id": eid, "b_owner": owner, **{f"v_{c}": getattr(outcome, c, None) for c in _SETTLED_COLUMNS},
-               "v_applied_at": outcome.at if outcome.status == APPLIED else None} for eid, outcome in settled]
-    return bulk.prepare(dialect, _FINISH_LEASED_MANY, params)
-
-
-def finish_prepared(conn: Connection, batch: bulk.Batch) -> bool:
-    return bulk.run(conn, batch) == len(batch.rows)
-
-
-def add_event_assets(conn: Connection, events: Iterable[tuple[int, str, Iterable[uuid.UUID]]]) -> None:
-    """Index settled events under the assets they touched: ``(event seq, tenant, asset ids)`` each,
-    one insert. Callers pass a column's dataset, not the column (``Outcome.touched_assets`` lists
-    the columns)."""
-    bulk.run(conn, prepare_event_assets(conn.dialect, events))
-
-
-def prepare_event_assets(dialect: Any, events: Iterable[tuple[int, str, Iterable[uuid.UUID]]]) -> bulk.Batch:
-    """``add_event_assets``'s rows, converted without a connection."""
-    rows = [{"event_seq": seq, "asset_id": a, "tenant_id": tenant}
-            for seq, tenant, ids in events for a in sorted(set(ids))]
-    return bulk.prepare(dialect, _ADD_ASSETS, rows)
-
-
-# ------------------------------------------------------------- applied markers (inbox in its own file)
+# ------------------------------------------------------ applied-event markers (an inbox file apart)
 
 _MARK = insert(inbound_applied)
 _MARKED = ("status", "attempts", "note", "parse_ms", "enrich_ms", "apply_ms", "changes", "first_change_seq",
            "last_change_seq", "touched_assets")  # the outcome's fields a marker keeps (and ``at``, the index ids)
-
-
-def mark_applied(conn: Connection, marks: Iterable[tuple[uuid.UUID, str, Outcome, Iterable[uuid.UUID]]]) -> None:
-    """Record in the catalog transaction that applied them: ``(event id, tenant, outcome, touched
-    asset ids)`` each (``inbound_applied``), one insert."""
-    rows = [{"event_id": eid, "tenant_id": tenant, "outcome": {
-        **{c: getattr(outcome, c) for c in _MARKED}, "at": outcome.at.isoformat(),
-        "assets": sorted(str(a) for a in set(assets))}} for eid, tenant, outcome, assets in marks]
-    bulk.executemany(conn, _MARK, rows)
-
-
 _MARKS = select(inbound_applied.c.event_id, inbound_applied.c.outcome).where(
     inbound_applied.c.event_id.in_(bindparam("ids", expanding=True)))
 
 
-def applied_marks(conn: Connection, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, tuple[Outcome, list[uuid.UUID]]]:
-    """The recorded outcome and touched assets of those of ``ids`` applied but not settled yet."""
-    found: dict[uuid.UUID, tuple[Outcome, list[uuid.UUID]]] = {}
-    for start in range(0, len(ids), _IN_CHUNK):
-        for eid, stored in bulk.query(conn, _MARKS, {"ids": list(ids[start:start + _IN_CHUNK])}):
-            fields = {c: stored.get(c) for c in _MARKED}
-            outcome = Outcome(at=datetime.fromisoformat(stored["at"]), **fields)
-            found[eid] = (outcome, [uuid.UUID(a) for a in stored.get("assets", [])])
+def mark_applied(conn: Connection, marks: Iterable[tuple[uuid.UUID, str, Outcome]]) -> None:
+    """Record ``(event id, tenant, outcome)`` each in the catalog transaction that applied them."""
+    rows = [{"event_id": eid, "tenant_id": tenant, "outcome": {
+        **{c: getattr(outcome, c) for c in _MARKED}, "at": outcome.at.isoformat(),
+        "assets": sorted(str(a) for a in outcome.indexed)}} for eid, tenant, outcome in marks]
+    bulk.executemany(conn, _MARK, rows)
+
+
+def applied_marks(conn: Connection, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Outcome]:
+    """The recorded outcomes of those of ``ids`` that have a marker."""
+    found: dict[uuid.UUID, Outcome] = {}
+    for chunk in chunked(ids):
+        for eid, stored in bulk.query(conn, _MARKS, {"ids": list(chunk)}):
+            found[eid] = Outcome(at=datetime.fromisoformat(stored["at"]), **{c: stored.get(c) for c in _MARKED},
+                                 indexed=frozenset(uuid.UUID(a) for a in stored.get("assets", [])))
     return found
 
 
 def marked_ids(conn: Connection, limit: int = 10_000) -> list[uuid.UUID]:
-    """Events with a marker (normally the last batch of each worker at most)."""
+    """Events with a marker."""
     return list(conn.execute(select(inbound_applied.c.event_id).limit(limit)).scalars())
 
 
 def forget_applied(conn: Connection, ids: Sequence[uuid.UUID]) -> None:
-    """Drop the markers of events whose inbox rows are settled (or put back for replay)."""
-    m = inbound_applied
-    for start in range(0, len(ids), _IN_CHUNK):
-        conn.execute(delete(m).where(m.c.event_id.in_(list(ids[start:start + _IN_CHUNK]))))
+    """Drop the markers of ``ids``."""
+    for chunk in chunked(ids):
+        conn.execute(delete(inbound_applied).where(inbound_applied.c.event_id.in_(list(chunk))))
+
+
+# ------------------------------------------------------------------------------------------ leases
+
+_LEASES = select(inbound_events.c.id, inbound_events.c.status, inbound_events.c.lease_owner).where(
+    inbound_events.c.id.in_(bindparam("ids", expanding=True)))
+# Ids through the id index; the owner implies the status (module docstring).
+_COUNT_LEASED = select(func.count()).select_from(inbound_events).where(
+    inbound_events.c.id.in_(bindparam("ids", expanding=True)), inbound_events.c.lease_owner == bindparam("owner"))
+# Through the partial index of leased rows (``lease_until IS NOT NULL``): as small as the work in
+# flight, however long the backlog.
+_LEASE_OWNERS = select(inbound_events.c.lease_owner).where(inbound_events.c.lease_until.is_not(None)).distinct()
 
 
 def leases(conn: Connection, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, tuple[str, str | None]]:
     """``(status, lease owner)`` of the inbox rows of ``ids`` (those recorded)."""
     found: dict[uuid.UUID, tuple[str, str | None]] = {}
-    for start in range(0, len(ids), _IN_CHUNK):
-        rows = bulk.query(conn, _LEASES, {"ids": list(ids[start:start + _IN_CHUNK])})
-        found.update((eid, (status, owner)) for eid, status, owner in rows)
+    for chunk in chunked(ids):
+        found.update((eid, (status, owner)) for eid, status, owner in bulk.query(conn, _LEASES, {"ids": list(chunk)}))
     return found
-
-
-_LEASES = select(inbound_events.c.id, inbound_events.c.status, inbound_events.c.lease_owner).where(
-    inbound_events.c.id.in_(bindparam("ids", expanding=True)))
-
-
-# Ids through the id index; the owner implies the status (module docstring).
-_COUNT_LEASED = select(func.count()).select_from(inbound_events).where(
-    inbound_events.c.id.in_(bindparam("ids", expanding=True)), inbound_events.c.lease_owner == bindparam("owner"))
 
 
 def count_leased(conn: Connection, owner: str, ids: Sequence[uuid.UUID]) -> int:
     """How many of ``ids`` are still waiting and leased to ``owner``."""
-    total = 0
-    for start in range(0, len(ids), _IN_CHUNK):
-        chunk = list(ids[start:start + _IN_CHUNK])
-        total += int(bulk.query(conn, _COUNT_LEASED, {"ids": chunk, "owner": owner})[0][0])
-    return total
-
-
-def is_settled(conn: Connection, eid: uuid.UUID) -> bool:
-    status = conn.execute(select(inbound_events.c.status).where(inbound_events.c.id == eid)).scalar()
-    return status in SETTLED
+    return sum(int(bulk.query(conn, _COUNT_LEASED, {"ids": list(chunk), "owner": owner})[0][0])
+               for chunk in chunked(ids))
 
 
 def reschedule(conn: Connection, eid: uuid.UUID, owner: str, available_at: datetime, error: str) -> bool:
@@ -371,14 +301,7 @@ def reschedule(conn: Connection, eid: uuid.UUID, owner: str, available_at: datet
 
 def release_owner(conn: Connection, owner: str) -> None:
     """Hand every event leased to ``owner`` back untouched (a worker shutting down)."""
-    e = inbound_events
-    conn.execute(update(e).where(e.c.lease_owner == owner, e.c.status == RECEIVED)
-                 .values(lease_owner=None, lease_until=None))
-
-
-# Through the partial index of leased rows (``lease_until IS NOT NULL``): as small as the work in
-# flight, however long the backlog.
-_LEASE_OWNERS = select(inbound_events.c.lease_owner).where(inbound_events.c.lease_until.is_not(None)).distinct()
+    release_owners(conn, [owner])
 
 
 def lease_owners(conn: Connection) -> list[str]:
@@ -387,15 +310,13 @@ def lease_owners(conn: Connection) -> list[str]:
 
 
 def release_owners(conn: Connection, owners: Sequence[str]) -> int:
-    """Hand every event leased to ``owners`` back untouched (they no longer exist: killed workers);
-    how many. The attempts (deliveries so far) are kept: the next delivery is one more, and looks
-    for the applied-event marker an attempt may have left. Settled rows hold no lease, so only
-    waiting rows change."""
+    """Hand every event leased to ``owners`` back untouched; how many. The attempts (deliveries so
+    far) are kept: the next delivery is one more. Settled rows hold no lease, so only waiting rows
+    change."""
     e = inbound_events
     released = 0
-    for start in range(0, len(owners), _IN_CHUNK):
-        chunk = list(owners[start:start + _IN_CHUNK])
-        released += conn.execute(update(e).where(e.c.lease_until.is_not(None), e.c.lease_owner.in_(chunk))
+    for chunk in chunked(owners):
+        released += conn.execute(update(e).where(e.c.lease_until.is_not(None), e.c.lease_owner.in_(list(chunk)))
                                  .values(lease_owner=None, lease_until=None)).rowcount or 0
     return released
 
@@ -496,11 +417,6 @@ def queue_depth(conn: Connection) -> int:
     """Events accepted but not settled yet (waiting, leased or backing off)."""
     q = select(func.count()).select_from(inbound_events).where(inbound_events.c.status == RECEIVED)
     return int(conn.execute(q).scalar() or 0)
-
-
-def oldest_waiting(conn: Connection) -> datetime | None:
-    q = select(func.min(inbound_events.c.received_at)).where(inbound_events.c.status == RECEIVED)
-    return conn.execute(q).scalar()
 
 
 # ---------------------------------------------------------------------------- per-tenant source config

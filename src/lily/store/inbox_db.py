@@ -5,7 +5,7 @@ for the inbound worker's transaction to end (tens of milliseconds) before it cou
 events. In a file of its own the accept path only shares the write lock with the worker's short
 inbox writes (claiming events, settling them), never with its catalog transactions. The price is
 that applying an event and settling its inbox row are two commits; ``inbound_applied`` markers in
-the catalog keep that exactly-once (``lily.inbound.settle``).
+the catalog keep that exactly-once (``lily.bus.local.sqlite_file``).
 
 A catalog in PostgreSQL or in memory keeps the inbox in the same database (one transaction).
 """

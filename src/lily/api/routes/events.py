@@ -18,8 +18,8 @@ from lily.api.deps import authorize
 from lily.api.permissions import V1
 from lily.api.routes.inbound import runtime
 from lily.api.schemas_query import SEQ_CURSOR, TEXT, Instant, seq_after, seq_cursor
+from lily.bus.base import ReplayRefused
 from lily.inbound.runtime import InboundRuntime
-from lily.inbound.settle import ReplayRefused, replay
 from lily.inbound.sources import SOURCES
 from lily.inbound.sources.base import ParseError
 from lily.inbound.sources.generic import parse_asset_id
@@ -157,7 +157,7 @@ def get_event(event_id: uuid.UUID, principal: Principal = Depends(authorize),
 def replay_event(event_id: uuid.UUID, principal: Principal = Depends(authorize),
                  rt: InboundRuntime = Depends(runtime)) -> EventOut:
     try:
-        replay(rt.store, rt.bus, principal.tenant_id, event_id)
+        rt.bus.replay(principal.tenant_id, event_id)
     except ReplayRefused as exc:
         raise HTTPException(exc.status, str(exc)) from exc
     return _load(rt, principal, event_id)

@@ -1,13 +1,11 @@
-"""A write gate for SQLite: producers (the accept path) go before the worker, within a bound.
+"""Taking turns on a SQLite inbox file: the write gate (producers first, within a bound) and the
+owner locks (which workers still exist). Both are ``flock`` on files next to the inbox file.
 
 SQLite has one writer at a time, and a connection that finds the database locked sleeps in SQLite's
 busy handler (up to 100 ms per try) while the worker, committing and immediately starting its next
-transaction, keeps winning the lock: accept latency then grows to seconds under load. Inside one
-process (``lily serve``: API + worker threads) this gate hands the write lock over in Python
-instead: producers queue on a plain lock (a release wakes one waiter, not all of them), and the
-worker lets waiting producers go first for at most ``max_yield`` seconds, so neither side starves.
-:class:`FileWriteGate` does the same across processes (``lily serve`` with its worker process) with
-``flock`` on files next to the database.
+transaction, keeps winning the lock: accept latency then grows to seconds under load. The gate hands
+the write turn over in Python instead, across the processes of ``lily serve`` (the API and its
+worker process): waiting producers go first, and a worker lets them for at most ``max_yield``.
 """
 
 from __future__ import annotations
@@ -21,116 +19,29 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Engine
-
 
 class WriteGate:
-    def __init__(self, max_yield: float = 0.02) -> None:
-        self.max_yield = max_yield
-        self._lock = threading.Lock()
-        self._count = threading.Lock()  # guards _producers_waiting
-        self._producers_waiting = 0
-        self._announced = False  # a producer that tries without waiting is waiting (``announce``)
+    """The write turn on one database file, producers (accept requests) first.
 
-    @property
-    def producers_waiting(self) -> int:
-        return self._producers_waiting
-
-    def waiting(self) -> bool:
-        """True while a producer waits for the gate (a worker ends its transaction early then)."""
-        return self._producers_waiting > 0
-
-    @contextmanager
-    def producer(self) -> Iterator[None]:
-        with self._count:
-            self._producers_waiting += 1
-        try:
-            self._lock.acquire()
-        finally:
-            with self._count:
-                self._producers_waiting -= 1
-        try:
-            yield
-        finally:
-            self._lock.release()
-
-    def announce(self) -> None:
-        """A producer that only tries (``try_producer``) and will try again counts as waiting until
-        ``withdraw``: workers let it go first as they do a producer blocked in ``producer``."""
-        with self._count:
-            if not self._announced:
-                self._announced = True
-                self._producers_waiting += 1
-                if self._producers_waiting == 1:
-                    self._first_waiting()
-
-    def withdraw(self) -> None:
-        with self._count:
-            if self._announced:
-                self._announced = False
-                self._producers_waiting -= 1
-                if self._producers_waiting == 0:
-                    self._none_waiting()
-
-    def _first_waiting(self) -> None:
-        """Called (under ``_count``) when this process's first producer starts waiting."""
-
-    def _none_waiting(self) -> None:
-        """Called (under ``_count``) when this process's last waiting producer stops."""
-
-    @contextmanager
-    def try_producer(self) -> Iterator[bool]:
-        """The write turn if it is free right now (True), else nothing (False): never waits."""
-        if not self._lock.acquire(blocking=False):
-            yield False
-            return
-        try:
-            if not self._try_other_processes():
-                yield False
-                return
-            try:
-                yield True
-            finally:
-                self._release_other_processes()
-        finally:
-            self._lock.release()
-
-    def _try_other_processes(self) -> bool:
-        """The turn among processes, without waiting (one process: always)."""
-        return True
-
-    def _release_other_processes(self) -> None:
-        """Give the turn among processes back."""
-
-    @contextmanager
-    def consumer(self) -> Iterator[None]:
-        deadline = time.monotonic() + self.max_yield
-        while self._producers_waiting and time.monotonic() < deadline:
-            time.sleep(0.0005)  # let the waiting producers take the lock first
-        with self._lock:
-            yield
-
-    def close(self) -> None:
-        """Release what the gate holds (nothing in process)."""
-
-
-class FileWriteGate(WriteGate):
-    """The same turn-taking across processes (``lily serve`` + its worker process on one SQLite file).
-
-    Two lock files next to the database: ``<db>.gate`` is the write turn itself (``flock`` exclusive);
-    ``<db>.intent`` announces waiting producers — a producer holds it shared while it waits for the
-    gate, and a worker, before taking the gate, waits (at most ``max_yield``) while an exclusive
-    non-blocking ``flock`` of it fails. ``flock`` locks belong to an open file description, which
-    the threads of a process share, so a thread lock in front of the gate keeps the threads of one
-    process apart and the producers of a process share one intent lock (held while any of them waits).
+    Two lock files next to it: ``<db>.gate`` is the turn itself (``flock`` exclusive); ``<db>.intent``
+    announces waiting producers — a producer holds it shared while it waits for the turn, and a worker,
+    before taking the turn, waits (at most ``max_yield``) while an exclusive non-blocking ``flock`` of
+    it fails. ``flock`` locks belong to an open file description, which the threads of a process
+    share, so a thread lock in front of the turn keeps the threads of one process apart (a release
+    wakes one waiter, not all of them), and the producers of a process share one intent lock, held
+    while any of them waits.
     """
 
     def __init__(self, path: str, max_yield: float = 0.02) -> None:
-        super().__init__(max_yield)
+        self.max_yield = max_yield
+        self._lock = threading.Lock()  # the turn among this process's threads
+        self._count = threading.Lock()  # guards _waiting and _announced
+        self._waiting = 0  # this process's producers waiting for the turn
+        self._announced = False  # a producer that only tries counts as waiting (``announce``)
         flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC
         self._gate_fd = os.open(f"{path}.gate", flags, 0o600)
         self._intent_fd = os.open(f"{path}.intent", flags, 0o600)  # producers: shared while waiting
-        self._probe_fd = os.open(f"{path}.intent", flags, 0o600)  # workers: its own open file description
+        self._probe_fd = os.open(f"{path}.intent", flags, 0o600)  # workers: an open file description of its own
         self._probe = threading.Lock()
         self._fds: tuple[int, ...] = (self._gate_fd, self._intent_fd, self._probe_fd)
 
@@ -145,20 +56,22 @@ class FileWriteGate(WriteGate):
             return False
 
     def waiting(self) -> bool:
-        return self._producers_waiting > 0 or self.other_producers_waiting()
+        """True while a producer of this process or another waits for the turn."""
+        return self._waiting > 0 or self.other_producers_waiting()
 
-    def _first_waiting(self) -> None:
-        fcntl.flock(self._intent_fd, fcntl.LOCK_SH)  # the first waiter of this process announces us
-
-    def _none_waiting(self) -> None:
-        fcntl.flock(self._intent_fd, fcntl.LOCK_UN)
+    def _wait_more(self, n: int) -> None:
+        """Count ``n`` (±1) more waiting producers of this process (under ``_count``); the first
+        announces them to other processes, the last withdraws."""
+        self._waiting += n
+        if self._waiting == n == 1:
+            fcntl.flock(self._intent_fd, fcntl.LOCK_SH)
+        elif self._waiting == 0:
+            fcntl.flock(self._intent_fd, fcntl.LOCK_UN)
 
     @contextmanager
     def producer(self) -> Iterator[None]:
         with self._count:
-            self._producers_waiting += 1
-            if self._producers_waiting == 1:
-                self._first_waiting()
+            self._wait_more(1)
         try:
             self._lock.acquire()
             try:
@@ -168,29 +81,50 @@ class FileWriteGate(WriteGate):
                 raise
         finally:
             with self._count:
-                self._producers_waiting -= 1
-                if self._producers_waiting == 0:
-                    self._none_waiting()
+                self._wait_more(-1)
         try:
             yield
         finally:
             fcntl.flock(self._gate_fd, fcntl.LOCK_UN)
             self._lock.release()
 
-    def _try_other_processes(self) -> bool:
+    @contextmanager
+    def try_producer(self) -> Iterator[bool]:
+        """The write turn if it is free right now (True), else nothing (False): never waits."""
+        if not self._lock.acquire(blocking=False):
+            yield False
+            return
         try:
-            fcntl.flock(self._gate_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:  # another process has the turn
-            return False
-        return True
+            try:
+                fcntl.flock(self._gate_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:  # another process has the turn
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(self._gate_fd, fcntl.LOCK_UN)
+        finally:
+            self._lock.release()
 
-    def _release_other_processes(self) -> None:
-        fcntl.flock(self._gate_fd, fcntl.LOCK_UN)
+    def announce(self) -> None:
+        """A producer that only tries (``try_producer``) and will try again counts as waiting until
+        ``withdraw``: workers let it go first as they do a producer blocked in ``producer``."""
+        with self._count:
+            if not self._announced:
+                self._announced = True
+                self._wait_more(1)
+
+    def withdraw(self) -> None:
+        with self._count:
+            if self._announced:
+                self._announced = False
+                self._wait_more(-1)
 
     @contextmanager
     def consumer(self) -> Iterator[None]:
         deadline = time.monotonic() + self.max_yield
-        while (self._producers_waiting or self.other_producers_waiting()) and time.monotonic() < deadline:
+        while self.waiting() and time.monotonic() < deadline:
             time.sleep(0.0005)  # let the waiting producers (this process's or another's) go first
         with self._lock:
             fcntl.flock(self._gate_fd, fcntl.LOCK_EX)
@@ -313,16 +247,6 @@ class OwnerLocks:
             finally:
                 os.close(fd)
         return removed
-
-
-def owner_locks(inbox_engine: Engine) -> OwnerLocks | None:
-    """The owner locks of an inbox in a SQLite file (``<inbox db>.owners/``): every worker using it
-    runs on this machine. None otherwise (PostgreSQL, memory): only lease expiry tells there."""
-    database = inbox_engine.url.database
-    if inbox_engine.dialect.name != "sqlite" or not database or database == ":memory:" \
-            or database.startswith("file:"):
-        return None
-    return OwnerLocks(f"{database}.owners")
 
 
 def _pid_of(temporary: str) -> int | None:

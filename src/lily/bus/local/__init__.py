@@ -1,8 +1,9 @@
 """The local bus (default): the store's inbox table is the queue.
 
-Publishing commits inbox rows; workers lease ready rows (oldest first, one worker per partition at a
-time), settle them in the transaction that applies them, and give them back with a backoff on
-transient failures. Workers in this process are woken by a condition variable the moment something
+Publishing commits inbox rows (concurrent publishers share a commit: ``group_commit``); workers
+lease ready rows (oldest first, one worker per partition at a time), settle them through the bus's
+settling (in the transaction that applies them, or for a SQLite file right after it:
+``sqlite_file``), and give them back with a backoff on transient failures. Workers in this process are woken by a condition variable the moment something
 is published, so latency is not a polling interval. The worker process of ``lily serve`` is woken
 through a pipe: the server writes one byte per wake-up to the write end (``add_wake_pipe``), the
 worker process waits on the read end (``listen``); its end of file means the server is gone. Other
@@ -10,12 +11,11 @@ processes (``lily worker inbound`` against a shared database) fall back to polli
 ``poll_interval`` seconds.
 
 Leases of workers that no longer exist (a SIGKILLed process) are handed back at once instead of
-after the lease time: on a SQLite inbox every consumer holds a ``flock`` on a file of its own
+after the lease time: on a SQLite inbox file every consumer holds a ``flock`` on a file of its own
 (``gate.OwnerLocks``), and a new consumer, and every consumer about once a second, releases the
 leases of owners whose file is unlocked (``release_dead_owners``; the supervisor of ``lily serve``'s
 worker process also calls it the moment the process exits). Exactly-once does not depend on it: a
-released event's next delivery finds the applied-event marker an attempt may have left
-(``lily.inbound.settle``).
+released event's next delivery is one more attempt, settled as any other.
 """
 
 from __future__ import annotations
@@ -30,11 +30,8 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine
-
 from lily.bus.base import Bus, Consumer, Delivery, InboundMessage
-from lily.bus.gate import FileWriteGate, WriteGate, owner_locks
-from lily.bus.group_commit import GroupCommit
+from lily.bus.local.group_commit import GroupCommit
 from lily.observability import log
 from lily.store import Store, inbox
 
@@ -60,23 +57,14 @@ class LocalBus(Bus):
         self._wake_poll: select.poll | None = None
         self._reader_lock = threading.Lock()  # one thread of a worker process waits on the pipe
         self._on_eof: Callable[[], None] | None = None
-        # SQLite has one writer: producers and workers take turns on the inbox's database here
-        # (PostgreSQL writers do not block each other on these rows). A database file gets the
-        # cross-process gate, since the worker may run in another process (`lily serve`'s worker
-        # process, `lily worker inbound`). Where the inbox has a file of its own, producers share it
-        # only with the workers' short inbox writes, never with their catalog transactions.
-        self.gate = _write_gate(store.inbox_engine)
-        # Which lease owners are alive (a SQLite inbox file: a flock per owner); None: only lease expiry
-        # (and a supervisor's word, ``release_dead_owners(prefix)``) tells.
-        self.owners = owner_locks(store.inbox_engine)
         self._sweep_lock = threading.Lock()
         self._next_sweep = 0.0  # the first consumer sweeps at once (a start after a crash)
-        # An inbox file of its own (every writer of it takes the gate): the event loop of the accept
-        # routes writes a group itself when the turn is free (a commit of a few rows, nothing that
-        # waits). Otherwise (PostgreSQL, or an inbox inside the catalog) the committer thread does.
+        # With an inbox file of its own (every writer of it takes the gate), the event loop of the
+        # accept routes writes a group itself when the turn is free (a commit of a few rows,
+        # nothing that waits). Otherwise (PostgreSQL) the committer thread does.
+        self.gate = self.settling.gate
         self._group: GroupCommit[InboundMessage, list[bool]] = GroupCommit(
-            self._write_groups,
-            try_write=self._try_write_groups if self.gate is not None and store.inbox_apart else None)
+            self._write_groups, try_write=self._try_write_groups if self.gate is not None else None)
 
     def publish(self, messages: Sequence[InboundMessage]) -> list[bool]:
         if not messages:
@@ -142,17 +130,6 @@ class LocalBus(Bus):
     def _producer_turn(self) -> contextlib.AbstractContextManager[None]:
         return self.gate.producer() if self.gate else contextlib.nullcontext()
 
-    def write_turn(self) -> contextlib.AbstractContextManager[None]:
-        if self.store.inbox_apart:  # the catalog's writers are not producers: nothing to take turns on
-            return contextlib.nullcontext()
-        return self.inbox_turn()
-
-    def inbox_turn(self) -> contextlib.AbstractContextManager[None]:
-        return self.gate.consumer() if self.gate else contextlib.nullcontext()
-
-    def producers_waiting(self) -> bool:
-        return self.gate.waiting() if self.gate and not self.store.inbox_apart else False
-
     def consumer(self, worker_id: str) -> LocalConsumer:
         return LocalConsumer(self, worker_id)
 
@@ -167,19 +144,20 @@ class LocalBus(Bus):
         """Hand back the events leased to workers that no longer exist: owners whose lock file is
         unlocked or gone (SQLite inbox) and owners whose ids start with ``prefix`` (a process its
         supervisor saw exit). How many events were released."""
-        if self.owners is None and not prefix:
+        owners = self.settling.owners
+        if owners is None and not prefix:
             return 0  # nothing to tell the dead by (PostgreSQL, memory): the lease time is the bound
         with self.store.inbox_read() as conn:
-            owners = inbox.lease_owners(conn)
-        dead = [o for o in owners if prefix and o.startswith(prefix)]
-        if self.owners is not None:
-            dead += self.owners.dead([o for o in owners if o not in dead])
+            held = inbox.lease_owners(conn)
+        dead = [o for o in held if prefix and o.startswith(prefix)]
+        if owners is not None:
+            dead += owners.dead([o for o in held if o not in dead])
         if not dead:
             return 0
-        with self.inbox_turn(), self.store.inbox_write() as conn:
+        with self.settling.turn(), self.store.inbox_write() as conn:
             released = inbox.release_owners(conn, dead)
-        if self.owners is not None:
-            self.owners.forget(dead)
+        if owners is not None:
+            owners.forget(dead)
         log.warning("inbound_leases_released", owners=dead, events=released)
         if released:
             self.wake()  # this process's consumers (and a worker process) take them now
@@ -193,8 +171,8 @@ class LocalBus(Bus):
             return
         try:
             self._next_sweep = now + SWEEP_SECONDS
-            if force and self.owners is not None:
-                self.owners.sweep_files()
+            if force and self.settling.owners is not None:
+                self.settling.owners.sweep_files()
             self.release_dead_owners()
         except Exception:
             log.exception("inbound_lease_sweep_failed")
@@ -273,25 +251,18 @@ class LocalBus(Bus):
 
     def close(self) -> None:
         self._group.close()
-        if self.gate is not None:
-            self.gate.close()
-
-
-def _write_gate(engine: Engine) -> WriteGate | None:
-    if engine.dialect.name != "sqlite":
-        return None
-    database = engine.url.database
-    if database and database != ":memory:" and not database.startswith("file:"):
-        return FileWriteGate(database)
-    return WriteGate()  # in-memory database: one process only
+        super().close()
 
 
 class LocalConsumer(Consumer):
+    bus: LocalBus
+
     def __init__(self, bus: LocalBus, worker_id: str) -> None:
         self.bus = bus
-        self.worker_id = worker_id
+        self.worker_id = self.owner = worker_id  # the inbox rows it claims are leased to it
         # Alive from before the first claim until the leases are handed back (``close``).
-        self._lock_fd = bus.owners.hold(worker_id) if bus.owners is not None else None
+        owners = bus.settling.owners
+        self._lock_fd = owners.hold(worker_id) if owners is not None else None
         bus.sweep(force=True)  # a start after a crash: what the dead held is taken over now
 
     def fetch(self, max_messages: int, timeout: float) -> list[Delivery]:
@@ -300,11 +271,10 @@ class LocalConsumer(Consumer):
             self.bus.sweep()
             seen = self.bus.generation  # read before claiming so a publish in between is not missed
             now = datetime.now(UTC)
-            with self.bus.inbox_turn(), self.bus.store.inbox_write() as conn:
+            with self.bus.settling.turn(), self.bus.store.inbox_write() as conn:
                 rows = inbox.claim_batch(conn, self.worker_id, max_messages, self.bus.lease, now)
             if rows:
-                return [Delivery(InboundMessage.from_row(r), attempt=r["attempts"], leased=True,
-                                 inbox_seq=r["seq"]) for r in rows]
+                return [Delivery(InboundMessage.from_row(r), attempt=r["attempts"], inbox_seq=r["seq"]) for r in rows]
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return []
@@ -316,21 +286,21 @@ class LocalConsumer(Consumer):
 
     def nak(self, delivery: Delivery, delay: float, error: str) -> None:
         at = datetime.now(UTC) + timedelta(seconds=delay)
-        with self.bus.inbox_turn(), self.bus.store.inbox_write() as conn:
+        with self.bus.settling.turn(), self.bus.store.inbox_write() as conn:
             inbox.reschedule(conn, delivery.message.id, self.worker_id, at, error)
 
     def in_progress(self, deliveries: Sequence[Delivery]) -> None:
         if not deliveries:
             return
         until = datetime.now(UTC) + self.bus.lease
-        with self.bus.inbox_turn(), self.bus.store.inbox_write() as conn:
+        with self.bus.settling.turn(), self.bus.store.inbox_write() as conn:
             inbox.extend_leases(conn, self.worker_id, [d.message.id for d in deliveries], until)
 
     def close(self) -> None:
-        with self.bus.inbox_turn(), self.bus.store.inbox_write() as conn:
+        with self.bus.settling.turn(), self.bus.store.inbox_write() as conn:
             inbox.release_owner(conn, self.worker_id)
-        if self._lock_fd is not None and self.bus.owners is not None:
-            self.bus.owners.drop(self.worker_id, self._lock_fd)  # after the leases are back
+        if self._lock_fd is not None and self.bus.settling.owners is not None:
+            self.bus.settling.owners.drop(self.worker_id, self._lock_fd)  # after the leases are back
             self._lock_fd = None
         self.bus.wake()
 
