@@ -173,7 +173,7 @@ def test_insert_received_on_both_databases(database_url: str) -> None:
         with store.inbox_write() as conn:
             assert inbox.insert_received(conn, []) == set()
         with store.inbox_read() as conn:
-            got = [InboundMessage.from_row(inbox.get_by_id(conn, message(n).id) or {}) for n in (1, 2, 3)]
+            got = [InboundMessage.from_row(inbox.get_event(conn, "default", message(n).id) or {}) for n in (1, 2, 3)]
         assert got == [message(1), message(2), message(3)]
     finally:
         store.dispose()

@@ -143,7 +143,7 @@ def test_inbox_rows_of_a_catalog_from_before_are_moved_to_the_inbox_file(tmp_pat
     try:
         assert store.inbox_apart
         with store.inbox_read() as conn:
-            moved = inbox.get_by_id(conn, message.id)
+            moved = inbox.get_event(conn, "default", message.id)
         assert moved is not None and moved["status"] == "received" and bytes(moved["payload"]) == b'{"n": 1}'
         with store.read() as conn:
             assert conn.execute(select(func.count()).select_from(inbound_events)).scalar_one() == 0

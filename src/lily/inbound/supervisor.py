@@ -64,7 +64,6 @@ class WorkerProcess:
         self.stop_timeout = stop_timeout
         self.metrics_port: int | None = None
         self.proc: subprocess.Popen[bytes] | None = None
-        self.restarts = 0
         self._write_fd: int | None = None
         self._stopping = threading.Event()
         self._lock = threading.Lock()
@@ -173,7 +172,6 @@ class WorkerProcess:
             backoff = min(BACKOFF_MAX, backoff * 2)
             try:
                 self._spawn()
-                self.restarts += 1
             except Exception:  # e.g. out of file descriptors: try again after the next backoff
                 log.exception("inbound_worker_process_start_failed")
                 self.proc = None

@@ -118,20 +118,13 @@ class BatchResult:
         return self.applied + self.failed + self.dead + self.retried + self.skipped
 
 
-class _Raised(Exception):
-    """The event at ``index`` raised while being applied (the transaction is rolled back)."""
+class _Redo(Exception):
+    """Roll back and go again over the first ``end`` events: the last one alone under a savepoint
+    (``alone``: it raised), or without ``lost`` (events another worker took over meanwhile)."""
 
-    def __init__(self, index: int) -> None:
-        super().__init__(index)
-        self.index = index
-
-
-class _Again(Exception):
-    """Settling found ``ids`` taken over by another worker, after ``taken`` events (rolled back)."""
-
-    def __init__(self, taken: int, ids: set[uuid.UUID]) -> None:
-        super().__init__(taken)
-        self.taken, self.ids = taken, ids
+    def __init__(self, end: int, *, alone: bool = False, lost: frozenset[uuid.UUID] = frozenset()) -> None:
+        super().__init__(end)
+        self.end, self.alone, self.lost = end, alone, lost
 
 
 class _Failed(Exception):
@@ -242,10 +235,8 @@ class InboundWorker:
         while True:
             try:
                 return self._attempt(batch, result, exact=exact, alone=alone, lost=lost)
-            except _Raised as exc:  # the events before it together, then it alone
-                batch, exact, alone = batch[:exc.index + 1], True, True
-            except _Again as exc:  # the same events, without those another worker has now
-                batch, exact, lost = batch[:exc.taken], True, lost | exc.ids
+            except _Redo as redo:
+                batch, exact, alone, lost = batch[:redo.end], True, alone or redo.alone, lost | redo.lost
             except _Failed as exc:
                 if len(batch) > 1:
                     return None
@@ -277,8 +268,8 @@ class InboundWorker:
                         else:
                             try:
                                 event.outcome, event.applied = self._apply(txn.conn, event, cache)
-                            except Exception as exc:
-                                raise _Raised(taken) from exc
+                            except Exception as exc:  # the events before it together, then it alone
+                                raise _Redo(taken + 1, alone=True) from exc
                     seen.add(event.id)
                     taken += 1
                 write_deferred(txn.conn, cache)  # the change and audit rows of them all; fills in their results
@@ -291,13 +282,13 @@ class InboundWorker:
             for event in batch[:taken]:
                 if event.outcome is not None:
                     event.outcome, event.retry = None, str(exc)
-        except _Raised:
+        except _Redo:
             self._cache = None  # it holds rows the rollback undid
             raise
-        except LeaseLost as exc:
+        except LeaseLost as exc:  # the same events, without those another worker has now
             self._cache = None
             if exc.ids - lost:
-                raise _Again(taken, exc.ids) from exc
+                raise _Redo(taken, lost=frozenset(exc.ids)) from exc
             log.warning("inbound_settle_refused", worker=self.worker_id, events=taken)
             raise _Failed(f"{type(exc).__name__}: {exc}") from exc
         except Exception as exc:  # the commit (or the connection) failed: nothing of it happened

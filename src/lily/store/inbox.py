@@ -348,11 +348,6 @@ def get_event(conn: Connection, tenant_id: str, eid: uuid.UUID) -> dict[str, Any
     return dict(row) if row else None
 
 
-def get_by_id(conn: Connection, eid: uuid.UUID) -> dict[str, Any] | None:
-    row = conn.execute(select(inbound_events).where(inbound_events.c.id == eid)).mappings().first()
-    return dict(row) if row else None
-
-
 @dataclass
 class EventFilter:
     source: str | None = None
@@ -404,13 +399,6 @@ def _touching(tenant_id: str, asset: uuid.UUID, dataset: uuid.UUID | None) -> An
 def assets_of(conn: Connection, seq: int) -> list[uuid.UUID]:
     q = select(inbound_event_assets.c.asset_id).where(inbound_event_assets.c.event_seq == seq)
     return sorted((r[0] for r in conn.execute(q)), key=str)
-
-
-def status_counts(conn: Connection, tenant_id: str | None = None) -> dict[str, int]:
-    q = select(inbound_events.c.status, func.count()).group_by(inbound_events.c.status)
-    if tenant_id is not None:
-        q = q.where(inbound_events.c.tenant_id == tenant_id)
-    return {status: int(n) for status, n in conn.execute(q)}
 
 
 def queue_depth(conn: Connection) -> int:
