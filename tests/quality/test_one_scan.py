@@ -64,17 +64,19 @@ def test_every_column_check_is_answered_by_one_statement(conn: duckdb.DuckDBPyCo
     assert [r.status for r in report.results if r.status == "fail"] == []
     assert counting.statements[0].startswith("DESCRIBE")  # metadata, reads no rows
     assert len(counting.statements) == 2 and report.queries == 2
-    assert counting.statements[1] == compile_checks("part", COLUMN_CHECKS, sample_columns=[
-        "id", "email", "amount", "status", "code", "created_at"]).scan
+    assert counting.statements[1] == compile_checks("part", COLUMN_CHECKS).scan
 
 
-def test_the_engine_reads_the_partition_once(conn: duckdb.DuckDBPyConnection) -> None:
-    scan = compile_checks("part", COLUMN_CHECKS, sample_columns=["id", "status"]).scan
-    plan = "\n".join(row[1] for row in conn.execute(f"EXPLAIN {scan}").fetchall())
-    assert plan.count("memory.main.part") == 1, plan  # one table scan, whatever the plan does after it
+def test_the_engine_reads_the_partition_once_and_duplicate_keys_once_more(conn: duckdb.DuckDBPyConnection) -> None:
+    checks = [c for c in COLUMN_CHECKS if c.type != "duplicate_count"]
+    plan = "\n".join(row[1] for row in conn.execute(f"EXPLAIN {compile_checks('part', checks).scan}").fetchall())
+    assert plan.count("memory.main.part") == 1, plan  # one table scan for 15 checks
+    with_keys = compile_checks("part", COLUMN_CHECKS).scan
+    plan = "\n".join(row[1] for row in conn.execute(f"EXPLAIN {with_keys}").fetchall())
+    assert plan.count("memory.main.part") == 3, plan  # + each duplicate check's grouping of its keys
 
 
-def test_a_reference_check_adds_one_join_and_failing_samples_add_nothing(conn: duckdb.DuckDBPyConnection) -> None:
+def test_a_reference_check_adds_one_join_and_failed_checks_one_sample_query(conn: duckdb.DuckDBPyConnection) -> None:
     checks = [*COLUMN_CHECKS, *parse_checks([
         {"type": "reference", "column": "id", "dataset": "customers"},
         {"type": "invalid_count", "name": "status_strict", "column": "status", "valid_values": ["paid"]},
@@ -84,16 +86,19 @@ def test_a_reference_check_adds_one_join_and_failing_samples_add_nothing(conn: d
     report = run_checks(counting, "part", checks, process_date=date(2024, 1, 1))  # type: ignore[arg-type]
     failed = {r.name for r in report.results if r.status == "fail"}
     assert failed == {"reference(id -> customers.id)", "status_strict", "email_blocking"}
-    assert len(counting.statements) == 3  # DESCRIBE, the scan, the anti-join (samples rode along)
-    assert "EXISTS" in counting.statements[2]
+    # DESCRIBE, the scan, the reference join, one statement for the samples of all three failures
+    assert len(counting.statements) == 4
+    assert "LEFT JOIN" in counting.statements[2]
+    assert counting.statements[3].count("MIN(") == 3 and " WHERE " in counting.statements[3]
     assert not report.passed and [r.name for r in report.blocking_failures] == ["email_blocking"]
     for result in report.results:
         assert (len(result.failing_samples) == 5) == (result.status == "fail"), result.name
 
 
-def test_a_failed_duplicate_check_fetches_its_samples_with_one_bounded_query(conn: duckdb.DuckDBPyConnection) -> None:
+def test_a_failed_duplicate_check_shows_rows_of_its_smallest_repeated_keys(conn: duckdb.DuckDBPyConnection) -> None:
     checks = parse_checks([{"type": "duplicate_count", "columns": ["status"]}, {"type": "row_count"}])
     counting = CountingConnection(conn)
     report = run_checks(counting, "part", checks, process_date=date(2024, 1, 1))  # type: ignore[arg-type]
-    assert len(counting.statements) == 3 and counting.statements[2].endswith("LIMIT 5")
+    assert len(counting.statements) == 3  # DESCRIBE, the scan, the samples
+    assert report.results[0].value == 4998
     assert [s["id"] for s in report.results[0].failing_samples] == [0, 1, 2, 3, 4]

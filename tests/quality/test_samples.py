@@ -35,7 +35,7 @@ def test_samples_are_the_smallest_failing_rows_without_pii(table: list[dict[str,
             continue
         assert 1 <= len(result.failing_samples) <= 5
         assert all(set(sample) == set(shown) for sample in result.failing_samples)
-        # The in-scan samples equal what the portable ORDER BY ... LIMIT 5 query returns.
+        # The samples of DuckDB's one statement equal what the portable per-check query returns.
         query = sample_query("part", check, shown, pii_columns=PII, references={"ids": "ids"})
         expected = [dict(zip(shown, map(json_safe, row), strict=True)) for row in conn.execute(query).fetchall()]
         assert result.failing_samples == expected, check.name

@@ -79,6 +79,10 @@ def is_invalid(check: InvalidCountCheck) -> exp.Expression:
     return exp.and_(exp.Is(this=col(check.column), expression=exp.Null()).not_(), exp.not_(is_valid(check)))
 
 
+def bad_row(check: MissingCountCheck | InvalidCountCheck) -> exp.Expression:
+    return is_missing(check) if isinstance(check, MissingCountCheck) else is_invalid(check)
+
+
 def all_present(columns: Sequence[str]) -> exp.Expression:
     return exp.and_(*[exp.Is(this=col(c), expression=exp.Null()).not_() for c in columns])
 
