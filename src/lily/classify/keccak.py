@@ -13,32 +13,29 @@ _ROUND_CONSTANTS = (
     0x8000000000008003, 0x8000000000008002, 0x8000000000000080, 0x000000000000800A, 0x800000008000000A,
     0x8000000080008081, 0x8000000000008080, 0x0000000080000001, 0x8000000080008008,
 )
-_ROTATIONS = (
-    (0, 36, 3, 41, 18), (1, 44, 10, 45, 2), (62, 6, 43, 15, 61), (28, 55, 25, 21, 56), (27, 20, 39, 8, 14),
+_ROTATIONS = (  # by lane x + 5 * y
+    0, 1, 62, 28, 27, 36, 44, 6, 55, 20, 3, 10, 43, 25, 39, 41, 45, 15, 21, 8, 18, 2, 61, 56, 14,
 )
 _MASK = (1 << 64) - 1
 _RATE = 136  # bytes: 1600-bit state minus twice the 256-bit output
+# rho and pi together: lane i moves to _PI_TARGET[i], rotated by _ROTATIONS[i]
+_PI_TARGET = tuple(y + 5 * ((2 * x + 3 * y) % 5) for y in range(5) for x in range(5))
+_PI = tuple(zip(range(25), _PI_TARGET, _ROTATIONS, strict=True))
+_CHI = tuple((i, (i % 5 + 1) % 5 + 5 * (i // 5), (i % 5 + 2) % 5 + 5 * (i // 5)) for i in range(25))
 
 
-def _rotl(value: int, shift: int) -> int:
-    return ((value << shift) | (value >> (64 - shift))) & _MASK if shift else value
-
-
-def _permute(state: list[list[int]]) -> None:
+def _permute(lanes: list[int]) -> list[int]:
+    mask = _MASK
     for constant in _ROUND_CONSTANTS:
-        parity = [state[x][0] ^ state[x][1] ^ state[x][2] ^ state[x][3] ^ state[x][4] for x in range(5)]
-        for x in range(5):
-            mix = parity[(x - 1) % 5] ^ _rotl(parity[(x + 1) % 5], 1)
-            for y in range(5):
-                state[x][y] ^= mix
-        moved = [[0] * 5 for _ in range(5)]
-        for x in range(5):
-            for y in range(5):
-                moved[y][(2 * x + 3 * y) % 5] = _rotl(state[x][y], _ROTATIONS[x][y])
-        for x in range(5):
-            for y in range(5):
-                state[x][y] = moved[x][y] ^ (~moved[(x + 1) % 5][y] & moved[(x + 2) % 5][y])
-        state[0][0] ^= constant
+        c = [lanes[x] ^ lanes[x + 5] ^ lanes[x + 10] ^ lanes[x + 15] ^ lanes[x + 20] for x in range(5)]
+        d = [c[(x - 1) % 5] ^ (((c[(x + 1) % 5] << 1) | (c[(x + 1) % 5] >> 63)) & mask) for x in range(5)]
+        moved = [0] * 25
+        for source, target, shift in _PI:
+            lane = lanes[source] ^ d[source % 5]
+            moved[target] = ((lane << shift) | (lane >> (64 - shift))) & mask if shift else lane
+        lanes = [moved[i] ^ (~moved[j] & moved[k]) for i, j, k in _CHI]
+        lanes[0] ^= constant
+    return lanes
 
 
 def keccak256(data: bytes) -> bytes:
@@ -46,12 +43,10 @@ def keccak256(data: bytes) -> bytes:
     padded.append(0x01)
     padded.extend(b"\x00" * (-len(padded) % _RATE))
     padded[-1] |= 0x80
-    state = [[0] * 5 for _ in range(5)]
+    lanes = [0] * 25
     for offset in range(0, len(padded), _RATE):
-        block = padded[offset : offset + _RATE]
         for index in range(_RATE // 8):
-            x, y = index % 5, index // 5
-            state[x][y] ^= int.from_bytes(block[8 * index : 8 * index + 8], "little")
-        _permute(state)
-    out = b"".join(state[i % 5][i // 5].to_bytes(8, "little") for i in range(4))
-    return out
+            start = offset + 8 * index
+            lanes[index] ^= int.from_bytes(padded[start : start + 8], "little")
+        lanes = _permute(lanes)
+    return b"".join(lanes[i].to_bytes(8, "little") for i in range(4))
