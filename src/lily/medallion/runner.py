@@ -16,6 +16,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import duckdb
+
 from lily.anonymize import KeyRing
 from lily.medallion import engine, lineage
 from lily.medallion.context import Context
@@ -24,7 +26,7 @@ from lily.medallion.gold_sql import SqlError
 from lily.medallion.gold_step import run_gold
 from lily.medallion.layout import Layout
 from lily.medallion.ml_step import run_ml
-from lily.medallion.results import DatasetRef, DatasetRun, GoldRun, MlRun, PipelineRun
+from lily.medallion.results import DatasetRef, DatasetRun, Decision, GoldRun, MlRun, PipelineRun
 from lily.medallion.retention import apply_retention
 from lily.medallion.silver import SchemaMismatch
 from lily.medallion.sources import FILE_NO, SourceError, source_identity
@@ -148,7 +150,7 @@ class MedallionRunner:
         now = self.clock()
         self.recorder.save_step(StepRecord(run.run_id, step, State.SKIPPED, now, now, details={"why": why}))
 
-    def _run(self, run: RunRecord, con: Any, retention: bool) -> PipelineRun:
+    def _run(self, run: RunRecord, con: duckdb.DuckDBPyConnection, retention: bool) -> PipelineRun:
         cfg, spec = self.config, self.pipeline.spec
         ctx = Context(self.pipeline, self.layout, cfg.namespace, run.process_date, run.run_id, run.started_at,
                       self.keys, con, cfg.env)
@@ -159,46 +161,55 @@ class MedallionRunner:
                                                      env=cfg.env)
             out = result.datasets[name] = DatasetRun(name, DatasetRef(namespace, source_name))
             self._dataset(run, ctx, name, out, result, published)
-        for name, gold in spec.gold.items():
-            compiled = self.pipeline.gold[name]
-            g = result.gold[name] = GoldRun(name, compiled.to_sql("duckdb"))
-            missing = [r for r in compiled.relations if r not in published]
-            if missing:
-                g.skipped = f"needs {', '.join(missing)}, not published by this run"
-                self._skip(run, f"gold.{name}", g.skipped)
-                continue
-
-            def do_gold(name: str = name, gold: Any = gold, compiled: Any = compiled, g: GoldRun = g) -> _Outcome:
-                result.lineage.extend(run_gold(ctx, name, gold, compiled, g, published))
-                details = {"sql": g.sql, "quality": _quality(g.quality), **_decision(g.decision, self.layout)}
-                rows = g.table.rows if g.table else 0
-                error = None if g.decision and g.decision.published else f"quarantined: {g.decision.reason if g.decision else ''}"
-                return _Outcome(rows_out=rows, details=details, error=error)
-
-            if self._step(run, f"gold.{name}", do_gold) is not None and g.table is not None:
-                published[f"gold.{name}"] = g.table.ref
-        for name, ml in spec.ml.items():
-            m = result.ml[name] = MlRun(name)
-            if ml.source not in published:
-                m.skipped = f"needs {ml.source}, not published by this run"
-                self._skip(run, f"ml.{name}", m.skipped)
-                continue
-
-            def do_ml(name: str = name, ml: Any = ml, m: MlRun = m) -> _Outcome:
-                result.lineage.extend(run_ml(ctx, name, ml, m, published))
-                return _Outcome(rows_out=m.table.rows if m.table else 0,
-                                details={"rows": m.manifest.get("rows"), "delta_version": m.manifest.get("delta_version"),
-                                         "manifest": self.layout.name(m.manifest_path) if m.manifest_path else None})
-
-            self._step(run, f"ml.{name}", do_ml)
+        for name in spec.gold:
+            self._gold(run, ctx, name, result, published)
+        for name in spec.ml:
+            self._ml(run, ctx, name, result, published)
         if retention:
             def do_retention() -> _Outcome:
-                result.retention = apply_retention(self.layout, spec, run.process_date)
-                report = result.retention
+                report = result.retention = apply_retention(self.layout, spec, run.process_date)
                 return _Outcome(rows_out=report.files_removed, details=report.to_json())
 
             self._step(run, "retention", do_retention)
         return result
+
+    def _gold(self, run: RunRecord, ctx: Context, name: str, result: PipelineRun,
+              published: dict[str, DatasetRef]) -> None:
+        compiled = self.pipeline.gold[name]
+        g = result.gold[name] = GoldRun(name, compiled.to_sql("duckdb"))
+        if missing := [r for r in compiled.relations if r not in published]:
+            g.skipped = f"needs {', '.join(missing)}, not published by this run"
+            self._skip(run, f"gold.{name}", g.skipped)
+            return
+
+        def do_gold() -> _Outcome:
+            result.lineage.extend(run_gold(ctx, name, self.pipeline.spec.gold[name], compiled, g, published))
+            details = {"sql": g.sql, "quality": _quality(g.quality), **_decision(g.decision, self.layout)}
+            return _Outcome(rows_out=g.table.rows if g.table else 0, details=details, error=_held(g.decision))
+
+        if self._step(run, f"gold.{name}", do_gold) is None:
+            g.error = self._error(run, f"gold.{name}")
+        if g.table is not None:
+            published[f"gold.{name}"] = g.table.ref
+
+    def _ml(self, run: RunRecord, ctx: Context, name: str, result: PipelineRun,
+            published: dict[str, DatasetRef]) -> None:
+        spec = self.pipeline.spec.ml[name]
+        m = result.ml[name] = MlRun(name)
+        if spec.source not in published:
+            m.skipped = f"needs {spec.source}, not published by this run"
+            self._skip(run, f"ml.{name}", m.skipped)
+            return
+
+        def do_ml() -> _Outcome:
+            result.lineage.extend(run_ml(ctx, name, spec, m, published))
+            manifest = self.layout.name(m.manifest_path) if m.manifest_path else None
+            return _Outcome(rows_out=m.table.rows if m.table else 0,
+                            details={"rows": m.manifest.get("rows"), "delta_version": m.manifest.get("delta_version"),
+                                     "manifest": manifest})
+
+        if self._step(run, f"ml.{name}", do_ml) is None:
+            m.error = self._error(run, f"ml.{name}")
 
     def _dataset(self, run: RunRecord, ctx: Context, name: str, out: DatasetRun, result: PipelineRun,
                  published: dict[str, DatasetRef]) -> None:
@@ -223,10 +234,8 @@ class MedallionRunner:
         def do_silver() -> _Outcome:
             batch, table = ingested
             result.lineage.extend(run_silver(ctx, name, spec, batch, table, out))
-            decision = out.decision
-            error = None if decision and decision.published else f"quarantined: {decision.reason if decision else ''}"
-            return _Outcome(out.rows_in, out.silver.rows if out.silver else 0, out.rows_rejected, _silver_details(out, self.layout),
-                            error)
+            return _Outcome(out.rows_in, out.silver.rows if out.silver else 0, out.rows_rejected,
+                            _silver_details(out, self.layout), _held(out.decision))
 
         if self._step(run, f"silver.{name}", do_silver) is None:
             out.error = self._error(run, f"silver.{name}")
@@ -234,12 +243,19 @@ class MedallionRunner:
             published[f"silver.{name}"] = out.silver.ref
 
 
+def _held(decision: Decision | None) -> str | None:
+    """The step's error when its partition was quarantined."""
+    if decision is None or decision.published:
+        return None
+    return f"quarantined: {decision.reason}"
+
+
 def _quality(reports: Mapping[str, Any]) -> dict[str, Any]:
     return {layer: {"passed": r.passed, "scores": r.scores, "failed": [x.name for x in r.results if x.status == "fail"],
                     "warned": [x.name for x in r.results if x.status == "warn"]} for layer, r in reports.items()}
 
 
-def _decision(decision: Any, layout: Layout) -> dict[str, Any]:
+def _decision(decision: Decision | None, layout: Layout) -> dict[str, Any]:
     if decision is None:
         return {}
     return {"published": decision.published, "reason": decision.reason,
