@@ -157,3 +157,14 @@ def test_hash_and_encrypt_need_keys() -> None:
 def test_tags_say_how_a_column_was_anonymized() -> None:
     assert anonymization_tag(HASH) == "anonymized.hash"
     assert anonymization_tag(OperatorSpec(kind="mask", keep_last=2)) == "anonymized.mask"
+
+
+def test_encryption_works_in_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    from lily.anonymize import crypto
+
+    monkeypatch.setattr(crypto, "_BATCH", 7)
+    values = [None if i % 5 == 0 else f"v{i % 13}" for i in range(50)]
+    for deterministic in (False, True):
+        spec = OperatorSpec(kind="encrypt", deterministic=deterministic)
+        tokens = apply_operator(pa.array(values), spec, keys=KEYS)
+        assert decrypt(tokens, KEYS).to_pylist() == values

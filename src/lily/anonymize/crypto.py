@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import binascii
 import os
+from collections.abc import Callable
 from functools import lru_cache
 
 import pyarrow as pa
@@ -29,6 +30,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from lily.anonymize.keys import KeyRing
 
 _NONCE = 12
+_BATCH = 1 << 20  # values per Python batch: bounds the memory of the intermediate lists
 
 
 class DecryptionError(ValueError):
@@ -49,23 +51,32 @@ def encrypt(text: pa.Array, keys: KeyRing, *, deterministic: bool) -> pa.Array:
     if deterministic:
         prefix = f"k{keys.key_version}:siv:"
         encoded = pc.dictionary_encode(text)
-        tokens = [
-            prefix + binascii.b2a_base64(siv.encrypt(v.encode(), None), newline=False).decode()
-            for v in encoded.dictionary.to_pylist()
-        ]
-        return pa.array(tokens, pa.string()).take(encoded.indices)
+
+        def seal_distinct(values: list[str | None]) -> list[str | None]:
+            return [prefix + binascii.b2a_base64(siv.encrypt(v.encode(), None), newline=False).decode()  # type: ignore[union-attr]
+                    for v in values]
+
+        return _batched(encoded.dictionary, seal_distinct).take(encoded.indices)
     prefix = f"k{keys.key_version}:gcm:"
-    values = text.to_pylist()
-    nonces = os.urandom(_NONCE * len(values))  # one syscall for all rows
-    out: list[str | None] = []
-    append, seal, b64 = out.append, gcm.encrypt, binascii.b2a_base64
-    for i, v in enumerate(values):
-        if v is None:
-            append(None)
-            continue
-        nonce = nonces[_NONCE * i : _NONCE * (i + 1)]
-        append(prefix + b64(nonce + seal(nonce, v.encode(), None), newline=False).decode())
-    return pa.array(out, pa.string())
+
+    def seal_each(values: list[str | None]) -> list[str | None]:
+        nonces = os.urandom(_NONCE * len(values))  # one syscall per batch
+        out: list[str | None] = []
+        append, seal, b64 = out.append, gcm.encrypt, binascii.b2a_base64
+        for i, v in enumerate(values):
+            if v is None:
+                append(None)
+                continue
+            nonce = nonces[_NONCE * i : _NONCE * (i + 1)]
+            append(prefix + b64(nonce + seal(nonce, v.encode(), None), newline=False).decode())
+        return out
+
+    return _batched(text, seal_each)
+
+
+def _batched(values: pa.Array, fn: Callable[[list[str | None]], list[str | None]]) -> pa.Array:
+    chunks = [pa.array(fn(values.slice(i, _BATCH).to_pylist()), pa.string()) for i in range(0, len(values), _BATCH)]
+    return pa.concat_arrays(chunks) if chunks else pa.array([], pa.string())
 
 
 def decrypt(tokens: pa.Array | pa.ChunkedArray, keys: KeyRing) -> pa.Array:
@@ -74,8 +85,8 @@ def decrypt(tokens: pa.Array | pa.ChunkedArray, keys: KeyRing) -> pa.Array:
         tokens = tokens.combine_chunks()
     encoded = pc.dictionary_encode(tokens.cast(pa.string()))
     by_version = keys.encryption_keys()
-    plain = [_open(t, by_version) for t in encoded.dictionary.to_pylist()]
-    return pa.array(plain, pa.string()).take(encoded.indices)
+    opened = _batched(encoded.dictionary, lambda values: [_open(str(t), by_version) for t in values])
+    return opened.take(encoded.indices)
 
 
 def _open(token: str, by_version: dict[int, bytes]) -> str:
