@@ -55,12 +55,14 @@ def test_hash_is_deterministic_and_keyed() -> None:
     assert apply_operator(values, HASH, keys=OTHER).to_pylist()[0] != first[0]
 
 
+@settings(deadline=None)
 @given(st.lists(st.one_of(st.none(), st.integers(-(2**63), 2**63 - 1)), max_size=30))
 def test_non_text_values_hash_their_text_form(values: list[int | None]) -> None:
     out = apply_operator(pa.array(values, pa.int64()), HASH, keys=KEYS)
     assert out.to_pylist() == [oracle_hmac(KEYS.hmac_key, None if v is None else str(v)) for v in values]
 
 
+@settings(deadline=None)
 @given(column, st.integers(0, 8), st.characters(codec="utf-8", exclude_categories=["Cs"]))
 def test_mask_keeps_the_last_n_characters_and_the_length(values: list[str | None], keep: int, char: str) -> None:
     spec = OperatorSpec(kind="mask", keep_last=keep, mask_char=char)
@@ -79,6 +81,7 @@ def test_card_masked_to_last_four() -> None:
     assert out.to_pylist() == ["************1234", "****", None]
 
 
+@settings(deadline=None)
 @given(column, st.one_of(st.none(), st.sampled_from(["EMAIL", "person_name"])))
 def test_replace_uses_one_placeholder_per_entity(values: list[str | None], entity: str | None) -> None:
     out = apply_operator(pa.array(values, pa.string()), OperatorSpec(kind="replace"), entity=entity)

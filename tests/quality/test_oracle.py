@@ -139,6 +139,7 @@ def test_scores_follow_the_documented_formula(table: list[dict[str, Any]]) -> No
     assert all(0 <= s <= 100 for s in report.scores.values())
 
 
+@settings(deadline=None)
 @given(st.sampled_from(["gt", "ge", "lt", "le", "eq", "ne"]), st.integers(-3, 3), st.integers(-3, 3))
 def test_threshold_conditions_are_plain_comparisons(op: str, bound: int, value: int) -> None:
     from lily.quality import Threshold
