@@ -104,10 +104,13 @@ def age_hours(newest: Any, process_date: date) -> float:
 def _number(raw: Any) -> Number:
     if isinstance(raw, bool):
         return int(raw)
-    if isinstance(raw, int | float):
+    if isinstance(raw, float):
+        # Parallel float sums differ in their last bits from run to run; 12 digits keep reports stable.
+        return float(f"{raw:.12g}")
+    if isinstance(raw, int):
         return raw
     if isinstance(raw, Decimal):
-        return float(raw)
+        return float(f"{float(raw):.12g}")
     try:
         return float(raw)
     except (TypeError, ValueError):
