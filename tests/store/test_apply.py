@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from types import SimpleNamespace
+from typing import get_args
+
 import pytest
 
 import lily.store.apply as apply_mod
@@ -12,12 +15,13 @@ from lily.model import (
     ColumnSpec,
     DeleteAsset,
     Direction,
+    MetadataEvent,
     RemoveLineage,
     RenameAsset,
     UpsertAsset,
     asset_id,
 )
-from lily.store import Store, UnknownAsset
+from lily.store import ApplyError, Store, UnknownAsset
 from lily.store.catalog import classifications_of, columns_of, get_by_ref, history, list_assets
 from lily.store.feed import audit_records, changes_after
 from lily.store.lineage import traverse
@@ -124,6 +128,21 @@ def test_failure_between_state_and_change_write_leaves_neither(store: Store, mon
         assert get_by_ref(conn, "acme", USERS) is None
         assert changes_after(conn, "acme") == []
         assert list_assets(conn, "acme", q="users") == []
+
+
+def test_every_operation_of_the_model_has_a_writer() -> None:
+    union = get_args(get_args(MetadataEvent)[0])
+    assert {op.model_fields["op"].default for op in union} == set(apply_mod._DISPATCH)
+
+
+def test_operation_without_a_writer_fails_the_whole_changeset(store: Store) -> None:
+    unknown = ChangeSet.model_construct(tenant_id="acme", actor="user:test", operations=[
+        UpsertAsset(ref=USERS, type=AssetType.TABLE), SimpleNamespace(op="frobnicate")])
+    with pytest.raises(ApplyError, match="operation 'frobnicate' has no writer registered"):
+        store.apply(unknown)
+    with store.read() as conn:
+        assert get_by_ref(conn, "acme", USERS) is None
+        assert changes_after(conn, "acme") == []
 
 
 def test_tenants_are_isolated_in_store(store: Store) -> None:
