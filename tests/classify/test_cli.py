@@ -80,8 +80,9 @@ def test_bad_input_is_a_clear_error(tmp_path: Path, name: str, content: str | No
         classify_file(path)
 
 
-def test_csv_keeps_leading_zeros_and_odd_headers(tmp_path: Path) -> None:
+def test_csv_cells_are_text_and_odd_headers_get_names(tmp_path: Path) -> None:
     path = tmp_path / "odd.tsv"
     path.write_text("id\t\tid\n007\tx\ty\n")
     results = classify_file(path)
     assert [r.name for r in results] == ["id", "column_2", "id_3"]
+    assert results[0].evidence.extra["dtype"] == "string"  # 007 stays 007, as a zip code or an id must
