@@ -68,6 +68,7 @@ def test_table_output(tmp_path: Path) -> None:
     ("list.ndjson", "[1, 2]\n", "a JSON object per line"),
     ("fake.parquet", "not parquet", "not a Parquet file"),
     ("empty.csv", "", "empty file"),
+    ("broken.csv.gz", "not gzip", "cannot read"),
 ])
 def test_bad_input_is_a_clear_error(tmp_path: Path, name: str, content: str | None, message: str) -> None:
     path = tmp_path / name

@@ -7,8 +7,11 @@ import random
 
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lily.classify import CLASSIFIER_VERSION, ENTITY_TAGS, ColumnResult, classify_column, classify_table
+from lily.classify.recognizers.card import luhn_ok
 
 EMAILS = [f"user{i}@example{i % 7}.com" for i in range(300)]
 IPS = [f"10.{i % 3}.{(i * 7) % 256}.{(i * 13) % 254 + 1}" for i in range(200)]
@@ -150,3 +153,18 @@ def test_classify_table() -> None:
     results = classify_table(table)
     assert [r.name for r in results] == ["email", "ip", "version"]
     assert [r.entity for r in results] == ["EMAIL", "IP_ADDRESS", None]
+
+
+def _luhn(body: str) -> str:
+    return next(body + d for d in "0123456789" if luhn_ok(body + d))
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(min_value=0, max_value=2**32), st.sampled_from(["col_1", "card_number", "ref"]))
+def test_card_columns_versus_random_digits(seed: int, name: str) -> None:
+    rng = random.Random(seed)
+    prefixes = [rng.choice(("4", "51", "6011")) for _ in range(120)]
+    cards = [_luhn(p + "".join(str(rng.randint(0, 9)) for _ in range(15 - len(p)))) for p in prefixes]
+    assert classify_column(name, cards).entity == "CREDIT_CARD"
+    noise = ["".join(str(rng.randint(0, 9)) for _ in range(16)) for _ in range(120)]
+    assert classify_column(name, noise).entity is None

@@ -50,12 +50,15 @@ def read_head(path: str | Path, max_rows: int = 100_000) -> pa.Table:
         raise InputError(f"{file}: no such file")
     if not file.is_file():
         raise InputError(f"{file}: not a file")
-    fmt = detect_format(file)
-    if fmt == PARQUET:
-        return _parquet(file, max_rows)
-    if fmt == NDJSON:
-        return _ndjson(file, max_rows)
-    return _csv(file, max_rows)
+    try:
+        fmt = detect_format(file)
+        if fmt == PARQUET:
+            return _parquet(file, max_rows)
+        if fmt == NDJSON:
+            return _ndjson(file, max_rows)
+        return _csv(file, max_rows)
+    except (OSError, EOFError, UnicodeError) as exc:  # unreadable, truncated gzip, ...
+        raise InputError(f"{file}: cannot read: {exc}") from None
 
 
 def _parquet(path: Path, max_rows: int) -> pa.Table:
