@@ -1,29 +1,21 @@
 """The inbound worker: claim a batch, parse each event with its source, apply the batch in one
 transaction, settle.
 
-``process`` takes the deliveries the bus handed out and parses each stored payload with its
-source, outside any transaction (pure). It then applies the events in one catalog transaction that
-the bus opens for them (``Consumer.transaction``): each event is enriched against the catalog and
-applied through the store's one apply path (``cause_event_id`` = the event id), except those the
-bus says are not this worker's to apply any more (``txn.skip``) and those an attempt that died
-before settling them applied already (``txn.done``: settled only). The change and audit rows of all
-the events are written together, the transaction settles their inbox rows (``txn.settle``) and
-commits, and only then are they acknowledged to the bus. A crash anywhere leaves each event
-untouched (it is delivered again) or applied once; how each bus makes sure of it is in
-``lily.bus.base``.
-
-An event that raises rolls the transaction back: the events before it are applied again together,
-and it is tried once more alone, under a savepoint. If it raises again it is ``failed`` with the
-reason when it would fail the same way every time (``is_permanent``), else handed back to the bus
-with a backoff, and ``dead`` after ``max_attempts`` deliveries; either way it never blocks the
-events behind it. If settling finds events another worker took over meanwhile (``LeaseLost``), the
-transaction is rolled back and done again without them. A failure that is no event's (the commit)
-hands the events back, and the rest of the batch goes one event per transaction.
-
-A transaction takes no more events once ``txn_budget_ms`` is spent, so other writers never wait
-long for it; the rows of the next ``prefetch`` events are read in a few queries ahead of applying
-them, and on SQLite they stay cached for the next transaction while no other writer commits
-(``ApplyCache``). A long batch keeps its leases alive.
+The bus hands out deliveries (``Consumer.fetch``) and each payload is parsed by its source, outside
+any transaction (pure). The events are then applied in one catalog transaction the bus opens for them
+(``Consumer.transaction``): each is enriched and goes through the store's one apply path, except
+those the bus says are no longer this worker's (``txn.skip``) or were applied by an attempt that died
+before settling them (``txn.done``: only settled). Their change rows are written together, their
+inbox rows settled (``txn.settle``), the transaction commits, and only then are they acknowledged, so
+a crash leaves each event untouched (delivered again) or applied once. An event that raises rolls the
+transaction back; the events before it are applied again and it is tried alone under a savepoint,
+then ``failed`` with its reason if it would fail every time (``is_permanent``), else handed back
+with a backoff and ``dead`` after ``max_attempts``: it never blocks the events behind it. Events
+another worker took over meanwhile (``LeaseLost``) roll the transaction back, and it is done again
+without them; a failure that is no event's (the commit) hands the events back and the rest of the
+batch goes one event per transaction. A transaction takes no more events after ``txn_budget_ms``,
+reads the rows of the next ones ahead (``prefetch``), and on SQLite keeps them cached for the next
+transaction (``ApplyCache``).
 """
 
 from __future__ import annotations

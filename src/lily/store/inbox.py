@@ -45,7 +45,7 @@ _CLAIM_LOCK = 0x11F_1B0C  # advisory lock key for claim_batch on PostgreSQL
 _INSERT = {name: module.insert(inbound_events).on_conflict_do_nothing()
            for name, module in (("sqlite", sqlite), ("postgresql", postgresql))}
 _INSERT_RETURNING = {name: stmt.returning(inbound_events.c.id) for name, stmt in _INSERT.items()}
-_STORED = select(inbound_events.c.id).where(inbound_events.c.id.in_(bindparam("ids", expanding=True)))
+_NEWEST = select(inbound_events.c.id).order_by(inbound_events.c.seq.desc()).limit(bindparam("n"))
 
 
 # ------------------------------------------------------------------------------------------ accept
@@ -82,14 +82,15 @@ def prepare_received(dialect: Any, rows: Sequence[dict[str, Any]]) -> PreparedRo
 
 
 def insert_prepared(conn: Connection, rows: PreparedRows) -> set[uuid.UUID]:
-    """SQLite: one ``SELECT`` finds the ids stored already, one ``executemany`` of the INSERT (ON
-    CONFLICT DO NOTHING, without RETURNING) stores the rest in order. Exact because SQLite has one
-    writer and the store's write transactions begin IMMEDIATE: nothing inserts between the two."""
-    stored: set[uuid.UUID] = set()
-    for chunk in chunked(rows.ids):
-        stored.update(r[0] for r in bulk.query(conn, _STORED, {"ids": list(chunk)}))
-    bulk.run(conn, rows.insert)
-    return set(rows.ids) - stored
+    """SQLite: one ``executemany`` of the INSERT (ON CONFLICT DO NOTHING, without RETURNING) stores
+    the new rows in order; if it stored fewer than there are ids (redeliveries), the rows it stored
+    are the last ones. Exact because SQLite has one writer and the store's write transactions begin
+    IMMEDIATE: nothing else inserts meanwhile, so the new rows took the next seqs."""
+    ids = set(rows.ids)
+    inserted = bulk.run(conn, rows.insert)
+    if inserted == len(ids):
+        return ids
+    return {r[0] for r in bulk.query(conn, _NEWEST, {"n": inserted})} if inserted else set()
 
 
 # ------------------------------------------------------------------------------------------- claim
@@ -234,6 +235,8 @@ _MARKED = ("status", "attempts", "note", "parse_ms", "enrich_ms", "apply_ms", "c
            "last_change_seq", "touched_assets")  # the outcome's fields a marker keeps (and ``at``, the index ids)
 _MARKS = select(inbound_applied.c.event_id, inbound_applied.c.outcome).where(
     inbound_applied.c.event_id.in_(bindparam("ids", expanding=True)))
+_MARKED_IDS = select(inbound_applied.c.event_id).limit(bindparam("limit"))
+_FORGET = delete(inbound_applied).where(inbound_applied.c.event_id == bindparam("id"))
 
 
 def mark_applied(conn: Connection, marks: Iterable[tuple[uuid.UUID, str, Outcome]]) -> None:
@@ -256,13 +259,12 @@ def applied_marks(conn: Connection, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID,
 
 def marked_ids(conn: Connection, limit: int = 10_000) -> list[uuid.UUID]:
     """Events with a marker."""
-    return list(conn.execute(select(inbound_applied.c.event_id).limit(limit)).scalars())
+    return [r[0] for r in bulk.query(conn, _MARKED_IDS, {"limit": limit})]
 
 
 def forget_applied(conn: Connection, ids: Sequence[uuid.UUID]) -> None:
     """Drop the markers of ``ids``."""
-    for chunk in chunked(ids):
-        conn.execute(delete(inbound_applied).where(inbound_applied.c.event_id.in_(list(chunk))))
+    bulk.executemany(conn, _FORGET, [{"id": eid} for eid in ids])
 
 
 # ------------------------------------------------------------------------------------------ leases
