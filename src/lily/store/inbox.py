@@ -188,7 +188,7 @@ _SEQS = select(inbound_events.c.id, inbound_events.c.seq).where(
 _INDEX = insert(inbound_event_assets)
 
 
-def settle(conn: Connection, owner: str | None, events: Sequence[Settle]) -> bool:
+def settle(conn: Connection, owner: str | None, events: Sequence[Settle] | PreparedSettle) -> bool:
     """Settle the events' rows in the caller's transaction (one statement), all or none: False when
     a row was not ``owner``'s to settle (settled already; with an ``owner``, leased to another
     worker or handed back), and the caller must roll back what it did for them.
@@ -196,22 +196,44 @@ def settle(conn: Connection, owner: str | None, events: Sequence[Settle]) -> boo
     The conditional update also locks the rows, so of two workers racing on one event (PostgreSQL)
     the second waits for the first to commit and then finds the row settled.
     """
-    if not events:
-        return True
-    received = [e.received for e in events if e.received is not None]
-    if received:
-        bulk.executemany(conn, _INSERT[conn.dialect.name], received)
-    params = [{"b_id": e.id, "b_owner": owner, "v_applied_at": e.outcome.at if e.outcome.status == APPLIED else None,
-               **{f"v_{c}": getattr(e.outcome, c) for c in _SETTLED_COLUMNS}} for e in events]
-    if bulk.executemany(conn, _FINISH[owner is not None], params) != len(events):
+    ready = events if isinstance(events, PreparedSettle) else prepare_settle(conn.dialect, owner, events)
+    bulk.run(conn, ready.received)
+    if bulk.run(conn, ready.finish) != len(ready.events):
         return False
-    seqs = {e.id: e.seq for e in events if e.seq is not None}
-    unknown = [e.id for e in events if e.seq is None and e.outcome.indexed]
-    for chunk in chunked(unknown):
+    if ready.index is not None:
+        bulk.run(conn, ready.index)
+        return True
+    seqs: dict[uuid.UUID, int] = {}
+    for chunk in chunked([e.id for e in ready.events if e.outcome.indexed]):
         seqs.update(bulk.query(conn, _SEQS, {"ids": list(chunk)}))
-    bulk.executemany(conn, _INDEX, [{"event_seq": seqs[e.id], "asset_id": a, "tenant_id": e.tenant_id}
-                                    for e in events for a in sorted(e.outcome.indexed)])
+    bulk.executemany(conn, _INDEX, _index_rows(ready.events, seqs))
     return True
+
+
+@dataclass(frozen=True)
+class PreparedSettle:
+    """``settle``'s rows converted without a connection, so a writer holds its write turn only to
+    run them (``index`` None: the rows' seqs are looked up first)."""
+
+    events: Sequence[Settle]
+    received: bulk.Prepared
+    finish: bulk.Prepared
+    index: bulk.Prepared | None
+
+
+def prepare_settle(dialect: Any, owner: str | None, events: Sequence[Settle]) -> PreparedSettle:
+    received = [e.received for e in events if e.received is not None]
+    finish = [{"b_id": e.id, "b_owner": owner, "v_applied_at": e.outcome.at if e.outcome.status == APPLIED else None,
+               **{f"v_{c}": getattr(e.outcome, c) for c in _SETTLED_COLUMNS}} for e in events]
+    known = all(e.seq is not None for e in events)
+    return PreparedSettle(events, bulk.prepare(dialect, _INSERT[dialect.name], received),
+                          bulk.prepare(dialect, _FINISH[owner is not None], finish),
+                          bulk.prepare(dialect, _INDEX, _index_rows(events, {})) if known else None)
+
+
+def _index_rows(events: Sequence[Settle], seqs: dict[uuid.UUID, int]) -> list[dict[str, Any]]:
+    return [{"event_seq": e.seq if e.seq is not None else seqs[e.id], "asset_id": a, "tenant_id": e.tenant_id}
+            for e in events for a in sorted(e.outcome.indexed)]
 
 
 def touched_text(ids: Iterable[uuid.UUID]) -> str | None:

@@ -95,12 +95,14 @@ class FileSettling(Settling):
             txn.done[eid] = outcome
 
     def _settle(self, owner: str | None, settled: list[inbox.Settle]) -> None:
-        """Settle a committed transaction's rows in one statement; if some are not ours any more (a
-        stalled worker's leases taken over), the others one by one, and those are left to their
-        new owner, who settles them from their markers."""
+        """Settle a committed transaction's rows in one statement (converted before taking the turn,
+        which producers wait for); if some are not ours any more (a stalled worker's leases taken
+        over), the others one by one, and those are left to their new owner, who settles them from
+        their markers."""
+        prepared = inbox.prepare_settle(self.store.inbox_engine.dialect, owner, settled)
         try:
             with self.turn(), self.store.inbox_write() as conn:
-                if not inbox.settle(conn, owner, settled):
+                if not inbox.settle(conn, owner, prepared):
                     raise LeaseLost  # rolls the partial settling back
         except LeaseLost:
             with self.turn(), self.store.inbox_write() as conn:
