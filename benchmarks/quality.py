@@ -31,6 +31,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import statistics
 import subprocess
 import tempfile
@@ -270,8 +271,8 @@ scan.execute()
 con.close()
 seconds = time.perf_counter() - started
 results = scan.get_scan_results()["checks"]
-print(json.dumps({"seconds": seconds, "checks": len(results),
-                  "failed": sum(r["outcome"] == "fail" for r in results), "errors": scan.has_error_logs()}))
+print("LILY_BENCH_RESULT " + json.dumps({"seconds": seconds, "checks": len(results),
+                  "failed": sum(r["outcome"] == "fail" for r in results), "errors": scan.has_error_logs()}), flush=True)
 """
 
 
@@ -290,7 +291,11 @@ def soda3_runner(db: Path, work: Path, python: str) -> Callable[[], float]:
             [python, "-c", SODA3_SCRIPT, str(parquet), str(target), f"{DAY.isoformat()}T23:59:59"],
             input=SODACL, capture_output=True, text=True, check=True,
         )
-        result = json.loads(out.stdout.strip().splitlines()[-1])
+        # Soda draws progress bars on stdout: the result is the marked JSON, wherever it landed.
+        marked = re.findall(r"LILY_BENCH_RESULT (\{.*?\})\n", out.stdout)
+        if not marked:
+            raise RuntimeError(f"Soda Core 3 printed no result:\n{out.stdout[-1500:]}\n{out.stderr[-1500:]}")
+        result = json.loads(marked[-1])
         if result["errors"] or result["checks"] != 20:
             raise RuntimeError(f"Soda Core 3 did not run the 20 checks cleanly: {result}\n{out.stderr[-2000:]}")
         run.last = result  # type: ignore[attr-defined]

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator,
 from sqlglot import exp
 
 from lily.quality.formats import FORMATS
+from lily.quality.schema import parse_type
 from lily.quality.thresholds import Threshold
 
 Dimension = Literal["completeness", "validity", "consistency", "accuracy", "timeliness", "uniqueness"]
@@ -166,8 +167,6 @@ class SchemaCheck(_Check):
     @field_validator("columns")
     @classmethod
     def _types_parse(cls, columns: dict[str, str | None]) -> dict[str, str | None]:
-        from lily.quality.schema import parse_type  # local: schema imports nothing from here
-
         for name, declared in columns.items():
             if declared is not None:
                 try:
