@@ -14,12 +14,12 @@ Layout:
   longer than ``ack_wait``: by the time a dead worker's lease expires, its unacknowledged events are
   due for redelivery and reach the next owner before newer ones.
 
-A worker that is known to be dead need not be waited for (``release_dead_owners``): where the store
-can tell which workers still exist (``Settling.owners``: a SQLite file, whose workers all run on
-this machine) and when a supervisor saw its worker process exit. The partitions such a worker held
-get a fresh durable consumer (its unacknowledged deliveries went to a dead client; the new consumer
-hands every message still in the work queue out again at once, in stream order) and their leases
-are deleted, so the next owner pulls them in order right away. Otherwise ``ack_wait``
+A worker that is known to be dead need not be waited for (``release_dead_owners``): where the
+store's settling can tell which workers still exist (``Settling.owners``), and when a supervisor saw
+its worker process exit. The partitions such a worker held get a fresh durable consumer (its
+unacknowledged deliveries went to a dead client; the new consumer hands every message still in the
+work queue out again at once, in stream order) and their leases are deleted, so the next owner pulls
+them in order right away. Otherwise ``ack_wait``
 (``LILY_NATS_ACK_WAIT_SECONDS``, short) plus the lease TTL is the bound. Exactly-once never depends
 on it: the worker's transaction settles each event's inbox row (``Consumer.transaction``), and an
 event settled already is not applied again.

@@ -195,8 +195,8 @@ class InboundWorker:
         start, one_by_one, touched = 0, False, time.monotonic()
         while start < len(events):
             if time.monotonic() - touched > self.bus.lease_seconds / 3:
-                # A long batch (slow database, busy machine): keep the rest leased to us, or another
-                # worker takes it over and one of us does the work for nothing.
+                # A long batch (slow database, busy machine): keep the rest ours, or another worker
+                # takes it over and one of us does the work for nothing.
                 self.consumer.in_progress([e.delivery for e in events[start:]])
                 touched = time.monotonic()
             taken = self._transaction(events[start:start + 1] if one_by_one else events[start:], result,
