@@ -6,15 +6,18 @@ import json
 import time
 from pathlib import Path
 
+import click
 import typer
 from rich.console import Console
 from rich.table import Table
+from typer.core import TyperGroup
 
 from lily.classify.cli import classify
 from lily.inbound.cli import worker_inbound
+from lily.medallion.cli import app as pipeline_app
+from lily.medallion.quality_cli import app as quality_app
 from lily.model import Role
 from lily.outbound.cli import reconcile, worker_outbound, worker_propagation
-from lily.pipelines.cli import app as pipeline_app
 from lily.settings import Settings
 
 app = typer.Typer(help="Lily: real-time metadata platform.", no_args_is_help=True, add_completion=False)
@@ -34,7 +37,25 @@ worker_app.command("inbound")(worker_inbound)
 worker_app.command("propagation")(worker_propagation)
 worker_app.command("outbound")(worker_outbound)
 app.command("reconcile")(reconcile)
-app.command("classify")(classify)
+app.add_typer(quality_app, name="quality")
+
+
+class _ClassifyGroup(TyperGroup):
+    """`lily classify PATH` classifies a file; `lily classify confirm|reject ASSET TAG` reviews a tag."""
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None,
+                                                                           list[str]]:
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            return "file", self.commands["file"], args
+        return super().resolve_command(ctx, args)
+
+
+classify_app = typer.Typer(cls=_ClassifyGroup, no_args_is_help=True,
+                           help="`lily classify PATH [--sample N] [--json]`: which columns of a CSV, NDJSON or "
+                                "Parquet file hold personal data. `lily classify confirm|reject ASSET TAG`: review "
+                                "a detected tag in the catalog (docs/medallion.md).")
+classify_app.command("file", hidden=True)(classify)
+app.add_typer(classify_app, name="classify")
 console = Console(stderr=True)
 
 
@@ -190,6 +211,64 @@ def user_create(username: str, role: Role = typer.Option(...), tenant: str = typ
     settings = Settings()
     AuthService(_store(settings), settings).create_user(tenant, username, password, role, "cli")
     console.print(f"User [bold]{username}[/] ({role.value}) created in tenant {tenant}.")
+
+
+def _asset_id(store, tenant: str, asset: str):  # type: ignore[no-untyped-def]
+    """An asset id, or the asset a qualified name (``<namespace>/<name>[#<field>]``) names."""
+    import uuid
+
+    from lily.model import key_id
+    from lily.store import catalog
+
+    try:
+        return uuid.UUID(asset)
+    except ValueError:
+        pass
+    base, _, field = asset.partition("#")
+    cuts = [i for i, ch in enumerate(base) if ch == "/"]
+    candidates = [key_id(tenant, ns, base[i + 1:], field) for i in cuts for ns in (base[:i], base[:i] + "/")]
+    with store.read() as conn:
+        found = catalog.get_many(conn, tenant, candidates)
+    if len(found) != 1:
+        console.print(f"[red]No asset {asset!r}[/] (give its id, or <namespace>/<name>[#<field>]).")
+        raise typer.Exit(1)
+    return next(iter(found))
+
+
+def _review(asset: str, tag: str, tenant: str, decision: str) -> None:
+    import getpass
+
+    from lily.bus.commits import apply_and_notify
+    from lily.model import ChangeSet, ReviewClassification
+    from lily.store import catalog
+
+    store = _store(Settings())
+    aid = _asset_id(store, tenant, asset)
+    with store.read() as conn:
+        found = catalog.get_asset(conn, tenant, aid)
+        detected, rejected = catalog.review_target(conn, tenant, aid, tag)
+    if found is None or (detected is None and (rejected is None or decision == "rejected")):
+        console.print(f"[red]No detected classification {tag!r} on {asset}.[/]")
+        raise typer.Exit(1)
+    apply_and_notify(store, ChangeSet(tenant_id=tenant, actor=f"cli:{getpass.getuser()}", operations=[
+        ReviewClassification(ref=found.ref, tag=tag, decision=decision)]))  # type: ignore[arg-type]
+    console.print(f"{tag} on {found.ref.qualified_name}: {decision}")
+
+
+@classify_app.command("confirm")
+def classify_confirm(asset: str = typer.Argument(..., help="asset id or <namespace>/<name>[#<field>]"),
+                     tag: str = typer.Argument(..., help="the detected tag, e.g. PII.email"),
+                     tenant: str = typer.Option("default")) -> None:
+    """Confirm a detected tag (or restore a rejected one): detection never changes it again."""
+    _review(asset, tag, tenant, "confirmed")
+
+
+@classify_app.command("reject")
+def classify_reject(asset: str = typer.Argument(..., help="asset id or <namespace>/<name>[#<field>]"),
+                    tag: str = typer.Argument(..., help="the detected tag, e.g. PII.email"),
+                    tenant: str = typer.Option("default")) -> None:
+    """Reject a detected tag: removed, no longer propagated, never suggested again."""
+    _review(asset, tag, tenant, "rejected")
 
 
 @app.command()

@@ -64,6 +64,7 @@ class Settings(BaseSettings):
     pipeline_schedule_poll_s: float = 30.0
     pipeline_tenant: str = "default"  # the tenant that owns the lake: its runs and catalog entries
     lineage_url: str | None = None  # pipelines POST OpenLineage to <url>/api/v1/lineage
+    pipelines_dir: str | None = None  # declared pipeline files (docs/medallion.md); default (also when empty) ./pipelines
     api_key: SecretStr | None = None  # bearer key sent with lineage_url
 
     # Governance: propagation limits (docs/governance.md), in-process workers, outbound retries.
@@ -91,6 +92,10 @@ class Settings(BaseSettings):
     @property
     def resolved_lake_root(self) -> Path:
         return (Path(self.lake_root) if self.lake_root else self.data_dir / "lake").expanduser().resolve()
+
+    @property
+    def resolved_pipelines_dir(self) -> Path:
+        return Path(self.pipelines_dir or "./pipelines").expanduser()
 
     @cached_property
     def _generated(self) -> dict[str, str]:

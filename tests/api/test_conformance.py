@@ -172,7 +172,10 @@ def _alternatives(openapi: dict[str, Any], schema: dict[str, Any]) -> list[dict[
 
 
 # Routes that take no body although they write: the path names everything.
-BODILESS = {("POST", f"{V1}/events/{{event_id}}/replay"), ("POST", f"{V1}/deliveries/{{delivery_id}}/replay")}
+BODILESS = {("POST", f"{V1}/events/{{event_id}}/replay"), ("POST", f"{V1}/deliveries/{{delivery_id}}/replay"),
+            # reviews of a detected classification: the path says everything (actions, like replay)
+            ("POST", f"{V1}/assets/{{asset_id}}/classifications/{{tag}}/confirm"),
+            ("POST", f"{V1}/assets/{{asset_id}}/classifications/{{tag}}/reject")}
 
 
 def test_every_write_route_declares_a_required_json_body(openapi: dict[str, Any]) -> None:

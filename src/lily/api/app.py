@@ -26,6 +26,7 @@ from lily.api.routes import (
     marquez,
     marquez_lineage,
     pipelines,
+    quality,
 )
 from lily.api.routes.governance import ROUTERS as GOVERNANCE_ROUTERS
 from lily.auth.service import AuthService
@@ -63,7 +64,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(inbound.webhooks)  # signature-authenticated (Monte Carlo cannot send a token)
     # Marquez routes precede `events`: GET /events/lineage must win over GET /events/{event_id}.
     for module in (auth, assets, classifications, lineage, feed, marquez, marquez_lineage, incidents,
-                   events, pipelines):
+                   events, pipelines, quality):
         # Every protected route passes through `authorize` (authentication, permission table,
         # rate limit) even if a handler forgets to ask for the principal.
         app.include_router(module.router, dependencies=[Depends(authorize)])

@@ -24,6 +24,7 @@ from lily.model import (
     AssetType,
     Classification,
     ClassificationSource,
+    ClassificationStatus,
     ColumnSpec,
     Direction,
     LineageEdge,
@@ -192,6 +193,8 @@ class ClassificationOut(BaseModel):
     propagate: bool
     provenance: Provenance | None = None
     confidence: float | None = None
+    status: ClassificationStatus | None = None  # detected: suggested until a person confirms it
+    evidence: dict[str, Any] | None = None  # detected: recognizer, score, sample size, classifier version, run
     created_by: str | None = None
     created_at: datetime
 

@@ -1,16 +1,20 @@
-"""``lily pipeline validate|run|backfill`` for declared pipelines (an edge: clock, files, output).
+"""``lily pipeline ...`` (an edge: clock, files, output): the log pipeline's commands beside the
+declared pipelines', and ``lily quality run``.
 
-``run`` and ``backfill`` are the log pipeline's groups with one addition: a command name that is
-not built in (``logs``) is looked up as a pipeline file ``<name>.yaml`` in the pipelines directory
-(``--pipelines-dir`` / ``LILY_PIPELINES_DIR``, default ``./pipelines``). Nothing heavy is imported
-until a command runs, so mounting this costs ``lily`` nothing at startup.
+``run`` and ``backfill`` hold the log pipeline's ``logs`` with one addition: a command name that is
+not built in is looked up as a pipeline file ``<name>.yaml`` in the pipelines directory
+(``--pipelines-dir`` / ``LILY_PIPELINES_DIR``, default ``./pipelines``). By default a run is
+recorded in Lily's database and publishes its catalog operations there (tenant ``--tenant``), as
+the log pipeline does; ``--standalone`` keeps run records in ``<lake>/_lily/runs.json`` and
+publishes nothing. Nothing heavy is imported until a command runs, so mounting this costs ``lily``
+nothing at startup.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -19,12 +23,14 @@ from rich.console import Console
 from rich.table import Table
 from typer.core import TyperCommand, TyperGroup
 
+from lily.pipelines import cli as logs_cli
 from lily.pipelines.lake import LAKE_ROOT_ENV
 
 if TYPE_CHECKING:
     from lily.medallion.results import PipelineRun
     from lily.medallion.runner import MedallionRunner
-    from lily.pipelines.runs import RunRecorder
+    from lily.pipelines.sinks import LineageSink
+    from lily.store import Store
 
 PIPELINES_DIR_ENV = "LILY_PIPELINES_DIR"  # same name as lily.medallion.validate's (not imported: startup cost)
 console = Console()
@@ -32,7 +38,11 @@ Command = TyperCommand | TyperGroup
 
 
 def _pipelines_dir(explicit: str | None) -> Path:
-    return Path(explicit or os.environ.get(PIPELINES_DIR_ENV) or "./pipelines").expanduser()
+    if explicit or os.environ.get(PIPELINES_DIR_ENV):
+        return Path(explicit or os.environ[PIPELINES_DIR_ENV]).expanduser()
+    from lily.settings import Settings
+
+    return Settings().resolved_pipelines_dir  # also reads .env
 
 
 def _declared_names(directory: Path) -> list[str]:
@@ -52,12 +62,22 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def _lake_root(explicit: str | None) -> Path:
+    from lily.pipelines.lake import lake_root_from_env
+    from lily.settings import Settings
+
+    return lake_root_from_env(explicit) if explicit else Settings().resolved_lake_root
+
+
 LakeRoot = Annotated[str | None, typer.Option("--lake-root", envvar=LAKE_ROOT_ENV,
                                                help="Lake root directory (default <LILY_DATA_DIR>/lake).")]
 PipelinesDir = Annotated[str | None, typer.Option("--pipelines-dir", envvar=PIPELINES_DIR_ENV,
                                                    help="Directory of pipeline files (default ./pipelines).")]
-Standalone = Annotated[bool, typer.Option("--standalone", help="Record runs in <lake>/_lily/runs.json instead "
-                                                                "of Lily's database.")]
+Standalone = Annotated[bool, typer.Option("--standalone", help="Record runs in <lake>/_lily/runs.json and "
+                                                                "publish nothing to Lily's catalog.")]
+LineageUrl = Annotated[str | None, typer.Option("--lineage-url", envvar="LILY_LINEAGE_URL",
+                                                 help="Send OpenLineage events to <url>/api/v1/lineage "
+                                                      "(with LILY_API_KEY).")]
 Tenant = Annotated[str | None, typer.Option("--tenant", help="Tenant of the run records and anonymization keys "
                                                               "(default LILY_PIPELINE_TENANT or 'default').")]
 
@@ -66,28 +86,34 @@ def _single(app: typer.Typer) -> Command:
     return typer.main.get_command(app)
 
 
-def _recorder(lake_root: Path, standalone: bool, tenant: str) -> RunRecorder:
-    from lily.pipelines.runs import JsonFileRunRecorder
-
-    if standalone:
-        return JsonFileRunRecorder(lake_root / "_lily" / "runs.json")
+def open_store(tenant: str) -> Store:
+    """Lily's store (migrated: a fresh checkout works without `lily db upgrade`), with ``tenant``."""
     from lily.bootstrap import ensure_tenant
-    from lily.pipelines.sql_recorder import SqlRunRecorder
     from lily.settings import Settings
     from lily.store import Store
 
     store = Store.from_url(Settings().resolved_database_url, migrate=True)
     ensure_tenant(store, tenant, actor="cli")
-    return SqlRunRecorder(store, tenant)
+    return store
+
+
+def _lineage(url: str | None) -> LineageSink | None:
+    from lily.pipelines.wiring import http_lineage
+    from lily.settings import Settings
+
+    settings = Settings()
+    return http_lineage(url, settings.api_key.get_secret_value() if settings.api_key else None)
 
 
 def build_runner(name: str, *, lake_root: str | None, pipelines_dir: str | None, standalone: bool,
-                 tenant: str | None) -> MedallionRunner:
+                 tenant: str | None, lineage_url: str | None = None) -> MedallionRunner:
     """The runner of pipeline ``name``; exits with the file's errors when it is not valid."""
     from lily.anonymize import load_keyring
     from lily.medallion.runner import MedallionRunner, RunnerConfig
     from lily.medallion.validate import PipelineFileError, find_pipeline, load_pipeline
+    from lily.medallion.wiring import store_runner
     from lily.pipelines.lake import Lake, lake_root_from_env
+    from lily.pipelines.runs import JsonFileRunRecorder
     from lily.settings import Settings
 
     settings = Settings()
@@ -107,8 +133,11 @@ def build_runner(name: str, *, lake_root: str | None, pipelines_dir: str | None,
     lake.ensure()
     tenant_id = tenant or settings.pipeline_tenant
     keys = load_keyring(tenant_id, settings.data_dir)
-    return MedallionRunner(pipeline, RunnerConfig(lake), recorder=_recorder(lake.root, standalone, tenant_id),
-                           clock=_utcnow, keys=keys)
+    if standalone:
+        return MedallionRunner(pipeline, RunnerConfig(lake), recorder=JsonFileRunRecorder(lake.state / "runs.json"),
+                               clock=_utcnow, keys=keys, lineage=_lineage(lineage_url))
+    return store_runner(pipeline, open_store(tenant_id), lake, tenant_id=tenant_id, clock=_utcnow, keys=keys,
+                        lineage=_lineage(lineage_url))
 
 
 def report(runner: MedallionRunner, result: PipelineRun) -> None:
@@ -138,12 +167,13 @@ def run_command(name: str) -> Command:
         no_retention: Annotated[bool, typer.Option("--no-retention", help="Skip the retention step.")] = False,
         lake_root: LakeRoot = None,
         pipelines_dir: PipelinesDir = None,
+        lineage_url: LineageUrl = None,
         standalone: Standalone = False,
         tenant: Tenant = None,
     ) -> None:
         day = _day(process_date)
         runner = build_runner(name, lake_root=lake_root, pipelines_dir=pipelines_dir, standalone=standalone,
-                              tenant=tenant)
+                              tenant=tenant, lineage_url=lineage_url)
         result = runner.run(day, retention=not no_retention)
         report(runner, result)
         if not result.succeeded:
@@ -162,6 +192,7 @@ def backfill_command(name: str) -> Command:
         end: Annotated[str, typer.Option("--to", help="Last process date, YYYY-MM-DD (inclusive).")],
         lake_root: LakeRoot = None,
         pipelines_dir: PipelinesDir = None,
+        lineage_url: LineageUrl = None,
         standalone: Standalone = False,
         tenant: Tenant = None,
     ) -> None:
@@ -169,7 +200,7 @@ def backfill_command(name: str) -> Command:
         if last < first:
             raise typer.BadParameter("--to is before --from")
         runner = build_runner(name, lake_root=lake_root, pipelines_dir=pipelines_dir, standalone=standalone,
-                              tenant=tenant)
+                              tenant=tenant, lineage_url=lineage_url)
         failed = []
         for result in runner.backfill(first, last):
             state = "[green]ok[/green]" if result.succeeded else f"[red]failed[/red]: {result.error}"
@@ -210,8 +241,11 @@ class BackfillGroup(_DeclaredGroup):
     make = staticmethod(backfill_command)
 
 
-def validate(path: Path | None) -> None:
-    """Check pipeline files (one file, or every *.yaml of a directory); errors name file, line, field."""
+def validate(
+    path: Annotated[Path | None, typer.Argument(help="A pipeline file or a directory of them "
+                                                     "(default LILY_PIPELINES_DIR or ./pipelines).")] = None,
+) -> None:
+    """Check declared pipeline files; each error names the file, line and field."""
     from lily.medallion.validate import validate_path
 
     target = path if path is not None else _pipelines_dir(None)
@@ -235,3 +269,33 @@ def write_demo_crm(lake_root: Path, first: date, days: int, seed: int) -> None:
     console.print(f"wrote the demo CRM: {len(files)} files ({sum(len(f.data) for f in files) / 1e6:.1f} MB) "
                   f"under {lake_root / demo_crm.ROOT}; run it with `lily pipeline run crm --date {first}`",
                   highlight=False)
+
+
+def demo_data(
+    days: Annotated[int, typer.Option(min=1, help="Days of logs.")] = 7,
+    start: Annotated[str | None, typer.Option("--from", help="First day (default: `days` days ago).")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed: same seed, same bytes.")] = 42,
+    per_file: Annotated[int, typer.Option(min=1, help="Records per file.")] = 500,
+    lake_root: LakeRoot = None,
+) -> None:
+    """Write realistic logs (NDJSON, gzip JSON, XML errors) plus bad files and rows into raw/, and the
+    demo CRM (customers and orders, with defects) that pipelines/crm.yaml reads."""
+    first = _day(start) if start else _utcnow().date() - timedelta(days=days)
+    logs_cli.demo_data(days=days, start=first.isoformat(), seed=seed, per_file=per_file, lake_root=lake_root)
+    write_demo_crm(_lake_root(lake_root), first, days, seed)
+
+
+# `lily pipeline`: the log pipeline's commands, the declared pipelines, validation, demo data.
+app = typer.Typer(help="Batch pipelines over the medallion lake: the log pipeline and declared ones "
+                       "(pipelines/<name>.yaml, docs/medallion.md).", no_args_is_help=True)
+run_app = typer.Typer(cls=RunGroup, help="Run a pipeline for one process date: `logs` or a declared NAME.",
+                      no_args_is_help=True)
+backfill_app = typer.Typer(cls=BackfillGroup, help="Run a pipeline over a date range: `logs` or a declared NAME.",
+                           no_args_is_help=True)
+run_app.command("logs")(logs_cli.run_logs)
+backfill_app.command("logs")(logs_cli.backfill_logs)
+app.add_typer(run_app, name="run")
+app.add_typer(backfill_app, name="backfill")
+app.command("status")(logs_cli.status)
+app.command("validate")(validate)
+app.command("demo-data")(demo_data)

@@ -9,7 +9,7 @@ the source to the ML features with the masking flag on anonymized columns.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
 
@@ -120,6 +120,7 @@ class PipelineRun:
     ml: dict[str, MlRun] = field(default_factory=dict)
     retention: RetentionReport | None = None
     lineage: list[ColumnEdge] = field(default_factory=list)
+    ended: dict[str, datetime] = field(default_factory=dict)  # step -> when it ended (the run's clock)
 
     @property
     def succeeded(self) -> bool:

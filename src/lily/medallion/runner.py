@@ -11,6 +11,7 @@ still go through, and gold and ML steps that need an unpublished relation are sk
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -19,9 +20,11 @@ from typing import Any
 import duckdb
 
 from lily.anonymize import KeyRing
-from lily.medallion import engine, lineage
+from lily.medallion import engine, lineage, openlineage
+from lily.medallion.catalog import catalog_operations
 from lily.medallion.context import Context
 from lily.medallion.dataset_step import run_bronze, run_silver
+from lily.medallion.describe import run_tables
 from lily.medallion.gold_sql import SqlError
 from lily.medallion.gold_step import run_gold
 from lily.medallion.layout import Layout
@@ -33,9 +36,11 @@ from lily.medallion.sources import FILE_NO, SourceError, source_identity
 from lily.medallion.tables import SchemaDrift
 from lily.medallion.validate import Pipeline
 from lily.observability import log
+from lily.pipelines.delta import row_count
 from lily.pipelines.lake import Lake
-from lily.pipelines.openlineage import run_id_for
+from lily.pipelines.openlineage import run_event, run_id_for
 from lily.pipelines.runs import RunRecord, RunRecorder, State, StepRecord, latest_run
+from lily.pipelines.sinks import LineageSink, MetadataSink
 from lily.quality import QualityError
 
 # Failures a pipeline file or its input explains: reported as they are, without a traceback.
@@ -70,14 +75,22 @@ class _Outcome:
 
 
 class MedallionRunner:
+    """``lineage``: where each step's OpenLineage START/COMPLETE/FAIL goes; ``metadata``: where the
+    run's catalog operations go (``lily.medallion.catalog``), as a last ``catalog`` step. Without
+    them the run writes the lake and its run records only."""
+
     def __init__(self, pipeline: Pipeline, config: RunnerConfig, *, recorder: RunRecorder,
-                 clock: Callable[[], datetime], keys: KeyRing) -> None:
+                 clock: Callable[[], datetime], keys: KeyRing, lineage: LineageSink | None = None,
+                 metadata: MetadataSink | None = None) -> None:
         self.pipeline = pipeline
         self.config = config
         self.recorder = recorder
         self.clock = clock
         self.keys = keys
+        self.lineage = lineage
+        self.metadata = metadata
         self.layout = Layout(config.lake, pipeline.name)
+        self.lineage_failures = 0  # OpenLineage events that could not be delivered
 
     # -- runs ----------------------------------------------------------------------------------
     def queue(self, day: date, *, trigger: str = "manual") -> RunRecord:
@@ -101,10 +114,18 @@ class MedallionRunner:
     def backfill(self, start: date, end: date, *, trigger: str = "backfill",
                  on_done: Callable[[PipelineRun], None] | None = None) -> list[PipelineRun]:
         """Run every day of ``[start, end]`` in order; retention runs once, with the last day."""
-        days = date_range(start, end)
+        return self.run_days(date_range(start, end), trigger=trigger, on_done=on_done)
+
+    def run_days(self, days: list[date], *, max_workers: int = 1, trigger: str = "backfill",
+                 on_done: Callable[[PipelineRun], None] | None = None) -> list[PipelineRun]:
+        """Run ``days`` oldest first, one at a time (a day's silver is the next day's reference:
+        ``max_workers`` is accepted for the pipeline service's sake and ignored); retention runs
+        once, with the last day."""
+        del max_workers
+        ordered = sorted(set(days))
         results = []
-        for day in days:
-            result = self.run(day, trigger=trigger, retention=day == days[-1])
+        for day in ordered:
+            result = self.run(day, trigger=trigger, retention=day == ordered[-1])
             results.append(result)
             if on_done is not None:
                 on_done(result)
@@ -125,23 +146,45 @@ class MedallionRunner:
         return record
 
     # -- steps ---------------------------------------------------------------------------------
-    def _step(self, run: RunRecord, step: str, body: Callable[[], _Outcome]) -> _Outcome | None:
+    def _step(self, run: RunRecord, step: str, body: Callable[[], _Outcome], result: PipelineRun) -> _Outcome | None:
         started = self.clock()
         self.recorder.save_step(StepRecord(run.run_id, step, State.RUNNING, started))
+        self._emit(step, run, result, "START", started)
         try:
             outcome = body()
         except EXPECTED as exc:
-            self.recorder.save_step(StepRecord(run.run_id, step, State.FAILED, started, self.clock(), error=str(exc)))
+            self._failed(run, step, started, str(exc), result)
             return None
         except Exception as exc:
             log.exception("medallion_step_failed", pipeline=run.pipeline, step=step, run_id=run.run_id)
-            self.recorder.save_step(StepRecord(run.run_id, step, State.FAILED, started, self.clock(),
-                                               error=f"{type(exc).__name__}: {exc}"))
+            self._failed(run, step, started, f"{type(exc).__name__}: {exc}", result)
             return None
+        ended = result.ended[step] = self.clock()
         state = State.FAILED if outcome.error else State.SUCCEEDED
-        self.recorder.save_step(StepRecord(run.run_id, step, state, started, self.clock(), outcome.rows_in,
+        self.recorder.save_step(StepRecord(run.run_id, step, state, started, ended, outcome.rows_in,
                                            outcome.rows_out, outcome.rows_rejected, outcome.error, outcome.details))
+        self._emit(step, run, result, "FAIL" if outcome.error else "COMPLETE", ended, outcome.error)
         return outcome
+
+    def _failed(self, run: RunRecord, step: str, started: datetime, error: str, result: PipelineRun) -> None:
+        ended = result.ended[step] = self.clock()
+        self.recorder.save_step(StepRecord(run.run_id, step, State.FAILED, started, ended, error=error))
+        self._emit(step, run, result, "FAIL", ended, error)
+
+    def _emit(self, step: str, run: RunRecord, result: PipelineRun, event_type: str, at: datetime,
+              error: str | None = None) -> None:
+        # Reported, not required (as for the log pipeline): a failed delivery is logged and counted,
+        # never a failed run; the catalog step publishes the same datasets, lineage and results.
+        if self.lineage is None:
+            return
+        try:
+            step_run = openlineage.step_run(step, self.pipeline, self.layout, result, run,
+                                            ended=event_type != "START")
+            self.lineage.emit(run_event(step_run, event_type, at, error))
+        except Exception as exc:
+            self.lineage_failures += 1
+            log.warning("medallion_lineage_emit_failed", pipeline=run.pipeline, step=step, event_type=event_type,
+                        error=f"{type(exc).__name__}: {exc}")
 
     def _error(self, run: RunRecord, step: str) -> str | None:
         return next((s.error for s in self.recorder.steps(run.run_id) if s.step == step), None)
@@ -170,8 +213,19 @@ class MedallionRunner:
                 report = result.retention = apply_retention(self.layout, spec, run.process_date)
                 return _Outcome(rows_out=report.files_removed, details=report.to_json())
 
-            self._step(run, "retention", do_retention)
+            self._step(run, "retention", do_retention, result)
+        if self.metadata is not None:
+            self._step(run, "catalog", lambda: self._catalog(run, result), result)
         return result
+
+    def _catalog(self, run: RunRecord, result: PipelineRun) -> _Outcome:
+        assert self.metadata is not None
+        tables = run_tables(self.pipeline, self.layout, result)
+        counts = {t.ref.name: row_count(t.uri) for t in tables if not t.held}
+        ops = catalog_operations(self.pipeline, self.layout, result, row_counts=counts, ended=result.ended)
+        self.metadata.publish(ops, run_id=run.run_id)
+        kinds = Counter(op.op for op in ops)
+        return _Outcome(rows_in=len(tables), rows_out=len(ops), details={"unit": "operations", **dict(sorted(kinds.items()))})
 
     def _gold(self, run: RunRecord, ctx: Context, name: str, result: PipelineRun,
               published: dict[str, DatasetRef]) -> None:
@@ -187,7 +241,7 @@ class MedallionRunner:
             details = {"sql": g.sql, "quality": _quality(g.quality), **_decision(g.decision, self.layout)}
             return _Outcome(rows_out=g.table.rows if g.table else 0, details=details, error=_held(g.decision))
 
-        if self._step(run, f"gold.{name}", do_gold) is None:
+        if self._step(run, f"gold.{name}", do_gold, result) is None:
             g.error = self._error(run, f"gold.{name}")
         if g.table is not None:
             published[f"gold.{name}"] = g.table.ref
@@ -208,7 +262,7 @@ class MedallionRunner:
                             details={"rows": m.manifest.get("rows"), "delta_version": m.manifest.get("delta_version"),
                                      "manifest": manifest})
 
-        if self._step(run, f"ml.{name}", do_ml) is None:
+        if self._step(run, f"ml.{name}", do_ml, result) is None:
             m.error = self._error(run, f"ml.{name}")
 
     def _dataset(self, run: RunRecord, ctx: Context, name: str, out: DatasetRun, result: PipelineRun,
@@ -226,7 +280,7 @@ class MedallionRunner:
                             details={"files": [f.__dict__ for f in batch.files], "malformed_lines": len(batch.malformed),
                                      "delta_version": out.bronze.version})
 
-        if self._step(run, f"bronze.{name}", do_bronze) is None:
+        if self._step(run, f"bronze.{name}", do_bronze, result) is None:
             out.error = self._error(run, f"bronze.{name}")
             self._skip(run, f"silver.{name}", "bronze failed")
             return
@@ -237,7 +291,7 @@ class MedallionRunner:
             return _Outcome(out.rows_in, out.silver.rows if out.silver else 0, out.rows_rejected,
                             _silver_details(out, self.layout), _held(out.decision))
 
-        if self._step(run, f"silver.{name}", do_silver) is None:
+        if self._step(run, f"silver.{name}", do_silver, result) is None:
             out.error = self._error(run, f"silver.{name}")
         if out.silver is not None:
             published[f"silver.{name}"] = out.silver.ref

@@ -2,12 +2,13 @@
 
 from lily.model.asset import Asset, AssetStatus, AssetType, ColumnSpec, Owner
 from lily.model.change import Change, ChangeKind
-from lily.model.classification import Classification, ClassificationSource, Provenance
+from lily.model.classification import Classification, ClassificationSource, ClassificationStatus, Provenance
 from lily.model.events import (
     AddClassification,
     AddLineage,
     ChangeSet,
     DeleteAsset,
+    DetectedTag,
     MetadataEvent,
     PruneImportedClassifications,
     RecordQuality,
@@ -15,7 +16,9 @@ from lily.model.events import (
     RemoveClassification,
     RemoveLineage,
     RenameAsset,
+    ReviewClassification,
     RunState,
+    SyncDetectedClassifications,
     UpsertAsset,
     UpsertIncident,
 )
@@ -43,8 +46,10 @@ __all__ = [
     "ChangeSet",
     "Classification",
     "ClassificationSource",
+    "ClassificationStatus",
     "ColumnSpec",
     "DeleteAsset",
+    "DetectedTag",
     "Direction",
     "LineageEdge",
     "LineageGraph",
@@ -61,8 +66,10 @@ __all__ = [
     "RemoveClassification",
     "RemoveLineage",
     "RenameAsset",
+    "ReviewClassification",
     "Role",
     "RunState",
+    "SyncDetectedClassifications",
     "Tenant",
     "TransformationType",
     "UpsertAsset",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -14,6 +15,16 @@ class ClassificationSource(StrEnum):
     DETECTED = "detected"  # found by a PII detector on this asset's values
     PROPAGATED = "propagated"  # inherited along lineage from an origin classification
     IMPORTED = "imported"  # came from a producer (OpenLineage tags facet, Monte Carlo...)
+
+
+class ClassificationStatus(StrEnum):
+    """Where a ``detected`` classification stands: a suggestion until a person reviews it.
+
+    A rejected suggestion is not a classification at all: it is deleted and its rejection kept
+    apart (so the detector never suggests it again), so only these two appear on a row."""
+
+    SUGGESTED = "suggested"  # re-scored (or removed) by every detection run
+    CONFIRMED = "confirmed"  # a person agreed: runs never touch it again
 
 
 class Provenance(BaseModel):
@@ -34,5 +45,7 @@ class Classification(BaseModel):
     propagate: bool = True
     provenance: Provenance | None = None
     confidence: float | None = None
+    status: ClassificationStatus | None = None  # detected ones only
+    evidence: dict[str, Any] | None = None  # detected ones: recognizer, sample, classifier version, run, time
     created_by: str | None = None
     created_at: datetime

@@ -106,6 +106,41 @@ class RunState(StrEnum):
     ABORTED = "ABORTED"
 
 
+class DetectedTag(BaseModel):
+    """One tag a detector found on one column of a dataset."""
+
+    field: str = Field(min_length=1)
+    tag: str = Field(min_length=1, max_length=200)
+    confidence: float = Field(ge=0.0, le=1.0)
+    evidence: dict[str, Any] = Field(default_factory=dict)  # recognizer, sample size, classifier version, ...
+
+
+class SyncDetectedClassifications(BaseModel):
+    """What ``detector`` finds on a dataset's columns now: its suggestions (``detected``,
+    ``suggested``) are added or re-scored, and the ones it no longer finds are removed.
+
+    A confirmed or rejected suggestion is never touched again, a tag a person set directly on the
+    column is never duplicated, and only columns the catalog knows with a type (declared by a
+    schema) are tagged, never placeholders. Other detectors' suggestions are left alone.
+    """
+
+    op: Literal["sync_detected_classifications"] = "sync_detected_classifications"
+    ref: AssetRef  # the dataset
+    detector: str = Field(min_length=1, max_length=100)
+    found: list[DetectedTag] = Field(default_factory=list)
+
+
+class ReviewClassification(BaseModel):
+    """A person's verdict on a detected classification of an asset: ``confirmed`` keeps it for good;
+    ``rejected`` deletes it and remembers the rejection, so detection never suggests it again.
+    Confirming a rejected suggestion restores it, confirmed."""
+
+    op: Literal["review_classification"] = "review_classification"
+    ref: AssetRef
+    tag: str = Field(min_length=1, max_length=200)
+    decision: Literal["confirmed", "rejected"]
+
+
 class RecordRun(BaseModel):
     """A job run's state and facets (OpenLineage RunEvent); facets are additive across events."""
 
@@ -122,7 +157,15 @@ class RecordRun(BaseModel):
 
 
 class RecordQuality(BaseModel):
-    """Data-quality results observed on a dataset (assertions and/or metrics)."""
+    """Data-quality results observed on a dataset (assertions and/or metrics).
+
+    ``assertions`` are OpenLineage ``dataQualityAssertions`` entries (one per check), ``metrics`` the
+    ``dataQualityMetrics`` facet's fields. A producer that scores its checks adds ``scores`` (0-100
+    per DAMA dimension), ``status`` (``pass``, ``warn``, or ``fail`` when a blocking check failed)
+    and ``context`` (pipeline, layer, process date...). The result's identity is its assertions,
+    metrics, run and time: the same result arriving again (say, once from the pipeline and once
+    from its OpenLineage event) is stored once, keeping the scores whichever came first.
+    """
 
     op: Literal["record_quality"] = "record_quality"
     ref: AssetRef
@@ -130,6 +173,9 @@ class RecordQuality(BaseModel):
     metrics: dict[str, Any] = Field(default_factory=dict)
     run_id: str | None = None
     observed_at: datetime
+    scores: dict[str, float] = Field(default_factory=dict)
+    status: Literal["pass", "warn", "fail"] | None = None
+    context: dict[str, Any] = Field(default_factory=dict)
 
 
 class UpsertIncident(BaseModel):
@@ -183,6 +229,8 @@ MetadataEvent = Annotated[
     | AddClassification
     | RemoveClassification
     | PruneImportedClassifications
+    | SyncDetectedClassifications
+    | ReviewClassification
     | RecordRun
     | RecordQuality
     | UpsertIncident

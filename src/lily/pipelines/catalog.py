@@ -46,10 +46,11 @@ def lineage_of(ds: Dataset, *, namespace: str, job: AssetRef | None, run_id: str
     for column, inputs in ds.column_inputs.items():
         for ci in inputs:
             edges.append(AddLineage(
-                source=dataset_ref(namespace, ci.dataset).column(ci.field),
+                source=dataset_ref(ci.namespace or namespace, ci.dataset).column(ci.field),
                 target=target.column(column),
                 transformation_type=TransformationType.DIRECT,
                 transformation_subtype=ci.subtype,
+                masking=ci.masking,
                 job=job,
                 run_id=run_id,
             ))

@@ -19,8 +19,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from lily.medallion.cli import BackfillGroup, RunGroup, write_demo_crm
-from lily.medallion.cli import validate as validate_pipelines
 from lily.pipelines.lake import LAKE_ROOT_ENV, Lake, lake_root_from_env
 from lily.pipelines.runs import JsonFileRunRecorder, RunRecord, RunRecorder, State
 from lily.settings import Settings
@@ -29,13 +27,12 @@ if TYPE_CHECKING:
     from lily.pipelines.runner import PipelineRunner
     from lily.store import Store
 
-app = typer.Typer(help="Batch pipelines over the medallion lake: the log pipeline and declared ones "
-                       "(pipelines/<name>.yaml, docs/medallion.md).", no_args_is_help=True)
-# A NAME other than `logs` runs the declared pipeline <pipelines dir>/NAME.yaml.
-run_app = typer.Typer(cls=RunGroup, help="Run a pipeline for one process date: `logs` or a declared NAME.",
-                      no_args_is_help=True)
-backfill_app = typer.Typer(cls=BackfillGroup, help="Run a pipeline over a date range: `logs` or a declared NAME.",
-                           no_args_is_help=True)
+# The log pipeline's commands. `lily pipeline` itself (lily.medallion.cli) mounts them beside the
+# declared pipelines (a NAME other than `logs` runs <pipelines dir>/NAME.yaml), `validate`, and
+# the demo CRM in `demo-data`: this layer never imports the declared pipelines.
+app = typer.Typer(help="Batch pipelines over the medallion lake: the log pipeline.", no_args_is_help=True)
+run_app = typer.Typer(help="Run the log pipeline for one process date.", no_args_is_help=True)
+backfill_app = typer.Typer(help="Run the log pipeline over a date range.", no_args_is_help=True)
 app.add_typer(run_app, name="run")
 app.add_typer(backfill_app, name="backfill")
 console = Console()
@@ -191,15 +188,6 @@ def status(lake_root: LakeRoot = None, limit: Annotated[int, typer.Option(help="
     console.print(table)
 
 
-@app.command("validate")
-def validate(
-    path: Annotated[Path | None, typer.Argument(help="A pipeline file or a directory of them "
-                                                     "(default LILY_PIPELINES_DIR or ./pipelines).")] = None,
-) -> None:
-    """Check declared pipeline files; each error names the file, line and field."""
-    validate_pipelines(path)
-
-
 @app.command("demo-data")
 def demo_data(
     days: Annotated[int, typer.Option(min=1, help="Days of logs.")] = 7,
@@ -208,8 +196,7 @@ def demo_data(
     per_file: Annotated[int, typer.Option(min=1, help="Records per file.")] = 500,
     lake_root: LakeRoot = None,
 ) -> None:
-    """Write realistic logs (NDJSON, gzip JSON, XML errors) plus bad files and rows into raw/, and the
-    demo CRM (customers and orders, with defects) that pipelines/crm.yaml reads."""
+    """Write realistic logs (NDJSON, gzip JSON, XML errors) plus bad files and rows into raw/."""
     from lily.pipelines import demo
 
     first = _day(start) if start else _utcnow().date() - timedelta(days=days)
@@ -224,4 +211,3 @@ def demo_data(
     size = sum(len(f.data) for f in files)
     console.print(f"wrote {len(files)} files ({size / 1e6:.1f} MB) for {first} .. {first + timedelta(days=days - 1)} "
                   f"into {Path(lake.raw)}")
-    write_demo_crm(lake.root, first, days, seed)

@@ -28,9 +28,11 @@ Columns = list[tuple[str, pa.DataType, str]]
 
 @dataclass(frozen=True)
 class ColumnInput:
-    dataset: str  # dataset name within the lake namespace
+    dataset: str  # dataset name within the lake namespace (or within ``namespace``)
     field: str
     subtype: str  # IDENTITY | TRANSFORMATION | AGGREGATION (OpenLineage transformation subtypes)
+    masking: bool = False  # the output no longer carries this input's values (anonymized)
+    namespace: str | None = None  # the input's namespace when it is not the lake's
 
 
 @dataclass(frozen=True)

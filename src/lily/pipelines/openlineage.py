@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from lily.pipelines.datasets import Dataset
+from lily.pipelines.datasets import ColumnInput, Dataset
 
 PRODUCER = "https://github.com/lily-metadata/lily/tree/main/src/lily/pipelines"
 RUN_EVENT_SCHEMA = "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent"
@@ -47,6 +47,9 @@ class Io:
     dataset: Dataset
     row_count: int | None = None
     assertions: list[dict[str, Any]] = field(default_factory=list)
+    # More input/output facets (data quality, ...), on COMPLETE and FAIL events.
+    facets: dict[str, Any] = field(default_factory=dict)
+    namespace: str | None = None  # the dataset's namespace when it is not the lake's
 
 
 @dataclass(frozen=True)
@@ -82,19 +85,23 @@ def _schema_facet(ds: Dataset) -> dict[str, Any]:
     ])
 
 
+def _transformation(ci: ColumnInput) -> dict[str, Any]:
+    return {"type": "DIRECT", "subtype": ci.subtype, **({"masking": True} if ci.masking else {})}
+
+
 def _column_lineage_facet(ds: Dataset, namespace: str) -> dict[str, Any]:
     return _facet("columnLineage", fields={
         column: {"inputFields": [
-            {"namespace": namespace, "name": ci.dataset, "field": ci.field,
-             "transformations": [{"type": "DIRECT", "subtype": ci.subtype}]}
+            {"namespace": ci.namespace or namespace, "name": ci.dataset, "field": ci.field,
+             "transformations": [_transformation(ci)]}
             for ci in inputs
         ]}
         for column, inputs in ds.column_inputs.items()
     })
 
 
-def _dataset(io: Io, namespace: str, *, output: bool, complete: bool) -> dict[str, Any]:
-    out: dict[str, Any] = {"namespace": namespace, "name": io.dataset.name}
+def _dataset(io: Io, namespace: str, *, output: bool, complete: bool, ended: bool = False) -> dict[str, Any]:
+    out: dict[str, Any] = {"namespace": io.namespace or namespace, "name": io.dataset.name}
     facets: dict[str, Any] = {}
     if io.dataset.columns:
         facets["schema"] = _schema_facet(io.dataset)
@@ -106,12 +113,16 @@ def _dataset(io: Io, namespace: str, *, output: bool, complete: bool) -> dict[st
         out["outputFacets"] = {"outputStatistics": _facet("outputStatistics", rowCount=io.row_count)}
     if complete and not output and io.assertions:
         out["inputFacets"] = {"dataQualityAssertions": _facet("dataQualityAssertions", assertions=io.assertions)}
+    if ended and io.facets:
+        key = "outputFacets" if output else "inputFacets"
+        out[key] = {**out.get(key, {}), **io.facets}
     return out
 
 
 def run_event(step: StepRun, event_type: str, event_time: datetime, error: str | None = None) -> dict[str, Any]:
     """One RunEvent (START, COMPLETE or FAIL) of ``step``. ``event_time`` comes from the caller."""
     complete = event_type == "COMPLETE"
+    ended = event_type in ("COMPLETE", "FAIL")
     start = datetime.combine(step.process_date, time(), tzinfo=UTC)
     run_facets: dict[str, Any] = {
         "parent": _facet("parent", run={"runId": step.parent_run_id},
@@ -130,8 +141,10 @@ def run_event(step: StepRun, event_type: str, event_time: datetime, error: str |
         "job": {"namespace": step.job_namespace, "name": step.job_name,
                 "facets": {"jobType": _facet("jobType", processingType="BATCH", integration="LILY",
                                              jobType="TASK")}},
-        "inputs": [_dataset(io, step.dataset_namespace, output=False, complete=complete) for io in step.inputs],
-        "outputs": [_dataset(io, step.dataset_namespace, output=True, complete=complete) for io in step.outputs],
+        "inputs": [_dataset(io, step.dataset_namespace, output=False, complete=complete, ended=ended)
+                   for io in step.inputs],
+        "outputs": [_dataset(io, step.dataset_namespace, output=True, complete=complete, ended=ended)
+                    for io in step.outputs],
     }
 
 

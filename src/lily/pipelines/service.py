@@ -9,20 +9,24 @@ backfill job runs its days ``parallel`` at a time inside that worker.
 The lake belongs to one tenant (``LILY_PIPELINE_TENANT``, default ``default``): its catalog
 events and run records are written there, and other tenants do not see the pipeline at all.
 The heavy engine modules (DuckDB, Delta, Ibis) are imported on first use, not at startup.
+
+Beside the built-in ``logs``, the service runs the pipelines a ``DeclaredPipelines`` port offers
+(``lily.medallion`` plugs its pipeline files in from above: this layer never imports it). A
+declared pipeline's runner is built from its file at each submit, so an edited file is picked up.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from lily.observability import log
 from lily.pipelines.lake import Lake
-from lily.pipelines.runs import RunRecord, latest_run
+from lily.pipelines.runs import RunRecord, RunRecorder, latest_run
 from lily.pipelines.sinks import LineageSink
 from lily.pipelines.sql_recorder import SqlRunRecorder
 from lily.store import Store
@@ -33,6 +37,35 @@ if TYPE_CHECKING:
 PIPELINES = ("logs",)
 
 
+class Finished(Protocol):
+    process_date: date
+
+
+class Runner(Protocol):
+    """What the service asks of a runner (``PipelineRunner`` and a declared pipeline's)."""
+
+    recorder: RunRecorder
+    lineage: LineageSink | None
+
+    def queue(self, process_date: date, *, trigger: str = ...) -> RunRecord: ...
+
+    def run(self, process_date: date, *, trigger: str = ...) -> Finished: ...
+
+    def run_days(self, days: list[date], *, max_workers: int = ..., trigger: str = ...,
+                 on_done: Callable[[Any], None] | None = ...) -> Sequence[Finished]: ...
+
+
+class DeclaredPipelines(Protocol):
+    """Pipelines declared outside this package (files), offered to the service."""
+
+    def names(self) -> Collection[str]: ...
+
+    def runner(self, name: str, *, store: Store, lake: Lake, tenant_id: str, clock: Callable[[], datetime],
+               lineage: LineageSink | None, threads: int | None) -> Runner:
+        """A runner of ``name``; ``ValueError`` when its file is not valid."""
+        ...
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -40,12 +73,13 @@ def utcnow() -> datetime:
 class PipelineService:
     def __init__(self, store: Store, lake: Lake, *, tenant_id: str = "default",
                  clock: Callable[[], datetime] = utcnow, lineage: LineageSink | None = None,
-                 threads: int | None = None) -> None:
+                 threads: int | None = None, declared: DeclaredPipelines | None = None) -> None:
         self.store = store
         self.lake = lake
         self.tenant_id = tenant_id
         self.clock = clock
         self.threads = threads
+        self.declared = declared
         self._lineage = lineage
         self._runners: dict[str, PipelineRunner] = {}
         self._lock = threading.Lock()
@@ -57,7 +91,9 @@ class PipelineService:
     # -- what exists ------------------------------------------------------------------------
     def serves(self, tenant_id: str, pipeline: str) -> bool:
         """Whether ``tenant_id`` has a pipeline called ``pipeline`` (unknown ones are 404s)."""
-        return tenant_id == self.tenant_id and pipeline in PIPELINES
+        if tenant_id != self.tenant_id:
+            return False
+        return pipeline in PIPELINES or (self.declared is not None and pipeline in self.declared.names())
 
     def recorder(self) -> SqlRunRecorder:
         return SqlRunRecorder(self.store, self.tenant_id)
@@ -73,13 +109,17 @@ class PipelineService:
             for runner in self._runners.values():
                 runner.lineage = sink
 
-    def runner(self, pipeline: str) -> PipelineRunner:
+    def runner(self, pipeline: str) -> Runner:
         with self._lock:
             return self._runner(pipeline)
 
-    def _runner(self, pipeline: str) -> PipelineRunner:
+    def _runner(self, pipeline: str) -> Runner:
         if pipeline not in PIPELINES:
-            raise KeyError(pipeline)
+            if self.declared is None or pipeline not in self.declared.names():
+                raise KeyError(pipeline)
+            self.lake.ensure()
+            return self.declared.runner(pipeline, store=self.store, lake=self.lake, tenant_id=self.tenant_id,
+                                        clock=self.clock, lineage=self._lineage, threads=self.threads)
         if pipeline not in self._runners:
             from lily.pipelines.wiring import store_runner
 
@@ -116,9 +156,9 @@ class PipelineService:
                 job.add_done_callback(self._jobs.discard)
         return records
 
-    def _execute(self, runner: PipelineRunner, pipeline: str, days: list[date], trigger: str,
+    def _execute(self, runner: Runner, pipeline: str, days: list[date], trigger: str,
                  parallel: int) -> None:
-        def done(record: RunRecord) -> None:
+        def done(record: Finished) -> None:
             with self._lock:
                 self._active.discard((pipeline, record.process_date))
 
@@ -168,4 +208,4 @@ class PipelineService:
             self._active.clear()
 
 
-__all__ = ["PIPELINES", "PipelineService", "utcnow"]
+__all__ = ["PIPELINES", "DeclaredPipelines", "PipelineService", "Runner", "utcnow"]

@@ -16,7 +16,7 @@ from lily.model import Role
 from lily.observability import log
 from lily.pipelines.lake import Lake
 from lily.pipelines.scheduler import PipelineScheduler
-from lily.pipelines.service import PipelineService
+from lily.pipelines.service import DeclaredPipelines, PipelineService
 from lily.pipelines.sinks import HttpLineageSink
 from lily.settings import Settings, write_private
 from lily.store import Store
@@ -88,15 +88,16 @@ class InProcessLineage:
             self.sink = None
 
 
-def build(settings: Settings, store: Store, *,
-          has_endpoint: Callable[[], bool]) -> tuple[PipelineService, list[BackgroundService]]:
-    """The service, plus what the app's lifespan starts and stops, in start order."""
+def build(settings: Settings, store: Store, *, has_endpoint: Callable[[], bool],
+          declared: DeclaredPipelines | None = None) -> tuple[PipelineService, list[BackgroundService]]:
+    """The service, plus what the app's lifespan starts and stops, in start order. ``declared``:
+    the pipelines declared in files that the service runs beside ``logs``."""
     lineage = None
     if settings.lineage_url:
         key = settings.api_key.get_secret_value() if settings.api_key else None
         lineage = HttpLineageSink(settings.lineage_url, key)
     service = PipelineService(store, Lake(settings.resolved_lake_root), tenant_id=settings.pipeline_tenant,
-                              lineage=lineage)
+                              lineage=lineage, declared=declared)
     # Stopped in reverse: the scheduler first, then the service (finishing its running job), and
     # the lineage sink last so that job can still report.
     background: list[BackgroundService] = [InProcessLineage(service, store, settings, has_endpoint), service]

@@ -11,7 +11,7 @@ from lily.model import Asset, AssetRef, AssetStatus, Classification, asset_id
 from lily.store.chunks import chunked
 from lily.store.rows import asset_from_row, classification_from_row
 from lily.store.search import search
-from lily.store.tables import asset_history, assets, classifications
+from lily.store.tables import asset_history, assets, classification_rejections, classifications
 
 
 def get_asset(conn: Connection, tenant_id: str, aid: uuid.UUID) -> Asset | None:
@@ -71,6 +71,29 @@ def classifications_of(conn: Connection, tenant_id: str, ids: list[uuid.UUID]) -
                                           classifications.c.asset_id.in_(chunk))
         out += [classification_from_row(r) for r in conn.execute(q).mappings()]
     return sorted(out, key=lambda c: (str(c.asset_id), c.tag, c.source))
+
+
+def rejections_of(conn: Connection, tenant_id: str, ids: list[uuid.UUID]) -> list[dict[str, Any]]:
+    """Detected tags a person rejected on these assets (not classifications any more)."""
+    out: list[dict[str, Any]] = []
+    for chunk in chunked(ids):
+        q = select(classification_rejections).where(classification_rejections.c.tenant_id == tenant_id,
+                                                    classification_rejections.c.asset_id.in_(chunk))
+        out += [dict(r) for r in conn.execute(q).mappings()]
+    return sorted(out, key=lambda r: (str(r["asset_id"]), r["tag"]))
+
+
+def review_target(conn: Connection, tenant_id: str, aid: uuid.UUID, tag: str
+                  ) -> tuple[Classification | None, dict[str, Any] | None]:
+    """What a review of ``tag`` on asset ``aid`` acts on: its detected classification (suggested or
+    confirmed) and its rejection, each when there is one."""
+    row = conn.execute(select(classifications).where(
+        classifications.c.tenant_id == tenant_id, classifications.c.asset_id == aid, classifications.c.tag == tag,
+        classifications.c.source == "detected", classifications.c.origin_key == "")).mappings().first()
+    rejected = conn.execute(select(classification_rejections).where(
+        classification_rejections.c.tenant_id == tenant_id, classification_rejections.c.asset_id == aid,
+        classification_rejections.c.tag == tag)).mappings().first()
+    return (classification_from_row(row) if row is not None else None), (dict(rejected) if rejected else None)
 
 
 def history(conn: Connection, tenant_id: str, aid: uuid.UUID) -> list[dict[str, Any]]:

@@ -58,6 +58,8 @@ def classification_from_row(row: RowMapping) -> Classification:
         propagate=row["propagate"],
         provenance=row["provenance"],
         confidence=row["confidence"],
+        status=row.get("status"),
+        evidence=row.get("evidence"),
         created_by=row["created_by"],
         created_at=row["created_at"],
     )

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
 
 from lily.model import AssetRef, RecordQuality, RecordRun, RunState, stable_id
 from lily.store import bulk
@@ -251,15 +251,26 @@ def record_quality(conn: Connection, tenant: str, at: datetime, op: RecordQualit
     """Store one quality result; the same result (content, run, time) applied again is stored once."""
     qid = stable_id(tenant, "quality", str(aid), op.run_id or "", _utc(op.observed_at).isoformat(),
                     _digest([op.assertions, op.metrics]))
-    if conn.execute(select(quality_results.c.id).where(quality_results.c.id == qid)).first() is not None:
-        return None
+    scored = {"scores": op.scores or None, "status": op.status, "context": op.context or None}
+    stored = conn.execute(select(quality_results.c.scores, quality_results.c.status, quality_results.c.context)
+                          .where(quality_results.c.id == qid)).mappings().first()
+    if stored is not None:
+        # The same result again; a scoring producer may add what an OpenLineage copy of it lacked.
+        fill = {k: v for k, v in scored.items() if v is not None and stored[k] is None}
+        if not fill:
+            return None
+        conn.execute(update(quality_results).where(quality_results.c.id == qid).values(**fill))
+        return qid, {"run_id": op.run_id, **fill}
     passed = sum(1 for a in op.assertions if a.get("success") is True)
     failed = sum(1 for a in op.assertions if a.get("success") is False)
     conn.execute(insert(quality_results).values(
         id=qid, tenant_id=tenant, asset_id=aid, run_id=op.run_id, assertions=op.assertions,
-        metrics=op.metrics, passed=passed, failed=failed, observed_at=op.observed_at, created_at=at))
-    return qid, {"run_id": op.run_id, "passed": passed, "failed": failed,
-                 "metrics": sorted(op.metrics), "observed_at": _iso(_utc(op.observed_at))}
+        metrics=op.metrics, passed=passed, failed=failed, observed_at=op.observed_at, created_at=at, **scored))
+    summary = {"run_id": op.run_id, "passed": passed, "failed": failed,
+               "metrics": sorted(op.metrics), "observed_at": _iso(_utc(op.observed_at))}
+    if op.status is not None:
+        summary.update(status=op.status, scores=op.scores)
+    return qid, summary
 
 
 # ------------------------------------------------------------------------------------------ reads
@@ -388,7 +399,20 @@ def writers_by_version(conn: Connection, tenant: str, aid: uuid.UUID) -> dict[in
     return {v: r for v, r in conn.execute(q).all()}
 
 
-def quality_of(conn: Connection, tenant: str, aid: uuid.UUID, limit: int = 100) -> list[dict[str, Any]]:
-    q = (select(quality_results).where(quality_results.c.tenant_id == tenant, quality_results.c.asset_id == aid)
-         .order_by(quality_results.c.observed_at.desc()).limit(limit))
+def quality_result(conn: Connection, tenant: str, qid: uuid.UUID) -> dict[str, Any] | None:
+    row = conn.execute(select(quality_results).where(quality_results.c.tenant_id == tenant,
+                                                     quality_results.c.id == qid)).mappings().first()
+    return dict(row) if row is not None else None
+
+
+def quality_of(conn: Connection, tenant: str, aid: uuid.UUID, limit: int = 100,
+               before: tuple[datetime, uuid.UUID] | None = None) -> list[dict[str, Any]]:
+    """Quality results of an asset, newest first (ties by id, descending); ``before`` is the
+    ``(observed_at, id)`` of the last result of the previous page."""
+    q = select(quality_results).where(quality_results.c.tenant_id == tenant, quality_results.c.asset_id == aid)
+    if before is not None:
+        at, qid = before
+        q = q.where(or_(quality_results.c.observed_at < at,
+                        and_(quality_results.c.observed_at == at, quality_results.c.id < qid)))
+    q = q.order_by(quality_results.c.observed_at.desc(), quality_results.c.id.desc()).limit(limit)
     return [dict(r) for r in conn.execute(q).mappings()]

@@ -221,9 +221,26 @@ classifications = Table(
     Column("confidence", Float, nullable=True),
     Column("created_by", String(200), nullable=True),
     Column("created_at", TS, nullable=False),
+    # Detected rows: "suggested" or "confirmed", and the detector's evidence (0010_detected_review).
+    Column("status", String(16), nullable=True),
+    Column("evidence", Json, nullable=True),
     UniqueConstraint("tenant_id", "asset_id", "tag", "source", "origin_key", name="uq_classifications_key"),
     Index("ix_classifications_asset", "asset_id"),
     Index("ix_classifications_tenant_tag", "tenant_id", "tag"),
+)
+
+# Detected classifications a person rejected: the classification row is deleted (a rejected tag is
+# no tag: nothing propagates or pushes it) and this row keeps detection from suggesting it again.
+classification_rejections = Table(
+    "classification_rejections",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("asset_id", Uuid, primary_key=True),
+    Column("tag", String(200), primary_key=True),
+    Column("confidence", Float, nullable=True),
+    Column("evidence", Json, nullable=True),  # the suggestion's, as it was when rejected
+    Column("rejected_by", String(200), nullable=True),
+    Column("rejected_at", TS, nullable=False),
 )
 
 changes = Table(

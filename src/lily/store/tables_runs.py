@@ -73,6 +73,11 @@ quality_results = Table(
     Column("failed", Integer, nullable=False, default=0),
     Column("observed_at", TS, nullable=False),
     Column("created_at", TS, nullable=False),
+    # From producers that score their checks (lily.quality): 0-100 per dimension, pass/warn/fail,
+    # and where the result comes from (0010_detected_review).
+    Column("scores", Json, nullable=True),
+    Column("status", String(8), nullable=True),
+    Column("context", Json, nullable=True),
     Index("ix_quality_asset", "tenant_id", "asset_id", "observed_at"),
 )
 

@@ -165,7 +165,10 @@ def trigger_runs(name: Name, body: RunRequest, request: Request, response: Respo
                  principal: Principal = Depends(authorize)) -> Accepted:
     service = service_for(request, name, principal)
     days, trigger = _days(body)
-    records = service.submit(name, days, trigger=trigger, parallel=body.parallel)
+    try:
+        records = service.submit(name, days, trigger=trigger, parallel=body.parallel)
+    except ValueError as exc:  # a declared pipeline whose file is not valid (now)
+        raise HTTPException(422, f"pipeline {name!r} cannot run: {exc}") from exc
     if len(records) == 1:
         response.headers["Location"] = f"{V1}/pipelines/{name}/runs/{records[0].run_id}"
     return Accepted(pipeline=name, run_ids=[r.run_id for r in records],
@@ -217,6 +220,9 @@ def install(app: FastAPI, settings: Settings, store: Store) -> None:
     def has_endpoint() -> bool:
         return ("POST", f"{V1}/lineage") in _routes(app.router.routes)
 
-    service, background = build(settings, store, has_endpoint=has_endpoint)
+    from lily.medallion.declared import DeclaredPipelines
+
+    declared = DeclaredPipelines(settings.resolved_pipelines_dir, settings.data_dir)
+    service, background = build(settings, store, has_endpoint=has_endpoint, declared=declared)
     app.state.pipelines = service
     app.state.background = [*getattr(app.state, "background", []), *background]

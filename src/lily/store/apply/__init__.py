@@ -44,6 +44,8 @@ _DISPATCH: dict[str, Callable[[ChangeSetContext, Any], object]] = {
     "add_classification": classifications.add_classification,
     "remove_classification": classifications.remove_classification,
     "prune_imported_classifications": classifications.prune_imported,
+    "sync_detected_classifications": classifications.sync_detected,
+    "review_classification": classifications.review,
     "set_propagated": classifications.set_propagated,
     "retract_propagated": classifications.retract_propagated,
     "record_run": runs.record_run,

@@ -4,7 +4,10 @@
   ``add_classification`` / ``remove_classification``;
 - imported from a source system: added the same way, and ``prune_imported`` removes what the
   source no longer declares for a dataset and its columns;
-- propagated along lineage: ``set_propagated`` / ``retract_propagated``, keyed by their origin.
+- propagated along lineage: ``set_propagated`` / ``retract_propagated``, keyed by their origin;
+- detected by a pipeline's detector: ``sync_detected`` keeps its suggestions in step with what it
+  finds, ``review`` records a person's verdict (confirmed: kept for good; rejected: deleted and
+  remembered in ``classification_rejections`` so it is never suggested again).
 
 A classification's id is ``model.identity.classification_id`` of (tenant, asset, tag, source,
 origin): writing it again updates it in place.
@@ -23,18 +26,28 @@ from lily.model import (
     AssetStatus,
     ChangeKind,
     ClassificationSource,
+    ClassificationStatus,
     PruneImportedClassifications,
     RemoveClassification,
+    ReviewClassification,
+    SyncDetectedClassifications,
     asset_id,
     classification_id,
 )
 from lily.model.events import RetractPropagated, SetPropagated
 from lily.store.apply.assets import active_columns, load
 from lily.store.apply.context import ChangeSetContext, UnknownAsset, as_json
-from lily.store.tables import classifications
+from lily.store.tables import classification_rejections, classifications
 
 # The columns a classification is written with (``id``, ``tenant_id`` and ``created_at`` are set apart).
-_FIELDS = ("asset_id", "tag", "source", "propagate", "origin_key", "provenance", "confidence", "created_by")
+_FIELDS = ("asset_id", "tag", "source", "propagate", "origin_key", "provenance", "confidence", "status",
+           "evidence", "created_by")
+# What an update may change on a stored classification.
+_MUTABLE = ("propagate", "provenance", "confidence", "status", "evidence")
+# Evidence that says when and by which run a score was found: a run that finds the same score
+# again changes nothing (no write, no change record).
+_VOLATILE = frozenset({"run_id", "detected_at", "process_date"})
+_DETECTED = ClassificationSource.DETECTED.value
 
 
 def add_classification(ctx: ChangeSetContext, op: AddClassification) -> None:
@@ -52,13 +65,13 @@ def put_classification(ctx: ChangeSetContext, row: dict[str, Any]) -> None:
     """Insert the classification of ``row``, or update how it propagates and why where that differs."""
     cid = classification_id(ctx.tenant, row["asset_id"], row["tag"], row["source"], row["origin_key"])
     current = ctx.conn.execute(select(classifications).where(classifications.c.id == cid)).mappings().first()
-    values = {k: row[k] for k in _FIELDS}
+    values = {k: row.get(k) for k in _FIELDS}
     if current is None:
         values.update(id=cid, tenant_id=ctx.tenant, created_at=ctx.at)
         ctx.conn.execute(insert(classifications).values(**values))
         ctx.record(ChangeKind.CLASSIFICATION_ADDED, "classification", cid, row["asset_id"], None, as_json(values))
     else:
-        diff = {k: values[k] for k in ("propagate", "provenance", "confidence") if current[k] != values[k]}
+        diff = {k: values[k] for k in _MUTABLE if current[k] != values[k]}
         if not diff:
             return
         ctx.conn.execute(update(classifications).where(classifications.c.id == cid).values(**diff))
@@ -107,6 +120,114 @@ def retract_propagated(ctx: ChangeSetContext, op: RetractPropagated) -> None:
         classifications.c.tenant_id == ctx.tenant, classifications.c.asset_id == op.asset_id,
         classifications.c.tag == op.tag, classifications.c.source == "propagated",
         classifications.c.origin_key == str(op.origin_classification_id)))).mappings().all())
+
+
+def _declared_columns(ctx: ChangeSetContext, dataset: uuid.UUID) -> dict[str, uuid.UUID]:
+    """Live columns of ``dataset`` that a schema declared (they have a type): field -> id.
+    Placeholders that lineage created for a column nobody described are left out."""
+    out = {}
+    for cid, ref in active_columns(ctx, dataset).items():
+        row = load(ctx, cid)
+        if row is not None and (row.get("attributes") or {}).get("data_type") is not None:
+            out[ref.field] = cid
+    return out
+
+
+def _detected_rows(ctx: ChangeSetContext, ids: Sequence[uuid.UUID]) -> dict[tuple[uuid.UUID, str], RowMapping]:
+    rows = ctx.conn.execute(select(classifications).where(
+        classifications.c.tenant_id == ctx.tenant, classifications.c.asset_id.in_(ids),
+        classifications.c.source.in_([_DETECTED, ClassificationSource.DIRECT.value]),
+        classifications.c.origin_key == "",
+    ).order_by(classifications.c.id)).mappings().all()
+    return {(r["asset_id"], r["tag"] if r["source"] == _DETECTED else f"direct:{r['tag']}"): r for r in rows}
+
+
+def _rejected(ctx: ChangeSetContext, ids: Sequence[uuid.UUID]) -> dict[tuple[uuid.UUID, str], RowMapping]:
+    rows = ctx.conn.execute(select(classification_rejections).where(
+        classification_rejections.c.tenant_id == ctx.tenant,
+        classification_rejections.c.asset_id.in_(ids))).mappings().all()
+    return {(r["asset_id"], r["tag"]): r for r in rows}
+
+
+def _same_score(row: RowMapping, confidence: float, evidence: dict[str, Any]) -> bool:
+    before = {k: v for k, v in (row["evidence"] or {}).items() if k not in _VOLATILE}
+    after = {k: v for k, v in as_json(evidence).items() if k not in _VOLATILE}
+    return row["confidence"] == confidence and before == after
+
+
+def sync_detected(ctx: ChangeSetContext, op: SyncDetectedClassifications) -> None:
+    """Bring ``op.detector``'s suggestions on the dataset's columns in line with what it found."""
+    dataset = asset_id(ctx.tenant, op.ref)
+    current = load(ctx, dataset)
+    if current is None or current["status"] != AssetStatus.ACTIVE.value:
+        return
+    columns = _declared_columns(ctx, dataset)
+    ids = sorted(columns.values())
+    if not ids:
+        return
+    stored, rejected = _detected_rows(ctx, ids), _rejected(ctx, ids)
+    found: set[tuple[uuid.UUID, str]] = set()
+    for item in op.found:
+        cid = columns.get(item.field)
+        if cid is None:
+            continue
+        key = (cid, item.tag)
+        found.add(key)
+        if key in rejected or (cid, f"direct:{item.tag}") in stored:
+            continue  # a person said no, or already said it
+        row = stored.get(key)
+        evidence = {**item.evidence, "detector": op.detector}
+        if row is not None and (row["status"] == ClassificationStatus.CONFIRMED.value
+                                or _same_score(row, item.confidence, evidence)):
+            continue
+        put_classification(ctx, {
+            "asset_id": cid, "tag": item.tag, "source": _DETECTED, "propagate": True, "origin_key": "",
+            "provenance": None, "confidence": item.confidence, "status": ClassificationStatus.SUGGESTED.value,
+            "evidence": as_json(evidence),
+            "created_by": row["created_by"] if row is not None else ctx.actor,
+        })
+    _delete(ctx, [row for key, row in stored.items()
+                  if row["source"] == _DETECTED and key not in found
+                  and row["status"] == ClassificationStatus.SUGGESTED.value
+                  and (row["evidence"] or {}).get("detector") == op.detector])
+
+
+def review(ctx: ChangeSetContext, op: ReviewClassification) -> None:
+    """Confirm or reject the detected ``op.tag`` of an asset (nothing to review: nothing happens)."""
+    aid = asset_id(ctx.tenant, op.ref)
+    key = (aid, op.tag)
+    row = _detected_rows(ctx, [aid]).get(key)
+    rejection = _rejected(ctx, [aid]).get(key)
+    verdict = {"reviewed_by": ctx.actor, "reviewed_at": ctx.at.isoformat()}
+    if op.decision == "confirmed":
+        if row is not None and row["status"] == ClassificationStatus.CONFIRMED.value:
+            return
+        base = row if row is not None else rejection
+        if base is None:
+            return
+        put_classification(ctx, {
+            "asset_id": aid, "tag": op.tag, "source": _DETECTED, "propagate": row["propagate"] if row else True,
+            "origin_key": "", "provenance": None, "confidence": base["confidence"],
+            "status": ClassificationStatus.CONFIRMED.value, "evidence": {**(base["evidence"] or {}), **verdict},
+            "created_by": row["created_by"] if row is not None else ctx.actor,
+        })
+        if rejection is not None:
+            ctx.conn.execute(delete(classification_rejections).where(
+                classification_rejections.c.tenant_id == ctx.tenant, classification_rejections.c.asset_id == aid,
+                classification_rejections.c.tag == op.tag))
+        return
+    if row is None:
+        return
+    _delete(ctx, [row])
+    values = {"confidence": row["confidence"], "evidence": {**(row["evidence"] or {}), **verdict},
+              "rejected_by": ctx.actor, "rejected_at": ctx.at}
+    if rejection is None:
+        ctx.conn.execute(insert(classification_rejections).values(tenant_id=ctx.tenant, asset_id=aid, tag=op.tag,
+                                                                  **values))
+    else:
+        ctx.conn.execute(update(classification_rejections).where(
+            classification_rejections.c.tenant_id == ctx.tenant, classification_rejections.c.asset_id == aid,
+            classification_rejections.c.tag == op.tag).values(**values))
 
 
 def _delete(ctx: ChangeSetContext, rows: Sequence[RowMapping]) -> None:

@@ -1,0 +1,56 @@
+"""The pipeline files of a directory, offered to the pipeline service of ``lily serve`` (its
+``DeclaredPipelines`` port). Light to import: the engine loads when a run is submitted."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lily.pipelines.lake import Lake
+from lily.pipelines.sinks import LineageSink
+from lily.store import Store
+
+if TYPE_CHECKING:
+    from lily.medallion.runner import MedallionRunner
+    from lily.medallion.validate import Pipeline
+
+SUFFIXES = (".yaml", ".yml")
+
+
+class DeclaredPipelines:
+    """Files are read when a run is submitted: an edited file is picked up without a restart, and
+    an invalid one refuses the run with its errors (file, line, field)."""
+
+    def __init__(self, directory: Path, data_dir: Path) -> None:
+        self.directory = directory
+        self.data_dir = data_dir
+
+    def names(self) -> list[str]:
+        if not self.directory.is_dir():
+            return []
+        return sorted(p.stem for p in self.directory.iterdir() if p.suffix in SUFFIXES and p.is_file())
+
+    def load(self, name: str) -> Pipeline:
+        """The valid pipeline ``name``; ``ValueError`` with the file's errors otherwise."""
+        from lily.medallion.validate import PipelineFileError, find_pipeline, load_pipeline
+
+        path = find_pipeline(name, self.directory)
+        if path is None:
+            raise ValueError(f"no pipeline file {name}.yaml in {self.directory}")
+        try:
+            return load_pipeline(path)
+        except PipelineFileError as exc:
+            raise ValueError("; ".join(str(i) for i in exc.issues)) from exc
+
+    def runner(self, name: str, *, store: Store, lake: Lake, tenant_id: str, clock: Callable[[], datetime],
+               lineage: LineageSink | None, threads: int | None) -> MedallionRunner:
+        from lily.anonymize import load_keyring
+        from lily.medallion.wiring import store_runner
+
+        return store_runner(self.load(name), store, lake, tenant_id=tenant_id, clock=clock,
+                            keys=load_keyring(tenant_id, self.data_dir), lineage=lineage, threads=threads)
+
+
+__all__ = ["DeclaredPipelines"]
