@@ -99,6 +99,10 @@ def serve(host: str = typer.Option(None, help="bind address (default LILY_HOST o
     console.print(f"Lily on http://{bind_host}:{bind_port}  (API docs: /docs; ready in "
                   f"{time.perf_counter() - started:.2f}s before the server starts)")
     api = create_app(settings, store)
+    if demo or settings.demo:  # the demo CRM through pipelines/crm.yaml, in the background once serving
+        from lily.medallion.demo import DemoPipelines
+
+        api.state.background.append(DemoPipelines(api.state.pipelines))
     # Inbound workers in a supervised child process (LILY_INBOUND_WORKER_PROCESS=false: threads), so
     # accepting and applying each get a core instead of sharing this process's GIL.
     inbound = api.state.inbound

@@ -15,6 +15,7 @@ import csv
 import io
 import json
 import random
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -163,14 +164,24 @@ def orders_ndjson(crm: _Crm, day: date, count: int) -> bytes:
     return (text + '{"order_id": "broken", "amount": \n').encode()  # not JSON
 
 
-def generate(first: date, days: int, seed: int = 42, *, customers: int = 200, orders_per_day: int = 120
-             ) -> list[DemoFile]:
+def resent(extract: bytes) -> bytes:
+    """The extract sent twice in one file (a retried export appending to its output): every key
+    repeated, so the bronze duplicate-key check fails the gate and the day is quarantined."""
+    header, _, rows = extract.partition(b"\n")
+    return header + b"\n" + rows + rows
+
+
+def generate(first: date, days: int, seed: int = 42, *, customers: int = 200, orders_per_day: int = 120,
+             resent_days: Collection[int] = ()) -> list[DemoFile]:
+    """``resent_days``: offsets (0 = ``first``) of days whose customer extract arrives twice."""
     crm = _Crm(seed)
     files = []
     for k in range(days):
         day = first + timedelta(days=k)
         crm.advance(day, customers if k == 0 else max(1, customers // 50))
-        files.append(DemoFile(f"{ROOT}/customers/customers_{day.isoformat()}.csv", customers_csv(crm, day)))
+        extract = customers_csv(crm, day)
+        files.append(DemoFile(f"{ROOT}/customers/customers_{day.isoformat()}.csv",
+                              resent(extract) if k in resent_days else extract))
         files.append(DemoFile(f"{ROOT}/orders/orders_{day.isoformat()}.ndjson", orders_ndjson(crm, day, orders_per_day)))
     return files
 
