@@ -171,3 +171,11 @@ def test_encryption_works_in_batches(monkeypatch: pytest.MonkeyPatch) -> None:
         spec = OperatorSpec(kind="encrypt", deterministic=deterministic)
         tokens = apply_operator(pa.array(values), spec, keys=KEYS)
         assert decrypt(tokens, KEYS).to_pylist() == values
+
+
+def test_deterministic_tokens_do_not_depend_on_how_often_values_repeat() -> None:
+    spec = OperatorSpec(kind="encrypt", deterministic=True)
+    repetitive = apply_operator(pa.array(["a", "b", None] * 40), spec, keys=KEYS).to_pylist()  # distinct values once
+    distinct = apply_operator(pa.array(["a", "b", *map(str, range(100))]), spec, keys=KEYS).to_pylist()  # every row
+    assert repetitive[:3] == [distinct[0], distinct[1], None]
+    assert len(set(repetitive) - {None}) == 2
