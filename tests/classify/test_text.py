@@ -31,6 +31,32 @@ def test_lookalikes_are_not_spans(text: str) -> None:
     assert _found(text) == []
 
 
+@pytest.mark.parametrize(("text", "number"), [
+    ("Call back on 02809885165 after 5pm.", "02809885165"),       # UK, bare, with its trunk 0
+    ("Call back on +34946564823 after 5pm.", "+34946564823"),     # the country code is part of it
+    ("reach him at +4420 7496 0786 today", "+4420 7496 0786"),
+    ("or 0162251996, she said", "0162251996"),                   # France, bare
+    ("US office 5272868387.", "5272868387"),                     # North America writes no trunk
+])
+def test_phone_numbers_as_written_in_notes(text: str, number: str) -> None:
+    assert _found(text) == [("PHONE", number)]
+
+
+@pytest.mark.parametrize("text", [
+    "order 4829301746 was refunded",                   # a valid-looking US number named an id
+    "invoice #0280988516 attached",
+    "ticket 02809885165 reopened",
+    "created at 1704067200 (epoch), updated 20240105103211",
+    "logged 2024-01-05T10:32:11Z by the job",
+    "upgraded to v2.10.3 and 10.4.1823, build 0280988516",
+    "amount 1234567.89 EUR, total $ 5272868387",
+    "paid 1,234,567.89 over 12 months",
+])
+def test_ids_timestamps_versions_and_amounts_are_not_phones(text: str) -> None:
+    assert [entity for entity, _ in _found(text)] == []
+    assert scrub_text(pa.array([text])).to_pylist() == [text]
+
+
 def test_entity_selection_and_names_on_request() -> None:
     assert _found(NOTE, ["EMAIL"]) == [("EMAIL", "jane.doe@example.com")]
     assert _found("Please ask Maria Garcia about it", ["PERSON_NAME"]) == [("PERSON_NAME", "Maria Garcia")]

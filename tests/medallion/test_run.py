@@ -233,9 +233,6 @@ def test_outputs_land_where_the_layout_says(runs: Runs) -> None:
     assert not Path(root / "silver/logs").exists()  # the log pipeline's tables are its own
 
 
-@pytest.mark.xfail(reason="lily.classify.scrub_text does not yet find every phone number Faker writes "
-                          "(numbers phonenumbers finds with a region hint, e.g. 02809885165, +34946564823)",
-                   strict=False)
 def test_every_phone_number_in_the_notes_is_scrubbed(runs: Runs) -> None:
     import phonenumbers
 

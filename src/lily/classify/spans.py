@@ -12,6 +12,12 @@ from lily.classify.recognizers import card, crypto, email, iban, network, person
 
 # A dotted quad right after one of these words is a version ("firmware 1.2.3.4"), not an address.
 _VERSION_BEFORE = re.compile(r"(?i)(?:\bversion|\bver|\bv|\brelease|\bbuild|\bfirmware|\bfw)[\s:.]*$")
+# A bare number right after one of these words is an identifier or a quantity, not a phone ("number"
+# and "no." are left out: "phone number 0280..." is a phone).
+_ID_BEFORE = re.compile(
+    r"(?i)(?:\border|\binvoice|\bid|\bref|\breference|\bticket|\bcase|\baccount|\bacct|\bsku|\btracking"
+    r"|\bserial|\btransaction|\btxn|\bbatch|\blot|\bts|\btimestamp|\bepoch"
+    r"|\bbuild|\bversion|\brelease|\bamount|\btotal|\bsum|\bprice|[$€£¥])[\s:.#=]*$")
 _NAME_WORD = r"[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+(?:-[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+)?"
 
 
@@ -70,7 +76,13 @@ def _phone(text: str, start: int, end: int) -> bool:
         return False
     if after[:1] in (":", "/") or (after[:1] in (".", ",") and after[1:].isdigit()) or after[:1].isalnum():
         return False
-    return not _DATE_INSIDE.search(found) and phone.validate(found) == 1.0
+    if _DATE_INSIDE.search(found):
+        return False
+    score = phone.validate(found)
+    if score == 1.0:
+        return True
+    # A bare digit string: a phone when it is a valid number somewhere and no word names it an id.
+    return score == 0.5 and not _ID_BEFORE.search(text[max(0, start - 16) : start]) and phone.valid_bare(found)
 
 
 def _person(text: str, start: int, end: int) -> bool:

@@ -19,7 +19,10 @@ from lily.classify.names import hint
 from lily.classify.recognizer import INTEGER, SHAPE, STRING, Recognizer
 
 PATTERN = r"^\+?[0-9 ()./-]+[0-9](?:\s*(?:x|X|ext\.?|EXT\.?|extension|#)\s*[0-9]+)?$"
-SPAN = (r"(?:\+\d{1,3}[ .-]?|\b00\d{1,3}[ .-]?)?(?:\(\d{1,5}\)[ .-]?)?\b\d{1,14}(?:[ .-]\d{2,14}){0,5}"
+# A leading "+" is its own branch: with it optional before a word boundary, "+34946564823" matched
+# only from its "3" on and lost the country code that makes it a phone.
+SPAN = (r"(?:\+\d{1,3}[ .-]?(?:\(\d{1,5}\)[ .-]?)?\d{1,14}"
+        r"|(?:\b00\d{1,3}[ .-]?)?(?:\(\d{1,5}\)[ .-]?)?\b\d{1,14})(?:[ .-]\d{2,14}){0,5}"
         r"(?:\s?(?:x|ext\.?)\s?\d{1,5})?\b")
 
 _EXTENSION = re.compile(r"\s*(?:x|ext\.?|extension|#)\s*\d{1,6}$", re.IGNORECASE)
@@ -66,6 +69,30 @@ def possible(number: str) -> bool:
     if len(number) in _LENGTHS:
         return True
     return any(number.startswith(trunk) and len(number) - len(trunk) in _LENGTHS for trunk in _TRUNKS)
+
+
+def _written_in(region: str, digits: str) -> bool:
+    """A bare national number is written with its region's trunk prefix ("0280 988 5165" in the UK),
+    except in North America (trunk "1", usually left out) and where there is none (Spain, Italy)."""
+    trunk = phonenumbers.PhoneMetadata.metadata_for_region(region).national_prefix
+    return not trunk or trunk == "1" or digits.startswith(trunk)
+
+
+def valid_bare(digits: str) -> bool:
+    """``digits`` (no layout, no country code) is a valid number of one of ``REGIONS`` as written there.
+
+    Stricter than :func:`possible`, as a bare digit string in prose is as likely an id: a valid number
+    has a real area code and length (an epoch like 1704067200 has neither in the regions that write
+    numbers without a trunk prefix)."""
+    for region in REGIONS:
+        if not _written_in(region, digits):
+            continue
+        try:
+            if phonenumbers.is_valid_number(phonenumbers.parse(digits, region)):
+                return True
+        except phonenumbers.NumberParseException:
+            continue
+    return False
 
 
 def validate(value: str) -> float:
