@@ -15,6 +15,7 @@ from typer.core import TyperGroup
 from lily.classify.cli import classify
 from lily.inbound.cli import worker_inbound
 from lily.medallion.cli import app as pipeline_app
+from lily.medallion.decrypt_cli import app as anonymize_app
 from lily.medallion.quality_cli import app as quality_app
 from lily.model import Role
 from lily.outbound.cli import reconcile, worker_outbound, worker_propagation
@@ -30,6 +31,7 @@ app.add_typer(tenant_app, name="tenant")
 app.add_typer(token_app, name="token")
 app.add_typer(user_app, name="user")
 app.add_typer(pipeline_app, name="pipeline")
+app.add_typer(anonymize_app, name="anonymize")
 worker_app = typer.Typer(help="Background workers (run them apart from the API to scale out).",
                          no_args_is_help=True)
 app.add_typer(worker_app, name="worker")

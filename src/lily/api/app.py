@@ -14,6 +14,7 @@ from lily.api.context import AppContext
 from lily.api.deps import authorize
 from lily.api.middleware import RequestContextMiddleware
 from lily.api.routes import (
+    anonymize,
     assets,
     auth,
     classifications,
@@ -64,7 +65,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(inbound.webhooks)  # signature-authenticated (Monte Carlo cannot send a token)
     # Marquez routes precede `events`: GET /events/lineage must win over GET /events/{event_id}.
     for module in (auth, assets, classifications, lineage, feed, marquez, marquez_lineage, incidents,
-                   events, pipelines, quality):
+                   events, pipelines, quality, anonymize):
         # Every protected route passes through `authorize` (authentication, permission table,
         # rate limit) even if a handler forgets to ask for the principal.
         app.include_router(module.router, dependencies=[Depends(authorize)])

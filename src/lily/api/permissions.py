@@ -93,4 +93,6 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], P] = {
     ("GET", f"{V1}/deliveries"): P.GOVERNANCE_READ,
     ("GET", f"{V1}/deliveries/{{delivery_id}}"): P.GOVERNANCE_READ,
     ("POST", f"{V1}/deliveries/{{delivery_id}}/replay"): P.GOVERNANCE_MANAGE,
+    # the one way back from an `encrypt` token to its plaintext: admin only, audited
+    ("POST", f"{V1}/anonymize/decrypt"): P.DECRYPT,
 }

@@ -20,6 +20,7 @@ class Permission(StrEnum):
     # Security rules, target connections, deliveries: read by engineers, changed by governance (admin).
     GOVERNANCE_READ = "governance:read"
     GOVERNANCE_MANAGE = "governance:manage"
+    DECRYPT = "anonymize:decrypt"  # plaintexts of `encrypt` tokens: admin only (every permission), audited
     SELF = "self"  # any authenticated principal (whoami)
 
 
