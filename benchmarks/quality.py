@@ -15,6 +15,8 @@ temporary directory (not timed). Then, alternating ``--repeat`` times, it times:
   samples for the checks that fail), and the same suite without its four regular expressions;
 - the same 20 checks as a Soda Core 4 data contract (``soda-duckdb``, the ``bench`` extra), on the
   same database file and the same DuckDB;
+- the same 20 checks as a Great Expectations 1.x suite over pandas DataFrames (``great_expectations``,
+  the ``bench`` extra; benchmarks/quality_gx.py says how each check maps and which data it is given);
 - with ``--soda3-python PATH``, the same checks in SodaCL through Soda Core 3 (``soda-core-duckdb``,
   the package the issue names). It pins ``duckdb<1.1`` and cannot share Lily's environment, so it
   runs in its own virtualenv (``python3 -m venv .venv-soda3 && .venv-soda3/bin/pip install
@@ -34,6 +36,7 @@ import platform
 import re
 import statistics
 import subprocess
+import sys
 import tempfile
 import textwrap
 import time
@@ -43,6 +46,8 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # benchmarks.quality_gx
 
 from lily.quality import QualityReport, parse_checks, run_checks
 
@@ -358,7 +363,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_000_000, help="partition rows (10000000 for the record)")
     parser.add_argument("--repeat", type=int, default=1, help="alternating rounds; the best of each counts")
-    parser.add_argument("--no-peer", action="store_true", help="skip Soda Core 4")
+    parser.add_argument("--no-peer", action="store_true", help="skip Soda Core 4 and Great Expectations")
     parser.add_argument("--soda3-python", help="python of a virtualenv with soda-core-duckdb (Soda Core 3)")
     args = parser.parse_args()
 
@@ -379,6 +384,9 @@ def main() -> None:
         }
         if not args.no_peer:
             contenders["soda core 4 (20 checks)"] = soda_runner(db, work)
+            from benchmarks.quality_gx import gx_runner
+
+            contenders["great expectations (20)"] = gx_runner(db, EMAIL, UUID, DAY)
         soda3 = soda3_runner(db, work, args.soda3_python) if args.soda3_python else None
         times: dict[str, list[float]] = {name: [] for name in contenders}
         if soda3:
@@ -397,6 +405,10 @@ def main() -> None:
         if "soda core 4 (20 checks)" in outputs:
             soda = outputs["soda core 4 (20 checks)"]
             print(f"soda core 4: {soda.number_of_checks} checks, {soda.number_of_checks_failed} failed")
+        if "great expectations (20)" in outputs:
+            gx_result = outputs["great expectations (20)"]
+            print(f"great expectations: {len(gx_result.results)} checks, "
+                  f"{sum(not r.success for r in gx_result.results)} failed")
         if soda3:
             print(f"soda core 3: {soda3.last['checks']} checks, {soda3.last['failed']} failed")  # type: ignore[attr-defined]
         print(f"\n{'':26}{'best s':>9}{'spread s':>16}{'rows/s':>14}")
@@ -406,9 +418,9 @@ def main() -> None:
         print(f"\nlily / one plain scan: {lily / min(times['one plain scan']):.2f}x (target <= 2); without the "
               f"regex checks {min(times[f'lily ({len(NO_REGEX)}, no regex)']) / min(times['one plain scan']):.2f}x")
         print(f"lily / count(*):       {lily / min(times['count(*)']):.0f}x (count(*) reads metadata only)")
-        for peer in ("soda core 4 (20 checks)", "soda core 3 (20 checks)"):
+        for peer in ("soda core 4 (20 checks)", "soda core 3 (20 checks)", "great expectations (20)"):
             if peer in times:
-                print(f"{peer[:11]} / lily:    {min(times[peer]) / lily:.1f}x (target >= 5)")
+                print(f"{peer[:18]} / lily: {min(times[peer]) / lily:.1f}x (target >= 5)")
         if args.repeat > 1:
             print(f"lily median {statistics.median(times['lily (20 checks)']):.3f}s over {args.repeat} rounds")
 

@@ -138,7 +138,7 @@ def _plan(check: Check, ctx: _Context) -> CheckPlan:
     if isinstance(check, MissingCountCheck):  # and MissingPercentCheck
         return CheckPlan(check, {"bad": scan.add(sql.count_if(sql.is_missing(check))), "rows": ctx.rows})
     if isinstance(check, InvalidCountCheck):
-        return CheckPlan(check, {"bad": scan.add(sql.count_if(sql.is_invalid(check))),
+        return CheckPlan(check, {"bad": scan.add(sql.count_if(sql.is_invalid(check, duckdb=ctx.fast))),
                                  "considered": ctx.column_metrics[check.column]["count"]})
     if isinstance(check, DuplicateCountCheck):
         return _duplicates(check, ctx)

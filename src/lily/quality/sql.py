@@ -9,6 +9,7 @@ from sqlglot import exp
 
 from lily.quality.checks import InvalidCountCheck, MissingCountCheck, Scalar
 from lily.quality.formats import CALENDAR_FORMATS, FORMATS
+from lily.quality.glob import as_glob
 
 READ = "duckdb"  # user SQL (sql_metric) is written in DuckDB's dialect
 
@@ -34,7 +35,12 @@ def text(column: exp.Expression) -> exp.Expression:
     return exp.cast(column, exp.DataType.build("TEXT"))
 
 
-def full_match(column: exp.Expression, pattern: str) -> exp.Expression:
+def full_match(column: exp.Expression, pattern: str, *, duckdb: bool = False) -> exp.Expression:
+    # DuckDB: a short pattern of fixed character classes as the GLOB that accepts the same strings
+    # (lily.quality.glob says why that is the same test, and when it is cheaper).
+    glob = as_glob(pattern) if duckdb else None
+    if glob is not None:
+        return exp.Glob(this=text(column), expression=exp.Literal.string(glob))
     # Anchored explicitly: RE2 and Java disagree on "full match" functions but not on ^ and \z.
     return exp.RegexpLike(this=text(column), expression=exp.Literal.string(f"^(?:{pattern})\\z"))
 
@@ -51,14 +57,15 @@ def is_missing(check: MissingCountCheck) -> exp.Expression:
     return cond
 
 
-def is_valid(check: InvalidCountCheck) -> exp.Expression:
-    """True when a non-null value keeps every rule (never null: a null verdict counts as invalid)."""
+def is_valid(check: InvalidCountCheck, *, duckdb: bool = False) -> exp.Expression:
+    """True when a non-null value keeps every rule (never null: a null verdict counts as invalid).
+    ``duckdb``: the tree is rendered for DuckDB only, which may use DuckDB's own functions."""
     c = col(check.column)
     rules: list[exp.Expression] = []
     if check.regex is not None:
-        rules.append(full_match(c, check.regex))
+        rules.append(full_match(c, check.regex, duckdb=duckdb))
     if check.format is not None:
-        rules.append(full_match(c, FORMATS[check.format]))
+        rules.append(full_match(c, FORMATS[check.format], duckdb=duckdb))
         if check.format in CALENDAR_FORMATS:
             rules.append(exp.Is(this=exp.TryCast(this=text(c), to=exp.DataType.build("DATE")),
                                 expression=exp.Null()).not_())
@@ -75,8 +82,9 @@ def is_valid(check: InvalidCountCheck) -> exp.Expression:
     return exp.func("COALESCE", exp.and_(*rules), exp.false())
 
 
-def is_invalid(check: InvalidCountCheck) -> exp.Expression:
-    return exp.and_(exp.Is(this=col(check.column), expression=exp.Null()).not_(), exp.not_(is_valid(check)))
+def is_invalid(check: InvalidCountCheck, *, duckdb: bool = False) -> exp.Expression:
+    return exp.and_(exp.Is(this=col(check.column), expression=exp.Null()).not_(),
+                    exp.not_(is_valid(check, duckdb=duckdb)))
 
 
 def bad_row(check: MissingCountCheck | InvalidCountCheck) -> exp.Expression:
