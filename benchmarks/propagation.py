@@ -44,6 +44,7 @@ import structlog
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from lily.bus.commits import apply_and_notify
 from lily.model import (
     AddClassification,
     AddLineage,
@@ -133,11 +134,12 @@ def run_shape(url: str, data_dir: Path, shape: str, iterations: int, warmup: int
             # per masked column: CREATE MASKING POLICY IF NOT EXISTS + SET; on removal: UNSET
             before = sent()
             t0 = time.perf_counter()
-            store.apply(ChangeSet(tenant_id=TENANT, actor="bench", operations=[
+            # As the API routes write: the commit wakes the in-process propagation and outbound threads.
+            apply_and_notify(store, ChangeSet(tenant_id=TENANT, actor="bench", operations=[
                 AddClassification(ref=source, tag="PII.email")]))
             wait_until(lambda b=before: sent() >= b + 2 * expected)
             t1 = time.perf_counter()
-            store.apply(ChangeSet(tenant_id=TENANT, actor="bench", operations=[
+            apply_and_notify(store, ChangeSet(tenant_id=TENANT, actor="bench", operations=[
                 RemoveClassification(ref=source, tag="PII.email")]))
             wait_until(lambda b=before: sent() >= b + 3 * expected)
             t2 = time.perf_counter()
