@@ -16,7 +16,7 @@ from lily.auth.service import AuthService
 from lily.model import Role
 from lily.pipelines import demo
 from lily.pipelines.runs import State
-from lily.pipelines.scheduler import PipelineScheduler
+from lily.pipelines.scheduler import PipelineSchedules
 from lily.pipelines.service import PipelineService
 from lily.pipelines.serving import KEY_FILE, InProcessLineage, pipeline_api_key, self_url
 from lily.pipelines.sinks import HttpLineageSink, InMemoryLineageSink
@@ -36,12 +36,12 @@ def free_port() -> int:
 
 def test_lifespan_starts_the_schedule_and_stops_the_background_services(sqlite_url: str, tmp_path: Path) -> None:
     env = make_env(sqlite_url, tmp_path, lake_root=str(tmp_path / "lake"), pipeline_schedule="* * * * *",
-                   pipeline_schedule_poll_s=3600, port=free_port())
+                   pipeline_schedule_poll_s=3600, port=free_port(), pipelines_dir=str(tmp_path / "pipelines"))
     app = env.client.app
     background = app.state.background
-    assert any(isinstance(s, PipelineScheduler) for s in background)
+    assert any(isinstance(s, PipelineSchedules) for s in background)
     service: PipelineService = app.state.pipelines
-    scheduler = next(s for s in background if isinstance(s, PipelineScheduler))
+    scheduler = next(s for s in background if isinstance(s, PipelineSchedules))
     before = datetime.now(UTC)
     with TestClient(app) as client:
         deadline = time.monotonic() + 30

@@ -44,6 +44,22 @@ class DeclaredPipelines:
         except PipelineFileError as exc:
             raise ValueError("; ".join(str(i) for i in exc.issues)) from exc
 
+    def schedules(self, default: str | None) -> dict[str, str]:
+        """The cron of every valid file that is scheduled: its ``schedule:``, else ``default``; a file
+        that is not valid is left out (a run of it would be refused) and logged."""
+        from lily.observability import log
+
+        found: dict[str, str] = {}
+        for name in self.names():
+            try:
+                cron = self.load(name).spec.schedule or default
+            except ValueError as exc:
+                log.warning("pipeline_schedule_skipped", pipeline=name, error=str(exc)[:500])
+                continue
+            if cron and cron != "off":
+                found[name] = cron
+        return found
+
     def runner(self, name: str, *, store: Store, lake: Lake, tenant_id: str, clock: Callable[[], datetime],
                lineage: LineageSink | None, threads: int | None) -> MedallionRunner:
         from lily.anonymize import load_keyring

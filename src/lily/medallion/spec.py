@@ -197,6 +197,18 @@ class PipelineSpec(_Strict):
     gold: dict[Annotated[str, Field(pattern=NAME)], GoldSpec] = Field(default_factory=dict)
     ml: dict[Annotated[str, Field(pattern=NAME)], MlSpec] = Field(default_factory=dict)
     retention: Retention = Field(default_factory=Retention)
+    # Cron (UTC) of its scheduled runs inside `lily serve`; a fire processes the day before it.
+    # Absent: LILY_PIPELINE_SCHEDULE when set; "off": never scheduled (API and CLI runs only).
+    schedule: str | None = None
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, value: str | None) -> str | None:
+        from croniter import croniter
+
+        if value is not None and value != "off" and not croniter.is_valid(value):
+            raise ValueError(f"not a cron expression (minute hour day month weekday) or 'off': {value!r}")
+        return value
 
     @property
     def system(self) -> str:

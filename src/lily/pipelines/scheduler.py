@@ -81,4 +81,75 @@ class PipelineScheduler:
             self._thread = None
 
 
-__all__ = ["PipelineScheduler"]
+class PipelineSchedules:
+    """Every pipeline on its own schedule, in one thread: ``logs`` on ``default`` (LILY_PIPELINE_SCHEDULE),
+    each declared pipeline on its file's ``schedule:`` (``default`` when it names none).
+
+    The declared schedules are read again on every tick, as their files are on every run: a new or
+    edited file is scheduled without a restart. A pipeline keeps its :class:`PipelineScheduler` while
+    its cron stays the same; a changed cron starts from the run records again (no fire is repeated).
+    """
+
+    def __init__(self, service: PipelineService, default: str | None, *, clock: Callable[[], datetime] = utcnow,
+                 poll_s: float = 30.0) -> None:
+        if default and not croniter.is_valid(default):
+            raise ValueError(f"invalid cron expression for the pipeline schedule: {default!r}")
+        self.service = service
+        self.default = default or None
+        self.clock = clock
+        self.poll_s = poll_s
+        self.schedulers: dict[str, PipelineScheduler] = {}
+        self.last_tick: datetime | None = None  # the instant of the last tick that went through
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def crons(self) -> dict[str, str]:
+        """Name -> cron of every pipeline to schedule now."""
+        found = {"logs": self.default} if self.default else {}
+        if self.service.declared is not None:
+            found.update(self.service.declared.schedules(self.default))
+        return found
+
+    def tick(self, now: datetime | None = None) -> dict[str, list[date]]:
+        """Submit the days due at ``now`` for each pipeline; returns them by pipeline."""
+        now = now if now is not None else self.clock()
+        crons = self.crons()
+        for name in set(self.schedulers) - set(crons):  # its file is gone or no longer scheduled
+            del self.schedulers[name]
+        due: dict[str, list[date]] = {}
+        for name, cron in crons.items():
+            scheduler = self.schedulers.get(name)
+            if scheduler is None or scheduler.cron != cron:
+                scheduler = self.schedulers[name] = PipelineScheduler(self.service, cron, pipeline=name,
+                                                                      clock=self.clock)
+            try:
+                due[name] = scheduler.tick(now)
+            except Exception:  # one pipeline's failure does not hold the others back
+                log.exception("pipeline_schedule_tick_failed", pipeline=name)
+        self.last_tick = now
+        return due
+
+    def _loop(self) -> None:
+        while True:
+            try:
+                self.tick()
+            except Exception:
+                log.exception("pipeline_schedule_tick_failed")
+            if self._stop.wait(self.poll_s):
+                return
+
+    def start(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name="lily-pipeline-schedules", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+
+
+__all__ = ["PipelineScheduler", "PipelineSchedules"]

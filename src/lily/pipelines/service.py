@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -63,6 +63,10 @@ class DeclaredPipelines(Protocol):
     def runner(self, name: str, *, store: Store, lake: Lake, tenant_id: str, clock: Callable[[], datetime],
                lineage: LineageSink | None, threads: int | None) -> Runner:
         """A runner of ``name``; ``ValueError`` when its file is not valid."""
+        ...
+
+    def schedules(self, default: str | None) -> Mapping[str, str]:
+        """Name -> cron of the pipelines to schedule (``default`` for those that name none)."""
         ...
 
 

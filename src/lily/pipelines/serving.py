@@ -15,7 +15,7 @@ from typing import Protocol
 from lily.model import Role
 from lily.observability import log
 from lily.pipelines.lake import Lake
-from lily.pipelines.scheduler import PipelineScheduler
+from lily.pipelines.scheduler import PipelineSchedules
 from lily.pipelines.service import DeclaredPipelines, PipelineService
 from lily.pipelines.sinks import HttpLineageSink
 from lily.settings import Settings, write_private
@@ -101,9 +101,10 @@ def build(settings: Settings, store: Store, *, has_endpoint: Callable[[], bool],
     # Stopped in reverse: the scheduler first, then the service (finishing its running job), and
     # the lineage sink last so that job can still report.
     background: list[BackgroundService] = [InProcessLineage(service, store, settings, has_endpoint), service]
-    if settings.pipeline_schedule.strip():
-        background.append(PipelineScheduler(service, settings.pipeline_schedule.strip(),
-                                            poll_s=settings.pipeline_schedule_poll_s))
+    # `logs` on LILY_PIPELINE_SCHEDULE, each declared pipeline on its file's `schedule:` (or that).
+    default = settings.pipeline_schedule.strip() or None
+    if default or declared is not None:
+        background.append(PipelineSchedules(service, default, poll_s=settings.pipeline_schedule_poll_s))
     return service, background
 
 
