@@ -97,7 +97,7 @@ def test_long_reasons_are_shortened() -> None:
 @settings(max_examples=60, deadline=None)
 @given(accepted=st.integers(0, 5), failed=st.integers(0, 3 * MAX_FAILED_DETAILS))
 def test_batch_answer_summarizes(accepted: int, failed: int) -> None:
-    prepared = Prepared(messages=[object()] * accepted, indexes=list(range(accepted)),  # type: ignore[list-item]
+    prepared = Prepared(messages=[object()] * accepted,  # type: ignore[list-item]
                         rejected=[Rejected(accepted + i, f"reason {i}", 422) for i in range(failed)])
     out = batch_out(prepared)
     assert out.summary.received == accepted + failed

@@ -147,7 +147,9 @@ def test_prepare_matches_the_helpers(batch: list[dict[str, Any]], single: bool, 
             prepare(openlineage.SOURCE, raw, payload, info, partitions=partitions, partial=True)
         return
     prepared = prepare(openlineage.SOURCE, raw, payload, info, partitions=partitions, partial=True)
-    got = [(i, m) for i, m in zip(prepared.indexes, prepared.messages, strict=True)]
+    refused = {r.index for r in prepared.rejected}
+    indexes = [i for i in range(len(prepared.messages) + len(refused)) if i not in refused]
+    got = [(i, m) for i, m in zip(indexes, prepared.messages, strict=True)]
     got += [(r.index, r.reason, r.status) for r in prepared.rejected]
     assert sorted(got, key=lambda x: x[0]) == want
     for m in prepared.messages:

@@ -3,17 +3,26 @@ from __future__ import annotations
 import gzip
 import time
 import zlib
+from datetime import UTC, datetime
+from typing import Any
 
 import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lily.inbound.accept import Prepared, RequestInfo, prepare
+from lily.inbound.sources import get_source
 from lily.inbound.sources.base import PayloadError
-from lily.inbound.sources.decode import DecodeLimits, decode_body, decompress
+from lily.inbound.sources.decode import DEFAULT_LIMITS, DecodeLimits, decompress, read_body
 
 EVENT = {"eventTime": "2024-01-01T00:00:00Z", "job": {"namespace": "n", "name": "j"}}
 RAW = orjson.dumps(EVENT)
+INFO = RequestInfo("default", None, None, datetime(2026, 1, 5, tzinfo=UTC), {})
+
+
+def decode_body(body: bytes, headers: dict[str, str] | None = None, limits: DecodeLimits = DEFAULT_LIMITS) -> Any:
+    return read_body(body, headers, limits)[1]
 
 
 def test_plain_json() -> None:
@@ -197,11 +206,15 @@ def test_default_limits() -> None:
                                           max_gzip_members=64, max_depth=64, max_batch_events=1000)
 
 
-def test_decode_body_refuses_deep_documents() -> None:
+def test_accept_refuses_deep_documents() -> None:
+    def accept(body: bytes) -> Prepared:
+        raw, payload = read_body(body)
+        return prepare(get_source("generic"), raw, payload, INFO, partitions=1, partial=True)
+
     deep = b'{"a":' * 70 + b"1" + b"}" * 70
     with pytest.raises(PayloadError) as info:
-        decode_body(deep)
+        accept(deep)
     assert info.value.status == 422
     assert str(info.value) == "JSON nested deeper than 64 levels: level 65 at a.a.a.a.a.a.a.a…"
     within = b'{"a":' * 64 + b"1" + b"}" * 64
-    assert decode_body(b"[" + within + b"]") == [decode_body(within)]  # a batch's array does not count
+    assert len(accept(b"[" + within + b"]").rejected) == 1  # a batch's array does not count: parsed, then refused

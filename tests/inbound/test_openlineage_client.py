@@ -31,7 +31,7 @@ from openlineage.client.serde import Serde
 from openlineage.client.uuid import generate_new_uuid
 
 from lily.inbound.sources import openlineage
-from lily.inbound.sources.decode import decode_body
+from lily.inbound.sources.decode import read_body
 from lily.model import (
     AddClassification,
     AddLineage,
@@ -58,7 +58,7 @@ def roundtrip(event: Any, *, compress: bool = False) -> list[Any]:
     if compress:
         body = gzip.compress(body, compresslevel=3)
         headers["Content-Encoding"] = "gzip"
-    (decoded,) = openlineage.split_batch(decode_body(body, headers))
+    (decoded,) = openlineage.split_batch(read_body(body, headers)[1])
     return openlineage.parse(decoded)
 
 

@@ -17,10 +17,11 @@ from lily.api.context import AppContext
 from lily.api.deps import authorize, refused
 from lily.api.problems import problem
 from lily.api.ratelimit import retry_after
-from lily.inbound.accept import Prepared, RequestInfo, decodes_quickly, prepare, read_body, short_reason
+from lily.inbound.accept import Prepared, RequestInfo, decodes_quickly, prepare, short_reason
 from lily.inbound.runtime import InboundRuntime
 from lily.inbound.sources import InboundError, Source
 from lily.inbound.sources.contract import Auth
+from lily.inbound.sources.decode import read_body
 from lily.model import Principal
 from lily.observability import log
 

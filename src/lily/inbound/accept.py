@@ -19,7 +19,7 @@ import orjson
 from lily.bus.base import InboundMessage
 from lily.inbound.sources.base import InboundError, PayloadError, header
 from lily.inbound.sources.contract import Source
-from lily.inbound.sources.decode import DEFAULT_LIMITS, GZIP_MAGIC, DecodeLimits, decompress, load_json
+from lily.inbound.sources.decode import DEFAULT_LIMITS, GZIP_MAGIC, DecodeLimits
 from lily.inbound.sources.nesting import check_depth
 from lily.model.identity import EventIds
 
@@ -43,7 +43,6 @@ class Rejected:
 class Prepared:
     messages: list[InboundMessage]
     rejected: list[Rejected]
-    indexes: list[int]  # position in the request of each message
 
 
 @dataclass(frozen=True)
@@ -53,13 +52,6 @@ class RequestInfo:
     correlation_id: str | None
     received_at: datetime
     headers: Mapping[str, str]
-
-
-def read_body(body: bytes, headers: Mapping[str, str], limits: DecodeLimits) -> tuple[bytes, Any]:
-    """The decompressed bytes and the decoded JSON (raises PayloadError with 400/413/415); its
-    nesting is checked by :func:`prepare`, after the cheaper event count."""
-    raw = decompress(body, headers, limits)
-    return raw, load_json(raw)
 
 
 QUICK_BODY_BYTES = 64 * 1024
@@ -97,7 +89,6 @@ def prepare(source: Source, raw: bytes, payload: Any, info: RequestInfo, *, part
     partition = partitioner(tenant_id, partitions)
     messages: list[InboundMessage] = []
     rejected: list[Rejected] = []
-    indexes: list[int] = []
     for index, item in enumerate(items):
         try:
             checked = check(item, tenant_id)
@@ -111,8 +102,7 @@ def prepare(source: Source, raw: bytes, payload: Any, info: RequestInfo, *, part
             ids(key), tenant_id, name, key, partition(partition_key(item)), data, received_at, label(event_type(item, checked)),
             kept, actor, correlation_id,
         ))
-        indexes.append(index)
-    return Prepared(messages, rejected, indexes)
+    return Prepared(messages, rejected)
 
 
 def partitioner(tenant_id: str, partitions: int) -> Callable[[str], int]:
@@ -158,4 +148,4 @@ def short_reason(reason: str) -> str:
     return reason if len(reason) <= MAX_REASON_CHARS else reason[:MAX_REASON_CHARS] + "…"
 
 
-__all__ = ["Prepared", "Rejected", "RequestInfo", "label", "partitioner", "prepare", "read_body", "short_reason"]
+__all__ = ["Prepared", "Rejected", "RequestInfo", "label", "partitioner", "prepare", "short_reason"]

@@ -4,8 +4,8 @@ Gzip is recognised by ``Content-Encoding`` *or* by the ``1f 8b`` magic bytes, be
 OpenLineage Java clients sent gzip bodies without the header. Every limit is checked while the work
 is done, never after it: decompression is incremental and stops as soon as the output passes the
 decoded-size limit (a small zip bomb cannot exhaust memory) or the body has more gzip members than
-allowed (each member costs a fresh inflater: 245,000 empty members once took 70 s of CPU); a
-parsed document nesting deeper than the depth limit is refused before anything serializes it.
+allowed (each member costs a fresh inflater: 245,000 empty members once took 70 s of CPU). The
+depth and event-count limits are checked by ``lily.inbound.accept.prepare``, cheapest first.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from typing import Any
 import orjson
 
 from lily.inbound.sources.base import PayloadError, header
-from lily.inbound.sources.nesting import check_depth
 
 GZIP_MAGIC = b"\x1f\x8b"
 _OUT_CHUNK = 64 * 1024  # output per inflate step: a bomb is caught one step past the limit
@@ -52,21 +51,11 @@ class DecodeLimits:
 DEFAULT_LIMITS = DecodeLimits()
 
 
-def decode_body(
-    body: bytes,
-    headers: Mapping[str, str] | None = None,
-    limits: DecodeLimits = DEFAULT_LIMITS,
-) -> Any:
-    """Decompress (if needed) and parse a JSON request body; raises :class:`PayloadError`."""
-    return parse_json(decompress(body, headers, limits), limits)
-
-
-def parse_json(data: bytes, limits: DecodeLimits = DEFAULT_LIMITS) -> Any:
-    """:func:`load_json`, refusing (422) an event nested deeper than ``limits.max_depth`` levels:
-    the body itself, or each element of a top-level array (a batch)."""
-    value = load_json(data)
-    check_depth(value, limits.max_depth, data, envelope=1 if isinstance(value, list) else 0)
-    return value
+def read_body(body: bytes, headers: Mapping[str, str] | None = None,
+              limits: DecodeLimits = DEFAULT_LIMITS) -> tuple[bytes, Any]:
+    """The decompressed bytes and the decoded JSON (raises PayloadError with 400/413/415)."""
+    raw = decompress(body, headers, limits)
+    return raw, load_json(raw)
 
 
 def decompress(
