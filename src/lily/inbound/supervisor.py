@@ -13,7 +13,7 @@ one GIL.
   outbound) wake within milliseconds of an inbound apply, not at their next poll.
 - **Lifetime.** A child that exits while the server runs is logged, what it held is handed back at
   once (``on_exit``: the bus releases the leases of its workers, so they do not wait out the lease
-  time), and it is started again after a short backoff (markers and leases make redelivery safe).
+  time), and it is started again after a short backoff (a redelivered event is applied once).
   Stopping the server stops the child (SIGTERM, then SIGKILL);
   if the server dies, the child reads end of file on the pipe and stops itself.
 - **Priority.** The child runs at ``nice`` (``LILY_INBOUND_WORKER_NICE``): the kernel runs the
