@@ -9,7 +9,9 @@ the next group. A single producer pays nothing extra (it leads a group of one).
 Coroutines (the accept routes) are grouped per turn of their event loop. Where the write cannot
 wait on anything slow (a SQLite file whose write turn is free right now: ``try_write``), the loop
 writes a small group itself, which spares two thread hand-offs per group; otherwise, or when the turn
-is taken, a committer thread writes it and the loop goes on.
+is taken, a committer thread writes it and the loop goes on. Measured with 16 coroutines publishing
+one event each to a SQLite inbox file, three alternating runs: 20,000-29,000 publishes/s at 34-49 µs
+of CPU each when the loop writes, 7,000-10,000/s at 110-155 µs when the committer thread does.
 """
 
 from __future__ import annotations
