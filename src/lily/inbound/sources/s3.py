@@ -16,7 +16,6 @@ SNS HTTP deliveries would need the SNS certificate fetched from AWS: not support
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -78,24 +77,6 @@ def object_ref(bucket: str, key: str) -> AssetRef:
 def decode_key(raw: str) -> str:
     """S3 form-URL-encodes keys in notifications (space → ``+``, ``+`` → ``%2B``)."""
     return unquote_plus(raw)
-
-
-# ---------------------------------------------------------------------------------------- ordering
-
-
-def compare_sequencers(a: str, b: str) -> int:
-    """-1, 0 or 1 as ``a`` is earlier than, the same as, or later than ``b`` (for one key only).
-
-    AWS: right-pad the shorter hex string with ``0`` and compare lexicographically.
-    """
-    width = max(len(a), len(b))
-    left, right = a.upper().ljust(width, "0"), b.upper().ljust(width, "0")
-    return (left > right) - (left < right)
-
-
-def is_newer(seq_a: str, seq_b: str) -> bool:
-    """True when the event with sequencer ``seq_a`` happened after the one with ``seq_b``."""
-    return compare_sequencers(seq_a, seq_b) > 0
 
 
 def infer_format(key: str) -> tuple[str | None, str | None]:
@@ -172,27 +153,25 @@ class ObjectEvent:
     bucket: str
     key: str
     event_time: datetime
+    bucket_arn: str | None = None
     sequencer: str | None = None
     size: int | None = None
     etag: str | None = None
     version_id: str | None = None
     region: str | None = None
     request_id: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)  # kept on the object as attributes
 
 
 def partition_key(item: Any) -> str:
     """The object (``bucket/key`` as sent): its events stay in order."""
     if not isinstance(item, dict):
         return ""
-    detail = item.get("detail") if isinstance(item.get("detail"), dict) else None
-    if detail is not None:
-        return f"{_get(detail, 'bucket', 'name')}/{_get(detail, 'object', 'key')}"
-    s3 = item.get("s3") if isinstance(item.get("s3"), dict) else {}
-    return f"{_get(s3, 'bucket', 'name')}/{_get(s3, 'object', 'key')}"
+    inner = item.get("detail") if isinstance(item.get("detail"), dict) else item.get("s3")
+    return f"{_get(inner, 'bucket', 'name')}/{_get(inner, 'object', 'key')}"
 
 
-def _get(obj: dict[str, Any], *path: str) -> Any:
+def _get(obj: Any, *path: str) -> Any:
     for part in path:
         obj = obj.get(part) if isinstance(obj, dict) else None  # type: ignore[assignment]
     return obj
@@ -206,13 +185,7 @@ def event_type(item: Any, checked: Any = None) -> Any:
 
 def events(payload: Any) -> list[ObjectEvent]:
     """Every object event of a payload (any envelope)."""
-    return [_normalise(record) for record in _unwrap(payload, "", 0)]
-
-
-def _normalise(record: dict[str, Any]) -> ObjectEvent:
-    if "detail-type" in record:
-        return _from_eventbridge(record)
-    return _from_notification(record)
+    return [_from_eventbridge(r) if "detail-type" in r else _from_notification(r) for r in _unwrap(payload, "", 0)]
 
 
 def _from_notification(record: dict[str, Any]) -> ObjectEvent:
@@ -222,63 +195,52 @@ def _from_notification(record: dict[str, Any]) -> ObjectEvent:
     name = require_str(record, "eventName", "").removeprefix("s3:")
     s3 = require_object(record.get("s3"), "s3")
     bucket = require_object(s3.get("bucket"), "s3.bucket")
-    obj = require_object(s3.get("object"), "s3.object")
     if name.startswith("ObjectCreated:"):
         kind = "created"
     elif name.startswith(("ObjectRemoved:", "LifecycleExpiration:")):
         kind = "removed"
     else:
         kind = "other"
-    extra: dict[str, Any] = {}
-    if isinstance(bucket.get("arn"), str):
-        extra["bucket_arn"] = bucket["arn"]
     glacier = record.get("glacierEventData")  # any JSON value: not necessarily an object
     restore = glacier.get("restoreEventData") if isinstance(glacier, dict) else None
-    if isinstance(restore, dict):
-        extra["restore"] = restore
     response = record.get("responseElements") or {}
     return ObjectEvent(
-        kind=kind,
-        event_name=name,
-        bucket=require_str(bucket, "name", "s3.bucket"),
-        key=decode_key(require_str(obj, "key", "s3.object")),
+        kind=kind, event_name=name, **_object(s3, "s3", "eTag", "versionId"),
         event_time=parse_timestamp(record.get("eventTime"), "eventTime"),
-        sequencer=_str(obj.get("sequencer")),
-        size=_int(obj.get("size")),
-        etag=_etag(obj.get("eTag")),
-        version_id=_str(obj.get("versionId")),
+        bucket_arn=bucket["arn"] if isinstance(bucket.get("arn"), str) else None,
         region=_str(record.get("awsRegion")),
         request_id=_str(response.get("x-amz-request-id")) if isinstance(response, dict) else None,
-        extra=extra,
+        extra={"restore": restore} if isinstance(restore, dict) else {},
     )
 
 
 def _from_eventbridge(event: dict[str, Any]) -> ObjectEvent:
     detail_type = require_str(event, "detail-type", "")
     detail = require_object(event.get("detail"), "detail")
-    bucket = require_object(detail.get("bucket"), "detail.bucket")
-    obj = require_object(detail.get("object"), "detail.object")
     kind = {"Object Created": "created", "Object Deleted": "removed"}.get(detail_type, "other")
-    extra = {
-        name.replace("-", "_"): detail[name]
-        for name in ("reason", "deletion-type")
-        if isinstance(detail.get(name), str)
-    }
     return ObjectEvent(
-        kind=kind,
-        event_name=detail_type,
-        bucket=require_str(bucket, "name", "detail.bucket"),
-        # Powertools decodes EventBridge keys too; whether AWS encodes them is unverified.
-        key=decode_key(require_str(obj, "key", "detail.object")),
+        kind=kind, event_name=detail_type, **_object(detail, "detail", "etag", "version-id"),
         event_time=parse_timestamp(event.get("time"), "time"),
-        sequencer=_str(obj.get("sequencer")),
-        size=_int(obj.get("size")),
-        etag=_etag(obj.get("etag")),
-        version_id=_str(obj.get("version-id")),
         region=_str(event.get("region")),
         request_id=_str(detail.get("request-id")),
-        extra=extra,
+        extra={name.replace("-", "_"): detail[name] for name in ("reason", "deletion-type")
+               if isinstance(detail.get(name), str)},
     )
+
+
+def _object(parent: dict[str, Any], path: str, etag: str, version_id: str) -> dict[str, Any]:
+    """The bucket and object fields of a notification's ``s3`` or an EventBridge ``detail`` (the
+    two formats spell the etag and version id differently)."""
+    bucket = require_object(parent.get("bucket"), f"{path}.bucket")
+    obj = require_object(parent.get("object"), f"{path}.object")
+    return {
+        "bucket": require_str(bucket, "name", f"{path}.bucket"),
+        # S3 form-encodes notification keys; Powertools decodes EventBridge keys too (whether AWS
+        # encodes them is unverified).
+        "key": decode_key(require_str(obj, "key", f"{path}.object")),
+        "sequencer": _str(obj.get("sequencer")), "size": _int(obj.get("size")), "etag": _etag(obj.get(etag)),
+        "version_id": _str(obj.get(version_id)),
+    }
 
 
 def _str(value: Any) -> str | None:
@@ -310,57 +272,27 @@ def operations(event: ObjectEvent) -> list[MetadataEvent]:
 
     Restore, tagging, ACL, replication and tiering events change nothing Lily models.
     """
+    if event.kind not in ("created", "removed"):
+        return []
     bucket, obj = bucket_ref(event.bucket), object_ref(event.bucket, event.key)
-    common = _drop_none(
-        {
-            "sequencer": event.sequencer,
-            "last_event": event.event_name,
-            "last_event_time": event.event_time.isoformat(),
-            "version_id": event.version_id,
-        }
-    )
-    if event.kind == "created":
+    time = event.event_time.isoformat()
+    attributes = _drop_none({"sequencer": event.sequencer, "last_event": event.event_name, "last_event_time": time,
+                             "version_id": event.version_id})
+    if event.kind == "removed":
+        attributes |= {"deleted_at": time} | _drop_none(event.extra)
+    else:
         fmt, compression = infer_format(event.key)
-        attributes = common | _drop_none(
-            {
-                "size": event.size,
-                "etag": event.etag,
-                "format": fmt,
-                "compression": compression,
-                "last_modified": event.event_time.isoformat(),
-                **event.extra,
-            }
-        )
-        attributes.pop("bucket_arn", None)
+        attributes |= _drop_none({"size": event.size, "etag": event.etag, "format": fmt, "compression": compression,
+                                  "last_modified": time, **event.extra})
         # A re-created object must not keep the tombstone fields of an earlier delete.
         attributes |= {"deleted_at": None, "deletion_type": None}
-        bucket_attributes = _drop_none({"region": event.region, "arn": event.extra.get("bucket_arn")})
-        return [
-            UpsertAsset(
-                ref=bucket, type=AssetType.S3_BUCKET, display_name=event.bucket, attributes=bucket_attributes
-            ),
-            UpsertAsset(
-                ref=obj,
-                type=AssetType.S3_OBJECT,
-                parent=bucket,
-                display_name=_basename(event.key),
-                attributes=attributes,
-            ),
-        ]
+    upsert = UpsertAsset(ref=obj, type=AssetType.S3_OBJECT, parent=bucket, display_name=_basename(event.key),
+                         attributes=attributes)
     if event.kind == "removed":
-        tombstone = common | {"deleted_at": event.event_time.isoformat()} | _drop_none(event.extra)
-        tombstone.pop("bucket_arn", None)
-        return [
-            UpsertAsset(
-                ref=obj,
-                type=AssetType.S3_OBJECT,
-                parent=bucket,
-                display_name=_basename(event.key),
-                attributes=tombstone,
-            ),
-            DeleteAsset(ref=obj),
-        ]
-    return []
+        return [upsert, DeleteAsset(ref=obj)]
+    bucket_attributes = _drop_none({"region": event.region, "arn": event.bucket_arn})
+    return [UpsertAsset(ref=bucket, type=AssetType.S3_BUCKET, display_name=event.bucket, attributes=bucket_attributes),
+            upsert]
 
 
 def _basename(key: str) -> str:
@@ -375,15 +307,31 @@ def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------- ordering
 
 
+def compare_sequencers(a: str, b: str) -> int:
+    """-1, 0 or 1 as ``a`` is earlier than, the same as, or later than ``b`` (for one key only).
+
+    AWS: right-pad the shorter hex string with ``0`` and compare lexicographically.
+    """
+    width = max(len(a), len(b))
+    left, right = a.upper().ljust(width, "0"), b.upper().ljust(width, "0")
+    return (left > right) - (left < right)
+
+
+def is_newer(seq_a: str, seq_b: str) -> bool:
+    """True when the event with sequencer ``seq_a`` happened after the one with ``seq_b``."""
+    return compare_sequencers(seq_a, seq_b) > 0
+
+
 def enrich(operations: list[MetadataEvent], catalog: CatalogView) -> Enriched:
     """Drop a record whose ``sequencer`` is not newer than the one stored on its object (deleted
     objects included: that is what the tombstone is for), upsert and delete alike."""
-    objects = [op.ref for op in operations if isinstance(op, UpsertAsset) and op.type is AssetType.S3_OBJECT]
+    objects = [op for op in operations if isinstance(op, UpsertAsset) and op.type is AssetType.S3_OBJECT]
     if not objects:
         return Enriched(operations)
-    found = catalog.attributes(objects)
-    stored = {ref: (found.get(ref) or {}).get("sequencer") for ref in objects}
-    stale = stale_objects(operations, stored)
+    found = catalog.attributes([op.ref for op in objects])
+    stored = {op.ref: (found.get(op.ref) or {}).get("sequencer") for op in objects}
+    stale = {op.ref for op in objects if (incoming := op.attributes.get("sequencer")) and stored[op.ref]
+             and not is_newer(str(incoming), str(stored[op.ref]))}
     if not stale:
         return Enriched(operations)
     # One record is one object: a stale record is dropped whole (its bucket upsert too).
@@ -392,17 +340,6 @@ def enrich(operations: list[MetadataEvent], catalog: CatalogView) -> Enriched:
         kept = []
     names = ", ".join(sorted(f"{r.namespace}/{r.name}@{stored[r]}" for r in stale))
     return Enriched(kept, note=f"stale S3 event skipped: a newer or equal sequencer is stored ({names})")
-
-
-def stale_objects(operations: list[MetadataEvent], stored: Mapping[AssetRef, str | None]) -> set[AssetRef]:
-    """Objects whose incoming sequencer is not newer than the stored one."""
-    stale = set()
-    for op in operations:
-        if isinstance(op, UpsertAsset) and op.type is AssetType.S3_OBJECT:
-            incoming, current = op.attributes.get("sequencer"), stored.get(op.ref)
-            if incoming and current and not is_newer(str(incoming), str(current)):
-                stale.add(op.ref)
-    return stale
 
 
 # ---------------------------------------------------------------------------------------- idempotency
