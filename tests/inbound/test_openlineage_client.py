@@ -58,7 +58,7 @@ def roundtrip(event: Any, *, compress: bool = False) -> list[Any]:
     if compress:
         body = gzip.compress(body, compresslevel=3)
         headers["Content-Encoding"] = "gzip"
-    (decoded,) = openlineage.split_batch(read_body(body, headers)[1])
+    (decoded,) = openlineage.split(read_body(body, headers)[1])
     return openlineage.parse(decoded)
 
 

@@ -430,15 +430,15 @@ def test_quality_dataset_facet_variant() -> None:
 
 def test_split_batch_shapes() -> None:
     one = run_event()
-    assert openlineage.split_batch(one) == [one]
-    assert openlineage.split_batch([one, one]) == [one, one]
-    assert openlineage.split_batch({"events": [one]}) == [one]
+    assert openlineage.split(one) == [one]
+    assert openlineage.split([one, one]) == [one, one]
+    assert openlineage.split({"events": [one]}) == [one]
     with pytest.raises(ParseError, match=r"^\[1\]: expected an object, got number$"):
-        openlineage.split_batch([one, 3])
+        openlineage.split([one, 3])
     with pytest.raises(ParseError, match=r"^events\[0\]: expected an object"):
-        openlineage.split_batch({"events": ["x"]})
+        openlineage.split({"events": ["x"]})
     with pytest.raises(ParseError, match="expected an OpenLineage event"):
-        openlineage.split_batch("nope")
+        openlineage.split("nope")
 
 
 def test_idempotency_key_ignores_key_order_not_content() -> None:

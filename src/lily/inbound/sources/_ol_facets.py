@@ -20,6 +20,8 @@ from lily.model.lineage import TransformationType
 _FACET_META = ("_producer", "_schemaURL", "_deleted")
 _MAX_TAG = 200  # AddClassification.tag max_length
 
+Quality = tuple[list[dict[str, Any]], dict[str, Any]]  # (assertions, metrics)
+
 
 def split_facets(facets: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """Facets to store (replaced by name) and names marked ``_deleted: true`` (to remove)."""
@@ -53,11 +55,8 @@ def owners(facets: dict[str, Any]) -> list[Owner] | None:
     facet = facets.get("ownership")
     if not isinstance(facet, dict) or not isinstance(facet.get("owners"), list):
         return None
-    result = []
-    for owner in facet["owners"]:
-        if isinstance(owner, dict) and _text(owner.get("name")):
-            result.append(Owner(name=owner["name"], type=_text(owner.get("type"))))
-    return result
+    return [Owner(name=owner["name"], type=_text(owner.get("type"))) for owner in facet["owners"]
+            if isinstance(owner, dict) and _text(owner.get("name"))]
 
 
 def parent(facet: Any) -> tuple[AssetRef | None, str | None]:
@@ -109,13 +108,9 @@ def _flatten(fields: list[Any], prefix: str, out: list[ColumnSpec]) -> None:
 def symlinks(facet: Any) -> list[dict[str, str]]:
     """Other identities of the dataset (e.g. the Hive table behind an HDFS path)."""
     identifiers = facet.get("identifiers") if isinstance(facet, dict) else None
-    result = []
-    for ident in identifiers if isinstance(identifiers, list) else []:
-        if isinstance(ident, dict) and _text(ident.get("namespace")) and _text(ident.get("name")):
-            result.append(
-                {"namespace": ident["namespace"], "name": ident["name"], "type": str(ident.get("type") or "")}
-            )
-    return result
+    return [{"namespace": ident["namespace"], "name": ident["name"], "type": str(ident.get("type") or "")}
+            for ident in (identifiers if isinstance(identifiers, list) else [])
+            if isinstance(ident, dict) and _text(ident.get("namespace")) and _text(ident.get("name"))]
 
 
 @dataclass(frozen=True)
@@ -184,9 +179,7 @@ def classifications(facets: dict[str, Any], deleted: list[str], ref: AssetRef, *
     return ops
 
 
-def quality(
-    io_facets: dict[str, Any], facets: dict[str, Any]
-) -> tuple[list[dict[str, Any]], dict[str, Any]] | None:
+def quality(io_facets: dict[str, Any], facets: dict[str, Any]) -> Quality | None:
     """(assertions, metrics) from ``inputFacets`` (the spec's place) or the dataset-facet variant.
 
     When both carry the same facet (dbt sends it twice) the input facet wins, so nothing is counted twice.
@@ -246,9 +239,8 @@ def _deprecated_transformation(spec: dict[str, Any]) -> dict[str, Any]:
 def _input_fields(items: list[Any]) -> list[tuple[AssetRef, list[dict[str, Any]]]]:
     result = []
     for item in items:
-        if not isinstance(item, dict):
-            continue
-        if not (_text(item.get("namespace")) and _text(item.get("name")) and _text(item.get("field"))):
+        if not (isinstance(item, dict) and _text(item.get("namespace")) and _text(item.get("name"))
+                and _text(item.get("field"))):
             continue
         ref = asset_ref(item["namespace"], item["name"], item["field"])
         raw = item.get("transformations")

@@ -55,11 +55,7 @@ class EventKind(StrEnum):
 _RUN_STATES = {"COMPLETE": RunState.COMPLETED, "ABORT": RunState.ABORTED, "FAIL": RunState.FAILED}
 
 
-def split(payload: Any) -> list[Any]:
-    return split_batch(payload)
-
-
-def split_batch(body: Any) -> list[dict[str, Any]]:
+def split(body: Any) -> list[dict[str, Any]]:
     """Events of a ``/lineage`` or ``/lineage/batch`` body: one event, a JSON array, or ``{"events": [...]}``.
 
     The spec's ``/lineage/batch`` takes a JSON array; the ``{"events": [...]}`` wrapper is accepted
@@ -247,16 +243,8 @@ def _dataset_lineage(inputs: list[_Dataset], outputs: list[_Dataset], job: Asset
     found = _EDGES.get(key)
     if found is not None:
         return found
-    edges: list[AddLineage] = []
-    seen: set[tuple[AssetRef, AssetRef]] = set()
-    for source in inputs:
-        for target in outputs:
-            pair = (source.ref, target.ref)
-            if source.ref == target.ref or pair in seen:
-                continue
-            seen.add(pair)
-            edges.append(AddLineage(source=source.ref, target=target.ref, job=job))
-    return _EDGES.put(key, edges)
+    pairs = dict.fromkeys((source, target) for source in key[0] for target in key[1] if source != target)
+    return _EDGES.put(key, [AddLineage(source=source, target=target, job=job) for source, target in pairs])
 
 
 @dataclass
@@ -270,8 +258,8 @@ class _Dataset:
     io_facets: dict[str, Any]  # inputFacets / outputFacets: about this run, not the dataset
     output: bool
     columns: list[ColumnSpec] | None
-    _parts: tuple[list[MetadataEvent], tuple[list[dict[str, Any]], dict[str, Any]] | None, list[MetadataEvent]] | None = (
-        field(default=None, init=False, repr=False, compare=False))
+    _parts: tuple[list[MetadataEvent], ol_facets.Quality | None, list[MetadataEvent]] | None = field(
+        default=None, init=False, repr=False, compare=False)
     _column_edges: dict[AssetRef, list[AddLineage]] = field(default_factory=dict, init=False, repr=False,
                                                            compare=False)
 
@@ -298,8 +286,7 @@ class _Dataset:
                                observed_at=observed_at)
         return [*head, record, *tail]
 
-    def _split_operations(self) -> tuple[list[MetadataEvent], tuple[list[dict[str, Any]], dict[str, Any]] | None,
-                                         list[MetadataEvent]]:
+    def _split_operations(self) -> tuple[list[MetadataEvent], ol_facets.Quality | None, list[MetadataEvent]]:
         """(operations before the quality results, the quality results, operations after them):
         all but the quality record are the same in every event that restates this dataset."""
         columns = self.columns
@@ -372,5 +359,4 @@ __all__ = [
     "parse",
     "partition_key",
     "split",
-    "split_batch",
 ]
