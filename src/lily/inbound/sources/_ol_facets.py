@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from lily.inbound.sources.base import nonblank
 from lily.model.asset import ColumnSpec, Owner
 from lily.model.classification import ClassificationSource
 from lily.model.events import AddClassification, AddLineage, MetadataEvent, PruneImportedClassifications
@@ -41,13 +42,9 @@ def _payload(facet: Any) -> dict[str, Any]:
     return {k: v for k, v in facet.items() if k not in _FACET_META} if isinstance(facet, dict) else {}
 
 
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value.strip() else None
-
-
 def description(facets: dict[str, Any]) -> str | None:
     doc = facets.get("documentation")
-    return _text(doc.get("description")) if isinstance(doc, dict) else None
+    return nonblank(doc.get("description")) if isinstance(doc, dict) else None
 
 
 def owners(facets: dict[str, Any]) -> list[Owner] | None:
@@ -55,8 +52,8 @@ def owners(facets: dict[str, Any]) -> list[Owner] | None:
     facet = facets.get("ownership")
     if not isinstance(facet, dict) or not isinstance(facet.get("owners"), list):
         return None
-    return [Owner(name=owner["name"], type=_text(owner.get("type"))) for owner in facet["owners"]
-            if isinstance(owner, dict) and _text(owner.get("name"))]
+    return [Owner(name=owner["name"], type=nonblank(owner.get("type"))) for owner in facet["owners"]
+            if isinstance(owner, dict) and nonblank(owner.get("name"))]
 
 
 def parent(facet: Any) -> tuple[AssetRef | None, str | None]:
@@ -65,10 +62,10 @@ def parent(facet: Any) -> tuple[AssetRef | None, str | None]:
         return None, None
     job = facet.get("job")
     job_ref = None
-    if isinstance(job, dict) and _text(job.get("namespace")) and _text(job.get("name")):
+    if isinstance(job, dict) and nonblank(job.get("namespace")) and nonblank(job.get("name")):
         job_ref = asset_ref(job["namespace"], job["name"])
     run = facet.get("run")
-    run_id = _text(run.get("runId")) if isinstance(run, dict) else None
+    run_id = nonblank(run.get("runId")) if isinstance(run, dict) else None
     return job_ref, run_id
 
 
@@ -86,7 +83,7 @@ def columns(schema: Any) -> list[ColumnSpec] | None:
 
 def _flatten(fields: list[Any], prefix: str, out: list[ColumnSpec]) -> None:
     for index, item in enumerate(fields, start=1):
-        if not isinstance(item, dict) or not _text(item.get("name")):
+        if not isinstance(item, dict) or not nonblank(item.get("name")):
             continue
         name = f"{prefix}{item['name']}"
         ordinal = item.get("ordinal_position")
@@ -94,8 +91,8 @@ def _flatten(fields: list[Any], prefix: str, out: list[ColumnSpec]) -> None:
         out.append(
             ColumnSpec(
                 name=name,
-                data_type=_text(item.get("type")),
-                description=_text(item.get("description")),
+                data_type=nonblank(item.get("type")),
+                description=nonblank(item.get("description")),
                 # Top-level position: the producer's ordinal_position, else the list position.
                 ordinal=ordinal if isinstance(ordinal, int) else (None if prefix else index),
                 attributes=attributes,
@@ -110,7 +107,7 @@ def symlinks(facet: Any) -> list[dict[str, str]]:
     identifiers = facet.get("identifiers") if isinstance(facet, dict) else None
     return [{"namespace": ident["namespace"], "name": ident["name"], "type": str(ident.get("type") or "")}
             for ident in (identifiers if isinstance(identifiers, list) else [])
-            if isinstance(ident, dict) and _text(ident.get("namespace")) and _text(ident.get("name"))]
+            if isinstance(ident, dict) and nonblank(ident.get("namespace")) and nonblank(ident.get("name"))]
 
 
 @dataclass(frozen=True)
@@ -120,11 +117,11 @@ class Lifecycle:
 
 
 def lifecycle(facet: Any) -> Lifecycle | None:
-    if not isinstance(facet, dict) or not _text(facet.get("lifecycleStateChange")):
+    if not isinstance(facet, dict) or not nonblank(facet.get("lifecycleStateChange")):
         return None
     prev = facet.get("previousIdentifier")
     previous = None
-    if isinstance(prev, dict) and _text(prev.get("name")) and _text(prev.get("namespace")):
+    if isinstance(prev, dict) and nonblank(prev.get("name")) and nonblank(prev.get("namespace")):
         previous = AssetRef(namespace=prev["namespace"], name=prev["name"])
     return Lifecycle(change=facet["lifecycleStateChange"].strip().upper(), previous=previous)
 
@@ -167,7 +164,7 @@ def classifications(facets: dict[str, Any], deleted: list[str], ref: AssetRef, *
         tag = tag_string(item.get("key"), item.get("value"))
         if tag is None:
             continue
-        column = _text(item.get("field"))
+        column = nonblank(item.get("field"))
         target = ref.column(column) if column else ref
         if (target, tag) in seen:
             continue
@@ -232,15 +229,15 @@ def _deprecated_transformation(spec: dict[str, Any]) -> dict[str, Any]:
         "type": "DIRECT",
         "subtype": "IDENTITY" if kind == "IDENTITY" else None,
         "masking": kind == "MASKED",
-        "description": _text(spec.get("transformationDescription")),
+        "description": nonblank(spec.get("transformationDescription")),
     }
 
 
 def _input_fields(items: list[Any]) -> list[tuple[AssetRef, list[dict[str, Any]]]]:
     result = []
     for item in items:
-        if not (isinstance(item, dict) and _text(item.get("namespace")) and _text(item.get("name"))
-                and _text(item.get("field"))):
+        if not (isinstance(item, dict) and nonblank(item.get("namespace")) and nonblank(item.get("name"))
+                and nonblank(item.get("field"))):
             continue
         ref = asset_ref(item["namespace"], item["name"], item["field"])
         raw = item.get("transformations")
@@ -261,8 +258,8 @@ def _edge(
 
     direct = [t for t in transformations if kind(t) != "INDIRECT"]
     chosen = direct or transformations
-    subtypes = dict.fromkeys(str(t["subtype"]).upper() for t in chosen if _text(t.get("subtype")))
-    descriptions = dict.fromkeys(t["description"] for t in chosen if _text(t.get("description")))
+    subtypes = dict.fromkeys(str(t["subtype"]).upper() for t in chosen if nonblank(t.get("subtype")))
+    descriptions = dict.fromkeys(t["description"] for t in chosen if nonblank(t.get("description")))
     return AddLineage(
         source=source,
         target=target,

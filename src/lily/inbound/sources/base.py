@@ -103,6 +103,11 @@ def parse_timestamp(value: Any, path: str) -> datetime:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
 
 
+def nonblank(value: Any) -> str | None:
+    """``value`` if it is a string with more than whitespace, else None (the lenient readers)."""
+    return value if isinstance(value, str) and value.strip() else None
+
+
 def require_str(obj: Mapping[str, Any], key: str, path: str) -> str:
     """A required non-empty string field, with a precise error naming its path."""
     value = obj.get(key)

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from lily.inbound.sources.base import ParseError, TenantMismatch, sha256_hex
+from lily.inbound.sources.base import ParseError, TenantMismatch, nonblank, sha256_hex
 from lily.inbound.sources.contract import Source
 from lily.model.asset import AssetType, ColumnSpec, Owner
 from lily.model.classification import ClassificationSource
@@ -73,11 +73,8 @@ def validate(payload: Any) -> GenericEvent:
     except ValidationError as exc:
         first = exc.errors()[0]
         path = ".".join(str(p) for p in first["loc"])
-        message = (
-            "unknown field (extra fields are not allowed)"
-            if first["type"] == "extra_forbidden"
-            else first["msg"]
-        )
+        extra = first["type"] == "extra_forbidden"
+        message = "unknown field (extra fields are not allowed)" if extra else first["msg"]
         raise ParseError(path, message) from exc
     if event.event_type in UPSERT_TYPES and event.payload.asset_type is None:
         raise ParseError("payload.asset_type", f"is required for {event.event_type}")
@@ -135,12 +132,10 @@ def partition_key(item: Any) -> str:
     return str(payload.get("asset_id") or "") if isinstance(payload, dict) else ""
 
 
-def event_type(item: Any, checked: GenericEvent | None = None) -> str | None:
-    """``asset.created`` and so on, normalised as ``validate`` does (any case, ``_`` for ``.``)."""
-    if checked is not None:
-        return checked.event_type
-    raw = item.get("event_type") if isinstance(item, dict) else None
-    return str(raw or "").strip().lower().replace("_", ".") or None
+def event_type(item: Any, checked: GenericEvent) -> str:
+    """``asset.created`` and so on, as ``check`` normalised it (any case, ``_`` for ``.``)."""
+    del item
+    return checked.event_type
 
 
 def parse(payload: Any, *, received_at: datetime | None = None, options: Any = None) -> list[MetadataEvent]:
@@ -164,8 +159,8 @@ def _upsert(event: GenericEvent, ref: AssetRef) -> list[MetadataEvent]:
             ref=ref,
             type=event.payload.asset_type,
             parent=parse_asset_id(parent, event.source) if isinstance(parent, str) else None,
-            display_name=_text(metadata.get("display_name")),
-            description=_text(metadata.get("description")),
+            display_name=nonblank(metadata.get("display_name")),
+            description=nonblank(metadata.get("description")),
             owners=_owners(metadata.get("owners")),
             attributes=attributes,
             columns=_columns(metadata.get("columns")),
@@ -225,10 +220,6 @@ def _column(value: Any) -> ColumnSpec:
     if "type" in data and "data_type" not in data:
         data["data_type"] = data.pop("type")
     return ColumnSpec.model_validate(data)
-
-
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value.strip() else None
 
 
 SOURCE = Source(

@@ -24,6 +24,7 @@ from lily.inbound.sources.base import (
     ParseError,
     canonical_json,
     header,
+    nonblank,
     parse_timestamp,
     require_object,
     sha256_hex,
@@ -163,9 +164,7 @@ def parse(payload: Any, *, received_at: datetime | None = None, options: Any = N
         **_times(body, inner),
         "action": body.get("action"),
         "version": body.get("version"),
-        "account_id": (body.get("account") or {}).get("id")
-        if isinstance(body.get("account"), dict)
-        else None,
+        "account_id": body["account"].get("id") if isinstance(body.get("account"), dict) else None,
         "group_id": inner.get("group_id"),
         "event_details": [e["event_details"] for e in events if isinstance(e.get("event_details"), str)],
         "event_list": events,
@@ -213,7 +212,7 @@ def _times(body: dict[str, Any], inner: dict[str, Any]) -> dict[str, Any]:
 
 def _incident_id(body: dict[str, Any], inner: dict[str, Any]) -> str:
     value = _field(body, inner, "incident_id")
-    if not isinstance(value, str) or not value.strip():
+    if not nonblank(value):
         raise ParseError("payload.incident_id", "is required (a non-empty string)")
     return value
 
@@ -221,7 +220,7 @@ def _incident_id(body: dict[str, Any], inner: dict[str, Any]) -> str:
 def _observed_at(body: dict[str, Any], inner: dict[str, Any], received_at: datetime | None) -> datetime:
     for name in _TIME_FIELDS:
         value = _field(body, inner, name)
-        if isinstance(value, str) and value.strip():
+        if nonblank(value):
             return parse_timestamp(value, f"payload.{name}")
     if received_at is None:
         raise ParseError("", "the payload has no timestamp and no received_at was given")
@@ -231,17 +230,13 @@ def _observed_at(body: dict[str, Any], inner: dict[str, Any], received_at: datet
 def _title(inner: dict[str, Any], events: list[dict[str, Any]]) -> str | None:
     """The incident's name if this update carries one (a status-only update does not)."""
     for name in ("title", "incident_name", "name"):
-        if isinstance(inner.get(name), str) and inner[name].strip():
+        if nonblank(inner.get(name)):
             return inner[name]
     for event in events:
         rule = event.get("rule")
-        if (
-            isinstance(rule, dict)
-            and isinstance(rule.get("description"), str)
-            and rule["description"].strip()
-        ):
+        if isinstance(rule, dict) and nonblank(rule.get("description")):
             return rule["description"]
-        if isinstance(event.get("event_details"), str) and event["event_details"].strip():
+        if nonblank(event.get("event_details")):
             return event["event_details"]
     return None
 
