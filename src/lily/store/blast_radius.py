@@ -22,7 +22,7 @@ from sqlalchemy import Connection, select
 from lily.model import Asset, AssetRef, AssetStatus, Direction, asset_id
 from lily.store import catalog
 from lily.store import lineage as lineage_store
-from lily.store.chunks import chunked
+from lily.store.chunks import rows_in
 from lily.store.tables import assets
 
 MAX_LISTED = 100  # downstream assets listed by name; counts and owners always cover all of them
@@ -86,13 +86,9 @@ def summarize(affected: list[tuple[AssetRef, Asset | None]], affected_tags: list
 
 def _children(conn: Connection, tenant: str, ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[uuid.UUID, str]]:
     """Active columns of the given datasets: column id -> (dataset id, field)."""
-    out: dict[uuid.UUID, tuple[uuid.UUID, str]] = {}
-    for chunk in chunked(ids):
-        q = select(assets.c.id, assets.c.parent_id, assets.c.field).where(
-            assets.c.tenant_id == tenant, assets.c.parent_id.in_(chunk), assets.c.field != "",
-            assets.c.status == AssetStatus.ACTIVE.value)
-        out.update({cid: (pid, fld) for cid, pid, fld in conn.execute(q).all()})
-    return out
+    q = select(assets.c.id, assets.c.parent_id, assets.c.field).where(
+        assets.c.tenant_id == tenant, assets.c.field != "", assets.c.status == AssetStatus.ACTIVE.value)
+    return {cid: (pid, fld) for cid, pid, fld in rows_in(conn, q, assets.c.parent_id, ids)}
 
 
 def _downstream(conn: Connection, tenant: str, starts: list[uuid.UUID], depth: int) -> dict[uuid.UUID, int]:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from lily.model import Asset, AssetRef, AssetStatus, Classification, asset_id
-from lily.store.chunks import chunked
+from lily.store.chunks import mappings_in
 from lily.store.rows import asset_from_row, classification_from_row
 from lily.store.search import search
 from lily.store.tables import asset_history, assets, classification_rejections, classifications
@@ -24,11 +24,8 @@ def get_by_ref(conn: Connection, tenant_id: str, ref: AssetRef) -> Asset | None:
 
 
 def get_many(conn: Connection, tenant_id: str, ids: list[uuid.UUID]) -> dict[uuid.UUID, Asset]:
-    out: dict[uuid.UUID, Asset] = {}
-    for chunk in chunked(ids):
-        q = select(assets).where(assets.c.tenant_id == tenant_id, assets.c.id.in_(chunk))
-        out.update({r["id"]: asset_from_row(r) for r in conn.execute(q).mappings()})
-    return out
+    rows = mappings_in(conn, select(assets).where(assets.c.tenant_id == tenant_id), assets.c.id, ids)
+    return {r["id"]: asset_from_row(r) for r in rows}
 
 
 def list_assets(conn: Connection, tenant_id: str, *, type_: str | None = None, namespace: str | None = None,
@@ -65,21 +62,15 @@ def columns_of(conn: Connection, tenant_id: str, dataset_id: uuid.UUID) -> list[
 
 
 def classifications_of(conn: Connection, tenant_id: str, ids: list[uuid.UUID]) -> list[Classification]:
-    out: list[Classification] = []
-    for chunk in chunked(ids):
-        q = select(classifications).where(classifications.c.tenant_id == tenant_id,
-                                          classifications.c.asset_id.in_(chunk))
-        out += [classification_from_row(r) for r in conn.execute(q).mappings()]
+    q = select(classifications).where(classifications.c.tenant_id == tenant_id)
+    out = [classification_from_row(r) for r in mappings_in(conn, q, classifications.c.asset_id, ids)]
     return sorted(out, key=lambda c: (str(c.asset_id), c.tag, c.source))
 
 
 def rejections_of(conn: Connection, tenant_id: str, ids: list[uuid.UUID]) -> list[dict[str, Any]]:
     """Detected tags a person rejected on these assets (not classifications any more)."""
-    out: list[dict[str, Any]] = []
-    for chunk in chunked(ids):
-        q = select(classification_rejections).where(classification_rejections.c.tenant_id == tenant_id,
-                                                    classification_rejections.c.asset_id.in_(chunk))
-        out += [dict(r) for r in conn.execute(q).mappings()]
+    q = select(classification_rejections).where(classification_rejections.c.tenant_id == tenant_id)
+    out = [dict(r) for r in mappings_in(conn, q, classification_rejections.c.asset_id, ids)]
     return sorted(out, key=lambda r: (str(r["asset_id"]), r["tag"]))
 
 

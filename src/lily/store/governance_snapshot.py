@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, select
 
 from lily.model.classification import Classification
-from lily.store.chunks import chunked
+from lily.store.chunks import chunked, mappings_in, rows_in
 from lily.store.rows import classification_from_row
 from lily.store.tables import assets, classifications, lineage_edges
 
@@ -40,27 +40,18 @@ class AssetRow:
 
 
 # -- assets ------------------------------------------------------------------------------------
-
-
 def asset_rows(conn: Connection, tenant_id: str, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, AssetRow]:
     """The assets among ``ids`` that exist (live or deleted)."""
     a = assets.c
-    found: dict[uuid.UUID, AssetRow] = {}
-    for chunk in chunked(list(ids)):
-        q = select(a.id, a.type, a.parent_id, a.status).where(a.tenant_id == tenant_id, a.id.in_(chunk))
-        found.update((r.id, AssetRow(r.id, r.type, r.parent_id, r.status == "active")) for r in conn.execute(q))
-    return found
+    q = select(a.id, a.type, a.parent_id, a.status).where(a.tenant_id == tenant_id)
+    return {r.id: AssetRow(r.id, r.type, r.parent_id, r.status == "active") for r in rows_in(conn, q, a.id, ids)}
 
 
 def live_columns(conn: Connection, tenant_id: str, datasets: Iterable[uuid.UUID]) -> list[AssetRow]:
     """The live columns of ``datasets``."""
     a = assets.c
-    out: list[AssetRow] = []
-    for chunk in chunked(list(datasets)):
-        q = select(a.id, a.parent_id).where(a.tenant_id == tenant_id, a.parent_id.in_(chunk), a.type == "column",
-                                            a.status == "active")
-        out += [AssetRow(r.id, "column", r.parent_id, True) for r in conn.execute(q)]
-    return out
+    q = select(a.id, a.parent_id).where(a.tenant_id == tenant_id, a.type == "column", a.status == "active")
+    return [AssetRow(r.id, "column", r.parent_id, True) for r in rows_in(conn, q, a.parent_id, datasets)]
 
 
 def family_rows(conn: Connection, tenant_id: str, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, AssetRow]:
@@ -85,27 +76,18 @@ def live_assets(conn: Connection, tenant_id: str) -> dict[uuid.UUID, AssetRow]:
 def datasets_of_columns(conn: Connection, tenant_id: str, ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
     """The datasets of the columns among ``ids``, deleted columns included."""
     a = assets.c
-    found: set[uuid.UUID] = set()
-    for chunk in chunked(list(ids)):
-        q = select(a.parent_id).where(a.tenant_id == tenant_id, a.id.in_(chunk), a.type == "column",
-                                      a.parent_id.is_not(None))
-        found.update(r.parent_id for r in conn.execute(q))
-    return found
+    q = select(a.parent_id).where(a.tenant_id == tenant_id, a.type == "column", a.parent_id.is_not(None))
+    return {r.parent_id for r in rows_in(conn, q, a.id, ids)}
 
 
 # -- edges -------------------------------------------------------------------------------------
-
 _EDGE = lineage_edges.c
 _EDGE_COLUMNS = (_EDGE.source_id, _EDGE.target_id, _EDGE.level, _EDGE.masking, _EDGE.block_list)
 
 
 def edges_from(conn: Connection, tenant_id: str, sources: Iterable[uuid.UUID]) -> list[EdgeRow]:
     """Edges leaving ``sources`` (whatever the state of their ends)."""
-    out: list[EdgeRow] = []
-    for chunk in chunked(list(sources)):
-        out += conn.execute(select(*_EDGE_COLUMNS).where(_EDGE.tenant_id == tenant_id,
-                                                         _EDGE.source_id.in_(chunk))).all()
-    return out
+    return rows_in(conn, select(*_EDGE_COLUMNS).where(_EDGE.tenant_id == tenant_id), _EDGE.source_id, sources)
 
 
 def all_edges(conn: Connection, tenant_id: str) -> list[EdgeRow]:
@@ -114,25 +96,18 @@ def all_edges(conn: Connection, tenant_id: str) -> list[EdgeRow]:
 
 def edges_into(conn: Connection, tenant_id: str, ids: Iterable[uuid.UUID]) -> list[tuple[uuid.UUID, uuid.UUID]]:
     """``(source_id, target_id)`` of the edges entering ``ids``."""
-    out: list[tuple[uuid.UUID, uuid.UUID]] = []
-    for chunk in chunked(list(ids)):
-        q = select(_EDGE.source_id, _EDGE.target_id).where(_EDGE.tenant_id == tenant_id, _EDGE.target_id.in_(chunk))
-        out += [(r.source_id, r.target_id) for r in conn.execute(q)]
-    return out
+    q = select(_EDGE.source_id, _EDGE.target_id).where(_EDGE.tenant_id == tenant_id)
+    return [(r.source_id, r.target_id) for r in rows_in(conn, q, _EDGE.target_id, ids)]
 
 
 # -- classifications ---------------------------------------------------------------------------
-
 _CLS = classifications.c
 
 
 def _classifications(conn: Connection, tenant_id: str, column: Any, values: Iterable[Any],
                      *where: Any) -> list[Classification]:
-    out: list[Classification] = []
-    for chunk in chunked(list(values)):
-        q = select(classifications).where(_CLS.tenant_id == tenant_id, *where, column.in_(chunk))
-        out += [classification_from_row(r) for r in conn.execute(q).mappings()]
-    return out
+    q = select(classifications).where(_CLS.tenant_id == tenant_id, *where)
+    return [classification_from_row(r) for r in mappings_in(conn, q, column, values)]
 
 
 def classifications_on(conn: Connection, tenant_id: str, asset_ids: Iterable[uuid.UUID]) -> list[Classification]:

@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy import Connection, Integer, String, Uuid, and_, func, literal, select
 
 from lily.model import Direction, LineageEdge, LineageLevel, LineageNode
-from lily.store.chunks import chunked
+from lily.store.chunks import mappings_in
 from lily.store.rows import edge_from_row
 from lily.store.tables import lineage_edges
 
@@ -50,16 +50,10 @@ def traverse(conn: Connection, tenant_id: str, start: uuid.UUID, direction: Dire
 def edges_among(conn: Connection, tenant_id: str, ids: set[uuid.UUID],
                 level: LineageLevel | None = None) -> list[LineageEdge]:
     """Edges whose two ends are both in ``ids`` (the subgraph a traversal reached)."""
-    if not ids:
-        return []
-    out: list[LineageEdge] = []
-    for chunk in chunked(list(ids)):
-        q = select(lineage_edges).where(lineage_edges.c.tenant_id == tenant_id,
-                                        lineage_edges.c.source_id.in_(chunk))
-        if level is not None:
-            q = q.where(lineage_edges.c.level == level.value)
-        out += [edge_from_row(r) for r in conn.execute(q).mappings() if r["target_id"] in ids]
-    return out
+    q = select(lineage_edges).where(lineage_edges.c.tenant_id == tenant_id)
+    if level is not None:
+        q = q.where(lineage_edges.c.level == level.value)
+    return [edge_from_row(r) for r in mappings_in(conn, q, lineage_edges.c.source_id, ids) if r["target_id"] in ids]
 
 
 def edges_of(conn: Connection, tenant_id: str, aid: uuid.UUID) -> list[LineageEdge]:

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, and_, exists, func, or_, select
 from lily.model import Asset, AssetStatus, AssetType
 from lily.store import catalog
 from lily.store import runs as run_store
-from lily.store.chunks import chunked
+from lily.store.chunks import mappings_in, rows_in
 from lily.store.rows import asset_from_row
 from lily.store.tables import asset_history, assets, classifications, lineage_edges
 from lily.store.tables_inbound import inbound_events
@@ -149,11 +149,10 @@ def dataset_views(conn: Connection, tenant: str, datasets: list[Asset]) -> list[
     """Everything the given datasets' Marquez shapes need, in a constant number of queries."""
     ids = [d.id for d in datasets]
     columns: dict[uuid.UUID, list[Asset]] = {}
-    for chunk in chunked(ids):
-        q = select(assets).where(assets.c.tenant_id == tenant, assets.c.parent_id.in_(chunk),
-                                 assets.c.type == COLUMN, assets.c.status == AssetStatus.ACTIVE.value)
-        for col in (asset_from_row(r) for r in conn.execute(q).mappings()):
-            columns.setdefault(col.parent_id, []).append(col)  # type: ignore[arg-type]
+    q = select(assets).where(assets.c.tenant_id == tenant, assets.c.type == COLUMN,
+                             assets.c.status == AssetStatus.ACTIVE.value)
+    for col in (asset_from_row(r) for r in mappings_in(conn, q, assets.c.parent_id, ids)):
+        columns.setdefault(col.parent_id, []).append(col)  # type: ignore[arg-type]
     for cols in columns.values():
         cols.sort(key=lambda a: (a.attributes.get("ordinal") is None, a.attributes.get("ordinal") or 0, a.ref.field))
     column_ids = [c.id for cols in columns.values() for c in cols]
@@ -174,11 +173,9 @@ def dataset_views(conn: Connection, tenant: str, datasets: list[Asset]) -> list[
 def column_inputs(conn: Connection, tenant: str, column_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[ColumnInput]]:
     """Column-level edges into each given column, with their source columns loaded."""
     e = lineage_edges
-    found: list[tuple[uuid.UUID, uuid.UUID, str, str | None]] = []
-    for chunk in chunked(column_ids):
-        q = select(e.c.target_id, e.c.source_id, e.c.transformation_type, e.c.attributes).where(
-            e.c.tenant_id == tenant, e.c.level == "column", e.c.target_id.in_(chunk))
-        found += [(t, s, tt, (a or {}).get("description")) for t, s, tt, a in conn.execute(q).all()]
+    q = select(e.c.target_id, e.c.source_id, e.c.transformation_type, e.c.attributes).where(
+        e.c.tenant_id == tenant, e.c.level == "column")
+    found = [(t, s, tt, (a or {}).get("description")) for t, s, tt, a in rows_in(conn, q, e.c.target_id, column_ids)]
     sources = catalog.get_many(conn, tenant, sorted({s for _, s, _, _ in found}, key=str))
     out: dict[uuid.UUID, list[ColumnInput]] = {}
     for target, source, ttype, description in found:
@@ -209,12 +206,10 @@ def dataset_versions(conn: Connection, tenant: str, aid: uuid.UUID) -> list[Data
     col_ids = list(conn.execute(select(assets.c.id).where(
         assets.c.tenant_id == tenant, assets.c.parent_id == aid, assets.c.type == COLUMN)).scalars())
     col_history: dict[uuid.UUID, list[tuple[datetime, dict[str, Any]]]] = {}
-    for chunk in chunked(col_ids):
-        q = (select(asset_history.c.asset_id, asset_history.c.at, asset_history.c.snapshot)
-             .where(asset_history.c.tenant_id == tenant, asset_history.c.asset_id.in_(chunk))
-             .order_by(asset_history.c.version))
-        for cid, at, snap in conn.execute(q).all():
-            col_history.setdefault(cid, []).append((_aware(at), snap))
+    q = (select(asset_history.c.asset_id, asset_history.c.at, asset_history.c.snapshot)
+         .where(asset_history.c.tenant_id == tenant).order_by(asset_history.c.version))
+    for cid, at, snap in rows_in(conn, q, asset_history.c.asset_id, col_ids):
+        col_history.setdefault(cid, []).append((_aware(at), snap))
     out = []
     for h in history:
         at = _aware(h["at"])
@@ -279,13 +274,8 @@ def job_graph(conn: Connection, tenant: str, start: Asset, depth: int) -> JobGra
 
 def _jobless_edges(conn: Connection, tenant: str, ids: set[uuid.UUID]) -> set[tuple[uuid.UUID, uuid.UUID]]:
     e = lineage_edges
-    out: set[tuple[uuid.UUID, uuid.UUID]] = set()
-    for chunk in chunked(sorted(ids, key=str)):
-        q = select(e.c.source_id, e.c.target_id).where(
-            e.c.tenant_id == tenant, e.c.level == "dataset", e.c.job_id.is_(None),
-            e.c.source_id.in_(chunk) | e.c.target_id.in_(chunk))
-        out |= {(s, t) for s, t in conn.execute(q).all()}
-    return out
+    q = select(e.c.source_id, e.c.target_id).where(e.c.tenant_id == tenant, e.c.level == "dataset", e.c.job_id.is_(None))
+    return {(s, t) for s, t in rows_in(conn, q, (e.c.source_id, e.c.target_id), sorted(ids, key=str))}
 
 
 def column_graph(conn: Connection, tenant: str, starts: set[uuid.UUID], depth: int,
@@ -298,11 +288,8 @@ def column_graph(conn: Connection, tenant: str, starts: set[uuid.UUID], depth: i
             continue
         frontier = set(starts)
         for _ in range(depth):
-            found: set[uuid.UUID] = set()
-            for chunk in chunked(sorted(frontier, key=str)):
-                q = select(far).where(e.c.tenant_id == tenant, e.c.level == "column", near.in_(chunk))
-                found |= set(conn.execute(q).scalars())
-            frontier = found - seen
+            q = select(far).where(e.c.tenant_id == tenant, e.c.level == "column")
+            frontier = {row[0] for row in rows_in(conn, q, near, sorted(frontier, key=str))} - seen
             seen |= frontier
             if not frontier:
                 break

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, Table, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from lily.store.chunks import chunked
+from lily.store.chunks import rows_in
 from lily.store.tables_pipelines import pipeline_runs, pipeline_steps
 
 
@@ -68,8 +68,5 @@ def get_run(conn: Connection, tenant_id: str, run_id: str) -> Row[Any] | None:
 def steps_of(conn: Connection, tenant_id: str, run_ids: list[str]) -> list[Row[Any]]:
     """Steps of the runs ``run_ids``, ordered by run and then by first save."""
     t = pipeline_steps.c
-    out: list[Row[Any]] = []
-    for chunk in chunked(run_ids):
-        out += conn.execute(select(pipeline_steps).where(t.tenant_id == tenant_id, t.run_id.in_(chunk))
-                            .order_by(t.run_id, t.position)).all()
-    return out
+    return rows_in(conn, select(pipeline_steps).where(t.tenant_id == tenant_id).order_by(t.run_id, t.position),
+                   t.run_id, run_ids)

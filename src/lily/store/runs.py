@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -21,7 +21,7 @@ from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, u
 
 from lily.model import AssetRef, RecordQuality, RecordRun, RunState, stable_id
 from lily.store import bulk
-from lily.store.chunks import chunked
+from lily.store.chunks import chunked, mappings_in, rows_in
 from lily.store.tables import assets, lineage_edges
 from lily.store.tables_runs import quality_results, run_io, runs
 
@@ -309,12 +309,10 @@ def _run(row: Any, io: list[IoRow]) -> StoredRun:
 
 
 def _with_io(conn: Connection, tenant: str, rows: list[Any]) -> list[StoredRun]:
-    ids = [r["run_id"] for r in rows]
     io: dict[str, list[IoRow]] = {}
-    for chunk in chunked(ids):
-        q = select(run_io).where(run_io.c.tenant_id == tenant, run_io.c.run_id.in_(chunk))
-        for r in conn.execute(q.order_by(run_io.c.event_time)).mappings():
-            io.setdefault(r["run_id"], []).append(IoRow(r["asset_id"], r["role"], r["version"]))
+    q = select(run_io).where(run_io.c.tenant_id == tenant).order_by(run_io.c.event_time)
+    for r in mappings_in(conn, q, run_io.c.run_id, [r["run_id"] for r in rows]):
+        io.setdefault(r["run_id"], []).append(IoRow(r["asset_id"], r["role"], r["version"]))
     return [_run(r, io.get(r["run_id"], [])) for r in rows]
 
 
@@ -336,12 +334,11 @@ def runs_of_job(conn: Connection, tenant: str, job_id: uuid.UUID, *, limit: int 
 def latest_runs(conn: Connection, tenant: str, job_ids: list[uuid.UUID], n: int = 10) -> dict[uuid.UUID, list[StoredRun]]:
     """The ``n`` newest runs of each job (one query; jobs in a page rarely have many runs each)."""
     out: dict[uuid.UUID, list[Any]] = {}
-    for chunk in chunked(job_ids):
-        q = select(runs).where(runs.c.tenant_id == tenant, runs.c.job_id.in_(chunk))
-        for row in conn.execute(q.order_by(runs.c.first_event_at.desc(), runs.c.run_id)).mappings():
-            newest = out.setdefault(row["job_id"], [])
-            if len(newest) < n:
-                newest.append(row)
+    q = select(runs).where(runs.c.tenant_id == tenant).order_by(runs.c.first_event_at.desc(), runs.c.run_id)
+    for row in mappings_in(conn, q, runs.c.job_id, job_ids):
+        newest = out.setdefault(row["job_id"], [])
+        if len(newest) < n:
+            newest.append(row)
     return {job: _with_io(conn, tenant, rows) for job, rows in out.items()}
 
 
@@ -354,41 +351,31 @@ def job_links(conn: Connection, tenant: str, *, job_ids: set[uuid.UUID] | None =
     that carry the job (JobEvents declare lineage without a run).
     """
     links: set[tuple[uuid.UUID, uuid.UUID, str]] = set()
+    declared = select(run_io.c.job_id, run_io.c.asset_id, run_io.c.role).distinct().where(run_io.c.tenant_id == tenant)
     for column, ids in ((run_io.c.job_id, job_ids), (run_io.c.asset_id, asset_ids)):
-        for chunk in _chunks(ids):
-            q = select(run_io.c.job_id, run_io.c.asset_id, run_io.c.role).distinct().where(
-                run_io.c.tenant_id == tenant, column.in_(chunk))
-            links |= {(j, a, r) for j, a, r in conn.execute(q).all()}
+        links |= {(j, a, r) for j, a, r in rows_in(conn, declared, column, _sorted(ids))}
     e = lineage_edges
     dataset_edges = and_(e.c.tenant_id == tenant, e.c.level == "dataset", e.c.job_id.is_not(None))
-    for chunk in _chunks(job_ids):
-        for src, dst, job in conn.execute(select(e.c.source_id, e.c.target_id, e.c.job_id).where(
-                dataset_edges, e.c.job_id.in_(chunk))).all():
-            links |= {(job, src, "input"), (job, dst, "output")}
-    for chunk in _chunks(asset_ids):
-        for src, dst, job in conn.execute(select(e.c.source_id, e.c.target_id, e.c.job_id).where(
-                dataset_edges, e.c.source_id.in_(chunk) | e.c.target_id.in_(chunk))).all():
-            links |= {(job, src, "input"), (job, dst, "output")}
+    edges = select(e.c.source_id, e.c.target_id, e.c.job_id).where(dataset_edges)
+    for src, dst, job in [*rows_in(conn, edges, e.c.job_id, _sorted(job_ids)),
+                          *rows_in(conn, edges, (e.c.source_id, e.c.target_id), _sorted(asset_ids))]:
+        links |= {(job, src, "input"), (job, dst, "output")}
     return links
 
 
-def _chunks(ids: set[uuid.UUID] | None) -> Iterator[Sequence[uuid.UUID]]:
-    """``ids`` (None: none) in a stable order, chunked for ``IN`` lists."""
-    return chunked(sorted(ids or (), key=str))
+def _sorted(ids: set[uuid.UUID] | None) -> list[uuid.UUID]:
+    """``ids`` (None: none) in a stable order."""
+    return sorted(ids or (), key=str)
 
 
 def last_modified(conn: Connection, tenant: str, asset_ids: list[uuid.UUID]) -> dict[uuid.UUID, datetime]:
     """When each dataset was last written by a completed run (Marquez ``lastModifiedAt``)."""
-    out: dict[uuid.UUID, datetime] = {}
-    for chunk in _chunks(set(asset_ids)):
-        q = (select(run_io.c.asset_id, func.max(runs.c.ended_at))
-             .select_from(run_io.join(runs, and_(runs.c.tenant_id == run_io.c.tenant_id,
-                                                 runs.c.run_id == run_io.c.run_id)))
-             .where(run_io.c.tenant_id == tenant, run_io.c.role == "output", run_io.c.asset_id.in_(chunk),
-                    runs.c.state == RunState.COMPLETED.value)
-             .group_by(run_io.c.asset_id))
-        out.update({aid: _utc(t) for aid, t in conn.execute(q).all() if t is not None})
-    return out
+    q = (select(run_io.c.asset_id, func.max(runs.c.ended_at))
+         .select_from(run_io.join(runs, and_(runs.c.tenant_id == run_io.c.tenant_id, runs.c.run_id == run_io.c.run_id)))
+         .where(run_io.c.tenant_id == tenant, run_io.c.role == "output", runs.c.state == RunState.COMPLETED.value)
+         .group_by(run_io.c.asset_id))
+    return {aid: _utc(t) for aid, t in rows_in(conn, q, run_io.c.asset_id, sorted(set(asset_ids), key=str))
+            if t is not None}
 
 
 def writers_by_version(conn: Connection, tenant: str, aid: uuid.UUID) -> dict[int, str]:
