@@ -11,15 +11,8 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from lily.inbound.sources import generic, monte_carlo, openlineage, s3
-from lily.inbound.sources.base import (
-    InboundError,
-    InvalidSignatureError,
-    MissingSignatureError,
-    ParseError,
-    PayloadError,
-    VerificationError,
-)
-from lily.inbound.sources.contract import Auth, Enriched, Source
+from lily.inbound.sources.base import InboundError
+from lily.inbound.sources.contract import Auth, Source
 
 BUILTIN: tuple[Source, ...] = (openlineage.SOURCE, monte_carlo.SOURCE, s3.SOURCE, generic.SOURCE)
 
@@ -54,19 +47,4 @@ for _source in BUILTIN:
     register(_source)
 
 
-__all__ = [
-    "BUILTIN",
-    "SOURCES",
-    "Auth",
-    "Enriched",
-    "InboundError",
-    "InvalidSignatureError",
-    "MissingSignatureError",
-    "ParseError",
-    "PayloadError",
-    "Source",
-    "VerificationError",
-    "get_source",
-    "register",
-    "unregister",
-]
+__all__ = ["BUILTIN", "SOURCES", "Auth", "InboundError", "Source", "get_source", "register", "unregister"]

@@ -19,15 +19,6 @@ import orjson
 T = TypeVar("T")
 
 
-def key_of(value: Any) -> bytes | None:
-    """``value``'s JSON bytes (key order as sent: one producer sends one order), or None when it
-    cannot be serialised (then the caller parses without the memo)."""
-    try:
-        return orjson.dumps(value)
-    except (TypeError, orjson.JSONEncodeError):
-        return None
-
-
 class Memo(Generic[T]):
     """At most ``size`` entries; when full, the oldest quarter is forgotten (insertion order)."""
 
@@ -39,8 +30,9 @@ class Memo(Generic[T]):
     def of(self, value: Any, build: Callable[[], T], *extra: Any) -> T:
         """What ``value`` (a JSON subtree, with ``extra`` it depends on too) parsed into: remembered,
         or ``build()`` now."""
-        key = key_of(value)
-        if key is None:
+        try:
+            key = orjson.dumps(value)  # key order as sent: one producer sends one order
+        except TypeError:  # cannot be serialised (orjson.JSONEncodeError is a TypeError): no memo
             return build()
         found = self.get((key, *extra))
         return found if found is not None else self.put((key, *extra), build())

@@ -52,8 +52,6 @@ class MissingSignatureError(VerificationError):
 class InvalidSignatureError(VerificationError):
     """The signature does not match the body (→ 403)."""
 
-    status = 403
-
 
 class NoSecretError(VerificationError):
     """The tenant has configured no secret for the source, so no signature can be trusted (→ 401)."""
@@ -144,14 +142,9 @@ def optional_list(obj: Mapping[str, Any], key: str, path: str) -> list[Any]:
     return value
 
 
+_JSON_TYPES = {type(None): "null", bool: "boolean", int: "number", float: "number", str: "string", list: "array",
+               dict: "object"}
+
+
 def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    return {
-        bool: "boolean",
-        int: "number",
-        float: "number",
-        str: "string",
-        list: "array",
-        dict: "object",
-    }.get(type(value), type(value).__name__)
+    return _JSON_TYPES.get(type(value), type(value).__name__)
