@@ -11,6 +11,7 @@ writer itself, in the same transaction, so the enrichment is recomputed on every
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection
@@ -21,16 +22,15 @@ from lily.model import AssetRef, MetadataEvent
 from lily.store import lookups
 
 
+@dataclass(frozen=True, slots=True)
 class _Catalog:
     """The :class:`~lily.inbound.sources.contract.CatalogView` of one tenant in one transaction."""
 
-    __slots__ = ("_conn", "_tenant_id")
-
-    def __init__(self, conn: Connection, tenant_id: str) -> None:
-        self._conn, self._tenant_id = conn, tenant_id
+    conn: Connection
+    tenant_id: str
 
     def attributes(self, refs: Sequence[AssetRef]) -> dict[AssetRef, dict[str, Any]]:
-        return lookups.asset_attributes(self._conn, self._tenant_id, refs)
+        return lookups.asset_attributes(self.conn, self.tenant_id, refs)
 
 
 def enrich(conn: Connection, tenant_id: str, source: str, operations: list[MetadataEvent]) -> Enriched:
@@ -41,4 +41,4 @@ def enrich(conn: Connection, tenant_id: str, source: str, operations: list[Metad
     return hook(operations, _Catalog(conn, tenant_id))
 
 
-__all__ = ["Enriched", "enrich"]
+__all__ = ["enrich"]

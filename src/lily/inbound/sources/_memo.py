@@ -51,6 +51,3 @@ class Memo(Generic[T]):
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
-
-    def __len__(self) -> int:
-        return len(self._entries)

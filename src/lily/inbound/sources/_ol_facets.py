@@ -210,8 +210,7 @@ def column_lineage(
         if not isinstance(spec, dict) or not isinstance(spec.get("inputFields"), list):
             continue
         fallback = _deprecated_transformation(spec)
-        for source in _input_fields(spec["inputFields"]):
-            ref, transformations = source
+        for ref, transformations in _input_fields(spec["inputFields"]):
             pairs.setdefault((ref, output.column(out_col)), []).extend(transformations or [fallback])
     dataset_deps = _input_fields(facet.get("dataset") if isinstance(facet.get("dataset"), list) else [])
     targets = [output.column(c) for c in dict.fromkeys([*known_columns, *fields])] or [output]

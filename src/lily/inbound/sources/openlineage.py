@@ -347,16 +347,3 @@ SOURCE = Source(
     name=NAME, title="OpenLineage", split=split, count=listed_under("events"), check=check,
     idempotency_key=idempotency_key, partition_key=partition_key, event_type=event_type, parse=parse,
 )
-
-__all__ = [
-    "NAME",
-    "SOURCE",
-    "EventKind",
-    "check",
-    "classify",
-    "event_type",
-    "idempotency_key",
-    "parse",
-    "partition_key",
-    "split",
-]

@@ -38,25 +38,9 @@ from lily.model.identity import AssetRef
 
 NAME = "s3"
 _MAX_DEPTH = 5  # S3 → SNS → SQS → … envelopes; deeper nesting is not something AWS produces
-_FORMATS = {
-    "parquet": "parquet",
-    "csv": "csv",
-    "tsv": "tsv",
-    "json": "json",
-    "jsonl": "ndjson",
-    "ndjson": "ndjson",
-    "avro": "avro",
-    "orc": "orc",
-    "txt": "text",
-    "log": "text",
-    "xml": "xml",
-    "xlsx": "xlsx",
-    "pdf": "pdf",
-    "jpg": "jpeg",
-    "jpeg": "jpeg",
-    "png": "png",
-    "delta": "delta",
-}
+_FORMATS = {"parquet": "parquet", "csv": "csv", "tsv": "tsv", "json": "json", "jsonl": "ndjson", "ndjson": "ndjson",
+            "avro": "avro", "orc": "orc", "txt": "text", "log": "text", "xml": "xml", "xlsx": "xlsx", "pdf": "pdf",
+            "jpg": "jpeg", "jpeg": "jpeg", "png": "png", "delta": "delta"}  # fmt: skip
 _COMPRESSIONS = {"gz": "gzip", "gzip": "gzip", "bz2": "bzip2", "zst": "zstd", "zstd": "zstd", "snappy": "snappy",
                  "lz4": "lz4", "xz": "xz", "zip": "zip"}  # fmt: skip
 
