@@ -1,8 +1,5 @@
-"""Inbound sources: one module per producer, each declaring a :class:`~.contract.Source`.
-
-Adding a source is one module ending with ``SOURCE = Source(...)`` (see ``contract.py`` and
-docs/inbound-sources.md) and one line: an entry in ``BUILTIN`` below, or ``register(module.SOURCE)``
-(a plugin, a test). The registry is read through ``SOURCES`` (read-only) and ``get_source``.
+"""Inbound sources: one module per producer, each declaring a :class:`~.contract.Source` (how to
+add one: ``contract.py``). The registry is read through ``SOURCES`` (read-only) and ``get_source``.
 """
 
 from __future__ import annotations

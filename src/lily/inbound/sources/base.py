@@ -68,10 +68,7 @@ class TenantMismatch(InboundError):
 def header(headers: Mapping[str, str], name: str) -> str | None:
     """Case-insensitive header lookup (HTTP header names are case-insensitive)."""
     wanted = name.lower()
-    for key, value in headers.items():
-        if key.lower() == wanted:
-            return value
-    return None
+    return next((value for key, value in headers.items() if key.lower() == wanted), None)
 
 
 def canonical_json(value: Any) -> bytes:
@@ -81,12 +78,8 @@ def canonical_json(value: Any) -> bytes:
 
 def sha256_hex(*parts: str | bytes) -> str:
     """sha256 over parts separated by a unit separator, so ("ab", "c") and ("a", "bc") differ."""
-    digest = hashlib.sha256()
-    for index, part in enumerate(parts):
-        if index:
-            digest.update(b"\x1f")
-        digest.update(part.encode() if isinstance(part, str) else part)
-    return digest.hexdigest()
+    joined = b"\x1f".join(part.encode() if isinstance(part, str) else part for part in parts)
+    return hashlib.sha256(joined).hexdigest()
 
 
 def parse_timestamp(value: Any, path: str) -> datetime:

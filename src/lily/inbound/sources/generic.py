@@ -196,9 +196,7 @@ def _columns(value: Any) -> list[ColumnSpec] | None:
         try:
             result.append(_column(item))
         except (ValidationError, TypeError, ValueError) as exc:
-            raise ParseError(
-                f"payload.metadata.columns[{index}]", "expected a name or {name, type, ...}"
-            ) from exc
+            raise ParseError(f"payload.metadata.columns[{index}]", "expected a name or {name, type, ...}") from exc
     return result
 
 

@@ -71,9 +71,7 @@ def verify(body: bytes, headers: Mapping[str, str], secret: str | None) -> None:
     """
     if not secret:
         raise NoSecretError("no Monte Carlo webhook secret is configured: webhooks are refused")
-    received = (header(headers, SIGNATURE_HEADER) or "").strip().lower()
-    if received.startswith("sha512="):
-        received = received[len("sha512=") :]
+    received = (header(headers, SIGNATURE_HEADER) or "").strip().lower().removeprefix("sha512=")
     if not received:
         raise MissingSignatureError(f"missing {SIGNATURE_HEADER} header")
     candidates = [sign(body, secret, reference=False)]

@@ -34,6 +34,14 @@ _SHOWN_SEGMENTS = 8  # of the path in an error message
 _SHOWN_KEY = 40  # characters of one key in that path
 
 
+def _serializes(value: Any) -> bool:
+    try:
+        orjson.dumps(value)
+    except TypeError:  # recursion limit (a parsed document holds nothing else orjson refuses)
+        return False
+    return True
+
+
 def _serializable_depth() -> int:
     """The deepest nesting orjson serializes (254 in orjson 3.x), found by bisection at import
     so a different orjson version cannot silently change what the check means."""
@@ -42,11 +50,7 @@ def _serializable_depth() -> int:
         value: Any = 0
         for _ in range(depth):
             value = [value]
-        try:
-            orjson.dumps(value)
-        except TypeError:
-            return False
-        return True
+        return _serializes(value)
 
     low, high = 1, 4096  # ok(low); not ok(high)
     while high - low > 1:
@@ -97,14 +101,6 @@ def within_depth(value: Any, limit: int, raw: bytes | None = None) -> bool:
         return _serializes(outer)
     finally:
         box[0] = None
-
-
-def _serializes(value: Any) -> bool:
-    try:
-        orjson.dumps(value)
-    except TypeError:  # recursion limit (a parsed document holds nothing else orjson refuses)
-        return False
-    return True
 
 
 def check_depth(value: Any, limit: int, raw: bytes | None = None, *, envelope: int = 0) -> None:

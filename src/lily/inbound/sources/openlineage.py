@@ -166,7 +166,7 @@ def _parse_job_event(event: dict[str, Any], kind: EventKind, event_time: datetim
     inputs = [_dataset(d, f"inputs[{i}]", output=False) for i, d in _objects(event, "inputs")]
     outputs = [_dataset(d, f"outputs[{i}]", output=True) for i, d in _objects(event, "outputs")]
 
-    ops = list(_job_operations(job, job_ref, parent_job))
+    ops = list(_JOBS.of(job, lambda: _parse_job(job, job_ref, parent_job), parent_job))
     for dataset in (*inputs, *outputs):
         ops += dataset.operations(run_id=run_id, observed_at=event_time)
     if run_id is not None:
@@ -196,10 +196,6 @@ def _parse_job_event(event: dict[str, Any], kind: EventKind, event_time: datetim
 _JOBS: Memo[list[MetadataEvent]] = Memo()
 _DATASETS: Memo[_Dataset] = Memo()
 _EDGES: Memo[list[AddLineage]] = Memo()
-
-
-def _job_operations(job: dict[str, Any], job_ref: AssetRef, parent_job: AssetRef | None) -> list[MetadataEvent]:
-    return _JOBS.of(job, lambda: _parse_job(job, job_ref, parent_job), parent_job)
 
 
 def _parse_job(job: dict[str, Any], job_ref: AssetRef, parent_job: AssetRef | None) -> list[MetadataEvent]:

@@ -48,16 +48,6 @@ _COMPRESSIONS = {"gz": "gzip", "gzip": "gzip", "bz2": "bzip2", "zst": "zstd", "z
 # ---------------------------------------------------------------------------------------- identity
 
 
-def bucket_ref(bucket: str) -> AssetRef:
-    """A bucket is the root of its OpenLineage namespace ``s3://<bucket>`` (empty name)."""
-    return AssetRef(namespace=f"s3://{bucket}", name="")
-
-
-def object_ref(bucket: str, key: str) -> AssetRef:
-    """An object is ``s3://<bucket>`` + its decoded key, as OpenLineage names S3 datasets."""
-    return AssetRef(namespace=f"s3://{bucket}", name=key)
-
-
 def decode_key(raw: str) -> str:
     """S3 form-URL-encodes keys in notifications (space → ``+``, ``+`` → ``%2B``)."""
     return unquote_plus(raw)
@@ -258,7 +248,10 @@ def operations(event: ObjectEvent) -> list[MetadataEvent]:
     """
     if event.kind not in ("created", "removed"):
         return []
-    bucket, obj = bucket_ref(event.bucket), object_ref(event.bucket, event.key)
+    # As OpenLineage names S3 datasets: an object is ``s3://<bucket>`` + its decoded key, a bucket
+    # the root of that namespace (empty name).
+    bucket = AssetRef(namespace=f"s3://{event.bucket}", name="")
+    obj = AssetRef(namespace=bucket.namespace, name=event.key)
     time = event.event_time.isoformat()
     attributes = _drop_none({"sequencer": event.sequencer, "last_event": event.event_name, "last_event_time": time,
                              "version_id": event.version_id})
@@ -274,9 +267,9 @@ def operations(event: ObjectEvent) -> list[MetadataEvent]:
                          attributes=attributes)
     if event.kind == "removed":
         return [upsert, DeleteAsset(ref=obj)]
-    bucket_attributes = _drop_none({"region": event.region, "arn": event.bucket_arn})
-    return [UpsertAsset(ref=bucket, type=AssetType.S3_BUCKET, display_name=event.bucket, attributes=bucket_attributes),
-            upsert]
+    bucket_upsert = UpsertAsset(ref=bucket, type=AssetType.S3_BUCKET, display_name=event.bucket,
+                                attributes=_drop_none({"region": event.region, "arn": event.bucket_arn}))
+    return [bucket_upsert, upsert]
 
 
 def _basename(key: str) -> str:
