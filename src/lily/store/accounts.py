@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, or_, select, update
 
+from lily.store.rows import first_dict
 from lily.store.tables import api_keys, refresh_tokens, tenants, users
 
 
@@ -17,8 +18,7 @@ def create_tenant(conn: Connection, tenant_id: str, name: str, at: datetime) -> 
 
 
 def get_tenant(conn: Connection, tenant_id: str) -> dict[str, Any] | None:
-    row = conn.execute(select(tenants).where(tenants.c.id == tenant_id)).mappings().first()
-    return dict(row) if row else None
+    return first_dict(conn, select(tenants).where(tenants.c.id == tenant_id))
 
 
 def list_tenants(conn: Connection) -> list[dict[str, Any]]:
@@ -34,14 +34,11 @@ def create_user(conn: Connection, tenant_id: str, username: str, password_hash: 
 
 
 def get_user(conn: Connection, tenant_id: str, username: str) -> dict[str, Any] | None:
-    row = conn.execute(select(users).where(users.c.tenant_id == tenant_id,
-                                           users.c.username == username)).mappings().first()
-    return dict(row) if row else None
+    return first_dict(conn, select(users).where(users.c.tenant_id == tenant_id, users.c.username == username))
 
 
 def get_user_by_id(conn: Connection, user_id: uuid.UUID) -> dict[str, Any] | None:
-    row = conn.execute(select(users).where(users.c.id == user_id)).mappings().first()
-    return dict(row) if row else None
+    return first_dict(conn, select(users).where(users.c.id == user_id))
 
 
 def list_users(conn: Connection, tenant_id: str) -> list[dict[str, Any]]:
@@ -55,8 +52,7 @@ def insert_api_key(conn: Connection, row: dict[str, Any]) -> None:
 
 
 def get_api_key_by_prefix(conn: Connection, prefix: str) -> dict[str, Any] | None:
-    row = conn.execute(select(api_keys).where(api_keys.c.prefix == prefix)).mappings().first()
-    return dict(row) if row else None
+    return first_dict(conn, select(api_keys).where(api_keys.c.prefix == prefix))
 
 
 def list_api_keys(conn: Connection, tenant_id: str) -> list[dict[str, Any]]:
@@ -89,9 +85,7 @@ def insert_refresh_token(conn: Connection, row: dict[str, Any]) -> None:
 
 
 def get_refresh_token(conn: Connection, token_hash: str) -> dict[str, Any] | None:
-    row = conn.execute(select(refresh_tokens).where(refresh_tokens.c.token_hash == token_hash)
-                       .with_for_update()).mappings().first()
-    return dict(row) if row else None
+    return first_dict(conn, select(refresh_tokens).where(refresh_tokens.c.token_hash == token_hash).with_for_update())
 
 
 def mark_refresh_used(conn: Connection, token_id: uuid.UUID, at: datetime) -> bool:

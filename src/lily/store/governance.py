@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, case, delete, func, insert, or_, select, update
 
 from lily.store.chunks import chunked
+from lily.store.rows import first_dict
 from lily.store.tables import consumer_offsets, tenants
 from lily.store.tables_governance import (
     deliveries,
@@ -27,8 +28,6 @@ OPEN = ("pending", "failed")  # delivery statuses that will still run
 
 
 # --- feed consumers -------------------------------------------------------------------------------
-
-
 def lock_offset(conn: Connection, consumer: str, tenant_id: str, at: datetime) -> int:
     """The consumer's offset for the tenant, row-locked until the transaction ends.
 
@@ -58,8 +57,6 @@ def all_tenants(conn: Connection) -> list[str]:
 
 
 # --- propagation bookkeeping ----------------------------------------------------------------------
-
-
 def pending_origins(conn: Connection, tenant_id: str) -> set[uuid.UUID]:
     q = select(propagation_pending.c.origin_id).where(propagation_pending.c.tenant_id == tenant_id)
     return set(conn.execute(q).scalars())
@@ -82,8 +79,6 @@ def set_pending(conn: Connection, tenant_id: str, done: set[uuid.UUID], deferred
 
 
 # --- re-plan requests -----------------------------------------------------------------------------
-
-
 def request_replan(conn: Connection, tenant_id: str, reason: str, at: datetime, target_id: uuid.UUID | None = None,
                    correlation_id: str | None = None) -> None:
     conn.execute(insert(governance_requests).values(id=uuid.uuid4(), tenant_id=tenant_id, target_id=target_id,
@@ -103,17 +98,14 @@ def tenants_with_requests(conn: Connection) -> list[str]:
 
 
 # --- security rules -------------------------------------------------------------------------------
-
-
 def list_rules(conn: Connection, tenant_id: str) -> list[dict[str, Any]]:
     q = select(security_rules).where(security_rules.c.tenant_id == tenant_id).order_by(security_rules.c.rule_id)
     return [dict(r) for r in conn.execute(q).mappings()]
 
 
 def get_rule(conn: Connection, tenant_id: str, rule_id: str) -> dict[str, Any] | None:
-    row = conn.execute(select(security_rules).where(security_rules.c.tenant_id == tenant_id,
-                                                    security_rules.c.rule_id == rule_id)).mappings().first()
-    return dict(row) if row else None
+    r = security_rules.c
+    return first_dict(conn, select(security_rules).where(r.tenant_id == tenant_id, r.rule_id == rule_id))
 
 
 def insert_rule(conn: Connection, tenant_id: str, rule_id: str, body: dict[str, Any], enabled: bool, actor: str,
@@ -137,23 +129,19 @@ def delete_rule(conn: Connection, tenant_id: str, rule_id: str) -> bool:
 
 
 # --- targets --------------------------------------------------------------------------------------
-
-
 def list_targets(conn: Connection, tenant_id: str) -> list[dict[str, Any]]:
     q = select(outbound_targets).where(outbound_targets.c.tenant_id == tenant_id).order_by(outbound_targets.c.name)
     return [dict(r) for r in conn.execute(q).mappings()]
 
 
 def get_target(conn: Connection, tenant_id: str, target_id: uuid.UUID) -> dict[str, Any] | None:
-    row = conn.execute(select(outbound_targets).where(outbound_targets.c.tenant_id == tenant_id,
-                                                      outbound_targets.c.id == target_id)).mappings().first()
-    return dict(row) if row else None
+    t = outbound_targets.c
+    return first_dict(conn, select(outbound_targets).where(t.tenant_id == tenant_id, t.id == target_id))
 
 
 def get_target_by_name(conn: Connection, tenant_id: str, name: str) -> dict[str, Any] | None:
-    row = conn.execute(select(outbound_targets).where(outbound_targets.c.tenant_id == tenant_id,
-                                                      outbound_targets.c.name == name)).mappings().first()
-    return dict(row) if row else None
+    t = outbound_targets.c
+    return first_dict(conn, select(outbound_targets).where(t.tenant_id == tenant_id, t.name == name))
 
 
 def insert_target(conn: Connection, row: dict[str, Any]) -> None:
@@ -178,8 +166,6 @@ def delete_target(conn: Connection, tenant_id: str, target_id: uuid.UUID) -> boo
 
 
 # --- applied state --------------------------------------------------------------------------------
-
-
 def applied_for(conn: Connection, tenant_id: str, names: set[tuple[str, str]] | None = None,
                 target_id: uuid.UUID | None = None) -> list[dict[str, Any]]:
     """Applied-state rows of the tenant, optionally only for ``(namespace, name)`` objects / one target."""
@@ -209,8 +195,6 @@ def put_applied(conn: Connection, tenant_id: str, target_id: uuid.UUID, object_k
 
 
 # --- deliveries -----------------------------------------------------------------------------------
-
-
 def insert_delivery(conn: Connection, row: dict[str, Any]) -> None:
     conn.execute(insert(deliveries).values(**row))
 
@@ -274,9 +258,8 @@ def resolve_dead_letters(conn: Connection, target_id: uuid.UUID, object_key: str
 
 
 def get_delivery(conn: Connection, tenant_id: str, delivery_id: uuid.UUID) -> dict[str, Any] | None:
-    row = conn.execute(select(deliveries).where(deliveries.c.tenant_id == tenant_id,
-                                                deliveries.c.id == delivery_id)).mappings().first()
-    return dict(row) if row else None
+    d = deliveries.c
+    return first_dict(conn, select(deliveries).where(d.tenant_id == tenant_id, d.id == delivery_id))
 
 
 def list_deliveries(conn: Connection, tenant_id: str, *, status: str | None = None,

@@ -28,7 +28,7 @@ from sqlalchemy import Connection, and_, delete, insert, select, update
 
 from lily.model import AssetRef, UpsertIncident, asset_id, stable_id
 from lily.store.blast_radius import enrichment
-from lily.store.rows import jsonable
+from lily.store.rows import first_dict, jsonable
 from lily.store.tables_runs import incident_assets, incidents
 
 FIELDS = ("title", "status", "severity", "owner", "link")
@@ -161,9 +161,7 @@ def _sync_assets(conn: Connection, tenant: str, iid: uuid.UUID, ids: set[uuid.UU
 
 # ------------------------------------------------------------------------------------------ reads
 def get_incident(conn: Connection, tenant: str, iid: uuid.UUID) -> dict[str, Any] | None:
-    row = conn.execute(select(incidents).where(incidents.c.id == iid, incidents.c.tenant_id == tenant)
-                       ).mappings().first()
-    return dict(row) if row else None
+    return first_dict(conn, select(incidents).where(incidents.c.id == iid, incidents.c.tenant_id == tenant))
 
 
 def list_incidents(conn: Connection, tenant: str, *, status: str | None = None, severity: str | None = None,

@@ -1,68 +1,31 @@
-"""Conversions between table rows and domain types."""
+"""Conversions between table rows and domain types (a row's columns are the model's fields; the
+models ignore the columns they do not have)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import RowMapping
+from sqlalchemy import Connection, RowMapping, Select
 
-from lily.model import Asset, AssetRef, Classification, LineageEdge, Owner
+from lily.model import Asset, AssetRef, Classification, LineageEdge
 
 
 def asset_from_row(row: RowMapping) -> Asset:
-    return Asset(
-        id=row["id"],
-        tenant_id=row["tenant_id"],
-        type=row["type"],
-        ref=AssetRef(namespace=row["namespace"], name=row["name"], field=row["field"]),
-        parent_id=row["parent_id"],
-        display_name=row["display_name"],
-        description=row["description"],
-        owners=[Owner(**o) for o in row["owners"] or []],
-        attributes=row["attributes"] or {},
-        facets=row["facets"] or {},
-        status=row["status"],
-        version=row["version"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        deleted_at=row["deleted_at"],
-    )
+    return Asset(**row, ref=AssetRef(namespace=row["namespace"], name=row["name"], field=row["field"]))
 
 
 def edge_from_row(row: RowMapping) -> LineageEdge:
-    return LineageEdge(
-        id=row["id"],
-        tenant_id=row["tenant_id"],
-        source_id=row["source_id"],
-        target_id=row["target_id"],
-        level=row["level"],
-        transformation_type=row["transformation_type"],
-        transformation_subtype=row["transformation_subtype"],
-        masking=row["masking"],
-        block_list=row["block_list"] or [],
-        job_id=row["job_id"],
-        run_id=row["run_id"],
-        attributes=row["attributes"] or {},
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-    )
+    return LineageEdge(**row)
 
 
 def classification_from_row(row: RowMapping) -> Classification:
-    return Classification(
-        id=row["id"],
-        tenant_id=row["tenant_id"],
-        asset_id=row["asset_id"],
-        tag=row["tag"],
-        source=row["source"],
-        propagate=row["propagate"],
-        provenance=row["provenance"],
-        confidence=row["confidence"],
-        status=row.get("status"),
-        evidence=row.get("evidence"),
-        created_by=row["created_by"],
-        created_at=row["created_at"],
-    )
+    return Classification(**row)
+
+
+def first_dict(conn: Connection, stmt: Select[Any]) -> dict[str, Any] | None:
+    """The first row of ``stmt`` as a dict (None: no row)."""
+    row = conn.execute(stmt).mappings().first()
+    return dict(row) if row else None
 
 
 def jsonable(value: Any) -> Any:

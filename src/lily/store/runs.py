@@ -212,7 +212,7 @@ def record_run(conn: Connection, tenant: str, at: datetime, op: RecordRun, job_i
 
 def _io_rows(tenant: str, op: RecordRun, job_id: uuid.UUID, io: list[tuple[uuid.UUID, str]],
              versions: dict[uuid.UUID, int]) -> list[dict[str, Any]]:
-    """The io rows of a new run."""
+    """The io rows of ``io`` (each pair once)."""
     t = _utc(op.event_time)
     return [{"tenant_id": tenant, "run_id": op.run_id, "asset_id": aid, "role": role, "job_id": job_id,
              "version": versions.get(aid), "event_time": t} for aid, role in dict.fromkeys(io)]
@@ -229,17 +229,14 @@ def _record_io(conn: Connection, tenant: str, op: RecordRun, job_id: uuid.UUID,
     seen = {(r.asset_id, r.role): r.event_time for r in conn.execute(
         select(run_io.c.asset_id, run_io.c.role, run_io.c.event_time).where(
             run_io.c.tenant_id == tenant, run_io.c.run_id == op.run_id))}
-    fresh = []
     for aid, role in dict.fromkeys(io):
-        if (aid, role) not in seen:
-            fresh.append({"tenant_id": tenant, "run_id": op.run_id, "asset_id": aid, "role": role,
-                          "job_id": job_id, "version": versions.get(aid), "event_time": t})
-        elif t >= _utc(seen[aid, role]):
+        if (aid, role) in seen and t >= _utc(seen[aid, role]):
             key = and_(run_io.c.tenant_id == tenant, run_io.c.run_id == op.run_id, run_io.c.asset_id == aid,
                        run_io.c.role == role)
             conn.execute(update(run_io).where(key).values(job_id=job_id, version=versions.get(aid), event_time=t))
+    fresh = [pair for pair in io if pair not in seen]
     if fresh:
-        conn.execute(_INSERT_RUN_IO, fresh)
+        conn.execute(_INSERT_RUN_IO, _io_rows(tenant, op, job_id, fresh, versions))
 
 
 def _digest(value: Any) -> str:

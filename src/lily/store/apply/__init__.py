@@ -8,7 +8,7 @@ change set is applied (``apply_in``), following an OpenLineage run event the wor
    the transaction's row cache (``ApplyCache``), and the changes recorded so far;
 2. each operation goes, by its ``op`` name, to the writer of its kind of state (``_DISPATCH``):
    ``assets`` (and columns, deletes, placeholders), ``rename``, ``lineage``, ``classifications``,
-   ``runs`` (and quality), ``incidents``. A writer reads the rows it needs through the cache,
+   ``runs`` (and quality and incidents). A writer reads the rows it needs through the cache,
    writes only what differs and records one change per state change (``ctx.record``), so the
    event's datasets, edges and run change the catalog once, and a restated event not at all;
 3. ``search_docs`` rebuilds the search documents of the assets whose searchable fields changed;
@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from lily.model import ChangeSet
-from lily.store.apply import assets, classifications, incidents, lineage, rename, runs, search_docs
+from lily.store.apply import assets, classifications, lineage, rename, runs, search_docs
 from lily.store.apply.changes import write_changes, write_deferred
 from lily.store.apply.context import ApplyError, ApplyResult, ChangeSetContext, UnknownAsset
 from lily.store.apply_cache import ApplyCache
@@ -50,7 +50,7 @@ _DISPATCH: dict[str, Callable[[ChangeSetContext, Any], object]] = {
     "retract_propagated": classifications.retract_propagated,
     "record_run": runs.record_run,
     "record_quality": runs.record_quality,
-    "upsert_incident": incidents.upsert_incident,
+    "upsert_incident": runs.upsert_incident,
 }
 
 

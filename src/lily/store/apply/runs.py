@@ -1,9 +1,11 @@
-"""Job runs and data-quality results: the assets they name are ensured here, the merge of a run's
-events and the quality rows are ``lily.store.runs``."""
+"""Job runs, data-quality results and incidents: the assets a run or result names are ensured here;
+merging a run's events and the quality rows is ``lily.store.runs``, an incident's timeline and
+enrichment ``lily.store.incidents``."""
 
 from __future__ import annotations
 
-from lily.model import AssetType, ChangeKind, RecordQuality, RecordRun
+from lily.model import AssetType, ChangeKind, RecordQuality, RecordRun, UpsertIncident
+from lily.store import incidents as incident_store
 from lily.store import runs as run_store
 from lily.store.apply.assets import ensure_asset, load
 from lily.store.apply.context import ChangeSetContext
@@ -25,3 +27,9 @@ def record_quality(ctx: ChangeSetContext, op: RecordQuality) -> None:
     stored = run_store.record_quality(ctx.conn, ctx.tenant, ctx.at, op, aid)
     if stored is not None:
         ctx.record(ChangeKind.QUALITY_RECORDED, "quality_result", stored[0], aid, None, stored[1])
+
+
+def upsert_incident(ctx: ChangeSetContext, op: UpsertIncident) -> None:
+    change = incident_store.upsert_incident(ctx.conn, ctx.tenant, ctx.at, op)
+    if change is not None:
+        ctx.record(ChangeKind.INCIDENT_UPDATED, "incident", change.id, change.asset_id, change.before, change.after)
