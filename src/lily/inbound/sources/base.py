@@ -34,7 +34,6 @@ class ParseError(InboundError):
     def __init__(self, path: str, message: str) -> None:
         super().__init__(f"{path}: {message}" if path else message)
         self.path = path
-        self.reason = message
 
 
 class VerificationError(InboundError):

@@ -64,10 +64,7 @@ def decompress(
     limits: DecodeLimits = DEFAULT_LIMITS,
 ) -> bytes:
     """The body's bytes after undoing ``Content-Encoding`` (or sniffed gzip), within ``limits``."""
-    if len(body) > limits.max_body_bytes:
-        raise PayloadError(
-            f"request body is {len(body)} bytes, over the limit of {limits.max_body_bytes}", status=413
-        )
+    _check_length(body, limits.max_body_bytes)
     encoding = (header(headers or {}, "content-encoding") or "").strip().lower()
     if encoding in _GZIP or (encoding in _IDENTITY and body.startswith(GZIP_MAGIC)):
         return _inflate(body, zlib.MAX_WBITS | 16, "gzip", limits)
@@ -77,11 +74,13 @@ def decompress(
         return _inflate(body, wbits, "deflate", limits)
     if encoding not in _IDENTITY:
         raise PayloadError(f"unsupported Content-Encoding {encoding!r} (use gzip or none)", status=415)
-    if len(body) > limits.max_decoded_bytes:
-        raise PayloadError(
-            f"request body is {len(body)} bytes, over the limit of {limits.max_decoded_bytes}", status=413
-        )
+    _check_length(body, limits.max_decoded_bytes)
     return body
+
+
+def _check_length(body: bytes, limit: int) -> None:
+    if len(body) > limit:
+        raise PayloadError(f"request body is {len(body)} bytes, over the limit of {limit}", status=413)
 
 
 def load_json(data: bytes) -> Any:

@@ -199,21 +199,12 @@ _EDGES: Memo[list[AddLineage]] = Memo()
 
 
 def _parse_job(job: dict[str, Any], job_ref: AssetRef, parent_job: AssetRef | None) -> list[MetadataEvent]:
-    job_facets, job_deleted = ol_facets.split_facets(optional_object(job, "facets", "job"))
-    ops: list[MetadataEvent] = [
-        UpsertAsset(
-            ref=job_ref,
-            type=AssetType.JOB,
-            parent=parent_job if parent_job != job_ref else None,
-            description=ol_facets.description(job_facets),
-            owners=ol_facets.owners(job_facets),
-            facets=job_facets,
-            deleted_facets=job_deleted,
-        )
-    ]
+    facets, deleted = ol_facets.split_facets(optional_object(job, "facets", "job"))
+    upsert = UpsertAsset(ref=job_ref, type=AssetType.JOB, parent=parent_job if parent_job != job_ref else None,
+                         description=ol_facets.description(facets), owners=ol_facets.owners(facets), facets=facets,
+                         deleted_facets=deleted)
     # A job's tags describe the job, not data: they never propagate along lineage.
-    ops += ol_facets.classifications(job_facets, job_deleted, job_ref, propagate=False)
-    return ops
+    return [upsert, *ol_facets.classifications(facets, deleted, job_ref, propagate=False)]
 
 
 def _dataset(obj: dict[str, Any], path: str, *, output: bool) -> _Dataset:
