@@ -58,10 +58,9 @@ def summarize(affected: list[tuple[AssetRef, Asset | None]], affected_tags: list
             **(_brief(asset) if asset else {"asset_id": None, "type": None, "namespace": ref.namespace,
                                             "name": ref.name, "field": ref.field, "owners": []}),
             "known": asset is not None and asset.status is AssetStatus.ACTIVE,
-            "classifications": sorted({(tag, column) for a, tag, column in affected_tags if a == aid}),
+            "classifications": [{"tag": t, "column": c or None}
+                                for t, c in sorted({(tag, column) for a, tag, column in affected_tags if a == aid})],
         })
-    for row in rows:
-        row["classifications"] = [{"tag": t, "column": c or None} for t, c in row["classifications"]]
     ordered = sorted(downstream, key=lambda r: (r.depth, r.asset.ref.namespace, r.asset.ref.name))
     everything = [r.asset for r in ordered] + sorted(jobs, key=lambda j: (j.ref.namespace, j.ref.name))
     listed = [{**_brief(r.asset), "depth": r.depth} for r in ordered[:MAX_LISTED]]
