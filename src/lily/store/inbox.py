@@ -259,14 +259,26 @@ _MARKS = select(inbound_applied.c.event_id, inbound_applied.c.outcome).where(
     inbound_applied.c.event_id.in_(bindparam("ids", expanding=True)))
 _MARKED_IDS = select(inbound_applied.c.event_id).limit(bindparam("limit"))
 _FORGET = delete(inbound_applied).where(inbound_applied.c.event_id == bindparam("id"))
+_FORGET_MARKER = delete(inbound_applied).where(inbound_applied.c.event_id == bindparam("event_id"),
+                                               inbound_applied.c.outcome == bindparam("outcome"))
 
 
-def mark_applied(conn: Connection, marks: Iterable[tuple[uuid.UUID, str, Outcome]]) -> None:
-    """Record ``(event id, tenant, outcome)`` each in the catalog transaction that applied them."""
-    rows = [{"event_id": eid, "tenant_id": tenant, "outcome": {
+def marker(eid: uuid.UUID, tenant_id: str, outcome: Outcome) -> dict[str, Any]:
+    """The marker row of an event applied with ``outcome`` (``inbound_applied``)."""
+    return {"event_id": eid, "tenant_id": tenant_id, "outcome": {
         **{c: getattr(outcome, c) for c in _MARKED}, "at": outcome.at.isoformat(),
-        "assets": sorted(str(a) for a in outcome.indexed)}} for eid, tenant, outcome in marks]
-    bulk.executemany(conn, _MARK, rows)
+        "assets": sorted(str(a) for a in outcome.indexed)}}
+
+
+def mark_applied(conn: Connection, markers: Sequence[dict[str, Any]]) -> None:
+    """Record markers in the catalog transaction that applied their events."""
+    bulk.executemany(conn, _MARK, markers)
+
+
+def forget_markers(conn: Connection, markers: Sequence[dict[str, Any]]) -> None:
+    """Drop these very markers: a marker written since for the same event (a replay applied it
+    again) records another application time, and stays."""
+    bulk.executemany(conn, _FORGET_MARKER, [{"event_id": m["event_id"], "outcome": m["outcome"]} for m in markers])
 
 
 def applied_marks(conn: Connection, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Outcome]:

@@ -19,9 +19,12 @@ Exactly once, nonetheless:
    skipped; an event with a marker was applied by an attempt that died before settling it, and is
    settled from the marker, not applied again. No other worker can apply, mark or unmark an event
    between that read and the commit: they all need the catalog's write lock.
-3. A marker is deleted only in a catalog transaction that finds, under that lock, its event's inbox
-   row settled (``_collect``). Replaying an event deletes its marker before its row goes back to
-   ``received``. So while an event is applied and unsettled, its marker is there for rule 2.
+3. A marker is deleted only once its event's inbox row is settled: by the process that settled it,
+   and only that very marker (its content, application time included: ``inbox.forget_markers``),
+   or by a catalog transaction that finds, under that lock, the row settled (``_collect``: markers
+   a worker that died after settling left behind). Replaying an event deletes its marker before
+   its row goes back to ``received``. So while an event is applied and unsettled, its marker is
+   there for rule 2.
 
 Settling after the commit can fail or find a row leased elsewhere (a stalled worker's lease taken
 over): the events are then handed back (``Unsettled``) or left to their new owner, and their next
@@ -36,6 +39,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 from sqlalchemy import Connection
 
@@ -44,7 +48,9 @@ from lily.bus.local.gate import OwnerLocks, WriteGate
 from lily.observability import log
 from lily.store import Store, inbox
 
-COLLECT_SECONDS = 1.0  # how often a process deletes the markers of settled events
+FORGET_BATCH = 256  # markers of events settled here, deleted together...
+FORGET_SECONDS = 1.0  # ...or this long after the last deletion
+SWEEP_SECONDS = 60.0  # how often a process looks for markers a dead worker left behind
 
 
 class FileSettling(Settling):
@@ -56,8 +62,10 @@ class FileSettling(Settling):
         assert path, "an inbox file of its own has a path"
         self.gate = WriteGate(path)
         self.owners = OwnerLocks(f"{path}.owners")
-        self._collecting = threading.Lock()
-        self._next_collect = 0.0  # the first transaction looks for markers left behind
+        self._lock = threading.Lock()
+        self._settled: list[dict[str, Any]] = []  # markers of events this process settled
+        self._next_forget = 0.0
+        self._next_sweep = 0.0  # the first transaction looks for markers left behind
 
     def turn(self) -> contextlib.AbstractContextManager[None]:
         return self.gate.consumer()
@@ -71,10 +79,12 @@ class FileSettling(Settling):
             yield txn
         if txn.settled:
             try:
-                self._settle(owner, txn.settled)
+                done = self._settle(owner, txn.settled)
             except Exception as exc:
                 log.warning("inbound_settle_failed", events=len(txn.settled), error=str(exc))
                 raise Unsettled("the inbox could not be settled after applying; settled on the next delivery") from exc
+            with self._lock:  # rule 3: their rows are settled now
+                self._settled.extend(m for m in txn.markers if m["event_id"] in done)
 
     def _look(self, txn: _Marking, deliveries: Sequence[Delivery]) -> None:
         """Rule 2: which events are not this worker's, and which were applied already."""
@@ -94,35 +104,38 @@ class FileSettling(Settling):
             outcome.attempts = again[eid]  # deliveries, this one included
             txn.done[eid] = outcome
 
-    def _settle(self, owner: str | None, settled: list[inbox.Settle]) -> None:
+    def _settle(self, owner: str | None, settled: list[inbox.Settle]) -> set[uuid.UUID]:
         """Settle a committed transaction's rows in one statement (converted before taking the turn,
-        which producers wait for); if some are not ours any more (a stalled worker's leases taken
-        over), the others one by one, and those are left to their new owner, who settles them from
-        their markers."""
+        which producers wait for); the events settled. If some are not ours any more (a stalled
+        worker's leases taken over), the others one by one, and those are left to their new owner,
+        who settles them from their markers."""
         prepared = inbox.prepare_settle(self.store.inbox_engine.dialect, owner, settled)
         try:
             with self.turn(), self.store.inbox_write() as conn:
                 if not inbox.settle(conn, owner, prepared):
                     raise LeaseLost  # rolls the partial settling back
+            return {row.id for row in settled}
         except LeaseLost:
             with self.turn(), self.store.inbox_write() as conn:
-                for row in settled:
-                    inbox.settle(conn, owner, [row])
+                return {row.id for row in settled if inbox.settle(conn, owner, [row])}
 
     def _collect(self, conn: Connection, *, now: bool = False) -> None:
-        """Rule 3: delete the markers whose inbox rows are settled (about once a second a process)."""
+        """Rule 3: delete the markers of events this process settled (batched), and about once a
+        minute those whose inbox rows a read under the catalog's lock finds settled."""
         at = time.monotonic()
-        if (not now and at < self._next_collect) or not self._collecting.acquire(blocking=False):
-            return
-        try:
-            self._next_collect = at + COLLECT_SECONDS
-            marked = inbox.marked_ids(conn)
-            if marked:
-                with self.store.inbox_read() as inbox_conn:
-                    rows = inbox.leases(inbox_conn, marked)
-                inbox.forget_applied(conn, [i for i in marked if rows.get(i, ("", None))[0] in inbox.SETTLED])
-        finally:
-            self._collecting.release()
+        with self._lock:
+            mine: list[dict[str, Any]] = []
+            if now or len(self._settled) >= FORGET_BATCH or (self._settled and at >= self._next_forget):
+                mine, self._settled, self._next_forget = self._settled, [], at + FORGET_SECONDS
+            sweep = now or at >= self._next_sweep
+            if sweep:
+                self._next_sweep = at + SWEEP_SECONDS
+        inbox.forget_markers(conn, mine)  # (if this transaction rolls back, the sweep finds them)
+        marked = inbox.marked_ids(conn) if sweep else []
+        if marked:
+            with self.store.inbox_read() as inbox_conn:
+                rows = inbox.leases(inbox_conn, marked)
+            inbox.forget_applied(conn, [i for i in marked if rows.get(i, ("", None))[0] in inbox.SETTLED])
 
     def forget(self, ids: Sequence[uuid.UUID]) -> None:
         with self.store.write() as conn:
@@ -141,9 +154,11 @@ class _Marking(Transaction):
     def __init__(self, conn: Connection, owner: str | None) -> None:
         super().__init__(conn, owner)
         self.settled: list[inbox.Settle] = []
+        self.markers: list[dict[str, Any]] = []
 
     def settle(self, outcomes: Sequence[tuple[Delivery, inbox.Outcome]]) -> None:
         """Rule 1: markers now, the inbox rows after the commit."""
-        inbox.mark_applied(self.conn, [(d.message.id, d.message.tenant_id, o) for d, o in outcomes
-                                       if o.status == inbox.APPLIED and d.message.id not in self.done])
+        self.markers = [inbox.marker(d.message.id, d.message.tenant_id, o) for d, o in outcomes
+                        if o.status == inbox.APPLIED and d.message.id not in self.done]
+        inbox.mark_applied(self.conn, self.markers)
         self.settled = [self.row(d, o) for d, o in outcomes]
