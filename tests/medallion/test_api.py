@@ -72,7 +72,7 @@ def test_confirm_and_reject_over_http_and_a_rerun_respects_them(lenv: tuple[Env,
     consumer.drain()
     assert ("PII.phone", "propagated") not in listed(env, aid(lake, SILVER, "phone"))
     assert ("PII.phone", "propagated") not in listed(env, aid(lake, GOLD, "phone"))
-    rejected = env.client.get(f"{V1}/assets/{phone}/classifications/rejected", headers=viewer).json()
+    rejected = env.client.get(f"{V1}/assets/{phone}/rejected-classifications", headers=viewer).json()
     assert [r["tag"] for r in rejected] == ["PII.phone"]
 
     # nothing to review: 404; a direct tag is not a suggestion
@@ -97,7 +97,7 @@ def test_confirm_and_reject_over_http_and_a_rerun_respects_them(lenv: tuple[Env,
     # confirming a rejected suggestion restores it, confirmed
     resp = env.client.post(f"{V1}/assets/{phone}/classifications/PII.phone/confirm", headers=engineer)
     assert resp.status_code == 200 and resp.json()["status"] == "confirmed"
-    assert env.client.get(f"{V1}/assets/{phone}/classifications/rejected", headers=viewer).json() == []
+    assert env.client.get(f"{V1}/assets/{phone}/rejected-classifications", headers=viewer).json() == []
     consumer.drain()
     assert ("PII.phone", "propagated") in listed(env, aid(lake, GOLD, "phone"))
     assert tag_map(env.store, AssetRef(namespace=lake.namespace(), name=BRONZE, field="phone"))[
@@ -127,6 +127,10 @@ def test_quality_results_latest_and_history_paginated(lenv: tuple[Env, Lake, Pat
     # a dataset without results: no latest; an unknown asset: 404
     gold = env.client.get(f"{V1}/assets/{aid(lake, GOLD)}/quality", headers=viewer).json()
     assert gold["latest"] is None and gold["items"] == []
+    # another asset's cursor names no result of this one
+    foreign = env.client.get(f"{V1}/assets/{aid(lake, GOLD)}/quality", headers=viewer,
+                             params={"cursor": page1["next_cursor"]})
+    assert foreign.status_code == 404 and "cursor" in foreign.json()["detail"]
     unknown = aid(lake, "silver/people/nothing")
     assert env.client.get(f"{V1}/assets/{unknown}/quality", headers=viewer).status_code == 404
 

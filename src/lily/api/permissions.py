@@ -19,7 +19,7 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], P] = {
     ("POST", f"{V1}/assets/{{asset_id}}/classifications"): P.CLASSIFY,
     ("DELETE", f"{V1}/assets/{{asset_id}}/classifications/{{tag}}"): P.CLASSIFY,
     # detected classifications: suggestions a person confirms or rejects
-    ("GET", f"{V1}/assets/{{asset_id}}/classifications/rejected"): P.CATALOG_READ,
+    ("GET", f"{V1}/assets/{{asset_id}}/rejected-classifications"): P.CATALOG_READ,
     ("POST", f"{V1}/assets/{{asset_id}}/classifications/{{tag}}/confirm"): P.CLASSIFY,
     ("POST", f"{V1}/assets/{{asset_id}}/classifications/{{tag}}/reject"): P.CLASSIFY,
     ("GET", f"{V1}/assets/{{asset_id}}/quality"): P.CATALOG_READ,

@@ -4,7 +4,7 @@ A ``detected`` classification (a pipeline's PII detection) is a suggestion until
 it: ``POST .../classifications/{tag}/confirm`` keeps it for good (runs never touch it again);
 ``POST .../classifications/{tag}/reject`` deletes it — a rejected tag is no tag: it stops
 propagating and leaves the warehouses — and remembers the rejection, so detection never suggests it
-again (``GET .../classifications/rejected`` lists them; confirming one restores it, confirmed).
+again (``GET .../rejected-classifications`` lists them; confirming one restores it, confirmed).
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ def remove_classification(asset_id: uuid.UUID, tag: Annotated[str, Path(max_leng
     return Response(status_code=204)
 
 
-@router.get("/assets/{asset_id}/classifications/rejected", response_model=list[RejectionOut],
+@router.get("/assets/{asset_id}/rejected-classifications", response_model=list[RejectionOut],
             summary="Detected tags a person rejected on this asset")
 def list_rejected(asset_id: uuid.UUID, principal: Principal = Depends(authorize),
                   app: AppContext = Depends(ctx)) -> list[RejectionOut]:

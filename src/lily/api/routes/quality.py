@@ -64,7 +64,7 @@ def asset_quality(asset_id: uuid.UUID, principal: Principal = Depends(authorize)
         if cursor:
             last = run_store.quality_result(conn, tenant, id_after(cursor))
             if last is None or last["asset_id"] != asset_id:
-                raise HTTPException(422, "cursor does not belong to this asset's results")
+                raise HTTPException(404, "no quality result of this asset matches the cursor")
             before = (last["observed_at"], last["id"])
         rows = run_store.quality_of(conn, tenant, asset_id, limit + 1, before)
         latest = rows[0] if rows and before is None else (run_store.quality_of(conn, tenant, asset_id, 1) or [None])[0]
