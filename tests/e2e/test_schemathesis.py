@@ -60,7 +60,10 @@ def test_openapi_contract_holds(live_demo: LiveLily, tmp_path: Path) -> None:
         [str(cli), "--config-file", str(config), "run", f"{live_demo.url}/openapi.json",
          "-H", f"Authorization: Bearer {live_demo.api_key}", "--max-examples", "15",
          "--phases", "examples,coverage,fuzzing", "--seed", "20261122", "--workers", "1", "--no-color",
-         "--report-dir", str(tmp_path)],
+         "--report-dir", str(tmp_path),
+         # A generator health check, not an API check: with one seed for the whole document, adding or
+         # renaming an operation shifts which examples the rule body's nested patterns filter out.
+         "--suppress-health-check", "filter_too_much"],
         capture_output=True, text=True, timeout=900,
     )
     summary = result.stdout.split("SUMMARY")[-1]
