@@ -60,14 +60,14 @@ def test_a_rerun_of_a_day_rewrites_nothing_downstream_of_bronze(tmp_path: Path) 
 
 _CLOCK_CALLS = {("datetime", "now"), ("datetime", "utcnow"), ("date", "today"), ("time", "time"),
                 ("time", "monotonic"), ("time", "perf_counter")}
-_EDGES = {"runner.py", "cli.py"}  # the runner takes an injected clock; the CLI owns the wall clock
+_EDGES = {"runner.py", "cli.py"}  # the runner takes an injected clock; the CLIs own the wall clock
 
 
 def test_pipeline_steps_never_read_the_clock() -> None:
     root = Path(medallion_pkg.__file__).parent
     offenders = []
     for module in sorted(root.glob("*.py")):
-        if module.name in _EDGES:
+        if module.name in _EDGES or module.name.endswith("_cli.py"):
             continue
         for node in ast.walk(ast.parse(module.read_text())):
             if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
