@@ -80,6 +80,19 @@ def test_soft_delete_cascades_columns_and_drops_edges_and_revives(store: Store) 
         assert get_by_ref(conn, "acme", USERS).status == "active"
 
 
+def test_delete_cascade_survives_parent_cycles(store: Store) -> None:
+    # parents are the client's word: an asset may name itself, or its own child, as its parent
+    a, b = AssetRef(namespace="ns", name="a"), AssetRef(namespace="ns", name="b")
+    store.apply(cs(UpsertAsset(ref=a, type=AssetType.TABLE, parent=a)))
+    store.apply(cs(UpsertAsset(ref=b, type=AssetType.TABLE, parent=a)))
+    store.apply(cs(UpsertAsset(ref=a, type=AssetType.TABLE, parent=b)))
+    store.apply(cs(DeleteAsset(ref=a)))
+    with store.read() as conn:
+        assert get_by_ref(conn, "acme", a).status == "deleted" and get_by_ref(conn, "acme", b).status == "deleted"
+        deleted = [c for c in changes_after(conn, "acme", 0, 100) if c.kind == "asset.deleted"]
+        assert sorted(str(c.entity_id) for c in deleted) == sorted(str(asset_id("acme", r)) for r in (a, b))
+
+
 def test_lineage_traversal_and_removal(store: Store) -> None:
     a, b, c = (AssetRef(namespace="ns", name=n) for n in "abc")
     store.apply(cs(AddLineage(source=a, target=b), AddLineage(source=b, target=c)))

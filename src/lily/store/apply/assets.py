@@ -206,16 +206,18 @@ def active_columns(ctx: ChangeSetContext, dataset_id: uuid.UUID) -> dict[uuid.UU
     return {cid: AssetRef(namespace=ns, name=name, field=fld) for ns, name, fld, cid in rows}
 
 
-def delete(ctx: ChangeSetContext, op: DeleteAsset) -> None:
+def delete(ctx: ChangeSetContext, op: DeleteAsset, _deleting: frozenset[uuid.UUID] = frozenset()) -> None:
     aid = asset_id(ctx.tenant, op.ref)
     current = load(ctx, aid)
-    if current is None or current["status"] == AssetStatus.DELETED.value:
+    if current is None or current["status"] == AssetStatus.DELETED.value or aid in _deleting:
         return
     children = ctx.conn.execute(select(assets.c.namespace, assets.c.name, assets.c.field).where(
         assets.c.tenant_id == ctx.tenant, assets.c.parent_id == aid,
         assets.c.status == AssetStatus.ACTIVE.value).order_by(assets.c.field)).all()
+    # A client may name any asset as a parent, itself or its own child included: the cascade stops
+    # at an asset it is already deleting instead of recursing until the stack runs out.
     for ns, name, fld in children:
-        delete(ctx, DeleteAsset(ref=AssetRef(namespace=ns, name=name, field=fld)))
+        delete(ctx, DeleteAsset(ref=AssetRef(namespace=ns, name=name, field=fld)), _deleting | {aid})
     drop_edges_of(ctx, aid)
     new = {**current, "status": AssetStatus.DELETED.value, "deleted_at": ctx.at,
            "version": current["version"] + 1, "updated_at": ctx.at}
