@@ -13,7 +13,7 @@ from lily.bootstrap import ensure_tenant
 from lily.pipelines import demo
 from lily.pipelines.lake import Lake
 from lily.pipelines.runs import RunRecord, State
-from lily.pipelines.scheduler import PipelineScheduler
+from lily.pipelines.scheduler import PipelineScheduler, PipelineSchedules
 from lily.pipelines.service import PipelineService
 from lily.store import Store
 
@@ -94,7 +94,7 @@ class RecordingService(PipelineService):
 
 def test_thread_ticks_at_start_and_stops_without_waiting_for_the_poll(store: Store, tmp_path: Path) -> None:
     service = RecordingService(store, Lake(tmp_path / "lake"))
-    scheduler = PipelineScheduler(service, CRON, clock=lambda: at(10, 2, 1), poll_s=3600)
+    scheduler = PipelineSchedules(service, CRON, clock=lambda: at(10, 2, 1), poll_s=3600)
     scheduler.start()
     assert service.ticked.wait(10)
     scheduler.stop()  # returns at once although the next poll is an hour away

@@ -23,18 +23,18 @@ TRIGGER = "schedule"
 
 
 class PipelineScheduler:
+    """One pipeline's schedule: which days are due at an instant (``tick``). The thread that ticks
+    every pipeline's scheduler is :class:`PipelineSchedules`."""
+
     def __init__(self, service: PipelineService, cron: str, *, pipeline: str = "logs",
-                 clock: Callable[[], datetime] = utcnow, poll_s: float = 30.0) -> None:
+                 clock: Callable[[], datetime] = utcnow) -> None:
         if not croniter.is_valid(cron):
             raise ValueError(f"invalid cron expression for the pipeline schedule: {cron!r}")
         self.service = service
         self.cron = cron
         self.pipeline = pipeline
         self.clock = clock
-        self.poll_s = poll_s
         self._last: datetime | None = None
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def _last_fire_handled(self) -> datetime | None:
         # A scheduled run is recorded (QUEUED) when its fire is handled, so its started_at is at or
@@ -52,33 +52,6 @@ class PipelineScheduler:
             log.info("pipeline_schedule_fired", pipeline=self.pipeline, days=[d.isoformat() for d in days])
         self._last = now
         return days
-
-    @property
-    def last_tick(self) -> datetime | None:
-        """The instant of the last successful ``tick`` of this scheduler."""
-        return self._last
-
-    def _loop(self) -> None:
-        while True:
-            try:
-                self.tick()
-            except Exception:
-                log.exception("pipeline_schedule_tick_failed", pipeline=self.pipeline)
-            if self._stop.wait(self.poll_s):
-                return
-
-    def start(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name="lily-pipeline-schedule", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            self._thread = None
 
 
 class PipelineSchedules:
