@@ -108,3 +108,19 @@ def test_a_schedule_that_is_not_cron_is_a_file_error(tmp_path: Path) -> None:
     with pytest.raises(PipelineFileError) as info:
         load_pipeline(_file(tmp_path, "shop", 'schedule: "every day at two"'))
     assert any(i.field == "schedule" and "cron" in i.message for i in info.value.issues)
+
+
+def test_a_file_is_validated_again_only_when_its_content_changes(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    directory = tmp_path / "pipelines"
+    _file(directory, "daily", 'schedule: "0 2 * * *"')
+    declared = DeclaredPipelines(directory, tmp_path)
+    loads: list[str] = []
+    real_load = declared.load
+    monkeypatch.setattr(declared, "load", lambda name: (loads.append(name), real_load(name))[1])
+    assert declared.schedules(None) == {"daily": "0 2 * * *"}
+    assert declared.schedules(None) == {"daily": "0 2 * * *"} and loads == ["daily"]
+    _file(directory, "daily", 'schedule: "0 4 * * *"')  # same size, possibly the same timestamp
+    assert declared.schedules(None) == {"daily": "0 4 * * *"} and loads == ["daily", "daily"]
+    (directory / "daily.yaml").write_text("pipeline: daily\n")  # now invalid: left out, read once
+    assert declared.schedules(None) == {} and declared.schedules(None) == {} and len(loads) == 3

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -26,6 +27,10 @@ class DeclaredPipelines:
     def __init__(self, directory: Path, data_dir: Path) -> None:
         self.directory = directory
         self.data_dir = data_dir
+        # name -> (the file's digest when read, whether it is valid, its ``schedule:``): the
+        # schedule thread asks every poll, and validating a file costs tens of milliseconds of CPU
+        # that the accept routes share.
+        self._files: dict[str, tuple[bytes | None, bool, str | None]] = {}
 
     def names(self) -> list[str]:
         if not self.directory.is_dir():
@@ -50,12 +55,22 @@ class DeclaredPipelines:
         from lily.observability import log
 
         found: dict[str, str] = {}
-        for name in self.names():
-            try:
-                cron = self.load(name).spec.schedule or default
-            except ValueError as exc:
-                log.warning("pipeline_schedule_skipped", pipeline=name, error=str(exc)[:500])
+        names = self.names()
+        for gone in set(self._files) - set(names):
+            del self._files[gone]
+        for name in names:
+            version = _version(self.directory, name)
+            known = self._files.get(name)
+            if known is None or known[0] != version:
+                try:
+                    known = (version, True, self.load(name).spec.schedule)
+                except ValueError as exc:  # logged once per version of the file
+                    log.warning("pipeline_schedule_skipped", pipeline=name, error=str(exc)[:500])
+                    known = (version, False, None)
+                self._files[name] = known
+            if not known[1]:
                 continue
+            cron = known[2] or default
             if cron and cron != "off":
                 found[name] = cron
         return found
@@ -67,6 +82,17 @@ class DeclaredPipelines:
 
         return store_runner(self.load(name), store, lake, tenant_id=tenant_id, clock=clock,
                             keys=load_keyring(tenant_id, self.data_dir), lineage=lineage, threads=threads)
+
+
+def _version(directory: Path, name: str) -> bytes | None:
+    """What tells an edited file from the one read before: its content's digest (a timestamp can
+    stay the same across a quick edit); None if it is gone meanwhile."""
+    for suffix in SUFFIXES:
+        try:
+            return hashlib.sha256((directory / f"{name}{suffix}").read_bytes()).digest()
+        except OSError:
+            continue
+    return None
 
 
 __all__ = ["DeclaredPipelines"]
