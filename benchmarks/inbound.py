@@ -213,12 +213,12 @@ def _session(url: str, headers: dict[str, str], connections: int, timeout: float
 
 
 async def _timed(client: aiohttp.ClientSession, load: Load, method: str, path: str, body: bytes | None,
-                 since: float | None = None) -> None:
+                 since: float | None = None, headers: dict[str, str] | None = None) -> None:
     """One request, its latency (from ``since``, its due time, when given) and whether it failed (a
-    transport error counts as an error)."""
+    transport error counts as an error). ``headers``: its own (a webhook's signature)."""
     t0 = time.perf_counter() if since is None else since
     try:
-        async with client.request(method, path, data=body, headers=_JSON if body else None) as resp:
+        async with client.request(method, path, data=body, headers=headers or (_JSON if body else None)) as resp:
             await resp.read()
             load.errors += resp.status >= 300
     except (aiohttp.ClientError, TimeoutError):
@@ -234,7 +234,8 @@ async def closed_loop(url: str, concurrency: int, requests: int, make: Any, head
     async with _session(url, headers, concurrency, 30) as client:
         async def one_connection() -> None:
             for i in counter:
-                await _timed(client, load, *make(i))
+                request = make(i)  # (method, path, body[, headers])
+                await _timed(client, load, *request[:3], headers=request[3] if len(request) > 3 else None)
 
         start = time.perf_counter()
         await asyncio.gather(*(one_connection() for _ in range(concurrency)))
