@@ -9,8 +9,6 @@ from datetime import UTC, datetime
 import pytest
 
 from lily.bus.base import Bus, Consumer, Delivery, InboundMessage
-from lily.model import AssetRef, ChangeSet, UpsertAsset
-from lily.model.asset import AssetType
 from lily.model.identity import event_id
 from lily.store import Store, inbox
 from lily.store.accounts import create_tenant
@@ -165,17 +163,3 @@ def test_replay_redelivers_a_settled_event(store: Store, make_bus: BusFactory) -
     [(_, again)] = collect([consumer], 1)
     assert again.message.id == sent.id and again.message.payload == sent.payload
     consumer.close()
-
-
-def test_change_feed_offsets(store: Store, make_bus: BusFactory) -> None:
-    bus = make_bus(store)
-    ops = [UpsertAsset(ref=AssetRef(namespace="pg", name=f"t{i}"), type=AssetType.TABLE) for i in range(3)]
-    store.apply(ChangeSet(tenant_id="acme", actor="test", operations=ops))
-    pending = bus.feed.pending("indexer", "acme")
-    assert [c.seq for c in pending] == [1, 2, 3] and bus.feed.lag("indexer", "acme") == 3
-    bus.feed.commit("indexer", "acme", 2)
-    assert [c.seq for c in bus.feed.pending("indexer", "acme")] == [3]
-    with store.write() as conn:
-        bus.feed.commit("indexer", "acme", 3, conn=conn)
-    assert bus.feed.pending("indexer", "acme") == [] and bus.feed.lag("indexer", "acme") == 0
-    assert bus.feed.offset("other", "acme") == 0

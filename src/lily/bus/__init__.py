@@ -1,5 +1,5 @@
-"""Bus port: inbound events to workers (local store-backed queue or NATS JetStream), change-feed offsets."""
+"""Bus port: inbound events to workers (local store-backed queue or NATS JetStream)."""
 
-from lily.bus.base import Bus, ChangeFeed, Consumer, Delivery, InboundMessage
+from lily.bus.base import Bus, Consumer, Delivery, InboundMessage
 
-__all__ = ["Bus", "ChangeFeed", "Consumer", "Delivery", "InboundMessage"]
+__all__ = ["Bus", "Consumer", "Delivery", "InboundMessage"]

@@ -1,5 +1,5 @@
-"""The bus port: how accepted inbound events travel to workers, how a worker's transaction settles
-them, and how consumers track the change feed.
+"""The bus port: how accepted inbound events travel to workers and how a worker's transaction settles
+them.
 
 One small interface, two backends: ``local`` (the store's inbox table is the queue; default) and
 ``nats`` (JetStream). Whatever the backend, the inbox table in the store is the record of each
@@ -30,8 +30,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from lily.model import Change
-from lily.store import Store, feed, inbox
+from lily.store import Store, inbox
 
 
 @dataclass(frozen=True)
@@ -230,7 +229,6 @@ class Bus(ABC):
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.feed = ChangeFeed(store)
         self.settling = settling_for(store)
 
     @abstractmethod
@@ -286,40 +284,6 @@ class Bus(ABC):
     def close(self) -> None:
         """Release connections."""
         self.settling.close()
-
-
-class ChangeFeed:
-    """The ordered per-tenant change feed with one durable offset per consumer (both backends).
-
-    Changes are written by the store's apply path in the same transaction as the state they
-    describe, so the store is the feed; a consumer commits its offset in the transaction of its own
-    writes to process every change exactly once.
-    """
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-
-    def pending(self, consumer: str, tenant_id: str, limit: int = 1000) -> list[Change]:
-        with self.store.read() as conn:
-            after = feed.get_offset(conn, consumer, tenant_id)
-            return feed.changes_after(conn, tenant_id, after, limit)
-
-    def offset(self, consumer: str, tenant_id: str) -> int:
-        with self.store.read() as conn:
-            return feed.get_offset(conn, consumer, tenant_id)
-
-    def commit(self, consumer: str, tenant_id: str, seq: int, conn: Any = None) -> None:
-        """Record progress; pass ``conn`` to commit inside the consumer's own transaction."""
-        if conn is not None:
-            feed.commit_offset(conn, consumer, tenant_id, seq, datetime.now(UTC))
-            return
-        with self.store.write() as own:
-            feed.commit_offset(own, consumer, tenant_id, seq, datetime.now(UTC))
-
-    def lag(self, consumer: str, tenant_id: str) -> int:
-        """Changes written but not yet processed by ``consumer``."""
-        with self.store.read() as conn:
-            return feed.lags(conn, consumer, tenant_id).get((consumer, tenant_id), 0)
 
 
 def _aware(value: datetime) -> datetime:
