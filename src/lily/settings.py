@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     # client. Empty: the TCP peer is the client and X-Forwarded-For is ignored.
     trusted_proxies: str = ""
     max_body_bytes: int = 5 * 1024 * 1024
+    # Other browser apps allowed to call the API (CORS), comma-separated origins such as
+    # "https://app.example.com". Empty (the default): no cross-origin access. The web UI needs none.
+    cors_origins: str = ""
     max_page_size: int = 500
 
     # Pipelines (docs/pipelines.md): the lake, scheduled runs inside `lily serve`, OpenLineage output.

@@ -34,6 +34,7 @@ from lily.auth.service import AuthService
 from lily.inbound.runtime import InboundRuntime
 from lily.settings import Settings
 from lily.store import Store
+from lily.web import app as web
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         app.include_router(module.router, dependencies=[Depends(authorize)])
     for router in GOVERNANCE_ROUTERS:  # security rules, targets, deliveries, classification preview
         app.include_router(router, dependencies=[Depends(authorize)])
+    web.install(app)  # the web UI (lily.web): pages, static files, sessions, CORS
     app.add_middleware(RequestContextMiddleware, metrics=context.metrics, max_body_bytes=settings.max_body_bytes)
     return app
 
