@@ -9,7 +9,7 @@ from sqlalchemy import Connection, select
 
 from lily.model import Asset, AssetRef, AssetStatus, Classification, asset_id
 from lily.store.chunks import mappings_in
-from lily.store.rows import asset_from_row, classification_from_row
+from lily.store.rows import asset_from_row, classification_from_row, first_dict
 from lily.store.search import search
 from lily.store.tables import asset_history, assets, classification_rejections, classifications
 
@@ -81,10 +81,10 @@ def review_target(conn: Connection, tenant_id: str, aid: uuid.UUID, tag: str
     row = conn.execute(select(classifications).where(
         classifications.c.tenant_id == tenant_id, classifications.c.asset_id == aid, classifications.c.tag == tag,
         classifications.c.source == "detected", classifications.c.origin_key == "")).mappings().first()
-    rejected = conn.execute(select(classification_rejections).where(
+    rejected = first_dict(conn, select(classification_rejections).where(
         classification_rejections.c.tenant_id == tenant_id, classification_rejections.c.asset_id == aid,
-        classification_rejections.c.tag == tag)).mappings().first()
-    return (classification_from_row(row) if row is not None else None), (dict(rejected) if rejected else None)
+        classification_rejections.c.tag == tag))
+    return (classification_from_row(row) if row is not None else None), rejected
 
 
 def history(conn: Connection, tenant_id: str, aid: uuid.UUID) -> list[dict[str, Any]]:

@@ -27,6 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from lily.store import bulk
 from lily.store.chunks import chunked
+from lily.store.rows import first_dict
 from lily.store.tables_inbound import (
     inbound_applied,
     inbound_event_assets,
@@ -379,9 +380,8 @@ def reset_for_replay(conn: Connection, tenant_id: str, eid: uuid.UUID, now: date
 # ------------------------------------------------------------------------------------------ reads
 
 def get_event(conn: Connection, tenant_id: str, eid: uuid.UUID) -> dict[str, Any] | None:
-    row = conn.execute(select(inbound_events).where(inbound_events.c.id == eid,
-                                                    inbound_events.c.tenant_id == tenant_id)).mappings().first()
-    return dict(row) if row else None
+    return first_dict(conn, select(inbound_events).where(inbound_events.c.id == eid,
+                                                         inbound_events.c.tenant_id == tenant_id))
 
 
 @dataclass
@@ -447,8 +447,7 @@ def queue_depth(conn: Connection) -> int:
 
 def get_source_config(conn: Connection, tenant_id: str, source: str) -> dict[str, Any] | None:
     c = inbound_source_configs
-    row = conn.execute(select(c).where(c.c.tenant_id == tenant_id, c.c.source == source)).mappings().first()
-    return dict(row) if row else None
+    return first_dict(conn, select(c).where(c.c.tenant_id == tenant_id, c.c.source == source))
 
 
 def put_source_config(conn: Connection, tenant_id: str, source: str, *, secret_encrypted: str | None,

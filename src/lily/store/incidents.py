@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -28,7 +28,7 @@ from sqlalchemy import Connection, and_, delete, insert, select, update
 
 from lily.model import AssetRef, UpsertIncident, asset_id, stable_id
 from lily.store.blast_radius import enrichment
-from lily.store.rows import first_dict, jsonable
+from lily.store.rows import first_dict, jsonable, utc
 from lily.store.tables_runs import incident_assets, incidents
 
 FIELDS = ("title", "status", "severity", "owner", "link")
@@ -41,10 +41,6 @@ def incident_id(tenant: str, source: str, external_id: str) -> uuid.UUID:
 def update_id(update: dict[str, Any]) -> str:
     body = {k: v for k, v in update.items() if k != "observed_at"}
     return hashlib.sha256(orjson.dumps(jsonable(body), option=orjson.OPT_SORT_KEYS)).hexdigest()[:32]
-
-
-def _utc_iso(value: datetime) -> str:
-    return (value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)).isoformat()
 
 
 def _ref_dict(ref: AssetRef) -> dict[str, str]:
@@ -64,7 +60,7 @@ def entry_of(op: UpsertIncident) -> dict[str, Any]:
     # ``observed_at`` lives on the entry (the earliest sighting), not in the stored update body.
     body = {k: v for k, v in op.update.items() if k != "observed_at"}
     entry_default = {"default_title": op.default_title} if op.default_title else {}
-    return {"id": update_id(body), "observed_at": _utc_iso(op.observed_at), "set": sets, **entry_default,
+    return {"id": update_id(body), "observed_at": utc(op.observed_at).isoformat(), "set": sets, **entry_default,
             "affected": [_ref_dict(r) for r in op.affected], "unresolved": jsonable(op.unresolved),
             "update": jsonable(body)}
 
@@ -125,8 +121,7 @@ def upsert_incident(conn: Connection, tenant: str, at: datetime, op: UpsertIncid
                     depth: int = 10) -> IncidentChange | None:
     """Apply one update; recompute fields and enrichment. ``None`` when the update was already known."""
     iid = incident_id(tenant, op.source, op.external_id)
-    found = conn.execute(select(incidents).where(incidents.c.id == iid)).mappings().first()
-    current = dict(found) if found else None
+    current = first_dict(conn, select(incidents).where(incidents.c.id == iid))
     timeline = merge_timeline(current["timeline"] if current else [], entry_of(op))
     if timeline is None:
         return None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -19,7 +19,7 @@ from lily.model import Asset, AssetStatus, AssetType
 from lily.store import catalog
 from lily.store import runs as run_store
 from lily.store.chunks import mappings_in, rows_in
-from lily.store.rows import asset_from_row
+from lily.store.rows import asset_from_row, utc
 from lily.store.tables import asset_history, assets, classifications, lineage_edges
 from lily.store.tables_inbound import inbound_events
 from lily.store.tables_runs import runs as runs_table
@@ -48,21 +48,14 @@ def namespaces(conn: Connection, tenant: str, *, limit: int = 100, offset: int =
     q = (select(assets.c.namespace, func.min(assets.c.created_at), func.max(assets.c.updated_at))
          .where(assets.c.tenant_id == tenant, assets.c.type != COLUMN)
          .group_by(assets.c.namespace).order_by(assets.c.namespace).limit(limit).offset(offset))
-    return [Namespace(n, _aware(c), _aware(u)) for n, c, u in conn.execute(q).all()]
+    return [Namespace(n, utc(c), utc(u)) for n, c, u in conn.execute(q).all()]
 
 
 def namespace(conn: Connection, tenant: str, name: str) -> Namespace | None:
     q = (select(func.min(assets.c.created_at), func.max(assets.c.updated_at))
          .where(assets.c.tenant_id == tenant, assets.c.type != COLUMN, assets.c.namespace == name))
     created, updated = conn.execute(q).one()
-    return Namespace(name, _aware(created), _aware(updated)) if created is not None else None
-
-
-def _aware(value: Any) -> datetime:
-    """Timestamps as aware UTC datetimes (defensive: some drivers return aggregates as text)."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return Namespace(name, utc(created), utc(updated)) if created is not None else None
 
 
 # -------------------------------------------------------------------------------- datasets, jobs
@@ -209,10 +202,10 @@ def dataset_versions(conn: Connection, tenant: str, aid: uuid.UUID) -> list[Data
     q = (select(asset_history.c.asset_id, asset_history.c.at, asset_history.c.snapshot)
          .where(asset_history.c.tenant_id == tenant).order_by(asset_history.c.version))
     for cid, at, snap in rows_in(conn, q, asset_history.c.asset_id, col_ids):
-        col_history.setdefault(cid, []).append((_aware(at), snap))
+        col_history.setdefault(cid, []).append((utc(at), snap))
     out = []
     for h in history:
-        at = _aware(h["at"])
+        at = utc(h["at"])
         cols = []
         for versions in col_history.values():
             live = [snap for t, snap in versions if t <= at]

@@ -3,6 +3,7 @@ models ignore the columns they do not have)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, Select
@@ -22,10 +23,18 @@ def classification_from_row(row: RowMapping) -> Classification:
     return Classification(**row)
 
 
-def first_dict(conn: Connection, stmt: Select[Any]) -> dict[str, Any] | None:
-    """The first row of ``stmt`` as a dict (None: no row)."""
-    row = conn.execute(stmt).mappings().first()
+def first_dict(conn: Connection, stmt: Select[Any], params: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """The first row of ``stmt`` (with ``params``) as a dict (None: no row)."""
+    row = conn.execute(stmt, params).mappings().first()
     return dict(row) if row else None
+
+
+def utc(value: datetime | str) -> datetime:
+    """``value`` as an aware UTC datetime: naive means UTC (SQLite keeps no zone), and text is
+    parsed first (some drivers return aggregates such as ``max(updated_at)`` as text)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def jsonable(value: Any) -> Any:

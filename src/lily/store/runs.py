@@ -13,7 +13,7 @@ import hashlib
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -22,6 +22,7 @@ from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, u
 from lily.model import AssetRef, RecordQuality, RecordRun, RunState, stable_id
 from lily.store import bulk
 from lily.store.chunks import chunked, mappings_in, rows_in
+from lily.store.rows import first_dict, utc
 from lily.store.tables import assets, lineage_edges
 from lily.store.tables_runs import quality_results, run_io, runs
 
@@ -33,16 +34,12 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
 def parse_time(value: Any) -> datetime | None:
     """Lenient ISO-8601 (naive means UTC); ``None`` for anything unparseable — facets are producer data."""
     if not isinstance(value, str) or not value.strip():
         return None
     try:
-        return _utc(datetime.fromisoformat(value.strip()))
+        return utc(datetime.fromisoformat(value.strip()))
     except ValueError:
         return None
 
@@ -61,14 +58,14 @@ def _union(current: list[dict[str, str]], extra: list[AssetRef]) -> list[dict[st
 
 def _merge_state(current: dict[str, Any] | None, op: RecordRun, at: datetime) -> dict[str, Any]:
     """The run row after ``op``: a pure function of the stored row and the event."""
-    t = _utc(op.event_time)
+    t = utc(op.event_time)
     row: dict[str, Any] = dict(current) if current else {
         "state": op.state.value, "state_at": t, "event_types": [], "started_at": None, "ended_at": None,
         "facets": {}, "facet_times": {}, "parent_run_id": None, "inputs": [], "outputs": [],
         "first_event_at": t, "last_event_at": t, "created_at": at,
     }
     if current is not None:
-        state, state_at = current["state"], _utc(current["state_at"])
+        state, state_at = current["state"], utc(current["state_at"])
         incoming_terminal = op.state.value in TERMINAL
         if incoming_terminal and (state not in TERMINAL or t >= state_at):
             row["state"], row["state_at"], row["ended_at"] = op.state.value, t, t
@@ -80,7 +77,7 @@ def _merge_state(current: dict[str, Any] | None, op: RecordRun, at: datetime) ->
         row["event_types"] = [*row["event_types"], op.event_type]
     if op.event_type == "START":
         started = row["started_at"]
-        row["started_at"] = t if started is None else min(_utc(started), t)
+        row["started_at"] = t if started is None else min(utc(started), t)
     facets, times = dict(row["facets"]), dict(row["facet_times"])
     for name, facet in op.facets.items():
         seen = parse_time(times.get(name))
@@ -93,8 +90,8 @@ def _merge_state(current: dict[str, Any] | None, op: RecordRun, at: datetime) ->
     row["parent_run_id"] = op.parent_run_id or row["parent_run_id"]
     row["inputs"] = _union(row["inputs"], op.inputs)
     row["outputs"] = _union(row["outputs"], op.outputs)
-    row["first_event_at"] = min(_utc(row["first_event_at"]), t)
-    row["last_event_at"] = max(_utc(row["last_event_at"]), t)
+    row["first_event_at"] = min(utc(row["first_event_at"]), t)
+    row["last_event_at"] = max(utc(row["last_event_at"]), t)
     return row
 
 
@@ -148,10 +145,8 @@ class RunCache:
 
     def flush(self, conn: Connection) -> None:
         """Insert the waiting runs, then their io rows."""
-        if self.new_runs:
-            bulk.executemany(conn, _INSERT_RUN, self.new_runs)
-        if self.new_io:
-            bulk.executemany(conn, _INSERT_RUN_IO, self.new_io)
+        bulk.executemany(conn, _INSERT_RUN, self.new_runs)
+        bulk.executemany(conn, _INSERT_RUN_IO, self.new_io)
         self.new_runs, self.new_io = [], []
         self.waiting.clear()
 
@@ -172,8 +167,7 @@ class RunCache:
 
 
 def _load_run(conn: Connection, tenant: str, run_id: str) -> dict[str, Any] | None:
-    row = conn.execute(_RUN_BY_KEY, {"tenant": tenant, "run_id": run_id}).mappings().first()
-    return dict(row) if row else None
+    return first_dict(conn, _RUN_BY_KEY, {"tenant": tenant, "run_id": run_id})
 
 
 def record_run(conn: Connection, tenant: str, at: datetime, op: RecordRun, job_id: uuid.UUID,
@@ -213,7 +207,7 @@ def record_run(conn: Connection, tenant: str, at: datetime, op: RecordRun, job_i
 def _io_rows(tenant: str, op: RecordRun, job_id: uuid.UUID, io: list[tuple[uuid.UUID, str]],
              versions: dict[uuid.UUID, int]) -> list[dict[str, Any]]:
     """The io rows of ``io`` (each pair once)."""
-    t = _utc(op.event_time)
+    t = utc(op.event_time)
     return [{"tenant_id": tenant, "run_id": op.run_id, "asset_id": aid, "role": role, "job_id": job_id,
              "version": versions.get(aid), "event_time": t} for aid, role in dict.fromkeys(io)]
 
@@ -225,12 +219,12 @@ def _record_io(conn: Connection, tenant: str, op: RecordRun, job_id: uuid.UUID,
     if new_run:  # a new run has no io rows yet: one multi-row insert, no lookups
         conn.execute(_INSERT_RUN_IO, _io_rows(tenant, op, job_id, io, versions))
         return
-    t = _utc(op.event_time)
+    t = utc(op.event_time)
     seen = {(r.asset_id, r.role): r.event_time for r in conn.execute(
         select(run_io.c.asset_id, run_io.c.role, run_io.c.event_time).where(
             run_io.c.tenant_id == tenant, run_io.c.run_id == op.run_id))}
     for aid, role in dict.fromkeys(io):
-        if (aid, role) in seen and t >= _utc(seen[aid, role]):
+        if (aid, role) in seen and t >= utc(seen[aid, role]):
             key = and_(run_io.c.tenant_id == tenant, run_io.c.run_id == op.run_id, run_io.c.asset_id == aid,
                        run_io.c.role == role)
             conn.execute(update(run_io).where(key).values(job_id=job_id, version=versions.get(aid), event_time=t))
@@ -246,7 +240,7 @@ def _digest(value: Any) -> str:
 def record_quality(conn: Connection, tenant: str, at: datetime, op: RecordQuality,
                    aid: uuid.UUID) -> tuple[uuid.UUID, dict[str, Any]] | None:
     """Store one quality result; the same result (content, run, time) applied again is stored once."""
-    qid = stable_id(tenant, "quality", str(aid), op.run_id or "", _utc(op.observed_at).isoformat(),
+    qid = stable_id(tenant, "quality", str(aid), op.run_id or "", utc(op.observed_at).isoformat(),
                     _digest([op.assertions, op.metrics]))
     scored = {"scores": op.scores or None, "status": op.status, "context": op.context or None}
     stored = conn.execute(select(quality_results.c.scores, quality_results.c.status, quality_results.c.context)
@@ -264,7 +258,7 @@ def record_quality(conn: Connection, tenant: str, at: datetime, op: RecordQualit
         id=qid, tenant_id=tenant, asset_id=aid, run_id=op.run_id, assertions=op.assertions,
         metrics=op.metrics, passed=passed, failed=failed, observed_at=op.observed_at, created_at=at, **scored))
     summary = {"run_id": op.run_id, "passed": passed, "failed": failed,
-               "metrics": sorted(op.metrics), "observed_at": _iso(_utc(op.observed_at))}
+               "metrics": sorted(op.metrics), "observed_at": _iso(utc(op.observed_at))}
     if op.status is not None:
         summary.update(status=op.status, scores=op.scores)
     return qid, summary
@@ -300,21 +294,17 @@ class IoRow:
     version: int | None
 
 
-def _run(row: Any, io: list[IoRow]) -> StoredRun:
-    names = [f for f in StoredRun.__dataclass_fields__ if f != "io"]
-    return StoredRun(**{n: row[n] for n in names}, io=io)
-
-
 def _with_io(conn: Connection, tenant: str, rows: list[Any]) -> list[StoredRun]:
     io: dict[str, list[IoRow]] = {}
     q = select(run_io).where(run_io.c.tenant_id == tenant).order_by(run_io.c.event_time)
     for r in mappings_in(conn, q, run_io.c.run_id, [r["run_id"] for r in rows]):
         io.setdefault(r["run_id"], []).append(IoRow(r["asset_id"], r["role"], r["version"]))
-    return [_run(r, io.get(r["run_id"], [])) for r in rows]
+    names = [f for f in StoredRun.__dataclass_fields__ if f != "io"]
+    return [StoredRun(**{n: r[n] for n in names}, io=io.get(r["run_id"], [])) for r in rows]
 
 
 def get_run(conn: Connection, tenant: str, run_id: str) -> StoredRun | None:
-    row = conn.execute(select(runs).where(runs.c.tenant_id == tenant, runs.c.run_id == run_id)).mappings().first()
+    row = _load_run(conn, tenant, run_id)
     return _with_io(conn, tenant, [row])[0] if row else None
 
 
@@ -371,7 +361,7 @@ def last_modified(conn: Connection, tenant: str, asset_ids: list[uuid.UUID]) -> 
          .select_from(run_io.join(runs, and_(runs.c.tenant_id == run_io.c.tenant_id, runs.c.run_id == run_io.c.run_id)))
          .where(run_io.c.tenant_id == tenant, run_io.c.role == "output", runs.c.state == RunState.COMPLETED.value)
          .group_by(run_io.c.asset_id))
-    return {aid: _utc(t) for aid, t in rows_in(conn, q, run_io.c.asset_id, sorted(set(asset_ids), key=str))
+    return {aid: utc(t) for aid, t in rows_in(conn, q, run_io.c.asset_id, sorted(set(asset_ids), key=str))
             if t is not None}
 
 
@@ -384,9 +374,8 @@ def writers_by_version(conn: Connection, tenant: str, aid: uuid.UUID) -> dict[in
 
 
 def quality_result(conn: Connection, tenant: str, qid: uuid.UUID) -> dict[str, Any] | None:
-    row = conn.execute(select(quality_results).where(quality_results.c.tenant_id == tenant,
-                                                     quality_results.c.id == qid)).mappings().first()
-    return dict(row) if row is not None else None
+    return first_dict(conn, select(quality_results).where(quality_results.c.tenant_id == tenant,
+                                                          quality_results.c.id == qid))
 
 
 def quality_of(conn: Connection, tenant: str, aid: uuid.UUID, limit: int = 100,
