@@ -1,0 +1,1 @@
+"""Pure graph logic of the lineage explorer: which nodes to show, and where to draw them."""
