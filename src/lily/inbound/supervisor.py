@@ -39,6 +39,7 @@ from lily.observability import log
 BACKOFF_FIRST = 0.5  # seconds before the first restart; doubles while the child keeps dying young
 BACKOFF_MAX = 10.0
 STABLE_AFTER = 30.0  # a child that lived this long resets the backoff
+STOP_TIMEOUT = 10.0  # seconds between SIGTERM and SIGKILL
 
 
 def _free_port() -> int:
@@ -50,29 +51,22 @@ def _free_port() -> int:
 class WorkerProcess:
     """Runs ``python -m lily.cli worker inbound`` under supervision."""
 
-    def __init__(self, workers: int, *, nice: int = 10, env: dict[str, str] | None = None,
-                 attach: Callable[[int], None] | None = None, detach: Callable[[int], None] | None = None,
-                 on_commit: Callable[[str], None] | None = None, on_exit: Callable[[int], None] | None = None,
-                 stop_timeout: float = 10.0) -> None:
+    def __init__(self, workers: int, *, nice: int, env: dict[str, str], on_commit: Callable[[str], None],
+                 on_exit: Callable[[int], None], attach: Callable[[int], None] | None = None,
+                 detach: Callable[[int], None] | None = None) -> None:
         self.workers = workers
         self.nice = nice
-        self.env = {**os.environ, **(env or {})}
+        self.env = {**os.environ, **env}
         self._attach = attach  # the bus writes wake-ups to this fd from now on
         self._detach = detach
         self._on_commit = on_commit  # called with each tenant the child reports a commit for
         self._on_exit = on_exit  # called with the pid of a child that exited (not one we stopped)
-        self.stop_timeout = stop_timeout
         self.metrics_port: int | None = None
         self.proc: subprocess.Popen[bytes] | None = None
         self._write_fd: int | None = None
         self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
-
-    @property
-    def pid(self) -> int | None:
-        proc = self.proc
-        return proc.pid if proc is not None else None
 
     def start(self) -> WorkerProcess:
         self._stopping.clear()
@@ -83,39 +77,33 @@ class WorkerProcess:
 
     def _spawn(self) -> None:
         read_fd, write_fd = os.pipe()
-        commit_read, commit_write = os.pipe() if self._on_commit is not None else (None, None)
+        commit_read, commit_write = os.pipe()
         port = _free_port()
         args = [sys.executable, "-m", "lily.cli", "worker", "inbound", "--workers", str(self.workers),
                 "--metrics-port", str(port), "--metrics-host", "127.0.0.1", "--nice", str(self.nice),
-                "--wake-fd", str(read_fd)]
-        pass_fds = [read_fd]
-        if commit_write is not None:
-            args += ["--commit-fd", str(commit_write)]
-            pass_fds.append(commit_write)
+                "--wake-fd", str(read_fd), "--commit-fd", str(commit_write)]
         try:
-            proc = subprocess.Popen(args, env=self.env, pass_fds=pass_fds, stdin=subprocess.DEVNULL)
+            proc = subprocess.Popen(args, env=self.env, pass_fds=[read_fd, commit_write], stdin=subprocess.DEVNULL)
         except BaseException:
             os.close(write_fd)
-            if commit_read is not None:
-                os.close(commit_read)
+            os.close(commit_read)
             raise
         finally:
-            os.close(read_fd)  # the child's now: its end of file must mean "the server is gone"
-            if commit_write is not None:
-                os.close(commit_write)  # likewise: the reader sees end of file when the child is gone
+            # The child's ends now: the wake pipe's end of file must mean "the server is gone", the
+            # commit pipe's "the child is gone".
+            os.close(read_fd)
+            os.close(commit_write)
         with self._lock:
             self.proc, self.metrics_port, self._write_fd = proc, port, write_fd
         if self._attach is not None:
             self._attach(write_fd)
-        if commit_read is not None:
-            threading.Thread(target=self._read_commits, args=(commit_read,), name="lily-inbound-commits",
-                             daemon=True).start()
+        threading.Thread(target=self._read_commits, args=(commit_read,), name="lily-inbound-commits",
+                         daemon=True).start()
         log.info("inbound_worker_process_started", pid=proc.pid, workers=self.workers, nice=self.nice)
 
     def _read_commits(self, fd: int) -> None:
         """Server side: call ``on_commit`` for each tenant line the child writes, until end of file
         (the child is gone; its replacement gets a new pipe and a new reader)."""
-        on_commit = self._on_commit
         pending = b""
         try:
             while True:
@@ -130,10 +118,10 @@ class WorkerProcess:
                 *lines, pending = (pending + data).split(b"\n")
                 # A burst of commits for one tenant is one wake-up.
                 for tenant in dict.fromkeys(lines):
-                    if not tenant or on_commit is None:
+                    if not tenant:
                         continue
                     try:
-                        on_commit(tenant.decode())
+                        self._on_commit(tenant.decode())
                     except Exception:
                         log.exception("inbound_commit_notify_failed")
         finally:
@@ -162,7 +150,7 @@ class WorkerProcess:
             backoff = BACKOFF_FIRST if lived >= STABLE_AFTER else backoff
             log.warning("inbound_worker_process_exited", pid=proc.pid if proc else None, returncode=code,
                         lived_s=round(lived, 1), restart_in_s=backoff)
-            if proc is not None and self._on_exit is not None:
+            if proc is not None:
                 try:
                     self._on_exit(proc.pid)  # its leases go back now, not when they run out
                 except Exception:  # the lease time remains the bound
@@ -177,13 +165,13 @@ class WorkerProcess:
                 self.proc = None
 
     def stop(self) -> None:
-        """Stop the child (SIGTERM, then SIGKILL after ``stop_timeout``) and the supervision."""
+        """Stop the child (SIGTERM, then SIGKILL after ``STOP_TIMEOUT``) and the supervision."""
         self._stopping.set()
         proc = self.proc
         if proc is not None and proc.poll() is None:
             proc.terminate()
             try:
-                proc.wait(self.stop_timeout)
+                proc.wait(STOP_TIMEOUT)
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(5)
