@@ -248,10 +248,8 @@ def operations(event: ObjectEvent) -> list[MetadataEvent]:
     """
     if event.kind not in ("created", "removed"):
         return []
-    # As OpenLineage names S3 datasets: an object is ``s3://<bucket>`` + its decoded key, a bucket
-    # the root of that namespace (empty name).
-    bucket = AssetRef(namespace=f"s3://{event.bucket}", name="")
-    obj = AssetRef(namespace=bucket.namespace, name=event.key)
+    bucket = bucket_ref(event.bucket)
+    obj = object_ref(event.bucket, event.key)
     time = event.event_time.isoformat()
     attributes = _drop_none({"sequencer": event.sequencer, "last_event": event.event_name, "last_event_time": time,
                              "version_id": event.version_id})
@@ -263,7 +261,7 @@ def operations(event: ObjectEvent) -> list[MetadataEvent]:
                                   "last_modified": time, **event.extra})
         # A re-created object must not keep the tombstone fields of an earlier delete.
         attributes |= {"deleted_at": None, "deletion_type": None}
-    upsert = UpsertAsset(ref=obj, type=AssetType.S3_OBJECT, parent=bucket, display_name=_basename(event.key),
+    upsert = UpsertAsset(ref=obj, type=AssetType.S3_OBJECT, parent=bucket, display_name=basename(event.key),
                          attributes=attributes)
     if event.kind == "removed":
         return [upsert, DeleteAsset(ref=obj)]
@@ -272,7 +270,19 @@ def operations(event: ObjectEvent) -> list[MetadataEvent]:
     return [bucket_upsert, upsert]
 
 
-def _basename(key: str) -> str:
+def bucket_ref(bucket: str) -> AssetRef:
+    """As OpenLineage names S3 datasets: a bucket is the root of the namespace ``s3://<bucket>``
+    (empty name). The S3 connector's scans name buckets and objects through these two as well, so
+    a scan and an event agree on every identity."""
+    return AssetRef(namespace=f"s3://{bucket}", name="")
+
+
+def object_ref(bucket: str, key: str) -> AssetRef:
+    """An object: ``s3://<bucket>`` + its (decoded) key."""
+    return AssetRef(namespace=f"s3://{bucket}", name=key)
+
+
+def basename(key: str) -> str:
     return key.rstrip("/").rsplit("/", 1)[-1] or key
 
 
