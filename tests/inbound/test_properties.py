@@ -45,12 +45,6 @@ standard_facets = st.fixed_dictionaries(
 )
 
 
-@given(key=st.text(max_size=60))
-def test_s3_key_decoding_round_trips(key: str) -> None:
-    # S3 form-encodes keys (quote_plus; it leaves "/" unencoded) and we decode with unquote_plus.
-    assert s3.decode_key(quote_plus(key, safe="/")) == key
-
-
 @given(key=st.text(min_size=1, max_size=40).filter(lambda k: k.strip()))
 def test_s3_object_identity_uses_the_decoded_key(key: str) -> None:
     payload = {

@@ -37,11 +37,6 @@ def split_facets(facets: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     return kept, deleted
 
 
-def _payload(facet: Any) -> dict[str, Any]:
-    """A facet's own fields, without the ``_producer``/``_schemaURL``/``_deleted`` envelope."""
-    return {k: v for k, v in facet.items() if k not in _FACET_META} if isinstance(facet, dict) else {}
-
-
 def description(facets: dict[str, Any]) -> str | None:
     doc = facets.get("documentation")
     return nonblank(doc.get("description")) if isinstance(doc, dict) else None
@@ -185,15 +180,14 @@ def quality(io_facets: dict[str, Any], facets: dict[str, Any]) -> Quality | None
     metrics_facet = io_facets.get("dataQualityMetrics") or facets.get("dataQualityMetrics")
     raw = assertions_facet.get("assertions") if isinstance(assertions_facet, dict) else None
     assertions = [a for a in raw if isinstance(a, dict)] if isinstance(raw, list) else []
-    metrics = _payload(metrics_facet)
+    # The metrics facet's own fields, without its ``_producer``/``_schemaURL``/``_deleted`` envelope.
+    metrics = {k: v for k, v in metrics_facet.items() if k not in _FACET_META} if isinstance(metrics_facet, dict) else {}
     if not assertions and not metrics:
         return None
     return assertions, metrics
 
 
-def column_lineage(
-    facet: Any, output: AssetRef, known_columns: list[str], job: AssetRef, run_id: str | None
-) -> list[MetadataEvent]:
+def column_lineage(facet: Any, output: AssetRef, known_columns: list[str], job: AssetRef) -> list[AddLineage]:
     """``columnLineage`` → column edges, one per (input column, output column) pair.
 
     Several transformations between the same pair collapse into one edge (an edge's identity is its
@@ -218,7 +212,7 @@ def column_lineage(
         indirect = transformations or [{"type": "INDIRECT"}]
         for target in targets:
             pairs.setdefault((ref, target), []).extend(indirect)
-    return [_edge(src, dst, trs, job, run_id) for (src, dst), trs in pairs.items()]
+    return [_edge(src, dst, trs, job) for (src, dst), trs in pairs.items()]
 
 
 def _deprecated_transformation(spec: dict[str, Any]) -> dict[str, Any]:
@@ -245,13 +239,7 @@ def _input_fields(items: list[Any]) -> list[tuple[AssetRef, list[dict[str, Any]]
     return result
 
 
-def _edge(
-    source: AssetRef,
-    target: AssetRef,
-    transformations: list[dict[str, Any]],
-    job: AssetRef,
-    run_id: str | None,
-) -> AddLineage:
+def _edge(source: AssetRef, target: AssetRef, transformations: list[dict[str, Any]], job: AssetRef) -> AddLineage:
     def kind(t: dict[str, Any]) -> str:
         return str(t.get("type") or "DIRECT").upper()
 
@@ -266,6 +254,5 @@ def _edge(
         transformation_subtype=",".join(subtypes) or None,
         masking=bool(chosen) and all(t.get("masking") is True for t in chosen),
         job=job,
-        run_id=run_id,
         description="; ".join(descriptions) or None,
     )

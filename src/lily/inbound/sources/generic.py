@@ -194,7 +194,10 @@ def _columns(value: Any) -> list[ColumnSpec] | None:
     result = []
     for index, item in enumerate(value):
         try:
-            result.append(_column(item))
+            data = {"name": item} if isinstance(item, str) else dict(item)
+            if "type" in data and "data_type" not in data:
+                data["data_type"] = data.pop("type")
+            result.append(ColumnSpec.model_validate(data))
         except (ValidationError, TypeError, ValueError) as exc:
             raise ParseError(f"payload.metadata.columns[{index}]", "expected a name or {name, type, ...}") from exc
     return result
@@ -209,15 +212,6 @@ def _tags(value: Any, path: str) -> list[str]:
         if not isinstance(tag, str) or not 0 < len(tag.strip()) <= 200:
             raise ParseError(f"{path}[{index}]", "expected a tag string of 1 to 200 characters")
     return [tag.strip() for tag in value]
-
-
-def _column(value: Any) -> ColumnSpec:
-    if isinstance(value, str):
-        return ColumnSpec(name=value)
-    data = dict(value)
-    if "type" in data and "data_type" not in data:
-        data["data_type"] = data.pop("type")
-    return ColumnSpec.model_validate(data)
 
 
 SOURCE = Source(

@@ -125,21 +125,16 @@ def too_deep_path(value: Any, limit: int) -> list[str | int] | None:
         node, depth, link = stack.pop()
         if not isinstance(node, dict | list):
             continue
-        if depth > limit:
-            return _unlink(link)
+        if depth > limit:  # the path, read back from the linked list
+            path: list[str | int] = []
+            while link is not None:
+                link, key = link
+                path.append(key)
+            return path[::-1]
         items = node.items() if isinstance(node, dict) else enumerate(node)
         children = [(child, depth + 1, (link, key)) for key, child in items if isinstance(child, dict | list)]
         stack.extend(reversed(children))  # first child on top: document order
     return None
-
-
-def _unlink(link: tuple[Any, str | int] | None) -> list[str | int]:
-    path: list[str | int] = []
-    while link is not None:
-        link, key = link
-        path.append(key)
-    path.reverse()
-    return path
 
 
 def format_path(path: list[str | int]) -> str:

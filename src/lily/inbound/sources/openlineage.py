@@ -258,7 +258,7 @@ class _Dataset:
         """Its ``columnLineage`` as edges written by ``job``, without a run id (``_with_run``)."""
         edges = self._column_edges.get(job)
         if edges is None:
-            edges = ol_facets.column_lineage(self.facets.get("columnLineage"), self.ref, self.column_names, job, None)
+            edges = ol_facets.column_lineage(self.facets.get("columnLineage"), self.ref, self.column_names, job)
             self._column_edges[job] = edges
         return edges
 

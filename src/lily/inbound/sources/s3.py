@@ -48,11 +48,6 @@ _COMPRESSIONS = {"gz": "gzip", "gzip": "gzip", "bz2": "bzip2", "zst": "zstd", "z
 # ---------------------------------------------------------------------------------------- identity
 
 
-def decode_key(raw: str) -> str:
-    """S3 form-URL-encodes keys in notifications (space → ``+``, ``+`` → ``%2B``)."""
-    return unquote_plus(raw)
-
-
 def infer_format(key: str) -> tuple[str | None, str | None]:
     """(format, compression) from the key's extensions: ``a.csv.gz`` → (csv, gzip)."""
     parts = key.rsplit("/", 1)[-1].lower().split(".")[1:]
@@ -209,9 +204,9 @@ def _object(parent: dict[str, Any], path: str, etag: str, version_id: str) -> di
     obj = require_object(parent.get("object"), f"{path}.object")
     return {
         "bucket": require_str(bucket, "name", f"{path}.bucket"),
-        # S3 form-encodes notification keys; Powertools decodes EventBridge keys too (whether AWS
-        # encodes them is unverified).
-        "key": decode_key(require_str(obj, "key", f"{path}.object")),
+        # S3 form-URL-encodes notification keys (space → ``+``, ``+`` → ``%2B``); Powertools decodes
+        # EventBridge keys too (whether AWS encodes them is unverified).
+        "key": unquote_plus(require_str(obj, "key", f"{path}.object")),
         "sequencer": _str(obj.get("sequencer")), "size": _int(obj.get("size")), "etag": _etag(obj.get(etag)),
         "version_id": _str(obj.get(version_id)),
     }
