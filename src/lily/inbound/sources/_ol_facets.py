@@ -181,7 +181,8 @@ def quality(io_facets: dict[str, Any], facets: dict[str, Any]) -> Quality | None
     raw = assertions_facet.get("assertions") if isinstance(assertions_facet, dict) else None
     assertions = [a for a in raw if isinstance(a, dict)] if isinstance(raw, list) else []
     # The metrics facet's own fields, without its ``_producer``/``_schemaURL``/``_deleted`` envelope.
-    metrics = {k: v for k, v in metrics_facet.items() if k not in _FACET_META} if isinstance(metrics_facet, dict) else {}
+    metrics = ({k: v for k, v in metrics_facet.items() if k not in _FACET_META}
+               if isinstance(metrics_facet, dict) else {})
     if not assertions and not metrics:
         return None
     return assertions, metrics
@@ -239,7 +240,8 @@ def _input_fields(items: list[Any]) -> list[tuple[AssetRef, list[dict[str, Any]]
     return result
 
 
-def _edge(source: AssetRef, target: AssetRef, transformations: list[dict[str, Any]], job: AssetRef) -> AddLineage:
+def _edge(source: AssetRef, target: AssetRef, transformations: list[dict[str, Any]],
+          job: AssetRef) -> AddLineage:
     def kind(t: dict[str, Any]) -> str:
         return str(t.get("type") or "DIRECT").upper()
 
