@@ -3,6 +3,6 @@
 Registering a page family is adding its module to this import and to ``PAGES``.
 """
 
-from lily.web.routes import auth, home
+from lily.web.routes import assets, auth, home, lineage, live, search
 
-PAGES = (auth, home)
+PAGES = (auth, home, search, assets, lineage, live)

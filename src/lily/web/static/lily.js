@@ -72,6 +72,15 @@
     }
   });
 
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", startLive);
-  else startLive();
+  // ---- bars of small charts: their width comes in data-width (no inline styles under the policy).
+  function sizeBars(root) {
+    root.querySelectorAll(".bar[data-width]").forEach(function (bar) {
+      bar.style.width = Math.max(1, Math.min(200, Number(bar.dataset.width) || 0)) + "px";
+    });
+  }
+  document.addEventListener("htmx:afterSwap", function (event) { sizeBars(event.detail.target); });
+
+  function start() { startLive(); sizeBars(document); }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
 })();
