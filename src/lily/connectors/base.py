@@ -1,0 +1,156 @@
+"""What every connector is: a config model, a ``run`` that discovers one system, and the run record.
+
+A connector kind is one module ending with ``KIND = Kind(...)`` and one line in
+``lily.connectors.registry.BUILTIN``. Its config model (a ``ConnectorConfig``) declares the YAML it
+takes; ``build`` turns a validated config into a ``Connector``; ``run`` discovers what it can and
+hands operations to the context's ``Writer``, which applies them through the catalog's one apply
+path in batches. Nothing outside the module branches on a kind's name.
+
+Failure model: an item that cannot be read (a corrupt Parquet footer, an unreadable CSV, a view
+that does not parse) is recorded with ``report.fail(item, reason)`` and the run goes on; what makes
+the whole run impossible (an unreachable endpoint, wrong credentials) raises ``ConnectorError``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from lily.bus.commits import apply_and_notify
+from lily.model import ChangeSet, MetadataEvent
+from lily.store import Store
+
+_NAME = re.compile(r"[a-z0-9][a-z0-9_.-]{0,99}")
+
+
+class ConnectorError(Exception):
+    """The run cannot go on (endpoint unreachable, credentials refused, nothing configured matches)."""
+
+
+class ConnectorConfig(BaseModel):
+    """Fields every connector has; a kind's model adds its own (unknown fields are errors)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    type: str
+    tenant: str = "default"
+    schedule: str | None = None  # cron (UTC) inside `lily serve`; none: run by hand only
+    enabled: bool = True
+    batch_size: int = Field(default=1000, ge=1, le=100_000)  # operations per apply transaction
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not _NAME.fullmatch(value):
+            raise ValueError("expected lower-case letters, digits, '_', '.' or '-' (at most 100)")
+        return value
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, value: str | None) -> str | None:
+        from croniter import croniter
+
+        if value is not None and not croniter.is_valid(value):
+            raise ValueError(f"not a cron expression: {value!r}")
+        return value
+
+
+@dataclass
+class ItemError:
+    item: str  # what was skipped: an object key, a table, a view
+    reason: str
+
+
+@dataclass
+class Report:
+    """What a run found and did: counts by name, skipped items, notes, the next run's cursor."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+    errors: list[ItemError] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    cursor: dict[str, Any] | None = None
+    max_errors: int = 1000  # kept in the run record; the count goes on
+
+    def count(self, name: str, n: int = 1) -> None:
+        self.counts[name] += n
+
+    def fail(self, item: str, reason: str) -> None:
+        self.counts["errors"] += 1
+        if len(self.errors) < self.max_errors:
+            self.errors.append(ItemError(item, reason))
+
+
+class Progress(Protocol):
+    def update(self, description: str, *, advance: int = 0, total: int | None = None) -> None:
+        """Show what the run does now; ``advance`` items done of ``total`` (when known)."""
+
+
+class NoProgress:
+    def update(self, description: str, *, advance: int = 0, total: int | None = None) -> None:
+        del description, advance, total
+
+
+class Writer:
+    """Operations to the catalog in transactions of ``batch_size`` (``store.apply`` through
+    ``apply_and_notify``, so propagation and targets wake as for any other writer)."""
+
+    def __init__(self, store: Store, tenant_id: str, actor: str, batch_size: int = 1000) -> None:
+        self.store, self.tenant_id, self.actor, self.batch_size = store, tenant_id, actor, batch_size
+        self._pending: list[MetadataEvent] = []
+        self.changes = 0
+        self.transactions = 0
+
+    def add(self, ops: Iterable[MetadataEvent]) -> None:
+        self._pending.extend(ops)
+        if len(self._pending) >= self.batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending[:self.batch_size], self._pending[self.batch_size:]
+            result = apply_and_notify(self.store, ChangeSet(tenant_id=self.tenant_id, actor=self.actor,
+                                                            operations=batch))
+            self.changes += len(result.changes)
+            self.transactions += 1
+
+
+@dataclass
+class RunContext:
+    """What a run gets: where to write, what to report into, and where the last run stopped."""
+
+    store: Store
+    tenant_id: str
+    writer: Writer
+    report: Report
+    progress: Progress
+    full: bool  # ignore the cursor: walk everything, as on a first run
+    cursor: dict[str, Any] | None  # the last run's ``report.cursor`` (None on a first or full run)
+    now: datetime
+
+
+class Connector(Protocol):
+    def run(self, ctx: RunContext) -> None:
+        """Discover, write through ``ctx.writer``, report into ``ctx.report``; raise ConnectorError
+        when the run cannot go on."""
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of connector: its name (the ``type:`` in the connectors file), config and builder."""
+
+    name: str
+    config: type[ConnectorConfig]
+    build: Callable[[Any], Connector]
+    title: str = ""
+    continuous: bool = False  # runs as a loop inside `lily serve` (a queue), not on a schedule
+
+
+__all__ = ["Connector", "ConnectorConfig", "ConnectorError", "ItemError", "Kind", "NoProgress", "Progress",
+           "Report", "RunContext", "Writer"]
