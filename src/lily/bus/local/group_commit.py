@@ -2,9 +2,8 @@
 
 Every accept request must commit its events before it answers. On SQLite commits are serial (one
 writer), and under concurrent producers each request waited for all the commits ahead of it. Here
-the first producer to arrive becomes the leader: it takes everything queued so far, writes it in one
-transaction, and hands each waiting producer its own result; producers that arrive meanwhile form
-the next group. A single producer pays nothing extra (it leads a group of one).
+one writer takes everything queued so far, writes it in one transaction, and hands each waiting
+producer its own result; producers that arrive meanwhile form the next group.
 
 Coroutines (the accept routes) are grouped per turn of their event loop. Where the write cannot
 wait on anything slow (a SQLite file whose write turn is free right now: ``try_write``), the loop
@@ -17,6 +16,7 @@ of CPU each when the loop writes, 7,000-10,000/s at 110-155 µs when the committ
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import threading
 from collections.abc import Callable, Sequence
@@ -30,10 +30,8 @@ Result = TypeVar("Result")
 @dataclass
 class _Entry(Generic[Item, Result]):
     items: Sequence[Item]
-    result: Result | None = None
-    error: BaseException | None = None
-    done: bool = False
-    future: asyncio.Future[Any] | None = None  # a producer on an event loop (``submit_async``)
+    # Where its producer waits: a future of its event loop (``submit_async``), or of its thread.
+    future: asyncio.Future[Any] | concurrent.futures.Future[Any]
     since: float = 0.0  # when it was submitted (loop time), for ``loop_wait``
 
 
@@ -42,9 +40,9 @@ class GroupCommit(Generic[Item, Result]):
     """``write(groups)`` commits the items of several producers at once and returns one result per
     group, in order; if it raises, every producer of that group gets the exception.
 
-    Producers are threads (``submit``: the first one to find no leader writes the group) or
-    coroutines (``submit_async``: a committer thread writes for them, so an event loop never blocks
-    on the database and a request costs no thread-pool round trip of its own).
+    A committer thread writes the groups, so an event loop never blocks on the database and a
+    request costs no thread-pool round trip of its own (``submit_async``, the accept routes); a
+    thread (``submit``: tests, scripts) waits for it likewise.
     """
 
     write: Callable[[list[Sequence[Item]]], list[Result]]
@@ -66,22 +64,14 @@ class GroupCommit(Generic[Item, Result]):
     _gathering: list[_Entry[Item, Result]] = field(default_factory=list)  # this loop turn's coroutines
 
     def submit(self, items: Sequence[Item]) -> Result:
-        entry: _Entry[Item, Result] = _Entry(items)
-        with self._cond:
-            self._queue.append(entry)
-            while not entry.done:
-                if self._leading:
-                    self._cond.wait()
-                    continue
-                self._lead()
-        if entry.error is not None:
-            raise entry.error
-        return entry.result  # type: ignore[return-value]
+        future: concurrent.futures.Future[Result] = concurrent.futures.Future()
+        self._to_committer([_Entry(items, future)])
+        return future.result()
 
     async def submit_async(self, items: Sequence[Item]) -> Result:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
-        entry: _Entry[Item, Result] = _Entry(items, future=future, since=loop.time())
+        entry: _Entry[Item, Result] = _Entry(items, future, since=loop.time())
         if self._closed:
             raise RuntimeError("group commit closed")
         if self.try_write is None:
@@ -126,10 +116,10 @@ class GroupCommit(Generic[Item, Result]):
             if results is None:
                 return None
             for e, r in zip(group, results, strict=True):
-                _settle(e.future, r, None)  # type: ignore[arg-type]
+                _settle(e.future, r, None)
         except BaseException as exc:  # handed to every producer of the group
             for e in group:
-                _settle(e.future, None, exc)  # type: ignore[arg-type]
+                _settle(e.future, None, exc)
         finally:
             with self._cond:
                 self._leading = False
@@ -140,7 +130,7 @@ class GroupCommit(Generic[Item, Result]):
         with self._cond:
             if self._closed:
                 for e in entries:
-                    _settle(e.future, None, RuntimeError("group commit closed"))  # type: ignore[arg-type]
+                    _settle(e.future, None, RuntimeError("group commit closed"))
                 return
             self._queue.extend(entries)
             if self._committer is None:
@@ -174,24 +164,24 @@ class GroupCommit(Generic[Item, Result]):
         group, self._queue = self._queue[:self.max_group], self._queue[self.max_group:]
         self._cond.release()
         try:
-            results = self.write([e.items for e in group])
-            for e, r in zip(group, results, strict=True):
-                e.result = r
+            outcomes: list[tuple[Any, BaseException | None]] = list(
+                zip(self.write([e.items for e in group]), [None] * len(group), strict=True))
         except BaseException as exc:  # handed to every producer of the group
-            for e in group:
-                e.error = exc
+            outcomes = [(None, exc)] * len(group)
         finally:
             self._cond.acquire()
             self._leading = False
-            for e in group:
-                e.done = True
-                if e.future is not None:
-                    with contextlib.suppress(RuntimeError):  # its loop is closed: nobody waits for it
-                        e.future.get_loop().call_soon_threadsafe(_settle, e.future, e.result, e.error)
             self._cond.notify_all()
+        for e, (result, error) in zip(group, outcomes, strict=True):
+            if isinstance(e.future, concurrent.futures.Future):
+                _settle(e.future, result, error)
+            else:
+                with contextlib.suppress(RuntimeError):  # its loop is closed: nobody waits for it
+                    e.future.get_loop().call_soon_threadsafe(_settle, e.future, result, error)
 
 
-def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+def _settle(future: asyncio.Future[Any] | concurrent.futures.Future[Any], result: Any,
+            error: BaseException | None) -> None:
     if future.cancelled():  # the request went away; its events are durable all the same
         return
     if error is not None:
