@@ -7,14 +7,16 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 
-from lily.quality import parse_checks, run_checks, sample_query
+from lily.quality import compile_checks, parse_checks, run_checks, sample_query
 from lily.quality.run import json_safe
+from lily.quality.samples import Failed, failing_rows_query
 from tests.quality.conftest import load, rows
 
 PII = {"email", "born"}
 CHECKS = parse_checks([
     {"type": "missing_count", "column": "code"},
     {"type": "invalid_count", "column": "code", "valid_values": ["A"]},
+    {"type": "invalid_count", "name": "code_pattern", "column": "code", "regex": "[A-B]"},  # a GLOB in DuckDB
     {"type": "invalid_count", "name": "email_format", "column": "email", "format": "email"},
     {"type": "reference", "column": "id", "dataset": "ids"},
     {"type": "duplicate_count", "columns": ["k2"]},
@@ -47,3 +49,14 @@ def test_no_sample_when_every_column_is_pii() -> None:
                         process_date=date(2024, 1, 1), pii_columns=["id", "k2", "email", "amount", "day", "code",
                                                                      "born"])
     assert report.results[0].status == "fail" and report.results[0].failing_samples == []
+
+
+def test_the_sample_statement_uses_the_predicates_of_the_scan() -> None:
+    # A short pattern runs as a GLOB in the scan; the samples of its failures are found the same
+    # way, not with the regular expression (RE2 over every row again).
+    check = next(c for c in CHECKS if c.name == "code_pattern")
+    assert "GLOB '[A-B]'" in compile_checks("part", [check]).scan
+    built = failing_rows_query("part", [Failed(check)], ["id", "code"])
+    assert built is not None
+    statement, _ = built
+    assert "GLOB '[A-B]'" in statement and "REGEXP" not in statement.upper()

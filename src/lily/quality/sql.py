@@ -87,8 +87,8 @@ def is_invalid(check: InvalidCountCheck, *, duckdb: bool = False) -> exp.Express
                     exp.not_(is_valid(check, duckdb=duckdb)))
 
 
-def bad_row(check: MissingCountCheck | InvalidCountCheck) -> exp.Expression:
-    return is_missing(check) if isinstance(check, MissingCountCheck) else is_invalid(check)
+def bad_row(check: MissingCountCheck | InvalidCountCheck, *, duckdb: bool = False) -> exp.Expression:
+    return is_missing(check) if isinstance(check, MissingCountCheck) else is_invalid(check, duckdb=duckdb)
 
 
 def all_present(columns: Sequence[str]) -> exp.Expression:
