@@ -9,7 +9,7 @@ from sqlalchemy import Connection, select
 
 from lily.model import Asset, AssetRef, AssetStatus, Classification, asset_id
 from lily.store.chunks import mappings_in
-from lily.store.rows import asset_from_row, classification_from_row, first_dict
+from lily.store.rows import asset_from_row, classification_from_row, first_dict, given
 from lily.store.search import search
 from lily.store.tables import asset_history, assets, classification_rejections, classifications
 
@@ -38,14 +38,8 @@ def list_assets(conn: Connection, tenant_id: str, *, type_: str | None = None, n
         if not hits:
             return []
         stmt = stmt.where(assets.c.id.in_(hits))
-    if type_:
-        stmt = stmt.where(assets.c.type == type_)
-    if namespace:
-        stmt = stmt.where(assets.c.namespace == namespace)
-    if parent_id:
-        stmt = stmt.where(assets.c.parent_id == parent_id)
-    if status:
-        stmt = stmt.where(assets.c.status == status.value)
+    stmt = stmt.filter_by(**given(type=type_, namespace=namespace, parent_id=parent_id,
+                                  status=status.value if status else None))
     if after:
         stmt = stmt.where(assets.c.id > after)
     stmt = stmt.order_by(assets.c.id).limit(limit)

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, func, select
 
 from lily.model import Change
+from lily.store.rows import given
 from lily.store.tables import audit_log, changes, consumer_offsets, tenants
 
 
@@ -23,11 +24,8 @@ def changes_after(conn: Connection, tenant_id: str, after: int = 0, limit: int =
 def audit_records(conn: Connection, tenant_id: str, *, actor: str | None = None, action: str | None = None,
                   since: datetime | None = None, before: datetime | None = None,
                   limit: int = 100) -> list[dict[str, Any]]:
-    q = select(audit_log).where(audit_log.c.tenant_id == tenant_id)
-    if actor:
-        q = q.where(audit_log.c.actor == actor)
-    if action:
-        q = q.where(audit_log.c.action == action)
+    q = select(audit_log).where(audit_log.c.tenant_id == tenant_id).filter_by(
+        **given(actor=actor, action=action))
     if since:
         q = q.where(audit_log.c.at >= since)
     if before:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, case, delete, func, insert, or_, select, update
 
 from lily.store.chunks import chunked
-from lily.store.rows import first_dict
+from lily.store.rows import first_dict, given
 from lily.store.tables import consumer_offsets, tenants
 from lily.store.tables_governance import (
     deliveries,
@@ -170,9 +170,7 @@ def applied_for(conn: Connection, tenant_id: str, names: set[tuple[str, str]] | 
                 target_id: uuid.UUID | None = None) -> list[dict[str, Any]]:
     """Applied-state rows of the tenant, optionally only for ``(namespace, name)`` objects / one target."""
     a = outbound_applied.c
-    q = select(outbound_applied).where(a.tenant_id == tenant_id)
-    if target_id is not None:
-        q = q.where(a.target_id == target_id)
+    q = select(outbound_applied).where(a.tenant_id == tenant_id).filter_by(**given(target_id=target_id))
     if names is None:
         return [dict(r) for r in conn.execute(q).mappings()]
     out: list[dict[str, Any]] = []
@@ -214,10 +212,9 @@ def supersede(conn: Connection, ids: list[uuid.UUID], at: datetime, reason: str)
 def due_deliveries(conn: Connection, now: datetime, limit: int = 100,
                    tenant_id: str | None = None) -> list[dict[str, Any]]:
     d = deliveries.c
-    q = select(deliveries).where(d.status.in_(OPEN), d.next_attempt_at <= now,
-                                 or_(d.claimed_until.is_(None), d.claimed_until < now))
-    if tenant_id is not None:
-        q = q.where(d.tenant_id == tenant_id)
+    q = (select(deliveries).where(d.status.in_(OPEN), d.next_attempt_at <= now,
+                                  or_(d.claimed_until.is_(None), d.claimed_until < now))
+         .filter_by(**given(tenant_id=tenant_id)))
     return [dict(r) for r in conn.execute(q.order_by(d.next_attempt_at, d.created_at).limit(limit)).mappings()]
 
 
@@ -267,11 +264,8 @@ def list_deliveries(conn: Connection, tenant_id: str, *, status: str | None = No
                     before: datetime | None = None) -> list[dict[str, Any]]:
     """Newest first; ``before`` pages back in time."""
     d = deliveries.c
-    q = select(deliveries).where(d.tenant_id == tenant_id)
-    if status:
-        q = q.where(d.status == status)
-    if target_id:
-        q = q.where(d.target_id == target_id)
+    q = select(deliveries).where(d.tenant_id == tenant_id).filter_by(
+        **given(status=status, target_id=target_id))
     if before:
         q = q.where(d.created_at < before)
     return [dict(r) for r in conn.execute(q.order_by(d.created_at.desc(), d.id).limit(limit)).mappings()]

@@ -27,7 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from lily.store import bulk
 from lily.store.chunks import chunked
-from lily.store.rows import first_dict
+from lily.store.rows import first_dict, given
 from lily.store.tables_inbound import (
     inbound_applied,
     inbound_event_assets,
@@ -400,13 +400,8 @@ def list_events(conn: Connection, tenant_id: str, flt: EventFilter, *, after: in
     """A page of events, newest first; ``after`` is the seq cursor of the last row of the previous page."""
     e = inbound_events
     cols = [c for c in e.c if with_payload or c.name != "payload"]
-    q = select(*cols).where(e.c.tenant_id == tenant_id)
-    if flt.source:
-        q = q.where(e.c.source == flt.source)
-    if flt.event_type:
-        q = q.where(e.c.event_type == flt.event_type)
-    if flt.status:
-        q = q.where(e.c.status == flt.status)
+    q = select(*cols).where(e.c.tenant_id == tenant_id).filter_by(
+        **given(source=flt.source, event_type=flt.event_type, status=flt.status))
     if flt.since:
         q = q.where(e.c.received_at >= flt.since)
     if flt.until:

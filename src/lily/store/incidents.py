@@ -28,7 +28,7 @@ from sqlalchemy import Connection, and_, delete, insert, select, update
 
 from lily.model import AssetRef, UpsertIncident, asset_id, stable_id
 from lily.store.blast_radius import enrichment
-from lily.store.rows import first_dict, jsonable, utc
+from lily.store.rows import first_dict, given, jsonable, utc
 from lily.store.tables_runs import incident_assets, incidents
 
 FIELDS = ("title", "status", "severity", "owner", "link")
@@ -163,13 +163,8 @@ def list_incidents(conn: Connection, tenant: str, *, status: str | None = None, 
                    source: str | None = None, asset: uuid.UUID | None = None, before_seq: int | None = None,
                    limit: int = 100) -> list[dict[str, Any]]:
     """A newest-first page (by creation); ``before_seq`` is the cursor."""
-    q = select(incidents).where(incidents.c.tenant_id == tenant)
-    if status is not None:
-        q = q.where(incidents.c.status == status)
-    if severity is not None:
-        q = q.where(incidents.c.severity == severity)
-    if source is not None:
-        q = q.where(incidents.c.source == source)
+    q = select(incidents).where(incidents.c.tenant_id == tenant).filter_by(
+        **given(status=status, severity=severity, source=source))
     if asset is not None:
         q = q.where(incidents.c.id.in_(select(incident_assets.c.incident_id).where(
             incident_assets.c.tenant_id == tenant, incident_assets.c.asset_id == asset)))

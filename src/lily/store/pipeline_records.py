@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Row, Table, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from lily.store.chunks import rows_in
+from lily.store.rows import given
 from lily.store.tables_pipelines import pipeline_runs, pipeline_steps
 
 
@@ -46,13 +47,8 @@ def runs(conn: Connection, tenant_id: str, *, pipeline: str | None = None, proce
          state: str | None = None, start: date | None = None, end: date | None = None) -> list[Row[Any]]:
     """Runs ordered by ``(process_date, attempt, run_id)``; ``start``/``end`` bound the process date (inclusive)."""
     t = pipeline_runs.c
-    q = select(pipeline_runs).where(t.tenant_id == tenant_id)
-    if pipeline is not None:
-        q = q.where(t.pipeline == pipeline)
-    if process_date is not None:
-        q = q.where(t.process_date == process_date)
-    if state is not None:
-        q = q.where(t.state == state)
+    q = select(pipeline_runs).where(t.tenant_id == tenant_id).filter_by(
+        **given(pipeline=pipeline, process_date=process_date, state=state))
     if start is not None:
         q = q.where(t.process_date >= start)
     if end is not None:

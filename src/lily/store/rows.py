@@ -29,6 +29,12 @@ def first_dict(conn: Connection, stmt: Select[Any], params: dict[str, Any] | Non
     return dict(row) if row else None
 
 
+def given(**filters: Any) -> dict[str, Any]:
+    """The equality filters that were given, for ``Select.filter_by``: a filter left out (None) or
+    left empty ("") is no filter."""
+    return {name: value for name, value in filters.items() if value is not None and value != ""}
+
+
 def utc(value: datetime | str) -> datetime:
     """``value`` as an aware UTC datetime: naive means UTC (SQLite keeps no zone), and text is
     parsed first (some drivers return aggregates such as ``max(updated_at)`` as text)."""
