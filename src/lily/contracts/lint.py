@@ -1,0 +1,161 @@
+"""``lily contract lint``: what is wrong with a contract (errors) or questionable (warnings), each
+with its line and field path. Unknown fields are warnings: they are kept, never dropped."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from lily.contracts.odcs import API_VERSIONS, seconds
+from lily.contracts.yamlpos import YamlError, line_of, load
+
+ROOT = {"version", "kind", "apiVersion", "id", "name", "tenant", "tags", "status", "servers", "dataProduct",
+        "description", "domain", "schema", "support", "price", "team", "roles", "slaDefaultElement",
+        "slaProperties", "authoritativeDefinitions", "customProperties", "contractCreatedTs"}
+LOGICAL = {"string", "date", "timestamp", "time", "number", "integer", "object", "array", "boolean"}
+METRICS = {"nullValues", "missingValues", "invalidValues", "duplicateValues", "rowCount"}
+OPERATORS = {"mustBe", "mustNotBe", "mustBeGreaterThan", "mustBeGreaterOrEqualTo", "mustBeLessThan",
+             "mustBeLessOrEqualTo", "mustBeBetween", "mustNotBeBetween"}
+QUALITY_TYPES = {"text", "library", "sql", "custom"}
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_$.\-]*$")
+
+
+@dataclass(frozen=True)
+class Finding:
+    level: str  # error | warning
+    field: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.level}: line {self.line or '?'}: {self.field or '(document)'}: {self.message}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"level": self.level, "field": self.field, "line": self.line, "message": self.message}
+
+
+def _path(parts: tuple[str | int, ...]) -> str:
+    out = ""
+    for p in parts:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out
+
+
+class _Linter:
+    def __init__(self, tree: Any) -> None:
+        self.tree = tree
+        self.found: list[Finding] = []
+
+    def add(self, level: str, path: tuple[str | int, ...], message: str) -> None:
+        self.found.append(Finding(level, _path(path), line_of(self.tree, path), message))
+
+    def run(self, doc: dict[str, Any]) -> None:
+        for key in ("version", "apiVersion", "kind", "id", "status"):
+            if not doc.get(key):
+                self.add("error", (key,), f"{key} is required")
+        if doc.get("kind") and doc["kind"] != "DataContract":
+            self.add("error", ("kind",), "kind must be DataContract")
+        if doc.get("apiVersion") and doc["apiVersion"] not in API_VERSIONS:
+            self.add("error", ("apiVersion",), f"apiVersion must be one of {', '.join(API_VERSIONS)}")
+        for key in doc:
+            if key not in ROOT:
+                self.add("warning", (key,), "not an ODCS v3.1 field (kept as it is; customProperties is the "
+                                            "standard place for extensions)")
+        schema = doc.get("schema") or []
+        if not isinstance(schema, list):
+            self.add("error", ("schema",), "schema is a list of objects")
+            schema = []
+        names: set[str] = set()
+        for i, obj in enumerate(schema):
+            self.schema_object(i, obj, names)
+        for i, sla in enumerate(doc.get("slaProperties") or []):
+            self.sla(i, sla)
+        for i, server in enumerate(doc.get("servers") or []):
+            if not isinstance(server, dict) or not server.get("type"):
+                self.add("error", ("servers", i, "type"), "a server needs a type (s3, postgres, snowflake, local...)")
+
+    def schema_object(self, i: int, obj: Any, names: set[str]) -> None:
+        at: tuple[str | int, ...] = ("schema", i)
+        if not isinstance(obj, dict) or not obj.get("name"):
+            self.add("error", (*at, "name"), "a schema object needs a name")
+            return
+        if obj["name"] in names:
+            self.add("error", (*at, "name"), f"two schema objects are named {obj['name']!r}")
+        names.add(obj["name"])
+        seen: set[str] = set()
+        for j, prop in enumerate(obj.get("properties") or []):
+            p_at = (*at, "properties", j)
+            if not isinstance(prop, dict) or not prop.get("name"):
+                self.add("error", (*p_at, "name"), "a property needs a name")
+                continue
+            if str(prop["name"]).lower() in seen:
+                self.add("error", (*p_at, "name"), f"two properties are named {prop['name']!r}")
+            seen.add(str(prop["name"]).lower())
+            if prop.get("logicalType") is not None and prop["logicalType"] not in LOGICAL:
+                self.add("error", (*p_at, "logicalType"), f"logicalType must be one of {', '.join(sorted(LOGICAL))}")
+            for key in ("required", "unique", "primaryKey", "partitioned"):
+                if key in prop and not isinstance(prop[key], bool):
+                    self.add("error", (*p_at, key), f"{key} is true or false")
+            for k, rule in enumerate(prop.get("quality") or []):
+                self.quality((*p_at, "quality", k), rule, column=True)
+        for k, rule in enumerate(obj.get("quality") or []):
+            self.quality((*at, "quality", k), rule, column=False)
+
+    def quality(self, at: tuple[str | int, ...], rule: Any, *, column: bool) -> None:
+        if not isinstance(rule, dict):
+            self.add("error", at, "a quality rule is a mapping")
+            return
+        kind = rule.get("type", "library")
+        if kind not in QUALITY_TYPES:
+            self.add("error", (*at, "type"), f"type must be one of {', '.join(sorted(QUALITY_TYPES))}")
+            return
+        ops = [k for k in OPERATORS if k in rule]
+        if kind == "library":
+            metric = rule.get("metric") or rule.get("rule")
+            if metric not in METRICS:
+                self.add("error", (*at, "metric"), f"metric must be one of {', '.join(sorted(METRICS))}")
+            elif metric != "rowCount" and not column and (
+                    metric != "duplicateValues" or not (rule.get("arguments") or {}).get("properties")):
+                self.add("error", (*at, "metric"), f"{metric} is a property-level metric")
+            if metric == "invalidValues" and not any(k in (rule.get("arguments") or {})
+                                                     for k in ("validValues", "pattern")):
+                self.add("error", (*at, "arguments"), "invalidValues needs arguments.validValues or arguments.pattern")
+        if kind == "sql" and not str(rule.get("query") or "").strip():
+            self.add("error", (*at, "query"), "a sql rule needs a query")
+        if kind in ("library", "sql") and len(ops) != 1:
+            self.add("error", at, f"give exactly one of {', '.join(sorted(OPERATORS))}")
+        for op in ("mustBeBetween", "mustNotBeBetween"):
+            if op in rule and (not isinstance(rule[op], list) or len(rule[op]) != 2):
+                self.add("error", (*at, op), f"{op} is [low, high]")
+        if kind == "custom":
+            self.add("warning", at, "custom rules are kept but not evaluated by Lily")
+
+    def sla(self, i: int, sla: Any) -> None:
+        at: tuple[str | int, ...] = ("slaProperties", i)
+        if not isinstance(sla, dict) or "property" not in sla or "value" not in sla:
+            self.add("error", at, "an SLA property needs property and value")
+            return
+        if str(sla["property"]).lower() in ("freshness", "latency", "retention") and \
+                seconds(sla["value"], sla.get("unit")) is None:
+            self.add("error", (*at, "unit"), "value and unit must be a duration (unit: d, h, m, s, days, hours...)")
+
+
+def lint_document(doc: dict[str, Any], tree: Any = None) -> list[Finding]:
+    linter = _Linter(tree)
+    linter.run(doc)
+    return linter.found
+
+
+def lint_text(text: str) -> list[Finding]:
+    try:
+        doc, tree = load(text)
+    except YamlError as e:
+        return [Finding("error", "", e.line, e.message)]
+    if not isinstance(doc, dict):
+        return [Finding("error", "", 1, "a data contract is a YAML mapping")]
+    return lint_document(doc, tree)
+
+
+def errors(findings: list[Finding]) -> list[Finding]:
+    return [f for f in findings if f.level == "error"]

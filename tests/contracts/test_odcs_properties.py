@@ -1,0 +1,108 @@
+"""ODCS documents round-trip exactly (unknown fields included); the diff classifier's rules hold."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lily.contracts.diff import breaking, diff, logical_narrowed, physical_narrowed
+from lily.contracts.lint import errors, lint_document, lint_text
+from lily.contracts.odcs import Contract, dumps, loads
+from tests.contracts.conftest import contract_doc
+
+keys = st.text(st.characters(codec="utf-8", categories=("L", "N"), include_characters="_-$"), min_size=1,
+               max_size=12)
+scalars = (st.none() | st.booleans() | st.integers(-10**12, 10**12)
+           | st.floats(allow_nan=False, allow_infinity=False, width=64) | st.text(max_size=30))
+values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(keys, inner, max_size=4),
+                      max_leaves=20)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(keys, values, max_size=6), values)
+def test_load_export_load_is_the_identity_unknown_fields_included(extra: dict, nested: object) -> None:
+    doc = {**contract_doc(), **{f"x-{k}": v for k, v in extra.items()}}
+    doc["schema"][0]["properties"][0]["customThing"] = nested
+    once = loads(dumps(doc))
+    assert once == doc
+    assert loads(dumps(once)) == once
+
+
+def test_lint_names_line_and_field_and_keeps_unknown_fields_as_warnings() -> None:
+    text = dumps(contract_doc())
+    assert errors(lint_text(text)) == []
+    assert [f.field for f in lint_text(text) if f.level == "warning"] == ["x-vendor-extension"]
+    broken = text.replace("logicalType: integer", "logicalType: int").replace("kind: DataContract", "kind: Contract")
+    found = {f.field: f.line for f in errors(lint_text(broken))}
+    assert set(found) == {"kind", "schema[0].properties[0].logicalType"}
+    lines = broken.splitlines()
+    assert lines[found["schema[0].properties[0].logicalType"] - 1].strip() == "logicalType: int"
+    bad_rule = contract_doc()
+    bad_rule["schema"][0]["properties"][1]["quality"] = [{"metric": "nullValues"}]
+    assert [f.field for f in errors(lint_document(bad_rule))] == ["schema[0].properties[1].quality[0]"]
+
+
+def _with(props: list[dict], sla: float | None = None) -> Contract:
+    doc = contract_doc()
+    doc["schema"][0]["properties"] = props
+    doc["slaProperties"] = [] if sla is None else [{"property": "freshness", "value": sla, "unit": "h"}]
+    return Contract(doc)
+
+
+prop_names = st.lists(st.sampled_from(["a", "b", "c", "d", "e", "f"]), unique=True, min_size=1, max_size=6)
+logicals = st.sampled_from(["string", "integer", "number", "date", "timestamp", "boolean"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(prop_names, st.data())
+def test_removing_a_column_is_breaking_adding_an_optional_one_is_not(names: list[str], data) -> None:
+    types = {n: data.draw(logicals) for n in names}
+    old = [{"name": n, "logicalType": types[n]} for n in names]
+    assert diff(_with(old), _with(old)) == []
+    dropped = data.draw(st.sampled_from(names))
+    changes = diff(_with(old), _with([p for p in old if p["name"] != dropped]))
+    assert [(c.kind, c.breaking) for c in changes] == [("removed_column", True)]
+    added = diff(_with(old), _with([*old, {"name": "zz_new", "logicalType": "string"}]))
+    assert breaking(added) == [] and [c.kind for c in added] == ["added_column"]
+    required = diff(_with(old), _with([*old, {"name": "zz_new", "logicalType": "string", "required": True}]))
+    assert [c.breaking for c in required] == [True]
+
+
+@settings(max_examples=200, deadline=None)
+@given(logicals, logicals)
+def test_a_logical_type_change_is_breaking_exactly_when_it_narrows(a: str, b: str) -> None:
+    changes = diff(_with([{"name": "x", "logicalType": a}]), _with([{"name": "x", "logicalType": b}]))
+    narrowed = logical_narrowed(a, b)
+    assert bool(breaking(changes)) == bool(narrowed)
+    if a != b:  # one direction at most narrows... unless the families are unrelated (both narrow)
+        assert narrowed or logical_narrowed(b, a)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 4000), st.integers(1, 4000))
+def test_varchar_lengths_and_integer_widths(n: int, m: int) -> None:
+    assert physical_narrowed(f"VARCHAR({n})", f"VARCHAR({m})") == (m < n if m != n else None)
+    changes = diff(_with([{"name": "x", "physicalType": f"varchar({n})"}]),
+                   _with([{"name": "x", "physicalType": f"varchar({m})"}]))
+    assert bool(breaking(changes)) == (m < n)
+    assert physical_narrowed("BIGINT", "INT") is True and physical_narrowed("INT", "BIGINT") is False
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sets(st.sampled_from(list("ABCDEFG")), min_size=1), st.sets(st.sampled_from(list("ABCDEFG")), min_size=1))
+def test_enum_changes_are_breaking_exactly_when_values_are_lost(old: set[str], new: set[str]) -> None:
+    def prop(vals: set[str]) -> dict:
+        return {"name": "x", "logicalType": "string", "quality": [
+            {"metric": "invalidValues", "arguments": {"validValues": sorted(vals)}, "mustBe": 0}]}
+    changes = diff(_with([prop(old)]), _with([prop(new)]))
+    assert bool(breaking(changes)) == bool(old - new)
+    assert any(c.kind == "grown_enum" for c in changes) == bool(new - old)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 1000), st.integers(1, 1000))
+def test_a_tighter_sla_is_breaking_a_looser_one_is_not(old_h: int, new_h: int) -> None:
+    changes = diff(_with([{"name": "x"}], sla=old_h), _with([{"name": "x"}], sla=new_h))
+    assert bool(breaking(changes)) == (new_h < old_h)
+    assert [c.kind for c in diff(_with([{"name": "x"}]), _with([{"name": "x"}], sla=new_h))] == ["tighter_sla"]
+    assert breaking(diff(_with([{"name": "x"}], sla=old_h), _with([{"name": "x"}]))) == []
