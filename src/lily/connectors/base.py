@@ -130,8 +130,8 @@ class RunContext:
     writer: Writer
     report: Report
     progress: Progress
-    full: bool  # ignore the cursor: walk everything, as on a first run
-    cursor: dict[str, Any] | None  # the last run's ``report.cursor`` (None on a first or full run)
+    full: bool  # walk everything, as on a first run (the cursor still tells what existed before)
+    cursor: dict[str, Any] | None  # the last good run's ``report.cursor`` (None on a first run)
     now: datetime
 
 

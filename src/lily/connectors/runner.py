@@ -56,7 +56,7 @@ def run(store: Store, config: ConnectorConfig, *, full: bool = False, trigger: s
     run_id = uuid.uuid4().hex
     tenant = config.tenant
     with store.read() as conn:
-        cursor = None if full else connector_runs.last_cursor(conn, tenant, config.name)
+        cursor = connector_runs.last_cursor(conn, tenant, config.name)
     with store.write() as conn:
         connector_runs.save_run(conn, {"tenant_id": tenant, "run_id": run_id, "connector": config.name,
                                        "kind": kind.name, "state": "running", "full": full or cursor is None,

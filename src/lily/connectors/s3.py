@@ -141,7 +141,7 @@ class S3Connector:
 
     def run(self, ctx: RunContext) -> None:
         client = self.client()
-        previous = (ctx.cursor or {}).get("specs", {}) if not ctx.full else {}
+        previous = (ctx.cursor or {}).get("specs", {})
         cursor: dict[str, Any] = {"specs": {}}
         for bucket in dict.fromkeys(spec.bucket for spec in self.specs):
             meta = s3_client.bucket_metadata(client, bucket, ctx.report.notes)
@@ -172,7 +172,7 @@ class _SpecScan:
         self.config, self.client, self.spec, self.ctx, self.pool = config, client, spec, ctx, pool
         self.bucket = spec.bucket
         self.namespace = bucket_ref(spec.bucket).namespace
-        self.incremental = previous is not None and spec.walkable
+        self.incremental = not ctx.full and previous is not None and spec.walkable
         before = {d: _Partition.from_json(p) for d, p in (previous or {}).get("partitions", {}).items()}
         self.previous_datasets = {p.dataset for p in before.values() if p.dataset}
         self.before = before  # a re-listed partition keeps its schema unless a newer file is read
