@@ -55,17 +55,17 @@ class ContractMonitor:
         self.read_data = read_data
 
     # ------------------------------------------------------------------ the feed
-    def _touched(self, conn: Any, tenant: str, changes: list[Change]) -> tuple[set[AssetRef], dict[uuid.UUID, tuple[datetime, int, str]]]:
+    def _touched(self, conn: Any, tenant: str, changes: list[Change]
+                 ) -> tuple[set[AssetRef], list[tuple[uuid.UUID, datetime, int, str]]]:
         ids = {c.asset_id for c in changes if c.asset_id is not None and c.kind.value.startswith("asset.")}
         assets = catalog.get_many(conn, tenant, sorted(ids, key=str))
         parents = catalog.get_many(conn, tenant, sorted({a.parent_id for a in assets.values()
                                                          if a.ref.field and a.parent_id}, key=str))
         refs: set[AssetRef] = set()
-        updates: dict[uuid.UUID, tuple[datetime, int, str]] = {}
+        updates: list[tuple[uuid.UUID, datetime, int, str]] = []
 
         def updated(aid: uuid.UUID, at: datetime, seq: int, source: str) -> None:
-            if aid not in updates or updates[aid][0] < at:
-                updates[aid] = (at, seq, source)
+            updates.append((aid, at, seq, source))
 
         for ch in changes:
             if ch.actor == ACTOR:

@@ -49,18 +49,21 @@ def set_result(conn: Connection, tenant: str, contract_id: str, status: str, res
                  .values(status=status, result=result, evaluated_at=at))
 
 
-def record_updates(conn: Connection, tenant: str, seen: dict[uuid.UUID, tuple[datetime, int, str]]) -> None:
+def record_updates(conn: Connection, tenant: str, seen: list[tuple[uuid.UUID, datetime, int, str]]) -> None:
     """Note that each dataset changed at ``at`` (by change ``seq``, from ``source``); a time already
     noted for it is kept once. Older history than the last ``HISTORY`` updates is dropped."""
     if not seen:
         return
+    ids = sorted({aid for aid, *_ in seen}, key=str)
     have = {(aid, at) for aid, at in rows_in(conn, select(dataset_updates.c.asset_id, dataset_updates.c.at).where(
-        dataset_updates.c.tenant_id == tenant), dataset_updates.c.asset_id, list(seen))}
-    rows = [{"tenant_id": tenant, "asset_id": aid, "at": at, "seq": seq, "source": source}
-            for aid, (at, seq, source) in seen.items() if (aid, at) not in have]
+        dataset_updates.c.tenant_id == tenant), dataset_updates.c.asset_id, ids)}
+    rows = {}
+    for aid, at, seq, source in seen:
+        if (aid, at) not in have:
+            rows[(aid, at)] = {"tenant_id": tenant, "asset_id": aid, "at": at, "seq": seq, "source": source}
     if rows:
-        conn.execute(insert(dataset_updates), rows)
-    for aid in seen:
+        conn.execute(insert(dataset_updates), list(rows.values()))
+    for aid in ids:
         keep = select(dataset_updates.c.at).where(dataset_updates.c.tenant_id == tenant,
                                                   dataset_updates.c.asset_id == aid).order_by(
             dataset_updates.c.at.desc()).limit(HISTORY).subquery()

@@ -1,0 +1,125 @@
+"""Contracts evaluated against the catalog and the data: a breach opens an incident with blast
+radius, passing again resolves it; freshness incidents follow an injected clock; the monitor reacts
+to the change feed."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from lily.contracts.monitor import FRESHNESS_SOURCE, ContractMonitor
+from lily.contracts.service import SOURCE, evaluate_contract, import_contract
+from lily.model import AddLineage, AssetRef, AssetType, ColumnSpec, UpsertAsset
+from lily.store import Store, catalog
+from lily.store import incidents as incident_store
+from tests.contracts.conftest import S3, T0, USERS, apply, contract_doc, users_dataset, write_partition
+
+COLS = {"id": "BIGINT", "email": "VARCHAR", "country": "VARCHAR"}
+GOOD = [{"id": 1, "email": "ana@example.com", "country": "DE"}, {"id": 2, "email": "bo@example.com", "country": "US"}]
+
+
+def incident(store: Store, source: str, external_id: str) -> dict | None:
+    with store.read() as conn:
+        return incident_store.get_incident(conn, "acme", incident_store.incident_id("acme", source, external_id))
+
+
+def test_breach_opens_an_incident_with_blast_radius_and_passing_again_resolves_it(store: Store, tmp_path: Path) -> None:
+    write_partition(tmp_path, "2025-01-02", GOOD)
+    users_dataset(store, COLS, last_modified=T0.isoformat())
+    dim = AssetRef(namespace="snowflake://deltaarc", name="ANALYTICS.PUBLIC.DIM_USERS")
+    apply(store, UpsertAsset(ref=dim, type=AssetType.TABLE, columns=[ColumnSpec(name="EMAIL")]),
+          AddLineage(source=USERS, target=dim))
+    import_contract(store, "acme", contract_doc(tmp_path), at=T0)
+    first = evaluate_contract(store, "acme", "users-export", now=T0)
+    assert first.status == "passing", first.as_dict()
+    assert {q["name"] for q in first.datasets[0].quality} >= {"id is required", "id is unique"}
+    assert first.datasets[0].process_date == "2025-01-02"  # the partition's own date
+    assert incident(store, SOURCE, "users-export") is None
+    with store.read() as conn:
+        assert catalog.get_by_ref(conn, "acme", USERS).attributes["contract"]["status"] == "passing"
+
+    # The export drops a column: the scan replaces the dataset's columns, the contract breaks.
+    users_dataset(store, {"id": "BIGINT", "email": "VARCHAR"}, at=T0 + timedelta(hours=1))
+    broken = evaluate_contract(store, "acme", "users-export", now=T0 + timedelta(hours=1))
+    assert broken.status == "failing" and broken.incident == "opened"
+    assert [f.kind for f in broken.datasets[0].findings] == ["schema"]
+    row = incident(store, SOURCE, "users-export")
+    assert row["status"] == "open" and row["severity"] == "high" and row["owner"] == "ana@deltaarc.example"
+    radius = row["enrichment"]["blast_radius"]
+    assert radius["total"] == 1 and radius["assets"][0]["name"] == "ANALYTICS.PUBLIC.DIM_USERS"
+    # Evaluating again with the same findings adds nothing to the timeline.
+    again = evaluate_contract(store, "acme", "users-export", now=T0 + timedelta(hours=2))
+    assert again.incident is None and len(incident(store, SOURCE, "users-export")["timeline"]) == 1
+
+    users_dataset(store, COLS, at=T0 + timedelta(hours=3))
+    fixed = evaluate_contract(store, "acme", "users-export", now=T0 + timedelta(hours=3))
+    assert fixed.status == "passing" and fixed.incident == "resolved"
+    row = incident(store, SOURCE, "users-export")
+    assert row["status"] == "resolved" and len(row["timeline"]) == 2
+
+
+def test_quality_rules_run_in_one_scan_over_the_newest_partition(store: Store, tmp_path: Path) -> None:
+    write_partition(tmp_path, "2025-01-01", GOOD)
+    users_dataset(store, COLS, last_modified=T0.isoformat())
+    import_contract(store, "acme", contract_doc(tmp_path), at=T0)
+    assert evaluate_contract(store, "acme", "users-export", now=T0).status == "passing"
+    write_partition(tmp_path, "2025-01-02", [*GOOD, {"id": 2, "email": "not-an-email", "country": "XX"}])
+    result = evaluate_contract(store, "acme", "users-export", now=T0)
+    failed = {f.check for f in result.datasets[0].findings}
+    assert failed == {"id is unique", "email.quality[0] invalidValues", "country.quality[0] invalidValues"}
+    assert result.datasets[0].partition.endswith("export_date=2025-01-02")
+    assert "not-an-email" not in str(result.as_dict())  # contracted columns never appear as samples
+
+
+def test_a_stopped_export_becomes_a_freshness_incident_by_the_injected_clock(store: Store) -> None:
+    users_dataset(store, COLS, last_modified=T0.isoformat())
+    import_contract(store, "acme", contract_doc(), at=T0)
+    now = [T0 + timedelta(hours=2)]
+    monitor = ContractMonitor(store, clock=lambda: now[0], read_data=False)
+    assert monitor.tick("acme")["freshness"] == {str(USERS): "on time"}
+    now[0] = T0 + timedelta(days=2)  # no export for two days; the SLA is one
+    tick = monitor.tick("acme")
+    assert tick["freshness"] == {str(USERS): "late"} and tick["contracts"] == {"users-export": "failing"}
+    late = incident(store, FRESHNESS_SOURCE, str(USERS))
+    assert late["status"] == "open" and late["affected"] == [{"namespace": S3, "name": "exports/users", "field": ""}]
+    # The export runs again: the monitor sees the dataset change on the feed and resolves both.
+    users_dataset(store, COLS, at=now[0], last_modified=now[0].isoformat())
+    tick = monitor.tick("acme")
+    assert tick["freshness"] == {str(USERS): "on time"} and tick["contracts"] == {"users-export": "passing"}
+    assert incident(store, FRESHNESS_SOURCE, str(USERS))["status"] == "resolved"
+    assert incident(store, SOURCE, "users-export")["status"] == "resolved"
+
+
+def test_cadence_is_learned_from_history_when_no_contract_says(store: Store) -> None:
+    ref = AssetRef(namespace=S3, name="exports/accounts")
+    now = [T0]
+    monitor = ContractMonitor(store, clock=lambda: now[0], read_data=False)
+    for day in range(4):  # a daily export, seen on the feed
+        at = T0 + timedelta(days=day)
+        apply(store, UpsertAsset(ref=ref, type=AssetType.DATASET, attributes={"objects": day + 1}), at=at)
+    monitor.drain_tenant("acme")
+    now[0] = T0 + timedelta(days=3, hours=20)
+    assert monitor.tick("acme")["freshness"] == {str(ref): "on time"}
+    now[0] = T0 + timedelta(days=5)  # 48 h since the last update, 1.5 x 24 h allowed
+    assert monitor.tick("acme")["freshness"] == {str(ref): "late"}
+    assert incident(store, FRESHNESS_SOURCE, str(ref))["status"] == "open"
+
+
+def test_the_monitor_evaluates_on_the_feed_when_an_s3_object_under_the_contract_appears(store: Store) -> None:
+    users_dataset(store, COLS, last_modified=T0.isoformat())
+    import_contract(store, "acme", contract_doc(), at=T0)
+    monitor = ContractMonitor(store, clock=lambda: T0 + timedelta(hours=1), read_data=False)
+    monitor.drain_tenant("acme")
+    users_dataset(store, {"id": "BIGINT"}, at=T0)  # a scan: two columns gone
+    key = "exports/users/export_date=2025-01-03/part-0.parquet"
+    apply(store, UpsertAsset(ref=AssetRef(namespace=S3, name=key), type=AssetType.S3_OBJECT))
+    assert monitor.drain_tenant("acme") > 0
+    with store.read() as conn:
+        mark = catalog.get_by_ref(conn, "acme", USERS).attributes["contract"]
+    assert mark == {"id": "users-export", "version": "1.0.0", "status": "failing"}
+    assert incident(store, SOURCE, "users-export")["status"] == "open"
+    # Its own writes (the status on the asset, the incident) come back on the feed but do not
+    # make it evaluate again: the incident keeps its one update.
+    monitor.drain_tenant("acme")
+    assert monitor.drain_tenant("acme") == 0
+    assert len(incident(store, SOURCE, "users-export")["timeline"]) == 1
