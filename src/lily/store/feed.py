@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, and_, func, insert, select
 
 from lily.model import Change
-from lily.store.rows import given
+from lily.store.rows import given, upsert
 from lily.store.tables import audit_log, changes, consumer_offsets, tenants
 
 
@@ -38,10 +39,6 @@ def write_audit(conn: Connection, tenant_id: str, actor: str, action: str, *, at
                 entity_type: str | None = None, entity_id: str | None = None,
                 correlation_id: str | None = None, details: dict[str, Any] | None = None) -> None:
     """Audit a mutation that is not a catalog change (tokens, users, tenants)."""
-    import uuid
-
-    from sqlalchemy import insert
-
     conn.execute(insert(audit_log).values(
         id=uuid.uuid4(), tenant_id=tenant_id, actor=actor, action=action, entity_type=entity_type,
         entity_id=entity_id, correlation_id=correlation_id, details=details or {}, at=at))
@@ -56,15 +53,8 @@ def get_offset(conn: Connection, consumer: str, tenant_id: str) -> int:
 
 def commit_offset(conn: Connection, consumer: str, tenant_id: str, seq: int, at: datetime) -> None:
     """Record progress; call in the same transaction as the consumer's own writes (exactly-once)."""
-    from sqlalchemy import update
-
-    done = conn.execute(update(consumer_offsets).where(
-        consumer_offsets.c.consumer == consumer, consumer_offsets.c.tenant_id == tenant_id
-    ).values(seq=seq, updated_at=at)).rowcount
-    if not done:
-        from sqlalchemy import insert
-
-        conn.execute(insert(consumer_offsets).values(consumer=consumer, tenant_id=tenant_id, seq=seq, updated_at=at))
+    upsert(conn, consumer_offsets, {"consumer": consumer, "tenant_id": tenant_id, "seq": seq,
+                                    "updated_at": at}, ["consumer", "tenant_id"])
 
 
 def lags(conn: Connection, consumer: str | None = None, tenant_id: str | None = None) -> dict[tuple[str, str], int]:

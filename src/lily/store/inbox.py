@@ -27,7 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from lily.store import bulk
 from lily.store.chunks import chunked
-from lily.store.rows import first_dict, given
+from lily.store.rows import first_dict, given, upsert
 from lily.store.tables_inbound import (
     inbound_applied,
     inbound_event_assets,
@@ -447,8 +447,6 @@ def get_source_config(conn: Connection, tenant_id: str, source: str) -> dict[str
 
 def put_source_config(conn: Connection, tenant_id: str, source: str, *, secret_encrypted: str | None,
                       options: dict[str, Any], actor: str, at: datetime) -> None:
-    c = inbound_source_configs
-    values = {"secret_encrypted": secret_encrypted, "options": options, "updated_by": actor, "updated_at": at}
-    done = conn.execute(update(c).where(c.c.tenant_id == tenant_id, c.c.source == source).values(**values)).rowcount
-    if not done:
-        conn.execute(insert(c).values(tenant_id=tenant_id, source=source, **values))
+    upsert(conn, inbound_source_configs, {
+        "tenant_id": tenant_id, "source": source, "secret_encrypted": secret_encrypted, "options": options,
+        "updated_by": actor, "updated_at": at}, ["tenant_id", "source"])

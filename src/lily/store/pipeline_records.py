@@ -1,36 +1,25 @@
 """Repository of pipeline run records (``pipeline_runs`` / ``pipeline_steps``), one tenant per call.
 
-Saves are upserts written with the dialect's ``INSERT ... ON CONFLICT DO UPDATE``, so concurrent
-backfill threads never race an update against an insert. Rows come back as they are stored;
+Saves are upserts (``rows.upsert``), so concurrent backfill threads never race an update against
+an insert. Rows come back as they are stored;
 ``lily.pipelines.sql_recorder`` turns them into run and step records.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Row, Table, func, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Row, func, select
 
 from lily.store.chunks import rows_in
-from lily.store.rows import given
+from lily.store.rows import given, upsert
 from lily.store.tables_pipelines import pipeline_runs, pipeline_steps
-
-
-def _upsert(conn: Connection, table: Table, values: dict[str, Any], keys: list[str],
-            keep: Iterable[str] = ()) -> None:
-    # Both dialects spell an upsert the same way (ON CONFLICT ... DO UPDATE SET col = excluded.col).
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(table).values(**values)
-    update = {name: stmt.excluded[name] for name in values if name not in keys and name not in set(keep)}
-    conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=update))
 
 
 def save_run(conn: Connection, values: dict[str, Any]) -> None:
     """Insert or replace a run (``values`` holds every column, ``tenant_id`` and ``run_id`` included)."""
-    _upsert(conn, pipeline_runs, values, ["tenant_id", "run_id"])
+    upsert(conn, pipeline_runs, values, ["tenant_id", "run_id"])
 
 
 def save_step(conn: Connection, values: dict[str, Any]) -> None:
@@ -39,7 +28,7 @@ def save_step(conn: Connection, values: dict[str, Any]) -> None:
     t = pipeline_steps.c
     position = (select(func.coalesce(func.max(t.position), 0) + 1)
                 .where(t.tenant_id == values["tenant_id"], t.run_id == values["run_id"]).scalar_subquery())
-    _upsert(conn, pipeline_steps, {**values, "position": position}, ["tenant_id", "run_id", "step"],
+    upsert(conn, pipeline_steps, {**values, "position": position}, ["tenant_id", "run_id", "step"],
             keep=["position"])
 
 

@@ -1,12 +1,15 @@
-"""Conversions between table rows and domain types (a row's columns are the model's fields; the
-models ignore the columns they do not have)."""
+"""What the repositories share: conversions between table rows and domain types (a row's columns
+are the model's fields; the models ignore the columns they do not have), single-row reads, optional
+filters, upserts and timestamps."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, Select
+from sqlalchemy import Connection, RowMapping, Select, Table
+from sqlalchemy.dialects import postgresql, sqlite
 
 from lily.model import Asset, AssetRef, Classification, LineageEdge
 
@@ -27,6 +30,17 @@ def first_dict(conn: Connection, stmt: Select[Any], params: dict[str, Any] | Non
     """The first row of ``stmt`` (with ``params``) as a dict (None: no row)."""
     row = conn.execute(stmt, params).mappings().first()
     return dict(row) if row else None
+
+
+def upsert(conn: Connection, table: Table, values: dict[str, Any], keys: list[str],
+           keep: Iterable[str] = ()) -> None:
+    """Insert ``values``, or update the row with the same ``keys`` (all but ``keep``), in one
+    statement: concurrent writers never race an update against an insert."""
+    # Both dialects spell it the same way (ON CONFLICT ... DO UPDATE SET col = excluded.col).
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    stmt = insert(table).values(**values)
+    update = {name: stmt.excluded[name] for name in values if name not in keys and name not in set(keep)}
+    conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=update))
 
 
 def given(**filters: Any) -> dict[str, Any]:
