@@ -18,11 +18,11 @@ A worker that is known to be dead need not be waited for (``release_dead_owners`
 store's settling can tell which workers still exist (``Settling.owners``), and when a supervisor saw
 its worker process exit. The partitions such a worker held get a fresh durable consumer (its
 unacknowledged deliveries went to a dead client; the new consumer hands every message still in the
-work queue out again at once, in stream order) and their leases are deleted, so the next owner pulls
-them in order right away. Otherwise ``ack_wait``
-(``LILY_NATS_ACK_WAIT_SECONDS``, short) plus the lease TTL is the bound. Exactly-once never depends
-on it: the worker's transaction settles each event's inbox row (``Consumer.transaction``), and an
-event settled already is not applied again.
+work queue out again at once, in stream order, where a next owner pulling before ``ack_wait`` would
+get newer messages first) and their leases are deleted, so the next owner pulls them in order right
+away. Otherwise ``ack_wait`` (``LILY_NATS_ACK_WAIT_SECONDS``, short) plus the lease TTL is the bound.
+Exactly-once never depends on it: the worker's transaction settles each event's inbox row
+(``Consumer.transaction``), and an event settled already is not applied again.
 
 The client runs on its own event loop in a daemon thread; the :class:`Bus` methods are synchronous
 so the API's worker threads and the inbound workers use the same interface as the local bus.
@@ -57,6 +57,10 @@ from lily.observability import log
 from lily.store import Store
 
 SWEEP_SECONDS = 2.0  # how often a consumer looks for workers that died (the lease TTL bounds it otherwise)
+CONNECT_TIMEOUT = 5.0
+DUPLICATE_WINDOW = 120.0  # seconds JetStream drops a republished event by its Nats-Msg-Id
+PREFETCH = 256  # messages a consumer buffers, shared by the partitions it owns
+PULL_TIMEOUT = 1.0
 
 T = TypeVar("T")
 _KEY_SAFE = re.compile(r"[^-_a-zA-Z0-9]")
@@ -68,8 +72,7 @@ class NatsBus(Bus):
 
     def __init__(self, store: Store, url: str, *, partitions: int = 64, stream: str = "LILY_INBOUND",
                  subject_prefix: str = "lily.inbound", ack_wait: float = 30.0, max_deliver: int = 5,
-                 lease_ttl: float | None = None, leases_bucket: str = "lily_inbound_leases",
-                 duplicate_window: float = 120.0, connect_timeout: float = 5.0) -> None:
+                 lease_ttl: float | None = None, leases_bucket: str = "lily_inbound_leases") -> None:
         super().__init__(store)
         self.url = url
         self.partitions = partitions
@@ -80,7 +83,6 @@ class NatsBus(Bus):
         self.max_deliver = max_deliver
         self.lease_ttl = lease_ttl if lease_ttl is not None else ack_wait + 2.0
         self.leases_bucket = leases_bucket
-        self.duplicate_window = duplicate_window
         self.owners = self.settling.owners  # which workers still exist, where the store can tell
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="lily-nats", daemon=True)
@@ -88,7 +90,7 @@ class NatsBus(Bus):
         self._nc: Any = None
         self._js: Any = None
         self._kv: KeyValue | None = None
-        self.call(self._connect(connect_timeout), timeout=connect_timeout + 10)
+        self.call(self._connect(), timeout=CONNECT_TIMEOUT + 10)
 
     # ------------------------------------------------------------------------------- plumbing
     def call(self, coro: Coroutine[Any, Any, T], timeout: float | None = 30.0) -> T:
@@ -98,16 +100,13 @@ class NatsBus(Bus):
     def durable(self, partition: int) -> str:
         return f"lily-inbound-p{partition}"
 
-    def subject(self, partition: int, source: str) -> str:
-        return f"{self.prefix}.{partition}.{source}"
-
-    async def _connect(self, timeout: float) -> None:
-        self._nc = await nats.connect(self.url, name="lily", connect_timeout=timeout, max_reconnect_attempts=-1,
-                                      allow_reconnect=True)
+    async def _connect(self) -> None:
+        self._nc = await nats.connect(self.url, name="lily", connect_timeout=CONNECT_TIMEOUT,
+                                      max_reconnect_attempts=-1, allow_reconnect=True)
         self._js = self._nc.jetstream()
         config = api.StreamConfig(
             name=self.stream, subjects=[f"{self.prefix}.>"], retention=api.RetentionPolicy.WORK_QUEUE,
-            storage=api.StorageType.FILE, duplicate_window=self.duplicate_window)
+            storage=api.StorageType.FILE, duplicate_window=DUPLICATE_WINDOW)
         try:
             await self._js.add_stream(config)
         except Exception:  # exists: bring its config up to date (idempotent)
@@ -171,10 +170,8 @@ class NatsBus(Bus):
         for p, owner, revision in sorted(held):
             if owner not in dead or await holder(f"p.{p}") != (p, owner, revision):
                 continue  # (taken over by a live worker meanwhile: leave its consumer alone)
-            # Its unacknowledged deliveries went to a dead client and would come back only after
-            # ack_wait (a next owner pulling before then gets newer messages first); a new consumer
-            # hands out what is still in the work queue at once, oldest first. Nobody pulls from it meanwhile: the lease is still the
-            # dead worker's until we delete it, after.
+            # A fresh consumer (module docstring); nobody pulls from it meanwhile: the lease is still
+            # the dead worker's until we delete it, after.
             with contextlib.suppress(NotFoundError):
                 await self._js.delete_consumer(self.stream, self.durable(p))
             await self._js.add_consumer(self.stream, self._consumer_config(p))
@@ -221,7 +218,7 @@ class NatsBus(Bus):
                             (f"{_H}Correlation-Id", m.correlation_id)):
             if value:
                 headers[name] = value
-        return await self._js.publish(self.subject(m.partition, m.source), m.payload, headers=headers,
+        return await self._js.publish(f"{self.prefix}.{m.partition}.{m.source}", m.payload, headers=headers,
                                       stream=self.stream)
 
     def redeliver(self, message: InboundMessage) -> None:
@@ -229,11 +226,7 @@ class NatsBus(Bus):
         self.call(self._publish(message, f"replay:{uuid.uuid4()}"))
 
     def queue_depth(self) -> int:
-        async def depth() -> int:
-            info = await self._js.stream_info(self.stream)
-            return int(info.state.messages)
-
-        return self.call(depth(), timeout=5.0)
+        return int(self.call(self._js.stream_info(self.stream), timeout=5.0).state.messages)
 
     def consumer(self, worker_id: str) -> NatsConsumer:
         return NatsConsumer(self, worker_id)
@@ -273,15 +266,12 @@ def message_of(msg: Any) -> InboundMessage:
 class NatsConsumer(Consumer):
     """A worker's share of the partitions: leases them, pulls from them, hands messages out in order."""
 
-    def __init__(self, bus: NatsBus, worker_id: str, *, prefetch: int = 256, pull_timeout: float = 1.0,
-                 rebalance_interval: float | None = None) -> None:
+    def __init__(self, bus: NatsBus, worker_id: str) -> None:
         self.bus = bus
         self.worker_id = worker_id
         self.key = _KEY_SAFE.sub("_", worker_id)
-        self.prefetch = prefetch
-        self.pull_timeout = pull_timeout
         # Often enough to renew leases and keep buffered messages within their ack wait.
-        self.rebalance_interval = rebalance_interval or max(0.2, min(2.0, bus.lease_ttl / 4, bus.ack_wait / 3))
+        self.rebalance_interval = max(0.2, min(2.0, bus.lease_ttl / 4, bus.ack_wait / 3))
         self.owned: dict[int, int] = {}  # partition -> lease revision
         self._pullers: dict[int, asyncio.Task[None]] = {}
         self._buffers: dict[int, collections.deque[Any]] = {}
@@ -393,7 +383,7 @@ class NatsConsumer(Consumer):
             async with self._space:
                 self._space.notify_all()
             try:
-                await asyncio.wait_for(task, timeout=self.pull_timeout + 2)
+                await asyncio.wait_for(task, timeout=PULL_TIMEOUT + 2)
             except (TimeoutError, asyncio.CancelledError, Exception):
                 task.cancel()
             self._stopping.discard(p)
@@ -421,7 +411,7 @@ class NatsConsumer(Consumer):
                 if p in self._stopping or p not in self._buffers:
                     return
                 try:
-                    msgs = await sub.fetch(self._limit() - len(self._buffers[p]), timeout=self.pull_timeout)
+                    msgs = await sub.fetch(self._limit() - len(self._buffers[p]), timeout=PULL_TIMEOUT)
                 except (TimeoutError, nats.errors.TimeoutError):
                     continue
                 except Exception as exc:
@@ -459,7 +449,7 @@ class NatsConsumer(Consumer):
 
     def _limit(self) -> int:
         # Prefetch is shared by the owned partitions: messages waiting here count against ack_wait.
-        return max(4, self.prefetch // max(1, len(self.owned)))
+        return max(4, PREFETCH // max(1, len(self.owned)))
 
     # ------------------------------------------------------------------------------- consuming
     def fetch(self, max_messages: int, timeout: float) -> list[Delivery]:
@@ -471,7 +461,7 @@ class NatsConsumer(Consumer):
             except (KeyError, ValueError) as exc:  # not ours (published by hand?): drop it loudly
                 log.error("nats_foreign_message", subject=msg.subject, error=str(exc))
                 self.bus.call(msg.term())
-                self._done(p)
+                self._outstanding[p] -= 1
                 continue
             out.append(Delivery(message, attempt=int(msg.metadata.num_delivered), handle=(p, msg)))
         return out
@@ -491,9 +481,6 @@ class NatsConsumer(Consumer):
         async with self._space:
             self._space.notify_all()
         return taken
-
-    def _done(self, p: int) -> None:
-        self._outstanding[p] -= 1
 
     def ack(self, deliveries: Sequence[Delivery]) -> None:
         if deliveries:
@@ -516,7 +503,7 @@ class NatsConsumer(Consumer):
             try:
                 await (msg.ack() if how == "ack" else msg.nak(delay=delay))
             finally:
-                self._done(p)
+                self._outstanding[p] -= 1
 
         results = await asyncio.gather(*(one(d) for d in deliveries), return_exceptions=True)
         for r in results:  # an ack that did not reach the server means a harmless redelivery
