@@ -3,6 +3,18 @@
 Registering a page family is adding its module to this import and to ``PAGES``.
 """
 
-from lily.web.routes import assets, auth, home, lineage, live, search
+from lily.web.routes import (
+    admin,
+    assets,
+    auth,
+    events,
+    governance,
+    home,
+    incidents,
+    lineage,
+    live,
+    pipelines,
+    search,
+)
 
-PAGES = (auth, home, search, assets, lineage, live)
+PAGES = (auth, home, search, assets, lineage, incidents, governance, pipelines, events, admin, live)

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
 
+from lily.auth.rbac import Permission, allows
 from lily.model import Principal
 from lily.store import accounts, feed
 from lily.web.calls import app_ctx
@@ -50,6 +51,8 @@ async def live(request: Request, user: Principal = Depends(current_user)) -> Str
     resume = request.headers.get("last-event-id", "")
     start = int(resume) if resume.isdigit() else await run_in_threadpool(_latest, request, user.tenant_id)
 
+    full = allows(user.role, Permission.CHANGES_READ)
+
     async def stream() -> AsyncIterator[str]:
         seq, idle = start, 0.0
         yield "retry: 3000\n\n"
@@ -57,7 +60,7 @@ async def live(request: Request, user: Principal = Depends(current_user)) -> Str
             changes = await run_in_threadpool(_after, request, user.tenant_id, seq)
             for change in changes:
                 seq = change.seq
-                yield message(change)
+                yield message(change, full)
             if changes:
                 idle = 0.0
                 continue

@@ -12,12 +12,33 @@
     source.addEventListener("change", function (event) {
       let detail = {};
       try { detail = JSON.parse(event.data); } catch (e) { /* keep-alive or malformed */ }
+      appendToFeed(detail);
       document.body.dispatchEvent(new CustomEvent("lily:change", { detail: detail }));
       if (detail.kind) {
         document.body.dispatchEvent(new CustomEvent("lily:" + detail.kind, { detail: detail }));
       }
     });
     window.addEventListener("beforeunload", function () { source.close(); });
+  }
+
+  // The home page's live list: newest first, at most 50 (built with textContent: no markup from data).
+  function appendToFeed(detail) {
+    const list = document.querySelector("[data-live-feed]");
+    if (!list || !detail.change) return;
+    const empty = list.querySelector(".empty");
+    if (empty) empty.remove();
+    const item = document.createElement("li");
+    const when = detail.at ? new Date(detail.at).toLocaleTimeString() + " " : "";
+    item.textContent = when + detail.change + (detail.entity_id ? " " + detail.entity_id : "") +
+      (detail.actor ? " by " + detail.actor : "");
+    if (detail.asset_id) {
+      const link = document.createElement("a");
+      link.href = "/assets/" + detail.asset_id;
+      link.textContent = " (asset)";
+      item.appendChild(link);
+    }
+    list.insertBefore(item, list.firstChild);
+    while (list.children.length > 50) list.removeChild(list.lastChild);
   }
 
   // ---- messages: a failed htmx request says why in the message area instead of failing silently.
