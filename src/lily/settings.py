@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     pipelines_dir: str | None = None  # declared pipeline files (docs/medallion.md); default (also when empty) ./pipelines
     api_key: SecretStr | None = None  # bearer key sent with lineage_url
 
+    # Connectors (docs/connectors.md): S3 / PostgreSQL discovery and S3 → SQS, run by `lily serve`.
+    connectors_file: str | None = None  # default (also when empty) ./connectors.yaml
+    connector_schedule_poll_s: float = 30.0
+
     # Governance: propagation limits (docs/governance.md), in-process workers, outbound retries.
     propagation_max_depth: int = 25
     propagation_max_fanout: int = 5000
