@@ -13,6 +13,7 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from lily.classify.cli import classify
+from lily.connectors.cli import app as connect_app
 from lily.inbound.cli import worker_inbound
 from lily.medallion.cli import app as pipeline_app
 from lily.medallion.decrypt_cli import app as anonymize_app
@@ -40,6 +41,7 @@ worker_app.command("propagation")(worker_propagation)
 worker_app.command("outbound")(worker_outbound)
 app.command("reconcile")(reconcile)
 app.add_typer(quality_app, name="quality")
+app.add_typer(connect_app, name="connect")
 
 
 class _ClassifyGroup(TyperGroup):
@@ -105,6 +107,12 @@ def serve(host: str = typer.Option(None, help="bind address (default LILY_HOST o
         from lily.medallion.demo import DemoPipelines
 
         api.state.background.append(DemoPipelines(api.state.pipelines))
+    # Connectors (LILY_CONNECTORS_FILE): scans on their schedules, SQS queues polled, through this app's bus.
+    from lily.connectors.schedule import ConnectorSchedules
+
+    api.state.background.append(ConnectorSchedules(store, settings.connectors_file or "connectors.yaml",
+                                                   bus=lambda: api.state.inbound.bus,
+                                                   poll_s=settings.connector_schedule_poll_s))
     # Inbound workers in a supervised child process (LILY_INBOUND_WORKER_PROCESS=false: threads), so
     # accepting and applying each get a core instead of sharing this process's GIL.
     inbound = api.state.inbound
