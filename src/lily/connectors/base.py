@@ -133,6 +133,7 @@ class RunContext:
     full: bool  # walk everything, as on a first run (the cursor still tells what existed before)
     cursor: dict[str, Any] | None  # the last good run's ``report.cursor`` (None on a first run)
     now: datetime
+    bus: Any = None  # the inbound bus (lily.bus.base.Bus) of this process, for connectors that publish events
 
 
 class Connector(Protocol):

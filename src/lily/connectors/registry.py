@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from lily.connectors import postgres, s3
+from lily.connectors import postgres, s3, sqs
 from lily.connectors.base import Kind
 
-BUILTIN: tuple[Kind, ...] = (s3.KIND, postgres.KIND)
+BUILTIN: tuple[Kind, ...] = (s3.KIND, postgres.KIND, sqs.KIND)
 
 _registered: dict[str, Kind] = {}
 KINDS: Mapping[str, Kind] = MappingProxyType(_registered)

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from lily.connectors.base import (
+    Connector,
     ConnectorConfig,
     ConnectorError,
     NoProgress,
@@ -49,8 +50,10 @@ class RunResult:
 
 
 def run(store: Store, config: ConnectorConfig, *, full: bool = False, trigger: str = "cli",
-        progress: Progress | None = None, now: datetime | None = None) -> RunResult:
-    """Run ``config``'s connector once and record it; never raises for what the system did."""
+        progress: Progress | None = None, now: datetime | None = None, bus: Any = None,
+        connector: Connector | None = None) -> RunResult:
+    """Run ``config``'s connector once and record it; never raises for what the system did.
+    ``connector``: one already built from ``config`` (a queue poller holding what it received)."""
     kind = KINDS[config.type]
     started = now or datetime.now(UTC)
     run_id = uuid.uuid4().hex
@@ -65,10 +68,11 @@ def run(store: Store, config: ConnectorConfig, *, full: bool = False, trigger: s
     report = Report()
     writer = Writer(store, tenant, f"connector:{config.name}", config.batch_size)
     ctx = RunContext(store=store, tenant_id=tenant, writer=writer, report=report,
-                     progress=progress or NoProgress(), full=full or cursor is None, cursor=cursor, now=started)
+                     progress=progress or NoProgress(), full=full or cursor is None, cursor=cursor, now=started,
+                     bus=bus)
     error: str | None = None
     try:
-        kind.build(config).run(ctx)
+        (connector or kind.build(config)).run(ctx)
         writer.flush()
     except ConnectorError as exc:
         error = str(exc)
@@ -94,4 +98,14 @@ def run(store: Store, config: ConnectorConfig, *, full: bool = False, trigger: s
     return RunResult(run_id, config.name, state, report, writer.changes, started, finished, error)
 
 
-__all__ = ["RunResult", "run"]
+__all__ = ["RunResult", "open_store", "run"]
+
+
+def open_store() -> Store:
+    """The configured store, migrated (the command line's)."""
+    from lily.bootstrap import ensure_tenant
+    from lily.settings import Settings
+
+    store = Store.from_url(Settings().resolved_database_url, migrate=True)
+    ensure_tenant(store, "default")
+    return store
