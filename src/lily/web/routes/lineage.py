@@ -158,8 +158,10 @@ def neighbourhood(request: Request, user: Principal, asset_id: str) -> Neighbour
             for ce in lineage_store.edges_among(conn, tenant, set(shown_columns), LineageLevel.COLUMN):
                 if ce.masking:
                     masked_pairs.add((shown_columns[ce.source_id], shown_columns[ce.target_id]))
-        labels = catalog.get_many(conn, tenant, sorted({owner_of.get(c.asset_id, c.asset_id) for c in tags}
-                                                       | {c.asset_id for c in tags}, key=str))
+        named = {c.asset_id for c in tags} | {c.provenance.origin_asset_id for c in tags if c.provenance}
+        labels = catalog.get_many(conn, tenant, sorted(named, key=str))
+        labels |= catalog.get_many(conn, tenant, sorted({a.parent_id for a in labels.values()
+                                                         if a.ref.field and a.parent_id} - set(labels), key=str))
     pii = {owner_of.get(c.asset_id, c.asset_id) for c in tags if c.tag.upper().startswith("PII")}
     badge = {aid: incidents.get(aid, 0) + sum(incidents.get(c, 0) for c, d in shown_columns.items() if d == aid)
              for aid in shown}

@@ -20,9 +20,10 @@
     { selector: "node", style: {
       "shape": "round-rectangle", "width": 200, "height": 40, "background-color": "#ffffff",
       "border-width": 1.2, "border-color": "#57606a", "label": "data(label)", "text-wrap": "wrap",
-      "text-max-width": 190, "text-valign": "center", "text-halign": "center", "font-size": 11,
+      "text-max-width": 190, "text-valign": "center", "text-halign": "center", "font-size": 12,
       "color": "#1b1f24", "min-zoomed-font-size": 7 } },
-    { selector: "node.root", style: { "background-color": "#e7f0ff", "border-color": "#0a58ca", "border-width": 3 } },
+    { selector: "node.root", style: { "background-color": "#e7f0ff", "border-color": "#0a58ca", "border-width": 3,
+      "font-weight": "bold", "underlay-color": "#0a58ca", "underlay-opacity": 0.18, "underlay-padding": 7 } },
     { selector: "node.pii", style: { "border-color": "#8250df", "border-width": 2.5 } },
     { selector: "node.incident", style: { "border-color": "#b42318", "border-width": 3.5 } },
     { selector: "node.expanded", style: { "border-style": "double", "border-width": 4 } },
@@ -74,12 +75,12 @@
     if (cy && anchor && cy.getElementById(anchor).nonempty()) before = cy.getElementById(anchor).renderedPosition();
     if (!cy) {
       cy = cytoscape({ container: box, elements: data.elements, style: STYLE, layout: { name: "preset" },
-        minZoom: 0.05, maxZoom: 2.5, wheelSensitivity: 0.3, boxSelectionEnabled: false,
+        minZoom: 0.05, maxZoom: 2.5, boxSelectionEnabled: false,
         textureOnViewport: data.elements.length > 1500, hideEdgesOnViewport: data.elements.length > 1500,
         pixelRatio: data.elements.length > 1500 ? 1 : "auto" });
       cy.on("tap", "node", onTap);
       window.lilyCy = cy;
-      fit(data);
+      fit();
     } else {
       cy.batch(function () {
         cy.elements().remove();
@@ -90,7 +91,7 @@
         const after = now.renderedPosition();
         cy.panBy({ x: before.x - after.x, y: before.y - after.y });
       } else {
-        fit(data);
+        fit();
       }
     }
     controls(data);
@@ -105,11 +106,13 @@
     cy.forceRender();
   }
 
-  function fit(data) {
-    // A small neighbourhood is shown at a readable size; a large one fits the window.
+  function fit() {
+    // The whole neighbourhood in the window, but never blown up past a comfortable size.
     cy.fit(undefined, 30);
-    if (cy.zoom() > 1.2) cy.zoom({ level: 1.2, renderedPosition: { x: box.clientWidth / 2, y: box.clientHeight / 2 } });
-    if (data) cy.center(cy.getElementById(data.root));
+    if (cy.zoom() > 1.2) {
+      cy.zoom(1.2);
+      cy.center();
+    }
   }
 
   function controls(data) {
@@ -207,7 +210,7 @@
     const form = new FormData(event.target);
     go(function (p) { ["up", "down", "cap"].forEach(function (k) { p.set(k, form.get(k)); }); });
   });
-  document.getElementById("graph-fit").addEventListener("click", function () { if (cy) fit(null); });
+  document.getElementById("graph-fit").addEventListener("click", function () { if (cy) fit(); });
   document.getElementById("graph-collapse").addEventListener("click", function () {
     anchor = null;
     go(function (p) { p.delete("x"); p.delete("more"); });
