@@ -1,9 +1,5 @@
-"""The apply path's row cache: asset, edge and run rows read ahead for many change sets.
-
-The inbound worker applies hundreds of events per transaction and most of them restate assets and
-edges that already exist; reading them all in a few ``IN`` queries and then touching the database
-only for what changed is what makes that cheap. See ``ApplyCache``.
-"""
+"""The apply path's row cache: asset, edge and run rows read ahead for many change sets (why:
+``ApplyCache``)."""
 
 from __future__ import annotations
 

@@ -98,7 +98,7 @@ class WalCheckpointer:
         self._thread: threading.Thread | None = None
 
     def start(self) -> WalCheckpointer:
-        if is_sqlite(self.engine) and self._thread is None:
+        if self.engine.dialect.name == "sqlite" and self._thread is None:
             self._thread = threading.Thread(target=self._run, name="lily-wal-checkpoint", daemon=True)
             self._thread.start()
         return self
@@ -177,7 +177,3 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         kwargs.setdefault("max_overflow", 20)
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
-
-
-def is_sqlite(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite"

@@ -36,13 +36,9 @@ def _walk(conn: Connection, tenant_id: str, start: uuid.UUID, downstream: bool, 
 def traverse(conn: Connection, tenant_id: str, start: uuid.UUID, direction: Direction = Direction.DOWNSTREAM,
              depth: int = 5, level: LineageLevel | None = None) -> list[LineageNode]:
     """Assets reachable from ``start`` within ``depth`` hops, each with its shortest distance."""
-    nodes: list[LineageNode] = []
-    if direction in (Direction.DOWNSTREAM, Direction.BOTH):
-        nodes += [LineageNode(asset_id=n, depth=d, direction=Direction.DOWNSTREAM)
-                  for n, d in _walk(conn, tenant_id, start, True, depth, level).items()]
-    if direction in (Direction.UPSTREAM, Direction.BOTH):
-        nodes += [LineageNode(asset_id=n, depth=d, direction=Direction.UPSTREAM)
-                  for n, d in _walk(conn, tenant_id, start, False, depth, level).items()]
+    nodes = [LineageNode(asset_id=n, depth=d, direction=way)
+             for way in (Direction.DOWNSTREAM, Direction.UPSTREAM) if direction in (way, Direction.BOTH)
+             for n, d in _walk(conn, tenant_id, start, way is Direction.DOWNSTREAM, depth, level).items()]
     nodes.sort(key=lambda n: (n.depth, str(n.asset_id)))
     return nodes
 
