@@ -230,10 +230,7 @@ def _etag(value: Any) -> str | None:
 def parse(payload: Any, *, received_at: datetime | None = None, options: Any = None) -> list[MetadataEvent]:
     """Operations for every object event in the payload (S3 events carry their own time)."""
     del received_at, options
-    ops: list[MetadataEvent] = []
-    for event in events(payload):
-        ops += operations(event)
-    return ops
+    return [op for event in events(payload) for op in operations(event)]
 
 
 def operations(event: ObjectEvent) -> list[MetadataEvent]:
@@ -289,19 +286,11 @@ def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------- ordering
 
 
-def compare_sequencers(a: str, b: str) -> int:
-    """-1, 0 or 1 as ``a`` is earlier than, the same as, or later than ``b`` (for one key only).
-
-    AWS: right-pad the shorter hex string with ``0`` and compare lexicographically.
-    """
-    width = max(len(a), len(b))
-    left, right = a.upper().ljust(width, "0"), b.upper().ljust(width, "0")
-    return (left > right) - (left < right)
-
-
 def is_newer(seq_a: str, seq_b: str) -> bool:
-    """True when the event with sequencer ``seq_a`` happened after the one with ``seq_b``."""
-    return compare_sequencers(seq_a, seq_b) > 0
+    """True when the event with sequencer ``seq_a`` happened after the one with ``seq_b`` (of one
+    key). AWS: right-pad the shorter hex string with ``0`` and compare lexicographically."""
+    width = max(len(seq_a), len(seq_b))
+    return seq_a.upper().ljust(width, "0") > seq_b.upper().ljust(width, "0")
 
 
 def enrich(operations: list[MetadataEvent], catalog: CatalogView) -> Enriched:
