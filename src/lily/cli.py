@@ -13,13 +13,16 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from lily.classify.cli import classify
+from lily.compliance.cli import app as compliance_app
 from lily.connectors.cli import app as connect_app
+from lily.contracts.cli import app as contract_app
 from lily.inbound.cli import worker_inbound
 from lily.medallion.cli import app as pipeline_app
 from lily.medallion.decrypt_cli import app as anonymize_app
 from lily.medallion.quality_cli import app as quality_app
 from lily.model import Role
 from lily.outbound.cli import reconcile, worker_outbound, worker_propagation
+from lily.processes.cli import app as process_app
 from lily.settings import Settings
 
 app = typer.Typer(help="Lily: real-time metadata platform.", no_args_is_help=True, add_completion=False)
@@ -41,6 +44,9 @@ worker_app.command("propagation")(worker_propagation)
 worker_app.command("outbound")(worker_outbound)
 app.command("reconcile")(reconcile)
 app.add_typer(quality_app, name="quality")
+app.add_typer(contract_app, name="contract")
+app.add_typer(process_app, name="process")
+app.add_typer(compliance_app, name="compliance")
 app.add_typer(connect_app, name="connect")
 
 

@@ -67,6 +67,11 @@ class Settings(BaseSettings):
     pipeline_schedule_poll_s: float = 30.0
     pipeline_tenant: str = "default"  # the tenant that owns the lake: its runs and catalog entries
     lineage_url: str | None = None  # pipelines POST OpenLineage to <url>/api/v1/lineage
+    processes_dir: str | None = None  # declared lineage process files (docs/contracts.md); unset: none
+    processes_poll_s: float = 30.0  # how often the directory is re-read
+    contracts_monitor: bool = True  # evaluate contracts on change and on schedule, freshness incidents
+    contracts_poll_s: float = 5.0  # the monitor reads the change feed this often
+    contracts_interval_s: float = 300.0  # every contract evaluated and freshness judged this often
     pipelines_dir: str | None = None  # declared pipeline files (docs/medallion.md); default (also when empty) ./pipelines
     api_key: SecretStr | None = None  # bearer key sent with lineage_url
 

@@ -64,3 +64,4 @@ def write_partition(root: Path, day: str, rows: list[dict]) -> None:
     d = root / f"export_date={day}"
     d.mkdir(parents=True, exist_ok=True)
     pq.write_table(pa.Table.from_pylist(rows), d / "part-0.parquet")
+from tests.api.conftest import env  # noqa: E402, F401  (the API fixture, for test_api.py)

@@ -9,7 +9,7 @@ from fastapi import Depends, FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from lily import __version__
-from lily.api import allow, openapi, problems
+from lily.api import allow, monitors, openapi, problems
 from lily.api.context import AppContext
 from lily.api.deps import authorize
 from lily.api.middleware import RequestContextMiddleware
@@ -18,12 +18,15 @@ from lily.api.routes import (
     assets,
     auth,
     classifications,
+    compliance,
+    contracts,
     events,
     feed,
     health,
     inbound,
     incidents,
     lineage,
+    lineage_processes,
     marquez,
     marquez_lineage,
     pipelines,
@@ -54,6 +57,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     pipelines.install(app, settings, store)
     # Writes API keys' last_used_at, which requests only note in memory.
     app.state.background = [context.auth.key_use, *getattr(app.state, "background", [])]
+    app.state.background += monitors.background(settings, store)  # process files, contract monitor
     problems.install(app)
     allow.install(app)  # every 405 lists all the methods of its path
     openapi.install(app)
@@ -66,7 +70,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(inbound.webhooks)  # signature-authenticated (Monte Carlo cannot send a token)
     # Marquez routes precede `events`: GET /events/lineage must win over GET /events/{event_id}.
     for module in (auth, assets, classifications, lineage, feed, marquez, marquez_lineage, incidents,
-                   events, pipelines, quality, anonymize):
+                   events, pipelines, quality, anonymize, lineage_processes, contracts, compliance):
         # Every protected route passes through `authorize` (authentication, permission table,
         # rate limit) even if a handler forgets to ask for the principal.
         app.include_router(module.router, dependencies=[Depends(authorize)])

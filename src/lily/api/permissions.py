@@ -93,6 +93,15 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], P] = {
     ("GET", f"{V1}/deliveries"): P.GOVERNANCE_READ,
     ("GET", f"{V1}/deliveries/{{delivery_id}}"): P.GOVERNANCE_READ,
     ("POST", f"{V1}/deliveries/{{delivery_id}}/replay"): P.GOVERNANCE_MANAGE,
+    # declared lineage processes own their edges; contracts; the compliance report
+    ("GET", f"{V1}/lineage-processes"): P.CATALOG_READ,
+    ("GET", f"{V1}/lineage-processes/{{name}}"): P.CATALOG_READ,
+    ("PUT", f"{V1}/lineage-processes/{{name}}"): P.LINEAGE_WRITE,
+    ("DELETE", f"{V1}/lineage-processes/{{name}}"): P.LINEAGE_WRITE,
+    ("GET", f"{V1}/contracts"): P.CATALOG_READ,
+    ("GET", f"{V1}/contracts/{{contract_id}}"): P.CATALOG_READ,
+    ("PUT", f"{V1}/contracts/{{contract_id}}"): P.CATALOG_WRITE,
+    ("GET", f"{V1}/compliance/report"): P.GOVERNANCE_READ,
     # the one way back from an `encrypt` token to its plaintext: admin only, audited
     ("POST", f"{V1}/anonymize/decrypt"): P.DECRYPT,
 }
