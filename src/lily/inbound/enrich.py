@@ -19,7 +19,7 @@ from sqlalchemy import Connection
 from lily.inbound.sources import get_source
 from lily.inbound.sources.contract import Enriched
 from lily.model import AssetRef, MetadataEvent
-from lily.store import lookups
+from lily.store import catalog
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +30,7 @@ class _Catalog:
     tenant_id: str
 
     def attributes(self, refs: Sequence[AssetRef]) -> dict[AssetRef, dict[str, Any]]:
-        return lookups.asset_attributes(self.conn, self.tenant_id, refs)
+        return catalog.asset_attributes(self.conn, self.tenant_id, refs)
 
 
 def enrich(conn: Connection, tenant_id: str, source: str, operations: list[MetadataEvent]) -> Enriched:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, select
 
 from lily.model import Asset, AssetRef, AssetStatus, Classification, asset_id
-from lily.store.chunks import mappings_in
+from lily.store.chunks import mappings_in, rows_in
 from lily.store.rows import asset_from_row, classification_from_row, first_dict, given
 from lily.store.search import search
 from lily.store.tables import asset_history, assets, classification_rejections, classifications
@@ -26,6 +27,14 @@ def get_by_ref(conn: Connection, tenant_id: str, ref: AssetRef) -> Asset | None:
 def get_many(conn: Connection, tenant_id: str, ids: list[uuid.UUID]) -> dict[uuid.UUID, Asset]:
     rows = mappings_in(conn, select(assets).where(assets.c.tenant_id == tenant_id), assets.c.id, ids)
     return {r["id"]: asset_from_row(r) for r in rows}
+
+
+def asset_attributes(conn: Connection, tenant_id: str, refs: Sequence[AssetRef]) -> dict[AssetRef, dict[str, Any]]:
+    """The stored attributes of each asset of ``refs`` that has a row, deleted ones included (the
+    inbound enrich stage reads them inside the applying transaction: what the apply will see)."""
+    by_id = {asset_id(tenant_id, ref): ref for ref in refs}
+    q = select(assets.c.id, assets.c.attributes).where(assets.c.tenant_id == tenant_id)
+    return {by_id[row.id]: row.attributes or {} for row in rows_in(conn, q, assets.c.id, by_id)}
 
 
 def list_assets(conn: Connection, tenant_id: str, *, type_: str | None = None, namespace: str | None = None,
