@@ -253,7 +253,9 @@ class _SpecScan:
             same = cur is not None and cur[0] == key
             etag = obj.get("ETag", "").strip('"') or None
             size = int(obj.get("Size", 0))
-            unchanged = same and cur[1] == etag and cur[2] == size  # type: ignore[index]
+            # Unchanged: this spec wrote it (an object only events told of lacks its dataset and
+            # partition) and its ETag and size are the same.
+            unchanged = same and cur[1] == etag and cur[2] == size and cur[3] == spec.spec  # type: ignore[index]
             if same:
                 cur = next(stored_it, None)
             seen += 1
@@ -311,7 +313,7 @@ class _SpecScan:
 
     def _object_op(self, key: str, size: int, etag: str | None, modified: str, fmt: str | None,
                    compression: str | None, storage_class: str | None, match: Match) -> UpsertAsset:
-        attributes = {"size": size, "etag": etag, "last_modified": modified, "format": fmt,
+        attributes = {"size": size, "etag": etag, "last_modified": modified, "format": fmt, "path_spec": self.spec.spec,
                       "compression": compression, "storage_class": storage_class, "dataset": match.dataset,
                       "partition": match.partitions or None, "partition_date": match.date_partition}
         return UpsertAsset(ref=object_ref(self.bucket, key), type=AssetType.S3_OBJECT,

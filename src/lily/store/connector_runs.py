@@ -50,13 +50,14 @@ def last_cursor(conn: Connection, tenant_id: str, connector: str) -> dict[str, A
 
 
 def stored_objects(conn: Connection, tenant_id: str, namespace: str, prefix: str = "",
-                   batch: int = 5000) -> Iterator[tuple[str, str | None, int | None]]:
-    """``(key, etag, size)`` of the active S3 objects of ``namespace`` whose key starts with ``prefix``,
+                   batch: int = 5000) -> Iterator[tuple[str, str | None, int | None, str | None]]:
+    """``(key, etag, size, path_spec)`` of the active S3 objects of ``namespace`` whose key starts with ``prefix``,
     in byte order, streamed (a scan merges them with S3's listing, which is in byte order too).
     PostgreSQL compares with the "C" collation for that order; SQLite compares bytes already."""
     t = assets.c
     name = t.name.collate("C") if conn.dialect.name == "postgresql" else t.name
-    q = (select(t.name, t.attributes["etag"].as_string(), t.attributes["size"].as_integer())
+    q = (select(t.name, t.attributes["etag"].as_string(), t.attributes["size"].as_integer(),
+                t.attributes["path_spec"].as_string())
          .where(t.tenant_id == tenant_id, t.namespace == namespace, t.field == "", t.type == "s3_object",
                 t.status == "active")
          .order_by(name))
@@ -64,7 +65,7 @@ def stored_objects(conn: Connection, tenant_id: str, namespace: str, prefix: str
         q = q.where(t.name.startswith(prefix, autoescape=True))
     result = conn.execution_options(yield_per=batch).execute(q)
     for row in result:
-        yield row[0], row[1], row[2]
+        yield row[0], row[1], row[2], row[3]
 
 
 __all__ = ["finish_run", "last_cursor", "runs", "save_run", "stored_objects"]
