@@ -18,7 +18,7 @@ from lily.web.graph.neighbourhood import CAP, MAX_CAP, Selection
 
 MAX_DEPTH = 5
 LEVELS = ("dataset", "column")
-LABEL_MAX = 30
+LABEL_MAX = 27
 
 
 def _int(values: Sequence[str], default: int, low: int, high: int) -> int:
@@ -96,7 +96,13 @@ class EdgeInfo:
 
 
 def short(text: str, limit: int = LABEL_MAX) -> str:
-    return text if len(text) <= limit else "…" + text[-(limit - 1):]
+    """``text`` cut to ``limit`` characters from the left, at a dot or slash if one is near: the end
+    of a qualified name (schema.table, folder/object) is what tells two nodes apart."""
+    if len(text) <= limit:
+        return text
+    tail = text[-(limit - 1):]
+    cut = min((i for i, ch in enumerate(tail) if ch in "./" and i < len(tail) - 4), default=-1)
+    return "…" + (tail[cut + 1:] if 0 <= cut <= limit // 2 else tail)
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,8 @@
     let before = null;
     if (cy && anchor && cy.getElementById(anchor).nonempty()) before = cy.getElementById(anchor).renderedPosition();
     if (!cy) {
+      // A small neighbourhood gets a box its size; a large one the window's height.
+      box.style.height = Math.max(360, Math.min(window.innerHeight * 0.72, data.size.height + 140)) + "px";
       cy = cytoscape({ container: box, elements: data.elements, style: STYLE, layout: { name: "preset" },
         minZoom: 0.05, maxZoom: 2.5, boxSelectionEnabled: false,
         textureOnViewport: data.elements.length > 1500, hideEdgesOnViewport: data.elements.length > 1500,
