@@ -133,19 +133,24 @@ class PathSpec:
         if self.table_depth is not None and table is not None:
             dataset = "/".join(parts[:self.table_depth + 1])
         partitions: dict[str, str] = {}
-        groups = m.groupdict()
-        for name, value in groups.items():
-            if name.startswith("partition__") and not name.startswith("partition__s") and value is not None:
-                i = name.split("__")[1]
-                partitions[groups.get(f"partition_key__{i}") or f"partition_{i}"] = value
-            elif name.startswith("partition__s") and value is not None and "=" not in m.group(0).split("/")[
-                    int(name.removeprefix("partition__s"))]:
-                partitions.setdefault("partition", value)  # a bare {partition} directory
         start = self.table_depth + 1 if self.table_depth is not None else 0
-        for segment in parts[start:-1]:  # Hive-style directories below the dataset
+        for segment in parts[start:-1]:  # Hive-style directories below the dataset name themselves
             if "=" in segment:
                 k, _, v = segment.partition("=")
                 partitions.setdefault(k, v)
+        hive = set(partitions.values())
+        groups = m.groupdict()
+        for name, value in groups.items():
+            if value is None or not name.startswith("partition__"):
+                continue
+            if name.startswith("partition__s"):
+                if value not in hive:
+                    partitions.setdefault("partition", value)  # a bare {partition} directory
+                continue
+            i = name.split("__")[1]
+            key = groups.get(f"partition_key__{i}")
+            if key or value not in hive:
+                partitions[key or f"partition_{i}"] = value
         return Match(dataset=dataset, table=table, partition_dir=directory, partitions=partitions)
 
     def level_regexes(self) -> list[re.Pattern[str]]:
