@@ -14,7 +14,6 @@ from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 
-from lily.inbound.sources import get_source
 from lily.store import Store, inbox
 from lily.store.feed import write_audit
 
@@ -27,11 +26,6 @@ class SourceConfig:
     options: dict[str, Any] = field(default_factory=dict)
     updated_at: datetime | None = None
     updated_by: str | None = None
-
-    def parse_options(self, source: str) -> Any:
-        """What the source's ``parse`` takes as ``options``: these options, validated by the source's
-        ``config`` (None for a source without one)."""
-        return get_source(source).options(self.options)
 
 
 class SourceConfigs:

@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from lily.bus.base import Bus
 from lily.inbound.configs import SourceConfigs
+from lily.inbound.sources import get_source
 from lily.inbound.sources.decode import DecodeLimits
 from lily.inbound.supervisor import WorkerProcess
 from lily.inbound.worker import InboundWorker, WorkerConfig, new_worker_id, worker_id_prefix
@@ -51,10 +52,6 @@ class InboundSettings(BaseSettings):
     nats_stream: str = "LILY_INBOUND"
     nats_subject_prefix: str = "lily.inbound"
     nats_leases_bucket: str = "lily_inbound_leases"
-
-    def worker_config(self) -> WorkerConfig:
-        return WorkerConfig(batch_size=self.inbound_batch_size, max_attempts=self.inbound_max_attempts,
-                            txn_budget_ms=self.inbound_txn_budget_ms)
 
     def limits(self) -> DecodeLimits:
         return DecodeLimits(max_body_bytes=self.inbound_max_body_bytes,
@@ -108,11 +105,15 @@ class InboundRuntime:
         return SourceConfigs(self.store, self.settings.fernet_key())
 
     def parse_options(self, tenant_id: str, source: str) -> object:
-        return self.configs.get(tenant_id, source).parse_options(source)
+        """What ``source``'s ``parse`` takes as ``options``: the tenant's, validated by the source."""
+        return get_source(source).options(self.configs.get(tenant_id, source).options)
 
     def worker(self, index: int = 0) -> InboundWorker:
-        return InboundWorker(self.store, self.bus, metrics=self.metrics, config=self.inbound.worker_config(),
-                             options=self.parse_options, worker_id=new_worker_id(index))
+        s = self.inbound
+        config = WorkerConfig(batch_size=s.inbound_batch_size, max_attempts=s.inbound_max_attempts,
+                              txn_budget_ms=s.inbound_txn_budget_ms)
+        return InboundWorker(self.store, self.bus, metrics=self.metrics, config=config, options=self.parse_options,
+                             worker_id=new_worker_id(index))
 
     def start(self, count: int | None = None) -> None:
         """Start ``count`` (default ``LILY_INBOUND_WORKERS``) workers and the metrics refresher: threads,
@@ -121,10 +122,7 @@ class InboundRuntime:
         self._stop.clear()
         if self.worker_process and count:
             self._start_process(count)
-            count_threads = 0
-        else:
-            count_threads = count
-        for index in range(count_threads):
+        for index in range(0 if self.worker_process else count):
             worker = self.worker(index)
             thread = threading.Thread(target=worker.run, args=(self._stop,), name=f"lily-inbound-{index}",
                                       daemon=True)
