@@ -21,9 +21,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import threading
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -280,6 +282,25 @@ class Bus(ABC):
 
     def wake(self) -> None:  # noqa: B027 - optional hook
         """Tell local consumers that new events are there (in-process wake-up)."""
+
+    def listen(self, fd: int, on_eof: Callable[[], None]) -> None:
+        """Worker-process side: ``fd`` is the read end of the wake pipe of the ``lily serve`` that
+        started us; ``on_eof`` runs when the server is gone. A bus that pushes events (NATS) needs
+        no wake-ups: the pipe only tells that."""
+
+        def watch() -> None:
+            os.set_blocking(fd, True)
+            while True:
+                try:
+                    if not os.read(fd, 4096):
+                        break  # every write end closed: the server is gone
+                except InterruptedError:
+                    continue
+                except OSError:
+                    break
+            on_eof()
+
+        threading.Thread(target=watch, name="lily-parent-watch", daemon=True).start()
 
     def close(self) -> None:
         """Release connections."""

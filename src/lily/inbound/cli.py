@@ -29,7 +29,6 @@ def worker_inbound(
 
     from lily.bootstrap import secure_data_dir
     from lily.bus.commits import add_commit_listener
-    from lily.bus.local import LocalBus
     from lily.inbound.runtime import InboundRuntime, InboundSettings
     from lily.observability import Metrics, configure_logging, log
     from lily.process import freeze_startup_heap
@@ -71,12 +70,7 @@ def worker_inbound(
             log.warning("inbound_worker_parent_gone")
             stop.set()
 
-        bus = runtime.bus
-        if isinstance(bus, LocalBus):
-            bus.listen(wake_fd, on_eof=parent_gone)  # wake-ups from the server, and its end
-        else:  # NATS pushes: the pipe only tells us when the server is gone
-            threading.Thread(target=_watch_parent, args=(wake_fd, parent_gone), name="lily-parent-watch",
-                             daemon=True).start()
+        runtime.bus.listen(wake_fd, on_eof=parent_gone)
     freeze_startup_heap()
     runtime.start(workers)
     console.print(f"inbound workers: {workers} on the {runtime.bus.name} bus (Ctrl-C to stop)")
@@ -99,16 +93,3 @@ def _commit_reporter(fd: int) -> Callable[[str], None]:
 
     return report
 
-
-def _watch_parent(fd: int, on_eof: object) -> None:
-    """Read ``fd`` until end of file (every write end closed: the parent process is gone)."""
-    os.set_blocking(fd, True)
-    while True:
-        try:
-            if not os.read(fd, 4096):
-                break
-        except InterruptedError:
-            continue
-        except OSError:
-            break
-    on_eof()  # type: ignore[operator]

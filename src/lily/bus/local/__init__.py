@@ -204,8 +204,8 @@ class LocalBus(Bus):
             if fd in self._wake_writers:
                 self._wake_writers.remove(fd)
 
-    def listen(self, fd: int, on_eof: Callable[[], None] | None = None) -> None:
-        """Worker-process side: wait on the pipe's read end ``fd``; ``on_eof`` runs when its writer is gone."""
+    def listen(self, fd: int, on_eof: Callable[[], None]) -> None:
+        """Wait on the pipe in ``wait``: the server's wake-ups, then its end of file."""
         os.set_blocking(fd, False)
         poller = select.poll()
         poller.register(fd, select.POLLIN)
