@@ -11,7 +11,8 @@ change set is applied (``apply_in``), following an OpenLineage run event the wor
    ``runs`` (and quality and incidents). A writer reads the rows it needs through the cache,
    writes only what differs and records one change per state change (``ctx.record``), so the
    event's datasets, edges and run change the catalog once, and a restated event not at all;
-3. ``search_docs`` rebuilds the search documents of the assets whose searchable fields changed;
+3. ``search_docs`` rebuilds the search documents of the assets whose searchable fields changed
+   (the inbound worker defers this to the end of its transaction, with step 4);
 4. ``changes`` writes the change rows, numbered by the tenant's ``change_seq``, and one audit row,
    in the same transaction as the state (transactional outbox): a consumer of the change feed
    never sees a change without its state or state without its change. The inbound worker defers
@@ -62,10 +63,10 @@ def apply_in(conn: Connection, cs: ChangeSet, cache: ApplyCache | None = None) -
         if handler is None:
             raise ApplyError(f"operation {op.op!r} has no writer registered")
         handler(ctx, op)
-    search_docs.refresh_changed(ctx)
-    if ctx.cache.deferred is not None:
+    if ctx.cache.deferred is not None:  # the documents too are rebuilt once, with the change rows
         ctx.cache.deferred.append((ctx, cs))
     else:
+        search_docs.refresh_changed(ctx)
         write_changes(conn, ctx, cs)  # looked up here: tests replace it to fail between state and changes
     return ctx.result
 

@@ -228,7 +228,7 @@ def delete(ctx: ChangeSetContext, op: DeleteAsset, _deleting: frozenset[uuid.UUI
     ctx.record(ChangeKind.ASSET_DELETED, "asset", aid, aid, snapshot(current), snapshot(new))
     search_docs.remove(ctx.conn, aid)
     ctx.dirty_docs.discard(aid)
-    if current["parent_id"] is not None:
+    if current["parent_id"] is not None and current["field"]:  # a dataset's document holds its columns
         ctx.dirty_docs.add(current["parent_id"])
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, bindparam, insert, update
 
 from lily.model import ChangeSet
 from lily.store import bulk
+from lily.store.apply import search_docs
 from lily.store.apply.context import ApplyError, ChangeSetContext
 from lily.store.apply_cache import ApplyCache
 from lily.store.tables import audit_log, changes, tenants
@@ -34,10 +35,12 @@ def write_changes(conn: Connection, ctx: ChangeSetContext, cs: ChangeSet) -> Non
 
 
 def write_deferred(conn: Connection, cache: ApplyCache) -> None:
-    """Write the change and audit rows of the change sets applied with ``cache`` (``defer_changes``),
-    in the order they were applied, and fill in their results."""
+    """Rebuild the search documents the change sets applied with ``cache`` (``defer_changes``)
+    marked, write their change and audit rows in the order they were applied, and fill in their
+    results."""
     cache.runs.flush(conn)
     if cache.deferred:
+        search_docs.refresh_deferred(conn, (ctx for ctx, _ in cache.deferred))
         heads = _write(conn, cache.deferred)
         cache.deferred.clear()
         if cache.heads is not None:

@@ -77,7 +77,7 @@ def put_classification(ctx: ChangeSetContext, row: dict[str, Any]) -> None:
         ctx.conn.execute(update(classifications).where(classifications.c.id == cid).values(**diff))
         ctx.record(ChangeKind.CLASSIFICATION_ADDED, "classification", cid, row["asset_id"],
                    as_json({k: current[k] for k in diff}), as_json({**values, "id": cid}))
-    ctx.dirty_docs.add(row["asset_id"])
+    _tags_changed(ctx, row["asset_id"])
 
 
 def remove_classification(ctx: ChangeSetContext, op: RemoveClassification) -> None:
@@ -236,4 +236,13 @@ def _delete(ctx: ChangeSetContext, rows: Sequence[RowMapping]) -> None:
         aid: uuid.UUID = row["asset_id"]
         ctx.conn.execute(delete(classifications).where(classifications.c.id == row["id"]))
         ctx.record(ChangeKind.CLASSIFICATION_REMOVED, "classification", row["id"], aid, as_json(dict(row)), None)
-        ctx.dirty_docs.add(aid)
+        _tags_changed(ctx, aid)
+
+
+def _tags_changed(ctx: ChangeSetContext, aid: uuid.UUID) -> None:
+    """Mark the documents holding ``aid``'s tags: its own, and its dataset's when it is a column (a
+    dataset's document holds its columns' tags; the column's change alone left it stale)."""
+    ctx.dirty_docs.add(aid)
+    row = load(ctx, aid)
+    if row is not None and row["field"] and row["parent_id"] is not None:
+        ctx.dirty_docs.add(row["parent_id"])

@@ -1,0 +1,249 @@
+"""The inbound worker's shape of the apply path — many change sets in one transaction, their change
+rows, audit rows and search documents written once at the end (``write_deferred``), an event that
+fails rolled back to its savepoint — must store exactly what applying each change set in its own
+transaction stores: catalog rows, change feed, audit rows and search documents.
+
+Oracle: the same change sets through ``Store.apply`` one by one (no cache, nothing deferred), in
+another tenant of the same database; ids differ between tenants, so rows are compared by identity.
+The operations are those of the sources whose fast paths this guards: S3 objects under a few
+buckets (created, re-created, deleted), tables with columns and tags (generic events), column
+lineage written by several jobs into one shared table (OpenLineage), and runs naming them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from lily.model import (
+    AddClassification,
+    AddLineage,
+    AssetRef,
+    AssetType,
+    ChangeSet,
+    ClassificationSource,
+    ColumnSpec,
+    DeleteAsset,
+    RecordRun,
+    RemoveClassification,
+    RunState,
+    UpsertAsset,
+)
+from lily.store import Store
+from lily.store.accounts import create_tenant
+from lily.store.apply import ApplyError, apply_in, write_deferred
+from lily.store.apply_cache import ApplyCache
+from lily.store.tables import assets, audit_log, changes, classifications, lineage_edges, search_docs
+from lily.store.tables_runs import run_io, runs
+
+NS = "postgres://db:5432"
+T0 = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
+
+buckets = st.sampled_from(["s3://exports", "s3://logs"])
+keys = st.sampled_from(["a/part-1.parquet", "a/part-2.parquet", "b/x.csv.gz"])
+
+
+def _object(ns: str, key: str, seq: int, size: int | None) -> list[Any]:
+    bucket = AssetRef(namespace=ns, name="")
+    attributes: dict[str, Any] = {"sequencer": f"{seq:04X}"} | ({"size": size} if size is not None else {})
+    return [UpsertAsset(ref=bucket, type=AssetType.S3_BUCKET, display_name=ns, attributes={"region": "eu"}),
+            UpsertAsset(ref=AssetRef(namespace=ns, name=key), type=AssetType.S3_OBJECT, parent=bucket,
+                        display_name=key.rsplit("/", 1)[-1], attributes=attributes)]
+
+
+created = st.builds(_object, buckets, keys, st.integers(0, 20), st.none() | st.integers(0, 9))
+removed = st.builds(lambda ns, key: [DeleteAsset(ref=AssetRef(namespace=ns, name=key))], buckets, keys)
+deleted_bucket = st.builds(lambda ns: [DeleteAsset(ref=AssetRef(namespace=ns, name=""))], buckets)
+
+tables = st.sampled_from(["shop.users", "shop.orders", "shop.events"])
+fields = st.lists(st.sampled_from(["id", "email", "segment"]), unique=True, max_size=3)
+tags = st.sampled_from(["PII.email", "gold"])
+table_upsert = st.builds(
+    lambda name, cols, desc, replace: [UpsertAsset(
+        ref=AssetRef(namespace=NS, name=name), type=AssetType.TABLE, description=desc, replace_columns=replace,
+        columns=[ColumnSpec(name=c, description=f"{c} column", data_type="text") for c in cols])],
+    tables, fields, st.none() | st.sampled_from(["Customers", "Orders"]), st.booleans())
+tagged = st.builds(lambda name, fld, tag: [AddClassification(
+    ref=AssetRef(namespace=NS, name=name, field=fld), tag=tag, source=ClassificationSource.IMPORTED)],
+    tables, st.sampled_from(["", "email"]), tags)
+untagged = st.builds(lambda name, fld, tag: [RemoveClassification(
+    ref=AssetRef(namespace=NS, name=name, field=fld), tag=tag, source=ClassificationSource.IMPORTED)],
+    tables, st.sampled_from(["", "email"]), tags)
+table_deleted = st.builds(lambda name: [DeleteAsset(ref=AssetRef(namespace=NS, name=name))], tables)
+# Several jobs writing one shared table, each run with its own id.
+lineage = st.builds(lambda job, src, run: [AddLineage(
+    source=AssetRef(namespace=NS, name=src, field="id"), target=AssetRef(namespace=NS, name="shop.events", field="id"),
+    job=AssetRef(namespace="dbt", name=f"job{job}"), run_id=run)],
+    st.integers(0, 2), st.sampled_from(["shop.users", "shop.orders"]), st.sampled_from(["r1", "r2", "r3"]))
+run = st.builds(lambda job, run, done, src: [RecordRun(
+    run_id=run, job=AssetRef(namespace="dbt", name=f"job{job}"),
+    state=RunState.COMPLETED if done else RunState.RUNNING, event_type="COMPLETE" if done else "START",
+    event_time=T0, inputs=[AssetRef(namespace=NS, name=src)], outputs=[AssetRef(namespace=NS, name="shop.events")])],
+    st.integers(0, 2), st.sampled_from(["r1", "r2", "r3"]), st.booleans(), st.sampled_from(["shop.users", "shop.orders"]))
+
+event = st.one_of(created, created, removed, deleted_bucket, table_upsert, tagged, untagged, table_deleted,
+                  lineage, run)
+# (operations of one event, whether it fails after it was applied: rolled back to its savepoint)
+batches = st.lists(st.tuples(st.lists(event, min_size=1, max_size=3).map(lambda parts: [op for part in parts for op in part]),
+                             st.sampled_from([False, False, False, True])),
+                   min_size=1, max_size=12)
+
+
+class Injected(Exception):
+    pass
+
+
+def _names(conn: Any, tenant: str) -> dict[str, Any]:
+    """Every id of ``tenant``'s rows (assets, edges, classifications) -> an identity the same in any tenant."""
+    out: dict[str, Any] = {}
+    rows = conn.execute(select(assets).where(assets.c.tenant_id == tenant)).mappings().all()
+    for r in rows:
+        out[str(r["id"])] = ("asset", r["namespace"], r["name"], r["field"])
+    for r in conn.execute(select(lineage_edges).where(lineage_edges.c.tenant_id == tenant)).mappings():
+        out[str(r["id"])] = ("edge", out[str(r["source_id"])], out[str(r["target_id"])])
+    for r in conn.execute(select(classifications).where(classifications.c.tenant_id == tenant)).mappings():
+        out[str(r["id"])] = ("tag", out[str(r["asset_id"])], r["tag"])
+    return out
+
+
+def _norm(value: Any, names: dict[str, Any]) -> Any:
+    """``value`` with every id replaced by its identity (ids of rows gone since: a placeholder)."""
+    if isinstance(value, dict):
+        return {k: _norm(v, names) for k, v in value.items() if k != "tenant_id"}
+    if isinstance(value, list | tuple):
+        return [_norm(v, names) for v in value]
+    if isinstance(value, uuid.UUID):
+        value = str(value)
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            uuid.UUID(value)
+            return names.get(value, "<gone>")
+    return value
+
+
+def _state(store: Store, tenant: str) -> dict[str, Any]:
+    with store.read() as conn:
+        names = _names(conn, tenant)
+
+        def rows(table: Any, *order: str) -> list[Any]:
+            found = conn.execute(select(table).where(table.c.tenant_id == tenant)).mappings().all()
+            out = [_norm({k: v for k, v in r.items() if k not in order}, names) for r in found]
+            return sorted(out, key=repr)
+
+        feed = conn.execute(select(changes).where(changes.c.tenant_id == tenant).order_by(changes.c.seq)).mappings()
+        # Within one change set the order of rows may follow ids (so the tenant): compared as a multiset
+        # per change set, change sets in order.
+        by_set: dict[Any, list[Any]] = {}
+        for r in feed:
+            row = {k: v for k, v in r.items() if k not in ("seq", "id", "cause_event_id", "correlation_id")}
+            by_set.setdefault(r["at"], []).append(repr(_norm(row, names)))
+        audit = conn.execute(select(audit_log).where(audit_log.c.tenant_id == tenant).order_by(audit_log.c.at))
+        docs = conn.execute(select(search_docs.c.asset_id, search_docs.c.body).where(
+            search_docs.c.tenant_id == tenant)).all()
+        return {
+            "assets": rows(assets, "id", "parent_id"),
+            "edges": rows(lineage_edges, "id"),
+            "classifications": rows(classifications, "id", "created_at"),
+            "runs": rows(runs, "id"),
+            "run_io": rows(run_io, "id"),
+            "changes": [sorted(v) for _, v in sorted(by_set.items())],
+            "audit": [_norm({k: v for k, v in r._mapping.items() if k not in ("id", "correlation_id")}, names)
+                      | {"details": {k: v for k, v in r.details.items() if k != "cause_event_id"}}
+                      for r in audit],
+            "search": sorted((names[str(aid)], sorted(body.split())) for aid, body in docs),
+        }
+
+
+def _tenants(store: Store) -> tuple[str, str]:
+    batched, plain = f"b-{uuid.uuid4().hex[:8]}", f"p-{uuid.uuid4().hex[:8]}"
+    with store.write() as conn:
+        create_tenant(conn, batched, "batched", T0)
+        create_tenant(conn, plain, "plain", T0)
+    return batched, plain
+
+
+def _changeset(tenant: str, i: int, ops: list[Any]) -> ChangeSet:
+    return ChangeSet(tenant_id=tenant, actor="inbound:test", operations=ops, at=T0 + timedelta(seconds=i),
+                     cause_event_id=f"e{i}", correlation_id=f"e{i}")
+
+
+class _Redo(Exception):
+    def __init__(self, index: int) -> None:
+        super().__init__(index)
+        self.index = index
+
+
+def _as_the_worker(store: Store, tenant: str, batch: list[tuple[list[Any], bool]], cache: ApplyCache,
+                   start: int = 0) -> ApplyCache:
+    """One transaction: prefetch, every change set deferred; an event that fails goes alone under a
+    savepoint after the ones before it were written (``InboundWorker._alone``), and one the apply
+    path refuses rolls the transaction back, which is done again with it alone (a fresh cache)."""
+    alone: set[int] = {i for i, (_, fails) in enumerate(batch, start) if fails}
+    while True:
+        try:
+            with store.write() as conn:
+                cache.revalidate(conn)
+                cache.prefetch(conn, tenant, [op for ops, _ in batch for op in ops])
+                for i, (ops, fails) in enumerate(batch, start):
+                    if i not in alone:
+                        try:
+                            apply_in(conn, _changeset(tenant, i, ops), cache)
+                        except ApplyError as exc:
+                            raise _Redo(i) from exc
+                        continue
+                    write_deferred(conn, cache)
+                    savepoint = conn.begin_nested()
+                    try:
+                        apply_in(conn, _changeset(tenant, i, ops), cache)
+                        write_deferred(conn, cache)
+                        if fails:
+                            raise Injected
+                        savepoint.commit()
+                    except (Injected, ApplyError):
+                        savepoint.rollback()
+                        cache.clear()
+                write_deferred(conn, cache)
+            return cache
+        except _Redo as redo:
+            alone.add(redo.index)
+            cache = ApplyCache(defer_changes=True)
+
+
+def _one_by_one(store: Store, tenant: str, batch: list[tuple[list[Any], bool]], start: int = 0) -> None:
+    for i, (ops, fails) in enumerate(batch, start):
+        if not fails:
+            with contextlib.suppress(ApplyError):  # refused: nothing of it is stored, as in the worker
+                store.apply(_changeset(tenant, i, ops))
+
+
+def _compare(store: Store, batched: str, plain: str) -> None:
+    got, want = _state(store, batched), _state(store, plain)
+    for key in want:
+        assert got[key] == want[key], key
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(batch=batches)
+def test_a_batch_applied_as_the_worker_does_stores_what_one_by_one_stores(store: Store, batch: list) -> None:
+    batched, plain = _tenants(store)
+    _as_the_worker(store, batched, batch, ApplyCache(defer_changes=True))
+    _one_by_one(store, plain, batch)
+    _compare(store, batched, plain)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(first=batches, second=batches)
+def test_two_batches_with_a_kept_cache_store_what_one_by_one_stores(store: Store, first: list, second: list) -> None:
+    """The worker keeps its cache from one transaction to the next on SQLite."""
+    batched, plain = _tenants(store)
+    cache = _as_the_worker(store, batched, first, ApplyCache(defer_changes=True))
+    _as_the_worker(store, batched, second, cache, start=100)
+    _one_by_one(store, plain, first)
+    _one_by_one(store, plain, second, start=100)
+    _compare(store, batched, plain)
