@@ -37,7 +37,6 @@ from lily.outbound.secrets import SecretError
 from lily.outbound.targets.base import Statement
 from lily.store import Store
 from lily.store import governance as repo
-from lily.store import outbound as outbound_reads
 from lily.store.feed import write_audit
 
 ACTOR = "system:outbound"
@@ -91,8 +90,8 @@ def load_targets(conn: Connection, tenant_id: str, fernet_key: str) -> list[Conf
 def load_governed(conn: Connection, tenant_id: str,
                   table_ids: set[uuid.UUID] | None) -> tuple[list[GovernedTable], set[tuple[str, str]]]:
     """Governed tables (live datasets + columns + tags) and the ``(namespace, name)`` of deleted ones."""
-    rows, gone = outbound_reads.governed_assets(conn, tenant_id, table_ids)
-    tags = outbound_reads.tags_on(conn, tenant_id, [r.id for r in rows])
+    rows, gone = repo.governed_assets(conn, tenant_id, table_ids)
+    tags = repo.tags_on(conn, tenant_id, [r.id for r in rows])
     return governed_tables(rows, _Tagged.of(tags)), gone
 
 
@@ -298,7 +297,7 @@ class Deliverer:
             # Older dead letters of this object are resolved by this delivery.
             repo.resolve_dead_letters(conn, t.id, r["object_key"], r["id"], r["created_at"], now)
             # One audit record per applied statement, written in one batch.
-            outbound_reads.write_audit_batch(conn, [{
+            repo.write_audit_batch(conn, [{
                 "id": uuid.uuid4(), "tenant_id": t.tenant_id, "actor": ACTOR, "action": "outbound.statement",
                 "entity_type": "delivery", "entity_id": str(r["id"]), "correlation_id": r["correlation_id"],
                 "details": {"target": t.name, "target_kind": t.kind.value, "object": r["object_key"], "index": i,

@@ -27,7 +27,6 @@ from lily.outbound.deliver import EVENT_KEY_PREFIX, Cause, load_governed
 from lily.outbound.targets.webhook import WebhookTarget, classification_event, incident_event
 from lily.store import governance as repo
 from lily.store import incidents as incident_store
-from lily.store import outbound as outbound_reads
 
 NOTIFIED = {ChangeKind.CLASSIFICATION_ADDED, ChangeKind.CLASSIFICATION_REMOVED, ChangeKind.INCIDENT_UPDATED}
 _INCIDENT_FIELDS = ("source", "external_id", "title", "status", "severity", "owner", "link")
@@ -66,7 +65,7 @@ def notifications(conn: Connection, tenant_id: str, batch: list[Change], rules: 
                      for c in events if c.kind == ChangeKind.INCIDENT_UPDATED}
     affected = {seq: [asset_id(tenant_id, AssetRef(**r)) for r in (row or {}).get("affected") or []]
                 for seq, row in incident_rows.items()}
-    names = outbound_reads.asset_names(conn, tenant_id, [c.asset_id for c in tag_changes if c.asset_id] +
+    names = repo.asset_names(conn, tenant_id, [c.asset_id for c in tag_changes if c.asset_id] +
                    [a for ids in affected.values() for a in ids])
     table_of = {aid: (row["parent_id"] if row["type"] == "column" and row["parent_id"] else aid)
                 for aid, row in names.items()}

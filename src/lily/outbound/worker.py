@@ -23,7 +23,6 @@ from lily.outbound.notify import NOTIFIED, plan_notifications
 from lily.outbound.retry import RetryPolicy
 from lily.store import Store
 from lily.store import governance as repo
-from lily.store import outbound as outbound_reads
 from lily.store.feed import changes_after, commit_offset
 
 CONSUMER = "outbound"
@@ -36,7 +35,7 @@ def cause_of(conn: Connection, tenant_id: str, change: Change) -> Cause:
     seq, corr = root_cause(change)
     at = change.at
     if seq != change.seq:
-        at = outbound_reads.change_at(conn, tenant_id, seq) or change.at
+        at = repo.change_at(conn, tenant_id, seq) or change.at
     return Cause(seq, at, corr)
 
 
@@ -87,7 +86,7 @@ class OutboundWorker:
                     if relevant:
                         cause = cause_of(conn, tenant_id, relevant[-1])
                 else:
-                    table_ids = outbound_reads.tables_of(conn, tenant_id, (c.asset_id for c in relevant if c.asset_id))
+                    table_ids = repo.tables_of(conn, tenant_id, (c.asset_id for c in relevant if c.asset_id))
                     cause = cause_of(conn, tenant_id, relevant[-1])
                 if table_ids is None or table_ids:
                     report = self.planner.plan(conn, tenant_id, targets, rules, table_ids, cause, now)
