@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
 
 from lily.auth.rbac import Permission, allows
-from lily.model import Principal
+from lily.model import Change, Principal
 from lily.store import accounts, feed
 from lily.web.calls import app_ctx
 from lily.web.session import current_user
@@ -38,11 +38,14 @@ def _after(request: Request, tenant: str, seq: int) -> list:
         return feed.changes_after(conn, tenant, seq, BATCH)
 
 
-def message(change) -> str:
+def message(change: Change, full: bool) -> str:
+    """One server-sent event. Roles that may not read the change feed (``changes:read``) learn only
+    what kind of change touched which asset, which is what their pages refresh on."""
     data = {"seq": change.seq, "kind": change.kind.value.replace(".", "-"), "change": change.kind.value,
-            "entity_type": change.entity_type, "entity_id": change.entity_id,
-            "asset_id": str(change.asset_id) if change.asset_id else None, "actor": change.actor,
-            "at": change.at.isoformat()}
+            "asset_id": str(change.asset_id) if change.asset_id else None}
+    if full:
+        data |= {"entity_type": change.entity_type, "entity_id": change.entity_id, "actor": change.actor,
+                 "at": change.at.isoformat()}
     return f"id: {change.seq}\nevent: change\ndata: {json.dumps(data)}\n\n"
 
 
