@@ -40,6 +40,8 @@
       "text-background-opacity": 1 } },
     { selector: "edge.blocking", style: { "line-color": "#6e7781", "line-style": "dashed" } },
     { selector: "edge.link", style: { "line-color": "#c9d1d9", "line-style": "dotted", "target-arrow-shape": "none" } },
+    { selector: "node.quiet", style: { "label": "" } },
+    { selector: "edge.fast", style: { "curve-style": "haystack", "haystack-radius": 0, "target-arrow-shape": "none" } },
     { selector: "edge.path", style: { "line-color": "#d97706", "target-arrow-color": "#d97706", "width": 4, "z-index": 10 } },
   ];
 
@@ -70,24 +72,49 @@
     draw(event.data.data, event.data.fetchMs);
   };
 
+  // Above this many elements the drawing is lighter (straight edges without arrows: the layout
+  // already reads left to right; labels once zoomed in close enough to read them) and the elements
+  // are handed to cytoscape in slices, one task each, so the page never freezes while it draws.
+  const LARGE = 600;
+  const SLICE = 400;
+  const LABEL_ZOOM = 0.45;
+  let large = false;
+  let labelled = true;
+
   function draw(data, fetchMs) {
+    const mine = requestId;
+    large = data.elements.length > LARGE;
+    labelled = !large;
     let before = null;
     if (cy && anchor && cy.getElementById(anchor).nonempty()) before = cy.getElementById(anchor).renderedPosition();
     if (!cy) {
       // A small neighbourhood gets a box its size; a large one the window's height.
       box.style.height = Math.max(360, Math.min(window.innerHeight * 0.72, data.size.height + 140)) + "px";
-      cy = cytoscape({ container: box, elements: data.elements, style: STYLE, layout: { name: "preset" },
-        minZoom: 0.05, maxZoom: 2.5, boxSelectionEnabled: false,
-        textureOnViewport: data.elements.length > 1500, hideEdgesOnViewport: data.elements.length > 1500,
-        pixelRatio: data.elements.length > 1500 ? 1 : "auto" });
+      cy = cytoscape({ container: box, style: STYLE, layout: { name: "preset" },
+        minZoom: 0.02, maxZoom: 2.5, boxSelectionEnabled: false,
+        textureOnViewport: large, hideEdgesOnViewport: large, pixelRatio: large ? 1 : "auto" });
       cy.on("tap", "node", onTap);
+      cy.on("zoom", labelWhenClose);
       window.lilyCy = cy;
-      fit();
     } else {
-      cy.batch(function () {
-        cy.elements().remove();
-        cy.add(data.elements);
-      });
+      cy.elements().remove();
+    }
+    const nodes = [];
+    const edges = [];
+    data.elements.forEach(function (e) {
+      if (large) e.classes += e.data.source ? " fast" : (e.classes === "more" ? "" : " quiet");
+      (e.data.source ? edges : nodes).push(e);
+    });
+    const queue = nodes.concat(edges);
+    let at = 0;
+    (function slice() {
+      if (mine !== requestId) return; // a newer graph replaced this one
+      cy.add(queue.slice(at, at + (large ? SLICE : queue.length)));
+      at += large ? SLICE : queue.length;
+      if (at < queue.length) {
+        setTimeout(slice, 0);
+        return;
+      }
       const now = anchor && cy.getElementById(anchor);
       if (before && now && now.nonempty()) {
         const after = now.renderedPosition();
@@ -95,17 +122,39 @@
       } else {
         fit();
       }
-    }
-    controls(data);
+      controls(data);
+      ready(data, fetchMs);
+      labelWhenClose();
+    })();
+  }
+
+  function ready(data, fetchMs) {
     cy.one("render", function () {
       requestAnimationFrame(function () {
         const ms = performance.now() - started;
-        window.lilyGraph = { ready: true, ms: ms, fetchMs: fetchMs, nodes: cy.nodes().length, edges: cy.edges().length };
+        // at: since navigation start (what a benchmark or test reads); ms: since this load began.
+        window.lilyGraph = { ready: true, at: performance.now(), ms: ms, fetchMs: fetchMs,
+          nodes: cy.nodes().length, edges: cy.edges().length };
         status.textContent = data.stats.shown + " of " + data.stats.reached + " assets shown · drawn in " + Math.round(ms) + " ms";
         document.dispatchEvent(new CustomEvent("lily:graph-ready", { detail: window.lilyGraph }));
       });
     });
     cy.forceRender();
+  }
+
+  let labelTimer = null;
+  function labelWhenClose() {
+    if (labelled || !cy || cy.zoom() < LABEL_ZOOM) return;
+    clearTimeout(labelTimer);
+    labelTimer = setTimeout(function () {
+      labelled = true;
+      const quiet = cy.nodes(".quiet").toArray();
+      (function slice() {
+        const part = quiet.splice(0, SLICE);
+        cy.batch(function () { part.forEach(function (n) { n.removeClass("quiet"); }); });
+        if (quiet.length) setTimeout(slice, 0);
+      })();
+    }, 150);
   }
 
   function fit() {
