@@ -16,6 +16,7 @@ from sqlalchemy import Connection, and_, case, delete, func, insert, or_, select
 
 from lily.model import Asset
 from lily.store.chunks import chunked, mappings_in, rows_in
+from lily.store.feed import lags
 from lily.store.rows import asset_from_row, first_dict, given
 from lily.store.tables import assets, audit_log, changes, classifications, consumer_offsets, tenants
 from lily.store.tables_governance import (
@@ -48,11 +49,7 @@ def lock_offset(conn: Connection, consumer: str, tenant_id: str, at: datetime) -
 
 def tenants_behind(conn: Connection, consumer: str) -> list[str]:
     """Tenants with changes the consumer has not processed yet."""
-    c = consumer_offsets.c
-    q = (select(tenants.c.id).select_from(tenants.outerjoin(
-        consumer_offsets, and_(c.tenant_id == tenants.c.id, c.consumer == consumer)))
-         .where(tenants.c.change_seq > func.coalesce(c.seq, 0)).order_by(tenants.c.id))
-    return list(conn.execute(q).scalars())
+    return sorted(tenant for (_, tenant), behind in lags(conn, consumer).items() if behind)
 
 
 def all_tenants(conn: Connection) -> list[str]:

@@ -155,12 +155,9 @@ def dataset_views(conn: Connection, tenant: str, datasets: list[Asset]) -> list[
             tags[c.asset_id].append(c.tag)
     modified = run_store.last_modified(conn, tenant, ids)
     inputs = column_inputs(conn, tenant, column_ids)
-    views = []
-    for d in datasets:
-        cols = columns.get(d.id, [])
-        lineage = {c.ref.field: inputs[c.id] for c in cols if c.id in inputs}
-        views.append(DatasetView(d, cols, tags, modified.get(d.id), lineage))
-    return views
+    return [DatasetView(d, columns.get(d.id, []), tags, modified.get(d.id),
+                        {c.ref.field: inputs[c.id] for c in columns.get(d.id, []) if c.id in inputs})
+            for d in datasets]
 
 
 def column_inputs(conn: Connection, tenant: str, column_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[ColumnInput]]:
@@ -206,11 +203,8 @@ def dataset_versions(conn: Connection, tenant: str, aid: uuid.UUID) -> list[Data
     out = []
     for h in history:
         at = utc(h["at"])
-        cols = []
-        for versions in col_history.values():
-            live = [snap for t, snap in versions if t <= at]
-            if live and live[-1].get("status") == AssetStatus.ACTIVE.value:
-                cols.append(live[-1])
+        latest = [[snap for t, snap in versions if t <= at] for versions in col_history.values()]
+        cols = [live[-1] for live in latest if live and live[-1].get("status") == AssetStatus.ACTIVE.value]
         cols.sort(key=lambda s: ((s.get("attributes") or {}).get("ordinal") is None,
                                  (s.get("attributes") or {}).get("ordinal") or 0, s.get("field") or ""))
         out.append(DatasetVersion(h["version"], at, h["snapshot"], cols))

@@ -246,17 +246,13 @@ def _kind_title(body: dict[str, Any]) -> str:
 
 def _references(inner: dict[str, Any], events: list[dict[str, Any]]) -> list[TableReference]:
     """Every table the incident names: event tables and custom-rule comparison tables, deduplicated."""
-    found: list[TableReference] = []
     candidates: list[dict[str, Any]] = [inner, *events]
     for event in events:
         rule = event.get("rule")
         if isinstance(rule, dict) and isinstance(rule.get("comparisons"), list):
             candidates += [c for c in rule["comparisons"] if isinstance(c, dict)]
-    for item in candidates:
-        reference = TableReference.from_event(item)
-        if reference is not None and reference not in found:
-            found.append(reference)
-    return found
+    references = (TableReference.from_event(item) for item in candidates)
+    return list(dict.fromkeys(r for r in references if r is not None))  # in order, each once
 
 
 SOURCE = Source(
