@@ -3,19 +3,16 @@
 Publishing commits inbox rows (concurrent publishers share a commit: ``group_commit``); workers
 lease ready rows (oldest first, one worker per partition at a time), settle them through the bus's
 settling (in the transaction that applies them, or for a SQLite file right after it:
-``sqlite_file``), and give them back with a backoff on transient failures. Workers in this process are woken by a condition variable the moment something
-is published, so latency is not a polling interval. The worker process of ``lily serve`` is woken
-through a pipe: the server writes one byte per wake-up to the write end (``add_wake_pipe``), the
-worker process waits on the read end (``listen``); its end of file means the server is gone. Other
-processes (``lily worker inbound`` against a shared database) fall back to polling every
-``poll_interval`` seconds.
+``sqlite_file``), and give them back with a backoff on transient failures. Workers in this process
+are woken by a condition variable the moment something is published, so latency is not a polling
+interval; the worker process of ``lily serve`` through a pipe (``add_wake_pipe``, ``listen``:
+``lily.inbound.supervisor``). Other processes (``lily worker inbound`` against a shared database)
+fall back to polling every ``poll_interval`` seconds.
 
 Leases of workers that no longer exist (a SIGKILLed process) are handed back at once instead of
-after the lease time: on a SQLite inbox file every consumer holds a ``flock`` on a file of its own
-(``gate.OwnerLocks``), and a new consumer, and every consumer about once a second, releases the
-leases of owners whose file is unlocked (``release_dead_owners``; the supervisor of ``lily serve``'s
-worker process also calls it the moment the process exits). Exactly-once does not depend on it: a
-released event's next delivery is one more attempt, settled as any other.
+after the lease time (``release_dead_owners``: owners whose lock file is unlocked, ``gate.OwnerLocks``,
+checked by a new consumer and about once a second; and a worker process its supervisor saw exit).
+Exactly-once does not depend on it: a released event's next delivery is one more attempt.
 """
 
 from __future__ import annotations
@@ -80,7 +77,7 @@ class LocalBus(Bus):
         """Commit the messages of concurrent publishers in one transaction (see ``group_commit``)."""
         rows, prepared = self._rows(groups)  # converted before waiting for the turn
         try:
-            with self._producer_turn():
+            with self.gate.producer() if self.gate else contextlib.nullcontext():
                 inserted = self._insert(rows, prepared)
         finally:
             if self.gate is not None:
@@ -126,9 +123,6 @@ class LocalBus(Bus):
                 new.discard(eid)  # an event twice in the group: the first occurrence is the new one
             results.append(out)
         return results
-
-    def _producer_turn(self) -> contextlib.AbstractContextManager[None]:
-        return self.gate.producer() if self.gate else contextlib.nullcontext()
 
     def consumer(self, worker_id: str) -> LocalConsumer:
         return LocalConsumer(self, worker_id)

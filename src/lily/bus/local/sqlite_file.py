@@ -88,14 +88,12 @@ class FileSettling(Settling):
 
     def _look(self, txn: _Marking, deliveries: Sequence[Delivery]) -> None:
         """Rule 2: which events are not this worker's, and which were applied already."""
-        ids = [d.message.id for d in deliveries]
-        owner = txn.owner
+        owner, ids = txn.owner, [d.message.id for d in deliveries]
         with self.store.inbox_read() as conn:
             # The common case costs one count: every event still leased to this worker.
-            if owner is None or inbox.count_leased(conn, owner, ids) != len(ids):
-                rows = inbox.leases(conn, ids)
-                txn.skip = {eid for eid, (status, holder) in rows.items() if status in inbox.SETTLED
-                            or (owner is not None and (status != inbox.RECEIVED or holder != owner))}
+            mine = owner is not None and inbox.count_leased(conn, owner, ids) == len(ids)
+        if not mine:
+            txn.skip = self.not_ours(deliveries, owner)
         # Only a delivery after the first can have a marker (an attempt applied it, then died);
         # a bus carrying events itself may deliver a republished event afresh.
         again = {d.message.id: d.attempt for d in deliveries
