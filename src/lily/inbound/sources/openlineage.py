@@ -250,15 +250,12 @@ class _Dataset:
     _column_edges: dict[AssetRef, list[AddLineage]] = field(default_factory=dict, init=False, repr=False,
                                                            compare=False)
 
-    @property
-    def column_names(self) -> list[str]:
-        return [c.name for c in self.columns or ()]
-
     def column_edges(self, job: AssetRef) -> list[AddLineage]:
         """Its ``columnLineage`` as edges written by ``job``, without a run id (``_with_run``)."""
         edges = self._column_edges.get(job)
         if edges is None:
-            edges = ol_facets.column_lineage(self.facets.get("columnLineage"), self.ref, self.column_names, job)
+            names = [c.name for c in self.columns or ()]
+            edges = ol_facets.column_lineage(self.facets.get("columnLineage"), self.ref, names, job)
             self._column_edges[job] = edges
         return edges
 
@@ -307,10 +304,8 @@ class _Dataset:
             )
         )
         ops += ol_facets.classifications(self.facets, self.deleted, self.ref, propagate=True)
-        tail: list[MetadataEvent] = []
-        if lifecycle is not None and lifecycle.change == "DROP":
-            tail.append(DeleteAsset(ref=self.ref))
-        return ops, ol_facets.quality(self.io_facets, self.facets), tail
+        drop = [DeleteAsset(ref=self.ref)] if lifecycle is not None and lifecycle.change == "DROP" else []
+        return ops, ol_facets.quality(self.io_facets, self.facets), drop
 
 
 def _parse_dataset(obj: dict[str, Any], path: str, *, output: bool) -> _Dataset:
