@@ -151,6 +151,12 @@ def test_tag_path_is_highlighted_from_origin_to_here(web: Web) -> None:
     path_edges = {(e["data"]["source"], e["data"]["target"]) for e in edges(lit) if "path" in e["classes"].split()}
     assert path_edges == {(str(users_id()), str(asset_id("default", s3("users")))),
                           (str(asset_id("default", s3("users"))), str(dim))}
+    # By tag name from the origin (the asset page's "path" link): every copy's path, downstream.
+    by_name = graph(client, users_id(), "down=3&tag=PII.email")
+    lit_edges = {(e["data"]["source"], e["data"]["target"]) for e in edges(by_name) if "path" in e["classes"].split()}
+    dashboard = next(i for i, n in nodes(by_name).items() if n["data"].get("type") == "dashboard")
+    assert lit_edges == {(str(users_id()), str(asset_id("default", s3("users")))),
+                         (str(asset_id("default", s3("users"))), str(dim)), (str(dim), dashboard)}
 
 
 def test_column_level_explores_columns(web: Web) -> None:

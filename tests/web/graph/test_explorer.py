@@ -19,6 +19,9 @@ def test_parse_clamps_depth_and_cap_and_ignores_garbage() -> None:
     assert (p.up, p.down, p.cap, p.level) == (5, 0, 500, "dataset")
     assert p.more == {2: 2} and p.search == {1: "orders"}
     assert Params.parse({"up": ["many"]}).up == 1
+    # The lineage API's direction and depth are understood too (links from other pages use them).
+    assert (lambda p: (p.up, p.down))(Params.parse({"direction": ["down"], "depth": ["3"]})) == (0, 3)
+    assert (lambda p: (p.up, p.down))(Params.parse({"depth": ["2"]})) == (2, 2)
 
 
 @given(st.builds(Params, level=st.sampled_from(["dataset", "column"]), up=st.integers(0, 5), down=st.integers(0, 5),
@@ -47,7 +50,7 @@ def test_drawing_marks_masking_badges_path_and_placeholders() -> None:
     info = {c.id: NodeInfo(c.id, c.label, "ns", "table", c.layer, f"/assets/{c.id}", pii=c.id == "b",
                            incidents=2 if c.id == "a" else 0) for c in cands}
     drawn = draw("r", sel, info, [EdgeInfo("e1", "r", "a"), EdgeInfo("e2", "a", "b", masking=True)],
-                 path=["r", "a", "b"])
+                 paths=[["r", "a", "b"]])
     nodes = {n["data"]["id"]: n for n in drawn.nodes}
     assert "root" in nodes["r"]["classes"] and "incident" in nodes["a"]["classes"] and "⚠ 2" in nodes["a"]["data"]["label"]
     assert "pii" in nodes["b"]["classes"] and "PII" in nodes["b"]["data"]["label"]

@@ -39,11 +39,18 @@ class Params:
     expand: tuple[str, ...] = ()  # ``x``: nodes clicked open
     more: Mapping[int, int] = field(default_factory=dict)  # ``more``: "+N more" clicks per layer
     search: Mapping[int, str] = field(default_factory=dict)  # ``q=layer:text``
-    tag: str | None = None  # a propagated classification whose path is highlighted
+    # Whose propagation path to light: a classification id (one path), or a tag name (the paths of
+    # every propagated copy of that tag in the neighbourhood).
+    tag: str | None = None
 
     @classmethod
     def parse(cls, query: Mapping[str, Sequence[str]], default_level: str = "dataset") -> Params:
         level = (query.get("level") or [default_level])[-1]
+        if "depth" in query and not ({"up", "down"} & set(query)):  # the lineage API's own words
+            direction = (query.get("direction") or ["both"])[-1]
+            depth = [*query["depth"]]
+            query = {**query, "up": depth if direction in ("up", "upstream", "both") else ["0"],
+                     "down": depth if direction in ("down", "downstream", "both") else ["0"]}
         more: dict[int, int] = {}
         for v in query.get("more", []):
             with_layer = _int([v], 0, -MAX_DEPTH - 50, MAX_DEPTH + 50)
@@ -123,12 +130,12 @@ def path_pairs(path: Sequence[str]) -> list[tuple[str, str]]:
 
 
 def draw(root: str, selection: Selection, info: Mapping[str, NodeInfo], edges: Sequence[EdgeInfo], *,
-         expanded: Sequence[str] = (), path: Sequence[str] = ()) -> Drawing:
+         expanded: Sequence[str] = (), paths: Sequence[Sequence[str]] = ()) -> Drawing:
     """Cytoscape elements for the selection, positioned by the layered layout."""
     shown = [n for n in selection.shown if n in info]
     shown_set = set(shown)
-    on_path = set(path_pairs(path))
-    path_nodes = set(path)
+    on_path = {pair for path in paths for pair in path_pairs(path)}
+    path_nodes = {n for path in paths for n in path}
     drawn_edges = sorted((e for e in edges if e.source in shown_set and e.target in shown_set
                           and e.source != e.target), key=lambda e: e.id)
     link_pairs = list(dict.fromkeys(selection.links))

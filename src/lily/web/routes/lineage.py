@@ -109,22 +109,24 @@ def _reach(conn: Connection, tenant: str, root: Asset, params: Params, level: Li
     return layers, pinned
 
 
-def _tag_path(conn: Connection, tenant: str, tag_id: str | None, parents_of: dict[uuid.UUID, uuid.UUID],
-              dataset_level: bool) -> list[uuid.UUID]:
-    if not tag_id:
+def _tag_paths(conn: Connection, tenant: str, tag: str | None, owner_of: dict[uuid.UUID, uuid.UUID],
+               dataset_level: bool) -> list[list[uuid.UUID]]:
+    """The propagation paths to light: of one classification (by id), or of every propagated copy of
+    a tag (by name) on the reached assets; at dataset level, columns are mapped onto their tables."""
+    if not tag:
         return []
     try:
-        cid = uuid.UUID(tag_id)
+        wanted = uuid.UUID(tag)
     except ValueError:
-        return []
-    found = [c for c in catalog.classifications_of(conn, tenant, list(parents_of)) if c.id == cid]
-    if not found or found[0].provenance is None:
-        return []
-    path = found[0].provenance.path
+        wanted = None
+    found = [c for c in catalog.classifications_of(conn, tenant, list(owner_of))
+             if c.provenance is not None and (c.id == wanted if wanted else c.tag == tag)]
+    paths = [c.provenance.path for c in found if c.provenance]
     if not dataset_level:
-        return path
-    owners = catalog.get_many(conn, tenant, path)
-    return [owners[a].parent_id if a in owners and owners[a].ref.field and owners[a].parent_id else a for a in path]
+        return paths
+    owners = catalog.get_many(conn, tenant, sorted({a for p in paths for a in p}, key=str))
+    return [[owners[a].parent_id if a in owners and owners[a].ref.field and owners[a].parent_id else a for a in p]
+            for p in paths]
 
 
 def neighbourhood(request: Request, user: Principal, asset_id: str) -> Neighbourhood:
@@ -142,8 +144,8 @@ def neighbourhood(request: Request, user: Principal, asset_id: str) -> Neighbour
         dataset_level = level is LineageLevel.DATASET
         columns = explorer.column_parents(conn, tenant, list(reached)) if dataset_level else {}
         owner_of = {a: a for a in reached} | columns
-        path = _tag_path(conn, tenant, params.tag, owner_of, dataset_level)
-        pinned |= {a for a in path if a in reached}
+        paths = _tag_paths(conn, tenant, params.tag, owner_of, dataset_level)
+        pinned |= {a for p in paths for a in p if a in reached}
 
         candidates = [Candidate(str(a.id), _name(a, parents), layers[a.id]) for a in reached.values()]
         selection = select(str(root.id), candidates, [(str(e.source_id), str(e.target_id)) for e in edges],
@@ -171,7 +173,7 @@ def neighbourhood(request: Request, user: Principal, asset_id: str) -> Neighbour
                           masking=e.masking or (e.source_id, e.target_id) in masked_pairs,
                           blocked=tuple(e.block_list)) for e in edges]
     drawing = draw(str(root.id), selection, info, edge_info, expanded=params.expand,
-                   path=[str(a) for a in path])
+                   paths=[[str(a) for a in p] for p in paths])
     choices = [{"id": str(c.id), "label": f"{c.tag} on {_name(labels[c.asset_id], labels)}"
                 + (f" (from {_name(labels[c.provenance.origin_asset_id], labels)})"
                    if c.provenance and c.provenance.origin_asset_id in labels else "")}
