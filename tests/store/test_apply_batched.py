@@ -34,6 +34,7 @@ from lily.model import (
     RemoveClassification,
     RunState,
     UpsertAsset,
+    asset_id,
 )
 from lily.store import Store
 from lily.store.accounts import create_tenant
@@ -247,3 +248,28 @@ def test_two_batches_with_a_kept_cache_store_what_one_by_one_stores(store: Store
     _one_by_one(store, plain, first)
     _one_by_one(store, plain, second, start=100)
     _compare(store, batched, plain)
+
+
+def test_another_job_restating_an_edge_records_no_change(store: Store) -> None:
+    """Many jobs writing one table restate its edges: the edge keeps the job that created or last
+    changed it (as it keeps the run), the jobs' runs record what each read and wrote."""
+    src, dst = AssetRef(namespace=NS, name="users", field="id"), AssetRef(namespace=NS, name="events", field="id")
+    job = [AssetRef(namespace="dbt", name=f"load{i}") for i in range(3)]
+
+    def edge(i: int, **extra: Any) -> ChangeSet:
+        return ChangeSet(tenant_id="acme", actor="t", operations=[
+            AddLineage(source=src, target=dst, job=job[i], run_id=f"r{i}", **extra)])
+
+    def lineage_changes(cs: ChangeSet) -> list[tuple[str, Any]]:  # a job's first run creates the job too
+        return [(c["kind"], c["after"]) for c in store.apply(cs).changes if c["entity_type"] == "lineage_edge"]
+
+    ids = [str(asset_id("acme", j)) for j in job]
+    store.apply(ChangeSet(tenant_id="acme", actor="t", operations=[AddLineage(source=src, target=dst)]))
+    # an edge without a job gets the first one naming it
+    assert lineage_changes(edge(0)) == [("lineage.updated", {"job_id": ids[0], "run_id": "r0"})]
+    assert lineage_changes(edge(1)) == []
+    assert lineage_changes(edge(2, masking=True)) == [
+        ("lineage.updated", {"masking": True, "run_id": "r2", "job_id": ids[2]})]
+    with store.read() as conn:
+        row = conn.execute(select(lineage_edges).where(lineage_edges.c.tenant_id == "acme")).mappings().one()
+    assert (str(row["job_id"]), row["run_id"], row["masking"]) == (ids[2], "r2", True)

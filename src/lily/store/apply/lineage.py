@@ -65,14 +65,20 @@ def put_edge(ctx: ChangeSetContext, row: dict[str, Any]) -> uuid.UUID:
         ctx.record(ChangeKind.LINEAGE_ADDED, "lineage_edge", eid, row["target_id"], None, as_json(values))
         return eid
     values["block_list"] = row.get("block_list", current["block_list"])
-    if values["job_id"] is None:
-        values["job_id"] = current["job_id"]
-    # ``run_id`` names the run that created or last changed the edge: every run of a job restates
-    # its edges, and rewriting them per run would cost a write each (runs are in ``run_io``).
+    # ``run_id`` and ``job_id`` name the run and job that created or last changed the edge: every
+    # run of a job restates its edges, and so does every job writing a table another job writes too
+    # (an events table fed by many loads). Rewriting the edge and its change row for each would cost
+    # a write and a change per edge per run (the shared-table dbt corpus of benchmarks/inbound_real.py
+    # spent 24 % of the worker's CPU there); which runs and jobs wrote a dataset is in ``run_io``.
+    job = values.pop("job_id")
     diff = {k: v for k, v in values.items() if k != "run_id" and current[k] != v}
+    if job is not None and current["job_id"] is None:
+        diff["job_id"] = job  # a job does name an edge that names none yet
     if diff:
         if values["run_id"] is not None:
             diff["run_id"] = values["run_id"]
+        if job is not None and job != current["job_id"]:
+            diff["job_id"] = job
         ctx.conn.execute(update(lineage_edges).where(lineage_edges.c.id == eid).values(**diff, updated_at=ctx.at))
         ctx.cache.edges[eid] = {**current, **diff, "updated_at": ctx.at}
         ctx.record(ChangeKind.LINEAGE_UPDATED, "lineage_edge", eid, row["target_id"],
