@@ -228,7 +228,7 @@ class OwnerLocks:
             path = os.path.join(self.directory, name)
             if name.endswith(".tmp"):
                 # Not locked yet while being created: judged by its process, never by its lock.
-                if _process_exists(_pid_of(name)):
+                if _creator_alive(name):
                     continue
                 with contextlib.suppress(OSError):
                     os.unlink(path)
@@ -249,22 +249,12 @@ class OwnerLocks:
         return removed
 
 
-def _pid_of(temporary: str) -> int | None:
-    """The process id in a temporary file's name (``<hash>.<pid>.<thread>.tmp``)."""
-    parts = temporary.split(".")
+def _creator_alive(temporary: str) -> bool:
+    """Whether the process named in a temporary file's name (``<hash>.<pid>.<thread>.tmp``) exists."""
     try:
-        return int(parts[1])
-    except (IndexError, ValueError):
-        return None
-
-
-def _process_exists(pid: int | None) -> bool:
-    if pid is None:
-        return True  # not a name we made: leave it
-    try:
-        os.kill(pid, 0)
+        os.kill(int(temporary.split(".")[1]), 0)
     except ProcessLookupError:
         return False
-    except PermissionError:
-        return True  # someone else's process
+    except (IndexError, ValueError, PermissionError):  # not a name we made, or someone else's process
+        return True
     return True
