@@ -23,7 +23,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from lily.bus.commits import apply_and_notify
-from lily.model import ChangeSet, MetadataEvent
+from lily.model import ChangeSet, MetadataEvent, UpsertAsset
 from lily.store import Store
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9_.-]{0,99}")
@@ -43,7 +43,7 @@ class ConnectorConfig(BaseModel):
     tenant: str = "default"
     schedule: str | None = None  # cron (UTC) inside `lily serve`; none: run by hand only
     enabled: bool = True
-    batch_size: int = Field(default=1000, ge=1, le=100_000)  # operations per apply transaction
+    batch_size: int = Field(default=1000, ge=1, le=100_000)  # assets per apply transaction (about)
 
     @field_validator("name")
     @classmethod
@@ -97,24 +97,35 @@ class NoProgress:
         del description, advance, total
 
 
+def _weight(op: MetadataEvent) -> int:
+    """Assets an operation writes: a table upsert writes one per column too."""
+    return 1 + len(op.columns or ()) if isinstance(op, UpsertAsset) else 1
+
+
 class Writer:
-    """Operations to the catalog in transactions of ``batch_size`` (``store.apply`` through
-    ``apply_and_notify``, so propagation and targets wake as for any other writer)."""
+    """Operations to the catalog in transactions of about ``batch_size`` assets (``store.apply``
+    through ``apply_and_notify``, so propagation and targets wake as for any other writer). Batches
+    are counted in assets, not operations: the apply path's cost per asset grows with the size of
+    its transaction (measured: 50 tables of 20 columns in 2.2 s, 400 in 84 s), so a crawl of wide
+    tables writes many small transactions."""
 
     def __init__(self, store: Store, tenant_id: str, actor: str, batch_size: int = 1000) -> None:
         self.store, self.tenant_id, self.actor, self.batch_size = store, tenant_id, actor, batch_size
         self._pending: list[MetadataEvent] = []
+        self._weight = 0
         self.changes = 0
         self.transactions = 0
 
     def add(self, ops: Iterable[MetadataEvent]) -> None:
-        self._pending.extend(ops)
-        if len(self._pending) >= self.batch_size:
-            self.flush()
+        for op in ops:
+            self._pending.append(op)
+            self._weight += _weight(op)
+            if self._weight >= self.batch_size:
+                self.flush()
 
     def flush(self) -> None:
-        while self._pending:
-            batch, self._pending = self._pending[:self.batch_size], self._pending[self.batch_size:]
+        if self._pending:
+            batch, self._pending, self._weight = self._pending, [], 0
             result = apply_and_notify(self.store, ChangeSet(tenant_id=self.tenant_id, actor=self.actor,
                                                             operations=batch))
             self.changes += len(result.changes)
