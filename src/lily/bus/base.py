@@ -276,7 +276,7 @@ class Bus(ABC):
     def release_dead_owners(self, prefix: str | None = None) -> int:
         """Hand back at once what workers that no longer exist held, instead of after the lease
         time: those this bus can tell are gone, and (``prefix``) the workers whose ids start with
-        it (a process its supervisor saw exit). How many events; 0 where the bus cannot tell."""
+        it (a process its supervisor saw exit). How many were released; 0 where the bus cannot tell."""
         del prefix
         return 0
 

@@ -132,9 +132,7 @@ class NatsBus(Bus):
 
     # ------------------------------------------------------------------------ dead workers
     def release_dead_owners(self, prefix: str | None = None) -> int:
-        """Hand the partitions of workers that no longer exist to the next owner now (module
-        docstring): those whose lock file nobody holds, and those whose ids start with ``prefix``.
-        How many partitions."""
+        """(``Bus``) Here the partitions they held, handed to the next owner (module docstring)."""
         return self.call(self._release_dead(prefix))
 
     async def _release_dead(self, prefix: str | None, *, everything: bool = True) -> int:

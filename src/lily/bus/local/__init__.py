@@ -135,9 +135,7 @@ class LocalBus(Bus):
             return inbox.queue_depth(conn)
 
     def release_dead_owners(self, prefix: str | None = None) -> int:
-        """Hand back the events leased to workers that no longer exist: owners whose lock file is
-        unlocked or gone (SQLite inbox) and owners whose ids start with ``prefix`` (a process its
-        supervisor saw exit). How many events were released."""
+        """(``Bus``) Here the events themselves; an owner without a lock file counts as gone."""
         owners = self.settling.owners
         if owners is None and not prefix:
             return 0  # nothing to tell the dead by (PostgreSQL, memory): the lease time is the bound
