@@ -55,14 +55,14 @@ def summarize(affected: list[tuple[AssetRef, Asset | None]], affected_tags: list
     for ref, asset in affected:
         aid = asset.id if asset else None
         rows.append({
-            **(_brief(asset) if asset else {"asset_id": None, "type": None, "namespace": ref.namespace,
-                                            "name": ref.name, "field": ref.field, "owners": []}),
+            **(_brief(asset) if asset else {"asset_id": None, "type": None, **ref.model_dump(), "owners": []}),
             "known": asset is not None and asset.status is AssetStatus.ACTIVE,
             "classifications": [{"tag": t, "column": c or None}
                                 for t, c in sorted({(tag, column) for a, tag, column in affected_tags if a == aid})],
         })
     ordered = sorted(downstream, key=lambda r: (r.depth, r.asset.ref.namespace, r.asset.ref.name))
-    everything = [r.asset for r in ordered] + sorted(jobs, key=lambda j: (j.ref.namespace, j.ref.name))
+    jobs = sorted(jobs, key=lambda j: (j.ref.namespace, j.ref.name))
+    everything = [r.asset for r in ordered] + jobs
     listed = [{**_brief(r.asset), "depth": r.depth} for r in ordered[:MAX_LISTED]]
     return {
         "computed_at": at.isoformat(),
@@ -77,7 +77,7 @@ def summarize(affected: list[tuple[AssetRef, Asset | None]], affected_tags: list
             "classifications": sorted(set(downstream_tags)),
             "max_depth_reached": max((r.depth for r in ordered), default=0),
             "assets": listed,
-            "jobs": [_brief(j) for j in sorted(jobs, key=lambda j: (j.ref.namespace, j.ref.name))][:MAX_LISTED],
+            "jobs": [_brief(j) for j in jobs[:MAX_LISTED]],
             "truncated": len(ordered) > MAX_LISTED or len(jobs) > MAX_LISTED,
         },
     }
@@ -90,14 +90,6 @@ def _children(conn: Connection, tenant: str, ids: list[uuid.UUID]) -> dict[uuid.
     return {cid: (pid, fld) for cid, pid, fld in rows_in(conn, q, assets.c.parent_id, ids)}
 
 
-def _downstream(conn: Connection, tenant: str, starts: list[uuid.UUID], depth: int) -> dict[uuid.UUID, int]:
-    reached: dict[uuid.UUID, int] = {}
-    for start in starts:
-        for node in lineage_store.traverse(conn, tenant, start, Direction.DOWNSTREAM, depth):
-            reached[node.asset_id] = min(node.depth, reached.get(node.asset_id, node.depth))
-    return reached
-
-
 def enrichment(conn: Connection, tenant: str, refs: list[AssetRef], *, depth: int, at: datetime) -> dict[str, Any]:
     ids = [asset_id(tenant, r) for r in refs]
     found = catalog.get_many(conn, tenant, ids)
@@ -107,7 +99,10 @@ def enrichment(conn: Connection, tenant: str, refs: list[AssetRef], *, depth: in
     affected_tags = [(columns[c.asset_id][0], c.tag, columns[c.asset_id][1]) if c.asset_id in columns
                      else (c.asset_id, c.tag, "") for c in tags]
 
-    reached = _downstream(conn, tenant, live, depth)
+    reached: dict[uuid.UUID, int] = {}  # downstream asset -> its shortest distance from an affected one
+    for start in live:
+        for node in lineage_store.traverse(conn, tenant, start, Direction.DOWNSTREAM, depth):
+            reached[node.asset_id] = min(node.depth, reached.get(node.asset_id, node.depth))
     reached_assets = catalog.get_many(conn, tenant, list(reached))
     parents = catalog.get_many(conn, tenant, [a.parent_id for a in reached_assets.values()
                                               if a.ref.field and a.parent_id is not None])

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -43,10 +44,6 @@ def update_id(update: dict[str, Any]) -> str:
     return hashlib.sha256(orjson.dumps(jsonable(body), option=orjson.OPT_SORT_KEYS)).hexdigest()[:32]
 
 
-def _ref_dict(ref: AssetRef) -> dict[str, str]:
-    return {"namespace": ref.namespace, "name": ref.name, "field": ref.field}
-
-
 def entry_of(op: UpsertIncident) -> dict[str, Any]:
     """The timeline entry of one update: what it sets, what it names, and the update as received."""
     sets: dict[str, Any] = {name: getattr(op, name) for name in ("title", "status", "owner", "link")
@@ -61,7 +58,7 @@ def entry_of(op: UpsertIncident) -> dict[str, Any]:
     body = {k: v for k, v in op.update.items() if k != "observed_at"}
     entry_default = {"default_title": op.default_title} if op.default_title else {}
     return {"id": update_id(body), "observed_at": utc(op.observed_at).isoformat(), "set": sets, **entry_default,
-            "affected": [_ref_dict(r) for r in op.affected], "unresolved": jsonable(op.unresolved),
+            "affected": [r.model_dump() for r in op.affected], "unresolved": jsonable(op.unresolved),
             "update": jsonable(body)}
 
 
@@ -77,8 +74,7 @@ def merge_timeline(timeline: list[dict[str, Any]], entry: dict[str, Any]) -> lis
             merged = {**entry, "observed_at": first}
             if merged == existing:
                 return None
-            out = [*timeline[:index], merged, *timeline[index + 1:]]
-            return sorted(out, key=_order)
+            return sorted([*timeline[:index], merged, *timeline[index + 1:]], key=_order)
     return sorted([*timeline, entry], key=_order)
 
 
@@ -118,8 +114,9 @@ class IncidentChange:
 
 
 def upsert_incident(conn: Connection, tenant: str, at: datetime, op: UpsertIncident,
-                    depth: int = 10) -> IncidentChange | None:
-    """Apply one update; recompute fields and enrichment. ``None`` when the update was already known."""
+                    depth: int = 10, enrich: Callable[..., dict[str, Any]] = enrichment) -> IncidentChange | None:
+    """Apply one update; recompute fields and enrichment (``enrich``: ``blast_radius.enrichment`` or
+    a memo of it). ``None`` when the update was already known."""
     iid = incident_id(tenant, op.source, op.external_id)
     current = first_dict(conn, select(incidents).where(incidents.c.id == iid))
     timeline = merge_timeline(current["timeline"] if current else [], entry_of(op))
@@ -129,7 +126,7 @@ def upsert_incident(conn: Connection, tenant: str, at: datetime, op: UpsertIncid
     refs = [AssetRef(**r) for r in state["affected"]]
     ids = [asset_id(tenant, r) for r in refs]
     values = {**state, "timeline": timeline, "updated_at": at,
-              "enrichment": enrichment(conn, tenant, refs, depth=depth, at=at)}
+              "enrichment": enrich(conn, tenant, refs, depth=depth, at=at)}
     if current is None:
         conn.execute(insert(incidents).values(id=iid, tenant_id=tenant, source=op.source,
                                               external_id=op.external_id, created_at=at, **values))
@@ -171,3 +168,4 @@ def list_incidents(conn: Connection, tenant: str, *, status: str | None = None, 
     if before_seq is not None:
         q = q.where(incidents.c.seq < before_seq)
     return [dict(r) for r in conn.execute(q.order_by(incidents.c.seq.desc()).limit(limit)).mappings()]
+

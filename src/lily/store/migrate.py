@@ -11,17 +11,12 @@ from sqlalchemy import Engine
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def alembic_config(engine: Engine) -> Config:
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
-    return cfg
-
-
 def upgrade(engine: Engine, revision: str = "heads") -> None:
     """Bring the database at ``engine`` to ``revision`` (default: every branch head, so each flow
     can own a migration branch off the core schema)."""
-    cfg = alembic_config(engine)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)

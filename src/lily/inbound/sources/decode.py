@@ -70,7 +70,8 @@ def decompress(
         return _inflate(body, zlib.MAX_WBITS | 16, "gzip", limits)
     if encoding == "deflate":
         # RFC 9110 "deflate" is zlib-wrapped; some clients send raw deflate. Auto-detect the zlib header.
-        wbits = zlib.MAX_WBITS if _looks_like_zlib(body) else -zlib.MAX_WBITS
+        zlib_header = len(body) >= 2 and (body[0] & 0x0F) == 8 and ((body[0] << 8) | body[1]) % 31 == 0
+        wbits = zlib.MAX_WBITS if zlib_header else -zlib.MAX_WBITS
         return _inflate(body, wbits, "deflate", limits)
     if encoding not in _IDENTITY:
         raise PayloadError(f"unsupported Content-Encoding {encoding!r} (use gzip or none)", status=415)
@@ -93,10 +94,6 @@ def load_json(data: bytes) -> Any:
         return orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         raise PayloadError(f"malformed JSON: {exc}") from exc
-
-
-def _looks_like_zlib(body: bytes) -> bool:
-    return len(body) >= 2 and (body[0] & 0x0F) == 8 and ((body[0] << 8) | body[1]) % 31 == 0
 
 
 def _inflate(body: bytes, wbits: int, name: str, limits: DecodeLimits) -> bytes:
