@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from lily.bus.base import InboundMessage
 from lily.bus.local import LocalBus
-from lily.bus.local.gate import OwnerLocks
+from lily.bus.local.gate import TEMPORARY_SECONDS, OwnerLocks
 from lily.inbound.worker import worker_id_prefix
 from lily.store import Store, inbox
 from lily.store.tables_inbound import inbound_events
@@ -84,11 +84,14 @@ def test_owner_locks_tell_live_from_dead(tmp_path: Path) -> None:
     os.close(fd)  # what the kernel does when the process dies
     assert locks.dead(["host-1-0-abc"]) == ["host-1-0-abc"]
     assert locks.sweep_files() == 1 and os.listdir(locks.directory) == []
-    # A temporary file of a process that no longer exists is removed; one of a live process is not.
-    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    (tmp_path / "owners" / f"x.{int(gone.stdout)}.1.tmp").write_text("")
-    (tmp_path / "owners" / f"y.{os.getpid()}.1.tmp").write_text("")
-    assert locks.sweep_files() == 1 and os.listdir(locks.directory) == [f"y.{os.getpid()}.1.tmp"]
+    # A temporary file left by a process that died creating its file is removed once it is old; a
+    # fresh one (a process creating its file right now) is not.
+    left, fresh = tmp_path / "owners" / "x.123.1.tmp", tmp_path / "owners" / f"y.{os.getpid()}.1.tmp"
+    left.write_text("")
+    fresh.write_text("")
+    old = time.time() - TEMPORARY_SECONDS - 1
+    os.utime(left, (old, old))
+    assert locks.sweep_files() == 1 and os.listdir(locks.directory) == [fresh.name]
 
 
 def test_a_new_consumer_takes_over_what_a_dead_one_held_never_a_live_ones(bus: LocalBus, store: Store) -> None:

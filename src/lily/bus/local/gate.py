@@ -19,6 +19,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+TEMPORARY_SECONDS = 60.0  # an owner's file is renamed within microseconds: older temporaries are leftovers
+
 
 class WriteGate:
     """The write turn on one database file, producers (accept requests) first.
@@ -227,12 +229,11 @@ class OwnerLocks:
         for name in names:
             path = os.path.join(self.directory, name)
             if name.endswith(".tmp"):
-                # Not locked yet while being created: judged by its process, never by its lock.
-                if _creator_alive(name):
-                    continue
+                # Not locked yet while being created (for microseconds): judged by its age, never by its lock.
                 with contextlib.suppress(OSError):
-                    os.unlink(path)
-                    removed += 1
+                    if time.time() - os.stat(path).st_mtime > TEMPORARY_SECONDS:
+                        os.unlink(path)
+                        removed += 1
                 continue
             try:
                 fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
@@ -248,13 +249,3 @@ class OwnerLocks:
                 os.close(fd)
         return removed
 
-
-def _creator_alive(temporary: str) -> bool:
-    """Whether the process named in a temporary file's name (``<hash>.<pid>.<thread>.tmp``) exists."""
-    try:
-        os.kill(int(temporary.split(".")[1]), 0)
-    except ProcessLookupError:
-        return False
-    except (IndexError, ValueError, PermissionError):  # not a name we made, or someone else's process
-        return True
-    return True
