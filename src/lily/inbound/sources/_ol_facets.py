@@ -26,15 +26,10 @@ Quality = tuple[list[dict[str, Any]], dict[str, Any]]  # (assertions, metrics)
 
 def split_facets(facets: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """Facets to store (replaced by name) and names marked ``_deleted: true`` (to remove)."""
-    kept: dict[str, Any] = {}
-    deleted: list[str] = []
-    for name, facet in facets.items():
-        # Only a literal true deletes: dbt sends "_deleted": null on facets it means to keep.
-        if isinstance(facet, dict) and facet.get("_deleted") is True:
-            deleted.append(name)
-        else:
-            kept[name] = facet
-    return kept, deleted
+    # Only a literal true deletes: dbt sends "_deleted": null on facets it means to keep.
+    deleted = [name for name, facet in facets.items()
+               if isinstance(facet, dict) and facet.get("_deleted") is True]
+    return {name: facet for name, facet in facets.items() if name not in deleted}, deleted
 
 
 def description(facets: dict[str, Any]) -> str | None:
@@ -151,24 +146,14 @@ def classifications(facets: dict[str, Any], deleted: list[str], ref: AssetRef, *
         return []
     facet = facets["tags"]
     tags = facet.get("tags") if isinstance(facet, dict) else None
-    ops: list[MetadataEvent] = [PruneImportedClassifications(ref=ref)]  # ``keep`` filled below
-    seen: set[tuple[AssetRef, str]] = set()
+    found: dict[tuple[AssetRef, str], None] = {}  # (asset, tag), each once, in order
     for item in tags if isinstance(tags, list) else []:
-        if not isinstance(item, dict):
-            continue
-        tag = tag_string(item.get("key"), item.get("value"))
-        if tag is None:
-            continue
-        column = nonblank(item.get("field"))
-        target = ref.column(column) if column else ref
-        if (target, tag) in seen:
-            continue
-        seen.add((target, tag))
-        ops.append(
-            AddClassification(ref=target, tag=tag, source=ClassificationSource.IMPORTED, propagate=propagate)
-        )
-    ops[0] = PruneImportedClassifications(ref=ref, keep=sorted((t.field, tag) for t, tag in seen))
-    return ops
+        if isinstance(item, dict) and (tag := tag_string(item.get("key"), item.get("value"))) is not None:
+            column = nonblank(item.get("field"))
+            found[(ref.column(column) if column else ref, tag)] = None
+    return [PruneImportedClassifications(ref=ref, keep=sorted((target.field, tag) for target, tag in found)),
+            *(AddClassification(ref=target, tag=tag, source=ClassificationSource.IMPORTED, propagate=propagate)
+              for target, tag in found)]
 
 
 def quality(io_facets: dict[str, Any], facets: dict[str, Any]) -> Quality | None:
