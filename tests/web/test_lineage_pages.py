@@ -186,3 +186,13 @@ def test_impact_csv_and_svg_exports(web: Web) -> None:
     svg = client.get(f"/lineage/{users_id()}/graph.svg?down=2")
     assert svg.status_code == 200 and svg.headers["content-type"].startswith("image/svg+xml")
     assert svg.text.startswith("<svg") and "DIM_USERS" in svg.text and "<script" not in svg.text
+
+
+def test_the_start_page_finds_where_to_begin(web: Web) -> None:
+    client = web.as_role(Role.VIEWER)
+    empty = client.get("/lineage")
+    assert empty.status_code == 200 and "Type a name" in empty.text
+    found = client.get("/lineage?q=users")
+    assert f'href="/lineage/{users_id()}"' in found.text
+    assert f'href="/lineage/{users_id("other")}"' not in found.text  # the other tenant's demo copy
+    assert "Nothing in the catalog matches" in client.get("/lineage?q=zzzqqq").text
