@@ -10,7 +10,7 @@ from sqlalchemy import Connection, select
 
 from lily.model import Asset, AssetRef, AssetStatus, Classification, asset_id
 from lily.store.chunks import mappings_in, rows_in
-from lily.store.rows import asset_from_row, classification_from_row, first_dict, given
+from lily.store.rows import asset_from_row, first_dict, given
 from lily.store.search import search
 from lily.store.tables import asset_history, assets, classification_rejections, classifications
 
@@ -66,7 +66,7 @@ def columns_of(conn: Connection, tenant_id: str, dataset_id: uuid.UUID) -> list[
 
 def classifications_of(conn: Connection, tenant_id: str, ids: list[uuid.UUID]) -> list[Classification]:
     q = select(classifications).where(classifications.c.tenant_id == tenant_id)
-    out = [classification_from_row(r) for r in mappings_in(conn, q, classifications.c.asset_id, ids)]
+    out = [Classification(**r) for r in mappings_in(conn, q, classifications.c.asset_id, ids)]
     return sorted(out, key=lambda c: (str(c.asset_id), c.tag, c.source))
 
 
@@ -87,7 +87,7 @@ def review_target(conn: Connection, tenant_id: str, aid: uuid.UUID, tag: str
     rejected = first_dict(conn, select(classification_rejections).where(
         classification_rejections.c.tenant_id == tenant_id, classification_rejections.c.asset_id == aid,
         classification_rejections.c.tag == tag))
-    return (classification_from_row(row) if row is not None else None), rejected
+    return (Classification(**row) if row is not None else None), rejected
 
 
 def history(conn: Connection, tenant_id: str, aid: uuid.UUID) -> list[dict[str, Any]]:

@@ -17,7 +17,6 @@ from sqlalchemy import Connection, Row, select
 
 from lily.model.classification import Classification
 from lily.store.chunks import chunked, mappings_in, rows_in
-from lily.store.rows import classification_from_row
 from lily.store.tables import assets, classifications, lineage_edges
 
 _PROPAGATED = "propagated"
@@ -107,7 +106,7 @@ _CLS = classifications.c
 def _classifications(conn: Connection, tenant_id: str, column: Any, values: Iterable[Any],
                      *where: Any) -> list[Classification]:
     q = select(classifications).where(_CLS.tenant_id == tenant_id, *where)
-    return [classification_from_row(r) for r in mappings_in(conn, q, column, values)]
+    return [Classification(**r) for r in mappings_in(conn, q, column, values)]
 
 
 def classifications_on(conn: Connection, tenant_id: str, asset_ids: Iterable[uuid.UUID]) -> list[Classification]:
@@ -126,5 +125,5 @@ def propagated_from(conn: Connection, tenant_id: str, origins: Iterable[uuid.UUI
 
 
 def all_classifications(conn: Connection, tenant_id: str) -> list[Classification]:
-    return [classification_from_row(r)
+    return [Classification(**r)
             for r in conn.execute(select(classifications).where(_CLS.tenant_id == tenant_id)).mappings()]

@@ -8,7 +8,6 @@ from sqlalchemy import Connection, Integer, String, Uuid, and_, func, literal, s
 
 from lily.model import Direction, LineageEdge, LineageLevel, LineageNode
 from lily.store.chunks import mappings_in
-from lily.store.rows import edge_from_row
 from lily.store.tables import lineage_edges
 
 
@@ -49,16 +48,16 @@ def edges_among(conn: Connection, tenant_id: str, ids: set[uuid.UUID],
     q = select(lineage_edges).where(lineage_edges.c.tenant_id == tenant_id)
     if level is not None:
         q = q.where(lineage_edges.c.level == level.value)
-    return [edge_from_row(r) for r in mappings_in(conn, q, lineage_edges.c.source_id, ids) if r["target_id"] in ids]
+    return [LineageEdge(**r) for r in mappings_in(conn, q, lineage_edges.c.source_id, ids) if r["target_id"] in ids]
 
 
 def edges_of(conn: Connection, tenant_id: str, aid: uuid.UUID) -> list[LineageEdge]:
     q = select(lineage_edges).where(lineage_edges.c.tenant_id == tenant_id,
                                     (lineage_edges.c.source_id == aid) | (lineage_edges.c.target_id == aid))
-    return [edge_from_row(r) for r in conn.execute(q).mappings()]
+    return [LineageEdge(**r) for r in conn.execute(q).mappings()]
 
 
 def get_edge(conn: Connection, tenant_id: str, edge_id: uuid.UUID) -> LineageEdge | None:
     row = conn.execute(select(lineage_edges).where(lineage_edges.c.id == edge_id,
                                                    lineage_edges.c.tenant_id == tenant_id)).mappings().first()
-    return edge_from_row(row) if row else None
+    return LineageEdge(**row) if row else None

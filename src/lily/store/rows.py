@@ -11,19 +11,11 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping, Select, Table
 from sqlalchemy.dialects import postgresql, sqlite
 
-from lily.model import Asset, AssetRef, Classification, LineageEdge
+from lily.model import Asset, AssetRef
 
 
 def asset_from_row(row: RowMapping) -> Asset:
     return Asset(**row, ref=AssetRef(namespace=row["namespace"], name=row["name"], field=row["field"]))
-
-
-def edge_from_row(row: RowMapping) -> LineageEdge:
-    return LineageEdge(**row)
-
-
-def classification_from_row(row: RowMapping) -> Classification:
-    return Classification(**row)
 
 
 def first_dict(conn: Connection, stmt: Select[Any], params: dict[str, Any] | None = None) -> dict[str, Any] | None:
