@@ -33,6 +33,7 @@ def test_tag_preview_shows_propagation_and_enforcement_then_confirm_adds(web: We
     assert "ANALYTICS.PUBLIC.DIM_USERS#EMAIL" in preview.text
     # the demo tag PII.email is not propagated yet (no worker here): the new PII.* tag masks EMAIL
     assert "mask EMAIL (hash)" in preview.text and "snowflake" in preview.text
+    assert "mask email (hash)" not in preview.text  # the PostgreSQL table: no target governs it
     no_rule = client.get(f"/assets/{USERS}/tags/preview", params={"target": str(USERS_EMAIL), "tag": "team.crm"})
     assert "no warehouse policy changes" in no_rule.text
     invalid = client.get(f"/assets/{USERS}/tags/preview", params={"target": str(USERS_EMAIL), "tag": "bad tag!"})

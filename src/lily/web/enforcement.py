@@ -11,11 +11,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from typing import Any
 
 from lily.governance.rules import GovernedTable, evaluate
 from lily.model.policy import TargetKind
 from lily.model.rules import SecurityRule
+from lily.outbound.config import CONFIGS, accepts
 from lily.outbound.plan import PolicyDiff, plan
+
+Target = tuple[TargetKind, Any]  # an enabled target: its kind and typed config
 
 
 @dataclass(frozen=True)
@@ -53,9 +57,19 @@ def describe(diff: PolicyDiff) -> tuple[str, ...]:
     return tuple(lines)
 
 
+def targets_of(rows: Iterable[dict[str, Any]]) -> list[Target]:
+    """The enabled targets of stored target rows, typed as the outbound worker reads them."""
+    out = []
+    for row in rows:
+        if row["enabled"]:
+            kind = TargetKind(row["kind"])
+            out.append((kind, CONFIGS[kind][0].model_validate(row["config"])))
+    return out
+
+
 def enforcement_preview(rules: Iterable[SecurityRule], tables: list[GovernedTable], tag: str,
-                        add: set[uuid.UUID], remove: set[uuid.UUID]) -> list[Enforcement]:
-    """Per warehouse object among ``tables``, what its policy would change by."""
+                        add: set[uuid.UUID], remove: set[uuid.UUID], targets: list[Target]) -> list[Enforcement]:
+    """Per object a target governs among ``tables``, what its policy would change by."""
     rules = list(rules)
     before = evaluate(rules, tables)
     after = evaluate(rules, with_tag(tables, tag, add, remove))
@@ -64,5 +78,7 @@ def enforcement_preview(rules: Iterable[SecurityRule], tables: list[GovernedTabl
         diff = plan(after.get(key), before.get(key), key=key)
         if diff.is_empty or (key.target is TargetKind.WEBHOOK and not diff.notify_changed):
             continue
+        if not any(accepts(kind, config, key) for kind, config in targets):
+            continue  # no target governs the object: nothing would be sent
         out.append(Enforcement(key.target.value, f"{key.namespace.rstrip('/')}/{key.name}", describe(diff)))
     return out

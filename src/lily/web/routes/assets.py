@@ -28,7 +28,7 @@ from lily.model.rules import SecurityRule
 from lily.store import catalog
 from lily.store import governance as rules_store
 from lily.web.calls import app_ctx, call, permission
-from lily.web.enforcement import enforcement_preview
+from lily.web.enforcement import enforcement_preview, targets_of
 from lily.web.errors import PageError
 from lily.web.session import csrf_checked, requires
 from lily.web.templating import render
@@ -122,7 +122,8 @@ def _enforcement(request: Request, user: Principal, tag: str, origin: uuid.UUID,
         tags = catalog.classifications_of(conn, user.tenant_id, ids)
         rules = [SecurityRule.model_validate({**r["body"], "enabled": r["enabled"]})
                  for r in rules_store.list_rules(conn, user.tenant_id)]
-    return enforcement_preview(rules, governed_tables([*datasets, *columns], tags), tag, add, remove)
+        targets = targets_of(rules_store.list_targets(conn, user.tenant_id))
+    return enforcement_preview(rules, governed_tables([*datasets, *columns], tags), tag, add, remove, targets)
 
 
 @router.get("/assets/{asset_id}/tags/preview")

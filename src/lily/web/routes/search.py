@@ -86,4 +86,6 @@ def search_results(request: Request, q: str = Query("", max_length=500), type: l
                    user: Principal = Depends(requires(_READ))) -> Response:
     """The results and facets fragment the search box replaces as the user types."""
     data = find(request, user, q, _facets(type, system, tag, owner))
-    return render(request, "_search_results.html", data)
+    # The address bar shows the page's URL (reloadable, shareable), not this fragment's.
+    page = f"/search?{request.url.query}" if request.url.query else "/search"
+    return render(request, "_search_results.html", data, headers={"HX-Replace-Url": page})
