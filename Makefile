@@ -21,6 +21,7 @@ install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
 run: install
+	@echo "Lily web UI: http://localhost:$${LILY_PORT:-8000}  (sign in with the admin credentials below)"
 	LILY_DEMO=true $(BIN)/lily serve --port $${LILY_PORT:-8000}
 
 # Starts a throwaway PostgreSQL server itself unless LILY_TEST_DATABASE_URL points at one.
