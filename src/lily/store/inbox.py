@@ -336,20 +336,15 @@ def reschedule(conn: Connection, eid: uuid.UUID, owner: str, available_at: datet
     return bool(done)
 
 
-def release_owner(conn: Connection, owner: str) -> None:
-    """Hand every event leased to ``owner`` back untouched (a worker shutting down)."""
-    release_owners(conn, [owner])
-
-
 def lease_owners(conn: Connection) -> list[str]:
     """Every worker holding a lease right now (or holding one that ran out and was not taken over)."""
     return [owner for owner in conn.execute(_LEASE_OWNERS).scalars() if owner is not None]
 
 
 def release_owners(conn: Connection, owners: Sequence[str]) -> int:
-    """Hand every event leased to ``owners`` back untouched; how many. The attempts (deliveries so
-    far) are kept: the next delivery is one more. Settled rows hold no lease, so only waiting rows
-    change."""
+    """Hand every event leased to ``owners`` back untouched (a worker shutting down, workers found
+    dead); how many. The attempts (deliveries so far) are kept: the next delivery is one more.
+    Settled rows hold no lease, so only waiting rows change."""
     e = inbound_events
     released = 0
     for chunk in chunked(owners):

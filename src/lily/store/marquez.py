@@ -28,12 +28,11 @@ JOB = AssetType.JOB.value
 COLUMN = AssetType.COLUMN.value
 
 
-def _is_dataset() -> Any:
-    return and_(assets.c.type.not_in([JOB, COLUMN]), assets.c.name != "")
+_IS_DATASET = and_(assets.c.type.not_in([JOB, COLUMN]), assets.c.name != "")
 
 
 def _of_kind(kind: str) -> Any:
-    return assets.c.type == JOB if kind == "job" else _is_dataset()
+    return assets.c.type == JOB if kind == "job" else _IS_DATASET
 
 
 # ------------------------------------------------------------------------------------ namespaces
@@ -102,7 +101,7 @@ def search(conn: Connection, tenant: str, pattern: str, *, kind: str | None, sor
            namespace: str | None = None, before: datetime | None = None,
            after: datetime | None = None) -> list[Asset]:
     """Datasets and jobs whose name matches ``%pattern%`` case-insensitively (``%``/``_`` are wildcards)."""
-    kinds = [_of_kind(kind)] if kind else [or_(assets.c.type == JOB, _is_dataset())]
+    kinds = [_of_kind(kind)] if kind else [or_(assets.c.type == JOB, _IS_DATASET)]
     # Backslash is the escape character on both databases, so a literal one must be doubled
     # (PostgreSQL refuses a pattern ending in a lone escape); % and _ stay wildcards as in Marquez.
     like = "%" + pattern.replace("\\", "\\\\") + "%"

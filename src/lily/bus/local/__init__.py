@@ -290,7 +290,7 @@ class LocalConsumer(Consumer):
 
     def close(self) -> None:
         with self.bus.settling.turn(), self.bus.store.inbox_write() as conn:
-            inbox.release_owner(conn, self.worker_id)
+            inbox.release_owners(conn, [self.worker_id])
         if self._lock_fd is not None and self.bus.settling.owners is not None:
             self.bus.settling.owners.drop(self.worker_id, self._lock_fd)  # after the leases are back
             self._lock_fd = None
