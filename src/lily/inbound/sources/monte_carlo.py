@@ -25,6 +25,7 @@ from lily.inbound.sources.base import (
     canonical_json,
     header,
     nonblank,
+    optional_object,
     parse_timestamp,
     require_object,
     sha256_hex,
@@ -114,7 +115,7 @@ def idempotency_key(payload: Any) -> str:
     the update's own time when it has one: an alert re-opened after ``fixed`` repeats an earlier
     ``alert_feedback`` with a later ``updated_time``, and only its time tells it from a redelivery."""
     body = require_object(payload, "")
-    inner = _inner(body)
+    inner = optional_object(body, "payload", "")
     incident_id = _incident_id(body, inner)
     update = {name: _field(body, inner, name) for name in UPDATE_FIELDS}
     update["event_list"] = inner.get("event_list")
@@ -133,7 +134,7 @@ def parse(payload: Any, *, received_at: datetime | None = None, options: Any = N
         options = options.mapping
     mapping = options if isinstance(options, MonteCarloMapping) else MonteCarloMapping()
     body = require_object(payload, "")
-    inner = _inner(body)
+    inner = optional_object(body, "payload", "")
     incident_id = _incident_id(body, inner)
     observed_at = _observed_at(body, inner, received_at)
 
@@ -184,13 +185,6 @@ def parse(payload: Any, *, received_at: datetime | None = None, options: Any = N
             observed_at=observed_at,
         )
     ]
-
-
-def _inner(body: dict[str, Any]) -> dict[str, Any]:
-    payload = body.get("payload")
-    if payload is None:
-        return {}
-    return require_object(payload, "payload")
 
 
 def _has(body: dict[str, Any], inner: dict[str, Any], name: str) -> bool:
