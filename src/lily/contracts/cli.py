@@ -12,7 +12,7 @@ from rich.console import Console
 from lily.contracts import lint as linting
 from lily.contracts.diff import breaking, diff
 from lily.contracts.odcs import Contract, dumps, loads
-from lily.contracts.yamlpos import YamlError
+from lily.yamlfile import YamlError
 
 app = typer.Typer(help="Data contracts (ODCS v3.1): lint, test, import, export, diff (docs/contracts.md).",
                   no_args_is_help=True)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lily.contracts.odcs import API_VERSIONS, seconds
-from lily.contracts.yamlpos import YamlError, line_of, load
+from lily.yamlfile import Located, YamlError, load
 
 ROOT = {"version", "kind", "apiVersion", "id", "name", "tenant", "tags", "status", "servers", "dataProduct",
         "description", "domain", "schema", "support", "price", "team", "roles", "slaDefaultElement",
@@ -43,12 +43,12 @@ def _path(parts: tuple[str | int, ...]) -> str:
 
 
 class _Linter:
-    def __init__(self, tree: Any) -> None:
-        self.tree = tree
+    def __init__(self, located: Located | None) -> None:
+        self.located = located
         self.found: list[Finding] = []
 
     def add(self, level: str, path: tuple[str | int, ...], message: str) -> None:
-        self.found.append(Finding(level, _path(path), line_of(self.tree, path), message))
+        self.found.append(Finding(level, _path(path), self.located.line_of(path) if self.located else None, message))
 
     def run(self, doc: dict[str, Any]) -> None:
         for key in ("version", "apiVersion", "kind", "id", "status"):
@@ -141,20 +141,20 @@ class _Linter:
             self.add("error", (*at, "unit"), "value and unit must be a duration (unit: d, h, m, s, days, hours...)")
 
 
-def lint_document(doc: dict[str, Any], tree: Any = None) -> list[Finding]:
-    linter = _Linter(tree)
+def lint_document(doc: dict[str, Any], located: Located | None = None) -> list[Finding]:
+    linter = _Linter(located)
     linter.run(doc)
     return linter.found
 
 
 def lint_text(text: str) -> list[Finding]:
     try:
-        doc, tree = load(text)
+        located = load(text)
     except YamlError as e:
         return [Finding("error", "", e.line, e.message)]
-    if not isinstance(doc, dict):
+    if not isinstance(located.value, dict):
         return [Finding("error", "", 1, "a data contract is a YAML mapping")]
-    return lint_document(doc, tree)
+    return lint_document(located.value, located)
 
 
 def errors(findings: list[Finding]) -> list[Finding]:

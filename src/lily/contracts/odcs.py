@@ -15,7 +15,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from lily.contracts.yamlpos import load
+from lily.yamlfile import load
 
 API_VERSIONS = ("v3.1.0", "v3.0.2", "v3.0.1", "v3.0.0")
 UNITS_S = {"s": 1, "sec": 1, "second": 1, "seconds": 1, "m": 60, "min": 60, "minute": 60, "minutes": 60,
@@ -26,7 +26,7 @@ UNITS_S = {"s": 1, "sec": 1, "second": 1, "seconds": 1, "m": 60, "min": 60, "min
 
 def loads(text: str) -> dict[str, Any]:
     """The document as plain JSON-able data (raises ``YamlError`` with a line)."""
-    value, _ = load(text)
+    value = load(text).value
     if not isinstance(value, dict):
         raise ValueError("a data contract is a YAML mapping")
     return value

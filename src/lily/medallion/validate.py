@@ -18,9 +18,9 @@ from pydantic import ValidationError
 from lily.medallion.gold_sql import CompiledSql, SqlError, compile_sql
 from lily.medallion.layout import BRONZE_METADATA_COLUMNS, PARTITION_COLUMN, RESERVED_PIPELINES
 from lily.medallion.spec import DatasetSpec, PipelineSpec
-from lily.medallion.yamlfile import Located, Mark, YamlError, load
 from lily.quality import Check
 from lily.quality.checks import ReferenceCheck
+from lily.yamlfile import Located, Mark, YamlError, load
 
 PIPELINES_DIR_ENV = "LILY_PIPELINES_DIR"
 DEFAULT_PIPELINES_DIR = "./pipelines"

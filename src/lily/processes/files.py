@@ -11,7 +11,7 @@ import orjson
 from pydantic import ValidationError
 
 from lily.processes.spec import ProcessSpec
-from lily.processes.yamlpos import YamlError, line_of, load
+from lily.yamlfile import YamlError, load
 
 
 @dataclass(frozen=True)
@@ -42,9 +42,10 @@ def digest(body: dict[str, Any]) -> str:
 
 def parse_text(text: str, file: str) -> tuple[ProcessSpec | None, list[FileProblem]]:
     try:
-        value, tree = load(text)
+        located = load(text)
     except YamlError as e:
         return None, [FileProblem(file, e.line, "", e.message)]
+    value = located.value
     if not isinstance(value, dict):
         return None, [FileProblem(file, 1, "", "a process file is a mapping (name, type, inputs, outputs...)")]
     try:
@@ -54,7 +55,7 @@ def parse_text(text: str, file: str) -> tuple[ProcessSpec | None, list[FileProbl
         for err in e.errors():
             loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p in ("function-after[_name(), str]",)))
             # Aliased fields ("from"/"to") are reported under their YAML names already.
-            problems.append(FileProblem(file, line_of(tree, loc), dotted(loc), err["msg"].removeprefix("Value error, ")))
+            problems.append(FileProblem(file, located.line_of(loc), dotted(loc), err["msg"].removeprefix("Value error, ")))
         return None, problems
 
 

@@ -13,9 +13,9 @@ from lily.api.deps import authorize, ctx
 from lily.api.permissions import V1
 from lily.contracts.odcs import dumps, loads
 from lily.contracts.service import ContractError, evaluate_contract, import_contract
-from lily.contracts.yamlpos import YamlError
 from lily.model import Principal
 from lily.store import contracts as repo
+from lily.yamlfile import YamlError
 
 router = APIRouter(prefix=V1, tags=["contracts"])
 ContractId = Annotated[str, Path(min_length=1, max_length=200)]
