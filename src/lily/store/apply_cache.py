@@ -97,15 +97,14 @@ class ApplyCache:
         restated = self.restated
         operations = [op for op in operations if restated_key(tenant, op) not in restated] if restated else list(operations)
         want_assets, want_edges, want_columns = referenced_rows(tenant, operations)
-        want_assets = [a for a in want_assets if a not in self.assets]
-        want_columns = [d for d in want_columns if d not in self.columns]
-        want_edges = [e for e in want_edges if e not in self.edges]
-        for chunk in chunked(want_assets):
-            for row in conn.execute(_ASSETS_BY_ID, {"ids": chunk}).mappings():
-                self.assets[row["id"]] = dict(row)
-        for aid in want_assets:
-            self.assets.setdefault(aid, ABSENT)
-        for chunk in chunked(want_columns):
+        for stmt, wanted, cached in ((_ASSETS_BY_ID, want_assets, self.assets),
+                                     (_EDGES_BY_ID, want_edges, self.edges)):
+            wanted = [i for i in wanted if i not in cached]
+            for chunk in chunked(wanted):
+                cached.update((row["id"], dict(row)) for row in conn.execute(stmt, {"ids": chunk}).mappings())
+            for i in wanted:
+                cached.setdefault(i, ABSENT)
+        for chunk in chunked([d for d in want_columns if d not in self.columns]):
             for d in chunk:
                 self.columns[d] = {}
             for row in conn.execute(_COLUMNS_OF, {"tenant": tenant, "ids": chunk}).mappings():
@@ -113,11 +112,6 @@ class ApplyCache:
                 if row["status"] == AssetStatus.ACTIVE.value:
                     self.columns[row["parent_id"]][row["id"]] = AssetRef(
                         namespace=row["namespace"], name=row["name"], field=row["field"])
-        for chunk in chunked(want_edges):
-            for row in conn.execute(_EDGES_BY_ID, {"ids": chunk}).mappings():
-                self.edges[row["id"]] = dict(row)
-        for eid in want_edges:
-            self.edges.setdefault(eid, ABSENT)
         self.runs.prefetch(conn, tenant, [op.run_id for op in operations if isinstance(op, RecordRun)])
 
     def dataset_of(self, aid: uuid.UUID) -> uuid.UUID:

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from lily.inbound.sources.base import nonblank
 from lily.model.identity import AssetRef
 
 
@@ -30,12 +31,8 @@ class TableReference:
 
     @classmethod
     def from_event(cls, item: dict[str, Any]) -> TableReference | None:
-        def text(*keys: str) -> str | None:
-            for key in keys:
-                value = item.get(key)
-                if isinstance(value, str) and value.strip():
-                    return value.strip()
-            return None
+        def text(*keys: str) -> str | None:  # the first of ``keys`` with a non-blank value, stripped
+            return next((value.strip() for key in keys if (value := nonblank(item.get(key)))), None)
 
         mcon = text("mcon")
         full_table_id = text("full_table_id", "table_id")

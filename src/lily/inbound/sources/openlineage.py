@@ -21,6 +21,7 @@ from lily.inbound.sources._memo import Memo
 from lily.inbound.sources.base import (
     ParseError,
     canonical_json,
+    nonblank,
     optional_list,
     optional_object,
     parse_timestamp,
@@ -170,8 +171,7 @@ def _parse_job_event(event: dict[str, Any], kind: EventKind, event_time: datetim
     for dataset in (*inputs, *outputs):
         ops += dataset.operations(run_id=run_id, observed_at=event_time)
     if run_id is not None:
-        raw_type = event.get("eventType")
-        event_type = raw_type.strip().upper() if isinstance(raw_type, str) and raw_type.strip() else None
+        event_type = (nonblank(event.get("eventType")) or "").strip().upper() or None
         ops.append(
             RecordRun(
                 job=job_ref,
