@@ -7,7 +7,8 @@ Oracle: the same change sets through ``Store.apply`` one by one (no cache, nothi
 another tenant of the same database; ids differ between tenants, so rows are compared by identity.
 The operations are those of the sources whose fast paths this guards: S3 objects under a few
 buckets (created, re-created, deleted), tables with columns and tags (generic events), column
-lineage written by several jobs into one shared table (OpenLineage), and runs naming them.
+lineage written by several jobs into one shared table (OpenLineage), runs naming them, and
+incident updates whose enrichment (blast radius) is memoised while the catalog does not change.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from lily.model import (
     RemoveClassification,
     RunState,
     UpsertAsset,
+    UpsertIncident,
     asset_id,
 )
 from lily.store import Store
@@ -41,7 +43,7 @@ from lily.store.accounts import create_tenant
 from lily.store.apply import ApplyError, apply_in, write_deferred
 from lily.store.apply_cache import ApplyCache
 from lily.store.tables import assets, audit_log, changes, classifications, lineage_edges, search_docs
-from lily.store.tables_runs import run_io, runs
+from lily.store.tables_runs import incident_assets, incidents, run_io, runs
 
 NS = "postgres://db:5432"
 T0 = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
@@ -62,21 +64,31 @@ created = st.builds(_object, buckets, keys, st.integers(0, 20), st.none() | st.i
 removed = st.builds(lambda ns, key: [DeleteAsset(ref=AssetRef(namespace=ns, name=key))], buckets, keys)
 deleted_bucket = st.builds(lambda ns: [DeleteAsset(ref=AssetRef(namespace=ns, name=""))], buckets)
 
-tables = st.sampled_from(["shop.users", "shop.orders", "shop.events"])
 fields = st.lists(st.sampled_from(["id", "email", "segment"]), unique=True, max_size=3)
 tags = st.sampled_from(["PII.email", "gold"])
-table_upsert = st.builds(
-    lambda name, cols, desc, replace: [UpsertAsset(
-        ref=AssetRef(namespace=NS, name=name), type=AssetType.TABLE, description=desc, replace_columns=replace,
-        columns=[ColumnSpec(name=c, description=f"{c} column", data_type="text") for c in cols])],
-    tables, fields, st.none() | st.sampled_from(["Customers", "Orders"]), st.booleans())
-tagged = st.builds(lambda name, fld, tag: [AddClassification(
-    ref=AssetRef(namespace=NS, name=name, field=fld), tag=tag, source=ClassificationSource.IMPORTED)],
-    tables, st.sampled_from(["", "email"]), tags)
-untagged = st.builds(lambda name, fld, tag: [RemoveClassification(
-    ref=AssetRef(namespace=NS, name=name, field=fld), tag=tag, source=ClassificationSource.IMPORTED)],
-    tables, st.sampled_from(["", "email"]), tags)
-table_deleted = st.builds(lambda name: [DeleteAsset(ref=AssetRef(namespace=NS, name=name))], tables)
+
+
+def table_upserts(tables: st.SearchStrategy[str]) -> st.SearchStrategy[list[Any]]:
+    return st.builds(
+        lambda name, cols, desc, replace: [UpsertAsset(
+            ref=AssetRef(namespace=NS, name=name), type=AssetType.TABLE, description=desc, replace_columns=replace,
+            columns=[ColumnSpec(name=c, description=f"{c} column", data_type="text") for c in cols])],
+        tables, fields, st.none() | st.sampled_from(["Customers", "Orders"]), st.booleans())
+
+
+def tag_changes(tables: st.SearchStrategy[str], kind: type) -> st.SearchStrategy[list[Any]]:
+    return st.builds(lambda name, fld, tag: [kind(
+        ref=AssetRef(namespace=NS, name=name, field=fld), tag=tag, source=ClassificationSource.IMPORTED)],
+        tables, st.sampled_from(["", "email"]), tags)
+
+
+def table_deletes(tables: st.SearchStrategy[str]) -> st.SearchStrategy[list[Any]]:
+    return st.builds(lambda name: [DeleteAsset(ref=AssetRef(namespace=NS, name=name))], tables)
+
+
+tables = st.sampled_from(["shop.users", "shop.orders", "shop.events"])
+table_upsert, table_deleted = table_upserts(tables), table_deletes(tables)
+tagged, untagged = tag_changes(tables, AddClassification), tag_changes(tables, RemoveClassification)
 # Several jobs writing one shared table, each run with its own id.
 lineage = st.builds(lambda job, src, run: [AddLineage(
     source=AssetRef(namespace=NS, name=src, field="id"), target=AssetRef(namespace=NS, name="shop.events", field="id"),
@@ -88,8 +100,19 @@ run = st.builds(lambda job, run, done, src: [RecordRun(
     event_time=T0, inputs=[AssetRef(namespace=NS, name=src)], outputs=[AssetRef(namespace=NS, name="shop.events")])],
     st.integers(0, 2), st.sampled_from(["r1", "r2", "r3"]), st.booleans(), st.sampled_from(["shop.users", "shop.orders"]))
 
+# Monte Carlo: updates of two incidents on the tables, whose enrichment (owners, tags, blast radius
+# downstream) reads the catalog the other events change.
+def incidents_on(tables: st.SearchStrategy[str]) -> st.SearchStrategy[list[Any]]:
+    return st.builds(lambda ext, name, status, second: [UpsertIncident(
+        source="monte_carlo", external_id=f"i{ext}", affected=[AssetRef(namespace=NS, name=name)], status=status,
+        update={"alert_feedback": status, "n": second}, observed_at=T0 + timedelta(seconds=second))],
+        st.integers(0, 1), tables, st.sampled_from(["open", "investigating", "resolved"]), st.integers(0, 5))
+
+
+incident = incidents_on(tables)
+
 event = st.one_of(created, created, removed, deleted_bucket, table_upsert, tagged, untagged, table_deleted,
-                  lineage, run)
+                  lineage, run, incident, incident)
 # (operations of one event, whether it fails after it was applied: rolled back to its savepoint)
 batches = st.lists(st.tuples(st.lists(event, min_size=1, max_size=3).map(lambda parts: [op for part in parts for op in part]),
                              st.sampled_from([False, False, False, True])),
@@ -153,6 +176,8 @@ def _state(store: Store, tenant: str) -> dict[str, Any]:
             "classifications": rows(classifications, "id", "created_at"),
             "runs": rows(runs, "id"),
             "run_io": rows(run_io, "id"),
+            "incidents": rows(incidents, "seq", "id"),
+            "incident_assets": rows(incident_assets, "incident_id"),
             "changes": [sorted(v) for _, v in sorted(by_set.items())],
             "audit": [_norm({k: v for k, v in r._mapping.items() if k not in ("id", "correlation_id")}, names)
                       | {"details": {k: v for k, v in r.details.items() if k != "cause_event_id"}}
@@ -238,6 +263,26 @@ def test_a_batch_applied_as_the_worker_does_stores_what_one_by_one_stores(store:
     _compare(store, batched, plain)
 
 
+# Incident updates on one table between the changes their enrichment reads (its tags, its columns,
+# its deletion, the lineage downstream of it).
+users = st.just("shop.users")
+enriched = st.lists(st.tuples(st.one_of(incidents_on(users), incidents_on(users), lineage, table_upserts(users),
+                                        tag_changes(users, AddClassification), tag_changes(users, RemoveClassification),
+                                        table_deletes(users)),
+                              st.sampled_from([False, False, False, True])), min_size=2, max_size=12)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(batch=enriched)
+def test_incident_enrichment_in_a_batch_follows_the_catalog(store: Store, batch: list) -> None:
+    """The blast radius is memoised while the catalog does not change: an update after a change it
+    reads (a tag, a delete, an edge downstream) must see it."""
+    batched, plain = _tenants(store)
+    _as_the_worker(store, batched, batch, ApplyCache(defer_changes=True))
+    _one_by_one(store, plain, batch)
+    _compare(store, batched, plain)
+
+
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(first=batches, second=batches)
 def test_two_batches_with_a_kept_cache_store_what_one_by_one_stores(store: Store, first: list, second: list) -> None:
@@ -273,3 +318,21 @@ def test_another_job_restating_an_edge_records_no_change(store: Store) -> None:
     with store.read() as conn:
         row = conn.execute(select(lineage_edges).where(lineage_edges.c.tenant_id == "acme")).mappings().one()
     assert (str(row["job_id"]), row["run_id"], row["masking"]) == (ids[2], "r2", True)
+
+
+def test_an_incident_update_after_a_tag_sees_it(store: Store) -> None:
+    users = AssetRef(namespace=NS, name="shop.users")
+
+    def update(n: int) -> list[Any]:
+        return [UpsertIncident(source="monte_carlo", external_id="i1", affected=[users], status="open",
+                               update={"n": n}, observed_at=T0 + timedelta(seconds=n))]
+
+    batch = [([UpsertAsset(ref=users, type=AssetType.TABLE)], False), (update(1), False),
+             ([AddClassification(ref=users, tag="PII.email")], False), (update(2), False), (update(3), False)]
+    batched, plain = _tenants(store)
+    _as_the_worker(store, batched, batch, ApplyCache(defer_changes=True))
+    _one_by_one(store, plain, batch)
+    _compare(store, batched, plain)
+    with store.read() as conn:
+        enrichment = conn.execute(select(incidents.c.enrichment).where(incidents.c.tenant_id == batched)).scalar_one()
+    assert enrichment["classifications"] == ["PII.email"]

@@ -12,6 +12,14 @@ from sqlalchemy import Connection, Table, select
 from lily.model import AssetRef, ChangeKind, ChangeSet
 from lily.store.apply_cache import ABSENT, ApplyCache
 
+# Changes that add a record (a run, a quality result, an incident) without changing the catalog's
+# assets, edges or tags: what a memo of catalog reads stays valid across (``CATALOG_EPOCH``).
+_RECORDS_ONLY = frozenset((ChangeKind.RUN_UPDATED, ChangeKind.QUALITY_RECORDED, ChangeKind.INCIDENT_UPDATED))
+# The key, in the transaction cache's memo (``ApplyCache.restated``), of how many catalog changes the
+# cache has seen: a memo of catalog reads is valid while it is unchanged (and the cache itself is
+# emptied whenever its rows may be stale: a savepoint rolled back, another writer's commit).
+CATALOG_EPOCH = object()
+
 
 class ApplyError(Exception):
     """An operation cannot be applied (the whole change set is rolled back)."""
@@ -63,6 +71,9 @@ class ChangeSetContext:
     def record(self, kind: ChangeKind, entity_type: str, entity_id: object, aid: uuid.UUID | None,
                before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
         self.pending.append(PendingChange(kind, entity_type, str(entity_id), aid, before, after))
+        if kind not in _RECORDS_ONLY:
+            memo = self.cache.restated
+            memo[CATALOG_EPOCH] = memo.get(CATALOG_EPOCH, 0) + 1
 
     def cached(self, rows: dict[uuid.UUID, dict[str, Any]], table: Table, key: uuid.UUID) -> dict[str, Any] | None:
         """The row ``key`` of ``table`` through the transaction cache (read-only: callers copy it)."""
