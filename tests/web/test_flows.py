@@ -7,9 +7,10 @@ import json
 import uuid
 from datetime import UTC, datetime
 
-from lily.demo import pg
+from lily.demo import S3, pg, s3
 from lily.inbound.sources.monte_carlo_mapping import MonteCarloMapping, TableRule
-from lily.model import Role
+from lily.model import Role, asset_id
+from tests.contracts.conftest import contract_doc
 from tests.incidents.conftest import INCIDENT, sample, webhook
 from tests.web.conftest import USERS, USERS_EMAIL, Web, csrf_of
 
@@ -145,3 +146,15 @@ def test_pipeline_run_form_is_for_roles_that_run_pipelines(web: Web) -> None:
                                                             "csrf_token": token})
     assert backwards.status_code == 422 and "before" in backwards.text
     assert engineer.get("/pipelines/nope").status_code == 404
+
+
+def test_asset_page_shows_the_contracts_covering_it(web: Web) -> None:
+    doc = contract_doc(customProperties=[{"property": "lilyDataset", "value": {"namespace": S3, "name": "exports/users"}}],
+                       servers=[{"server": "lake", "type": "s3", "location": f"{S3}/exports/users/"}])
+    resp = web.new_client().put("/api/v1/contracts/users-export", headers=web.api, json=doc)
+    assert resp.status_code == 200, resp.text
+    client = web.as_role(Role.VIEWER)
+    html = client.get(f"/assets/{asset_id('default', s3('users'))}").text
+    section = html.split('id="contracts-title"')[1].split("</section>")[0]
+    assert "users-export" in section and resp.json()["status"] in section
+    assert "users-export" not in client.get(f"/assets/{USERS}").text.split('id="contracts-title"')[1].split("</section>")[0]

@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from lily.api.routes.assets import changeset, detailed, load_asset
 from lily.api.routes.classifications import add_classification, remove_classification
+from lily.api.routes.contracts import list_contracts
 from lily.api.routes.events import list_events
 from lily.api.routes.incidents import list_incidents
 from lily.api.routes.lineage import get_lineage
@@ -75,11 +76,13 @@ def asset_page(request: Request, asset_id: str, user: Principal = Depends(requir
     if allows(user.role, permission("GET", "/events")):
         events = call(list_events, None, None, None, str(aid), None, None, None, 10, user,
                       request.app.state.inbound).items
+    contracts = [c for c in call(list_contracts, user, ctx)
+                 if any(d["namespace"] == asset.namespace and d["name"] == asset.name for d in c["datasets"] or [])]
     with ctx.store.read() as conn:
         history = catalog.history(conn, user.tenant_id, aid)
     return render(request, "asset.html", {
         **data, "upstream": up.nodes, "downstream": down.nodes, "incidents": incidents, "quality": quality,
-        "events": events, "history": list(reversed(history))[:20]})
+        "events": events, "history": list(reversed(history))[:20], "contracts": contracts})
 
 
 @router.get("/assets/{asset_id}/schema")
