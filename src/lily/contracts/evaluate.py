@@ -12,12 +12,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lily.contracts.odcs import Contract, SchemaObject
 from lily.model import AssetRef
-from lily.quality import QualityReport
-from lily.quality.schema import type_matches
+
+if TYPE_CHECKING:  # the quality package imports DuckDB and sqlglot: not at `lily serve`'s start
+    from lily.quality import QualityReport
 
 PASSING, FAILING, UNKNOWN = "passing", "failing", "unknown"
 _LOGICAL_FAMILY = {"string": "string", "integer": "integer", "number": "number", "boolean": "boolean",
@@ -89,6 +90,8 @@ def type_agrees(logical: str | None, actual: str | None) -> bool:
     normalised = normalise_type(actual)
     if family == "number" and normalised.upper().startswith("DECIMAL"):
         return True
+    from lily.quality.schema import type_matches
+
     return type_matches(family, normalised)
 
 

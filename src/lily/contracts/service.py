@@ -15,17 +15,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-import duckdb
-
 from lily.bus.commits import notify_committed
 from lily.contracts import lint
-from lily.contracts.checks import compile_contract_checks
 from lily.contracts.evaluate import FAILING, PASSING, DatasetEvaluation, Observed, evaluate, overall
 from lily.contracts.identity import datasets as contract_datasets
 from lily.contracts.odcs import Contract, SchemaObject
-from lily.contracts.readers import ReadError, readers
 from lily.model import AssetRef, AssetStatus, ChangeSet, MetadataEvent, UpsertAsset, UpsertIncident, asset_id
-from lily.quality import QualityError, run_checks
 from lily.store import Store, catalog
 from lily.store import contracts as repo
 from lily.store import runs as run_store
@@ -95,6 +90,14 @@ def observe(store: Store, tenant: str, ref: AssetRef) -> tuple[Observed, dict[st
 
 def _quality(contract: Contract, obj: SchemaObject, ref: AssetRef, observed: Observed, now: datetime,
              read_data: bool) -> None:
+    # Imported here: DuckDB, Arrow and the quality engine cost ~0.5 s of CPU at import, which every
+    # start of `lily serve` (which runs the contract monitor) would pay before its first contract.
+    import duckdb
+
+    from lily.contracts.checks import compile_contract_checks
+    from lily.contracts.readers import ReadError, readers
+    from lily.quality import QualityError, run_checks
+
     try:
         checks = compile_contract_checks(contract, obj)
     except ValueError as e:
