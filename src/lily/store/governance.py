@@ -39,12 +39,12 @@ def lock_offset(conn: Connection, consumer: str, tenant_id: str, at: datetime) -
     tenant instead of processing one batch twice (SQLite writers are already serialised).
     """
     c = consumer_offsets.c
-    done = conn.execute(update(consumer_offsets).where(c.consumer == consumer, c.tenant_id == tenant_id)
-                        .values(seq=c.seq)).rowcount
-    if not done:
+    seq = conn.execute(update(consumer_offsets).where(c.consumer == consumer, c.tenant_id == tenant_id)
+                       .values(seq=c.seq).returning(c.seq)).scalar()
+    if seq is None:
         conn.execute(insert(consumer_offsets).values(consumer=consumer, tenant_id=tenant_id, seq=0, updated_at=at))
         return 0
-    return int(conn.execute(select(c.seq).where(c.consumer == consumer, c.tenant_id == tenant_id)).scalar_one())
+    return int(seq)
 
 
 def tenants_behind(conn: Connection, consumer: str) -> list[str]:
@@ -118,9 +118,8 @@ def insert_rule(conn: Connection, tenant_id: str, rule_id: str, body: dict[str, 
 def update_rule(conn: Connection, tenant_id: str, rule_id: str, body: dict[str, Any], enabled: bool, actor: str,
                 at: datetime) -> bool:
     r = security_rules.c
-    res = conn.execute(update(security_rules).where(r.tenant_id == tenant_id, r.rule_id == rule_id).values(
-        body=body, enabled=enabled, version=r.version + 1, updated_by=actor, updated_at=at))
-    return res.rowcount > 0
+    return conn.execute(update(security_rules).where(r.tenant_id == tenant_id, r.rule_id == rule_id).values(
+        body=body, enabled=enabled, version=r.version + 1, updated_by=actor, updated_at=at)).rowcount > 0
 
 
 def delete_rule(conn: Connection, tenant_id: str, rule_id: str) -> bool:
@@ -235,10 +234,9 @@ def supersede_open(conn: Connection, target_id: uuid.UUID, at: datetime, reason:
 def claim(conn: Connection, delivery_id: uuid.UUID, now: datetime, until: datetime) -> bool:
     """Take a due delivery for one attempt (another worker that raced for it gets False)."""
     d = deliveries.c
-    res = conn.execute(update(deliveries).where(
+    return conn.execute(update(deliveries).where(
         d.id == delivery_id, d.status.in_(OPEN), d.next_attempt_at <= now,
-        or_(d.claimed_until.is_(None), d.claimed_until < now)).values(claimed_until=until))
-    return res.rowcount > 0
+        or_(d.claimed_until.is_(None), d.claimed_until < now)).values(claimed_until=until)).rowcount > 0
 
 
 def update_delivery(conn: Connection, delivery_id: uuid.UUID, values: dict[str, Any]) -> None:

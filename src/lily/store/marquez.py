@@ -19,7 +19,7 @@ from lily.model import Asset, AssetStatus, AssetType
 from lily.store import catalog
 from lily.store import runs as run_store
 from lily.store.chunks import mappings_in, rows_in
-from lily.store.rows import asset_from_row, utc
+from lily.store.rows import asset_from_row, given, utc
 from lily.store.tables import asset_history, assets, classifications, lineage_edges
 from lily.store.tables_inbound import inbound_events
 from lily.store.tables_runs import runs as runs_table
@@ -107,8 +107,7 @@ def search(conn: Connection, tenant: str, pattern: str, *, kind: str | None, sor
     like = "%" + pattern.replace("\\", "\\\\") + "%"
     q = select(assets).where(assets.c.tenant_id == tenant, assets.c.status == AssetStatus.ACTIVE.value,
                              assets.c.field == "", assets.c.name.ilike(like, escape="\\"), *kinds)
-    if namespace:
-        q = q.where(assets.c.namespace == namespace)
+    q = q.filter_by(**given(namespace=namespace))
     if before is not None:
         q = q.where(assets.c.updated_at < before)
     if after is not None:
