@@ -21,7 +21,8 @@ import pytest
 from lily.demo import pg, s3, sf
 from lily.inbound.sources.monte_carlo import SIGNATURE_HEADER, sign
 from lily.model import asset_id
-from tests.incidents.conftest import sample
+from lily.store.incidents import incident_id
+from tests.incidents.conftest import INCIDENT, sample
 from tests.support.live import LiveLily
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -154,9 +155,10 @@ def test_monte_carlo_incident_appears_on_home(browser, lily: LiveLily) -> None:
     resp = httpx.post(f"{lily.url}/api/v1/webhooks/monte-carlo?tenant=default", content=body, timeout=15,
                       headers={"Content-Type": "application/json", SIGNATURE_HEADER: sign(body, SECRET)})
     assert resp.status_code in (200, 202), resp.text
-    home.wait_for_selector("#home-incidents .incident a", timeout=30_000)  # no reload: the live stream
+    link = f"#home-incidents a[href='/incidents/{incident_id('default', 'monte_carlo', INCIDENT)}']"
+    home.wait_for_selector(link, timeout=30_000)  # no reload: the live stream
     home.screenshot(path=str(IMAGES / "home.png"))
-    home.click("#home-incidents .incident a")
+    home.click(link)
     home.wait_for_selector("text=Blast radius")
     assert not home.errors, home.errors
 
