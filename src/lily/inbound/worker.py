@@ -242,6 +242,7 @@ class InboundWorker:
         taken, t0 = 0, time.perf_counter()
         try:
             with self.consumer.transaction([e.delivery for e in batch]) as txn:
+                txn.skip |= lost  # taken over by another worker since the bus looked
                 cache = self._cache = for_transaction(txn.conn, self._cache)
                 seen: set[uuid.UUID] = set()
                 loaded = 0
@@ -249,12 +250,12 @@ class InboundWorker:
                                               or _ms(t0) < self.config.txn_budget_ms):
                     if taken == loaded:  # read the next few events' rows in one go
                         loaded = min(len(batch), taken + self.config.prefetch)
-                        self._prefetch(txn, cache, batch[taken:loaded], lost)
+                        self._prefetch(txn, cache, batch[taken:loaded])
                     event = batch[taken]
                     event.outcome, event.applied, event.retry = None, None, None
                     if event.id in txn.done:
                         event.outcome = txn.done[event.id]
-                    elif not (event.id in txn.skip or event.id in lost or event.id in seen):
+                    elif not (event.id in txn.skip or event.id in seen):
                         if alone and taken == len(batch) - 1:
                             self._alone(txn.conn, event, cache)
                         else:
@@ -336,11 +337,11 @@ class InboundWorker:
         else:
             event.outcome, event.retry = None, reason
 
-    def _prefetch(self, txn: Transaction, cache: ApplyCache, events: Sequence[_Event], lost: set[uuid.UUID]) -> None:
+    def _prefetch(self, txn: Transaction, cache: ApplyCache, events: Sequence[_Event]) -> None:
         """Load the assets and edges the events to apply restate into the transaction's cache."""
         by_tenant: dict[str, list[MetadataEvent]] = {}
         for event in events:
-            if not (event.id in txn.skip or event.id in txn.done or event.id in lost):
+            if not (event.id in txn.skip or event.id in txn.done):
                 by_tenant.setdefault(event.delivery.message.tenant_id, []).extend(event.operations)
         for tenant, operations in by_tenant.items():
             cache.prefetch(txn.conn, tenant, operations)
