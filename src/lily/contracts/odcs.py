@@ -38,9 +38,21 @@ def dumps(document: dict[str, Any]) -> str:
     yaml.sort_base_mapping_type_on_output = False  # the document's own order
     yaml.allow_unicode = True
     yaml.width = 4096
+    yaml.representer.add_representer(str, _represent_str)
     out = io.StringIO()
     yaml.dump(document, out)
     return out.getvalue()
+
+
+_BREAKS = ("\x85", "\u2028", "\u2029")
+
+
+def _represent_str(representer: Any, value: str) -> Any:
+    # YAML reads NEL and the Unicode line/paragraph separators as line breaks, and the emitter
+    # writes them raw in plain and single-quoted scalars, where folding turns them into spaces:
+    # only a double-quoted scalar escapes them, so only these strings are written that way.
+    style = '"' if any(b in value for b in _BREAKS) else None
+    return representer.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
 def seconds(value: Any, unit: Any) -> float | None:
