@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,8 +45,10 @@ def test_each_contract_catches_a_break(tmp_path: Path) -> None:
         (pkg / sub / "__init__.py").write_text("")
     for name in ("__init__.py", "cli.py", "settings.py"):
         (pkg / name).write_text("")
-    for table in ("tables", "tables_governance", "tables_inbound", "tables_pipelines", "tables_runs"):
-        (pkg / "store" / f"{table}.py").write_text("")
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
+    protected = next(c for c in config if c["id"] == "tables")["protected_modules"]
+    for table in protected:  # every protected module must exist for the contract to be checked
+        (pkg / "store" / f"{table.rsplit('.', 1)[1]}.py").write_text("")
     for path, source in _BREAKS.items():
         (pkg / path).write_text(source)
     run = _lint_imports(tmp_path)
