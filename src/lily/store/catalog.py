@@ -10,6 +10,7 @@ from sqlalchemy import Connection, select
 
 from lily.model import Asset, AssetRef, AssetStatus, Classification, asset_id
 from lily.store.chunks import mappings_in, rows_in
+from lily.store.governance_snapshot import classifications_on
 from lily.store.rows import asset_from_row, first_dict, given
 from lily.store.search import search
 from lily.store.tables import asset_history, assets, classification_rejections, classifications
@@ -65,9 +66,7 @@ def columns_of(conn: Connection, tenant_id: str, dataset_id: uuid.UUID) -> list[
 
 
 def classifications_of(conn: Connection, tenant_id: str, ids: list[uuid.UUID]) -> list[Classification]:
-    q = select(classifications).where(classifications.c.tenant_id == tenant_id)
-    out = [Classification(**r) for r in mappings_in(conn, q, classifications.c.asset_id, ids)]
-    return sorted(out, key=lambda c: (str(c.asset_id), c.tag, c.source))
+    return sorted(classifications_on(conn, tenant_id, ids), key=lambda c: (str(c.asset_id), c.tag, c.source))
 
 
 def rejections_of(conn: Connection, tenant_id: str, ids: list[uuid.UUID]) -> list[dict[str, Any]]:

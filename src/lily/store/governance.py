@@ -17,6 +17,7 @@ from sqlalchemy import Connection, and_, case, delete, func, insert, or_, select
 from lily.model import Asset
 from lily.store.chunks import chunked, mappings_in, rows_in
 from lily.store.feed import lags
+from lily.store.governance_snapshot import asset_rows
 from lily.store.rows import asset_from_row, first_dict, given
 from lily.store.tables import assets, audit_log, changes, classifications, consumer_offsets, tenants
 from lily.store.tables_governance import (
@@ -275,9 +276,7 @@ _ASSET = assets.c
 
 def tables_of(conn: Connection, tenant_id: str, ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
     """The tables (datasets) the assets belong to: a column's parent, anything else but a job itself."""
-    q = select(_ASSET.id, _ASSET.type, _ASSET.parent_id).where(_ASSET.tenant_id == tenant_id)
-    return {r.parent_id if r.type == "column" and r.parent_id is not None else r.id
-            for r in rows_in(conn, q, _ASSET.id, set(ids)) if r.type != "job"}
+    return {r.dataset or r.id for r in asset_rows(conn, tenant_id, set(ids)).values() if r.type != "job"}
 
 
 def change_at(conn: Connection, tenant_id: str, seq: int) -> datetime | None:

@@ -226,15 +226,8 @@ def job_graph(conn: Connection, tenant: str, start: Asset, depth: int) -> JobGra
     A dataset-level edge that names no job (declared through the API or by a connector) joins two
     datasets directly and counts as one hop, like a job would.
     """
-    g = JobGraph()
-    frontier: set[uuid.UUID] = set()
-    next_jobs: set[uuid.UUID] = set()
-    if start.type is AssetType.JOB:
-        g.jobs.add(start.id)
-        next_jobs = {start.id}
-    else:
-        g.datasets.add(start.id)
-        frontier = {start.id}
+    g = JobGraph(jobs={start.id}) if start.type is AssetType.JOB else JobGraph(datasets={start.id})
+    next_jobs, frontier = set(g.jobs), set(g.datasets)
     for _ in range(depth):
         new_direct: set[uuid.UUID] = set()
         if frontier:
