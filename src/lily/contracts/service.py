@@ -82,7 +82,10 @@ def observe(store: Store, tenant: str, ref: AssetRef) -> tuple[Observed, dict[st
         asset = catalog.get_by_ref(conn, tenant, ref)
         if asset is None or asset.status is not AssetStatus.ACTIVE:
             return Observed(known=False), None
-        cols = {c.ref.field: c.attributes.get("data_type") for c in catalog.columns_of(conn, tenant, asset.id)}
+        # An S3 dataset's columns are the union over its partitions; one its newest file no longer
+        # has (``in_latest_file`` false: the export dropped it) is missing from what is delivered now.
+        cols = {c.ref.field: c.attributes.get("data_type") for c in catalog.columns_of(conn, tenant, asset.id)
+                if c.attributes.get("in_latest_file") is not False}
         seen = last_update(conn, tenant, ref, asset.attributes)
     return Observed(known=True, columns=cols, last_update=seen), {"type": asset.type,
                                                                    "contract": asset.attributes.get("contract")}
