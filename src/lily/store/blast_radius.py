@@ -34,13 +34,9 @@ class Reached:
     depth: int
 
 
-def _owners(asset: Asset) -> list[str]:
-    return [o.name for o in asset.owners]
-
-
 def _brief(asset: Asset) -> dict[str, Any]:
-    return {"asset_id": str(asset.id), "type": asset.type.value, "namespace": asset.ref.namespace,
-            "name": asset.ref.name, "field": asset.ref.field, "owners": _owners(asset)}
+    return {"asset_id": str(asset.id), "type": asset.type.value, **asset.ref.model_dump(),
+            "owners": [o.name for o in asset.owners]}
 
 
 def summarize(affected: list[tuple[AssetRef, Asset | None]], affected_tags: list[tuple[uuid.UUID, str, str]],
@@ -73,7 +69,7 @@ def summarize(affected: list[tuple[AssetRef, Asset | None]], affected_tags: list
             "depth": depth,
             "total": len(everything),
             "by_type": dict(sorted(Counter(a.type.value for a in everything).items())),
-            "owners": sorted({o for a in everything for o in _owners(a)}),
+            "owners": sorted({o.name for a in everything for o in a.owners}),
             "classifications": sorted(set(downstream_tags)),
             "max_depth_reached": max((r.depth for r in ordered), default=0),
             "assets": listed,
