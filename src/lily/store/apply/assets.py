@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from itertools import islice
 from typing import Any
 
 from sqlalchemy import delete as delete_rows
@@ -80,7 +81,10 @@ def _unchanged_since(ctx: ChangeSetContext, seen: tuple[Any, ...], op: UpsertAss
 
 
 def _remember_upsert(ctx: ChangeSetContext, key: Any, op: UpsertAsset, aid: uuid.UUID, ids_before: int) -> None:
-    ids = list(ctx.result.asset_ids.items())[ids_before:]  # this asset and its columns
+    # This asset and its columns: the entries added since ``ids_before``, taken from the end (slicing
+    # the whole map made each upsert cost the size of its transaction, quadratic over a big one).
+    added = ctx.result.asset_ids.items()
+    ids = list(islice(reversed(added), len(added) - ids_before))[::-1]
     rows = cached_rows(ctx, (rid for _, rid in ids))
     if rows is None or len(ids) != 1 + len(op.columns or ()):
         return  # not every row it wrote is cached (or the ids map already had some): no shortcut
