@@ -92,11 +92,9 @@ def fold(timeline: list[dict[str, Any]]) -> dict[str, Any]:
             unresolved = entry["unresolved"]
     if state["title"] is None:  # no update named it: the first update's default (its event type)
         state["title"] = next((e["default_title"] for e in timeline if e.get("default_title")), None)
-    state["affected"] = affected
-    state["unresolved"] = unresolved
-    state["opened_at"] = datetime.fromisoformat(timeline[0]["observed_at"])
-    state["last_observed_at"] = datetime.fromisoformat(timeline[-1]["observed_at"])
-    return state
+    return {**state, "affected": affected, "unresolved": unresolved,
+            "opened_at": datetime.fromisoformat(timeline[0]["observed_at"]),
+            "last_observed_at": datetime.fromisoformat(timeline[-1]["observed_at"])}
 
 
 def _snapshot(row: dict[str, Any]) -> dict[str, Any]:

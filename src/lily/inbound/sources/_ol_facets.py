@@ -7,6 +7,7 @@ not make a whole event fail.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,30 +67,26 @@ def columns(schema: Any) -> list[ColumnSpec] | None:
     """
     if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list):
         return None
-    result: list[ColumnSpec] = []
-    _flatten(schema["fields"], "", result)
-    return result
+    return list(_flatten(schema["fields"], ""))
 
 
-def _flatten(fields: list[Any], prefix: str, out: list[ColumnSpec]) -> None:
+def _flatten(fields: list[Any], prefix: str) -> Iterator[ColumnSpec]:
     for index, item in enumerate(fields, start=1):
         if not isinstance(item, dict) or not nonblank(item.get("name")):
             continue
         name = f"{prefix}{item['name']}"
         ordinal = item.get("ordinal_position")
         attributes = {"parent": prefix[:-1]} if prefix else {}
-        out.append(
-            ColumnSpec(
-                name=name,
-                data_type=nonblank(item.get("type")),
-                description=nonblank(item.get("description")),
-                # Top-level position: the producer's ordinal_position, else the list position.
-                ordinal=ordinal if isinstance(ordinal, int) else (None if prefix else index),
-                attributes=attributes,
-            )
+        yield ColumnSpec(
+            name=name,
+            data_type=nonblank(item.get("type")),
+            description=nonblank(item.get("description")),
+            # Top-level position: the producer's ordinal_position, else the list position.
+            ordinal=ordinal if isinstance(ordinal, int) else (None if prefix else index),
+            attributes=attributes,
         )
         if isinstance(item.get("fields"), list):
-            _flatten(item["fields"], f"{name}.", out)
+            yield from _flatten(item["fields"], f"{name}.")
 
 
 def symlinks(facet: Any) -> list[dict[str, str]]:

@@ -144,10 +144,6 @@ def parse(payload: Any, *, received_at: datetime | None = None, options: Any = N
     ref = parse_asset_id(event.payload.asset_id, event.source)
     if event.event_type in DELETE_TYPES:
         return [DeleteAsset(ref=ref)]
-    return _upsert(event, ref)
-
-
-def _upsert(event: GenericEvent, ref: AssetRef) -> list[MetadataEvent]:
     metadata = event.payload.metadata
     assert event.payload.asset_type is not None  # guaranteed by validate()
     parent = metadata.get("parent")
