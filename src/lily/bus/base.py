@@ -289,15 +289,10 @@ class Bus(ABC):
         no wake-ups: the pipe only tells that."""
 
         def watch() -> None:
-            os.set_blocking(fd, True)
-            while True:
-                try:
-                    if not os.read(fd, 4096):
-                        break  # every write end closed: the server is gone
-                except InterruptedError:
-                    continue
-                except OSError:
-                    break
+            with contextlib.suppress(OSError):
+                os.set_blocking(fd, True)
+                while os.read(fd, 4096):  # (retried on EINTR) until every write end is closed
+                    pass
             on_eof()
 
         threading.Thread(target=watch, name="lily-parent-watch", daemon=True).start()

@@ -105,16 +105,8 @@ class WorkerProcess:
         """Server side: call ``on_commit`` for each tenant line the child writes, until end of file
         (the child is gone; its replacement gets a new pipe and a new reader)."""
         pending = b""
-        try:
-            while True:
-                try:
-                    data = os.read(fd, 65536)
-                except InterruptedError:
-                    continue
-                except OSError:
-                    break
-                if not data:
-                    break
+        with contextlib.suppress(OSError), open(fd, "rb", buffering=0) as pipe:  # (os.read retries EINTR)
+            while data := pipe.read(65536):
                 *lines, pending = (pending + data).split(b"\n")
                 # A burst of commits for one tenant is one wake-up.
                 for tenant in dict.fromkeys(lines):
@@ -124,9 +116,6 @@ class WorkerProcess:
                         self._on_commit(tenant.decode())
                     except Exception:
                         log.exception("inbound_commit_notify_failed")
-        finally:
-            with contextlib.suppress(OSError):
-                os.close(fd)
 
     def _release_pipe(self) -> None:
         with self._lock:
