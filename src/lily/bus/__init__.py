@@ -1,5 +1,1 @@
-"""Bus port: inbound events to workers (local store-backed queue or NATS JetStream)."""
-
-from lily.bus.base import Bus, Consumer, Delivery, InboundMessage
-
-__all__ = ["Bus", "Consumer", "Delivery", "InboundMessage"]
+"""Bus port: inbound events to workers (local store-backed queue or NATS JetStream); ``base`` is the port."""
