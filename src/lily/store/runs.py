@@ -105,16 +105,16 @@ def _summary(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _asset_versions(conn: Connection, ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
-    if not ids:
-        return {}
-    return dict(conn.execute(select(assets.c.id, assets.c.version).where(assets.c.id.in_(ids))).all())
-
-
 # Built once: the inbound worker records a run per OpenLineage event.
 _RUN_BY_KEY = select(runs).where(runs.c.tenant_id == bindparam("tenant"), runs.c.run_id == bindparam("run_id"))
 _INSERT_RUN = insert(runs)
 _INSERT_RUN_IO = insert(run_io)
+# A run's later events restate its io: prebuilt, through store.bulk's driver-level plan (a fresh
+# update().where(...) per row cost ~1 ms of SQLAlchemy per dbt COMPLETE event; issue 19's benchmark).
+_IO_OF_RUN = select(run_io.c.asset_id, run_io.c.role, run_io.c.event_time).where(
+    run_io.c.tenant_id == bindparam("tenant"), run_io.c.run_id == bindparam("run"))
+_UPDATE_IO = update(run_io).where(run_io.c.tenant_id == bindparam("k_tenant"), run_io.c.run_id == bindparam("k_run"),
+                                  run_io.c.asset_id == bindparam("k_asset"), run_io.c.role == bindparam("k_role"))
 _RUNS_BY_KEYS = select(runs).where(runs.c.tenant_id == bindparam("tenant"),
                                    runs.c.run_id.in_(bindparam("run_ids", expanding=True)))
 _NO_RUN: dict[str, Any] = {}  # a looked-up run that does not exist (distinct from "not looked up")
@@ -180,7 +180,8 @@ def record_run(conn: Connection, tenant: str, at: datetime, op: RecordRun, job_i
     """
     current = cache.current(conn, tenant, op.run_id) if cache is not None else _load_run(conn, tenant, op.run_id)
     if versions is None:
-        versions = _asset_versions(conn, [job_id, *(aid for aid, _ in io)])
+        ids = [job_id, *(aid for aid, _ in io)]
+        versions = dict(conn.execute(select(assets.c.id, assets.c.version).where(assets.c.id.in_(ids))).all())
     row = _merge_state(current, op, at)
     row["job_id"], row["job_version"] = job_id, versions.get(job_id)
     if current is None and cache is not None and cache.defer:
@@ -220,28 +221,22 @@ def _record_io(conn: Connection, tenant: str, op: RecordRun, job_id: uuid.UUID,
         conn.execute(_INSERT_RUN_IO, _io_rows(tenant, op, job_id, io, versions))
         return
     t = utc(op.event_time)
-    seen = {(r.asset_id, r.role): r.event_time for r in conn.execute(
-        select(run_io.c.asset_id, run_io.c.role, run_io.c.event_time).where(
-            run_io.c.tenant_id == tenant, run_io.c.run_id == op.run_id))}
-    for aid, role in dict.fromkeys(io):
-        if (aid, role) in seen and t >= utc(seen[aid, role]):
-            key = and_(run_io.c.tenant_id == tenant, run_io.c.run_id == op.run_id, run_io.c.asset_id == aid,
-                       run_io.c.role == role)
-            conn.execute(update(run_io).where(key).values(job_id=job_id, version=versions.get(aid), event_time=t))
+    seen = {(aid, role): when for aid, role, when in bulk.query(conn, _IO_OF_RUN, {"tenant": tenant, "run": op.run_id})}
+    bulk.executemany(conn, _UPDATE_IO, [
+        {"k_tenant": tenant, "k_run": op.run_id, "k_asset": aid, "k_role": role, "job_id": job_id,
+         "version": versions.get(aid), "event_time": t}
+        for aid, role in dict.fromkeys(io) if (aid, role) in seen and t >= utc(seen[aid, role])])
     fresh = [pair for pair in io if pair not in seen]
     if fresh:
         conn.execute(_INSERT_RUN_IO, _io_rows(tenant, op, job_id, fresh, versions))
 
 
-def _digest(value: Any) -> str:
-    return hashlib.sha256(orjson.dumps(value, option=orjson.OPT_SORT_KEYS, default=str)).hexdigest()
-
-
 def record_quality(conn: Connection, tenant: str, at: datetime, op: RecordQuality,
                    aid: uuid.UUID) -> tuple[uuid.UUID, dict[str, Any]] | None:
     """Store one quality result; the same result (content, run, time) applied again is stored once."""
+    content = orjson.dumps([op.assertions, op.metrics], option=orjson.OPT_SORT_KEYS, default=str)
     qid = stable_id(tenant, "quality", str(aid), op.run_id or "", utc(op.observed_at).isoformat(),
-                    _digest([op.assertions, op.metrics]))
+                    hashlib.sha256(content).hexdigest())
     scored = {"scores": op.scores or None, "status": op.status, "context": op.context or None}
     stored = conn.execute(select(quality_results.c.scores, quality_results.c.status, quality_results.c.context)
                           .where(quality_results.c.id == qid)).mappings().first()
