@@ -80,7 +80,7 @@ def aid(ref: AssetRef) -> str:
     return str(asset_id(TENANT, ref))
 
 
-def wait_for(check: Callable[[], Any], deadline_s: float = 10.0, what: str = "condition") -> Any:
+def wait_for(check: Callable[[], Any], deadline_s: float = 30.0, what: str = "condition") -> Any:
     end = time.monotonic() + deadline_s
     while True:
         value = check()
