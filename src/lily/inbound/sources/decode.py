@@ -53,9 +53,16 @@ DEFAULT_LIMITS = DecodeLimits()
 
 def read_body(body: bytes, headers: Mapping[str, str] | None = None,
               limits: DecodeLimits = DEFAULT_LIMITS) -> tuple[bytes, Any]:
-    """The decompressed bytes and the decoded JSON (raises PayloadError with 400/413/415)."""
+    """The decompressed bytes and the decoded JSON, parsed with orjson (raises PayloadError with
+    400/413/415). A UTF-8 BOM is tolerated; everything else must be valid JSON."""
     raw = decompress(body, headers, limits)
-    return raw, load_json(raw)
+    data = raw.removeprefix(b"\xef\xbb\xbf")
+    if not data.strip():
+        raise PayloadError("request body is empty; expected JSON")
+    try:
+        return raw, orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise PayloadError(f"malformed JSON: {exc}") from exc
 
 
 def decompress(
@@ -82,18 +89,6 @@ def decompress(
 def _check_length(body: bytes, limit: int) -> None:
     if len(body) > limit:
         raise PayloadError(f"request body is {len(body)} bytes, over the limit of {limit}", status=413)
-
-
-def load_json(data: bytes) -> Any:
-    """Parse JSON with orjson; a UTF-8 BOM is tolerated, everything else must be valid JSON."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    if not data.strip():
-        raise PayloadError("request body is empty; expected JSON")
-    try:
-        return orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        raise PayloadError(f"malformed JSON: {exc}") from exc
 
 
 def _inflate(body: bytes, wbits: int, name: str, limits: DecodeLimits) -> bytes:
