@@ -261,9 +261,8 @@ def column_graph(conn: Connection, tenant: str, starts: set[uuid.UUID], depth: i
     """Columns reachable upstream (and downstream when asked) from ``starts`` within ``depth`` hops."""
     e = lineage_edges
     seen = set(starts)
-    for near, far, wanted in ((e.c.target_id, e.c.source_id, True), (e.c.source_id, e.c.target_id, downstream)):
-        if not wanted:
-            continue
+    directions = [(e.c.target_id, e.c.source_id)] + ([(e.c.source_id, e.c.target_id)] if downstream else [])
+    for near, far in directions:  # upstream, and downstream when asked
         frontier = set(starts)
         for _ in range(depth):
             q = select(far).where(e.c.tenant_id == tenant, e.c.level == "column")

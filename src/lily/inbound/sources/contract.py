@@ -79,13 +79,10 @@ def listed_under(key: str) -> Callable[[Any], int]:
     return count
 
 
-def no_check(item: Any, tenant_id: str) -> None:
-    """Nothing to refuse at accept time: the worker's parse finds what is wrong."""
-    del item, tenant_id
-
-
-def no_event_type(item: Any, checked: Any) -> None:
-    del item, checked
+def nothing(item: Any, other: Any) -> None:
+    """The default ``check`` and ``event_type``: nothing to refuse at accept time (the worker's parse
+    finds what is wrong), and no label."""
+    del item, other
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -106,8 +103,8 @@ class Source:
     count: Callable[[Any], int] = count_listed  # events a body lists, before ``split`` looks at them
     # The envelope checks a producer must hear about at once: raise an InboundError (its status is
     # the answer). What it returns is handed to ``event_type``, so nothing is classified twice.
-    check: Callable[[Any, str], Any] = no_check
-    event_type: Callable[[Any, Any], Any] = no_event_type  # a short label for filtering, or None
+    check: Callable[[Any, str], Any] = nothing
+    event_type: Callable[[Any, Any], Any] = nothing  # a short label for filtering, or None
     enrich: Callable[[list[MetadataEvent], CatalogView], Enriched] | None = None  # needs the catalog
     config: type[BaseModel] | None = None  # the per-tenant options ``parse`` receives, validated
 
@@ -125,4 +122,4 @@ class Source:
         return None if self.config is None else self.config.model_validate(dict(stored))
 
 
-__all__ = ["Auth", "CatalogView", "Enriched", "Parse", "Source", "count_listed", "listed_under", "no_check"]
+__all__ = ["Auth", "CatalogView", "Enriched", "Parse", "Source", "count_listed", "listed_under", "nothing"]
