@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import RowMapping, and_, delete, insert, select, update
+from sqlalchemy import RowMapping, and_, bindparam, delete, insert, select, update
 
 from lily.model import (
     AddClassification,
@@ -35,6 +35,7 @@ from lily.model import (
     classification_id,
 )
 from lily.model.events import RetractPropagated, SetPropagated
+from lily.store import bulk
 from lily.store.apply.assets import active_columns, load
 from lily.store.apply.context import ChangeSetContext, UnknownAsset, as_json
 from lily.store.tables import classification_rejections, classifications
@@ -48,6 +49,10 @@ _MUTABLE = ("propagate", "provenance", "confidence", "status", "evidence")
 # again changes nothing (no write, no change record).
 _VOLATILE = frozenset({"run_id", "detected_at", "process_date"})
 _DETECTED = ClassificationSource.DETECTED.value
+# Every tag an event names is looked up and, when new, inserted: prebuilt, through store.bulk's
+# driver-level plan (a fresh select and insert per tag were 60 % of applying a generic event).
+_BY_ID = select(classifications).where(classifications.c.id == bindparam("id"))
+_INSERT = insert(classifications)
 
 
 def add_classification(ctx: ChangeSetContext, op: AddClassification) -> None:
@@ -64,11 +69,12 @@ def add_classification(ctx: ChangeSetContext, op: AddClassification) -> None:
 def put_classification(ctx: ChangeSetContext, row: dict[str, Any]) -> None:
     """Insert the classification of ``row``, or update how it propagates and why where that differs."""
     cid = classification_id(ctx.tenant, row["asset_id"], row["tag"], row["source"], row["origin_key"])
-    current = ctx.conn.execute(select(classifications).where(classifications.c.id == cid)).mappings().first()
+    found = bulk.query_dicts(ctx.conn, _BY_ID, {"id": cid})
+    current = found[0] if found else None
     values = {k: row.get(k) for k in _FIELDS}
     if current is None:
         values.update(id=cid, tenant_id=ctx.tenant, created_at=ctx.at)
-        ctx.conn.execute(insert(classifications).values(**values))
+        bulk.executemany(ctx.conn, _INSERT, [values])
         ctx.record(ChangeKind.CLASSIFICATION_ADDED, "classification", cid, row["asset_id"], None, as_json(values))
     else:
         diff = {k: values[k] for k in _MUTABLE if current[k] != values[k]}
