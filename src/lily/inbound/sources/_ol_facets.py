@@ -51,13 +51,14 @@ def parent(facet: Any) -> tuple[AssetRef | None, str | None]:
     """(parent job, parent run id) from the ``parent`` run facet; missing parts give ``None``."""
     if not isinstance(facet, dict):
         return None, None
-    job = facet.get("job")
-    job_ref = None
-    if isinstance(job, dict) and nonblank(job.get("namespace")) and nonblank(job.get("name")):
-        job_ref = asset_ref(job["namespace"], job["name"])
     run = facet.get("run")
-    run_id = nonblank(run.get("runId")) if isinstance(run, dict) else None
-    return job_ref, run_id
+    return _named(facet.get("job")), nonblank(run.get("runId")) if isinstance(run, dict) else None
+
+
+def _named(obj: Any) -> AssetRef | None:
+    """The dataset or job ``obj`` names by its ``namespace`` and ``name`` (None: not both)."""
+    named = isinstance(obj, dict) and nonblank(obj.get("namespace")) and nonblank(obj.get("name"))
+    return asset_ref(obj["namespace"], obj["name"]) if named else None
 
 
 def columns(schema: Any) -> list[ColumnSpec] | None:
@@ -106,11 +107,8 @@ class Lifecycle:
 def lifecycle(facet: Any) -> Lifecycle | None:
     if not isinstance(facet, dict) or not nonblank(facet.get("lifecycleStateChange")):
         return None
-    prev = facet.get("previousIdentifier")
-    previous = None
-    if isinstance(prev, dict) and nonblank(prev.get("name")) and nonblank(prev.get("namespace")):
-        previous = AssetRef(namespace=prev["namespace"], name=prev["name"])
-    return Lifecycle(change=facet["lifecycleStateChange"].strip().upper(), previous=previous)
+    change = facet["lifecycleStateChange"].strip().upper()
+    return Lifecycle(change=change, previous=_named(facet.get("previousIdentifier")))
 
 
 def tag_string(key: Any, value: Any) -> str | None:
