@@ -210,13 +210,12 @@ def _deprecated_transformation(spec: dict[str, Any]) -> dict[str, Any]:
 def _input_fields(items: list[Any]) -> list[tuple[AssetRef, list[dict[str, Any]]]]:
     result = []
     for item in items:
-        if not (isinstance(item, dict) and nonblank(item.get("namespace")) and nonblank(item.get("name"))
-                and nonblank(item.get("field"))):
+        dataset = _named(item)
+        if dataset is None or not nonblank(item.get("field")):
             continue
-        ref = asset_ref(item["namespace"], item["name"], item["field"])
         raw = item.get("transformations")
         transformations = [t for t in raw if isinstance(t, dict)] if isinstance(raw, list) else []
-        result.append((ref, transformations))
+        result.append((dataset.column(item["field"]), transformations))
     return result
 
 
