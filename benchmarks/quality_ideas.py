@@ -43,13 +43,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # benchmarks.qu
 
 from benchmarks.quality import NO_REGEX, generate
 
-from lily.quality import compile_checks
+from lily.quality import compile_checks, sql
 from lily.quality.formats import FORMATS
 
 
 def regex(column: str, fmt: str) -> str:
-    pattern = FORMATS[fmt].replace("'", "''")
-    return f"regexp_full_match({column}, '{pattern}')"
+    """The format's test exactly as Lily's scan writes it (``regexp_matches``, anchored)."""
+    return sql.full_match(parse_one(column, read="duckdb"), FORMATS[fmt]).sql("duckdb")
 
 
 UUID_NATIVE = ("(strlen(order_uuid) = 36 AND order_uuid[9] = '-' AND order_uuid[14] = '-' AND order_uuid[19] = '-'"
@@ -86,14 +86,13 @@ NEAR_MISSES = [  # each candidate must give the regex's verdict on these too
 
 
 def distinct_contenders(relation: str, column: str) -> dict[str, str]:
-    bad = f"NOT {regex(column, 'email')}"
-    entry = bad.replace(column, "e.key")
+    bad, entry = f"NOT {regex(column, 'email')}", regex("e.key", "email")
     return {
         "per row": f"SELECT count_if({bad}) FROM {relation}",
         "grouped first (2nd read)": f"SELECT coalesce(sum(n) FILTER (WHERE {bad}), 0) FROM "
                                     f"(SELECT {column}, count(*) AS n FROM {relation} GROUP BY {column})",
         "histogram() in the scan": f"SELECT coalesce(list_sum(list_transform(map_entries(histogram({column})), "
-                                   f"lambda e: CASE WHEN {entry} THEN e.value ELSE 0 END)), 0) FROM {relation}",
+                                   f"lambda e: CASE WHEN {entry} THEN 0 ELSE e.value END)), 0) FROM {relation}",
     }
 
 
