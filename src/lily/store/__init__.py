@@ -45,13 +45,15 @@ class Store:
         return self.engine.dialect.name
 
     def read(self) -> AbstractContextManager[Connection]:
-        return self._held.transaction(self.engine, readonly=True) or _reading(self.engine)
+        return (self._held.transaction(self.engine, readonly=True)
+                or self.engine.connect().execution_options(lily_readonly=True))
 
     def write(self) -> AbstractContextManager[Connection]:
         return self._held.transaction(self.engine, readonly=False) or self.engine.begin()
 
     def inbox_read(self) -> AbstractContextManager[Connection]:
-        return self._held.transaction(self.inbox_engine, readonly=True) or _reading(self.inbox_engine)
+        return (self._held.transaction(self.inbox_engine, readonly=True)
+                or self.inbox_engine.connect().execution_options(lily_readonly=True))
 
     def inbox_write(self) -> AbstractContextManager[Connection]:
         return self._held.transaction(self.inbox_engine, readonly=False) or self.inbox_engine.begin()
@@ -121,12 +123,6 @@ def _held_transaction(conn: Connection, readonly: bool) -> Iterator[Connection]:
                 conn.rollback()
         return
     with conn.begin():
-        yield conn
-
-
-@contextmanager
-def _reading(engine: Engine) -> Iterator[Connection]:
-    with engine.connect().execution_options(lily_readonly=True) as conn:
         yield conn
 
 
