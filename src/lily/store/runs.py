@@ -113,6 +113,7 @@ _INSERT_RUN_IO = insert(run_io)
 # update().where(...) per row cost ~1 ms of SQLAlchemy per dbt COMPLETE event; issue 19's benchmark).
 _IO_OF_RUN = select(run_io.c.asset_id, run_io.c.role, run_io.c.event_time).where(
     run_io.c.tenant_id == bindparam("tenant"), run_io.c.run_id == bindparam("run"))
+_UPDATE_RUN = update(runs).where(runs.c.tenant_id == bindparam("k_tenant"), runs.c.run_id == bindparam("k_run"))
 _UPDATE_IO = update(run_io).where(run_io.c.tenant_id == bindparam("k_tenant"), run_io.c.run_id == bindparam("k_run"),
                                   run_io.c.asset_id == bindparam("k_asset"), run_io.c.role == bindparam("k_role"))
 _RUNS_BY_KEYS = select(runs).where(runs.c.tenant_id == bindparam("tenant"),
@@ -196,8 +197,8 @@ def record_run(conn: Connection, tenant: str, at: datetime, op: RecordRun, job_i
     columns = [c for c in row if c not in ("created_at",) and row[c] != current.get(c)]
     if not columns:
         return None
-    key = and_(runs.c.tenant_id == tenant, runs.c.run_id == op.run_id)
-    conn.execute(update(runs).where(key).values(updated_at=at, **{c: row[c] for c in columns}))
+    bulk.executemany(conn, _UPDATE_RUN, [{"k_tenant": tenant, "k_run": op.run_id, "updated_at": at,
+                                           **{c: row[c] for c in columns}}])
     before, after = _summary(current), _summary(row)
     keys = [k for k in after if before.get(k) != after.get(k)]
     if not keys:  # only bookkeeping moved (event times, job version): state is unchanged for consumers
