@@ -90,7 +90,6 @@ def review_target(conn: Connection, tenant_id: str, aid: uuid.UUID, tag: str
 
 
 def history(conn: Connection, tenant_id: str, aid: uuid.UUID) -> list[dict[str, Any]]:
-    rows = conn.execute(select(asset_history).where(
-        asset_history.c.asset_id == aid, asset_history.c.tenant_id == tenant_id
-    ).order_by(asset_history.c.version)).mappings()
-    return [{"version": r["version"], "at": r["at"], "snapshot": r["snapshot"]} for r in rows]
+    h = asset_history.c
+    q = select(h.version, h.at, h.snapshot).where(h.asset_id == aid, h.tenant_id == tenant_id).order_by(h.version)
+    return [dict(r) for r in conn.execute(q).mappings()]
