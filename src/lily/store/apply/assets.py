@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from itertools import islice
 from typing import Any
 
+from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy import delete as delete_rows
-from sqlalchemy import insert, or_, select, update
 
 from lily.model import AssetRef, AssetStatus, AssetType, ChangeKind, DeleteAsset, UpsertAsset, asset_id
 from lily.store import bulk
@@ -36,6 +36,14 @@ CachedRows = tuple[tuple[uuid.UUID, dict[str, Any]], ...]
 # S3 records and generic events create an asset or more each).
 _INSERT_ASSET = insert(assets)
 _INSERT_HISTORY = insert(asset_history)
+_UPDATE_ASSET = update(assets).where(assets.c.id == bindparam("k_id"))
+_ACTIVE_CHILDREN = select(assets.c.namespace, assets.c.name, assets.c.field).where(
+    assets.c.tenant_id == bindparam("tenant"), assets.c.parent_id == bindparam("parent"),
+    assets.c.status == AssetStatus.ACTIVE.value).order_by(assets.c.field)
+_EDGES_OF = select(lineage_edges).where(  # ordered: the feed must not depend on a plan
+    lineage_edges.c.tenant_id == bindparam("tenant"),
+    or_(lineage_edges.c.source_id == bindparam("aid"), lineage_edges.c.target_id == bindparam("aid")),
+).order_by(lineage_edges.c.id)
 
 
 def snapshot(row: dict[str, Any]) -> dict[str, Any]:
@@ -170,8 +178,8 @@ def _update(ctx: ChangeSetContext, op: UpsertAsset, aid: uuid.UUID, parent_id: u
     if changed:
         new["version"] = current["version"] + 1
         new["updated_at"] = ctx.at
-        ctx.conn.execute(update(assets).where(assets.c.id == aid).values(
-            {k: new[k] for k in (*changed, "version", "updated_at")}))
+        bulk.executemany(ctx.conn, _UPDATE_ASSET, [{"k_id": aid, **{k: new[k] for k in (*changed, "version",
+                                                                                      "updated_at")}}])
         ctx.cache.put_asset(new)
         _history(ctx, new)
         revived = current["status"] == AssetStatus.DELETED.value
@@ -222,9 +230,7 @@ def delete(ctx: ChangeSetContext, op: DeleteAsset, _deleting: frozenset[uuid.UUI
     current = load(ctx, aid)
     if current is None or current["status"] == AssetStatus.DELETED.value or aid in _deleting:
         return
-    children = ctx.conn.execute(select(assets.c.namespace, assets.c.name, assets.c.field).where(
-        assets.c.tenant_id == ctx.tenant, assets.c.parent_id == aid,
-        assets.c.status == AssetStatus.ACTIVE.value).order_by(assets.c.field)).all()
+    children = bulk.query(ctx.conn, _ACTIVE_CHILDREN, {"tenant": ctx.tenant, "parent": aid})
     # A client may name any asset as a parent, itself or its own child included: the cascade stops
     # at an asset it is already deleting instead of recursing until the stack runs out.
     for ns, name, fld in children:
@@ -232,8 +238,8 @@ def delete(ctx: ChangeSetContext, op: DeleteAsset, _deleting: frozenset[uuid.UUI
     drop_edges_of(ctx, aid)
     new = {**current, "status": AssetStatus.DELETED.value, "deleted_at": ctx.at,
            "version": current["version"] + 1, "updated_at": ctx.at}
-    ctx.conn.execute(update(assets).where(assets.c.id == aid).values(
-        status=new["status"], deleted_at=ctx.at, version=new["version"], updated_at=ctx.at))
+    bulk.executemany(ctx.conn, _UPDATE_ASSET, [{"k_id": aid, "status": new["status"], "deleted_at": ctx.at,
+                                                "version": new["version"], "updated_at": ctx.at}])
     ctx.cache.put_asset(new)
     _history(ctx, new)
     ctx.record(ChangeKind.ASSET_DELETED, "asset", aid, aid, snapshot(current), snapshot(new))
@@ -249,10 +255,7 @@ def drop_edges_of(ctx: ChangeSetContext, aid: uuid.UUID) -> list[dict[str, Any]]
     Here rather than with lineage: lineage ensures its ends through this module, so a delete
     reaching over there would make the two import each other.
     """
-    rows = ctx.conn.execute(select(lineage_edges).where(
-        lineage_edges.c.tenant_id == ctx.tenant,
-        or_(lineage_edges.c.source_id == aid, lineage_edges.c.target_id == aid)
-    ).order_by(lineage_edges.c.id)).mappings().all()  # ordered: the feed must not depend on a plan
+    rows = bulk.query_dicts(ctx.conn, _EDGES_OF, {"tenant": ctx.tenant, "aid": aid})
     for row in rows:
         ctx.conn.execute(delete_rows(lineage_edges).where(lineage_edges.c.id == row["id"]))
         ctx.cache.edges[row["id"]] = ABSENT
