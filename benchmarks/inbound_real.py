@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import copy
 import itertools
 import json
@@ -56,6 +57,7 @@ import platform
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -377,7 +379,35 @@ def _needs_dbt(name: str) -> bool:
     return name in ("monte_carlo", "mixed")
 
 
+@contextlib.contextmanager
+def fresh_database(env: dict[str, str]) -> Iterator[dict[str, str]]:
+    """``env`` with a database of its own for one phase: on PostgreSQL a new database beside the
+    one ``--database-url`` names, dropped afterwards (a second ``lily serve`` on the same database
+    would find its admin and write no credentials); SQLite lives in the server's data directory."""
+    url = env.get("LILY_DATABASE_URL", "")
+    if not url.startswith("postgresql"):
+        yield env
+        return
+    import psycopg
+
+    base, _, _ = url.rpartition("/")
+    admin = url.replace("postgresql+psycopg://", "postgresql://", 1)
+    name = f"lily_bench_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield {**env, "LILY_DATABASE_URL": f"{base}/{name}"}
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def measure_source(args: argparse.Namespace, env: dict[str, str], name: str) -> dict[str, Any]:
+    with fresh_database(env) as phase_env:
+        return _measure_source(args, phase_env, name)
+
+
+def _measure_source(args: argparse.Namespace, env: dict[str, str], name: str) -> dict[str, Any]:
     server = Server(args.workers, env)
     try:
         auth = {"Authorization": f"Bearer {server.key}"}
@@ -401,6 +431,11 @@ def measure_source(args: argparse.Namespace, env: dict[str, str], name: str) -> 
 
 
 def measure_mixed(args: argparse.Namespace, env: dict[str, str]) -> dict[str, Any]:
+    with fresh_database(env) as phase_env:
+        return _measure_mixed(args, phase_env)
+
+
+def _measure_mixed(args: argparse.Namespace, env: dict[str, str]) -> dict[str, Any]:
     server = Server(args.workers, env)
     try:
         auth = {"Authorization": f"Bearer {server.key}"}
@@ -482,7 +517,9 @@ def main() -> None:
     parser.add_argument("--steady-seconds", type=float, default=5.0)
     parser.add_argument("--skip-mixed", action="store_true")
     parser.add_argument("--workers", type=int, default=1, help="LILY_INBOUND_WORKERS of the server")
-    parser.add_argument("--database-url", default=None, help="default: SQLite in the server's data directory")
+    parser.add_argument("--database-url", default=None,
+                        help="default: SQLite in the server's data directory; PostgreSQL: each phase creates a "
+                             "database of its own on that server (the URL's user may create databases)")
     parser.add_argument("--bus-url", default=None, help="nats://... for the JetStream bus (default: local)")
     parser.add_argument("--timeout", type=float, default=900.0)
     parser.add_argument("--json", action="store_true", help="print JSON only")
