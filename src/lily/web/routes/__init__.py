@@ -13,8 +13,9 @@ from lily.web.routes import (
     incidents,
     lineage,
     live,
+    pii,
     pipelines,
     search,
 )
 
-PAGES = (auth, home, search, assets, lineage, incidents, governance, pipelines, events, admin, live)
+PAGES = (auth, home, search, assets, lineage, incidents, governance, pipelines, events, pii, admin, live)
