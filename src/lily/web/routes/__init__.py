@@ -15,7 +15,8 @@ from lily.web.routes import (
     live,
     pii,
     pipelines,
+    quality,
     search,
 )
 
-PAGES = (auth, home, search, assets, lineage, incidents, governance, pipelines, events, pii, admin, live)
+PAGES = (auth, home, search, assets, lineage, incidents, governance, pipelines, events, quality, pii, admin, live)
