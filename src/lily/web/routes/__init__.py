@@ -7,6 +7,7 @@ from lily.web.routes import (
     admin,
     assets,
     auth,
+    contracts,
     events,
     governance,
     home,
@@ -19,4 +20,4 @@ from lily.web.routes import (
     search,
 )
 
-PAGES = (auth, home, search, assets, lineage, incidents, governance, pipelines, events, quality, pii, admin, live)
+PAGES = (auth, home, search, assets, lineage, incidents, governance, pipelines, events, quality, pii, contracts, admin, live)
