@@ -30,6 +30,7 @@ Targets (issue 17): 200 nodes interactive in <= 1 s; 2,000 nodes in <= 3 s with 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -74,9 +75,11 @@ def timed(fn, repeat: int) -> tuple[float, float]:
     return min(runs), statistics.median(runs)
 
 
-def server_layout(repeat: int) -> None:
-    print("server-side layout (ms; best / median)")
-    print(f"{'nodes':>6} {'edges':>6} {'layered':>16} {'select+draw':>16} {'crossings':>10}")
+def server_layout(repeat: int, show: bool = True) -> list[dict]:
+    rows = []
+    if show:
+        print("server-side layout (ms; best / median)")
+        print(f"{'nodes':>6} {'edges':>6} {'layered':>16} {'select+draw':>16} {'crossings':>10}")
     for n in (200, 1000, 2000):
         nodes, edges = lineage_graph(n)
         best, med = timed(lambda nodes=nodes, edges=edges: layered(nodes, edges), repeat)
@@ -91,8 +94,17 @@ def server_layout(repeat: int) -> None:
             draw(root, select(root, cands, edges, cap=500, pinned=[c.id for c in cands]), info, einfo)
 
         dbest, dmed = timed(whole, repeat)
-        print(f"{n:>6} {len(edges):>6} {best:>7.1f} / {med:>6.1f} {dbest:>7.1f} / {dmed:>6.1f} "
-              f"{layered(nodes, edges).crossings:>10}")
+        crossings = layered(nodes, edges).crossings
+        rows.append({"nodes": n, "edges": len(edges), "layered_best": best, "layered_median": med,
+                     "draw_best": dbest, "draw_median": dmed, "crossings": crossings, "load": loadavg()})
+        if show:
+            print(f"{n:>6} {len(edges):>6} {best:>7.1f} / {med:>6.1f} {dbest:>7.1f} / {dmed:>6.1f} "
+                  f"{crossings:>10}")
+    return rows
+
+
+def loadavg() -> str:
+    return " / ".join(f"{v:.1f}" for v in os.getloadavg())
 
 
 def neighbourhood_ops(prefix: str, width: int, seed: int) -> tuple[AssetRef, list]:
@@ -128,7 +140,8 @@ new PerformanceObserver(function (list) {
 """
 
 
-def browser(runs: int) -> None:
+def browser(runs: int, show: bool = True) -> list[dict]:
+    rows: list[dict] = []
     from playwright.sync_api import sync_playwright
     from tests.support.live import LiveLily
 
@@ -165,9 +178,10 @@ def browser(runs: int) -> None:
             page.click("button[type=submit]")
             page.wait_for_url(f"{lily.url}/")
             cookies = {c["name"]: c["value"] for c in page.context.cookies()}
-            print("\nbrowser (headless Chromium; ms)")
-            print(f"{'nodes':>6} {'drawn':>6} {'ready':>8} {'target':>7} {'longest task':>13} "
-                  f"{'graph.json':>11} {'JSON API':>9}")
+            if show:
+                print("\nbrowser (headless Chromium; ms)")
+                print(f"{'nodes':>6} {'drawn':>6} {'ready':>8} {'target':>7} {'longest task':>13} "
+                      f"{'graph.json':>11} {'JSON API':>9}  load avg")
             for size, root in roots.items():
                 query = "up=5&down=5" + ("&cap=500" if size > 500 else "")
                 for _ in range(runs):
@@ -186,9 +200,14 @@ def browser(runs: int) -> None:
                     api_ms = (time.perf_counter() - t) * 1000
                     assert r.status_code == 200, r.text
                     ok = "ok" if ready <= TARGETS[size] and longest <= LONG_TASK_MS else "MISSED"
-                    print(f"{size:>6} {got['g']['nodes']:>6} {ready:>8.0f} {TARGETS[size]:>7.0f} {longest:>13.0f} "
-                          f"{explorer_ms:>11.0f} {api_ms:>9.0f}  {ok}")
+                    rows.append({"nodes": size, "drawn": got["g"]["nodes"], "ready": ready, "target": TARGETS[size],
+                                 "longest_task": longest, "graph_json": explorer_ms, "json_api": api_ms,
+                                 "load": loadavg(), "ok": ok == "ok"})
+                    if show:
+                        print(f"{size:>6} {got['g']['nodes']:>6} {ready:>8.0f} {TARGETS[size]:>7.0f} "
+                              f"{longest:>13.0f} {explorer_ms:>11.0f} {api_ms:>9.0f}  {loadavg()}  {ok}")
             b.close()
+    return rows
 
 
 def main() -> None:
