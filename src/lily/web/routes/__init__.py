@@ -7,6 +7,7 @@ from lily.web.routes import (
     admin,
     assets,
     auth,
+    compliance,
     contracts,
     events,
     governance,
@@ -20,4 +21,4 @@ from lily.web.routes import (
     search,
 )
 
-PAGES = (auth, home, search, assets, lineage, incidents, governance, pipelines, events, quality, pii, contracts, admin, live)
+PAGES = (auth, home, search, assets, lineage, incidents, governance, pipelines, events, quality, pii, contracts, compliance, admin, live)
