@@ -26,8 +26,11 @@ def get_by_ref(conn: Connection, tenant_id: str, ref: AssetRef) -> Asset | None:
 
 
 def get_many(conn: Connection, tenant_id: str, ids: list[uuid.UUID]) -> dict[uuid.UUID, Asset]:
-    rows = mappings_in(conn, select(assets).where(assets.c.tenant_id == tenant_id), assets.c.id, ids)
-    return {r["id"]: asset_from_row(r) for r in rows}
+    # By primary key alone, the tenant checked on the rows: with tenant_id in the WHERE, SQLite
+    # without statistics read the tenant's whole ix_assets_tenant_type range instead of the key
+    # (500 ids of a 100,000-asset tenant: 160 ms, 6.5 ms by key).
+    rows = mappings_in(conn, select(assets), assets.c.id, ids)
+    return {r["id"]: asset_from_row(r) for r in rows if r["tenant_id"] == tenant_id}
 
 
 def asset_attributes(conn: Connection, tenant_id: str, refs: Sequence[AssetRef]) -> dict[AssetRef, dict[str, Any]]:
@@ -57,10 +60,10 @@ def list_assets(conn: Connection, tenant_id: str, *, type_: str | None = None, n
 
 
 def columns_of(conn: Connection, tenant_id: str, dataset_id: uuid.UUID) -> list[Asset]:
-    rows = conn.execute(select(assets).where(
-        assets.c.tenant_id == tenant_id, assets.c.parent_id == dataset_id, assets.c.type == "column",
-        assets.c.status == "active")).mappings()
-    cols = [asset_from_row(r) for r in rows]
+    # Only parent_id in the key: SQLite without statistics preferred ix_assets_tenant_type for
+    # (tenant, type) and read every column of the tenant (43 ms at 75,000 columns, 0.05 ms by parent).
+    rows = conn.execute(select(assets).where(assets.c.parent_id == dataset_id, assets.c.status == "active")).mappings()
+    cols = [asset_from_row(r) for r in rows if r["tenant_id"] == tenant_id and r["type"] == "column"]
     return sorted(cols, key=lambda a: (a.attributes.get("ordinal") is None, a.attributes.get("ordinal") or 0,
                                        a.ref.field))
 
