@@ -20,7 +20,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import DuplicateKeyError
-from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.scalarbool import ScalarBoolean
 from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
 
@@ -77,7 +77,16 @@ class YamlError(ValueError):
 
 
 def load(text: str) -> Located:
-    """Parse one YAML document (no custom tags). An empty document is ``None``."""
+    """Parse one YAML document (no custom tags). An empty document is ``None``. Anything the parser
+    refuses (control characters included) is a ``YamlError``; so is nesting deeper than Python's
+    recursion allows, which a request body of a few kilobytes of ``[[[[`` reaches."""
+    try:
+        return _load(text)
+    except RecursionError:
+        raise YamlError("invalid YAML: nested too deeply", None) from None
+
+
+def _load(text: str) -> Located:
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
     try:
@@ -89,6 +98,8 @@ def load(text: str) -> Located:
         if duplicate:
             raise YamlError(f"duplicate key {duplicate.group(1)!r}", at) from None
         raise YamlError(f"invalid YAML: {exc.problem or exc}", at) from None
+    except YAMLError as exc:  # the reader's refusals (control characters) carry no mark
+        raise YamlError(f"invalid YAML: {str(exc).splitlines()[0]}", None) from None
     located = Located(None)
     if tree is not None:
         lc = getattr(tree, "lc", None)

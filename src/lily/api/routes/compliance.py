@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -11,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from lily.api.context import AppContext
 from lily.api.deps import authorize, ctx
 from lily.api.permissions import V1
+from lily.api.schemas_query import Instant
 from lily.compliance.render import to_csv, to_html
 from lily.compliance.report import report
 from lily.model import Principal
@@ -20,8 +20,8 @@ router = APIRouter(prefix=V1, tags=["compliance"])
 
 @router.get("/compliance/report", summary="GDPR Art. 30 record, personal-data inventory, findings, audit trail")
 async def compliance_report(format: str = Query("json", pattern="^(json|csv|html)$"),
-                            since: datetime | None = Query(None, description="audit trail from (inclusive)"),
-                            until: datetime | None = Query(None, description="audit trail until (exclusive)"),
+                            since: Instant | None = Query(None, description="audit trail from (inclusive)"),
+                            until: Instant | None = Query(None, description="audit trail until (exclusive)"),
                             principal: Principal = Depends(authorize), app: AppContext = Depends(ctx)) -> Any:
     doc: dict[str, Any] = await run_in_threadpool(report, app.store, principal.tenant_id, since=since, until=until)
     if format == "csv":

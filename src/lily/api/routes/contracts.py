@@ -27,7 +27,15 @@ def _out(row: dict[str, Any]) -> dict[str, Any]:
             "updated_by": row["updated_by"], "updated_at": row["updated_at"]}
 
 
-@router.put("/contracts/{contract_id}", summary="Import (or replace) a contract; it is evaluated at once")
+# The route reads its body itself (YAML or JSON, with line numbers in errors), so it declares it.
+_ODCS: dict[str, Any] = {"type": "object", "required": ["apiVersion", "kind"],
+                         "description": "an ODCS v3.1 data contract (https://bitol-io.github.io/open-data-contract-standard/)"}
+_BODY = {"requestBody": {"required": True, "description": "the contract as ODCS v3.1 YAML or JSON",
+                         "content": {"application/json": {"schema": _ODCS}, "application/yaml": {"schema": _ODCS}}}}
+
+
+@router.put("/contracts/{contract_id}", summary="Import (or replace) a contract; it is evaluated at once",
+            openapi_extra=_BODY)
 async def put_contract(contract_id: ContractId, request: Request, principal: Principal = Depends(authorize),
                        app: AppContext = Depends(ctx)) -> dict[str, Any]:
     raw = (await request.body()).decode("utf-8", errors="replace")
