@@ -198,6 +198,7 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=200, help="GETs per page kind and catalog")
     ap.add_argument("--repeat", type=int, default=5, help="server layout runs per size")
     ap.add_argument("--runs", type=int, default=2, help="browser page loads per neighbourhood")
+    ap.add_argument("--compare", action="store_true", help="also the other ways to draw 2,000 nodes")
     ap.add_argument("--no-pages", action="store_true")
     ap.add_argument("--no-browser", action="store_true")
     ap.add_argument("--json", action="store_true", help="print one JSON document")
@@ -209,7 +210,7 @@ def main() -> None:
             print_pages(out["pages"])
     if not args.no_browser:
         out["layout"] = web_graph.server_layout(args.repeat, show=not args.json)
-        out["browser"] = web_graph.browser(args.runs, show=not args.json)
+        out["browser"] = web_graph.browser(args.runs, show=not args.json, compare=args.compare)
     out["load_end"] = load()
     if args.json:
         print(json.dumps(out, indent=2))
