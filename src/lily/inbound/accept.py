@@ -98,7 +98,7 @@ def prepare(source: Source, raw: bytes, payload: Any, info: RequestInfo, *, part
                 raise
             rejected.append(Rejected(index, short_reason(str(exc)), exc.status))
             continue
-        messages.append(InboundMessage.fast(
+        messages.append(InboundMessage(
             ids(key), tenant_id, name, key, partition(partition_key(item)), data, received_at, label(event_type(item, checked)),
             kept, actor, correlation_id,
         ))
