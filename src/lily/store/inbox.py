@@ -54,41 +54,19 @@ _NEWEST = select(inbound_events.c.id).order_by(inbound_events.c.seq.desc()).limi
 def insert_received(conn: Connection, rows: Sequence[dict[str, Any]]) -> set[uuid.UUID]:
     """Insert new events; rows whose id (derived from tenant, source and key) is stored already are
     skipped (redeliveries). Returns the ids actually inserted; of several rows with one id, the
-    first one is stored."""
-    if not rows:
-        return set()
-    prepared = prepare_received(conn.dialect, rows)
-    if prepared is not None:
-        return insert_prepared(conn, prepared)
-    # PostgreSQL: concurrent writers, so only RETURNING says which rows this statement inserted.
-    return {r[0] for r in conn.execute(_INSERT_RETURNING[conn.dialect.name], list(rows))}
+    first one is stored.
 
-
-@dataclass(frozen=True)
-class PreparedRows:
-    """Received rows converted for SQLite's driver (``prepare_received``), in order."""
-
-    ids: list[uuid.UUID]
-    insert: bulk.Prepared
-
-
-def prepare_received(dialect: Any, rows: Sequence[dict[str, Any]]) -> PreparedRows | None:
-    """The conversion of ``insert_received`` on SQLite, done before the write turn (it needs no
-    database); None where only the general path applies (PostgreSQL, rows leaving columns to
-    their defaults)."""
-    if dialect.name != "sqlite" or not rows:
-        return None
-    prepared = bulk.prepare(dialect, _INSERT["sqlite"], rows)  # one request's rows share objects: converted once
-    return PreparedRows([r["id"] for r in rows], prepared) if prepared.sql is not None else None
-
-
-def insert_prepared(conn: Connection, rows: PreparedRows) -> set[uuid.UUID]:
-    """SQLite: one ``executemany`` of the INSERT (ON CONFLICT DO NOTHING, without RETURNING) stores
+    SQLite: one ``executemany`` of the INSERT (ON CONFLICT DO NOTHING, without RETURNING) stores
     the new rows in order; if it stored fewer than there are ids (redeliveries), the rows it stored
     are the last ones. Exact because SQLite has one writer and the store's write transactions begin
-    IMMEDIATE: nothing else inserts meanwhile, so the new rows took the next seqs."""
-    ids = set(rows.ids)
-    inserted = bulk.run(conn, rows.insert)
+    IMMEDIATE: nothing else inserts meanwhile, so the new rows took the next seqs. PostgreSQL has
+    concurrent writers, so only RETURNING says which rows this statement inserted."""
+    if not rows:
+        return set()
+    if conn.dialect.name != "sqlite":
+        return {r[0] for r in conn.execute(_INSERT_RETURNING[conn.dialect.name], list(rows))}
+    ids = {r["id"] for r in rows}
+    inserted = bulk.executemany(conn, _INSERT["sqlite"], rows)  # one request's rows share objects: converted once
     if inserted == len(ids):
         return ids
     return {r[0] for r in bulk.query(conn, _NEWEST, {"n": inserted})} if inserted else set()
@@ -189,7 +167,7 @@ _SEQS = select(inbound_events.c.id, inbound_events.c.seq).where(
 _INDEX = insert(inbound_event_assets)
 
 
-def settle(conn: Connection, owner: str | None, events: Sequence[Settle] | PreparedSettle) -> bool:
+def settle(conn: Connection, owner: str | None, events: Sequence[Settle]) -> bool:
     """Settle the events' rows in the caller's transaction (one statement), all or none: False when
     a row was not ``owner``'s to settle (settled already; with an ``owner``, leased to another
     worker or handed back), and the caller must roll back what it did for them.
@@ -197,39 +175,16 @@ def settle(conn: Connection, owner: str | None, events: Sequence[Settle] | Prepa
     The conditional update also locks the rows, so of two workers racing on one event (PostgreSQL)
     the second waits for the first to commit and then finds the row settled.
     """
-    ready = events if isinstance(events, PreparedSettle) else prepare_settle(conn.dialect, owner, events)
-    bulk.run(conn, ready.received)
-    if bulk.run(conn, ready.finish) != len(ready.events):
-        return False
-    if ready.index is not None:
-        bulk.run(conn, ready.index)
-        return True
-    seqs: dict[uuid.UUID, int] = {}
-    for chunk in chunked([e.id for e in ready.events if e.outcome.indexed]):
-        seqs.update(bulk.query(conn, _SEQS, {"ids": list(chunk)}))
-    bulk.executemany(conn, _INDEX, _index_rows(ready.events, seqs))
-    return True
-
-
-@dataclass(frozen=True)
-class PreparedSettle:
-    """``settle``'s rows converted without a connection, so a writer holds its write turn only to
-    run them (``index`` None: the rows' seqs are looked up first)."""
-
-    events: Sequence[Settle]
-    received: bulk.Prepared
-    finish: bulk.Prepared
-    index: bulk.Prepared | None
-
-
-def prepare_settle(dialect: Any, owner: str | None, events: Sequence[Settle]) -> PreparedSettle:
-    received = [e.received for e in events if e.received is not None]
+    bulk.executemany(conn, _INSERT[conn.dialect.name], [e.received for e in events if e.received is not None])
     finish = [{"b_id": e.id, "b_owner": owner, "v_applied_at": e.outcome.at if e.outcome.status == APPLIED else None,
                **{f"v_{c}": getattr(e.outcome, c) for c in _SETTLED_COLUMNS}} for e in events]
-    known = all(e.seq is not None for e in events)
-    return PreparedSettle(events, bulk.prepare(dialect, _INSERT[dialect.name], received),
-                          bulk.prepare(dialect, _FINISH[owner is not None], finish),
-                          bulk.prepare(dialect, _INDEX, _index_rows(events, {})) if known else None)
+    if bulk.executemany(conn, _FINISH[owner is not None], finish) != len(events):
+        return False
+    seqs: dict[uuid.UUID, int] = {}  # the rows' seqs the caller did not read (not claimed here)
+    for chunk in chunked([e.id for e in events if e.outcome.indexed and e.seq is None]):
+        seqs.update(bulk.query(conn, _SEQS, {"ids": list(chunk)}))
+    bulk.executemany(conn, _INDEX, _index_rows(events, seqs))
+    return True
 
 
 def _index_rows(events: Sequence[Settle], seqs: dict[uuid.UUID, int]) -> list[dict[str, Any]]:

@@ -25,7 +25,6 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from lily.bus.base import Bus, Consumer, Delivery, InboundMessage
 from lily.bus.local.group_commit import GroupCommit
@@ -75,10 +74,9 @@ class LocalBus(Bus):
 
     def _write_groups(self, groups: list[Sequence[InboundMessage]]) -> list[list[bool]]:
         """Commit the messages of concurrent publishers in one transaction (see ``group_commit``)."""
-        rows, prepared = self._rows(groups)  # converted before waiting for the turn
         try:
             with self.gate.producer() if self.gate else contextlib.nullcontext():
-                inserted = self._insert(rows, prepared)
+                inserted = self._insert(groups)
         finally:
             if self.gate is not None:
                 self.gate.withdraw()  # a group the loop gave up on is written: it waits no more
@@ -93,23 +91,19 @@ class LocalBus(Bus):
                 self.gate.announce()
                 return None
             try:
-                inserted = self._insert(*self._rows(groups))  # converted only once the turn is ours
+                inserted = self._insert(groups)
             finally:
                 self.gate.withdraw()
         return self._results(groups, inserted)
 
-    def _rows(self, groups: list[Sequence[InboundMessage]]) -> tuple[list[dict[str, Any]], inbox.PreparedRows | None]:
+    def _insert(self, groups: list[Sequence[InboundMessage]]) -> set[uuid.UUID]:
         # Keyed by the id's int: hashing a UUID object is a Python-level call, an int's is not.
         unique: dict[int, InboundMessage] = {}
         for messages in groups:
             for m in messages:
                 unique.setdefault(m.id.int, m)
-        rows = [m.inbox_row() for m in unique.values()]
-        return rows, inbox.prepare_received(self.store.inbox_engine.dialect, rows)
-
-    def _insert(self, rows: list[dict[str, Any]], prepared: inbox.PreparedRows | None) -> set[uuid.UUID]:
         with self.store.inbox_write() as conn:
-            return inbox.insert_prepared(conn, prepared) if prepared else inbox.insert_received(conn, rows)
+            return inbox.insert_received(conn, [m.inbox_row() for m in unique.values()])
 
     def _results(self, groups: list[Sequence[InboundMessage]], inserted: set[uuid.UUID]) -> list[list[bool]]:
         self.wake()

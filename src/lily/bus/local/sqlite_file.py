@@ -103,14 +103,12 @@ class FileSettling(Settling):
             txn.done[eid] = outcome
 
     def _settle(self, owner: str | None, settled: list[inbox.Settle]) -> set[uuid.UUID]:
-        """Settle a committed transaction's rows in one statement (converted before taking the turn,
-        which producers wait for); the events settled. If some are not ours any more (a stalled
-        worker's leases taken over), the others one by one, and those are left to their new owner,
-        who settles them from their markers."""
-        prepared = inbox.prepare_settle(self.store.inbox_engine.dialect, owner, settled)
+        """Settle a committed transaction's rows in one statement; the events settled. If some are
+        not ours any more (a stalled worker's leases taken over), the others one by one, and those
+        are left to their new owner, who settles them from their markers."""
         try:
             with self.turn(), self.store.inbox_write() as conn:
-                if not inbox.settle(conn, owner, prepared):
+                if not inbox.settle(conn, owner, settled):
                     raise LeaseLost  # rolls the partial settling back
             return {row.id for row in settled}
         except LeaseLost:
