@@ -18,7 +18,12 @@ from lily.model import Principal
 router = APIRouter(prefix=V1, tags=["compliance"])
 
 
-@router.get("/compliance/report", summary="GDPR Art. 30 record, personal-data inventory, findings, audit trail")
+_FORMATS = {200: {"description": "the report in the asked format",
+                  "content": {"application/json": {}, "text/csv": {}, "text/html": {}}}}
+
+
+@router.get("/compliance/report", summary="GDPR Art. 30 record, personal-data inventory, findings, audit trail",
+            responses=_FORMATS)
 async def compliance_report(format: str = Query("json", pattern="^(json|csv|html)$"),
                             since: Instant | None = Query(None, description="audit trail from (inclusive)"),
                             until: Instant | None = Query(None, description="audit trail until (exclusive)"),
