@@ -136,7 +136,7 @@ def neighbourhood_ops(prefix: str, width: int, seed: int) -> tuple[AssetRef, lis
 OBSERVER = """
 window.__longTasks = [];
 new PerformanceObserver(function (list) {
-  list.getEntries().forEach(function (e) { window.__longTasks.push(e.duration); });
+  list.getEntries().forEach(function (e) { window.__longTasks.push([e.startTime, e.duration]); });
 }).observe({ type: "longtask", buffered: true });
 """
 
@@ -151,7 +151,7 @@ VARIANTS = {
 }
 
 
-def browser(runs: int, show: bool = True, compare: bool = False) -> list[dict]:
+def browser(runs: int, show: bool = True, compare: bool = False, profile: bool = False) -> list[dict]:
     rows: list[dict] = []
     from playwright.sync_api import sync_playwright
     from tests.support.live import LiveLily
@@ -205,9 +205,14 @@ def browser(runs: int, show: bool = True, compare: bool = False) -> list[dict]:
                     page.goto(f"{lily.url}/lineage/{root}?{query}")
                     page.wait_for_function("() => window.lilyGraph && window.lilyGraph.ready", timeout=60_000)
                     page.wait_for_timeout(1000)  # tasks after the first frame (labels, late renders) count too
-                    got = page.evaluate("() => ({ g: window.lilyGraph, tasks: window.__longTasks })")
+                    got = page.evaluate("""() => ({ g: window.lilyGraph, tasks: window.__longTasks,
+                        marks: Object.fromEntries(performance.getEntriesByType("mark").map(m => [m.name, m.startTime])
+                          .concat([["dom", performance.timing.domContentLoadedEventEnd - performance.timing.navigationStart]])) })""")
                     ready = got["g"]["at"]
-                    longest = max(got["tasks"], default=0.0)
+                    longest = max((d for _, d in got["tasks"]), default=0.0)
+                    if profile and show:  # where the long tasks fall against the page's own marks
+                        print(f"        marks {({k: round(v) for k, v in got['marks'].items()})} "
+                              f"tasks {[(round(t), round(d)) for t, d in got['tasks']]}")
                     t = time.perf_counter()
                     httpx.get(f"{lily.url}/lineage/{root}/graph.json?{query}", cookies=cookies, timeout=60)
                     explorer_ms = (time.perf_counter() - t) * 1000
@@ -234,10 +239,11 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=2, help="page loads per neighbourhood")
     ap.add_argument("--no-browser", action="store_true")
     ap.add_argument("--compare", action="store_true", help="also the other ways to draw 2,000 nodes")
+    ap.add_argument("--profile", action="store_true", help="print the long tasks beside the page's marks")
     args = ap.parse_args()
     server_layout(args.repeat)
     if not args.no_browser:
-        browser(args.runs, compare=args.compare)
+        browser(args.runs, compare=args.compare, profile=args.profile)
 
 
 if __name__ == "__main__":

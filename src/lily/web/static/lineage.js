@@ -69,6 +69,7 @@
       status.textContent = event.data.error === 404 ? "This asset is not in your catalog." : "The graph could not be loaded (" + event.data.error + ").";
       return;
     }
+    performance.mark("lily:graph-data"); // marks let a profile place the long tasks (benchmarks/web.py)
     draw(event.data.data, event.data.fetchMs);
   };
 
@@ -122,6 +123,7 @@
         setTimeout(slice, 0);
         return;
       }
+      performance.mark("lily:graph-added");
       const now = anchor && cy.getElementById(anchor);
       if (before && now && now.nonempty()) {
         const after = now.renderedPosition();
