@@ -122,13 +122,13 @@ def _sent(engine: Engine, run: Any) -> list[tuple[str, Any]]:
 def test_plan_sends_what_sqlalchemy_sends(engine: Engine, name: str, stmt: ClauseElement,
                                           rows: st.SearchStrategy[list[dict[str, Any]]]) -> None:
     keys = _example_keys(rows)
-    assert bulk.prepare(engine.dialect, stmt, [dict.fromkeys(keys)]).sql is not None, f"{name}: no fast plan"
+    found = bulk.plan(engine.dialect, stmt, keys)
+    assert found is not None, f"{name}: no fast plan"
 
     @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(rows)
     def check(batch: list[dict[str, Any]]) -> None:
-        prepared = bulk.prepare(engine.dialect, stmt, batch)  # what bulk.run hands the driver
-        ours = [(prepared.sql, prepared.params)] if prepared.params else []
+        ours = [(found.sql, found.rows(batch))] if batch else []  # what bulk.executemany hands the driver
         reference = _sent(engine, lambda conn: conn.execute(stmt, batch))
         assert ours == reference
 
@@ -198,9 +198,9 @@ def test_rowcount_counts_matched_rows(engine: Engine, tmp_path: Any) -> None:
 
 def test_expanding_in_and_column_defaults_fall_back(engine: Engine) -> None:
     by_ids = update(inbound_events).where(inbound_events.c.id.in_(bindparam("ids", expanding=True)))
-    assert bulk.prepare(engine.dialect, by_ids.values(note="x"), [{"ids": [uuid.uuid4()]}]).sql is None
+    assert bulk.plan(engine.dialect, by_ids.values(note="x"), ["ids"]) is None
     # ``partition`` has a column default: an INSERT without it computes it per row in SQLAlchemy.
-    assert bulk.prepare(engine.dialect, insert(inbound_events), [{"id": uuid.uuid4(), "tenant_id": "t"}]).sql is None
+    assert bulk.plan(engine.dialect, insert(inbound_events), ["id", "tenant_id"]) is None
     row = InboundMessage(id=uuid.uuid4(), tenant_id="t", source="s", key="k", partition=1, payload=b"{}",
                          received_at=T0).inbox_row()
-    assert bulk.prepare(engine.dialect, insert(inbound_events), [row]).sql is not None
+    assert bulk.plan(engine.dialect, insert(inbound_events), list(row)) is not None

@@ -11,9 +11,7 @@ measurement gave -20 to -30 % (docs/performance.md, "Inbound"). Every other dial
 statement a plan cannot take exactly (column defaults computed per row, callables), goes through
 SQLAlchemy unchanged.
 
-A statement is compiled once per dialect and row keys and the plan is kept. ``prepare`` does
-the conversion without a connection, so a writer can convert before it takes a write turn and hold
-the turn only to run the statement (``run``).
+A statement is compiled once per dialect and row keys and the plan is kept (``plan``).
 
 Reads (``query``) go through SQLAlchemy: a driver-level plan for them saved 3-5 % of the worker's
 CPU per event (benchmarks/inbound.py side by side, three alternating runs: single 2.42 vs 2.54,
@@ -113,42 +111,37 @@ def _is_column_default(stmt: ClauseElement, name: str) -> bool:
     return column is not None and (column.default is not None or column.onupdate is not None)
 
 
-@dataclass(frozen=True)
-class Prepared:
-    """Rows of one statement converted ahead of running them; ``sql`` None: SQLAlchemy runs them."""
-
-    stmt: ClauseElement
-    rows: Sequence[Mapping[str, Any]]
-    sql: str | None = None
-    params: list[tuple[Any, ...]] | None = None
-
-
-def prepare(dialect: Any, stmt: ClauseElement, rows: Sequence[Mapping[str, Any]]) -> Prepared:
-    """The conversion half of ``executemany`` (all rows with the keys of the first)."""
-    found = _cached(_PLANS, _build, dialect, stmt, tuple(rows[0])) if rows and _driver_level(dialect) else None
-    try:
-        return Prepared(stmt, rows, found.sql, found.rows(rows)) if found is not None else Prepared(stmt, rows)
-    except KeyError:  # a row without a key of the first: SQLAlchemy says which
-        return Prepared(stmt, rows)
-
-
-def run(conn: Connection, prepared: Prepared) -> int:
-    """Run prepared rows inside ``conn``'s transaction; the driver's rowcount (rows matched)."""
-    if not prepared.rows:
-        return 0
-    if prepared.sql is None or prepared.params is None:
-        return int(conn.execute(prepared.stmt, list(prepared.rows)).rowcount)
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.executemany(prepared.sql, prepared.params)
-        return int(cursor.rowcount)
-    finally:
-        cursor.close()
+def plan(dialect: Any, stmt: ClauseElement, keys: Sequence[str]) -> Plan | None:
+    """The driver-level plan of ``stmt`` for rows with ``keys``; None: SQLAlchemy runs it."""
+    if not _driver_level(dialect):
+        return None
+    key = (id(dialect), id(stmt), tuple(keys))
+    hit = _PLANS.get(key)
+    if hit is not None and hit[0] is dialect and hit[1] is stmt:
+        return hit[2]
+    built = _build(dialect, stmt, tuple(keys))
+    _PLANS[key] = (dialect, stmt, built)
+    return built
 
 
 def executemany(conn: Connection, stmt: ClauseElement, rows: Sequence[Mapping[str, Any]]) -> int:
-    """Run ``stmt`` once per row (all rows with the keys of the first); the driver's rowcount."""
-    return run(conn, prepare(conn.dialect, stmt, rows))
+    """Run ``stmt`` once per row (all rows with the keys of the first) inside ``conn``'s transaction;
+    the driver's rowcount (rows matched)."""
+    if not rows:
+        return 0
+    found = plan(conn.dialect, stmt, tuple(rows[0]))
+    try:
+        params = found.rows(rows) if found is not None else None
+    except KeyError:  # a row without a key of the first: SQLAlchemy says which
+        params = None
+    if found is None or params is None:
+        return int(conn.execute(stmt, list(rows)).rowcount)
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(found.sql, params)
+        return int(cursor.rowcount)
+    finally:
+        cursor.close()
 
 
 # ------------------------------------------------------------------------------------------ query
@@ -165,17 +158,6 @@ def query_dicts(conn: Connection, stmt: Any, values: Mapping[str, Any]) -> list[
     return [dict(zip(keys, row, strict=True)) for row in query(conn, stmt, values)]
 
 
-# Plans by (dialect, statement, shape). An entry keeps its dialect and statement alive, so the ids in
-# its key stay unique; the hot statements are module constants, so the caches stay small.
+# Plans by (dialect, statement, row keys). An entry keeps its dialect and statement alive, so the ids
+# in its key stay unique; the hot statements are module constants, so the cache stays small.
 _PLANS: dict[tuple[int, int, Any], tuple[Any, Any, Plan | None]] = {}
-
-
-def _cached(cache: dict[tuple[int, int, Any], tuple[Any, Any, Any]], build: Callable[[Any, Any, Any], Any],
-            dialect: Any, stmt: Any, shape: Any) -> Any:
-    key = (id(dialect), id(stmt), shape)
-    hit = cache.get(key)
-    if hit is not None and hit[0] is dialect and hit[1] is stmt:
-        return hit[2]
-    built = build(dialect, stmt, shape)
-    cache[key] = (dialect, stmt, built)
-    return built
