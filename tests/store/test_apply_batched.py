@@ -38,9 +38,10 @@ from lily.model import (
     UpsertIncident,
     asset_id,
 )
-from lily.store import Store
+from lily.store import Store, catalog
 from lily.store.accounts import create_tenant
 from lily.store.apply import ApplyError, apply_in, write_deferred
+from lily.store.apply.assets import stored_attributes
 from lily.store.apply_cache import ApplyCache
 from lily.store.tables import assets, audit_log, changes, classifications, lineage_edges, search_docs
 from lily.store.tables_runs import incident_assets, incidents, run_io, runs
@@ -336,3 +337,27 @@ def test_an_incident_update_after_a_tag_sees_it(store: Store) -> None:
     with store.read() as conn:
         enrichment = conn.execute(select(incidents.c.enrichment).where(incidents.c.tenant_id == batched)).scalar_one()
     assert enrichment["classifications"] == ["PII.email"]
+
+
+S3_REFS = [AssetRef(namespace=ns, name=name) for ns in ("s3://exports", "s3://logs")
+           for name in ("", "a/part-1.parquet", "a/part-2.parquet", "b/x.csv.gz")]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(first=st.lists(st.one_of(created, created, removed, deleted_bucket), min_size=1, max_size=8),
+       second=st.lists(st.one_of(created, created, removed, deleted_bucket), min_size=1, max_size=8))
+def test_stored_attributes_through_the_cache_are_what_the_database_holds(store: Store, first: list,
+                                                                          second: list) -> None:
+    """S3's staleness check reads the objects' attributes through the worker's cache: at every point
+    of a transaction (and of the next one, the cache kept) they are what a query returns."""
+    tenant, _ = _tenants(store)
+    cache = ApplyCache(defer_changes=True)
+    for start, batch in ((0, first), (100, second)):
+        with store.write() as conn:
+            cache.revalidate(conn)
+            cache.prefetch(conn, tenant, [op for ops in batch for op in ops])
+            for i, ops in enumerate(batch, start):
+                assert stored_attributes(conn, cache, tenant, S3_REFS) == catalog.asset_attributes(conn, tenant, S3_REFS)
+                apply_in(conn, _changeset(tenant, i, ops), cache)
+            write_deferred(conn, cache)
+            assert stored_attributes(conn, cache, tenant, S3_REFS) == catalog.asset_attributes(conn, tenant, S3_REFS)

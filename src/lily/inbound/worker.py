@@ -297,7 +297,7 @@ class InboundWorker:
         if event.error is not None:
             return Outcome(FAILED, _now(), delivery.attempt, error=event.error, parse_ms=event.parse_ms), None
         t1 = time.perf_counter()
-        enriched = enrich(conn, msg.tenant_id, msg.source, event.operations)
+        enriched = enrich(conn, msg.tenant_id, msg.source, event.operations, cache)
         enrich_ms = _ms(t1)
         t2 = time.perf_counter()
         applied = None

@@ -8,18 +8,18 @@ deleted (rows are never removed, so a re-declared asset revives with its history
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import bindparam, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, insert, or_, select, update
 from sqlalchemy import delete as delete_rows
 
 from lily.model import AssetRef, AssetStatus, AssetType, ChangeKind, DeleteAsset, UpsertAsset, asset_id
-from lily.store import bulk
+from lily.store import bulk, catalog
 from lily.store.apply import search_docs
 from lily.store.apply.context import ChangeSetContext, as_json
-from lily.store.apply_cache import ABSENT, restated_key
+from lily.store.apply_cache import ABSENT, ApplyCache, restated_key
 from lily.store.tables import asset_history, assets, lineage_edges
 
 # Fields of an asset snapshot recorded in before/after of changes (facets can be large and are
@@ -50,6 +50,25 @@ def snapshot(row: dict[str, Any]) -> dict[str, Any]:
     snap = {k: row.get(k) for k in SNAPSHOT_FIELDS}
     snap["facets"] = sorted((row.get("facets") or {}).keys())
     return as_json(snap)
+
+
+def stored_attributes(conn: Connection, cache: ApplyCache, tenant: str,
+                      refs: Sequence[AssetRef]) -> dict[AssetRef, dict[str, Any]]:
+    """``catalog.asset_attributes`` through the transaction's row cache: the rows the worker read
+    ahead (or wrote) are the ones the apply will see, so only refs not cached are queried. S3's
+    staleness check reads every record's object this way: one query per record cost more of the
+    worker's CPU than applying the record (py-spy, ``benchmarks/inbound_real.py``)."""
+    out: dict[AssetRef, dict[str, Any]] = {}
+    missing = []
+    for ref in refs:
+        row = cache.assets.get(asset_id(tenant, ref))
+        if row is None:
+            missing.append(ref)
+        elif row is not ABSENT and row["tenant_id"] == tenant:
+            out[ref] = row["attributes"] or {}
+    if missing:
+        out.update(catalog.asset_attributes(conn, tenant, missing))
+    return out
 
 
 def load(ctx: ChangeSetContext, aid: uuid.UUID) -> dict[str, Any] | None:
