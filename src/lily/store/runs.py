@@ -113,6 +113,9 @@ _INSERT_RUN_IO = insert(run_io)
 # update().where(...) per row cost ~1 ms of SQLAlchemy per dbt COMPLETE event; issue 19's benchmark).
 _IO_OF_RUN = select(run_io.c.asset_id, run_io.c.role, run_io.c.event_time).where(
     run_io.c.tenant_id == bindparam("tenant"), run_io.c.run_id == bindparam("run"))
+_QUALITY_BY_ID = select(quality_results.c.scores, quality_results.c.status, quality_results.c.context).where(
+    quality_results.c.id == bindparam("id"))
+_INSERT_QUALITY = insert(quality_results)
 _UPDATE_RUN = update(runs).where(runs.c.tenant_id == bindparam("k_tenant"), runs.c.run_id == bindparam("k_run"))
 _UPDATE_IO = update(run_io).where(run_io.c.tenant_id == bindparam("k_tenant"), run_io.c.run_id == bindparam("k_run"),
                                   run_io.c.asset_id == bindparam("k_asset"), run_io.c.role == bindparam("k_role"))
@@ -168,7 +171,8 @@ class RunCache:
 
 
 def _load_run(conn: Connection, tenant: str, run_id: str) -> dict[str, Any] | None:
-    return first_dict(conn, _RUN_BY_KEY, {"tenant": tenant, "run_id": run_id})
+    found = bulk.query_dicts(conn, _RUN_BY_KEY, {"tenant": tenant, "run_id": run_id})
+    return found[0] if found else None
 
 
 def record_run(conn: Connection, tenant: str, at: datetime, op: RecordRun, job_id: uuid.UUID,
@@ -239,8 +243,8 @@ def record_quality(conn: Connection, tenant: str, at: datetime, op: RecordQualit
     qid = stable_id(tenant, "quality", str(aid), op.run_id or "", utc(op.observed_at).isoformat(),
                     hashlib.sha256(content).hexdigest())
     scored = {"scores": op.scores or None, "status": op.status, "context": op.context or None}
-    stored = conn.execute(select(quality_results.c.scores, quality_results.c.status, quality_results.c.context)
-                          .where(quality_results.c.id == qid)).mappings().first()
+    found = bulk.query_dicts(conn, _QUALITY_BY_ID, {"id": qid})
+    stored = found[0] if found else None
     if stored is not None:
         # The same result again; a scoring producer may add what an OpenLineage copy of it lacked.
         fill = {k: v for k, v in scored.items() if v is not None and stored[k] is None}
@@ -250,9 +254,10 @@ def record_quality(conn: Connection, tenant: str, at: datetime, op: RecordQualit
         return qid, {"run_id": op.run_id, **fill}
     passed = sum(1 for a in op.assertions if a.get("success") is True)
     failed = sum(1 for a in op.assertions if a.get("success") is False)
-    conn.execute(insert(quality_results).values(
-        id=qid, tenant_id=tenant, asset_id=aid, run_id=op.run_id, assertions=op.assertions,
-        metrics=op.metrics, passed=passed, failed=failed, observed_at=op.observed_at, created_at=at, **scored))
+    bulk.executemany(conn, _INSERT_QUALITY, [{
+        "id": qid, "tenant_id": tenant, "asset_id": aid, "run_id": op.run_id, "assertions": op.assertions,
+        "metrics": op.metrics, "passed": passed, "failed": failed, "observed_at": op.observed_at, "created_at": at,
+        **scored}])
     summary = {"run_id": op.run_id, "passed": passed, "failed": failed,
                "metrics": sorted(op.metrics), "observed_at": _iso(utc(op.observed_at))}
     if op.status is not None:
