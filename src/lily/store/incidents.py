@@ -25,14 +25,23 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, and_, delete, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, insert, select, update
 
 from lily.model import AssetRef, UpsertIncident, asset_id, stable_id
+from lily.store import bulk
 from lily.store.blast_radius import enrichment
 from lily.store.rows import first_dict, given, jsonable, utc
 from lily.store.tables_runs import incident_assets, incidents
 
 FIELDS = ("title", "status", "severity", "owner", "link")
+# Every update of an incident reads and rewrites its row: prebuilt, through store.bulk's driver-level
+# plan (SQLAlchemy's execution of a fresh select/insert/update per update cost more than SQLite;
+# issue 19's Monte Carlo corpus).
+_BY_ID = select(incidents).where(incidents.c.id == bindparam("id"))
+_INSERT = insert(incidents)
+_UPDATE = update(incidents).where(incidents.c.id == bindparam("k_id"))
+_ASSETS_OF = select(incident_assets.c.asset_id).where(incident_assets.c.incident_id == bindparam("iid"))
+_INSERT_ASSET = insert(incident_assets)
 
 
 def incident_id(tenant: str, source: str, external_id: str) -> uuid.UUID:
@@ -116,7 +125,8 @@ def upsert_incident(conn: Connection, tenant: str, at: datetime, op: UpsertIncid
     """Apply one update; recompute fields and enrichment (``enrich``: ``blast_radius.enrichment`` or
     a memo of it). ``None`` when the update was already known."""
     iid = incident_id(tenant, op.source, op.external_id)
-    current = first_dict(conn, select(incidents).where(incidents.c.id == iid))
+    found = bulk.query_dicts(conn, _BY_ID, {"id": iid})
+    current = found[0] if found else None
     timeline = merge_timeline(current["timeline"] if current else [], entry_of(op))
     if timeline is None:
         return None
@@ -126,10 +136,10 @@ def upsert_incident(conn: Connection, tenant: str, at: datetime, op: UpsertIncid
     values = {**state, "timeline": timeline, "updated_at": at,
               "enrichment": enrich(conn, tenant, refs, depth=depth, at=at)}
     if current is None:
-        conn.execute(insert(incidents).values(id=iid, tenant_id=tenant, source=op.source,
-                                              external_id=op.external_id, created_at=at, **values))
+        bulk.executemany(conn, _INSERT, [{"id": iid, "tenant_id": tenant, "source": op.source,
+                                          "external_id": op.external_id, "created_at": at, **values}])
     else:
-        conn.execute(update(incidents).where(incidents.c.id == iid).values(**values))
+        bulk.executemany(conn, _UPDATE, [{"k_id": iid, **values}])
     _sync_assets(conn, tenant, iid, set(ids))
     after = _snapshot(values)
     before = _snapshot(current) if current else None
@@ -140,13 +150,12 @@ def upsert_incident(conn: Connection, tenant: str, at: datetime, op: UpsertIncid
 
 
 def _sync_assets(conn: Connection, tenant: str, iid: uuid.UUID, ids: set[uuid.UUID]) -> None:
-    stored = set(conn.execute(select(incident_assets.c.asset_id).where(
-        incident_assets.c.incident_id == iid)).scalars())
+    stored = {aid for (aid,) in bulk.query(conn, _ASSETS_OF, {"iid": iid})}
     for aid in stored - ids:
         conn.execute(delete(incident_assets).where(and_(incident_assets.c.incident_id == iid,
                                                         incident_assets.c.asset_id == aid)))
-    for aid in sorted(ids - stored, key=str):
-        conn.execute(insert(incident_assets).values(incident_id=iid, asset_id=aid, tenant_id=tenant))
+    bulk.executemany(conn, _INSERT_ASSET, [{"incident_id": iid, "asset_id": aid, "tenant_id": tenant}
+                                           for aid in sorted(ids - stored, key=str)])
 
 
 # ------------------------------------------------------------------------------------------ reads
