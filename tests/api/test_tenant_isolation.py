@@ -46,7 +46,26 @@ def seed_other(env: Env) -> tuple[dict[str, str], dict[str, str]]:
         "name": SECRET_NAME, "kind": "snowflake", "config": {"connection": "recording"}})
     assert target.status_code == 201
     ids |= {"target_id": target.json()["id"], "delivery_id": str(uuid.uuid4())}
+    # A declared lineage process and a data contract of tenant B (their content names the secret), under
+    # a name tenant A may use too: a 404 may echo the name asked for, never B's content.
+    process = c.put(f"/api/v1/lineage-processes/{SHARED}", headers=other, json={**PROCESS, "owner": SECRET_NAME})
+    assert process.status_code == 200, process.text
+    contract = c.put(f"/api/v1/contracts/{SHARED}", headers=other,
+                     json={**CONTRACT, "id": SHARED, "name": SECRET_NAME})
+    assert contract.status_code == 200, contract.text
+    ids |= {"contract_id": SHARED}
     return other, ids
+
+
+SHARED = "shared-name"
+PROCESS = {"type": "export", "owner": "team", "inputs": [{"namespace": "postgres://x", "name": "a"}],
+           "outputs": [{"namespace": "s3://x", "name": "b"}]}
+CONTRACT = {"apiVersion": "v3.1.0", "kind": "DataContract", "version": "1.0.0", "status": "active",
+            "schema": [{"name": "t", "properties": [{"name": "c", "logicalType": "string"}]}]}
+# Create-or-replace routes: a name tenant B uses is free in tenant A, so A's PUT makes A's own (and
+# the DELETE that follows in the route table deletes that one); B's are checked untouched at the end.
+OWN = {("PUT", "/api/v1/lineage-processes/{name}"), ("DELETE", "/api/v1/lineage-processes/{name}"),
+       ("PUT", "/api/v1/contracts/{contract_id}")}
 
 
 def test_no_route_reads_or_changes_another_tenants_data(env: Env) -> None:
@@ -60,12 +79,17 @@ def test_no_route_reads_or_changes_another_tenants_data(env: Env) -> None:
         "POST /api/v1/users": {"username": "someone", "password": "long-enough-pw", "role": "viewer"},
         "PUT /api/v1/assets/{asset_id}/columns": {"columns": [{"name": "x"}]},
         "POST /api/v1/assets/{asset_id}/classifications": {"tag": "Stolen"},
+        "PUT /api/v1/lineage-processes/{name}": PROCESS,
+        "PUT /api/v1/contracts/{contract_id}": {**CONTRACT, "id": SHARED},
     }
     for method, template in ROUTE_PERMISSIONS:
-        path = re.sub(r"\{(\w+)\}", lambda m: ids[m.group(1)], template)
+        named = ids | {"name": SHARED} if "lineage-processes" in template else ids
+        path = re.sub(r"\{(\w+)\}", lambda m, named=named: named[m.group(1)], template)
         resp = env.client.request(method, path, headers=mine, json=bodies.get(f"{method} {template}", {}))
         assert SECRET_NAME not in resp.text, (method, template, resp.text[:200])
-        if "{" in template:
+        if (method, template) in OWN:
+            assert resp.status_code == 200, (method, template, resp.status_code, resp.text[:200])
+        elif "{" in template:
             assert resp.status_code == 404, (method, template, resp.status_code)
     # Search and filters do not leak either.
     for query in (f"?q={SECRET_NAME}", f"?namespace=postgres://{SECRET_NAME}", "?q=users"):
@@ -83,6 +107,9 @@ def test_no_route_reads_or_changes_another_tenants_data(env: Env) -> None:
     asset = env.client.get(f"/api/v1/assets/{ids['asset_id']}", headers=other).json()
     assert asset["description"] == SECRET_NAME and [c["field"] for c in asset["columns"]] == ["email"]
     assert env.client.get(f"/api/v1/edges/{ids['edge_id']}", headers=other).status_code == 200
+    theirs = env.client.get(f"/api/v1/lineage-processes/{SHARED}", headers=other).json()
+    assert theirs["process"]["inputs"] == PROCESS["inputs"] and theirs["process"]["owner"] == SECRET_NAME
+    assert env.client.get(f"/api/v1/contracts/{SHARED}", headers=other).json()["document"]["name"] == SECRET_NAME
     tokens = env.client.get("/api/v1/tokens", headers=other).json()
     assert any(t["id"] == ids["token_id"] and t["revoked_at"] is None for t in tokens)
 
