@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from lily.api.context import AppContext
 from lily.api.deps import authorize, ctx
 from lily.api.permissions import V1
+from lily.api.schemas_query import NOT_BLANK
 from lily.contracts.odcs import dumps, loads
 from lily.contracts.service import ContractError, evaluate_contract, import_contract
 from lily.model import Principal
@@ -18,7 +19,7 @@ from lily.store import contracts as repo
 from lily.yamlfile import YamlError
 
 router = APIRouter(prefix=V1, tags=["contracts"])
-ContractId = Annotated[str, Path(min_length=1, max_length=200)]
+ContractId = Annotated[str, Path(min_length=1, max_length=200, pattern=NOT_BLANK)]  # no NUL: PostgreSQL text refuses it
 
 
 def _out(row: dict[str, Any]) -> dict[str, Any]:
