@@ -14,6 +14,7 @@ import pytest
 
 from lily.demo import pg, s3, sf
 from lily.model import AssetRef, asset_id
+from tests.support.browser import signed_in_page
 from tests.support.live import LiveLily
 
 pytestmark = pytest.mark.browser
@@ -45,20 +46,8 @@ def lily(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveLily]:
 
 @pytest.fixture
 def page(lily: LiveLily) -> Iterator[object]:
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1400, "height": 980})
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on("console", lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None)
-        page.goto(f"{lily.url}/login")
-        page.fill("input[name=username]", lily.credentials["username"])
-        page.fill("input[name=password]", lily.credentials["password"])
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{lily.url}/")
+    with signed_in_page(sync_api, CHROMIUM, lily) as page:
         yield page
-        browser.close()
-        assert not errors, errors  # no script error and nothing the policy had to block
 
 
 def _ready(page, when: str = "true") -> None:

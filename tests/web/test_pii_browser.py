@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.browser import signed_in_page
 from tests.support.live import LiveLily
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -29,17 +30,7 @@ def lily(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveLily]:
 
 
 def test_confirm_a_detected_pii_column_and_see_it_on_the_asset(lily: LiveLily) -> None:
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on("console", lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None)
-        page.goto(f"{lily.url}/login")
-        page.fill("input[name=username]", lily.credentials["username"])
-        page.fill("input[name=password]", lily.credentials["password"])
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{lily.url}/")
+    with signed_in_page(sync_api, CHROMIUM, lily, height=900) as page:
         # The demo CRM pipeline runs in the background after start: wait for its detections.
         deadline = time.monotonic() + 180
         while True:
@@ -59,5 +50,3 @@ def test_confirm_a_detected_pii_column_and_see_it_on_the_asset(lily: LiveLily) -
         page.goto(f"{lily.url}{dataset_href}")
         schema = page.inner_text("main")
         assert tag in schema and column in schema
-        browser.close()
-    assert not errors, errors
