@@ -92,6 +92,11 @@ class Settings(BaseSettings):
     outbound_max_elapsed_s: float | None = 24 * 3600.0
     outbound_lease_s: float = 120.0
 
+    # Cron work (pipeline and connector schedules, process files, the contract monitor): in the
+    # serving process, or false when `lily scheduler` runs it apart (docs/deployment.md).
+    scheduler_in_process: bool = True
+    scheduler_leader_poll_s: float = Field(2.0, gt=0)  # a follower `lily scheduler` tries to lead this often
+
     demo: bool = False
     log_json: bool = True
 
