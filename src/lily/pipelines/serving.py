@@ -103,7 +103,7 @@ def build(settings: Settings, store: Store, *, has_endpoint: Callable[[], bool],
     background: list[BackgroundService] = [InProcessLineage(service, store, settings, has_endpoint), service]
     # `logs` on LILY_PIPELINE_SCHEDULE, each declared pipeline on its file's `schedule:` (or that).
     default = settings.pipeline_schedule.strip() or None
-    if default or declared is not None:
+    if settings.scheduler_in_process and (default or declared is not None):  # else `lily scheduler` runs it
         background.append(PipelineSchedules(service, default, poll_s=settings.pipeline_schedule_poll_s))
     return service, background
 
