@@ -63,6 +63,7 @@ class Settings(BaseSettings):
 
     # Pipelines (docs/pipelines.md): the lake, scheduled runs inside `lily serve`, OpenLineage output.
     lake_root: str | None = None  # default (also when empty) <data_dir>/lake
+    lake_url: str | None = None  # s3://bucket/prefix (AWS_* settings) or a directory; overrides lake_root
     pipeline_schedule: str = ""  # cron, e.g. "0 2 * * *" (02:00 UTC processes yesterday); empty: off
     pipeline_schedule_poll_s: float = 30.0
     pipeline_tenant: str = "default"  # the tenant that owns the lake: its runs and catalog entries
@@ -109,6 +110,13 @@ class Settings(BaseSettings):
     @property
     def resolved_lake_root(self) -> Path:
         return (Path(self.lake_root) if self.lake_root else self.data_dir / "lake").expanduser().resolve()
+
+    @property
+    def resolved_lake(self) -> str | Path:
+        """The lake: ``lake_url`` when set (an ``s3://`` URL is kept as it is), else the local root."""
+        if self.lake_url and self.lake_url.startswith("s3://"):
+            return self.lake_url
+        return Path(self.lake_url).expanduser().resolve() if self.lake_url else self.resolved_lake_root
 
     @property
     def resolved_pipelines_dir(self) -> Path:
