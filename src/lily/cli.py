@@ -13,6 +13,8 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from lily.classify.cli import classify
+from lily.cluster.api import api as api_command
+from lily.cluster.scheduler import scheduler as scheduler_command
 from lily.compliance.cli import app as compliance_app
 from lily.connectors.cli import app as connect_app
 from lily.contracts.cli import app as contract_app
@@ -43,6 +45,8 @@ worker_app.command("inbound")(worker_inbound)
 worker_app.command("propagation")(worker_propagation)
 worker_app.command("outbound")(worker_outbound)
 app.command("reconcile")(reconcile)
+app.command("api")(api_command)  # the API alone, to scale out (docs/deployment.md)
+app.command("scheduler")(scheduler_command)  # the cron work, leader-elected
 app.add_typer(quality_app, name="quality")
 app.add_typer(contract_app, name="contract")
 app.add_typer(process_app, name="process")
@@ -116,9 +120,10 @@ def serve(host: str = typer.Option(None, help="bind address (default LILY_HOST o
     # Connectors (LILY_CONNECTORS_FILE): scans on their schedules, SQS queues polled, through this app's bus.
     from lily.connectors.schedule import ConnectorSchedules
 
-    api.state.background.append(ConnectorSchedules(store, settings.connectors_file or "connectors.yaml",
-                                                   bus=lambda: api.state.inbound.bus,
-                                                   poll_s=settings.connector_schedule_poll_s))
+    if settings.scheduler_in_process:  # else `lily scheduler` runs them
+        api.state.background.append(ConnectorSchedules(store, settings.connectors_file or "connectors.yaml",
+                                                       bus=lambda: api.state.inbound.bus,
+                                                       poll_s=settings.connector_schedule_poll_s))
     # Inbound workers in a supervised child process (LILY_INBOUND_WORKER_PROCESS=false: threads), so
     # accepting and applying each get a core instead of sharing this process's GIL.
     inbound = api.state.inbound

@@ -1,118 +1,19 @@
-"""A throwaway PostgreSQL server for tests and benchmarks.
+"""A throwaway PostgreSQL server for tests and benchmarks (``lily.cluster.postgres``).
 
 Uses ``LILY_TEST_DATABASE_URL`` when set (an existing server, admin URL); otherwise runs
-``initdb`` + ``pg_ctl`` from the installed PostgreSQL binaries into a temporary directory on a free
-port, and removes it afterwards. PostgreSQL refuses to run as root, so as root the server runs
-as the ``postgres`` system user.
+``initdb`` + ``pg_ctl`` into a temporary directory on a free port and removes it afterwards.
 """
 
 from __future__ import annotations
 
-import glob
 import os
-import pwd
-import shutil
-import socket
-import subprocess
-import tempfile
-import time
-from pathlib import Path
+
+from lily.cluster.postgres import PostgresServer
 
 
-def _bindir() -> Path:
-    explicit = os.environ.get("LILY_PG_BINDIR")
-    if explicit:
-        return Path(explicit)
-    found = shutil.which("pg_config")
-    if found:
-        out = subprocess.run([found, "--bindir"], capture_output=True, text=True, check=False).stdout.strip()
-        if out and (Path(out) / "initdb").exists():
-            return Path(out)
-    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), reverse=True)
-    if candidates:
-        return Path(candidates[0]).parent
-    initdb = shutil.which("initdb")
-    if initdb:
-        return Path(initdb).resolve().parent
-    raise RuntimeError("PostgreSQL server binaries not found: install postgresql (see .ci/run)")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class ThrowawayPostgres:
-    """Start with ``start()``, get ``admin_url``, stop with ``stop()`` (also a context manager)."""
-
+class ThrowawayPostgres(PostgresServer):
     def __init__(self) -> None:
-        self.external = os.environ.get("LILY_TEST_DATABASE_URL")
-        self.port = 0
-        self.root: Path | None = None
-        self._run_as: str | None = "postgres" if os.geteuid() == 0 else None
+        super().__init__(external=os.environ.get("LILY_TEST_DATABASE_URL"))
 
-    @property
-    def admin_url(self) -> str:
-        if self.external:
-            return self.external
-        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
 
-    def url_for(self, database: str) -> str:
-        base, _, _ = self.admin_url.rpartition("/")
-        return f"{base}/{database}"
-
-    def _cmd(self, args: list[str]) -> list[str]:
-        return ["runuser", "-u", self._run_as, "--", *args] if self._run_as else args
-
-    def start(self) -> ThrowawayPostgres:
-        if self.external:
-            return self
-        bindir = _bindir()
-        self.root = Path(tempfile.mkdtemp(prefix="lily-pg-"))
-        data = self.root / "data"
-        if self._run_as:
-            pw = pwd.getpwnam(self._run_as)
-            os.chown(self.root, pw.pw_uid, pw.pw_gid)
-        subprocess.run(
-            self._cmd([str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
-                       "-E", "UTF8", "--no-sync"]),
-            check=True, capture_output=True,
-        )
-        self.port = _free_port()
-        opts = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
-                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200 "
-                "-c shared_buffers=256MB")
-        subprocess.run(
-            self._cmd([str(bindir / "pg_ctl"), "-D", str(data), "-l", str(self.root / "log"),
-                       "-o", opts, "-w", "-t", "60", "start"]),
-            check=True, capture_output=True,
-        )
-        self._wait_ready()
-        return self
-
-    def _wait_ready(self) -> None:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                    return
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError("PostgreSQL did not start")
-
-    def stop(self) -> None:
-        if self.external or self.root is None:
-            return
-        subprocess.run(
-            self._cmd([str(_bindir() / "pg_ctl"), "-D", str(self.root / "data"), "-m", "immediate", "stop"]),
-            check=False, capture_output=True,
-        )
-        shutil.rmtree(self.root, ignore_errors=True)
-        self.root = None
-
-    def __enter__(self) -> ThrowawayPostgres:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+__all__ = ["ThrowawayPostgres"]

@@ -44,6 +44,12 @@ class ProcessFiles:
 
 
 def background(settings: Settings, store: Store) -> list[Any]:
+    """What the serving process runs; nothing when ``lily scheduler`` runs it apart."""
+    return cron_services(settings, store) if settings.scheduler_in_process else []
+
+
+def cron_services(settings: Settings, store: Store) -> list[Any]:
+    """The process-file sync and the contract monitor, for ``lily serve`` or the scheduler's leader."""
     services: list[Any] = []
     if settings.processes_dir:
         services.append(ProcessFiles(store, Path(settings.processes_dir).expanduser(), settings.processes_poll_s))

@@ -16,8 +16,10 @@ import typer
 def worker_inbound(
     workers: int = typer.Option(1, "--workers", min=1, help="worker threads in this process"),
     once: bool = typer.Option(False, "--once", help="apply everything waiting, then exit"),
-    metrics_port: int = typer.Option(None, "--metrics-port", help="serve Prometheus /metrics on this port"),
-    metrics_host: str = typer.Option("0.0.0.0", "--metrics-host", help="address the metrics port binds"),
+    metrics_port: int = typer.Option(None, "--health-port", "--metrics-port", envvar="LILY_HEALTH_PORT",
+                                     help="serve /healthz, /readyz (database, bus) and Prometheus /metrics here"),
+    metrics_host: str = typer.Option("0.0.0.0", "--health-host", "--metrics-host", envvar="LILY_HEALTH_HOST",
+                                     help="address the health port binds"),
     nice: int = typer.Option(0, "--nice", min=0, help="lower this process's CPU priority by this much"),
     wake_fd: int = typer.Option(None, "--wake-fd", hidden=True,
                                 help="read end of the wake pipe of the `lily serve` that started us"),
@@ -59,9 +61,12 @@ def worker_inbound(
                       f"retried {result.retried}, skipped {result.skipped}")
         return
     if metrics_port:
-        from prometheus_client import start_http_server
+        from lily.health import HealthServer, database_check
 
-        start_http_server(metrics_port, addr=metrics_host, registry=metrics.registry)
+        # The bus check asks the bus for its depth: a round trip to NATS, or a query on the local bus.
+        HealthServer(metrics_port, metrics.registry, {"database": database_check(store),
+                                                      "bus": runtime.bus.queue_depth},
+                     host=metrics_host).start()
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())

@@ -22,13 +22,14 @@ def _store(settings: Settings):  # type: ignore[no-untyped-def]
     return Store.from_url(settings.resolved_database_url, migrate=True)
 
 
-def _run(kind: str, once: bool) -> None:
+def _run(kind: str, once: bool, health_port: int | None = None, health_host: str = "0.0.0.0") -> None:
     from lily.observability import Metrics, configure_logging
     from lily.outbound.runtime import GovernanceRuntime
 
     settings = Settings()
     store = _store(settings)
-    runtime = GovernanceRuntime(store, settings, Metrics(), propagation=kind == "propagation",
+    metrics = Metrics()
+    runtime = GovernanceRuntime(store, settings, metrics, propagation=kind == "propagation",
                                 outbound=kind == "outbound")
     if once:
         if kind == "propagation":
@@ -46,20 +47,49 @@ def _run(kind: str, once: bool) -> None:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
+    if health_port:
+        _serve_health(kind, store, metrics, health_port, health_host)
     runtime.start()
     console.print(f"{kind} worker running (Ctrl-C to stop)")
     stop.wait()
     runtime.stop()
 
 
-def worker_propagation(once: bool = typer.Option(False, "--once", help="catch up, then exit")) -> None:
+def _serve_health(kind: str, store, metrics, port: int, host: str) -> None:  # type: ignore[no-untyped-def]
+    """/healthz, /readyz (database) and /metrics, with this stage's change-feed lag read at each scrape."""
+    from lily.governance.consumer import CONSUMER as PROPAGATION
+    from lily.health import HealthServer, database_check
+    from lily.outbound.worker import CONSUMER as OUTBOUND
+    from lily.store import feed
+
+    consumer = PROPAGATION if kind == "propagation" else OUTBOUND
+
+    def refresh_lag() -> None:
+        with store.read() as conn:
+            lags = feed.lags(conn, consumer)
+        for (name, tenant), lag in lags.items():
+            metrics.feed_consumer_lag.labels(name, tenant).set(lag)
+
+    HealthServer(port, metrics.registry, {"database": database_check(store)}, host=host,
+                 before_scrape=refresh_lag).start()
+
+
+HEALTH_PORT = typer.Option(None, "--health-port", envvar="LILY_HEALTH_PORT",
+                           help="serve /healthz, /readyz (database) and Prometheus /metrics on this port")
+HEALTH_HOST = typer.Option("0.0.0.0", "--health-host", envvar="LILY_HEALTH_HOST",
+                           help="address the health port binds")
+
+
+def worker_propagation(once: bool = typer.Option(False, "--once", help="catch up, then exit"),
+                       health_port: int = HEALTH_PORT, health_host: str = HEALTH_HOST) -> None:
     """Propagate classifications along lineage as the change feed moves."""
-    _run("propagation", once)
+    _run("propagation", once, health_port, health_host)
 
 
-def worker_outbound(once: bool = typer.Option(False, "--once", help="plan and deliver what is due, then exit")) -> None:
+def worker_outbound(once: bool = typer.Option(False, "--once", help="plan and deliver what is due, then exit"),
+                    health_port: int = HEALTH_PORT, health_host: str = HEALTH_HOST) -> None:
     """Plan policy changes per target and deliver them (retries, dead letters)."""
-    _run("outbound", once)
+    _run("outbound", once, health_port, health_host)
 
 
 def reconcile(target: str = typer.Option(None, "--target", help="only this target (name)"),

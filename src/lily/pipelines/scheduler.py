@@ -64,13 +64,16 @@ class PipelineSchedules:
     """
 
     def __init__(self, service: PipelineService, default: str | None, *, clock: Callable[[], datetime] = utcnow,
-                 poll_s: float = 30.0) -> None:
+                 poll_s: float = 30.0, is_leader: Callable[[], bool] | None = None) -> None:
+        """``is_leader``: asked before each tick (``lily scheduler``'s leader election); a tick while
+        it says no submits nothing, so two schedulers never both fire one day."""
         if default and not croniter.is_valid(default):
             raise ValueError(f"invalid cron expression for the pipeline schedule: {default!r}")
         self.service = service
         self.default = default or None
         self.clock = clock
         self.poll_s = poll_s
+        self.is_leader = is_leader
         self.schedulers: dict[str, PipelineScheduler] = {}
         self.last_tick: datetime | None = None  # the instant of the last tick that went through
         self._stop = threading.Event()
@@ -86,6 +89,9 @@ class PipelineSchedules:
     def tick(self, now: datetime | None = None) -> dict[str, list[date]]:
         """Submit the days due at ``now`` for each pipeline; returns them by pipeline."""
         now = now if now is not None else self.clock()
+        if self.is_leader is not None and not self.is_leader():
+            log.warning("pipeline_schedule_not_leader")
+            return {}
         crons = self.crons()
         for name in set(self.schedulers) - set(crons):  # its file is gone or no longer scheduled
             del self.schedulers[name]

@@ -9,6 +9,7 @@ from sqlalchemy import text
 from lily.api.context import AppContext
 from lily.api.deps import ctx
 from lily.api.problems import problem
+from lily.health import lake_check, run_checks
 from lily.store.migrate import current_revision
 
 router = APIRouter(tags=["health"])
@@ -20,8 +21,8 @@ def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz", response_model=None)
-def readyz(app: AppContext = Depends(ctx)) -> dict[str, str] | Response:
-    """Ready when the database answers and is migrated."""
+def readyz(request: Request, app: AppContext = Depends(ctx)) -> dict[str, str] | Response:
+    """Ready when the database answers and is migrated, the bus answers and the lake is reachable."""
     try:
         with app.store.read() as conn:
             conn.execute(text("SELECT 1"))
@@ -30,7 +31,15 @@ def readyz(app: AppContext = Depends(ctx)) -> dict[str, str] | Response:
         return problem(503, f"database unavailable: {type(exc).__name__}")
     if revision is None:
         return problem(503, "database not migrated; run `lily db upgrade`")
-    return {"status": "ready", "database": app.store.dialect, "revision": revision}
+    inbound = getattr(request.app.state, "inbound", None)
+    checks = {"lake": lake_check(app.settings)}
+    if inbound is not None:
+        checks["bus"] = lambda: inbound.bus.queue_depth()  # publishing needs it: a NATS round trip
+    ok, results = run_checks(checks)
+    if not ok:
+        failed = "; ".join(f"{name} unavailable: {why}" for name, why in results.items() if why != "ok")
+        return problem(503, failed)
+    return {"status": "ready", "database": app.store.dialect, "revision": revision, **results}
 
 
 @router.get("/metrics", response_class=Response,
