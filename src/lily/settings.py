@@ -71,7 +71,7 @@ class Settings(BaseSettings):
     processes_dir: str | None = None  # declared lineage process files (docs/contracts.md); unset: none
     processes_poll_s: float = 30.0  # how often the directory is re-read
     contracts_monitor: bool = True  # evaluate contracts on change and on schedule, freshness incidents
-    contracts_poll_s: float = 5.0  # the monitor reads the change feed this often
+    contracts_poll_s: float = 1.0  # the monitor reads the change feed this often (short, lean reads)
     contracts_interval_s: float = 300.0  # every contract evaluated and freshness judged this often
     pipelines_dir: str | None = None  # declared pipeline files (docs/medallion.md); default (also when empty) ./pipelines
     api_key: SecretStr | None = None  # bearer key sent with lineage_url

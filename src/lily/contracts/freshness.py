@@ -11,10 +11,13 @@ from __future__ import annotations
 import itertools
 import statistics
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 MIN_UPDATES = 3
 LATE_FACTOR = 1.5
+# Updates closer than this are one update (a burst, dated by its last change): a table written on
+# every event of a stream has no cadence to learn, and "late after 1.5 x 50 ms" is noise.
+BURST = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)

@@ -26,13 +26,13 @@ from lily.contracts import freshness
 from lily.contracts.odcs import Contract
 from lily.contracts.service import ACTOR, contracts_for, evaluate_contract, last_update
 from lily.model import AssetRef, ChangeSet, UpsertIncident, asset_id
-from lily.model.change import Change, ChangeKind
+from lily.model.change import ChangeKind
 from lily.observability import log
 from lily.store import Store, catalog
 from lily.store import contracts as repo
 from lily.store import incidents as incident_store
 from lily.store.apply import apply_in
-from lily.store.feed import changes_after, commit_offset, get_offset
+from lily.store.feed import Touch, commit_offset, get_offset, touches_after
 
 CONSUMER = "contracts"
 FRESHNESS_SOURCE = "lily_freshness"
@@ -54,44 +54,48 @@ class ContractMonitor:
         self.read_data = read_data
 
     # ------------------------------------------------------------------ the feed
-    def _touched(self, conn: Any, tenant: str, changes: list[Change]
+    def _touched(self, conn: Any, tenant: str, touches: list[Touch]
                  ) -> tuple[set[AssetRef], list[tuple[uuid.UUID, datetime, int, str]]]:
-        ids = {c.asset_id for c in changes if c.asset_id is not None and c.kind.value.startswith("asset.")}
+        asset_kinds = (ChangeKind.ASSET_CREATED.value, ChangeKind.ASSET_UPDATED.value, ChangeKind.ASSET_DELETED.value)
+        ids = {t.asset_id for t in touches if t.kind in asset_kinds and t.raw_asset_id is not None}
         assets = catalog.get_many(conn, tenant, sorted(ids, key=str))
         parents = catalog.get_many(conn, tenant, sorted({a.parent_id for a in assets.values()
                                                          if a.ref.field and a.parent_id}, key=str))
         refs: set[AssetRef] = set()
         updates: list[tuple[uuid.UUID, datetime, int, str]] = []
-
-        def updated(aid: uuid.UUID, at: datetime, seq: int, source: str) -> None:
-            updates.append((aid, at, seq, source))
-
-        for ch in changes:
-            if ch.actor == ACTOR:
+        outputs: dict[tuple[str, str], tuple[AssetRef, uuid.UUID]] = {}
+        for t in touches:
+            if t.actor == ACTOR:
                 continue  # the monitor's own writes (contract status on the asset, incidents)
-            if ch.kind.value.startswith("asset.") and ch.asset_id in assets:
-                asset = assets[ch.asset_id]
+            if t.kind in asset_kinds:
+                asset = assets.get(t.asset_id)  # type: ignore[arg-type]
+                if asset is None:
+                    continue
                 if asset.ref.field:
                     parent = parents.get(asset.parent_id) if asset.parent_id else None
                     if parent is not None:
                         refs.add(parent.ref)
                     continue
                 refs.add(asset.ref)
-                if asset.type.value in _DATASET_TYPES and ch.kind != ChangeKind.ASSET_DELETED:
-                    updated(asset.id, ch.at, ch.seq, ch.kind.value)
-                elif asset.type.value == "s3_object" and ch.kind == ChangeKind.ASSET_CREATED:
-                    updated(asset.id, ch.at, ch.seq, "s3 object created")
-            elif ch.kind == ChangeKind.RUN_UPDATED and (ch.after or {}).get("state") == "COMPLETED":
+                if asset.type.value in _DATASET_TYPES and t.kind != ChangeKind.ASSET_DELETED.value:
+                    updates.append((asset.id, t.at, t.seq, t.kind))
+                elif asset.type.value == "s3_object" and t.kind == ChangeKind.ASSET_CREATED.value:
+                    updates.append((asset.id, t.at, t.seq, "s3 object created"))
+            elif t.kind == ChangeKind.RUN_UPDATED.value and (t.after or {}).get("state") == "COMPLETED":
                 # The change records the run's outputs: no read of the run per change (the feed
                 # carries one per OpenLineage COMPLETE, thousands a second).
-                for out in ch.after.get("outputs") or []:
-                    ref = AssetRef(namespace=out["namespace"], name=out["name"])
+                for out in t.after.get("outputs") or []:  # type: ignore[union-attr]
+                    key = (out["namespace"], out["name"])
+                    if key not in outputs:  # a job writes the same tables run after run
+                        ref = AssetRef(namespace=key[0], name=key[1])
+                        outputs[key] = (ref, asset_id(tenant, ref))
+                    ref, aid = outputs[key]
                     refs.add(ref)
-                    updated(asset_id(tenant, ref), ch.at, ch.seq, "run completed")
-            elif ch.kind == ChangeKind.QUALITY_RECORDED and ch.asset_id is not None:
-                asset = catalog.get_asset(conn, tenant, ch.asset_id)
-                if asset is not None:
-                    refs.add(asset.ref)
+                    updates.append((aid, t.at, t.seq, "run completed"))
+            elif t.kind == ChangeKind.QUALITY_RECORDED.value and t.raw_asset_id is not None:
+                quality_of = catalog.get_asset(conn, tenant, t.asset_id)  # type: ignore[arg-type]
+                if quality_of is not None:
+                    refs.add(quality_of.ref)
         return refs, updates
 
     def drain_tenant(self, tenant: str) -> int:
@@ -105,20 +109,20 @@ class ContractMonitor:
             # here is still the offset when the short write below moves it.
             with self.store.read() as conn:
                 offset = get_offset(conn, CONSUMER, tenant)
-                changes = changes_after(conn, tenant, offset, limit=self.batch, kinds=_KINDS)
-                if not changes:
+                touches = touches_after(conn, tenant, offset, self.batch, _KINDS, ChangeKind.RUN_UPDATED.value)
+                if not touches:
                     return total
-                refs, updates = self._touched(conn, tenant, changes)
+                refs, updates = self._touched(conn, tenant, touches)
             with self.store.write() as conn:
-                repo.record_updates(conn, tenant, updates)
-                commit_offset(conn, CONSUMER, tenant, changes[-1].seq, self.clock())
-            total += len(changes)
+                repo.record_updates(conn, tenant, updates, freshness.BURST)
+                commit_offset(conn, CONSUMER, tenant, touches[-1].seq, self.clock())
+            total += len(touches)
             for contract_id in contracts_for(self.store, tenant, refs):
                 try:
                     evaluate_contract(self.store, tenant, contract_id, now=self.clock(), read_data=self.read_data)
                 except Exception:
                     log.exception("contract_evaluation_failed", tenant=tenant, contract=contract_id)
-            if len(changes) < self.batch:
+            if len(touches) < self.batch:
                 return total
 
     # ------------------------------------------------------------------ the schedule

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from lily.store.chunks import rows_in
@@ -50,17 +50,38 @@ def set_result(conn: Connection, tenant: str, contract_id: str, status: str, res
                  .values(status=status, result=result, evaluated_at=at))
 
 
-def record_updates(conn: Connection, tenant: str, seen: list[tuple[uuid.UUID, datetime, int, str]]) -> None:
-    """Note that each dataset changed at ``at`` (by change ``seq``, from ``source``); a time already
-    noted for it is kept once. A dataset's history is cut back to the last ``HISTORY`` updates once it
-    holds twice that many, so most calls are one INSERT and one grouped count: the monitor calls this
-    inside a write transaction, which on SQLite holds the inbound worker's write lock."""
+def record_updates(conn: Connection, tenant: str, seen: list[tuple[uuid.UUID, datetime, int, str]],
+                   burst: timedelta) -> None:
+    """Note that each dataset changed at ``at`` (by change ``seq``, from ``source``). An update less
+    than ``burst`` after the dataset's last recorded one moves that one forward instead of adding a
+    row: a burst counts once, dated by its last change, so a table written a thousand times a second
+    keeps a history of bursts (and one row), not of writes. A history is cut back to the last
+    ``HISTORY`` updates once it holds twice that many. The monitor calls this inside a write
+    transaction, which on SQLite holds the inbound worker's write lock: one grouped read, one
+    multi-row insert and an update per moved dataset."""
     if not seen:
         return
-    rows = {(aid, at): {"tenant_id": tenant, "asset_id": aid, "at": at, "seq": seq, "source": source}
-            for aid, at, seq, source in seen}
-    conn.execute(_INSERT_NEW[conn.dialect.name], list(rows.values()))
-    ids = sorted({aid for aid, _ in rows}, key=str)
+    ids = sorted({aid for aid, *_ in seen}, key=str)
+    newest = select(dataset_updates.c.asset_id, func.max(dataset_updates.c.at)).where(
+        dataset_updates.c.tenant_id == tenant).group_by(dataset_updates.c.asset_id)
+    latest: dict[uuid.UUID, dict[str, Any]] = {
+        aid: {"at": at, "stored_at": at} for aid, at in rows_in(conn, newest, dataset_updates.c.asset_id, ids)}
+    inserts: list[dict[str, Any]] = []
+    for aid, at, seq, source in sorted(seen, key=lambda s: s[2]):
+        last = latest.get(aid)
+        if last is not None and at <= last["at"]:
+            continue  # already noted (a replayed change) or older than what is noted
+        if last is not None and at - last["at"] < burst:
+            last.update(at=at, seq=seq, source=source)
+            continue
+        latest[aid] = {"tenant_id": tenant, "asset_id": aid, "at": at, "seq": seq, "source": source}
+        inserts.append(latest[aid])
+    if inserts:
+        conn.execute(_INSERT_NEW[conn.dialect.name], inserts)  # a second monitor may have noted it
+    moved = [{"b_tenant": tenant, "b_asset": aid, "b_was": row["stored_at"], "b_at": row["at"], "b_seq": row["seq"],
+              "b_source": row["source"]} for aid, row in latest.items() if "stored_at" in row and "seq" in row]
+    if moved:
+        conn.execute(_MOVE, moved)
     counted = select(dataset_updates.c.asset_id).where(dataset_updates.c.tenant_id == tenant).group_by(
         dataset_updates.c.asset_id).having(func.count() > 2 * HISTORY)
     for aid in [r[0] for r in rows_in(conn, counted, dataset_updates.c.asset_id, ids)]:
@@ -72,6 +93,10 @@ def record_updates(conn: Connection, tenant: str, seen: list[tuple[uuid.UUID, da
                                                    dataset_updates.c.at < select(func.min(keep.c.at)).scalar_subquery()))
 
 
+_MOVE = update(dataset_updates).where(
+    dataset_updates.c.tenant_id == bindparam("b_tenant"), dataset_updates.c.asset_id == bindparam("b_asset"),
+    dataset_updates.c.at == bindparam("b_was")).values(at=bindparam("b_at"), seq=bindparam("b_seq"),
+                                                       source=bindparam("b_source"))
 _INSERT_NEW = {name: module.insert(dataset_updates).on_conflict_do_nothing()
                for name, module in (("sqlite", sqlite), ("postgresql", postgresql))}
 

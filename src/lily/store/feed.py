@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, and_, func, insert, select
+from sqlalchemy import Connection, String, and_, case, func, insert, select, type_coerce
 
 from lily.model import Change
 from lily.store.rows import given, upsert
@@ -20,6 +20,34 @@ def changes_after(conn: Connection, tenant_id: str, after: int = 0, limit: int =
         q = q.where(changes.c.kind.in_(kinds))
     rows = conn.execute(q.order_by(changes.c.seq).limit(limit)).mappings()
     return [Change(**dict(r)) for r in rows]
+
+
+class Touch(NamedTuple):
+    """What a change touched, without its before/after images: the lean read of a consumer that
+    only needs to know which assets changed (the contract monitor reads every change, a thousand a
+    second; building ``Change`` models with parsed ids and images was most of its cost)."""
+
+    seq: int
+    kind: str
+    actor: str | None
+    at: datetime
+    raw_asset_id: Any  # parsed on demand by ``asset_id``: most touches never need it
+    after: dict[str, Any] | None  # only for ``with_after`` kinds
+
+    @property
+    def asset_id(self) -> uuid.UUID | None:
+        raw = self.raw_asset_id
+        return raw if raw is None or isinstance(raw, uuid.UUID) else uuid.UUID(raw)
+
+
+def touches_after(conn: Connection, tenant_id: str, after: int, limit: int, kinds: list[str],
+                  with_after: str) -> list[Touch]:
+    """Changes of ``kinds`` after ``after`` as ``Touch`` rows; the after image only of ``with_after``."""
+    q = select(changes.c.seq, changes.c.kind, changes.c.actor, changes.c.at,
+               type_coerce(changes.c.asset_id, String),
+               case((changes.c.kind == with_after, changes.c.after), else_=None).label("after")).where(
+        changes.c.tenant_id == tenant_id, changes.c.seq > after, changes.c.kind.in_(kinds))
+    return [Touch(*row) for row in conn.execute(q.order_by(changes.c.seq).limit(limit))]
 
 
 def audit_records(conn: Connection, tenant_id: str, *, actor: str | None = None, action: str | None = None,
