@@ -6,7 +6,8 @@ change set is applied (``apply_in``), following an OpenLineage run event the wor
 
 1. a ``ChangeSetContext`` holds what the operations share: the connection, tenant, actor, time,
    the transaction's row cache (``ApplyCache``), and the changes recorded so far;
-2. each operation goes, by its ``op`` name, to the writer of its kind of state (``_DISPATCH``):
+2. each operation goes, by its ``op`` name, to the writer of its kind of state (``_DISPATCH``; a
+   run of upserts to ``assets.upsert_many``, which reads and writes their rows set-wise):
    ``assets`` (and columns, deletes, placeholders), ``rename``, ``lineage``, ``classifications``,
    ``runs`` (and quality and incidents). A writer reads the rows it needs through the cache,
    writes only what differs and records one change per state change (``ctx.record``), so the
@@ -23,6 +24,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from itertools import groupby
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import Connection, Engine
@@ -35,7 +38,8 @@ from lily.store.apply_cache import ApplyCache
 
 __all__ = ["ApplyError", "ApplyResult", "UnknownAsset", "apply", "apply_in", "write_deferred"]
 
-# Operation name -> the writer of its kind of state.
+# Operation name -> the writer of a run of such operations (set-wise), or of each one.
+_MANY: dict[str, Callable[[ChangeSetContext, Any], object]] = {"upsert_asset": assets.upsert_many}
 _DISPATCH: dict[str, Callable[[ChangeSetContext, Any], object]] = {
     "upsert_asset": assets.upsert,
     "delete_asset": assets.delete,
@@ -58,11 +62,15 @@ _DISPATCH: dict[str, Callable[[ChangeSetContext, Any], object]] = {
 def apply_in(conn: Connection, cs: ChangeSet, cache: ApplyCache | None = None) -> ApplyResult:
     """Apply ``cs`` inside the caller's transaction (``cache``: see ``ApplyCache``)."""
     ctx = ChangeSetContext(conn, cs, cs.at or datetime.now(UTC), cache)
-    for op in cs.operations:
-        handler = _DISPATCH.get(op.op)
+    for name, run in groupby(cs.operations, key=attrgetter("op")):
+        if name in _MANY:
+            _MANY[name](ctx, list(run))
+            continue
+        handler = _DISPATCH.get(name)
         if handler is None:
-            raise ApplyError(f"operation {op.op!r} has no writer registered")
-        handler(ctx, op)
+            raise ApplyError(f"operation {name!r} has no writer registered")
+        for op in run:
+            handler(ctx, op)
     if ctx.cache.deferred is not None:  # the documents too are rebuilt once, with the change rows
         ctx.cache.deferred.append((ctx, cs))
     else:

@@ -56,7 +56,7 @@ class ChangeSetContext:
     what it changed so far (change records, search documents to rebuild, the result)."""
 
     # Slots: the kind writers read these attributes many times per operation.
-    __slots__ = ("actor", "at", "cache", "conn", "dirty_docs", "pending", "result", "tenant")
+    __slots__ = ("actor", "at", "cache", "conn", "dirty_docs", "pending", "result", "tenant", "writes")
 
     def __init__(self, conn: Connection, cs: ChangeSet, at: datetime, cache: ApplyCache | None = None) -> None:
         self.conn = conn
@@ -67,6 +67,7 @@ class ChangeSetContext:
         self.pending: list[PendingChange] = []
         self.dirty_docs: set[uuid.UUID] = set()
         self.result = ApplyResult()
+        self.writes: Any = None  # asset rows held by a run of upserts (``assets.upsert_many``)
 
     def record(self, kind: ChangeKind, entity_type: str, entity_id: object, aid: uuid.UUID | None,
                before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
