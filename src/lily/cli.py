@@ -14,6 +14,7 @@ from typer.core import TyperGroup
 
 from lily.classify.cli import classify
 from lily.cluster.api import api as api_command
+from lily.cluster.cli import app as cluster_app
 from lily.cluster.scheduler import scheduler as scheduler_command
 from lily.compliance.cli import app as compliance_app
 from lily.connectors.cli import app as connect_app
@@ -47,6 +48,7 @@ worker_app.command("outbound")(worker_outbound)
 app.command("reconcile")(reconcile)
 app.command("api")(api_command)  # the API alone, to scale out (docs/deployment.md)
 app.command("scheduler")(scheduler_command)  # the cron work, leader-elected
+app.add_typer(cluster_app, name="cluster")  # a local cluster: lily cluster up|status|down
 app.add_typer(quality_app, name="quality")
 app.add_typer(contract_app, name="contract")
 app.add_typer(process_app, name="process")

@@ -71,7 +71,8 @@ class HealthServer:
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(body)
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the caller gave up
+                    self.wfile.write(body)
 
             def log_message(self, *args: object) -> None:  # scrapes every few seconds: no access log
                 return
@@ -107,11 +108,14 @@ def lake_check(settings: Any) -> Check:
 
     url = str(getattr(settings, "lake_url", None) or "")
 
+    clients: list[Any] = []  # made once: building a boto3 client costs a few hundred ms of CPU
+
     def s3() -> None:
         import boto3
 
-        bucket = url.removeprefix("s3://").split("/", 1)[0]
-        boto3.client("s3").head_bucket(Bucket=bucket)
+        if not clients:
+            clients.append(boto3.client("s3"))
+        clients[0].head_bucket(Bucket=url.removeprefix("s3://").split("/", 1)[0])
 
     def local() -> None:
         root = Path(settings.resolved_lake_root)

@@ -1,0 +1,101 @@
+"""`lily cluster up|status|down`: the local cluster (PostgreSQL, NATS, moto as S3, 2 APIs behind the
+proxy, 2 inbound workers, propagation, outbound, the scheduler) takes events of three sources through
+the proxy and applies them, reports every process healthy, survives the loss of an API process, and
+leaves no process behind when it goes down."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from lily.cluster.postgres import PostgresServer
+from lily.cluster.supervisor import Cluster, alive
+
+pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+
+def lily(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "lily.cli", *args], capture_output=True, text=True, timeout=120)
+
+
+def post(url: str, path: str, key: str, body: Any) -> httpx.Response:
+    # A connection per request: the proxy balances connections, so the requests reach both APIs.
+    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=30) as http:
+        return http.post(path, json=body)
+
+
+def wait_applied(url: str, key: str, expected: dict[str, int], timeout: float = 60) -> dict[str, int]:
+    deadline = time.monotonic() + timeout
+    counts: dict[str, int] = {}
+    while time.monotonic() < deadline:
+        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=30) as http:
+            items = http.get("/api/v1/events", params={"limit": 100}).json()["items"]
+        counts = {}
+        for item in items:
+            if item["status"] == "applied":
+                counts[item["source"]] = counts.get(item["source"], 0) + 1
+        if counts == expected:
+            return counts
+        time.sleep(0.3)
+    return counts
+
+
+def test_cluster_applies_events_through_the_proxy_and_goes_down_cleanly(tmp_path: Path, shared_dir: Path) -> None:
+    root = tmp_path / "cluster"
+    cluster = Cluster(root)
+    try:
+        cluster.up(proxy_port=0)
+        url, key = cluster.url, cluster.credentials["api_key"]
+        assert set(cluster.state["processes"]) == {"api-1", "api-2", "proxy", "inbound-1", "inbound-2",
+                                                   "propagation-1", "outbound-1", "scheduler-1"}
+        samples = shared_dir / "samples"
+        ol = json.loads((samples / "openlineage" / "dbt_model_complete_columnlineage.json").read_text())
+        s3 = json.loads((samples / "s3" / "awsdocs_s3_objectcreated_put.json").read_text())
+        assert post(url, "/api/v1/lineage", key, ol).status_code == 201
+        assert post(url, "/api/v1/webhooks/s3", key, s3).status_code == 200
+        for i in range(4):
+            generic = {"event_id": f"e-{i}", "event_type": "asset.created", "timestamp": "2026-01-05T10:00:00Z",
+                       "source": "crawler", "tenant_id": "default",
+                       "payload": {"asset_id": f"postgres://db:5432/shop.public.t{i}", "asset_type": "table"}}
+            assert post(url, "/api/v1/events", key, generic).status_code == 202
+        assert wait_applied(url, key, {"openlineage": 1, "s3": 1, "generic": 4}) == {
+            "openlineage": 1, "s3": 1, "generic": 4}
+        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}) as http:
+            names = {a["name"] for a in http.get("/api/v1/assets", params={"limit": 500}).json()["items"]}
+        assert {f"shop.public.t{i}" for i in range(4)} <= names, names
+
+        # Every process is healthy, as `lily cluster status` (another invocation) reads the state file.
+        status = lily("cluster", "status", "--dir", str(root))
+        assert status.returncode == 0, status.stdout + status.stderr
+        for name in ("postgres", "nats", "moto", *cluster.state["processes"]):
+            assert name in status.stdout
+        assert "leader" in status.stdout  # the scheduler's /readyz says it leads
+
+        # An API process dies: the proxy sends the next connections to the other one.
+        cluster.kill("api-1")
+        assert not cluster.running("api-1")
+        for _ in range(4):
+            assert httpx.get(f"{url}/readyz", timeout=10).status_code == 200
+        assert lily("cluster", "status", "--dir", str(root)).returncode == 1  # not all healthy now
+        cluster.restart("api-1")
+        assert cluster.ready("api-1")[0]
+
+        pids = {name: cluster.pid(name) for name in cluster.state["processes"]}
+        servers = [(cluster.state["nats"]["pid"], "nats-server"), (cluster.state["moto"]["pid"], "moto.server")]
+        pg = PostgresServer(root=Path(cluster.state["postgres"]["root"]))
+        pg_pid = pg.pid()
+        assert pg_pid and alive(pg_pid, "postgres")
+    finally:
+        down = lily("cluster", "down", "--dir", str(root))
+    assert down.returncode == 0, down.stdout + down.stderr
+    cluster.reap()  # the children this test started, stopped by `down`
+    assert [name for name, pid in pids.items() if alive(pid, "lily.cli")] == []
+    assert [pid for pid, expect in servers if alive(pid, expect)] == []
+    assert not alive(pg_pid, "postgres")
+    assert not (root / "state.json").exists() and (root / "logs" / "api-1.log").exists()
