@@ -212,17 +212,20 @@ def test_an_event_failing_mid_batch_leaves_the_others_applied_once(flow: Flow,
     assert sorted(d["cause_event_id"] for d in details if d.get("cause_event_id")) == sorted(applied_ids)
 
 
-@pytest.mark.parametrize(("budget_ms", "prefetch", "commits"), [(60_000, 8, 1), (0, 2, 3), (0, 1, 6)])
+@pytest.mark.parametrize(("budget_ms", "prefetch", "prefetch_ops", "commits"),
+                         [(60_000, 8, 0, 1), (0, 2, 0, 3), (0, 1, 0, 6), (0, 1, 3, 2), (0, 2, 3, 2)])
 def test_a_transaction_takes_no_more_events_once_its_budget_is_spent(
-        flow: Flow, budget_ms: float, prefetch: int, commits: int) -> None:
+        flow: Flow, budget_ms: float, prefetch: int, prefetch_ops: int, commits: int) -> None:
     """Past ``txn_budget_ms`` a transaction commits what it has, but only once it has applied the
-    events whose rows it read ahead (``prefetch``); the next transaction takes the rest."""
+    events whose rows it read ahead (``prefetch`` of them, more while they hold fewer than
+    ``prefetch_ops`` operations: a dataset event is one); the next transaction takes the rest."""
     from sqlalchemy import event
 
     for i in range(6):
         flow.lineage(dataset_event(f"budget-{i}"))
     worker = flow.worker
     worker.config.txn_budget_ms, worker.config.prefetch = budget_ms, prefetch
+    worker.config.prefetch_ops = prefetch_ops
     deliveries = worker.consumer.fetch(10, 0)
     seen: list[object] = []
 

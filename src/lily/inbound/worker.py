@@ -72,7 +72,8 @@ class WorkerConfig:
     backoff_base: float = 0.5  # seconds; doubles per attempt, capped, with jitter
     backoff_max: float = 60.0
     txn_budget_ms: float = 25.0  # a transaction takes no more events after this long
-    prefetch: int = 8  # events whose rows are read in one go, ahead of applying them
+    prefetch: int = 8  # events whose rows are read in one go, ahead of applying them...
+    prefetch_ops: int = 128  # ...or more while they hold fewer operations (small events: S3 records)
     fetch_timeout: float = 1.0
 
 
@@ -249,7 +250,7 @@ class InboundWorker:
                 while taken < len(batch) and (exact or taken == 0 or taken < loaded
                                               or _ms(t0) < self.config.txn_budget_ms):
                     if taken == loaded:  # read the next few events' rows in one go
-                        loaded = min(len(batch), taken + self.config.prefetch)
+                        loaded = self._read_ahead(batch, taken)
                         self._prefetch(txn, cache, batch[taken:loaded])
                     event = batch[taken]
                     event.outcome, event.applied, event.retry = None, None, None
@@ -336,6 +337,16 @@ class InboundWorker:
                                     error=f"gave up after {delivery.attempt} attempts: {reason}"[:4000])
         else:
             event.outcome, event.retry = None, reason
+
+    def _read_ahead(self, batch: list[_Event], start: int) -> int:
+        """Where the events read ahead from ``start`` end: ``prefetch`` of them, more while they hold
+        fewer than ``prefetch_ops`` operations (an S3 record is two: one read per 8 cost 7 % of the
+        worker's CPU on S3 records)."""
+        end, ops = start, 0
+        while end < len(batch) and (end - start < self.config.prefetch or ops < self.config.prefetch_ops):
+            ops += len(batch[end].operations)
+            end += 1
+        return end
 
     def _prefetch(self, txn: Transaction, cache: ApplyCache, events: Sequence[_Event]) -> None:
         """Load the assets and edges the events to apply restate into the transaction's cache."""

@@ -23,6 +23,7 @@ from urllib.parse import unquote_plus
 
 import orjson
 
+from lily.inbound.sources._memo import Memo
 from lily.inbound.sources.base import (
     ParseError,
     canonical_json,
@@ -257,9 +258,19 @@ def operations(event: ObjectEvent) -> list[MetadataEvent]:
                          attributes=attributes)
     if event.kind == "removed":
         return [upsert, DeleteAsset(ref=obj)]
-    bucket_upsert = UpsertAsset(ref=bucket, type=AssetType.S3_BUCKET, display_name=event.bucket,
-                                attributes=_drop_none({"region": event.region, "arn": event.bucket_arn}))
-    return [bucket_upsert, upsert]
+    return [_bucket_upsert(event.bucket, event.region, event.bucket_arn), upsert]
+
+
+# The bucket upserts of earlier records (``_memo``): a bucket's records all restate it, and the apply
+# path recognises the very same operation as a restatement at once.
+_BUCKETS: Memo[UpsertAsset] = Memo()
+
+
+def _bucket_upsert(bucket: str, region: str | None, arn: str | None) -> UpsertAsset:
+    key = (bucket, region, arn)
+    return _BUCKETS.get(key) or _BUCKETS.put(key, UpsertAsset(
+        ref=bucket_ref(bucket), type=AssetType.S3_BUCKET, display_name=bucket,
+        attributes=_drop_none({"region": region, "arn": arn})))
 
 
 def bucket_ref(bucket: str) -> AssetRef:
