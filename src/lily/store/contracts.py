@@ -66,6 +66,7 @@ def record_updates(conn: Connection, tenant: str, seen: list[tuple[uuid.UUID, da
         dataset_updates.c.tenant_id == tenant).group_by(dataset_updates.c.asset_id)
     latest: dict[uuid.UUID, dict[str, Any]] = {
         aid: {"at": at, "stored_at": at} for aid, at in rows_in(conn, newest, dataset_updates.c.asset_id, ids)}
+    stored = dict(latest)  # the rows already in the table that a burst may move forward
     inserts: list[dict[str, Any]] = []
     for aid, at, seq, source in sorted(seen, key=lambda s: s[2]):
         last = latest.get(aid)
@@ -79,7 +80,7 @@ def record_updates(conn: Connection, tenant: str, seen: list[tuple[uuid.UUID, da
     if inserts:
         conn.execute(_INSERT_NEW[conn.dialect.name], inserts)  # a second monitor may have noted it
     moved = [{"b_tenant": tenant, "b_asset": aid, "b_was": row["stored_at"], "b_at": row["at"], "b_seq": row["seq"],
-              "b_source": row["source"]} for aid, row in latest.items() if "stored_at" in row and "seq" in row]
+              "b_source": row["source"]} for aid, row in stored.items() if "seq" in row]
     if moved:
         conn.execute(_MOVE, moved)
     counted = select(dataset_updates.c.asset_id).where(dataset_updates.c.tenant_id == tenant).group_by(
