@@ -46,6 +46,12 @@ def wait_applied(url: str, key: str, expected: dict[str, int], timeout: float = 
     return counts
 
 
+def applied_total(cluster: Cluster, name: str) -> float:
+    text = httpx.get(f"http://127.0.0.1:{cluster.state['processes'][name]['port']}/metrics", timeout=10).text
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+               if line.startswith("lily_inbound_applied_total{"))
+
+
 def test_cluster_applies_events_through_the_proxy_and_goes_down_cleanly(tmp_path: Path, shared_dir: Path) -> None:
     root = tmp_path / "cluster"
     cluster = Cluster(root)
@@ -59,16 +65,24 @@ def test_cluster_applies_events_through_the_proxy_and_goes_down_cleanly(tmp_path
         s3 = json.loads((samples / "s3" / "awsdocs_s3_objectcreated_put.json").read_text())
         assert post(url, "/api/v1/lineage", key, ol).status_code == 201
         assert post(url, "/api/v1/webhooks/s3", key, s3).status_code == 200
-        for i in range(4):
-            generic = {"event_id": f"e-{i}", "event_type": "asset.created", "timestamp": "2026-01-05T10:00:00Z",
-                       "source": "crawler", "tenant_id": "default",
-                       "payload": {"asset_id": f"postgres://db:5432/shop.public.t{i}", "asset_type": "table"}}
-            assert post(url, "/api/v1/events", key, generic).status_code == 202
-        assert wait_applied(url, key, {"openlineage": 1, "s3": 1, "generic": 4}) == {
-            "openlineage": 1, "s3": 1, "generic": 4}
+        generic = [{"event_id": f"e-{i}", "event_type": "asset.created", "timestamp": "2026-01-05T10:00:00Z",
+                    "source": "crawler", "tenant_id": "default",
+                    "payload": {"asset_id": f"postgres://db:5432/shop.public.t{i}", "asset_type": "table"}}
+                   for i in range(30)]
+        for half in (generic[:15], generic[15:]):
+            assert post(url, "/api/v1/events", key, half).status_code == 202
+        assert wait_applied(url, key, {"openlineage": 1, "s3": 1, "generic": 30}) == {
+            "openlineage": 1, "s3": 1, "generic": 30}
         with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}) as http:
             names = {a["name"] for a in http.get("/api/v1/assets", params={"limit": 500}).json()["items"]}
-        assert {f"shop.public.t{i}" for i in range(4)} <= names, names
+        assert {f"shop.public.t{i}" for i in range(30)} <= names, names
+        # The two inbound workers shared the work (each serves half the partitions), as their own
+        # /metrics say; the change-feed stages report their lag.
+        applied = [applied_total(cluster, name) for name in ("inbound-1", "inbound-2")]
+        assert sum(applied) == 32 and min(applied) > 0, applied
+        for name, consumer in (("propagation-1", "propagation"), ("outbound-1", "outbound")):
+            text = httpx.get(f"http://127.0.0.1:{cluster.state['processes'][name]['port']}/metrics").text
+            assert f'lily_feed_consumer_lag{{consumer="{consumer}",tenant="default"}}' in text
 
         # Every process is healthy, as `lily cluster status` (another invocation) reads the state file.
         status = lily("cluster", "status", "--dir", str(root))
