@@ -83,5 +83,7 @@ def test_one_leader_fires_once_and_the_follower_takes_over_after_sigkill(
     leader.proc.wait(10)
     until(lambda: follower.readyz().get("role") == "leader", timeout=30)
     assert follower.readyz()["terms"] == 1
+    metrics = httpx.get(f"http://127.0.0.1:{follower.port}/metrics").text
+    assert "lily_scheduler_leader 1.0" in metrics
     time.sleep(1.0)  # the new leader's schedule ticked: the day it fired before is not fired again
     assert [(r.run_id, r.process_date) for r in scheduled()] == [(fired[0].run_id, fired[0].process_date)]

@@ -85,6 +85,10 @@ def scheduler(health_port: int = typer.Option(None, "--health-port", envvar="LIL
     metrics = Metrics()
     loop = LeaderLoop(leader_lock(store.engine), lambda: cron_services(settings, store, metrics, loop),
                       settings.scheduler_leader_poll_s)
+    from prometheus_client import Gauge
+
+    Gauge("lily_scheduler_leader", "1 while this scheduler process leads (runs the cron work)",
+          registry=metrics.registry).set_function(lambda: 1.0 if loop.leading else 0.0)
     if health_port:
         HealthServer(health_port, metrics.registry,
                      {"database": database_check(store), "lake": lake_check(settings)}, host=health_host,
