@@ -27,7 +27,7 @@ def test_30_day_backfill_shows_datasets_schema_lineage_and_runs_in_the_api(sqlit
     lake = Lake(tmp_path / "lake")
     lake.ensure()
     files = demo.generate(START, 30, seed=17, per_file=8)
-    demo.write_files(lake.raw, files)
+    demo.write_files(lake, files)
     env = make_env(sqlite_url, tmp_path, lake_root=str(lake.root))
     engineer, viewer = env.key(Role.DATA_ENGINEER), env.key(Role.VIEWER)
 

@@ -24,7 +24,7 @@ RUNS = "/api/v1/pipelines/logs/runs"
 def penv(database_url: str, tmp_path: Path) -> Iterator[Env]:
     lake = Lake(tmp_path / "lake")
     lake.ensure()
-    demo.write_files(lake.raw, demo.generate(D1, 2, seed=9, per_file=15))
+    demo.write_files(lake, demo.generate(D1, 2, seed=9, per_file=15))
     e = make_env(database_url, tmp_path, lake_root=str(lake.root))
     yield e
     service(e).stop()

@@ -9,11 +9,13 @@ from pathlib import Path
 import lily.pipelines as pipelines_pkg
 from lily.pipelines.aggregate import aggregate
 from lily.pipelines.delta import read_partition
+from lily.pipelines.lake import GOLD_TABLE, SILVER_TABLE
 from lily.pipelines.normalize import normalize
 from lily.pipelines.runs import State
 
 from .conftest import (
     FakeClock,
+    Harness,
     all_rows,
     day_records,
     gold_day,
@@ -34,14 +36,14 @@ def _requests(lake, day) -> int:
     return sum(gold.column("requests").to_pylist())
 
 
-def test_corrected_file_gives_70_not_120_and_other_days_are_byte_identical(tmp_path: Path) -> None:
-    h = make_harness(tmp_path / "lake")
+def test_corrected_file_gives_70_not_120_and_other_days_are_byte_identical(harness: Harness) -> None:
+    h = harness
     for day in (D1, D2, D3):
         land(h.lake, f"ndjson/app-{day}.ndjson", ndjson(day_records(day, 50)))
     assert h.runner.backfill(D1, D3, max_workers=1)[0].state is State.SUCCEEDED
     assert _requests(h.lake, D2) == 50
-    silver_before = partition_hashes(Path(h.lake.silver_uri), "event_date=2024-03-02")
-    gold_before = partition_hashes(Path(h.lake.gold_uri), "event_date=2024-03-02")
+    silver_before = partition_hashes(h.lake, SILVER_TABLE, "event_date=2024-03-02")
+    gold_before = partition_hashes(h.lake, GOLD_TABLE, "event_date=2024-03-02")
     assert silver_before and gold_before
 
     # The producer re-sends the day's file, corrected, under the same name.
@@ -51,22 +53,22 @@ def test_corrected_file_gives_70_not_120_and_other_days_are_byte_identical(tmp_p
     assert _requests(h.lake, D2) == 70
     assert len(silver_day(h.lake, D2)) == 70
     assert _requests(h.lake, D1) == 50 and _requests(h.lake, D3) == 50
-    assert partition_hashes(Path(h.lake.silver_uri), "event_date=2024-03-02") == silver_before
-    assert partition_hashes(Path(h.lake.gold_uri), "event_date=2024-03-02") == gold_before
+    assert partition_hashes(h.lake, SILVER_TABLE, "event_date=2024-03-02") == silver_before
+    assert partition_hashes(h.lake, GOLD_TABLE, "event_date=2024-03-02") == gold_before
 
 
-def test_rerunning_steps_yields_identical_rows(tmp_path: Path) -> None:
-    h = make_harness(tmp_path / "lake")
+def test_rerunning_steps_yields_identical_rows(harness: Harness) -> None:
+    h = harness
     land(h.lake, "ndjson/a.ndjson", ndjson([*day_records(D1, 40), {"broken": True}]))
     h.runner.run(D1)
     silver, gold = silver_day(h.lake, D1), rows(gold_day(h.lake, D1))
-    rejects = all_rows(h.lake.rejected_dq_uri)
+    rejects = all_rows(h.lake.rejected_dq)
     for _ in range(2):
         normalize(h.lake, D1)
         aggregate(h.lake, D1)
     assert silver_day(h.lake, D1) == silver
     assert rows(gold_day(h.lake, D1)) == gold
-    assert all_rows(h.lake.rejected_dq_uri) == rejects
+    assert all_rows(h.lake.rejected_dq) == rejects
     assert len(silver) == 40 and len(rejects) == 1
 
 
@@ -79,7 +81,7 @@ def test_outputs_do_not_depend_on_the_clock(tmp_path: Path) -> None:
         land(h.lake, "xml/e.xml", b'<errors service="s"><error timestamp="2024-03-01T10:00:00Z">'
                                   b"<message>m</message></error></errors>")
         assert h.runner.run(D1).state is State.SUCCEEDED
-        outputs.append((silver_day(h.lake, D1), rows(gold_day(h.lake, D1)), all_rows(h.lake.rejected_dq_uri)))
+        outputs.append((silver_day(h.lake, D1), rows(gold_day(h.lake, D1)), all_rows(h.lake.rejected_dq)))
     assert outputs[0] == outputs[1]
     assert len(outputs[0][0]) == 31
 
@@ -102,12 +104,12 @@ def test_pipeline_steps_never_read_the_clock() -> None:
     assert offenders == []
 
 
-def test_other_days_partitions_untouched_by_direct_step_rerun(tmp_path: Path) -> None:
-    h = make_harness(tmp_path / "lake")
+def test_other_days_partitions_untouched_by_direct_step_rerun(harness: Harness) -> None:
+    h = harness
     for day in (D1, D2):
         land(h.lake, f"ndjson/{day}.ndjson", ndjson(day_records(day, 10)))
     h.runner.backfill(D1, D2, max_workers=2)
-    before = partition_hashes(Path(h.lake.silver_uri), "event_date=2024-03-01")
+    before = partition_hashes(h.lake, SILVER_TABLE, "event_date=2024-03-01")
     normalize(h.lake, D1)
-    assert partition_hashes(Path(h.lake.silver_uri), "event_date=2024-03-01") == before
-    assert read_partition(h.lake.silver_uri, "event_date", D2).num_rows == 10
+    assert partition_hashes(h.lake, SILVER_TABLE, "event_date=2024-03-01") == before
+    assert read_partition(h.lake.silver, "event_date", D2).num_rows == 10

@@ -20,7 +20,7 @@ from lily.pipelines import engine
 from lily.pipelines import normalize as normalize_mod
 from lily.pipelines.delta import read_partition
 from lily.pipelines.formats import LogFormat
-from lily.pipelines.ingest import META_DIR
+from lily.pipelines.ingest import meta_key
 from lily.pipelines.lake import Lake
 from lily.pipelines.normalize import NormalizeResult, normalize
 
@@ -30,14 +30,12 @@ D = date(2024, 2, 10)
 DAY_START = datetime(2024, 2, 10, tzinfo=UTC)
 
 
-def _bronze(lake: Lake, day: date, name: str, data: bytes, fmt: LogFormat = LogFormat.NDJSON) -> Path:
+def _bronze(lake: Lake, day: date, name: str, data: bytes, fmt: LogFormat = LogFormat.NDJSON) -> str:
     """A file as ingest leaves it in bronze (ingest's own checks are not what is tested here)."""
-    folder = lake.bronze_partition(fmt.value, day)
-    (folder / META_DIR).mkdir(parents=True, exist_ok=True)
-    (folder / META_DIR / f"{name}.json").write_text(json.dumps({"ingest_run_id": f"ingest-{name}"}))
-    path = folder / name
-    path.write_bytes(gzip.compress(data, mtime=0) if fmt is LogFormat.JSON_GZIP else data)
-    return path
+    key = f"{lake.bronze_partition(fmt.value, day)}/{name}"
+    lake.storage.write_bytes(meta_key(key), json.dumps({"ingest_run_id": f"ingest-{name}"}).encode())
+    lake.storage.write_bytes(key, gzip.compress(data, mtime=0) if fmt is LogFormat.JSON_GZIP else data)
+    return key
 
 
 Outcome = tuple[dict[str, Any], list[str], list[str]]
@@ -46,14 +44,22 @@ Outcome = tuple[dict[str, Any], list[str], list[str]]
 def _outcome(lake: Lake, day: date, result: NormalizeResult) -> Outcome:
     summary = asdict(result)
     summary["files_rejected"] = sorted(str(f) for f in result.files_rejected)
-    return (summary, rows(read_partition(lake.silver_uri, "event_date", day)),
-            rows(read_partition(lake.rejected_dq_uri, "process_date", day)))
+    return (summary, rows(read_partition(lake.silver, "event_date", day)),
+            rows(read_partition(lake.rejected_dq, "process_date", day)))
 
 
 def _both_paths(lake: Lake, days: list[date]) -> tuple[list[Outcome], list[Outcome]]:
     fast = [_outcome(lake, day, normalize(lake, day, threads=1)) for day in days]
     lines = [_outcome(lake, day, normalize(lake, day, threads=1, read_records=False)) for day in days]
     return fast, lines
+
+
+@pytest.fixture
+def lake(tmp_path: Path) -> Lake:
+    """A directory lake: these tests are about the engine's readers, and tiny batches make hundreds of
+    data files, slow to PUT one by one to a test S3 server. One of them runs on S3 as well, for the
+    staged (downloaded) reads: ``test_a_file_the_json_reader_refuses...``."""
+    return Lake(tmp_path / "lake")
 
 
 @pytest.fixture
@@ -104,7 +110,7 @@ def test_clean_files_are_read_by_the_json_reader_and_rejected_records_keep_their
     assert bound == [["a.ndjson", "b.ndjson", "c.json.gz"]]  # one attempt, all on the fast path
     assert (result.records_in, result.records_out, result.records_rejected) == (99, 90, 9)
     assert result.reject_reasons == {"invalid_event_time": 3, "invalid_status": 3, "missing_service": 3}
-    rejects = read_partition(lake.rejected_dq_uri, "process_date", D)
+    rejects = read_partition(lake.rejected_dq, "process_date", D)
     assert rejects is not None
     assert sorted(zip(rejects.column("record").to_pylist(), rejects.column("reason").to_pylist(), strict=True)) \
         == sorted([(odd[0], "invalid_event_time"), (odd[1], "missing_service"), (odd[2], "invalid_status")] * 3)
@@ -112,7 +118,8 @@ def test_clean_files_are_read_by_the_json_reader_and_rejected_records_keep_their
 
 
 def test_a_file_the_json_reader_refuses_goes_line_by_line_and_the_others_stay_fast(
-        lake: Lake, bound: list[list[str]], small_batches: None) -> None:
+        any_lake: Lake, bound: list[list[str]], small_batches: None) -> None:
+    lake = any_lake
     good = [_line(access((DAY_START + timedelta(minutes=i)).isoformat())) for i in range(40)]
     _bronze(lake, D, "clean.ndjson", ("\n".join(good) + "\n").encode())
     # the bad lines come late, after the first batches have been streamed
@@ -124,7 +131,7 @@ def test_a_file_the_json_reader_refuses_goes_line_by_line_and_the_others_stay_fa
     assert bound == [["bad.ndjson", "clean.ndjson"], ["clean.ndjson"]]
     assert (result.records_in, result.records_out, result.records_rejected) == (83, 80, 3)
     assert result.reject_reasons == {"invalid_json: not a JSON object": 2, "missing_service": 1}
-    rejects = read_partition(lake.rejected_dq_uri, "process_date", D)
+    rejects = read_partition(lake.rejected_dq, "process_date", D)
     assert rejects is not None and sorted(rejects.column("record").to_pylist()) == sorted(bad[35:38])
     fast, lines = _both_paths(lake, [D])
     assert fast == lines

@@ -50,7 +50,7 @@ def _check(event: dict[str, Any], validators: Any) -> None:
 
 
 def test_every_emitted_event_is_valid_and_complete(harness: Harness, validators: Any) -> None:
-    demo.write_files(harness.lake.raw, demo.generate(date(2024, 5, 1), 1, seed=5, per_file=20))
+    demo.write_files(harness.lake, demo.generate(date(2024, 5, 1), 1, seed=5, per_file=20))
     run = harness.runner.run(date(2024, 5, 1))
     events = harness.lineage.events
     assert [(e["job"]["name"], e["eventType"]) for e in events] == [
@@ -108,10 +108,11 @@ def test_http_sink_posts_with_bearer_key() -> None:
 
 
 def test_catalog_events_describe_datasets_and_lineage(harness: Harness) -> None:
-    demo.write_files(harness.lake.raw, demo.generate(date(2024, 5, 1), 1, seed=5, per_file=20))
+    demo.write_files(harness.lake, demo.generate(date(2024, 5, 1), 1, seed=5, per_file=20))
     harness.runner.run(date(2024, 5, 1))
     events = harness.metadata.batches[-1]
-    ns = f"file://{harness.lake.root}"
+    # a directory lake is file://<dir>; an S3 lake is its s3://bucket/prefix URL
+    ns = f"file://{harness.lake.root}" if harness.lake.is_local else str(harness.lake.root)
     assets = {e.ref.name: e for e in events if isinstance(e, UpsertAsset)}
     silver = assets["silver/logs"]
     assert silver.type is AssetType.TABLE and silver.ref.namespace == ns

@@ -15,7 +15,7 @@ from lily.pipelines.lake import Lake
 from lily.pipelines.normalize import normalize
 from lily.pipelines.routing import owning_date
 
-from .conftest import access, ndjson
+from .conftest import access, land, ndjson
 
 SLOW = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 BASE = datetime(2024, 2, 10, tzinfo=UTC)
@@ -47,7 +47,7 @@ def _record_strategy() -> st.SearchStrategy[dict[str, object]]:
 def test_canonical_parsing_matches_a_reference_model(tmp_path_factory, records) -> None:
     lake = Lake(tmp_path_factory.mktemp("lake"))
     lake.ensure()
-    (lake.raw / "a.ndjson").write_bytes(ndjson(records))
+    land(lake, "a.ndjson", ndjson(records))
     ingest(lake, ingest_ts=BASE, run_id="r")
     result = normalize(lake, BASE.date(), threads=1)
 
@@ -55,7 +55,7 @@ def test_canonical_parsing_matches_a_reference_model(tmp_path_factory, records) 
                    and int(r["status"]) <= 599]
     assert result.records_in == len(records)
     assert result.records_out == len(expected_ok)
-    silver = read_all(lake.silver_uri).sort_by("event_time").to_pylist() if result.records_out else []
+    silver = read_all(lake.silver).sort_by("event_time").to_pylist() if result.records_out else []
     want = sorted(expected_ok, key=lambda r: str(r["ts"]))
     for row, rec in zip(silver, sorted(want, key=lambda r: datetime.fromisoformat(str(r["ts"]))), strict=True):
         assert row["event_time"] == datetime.fromisoformat(str(rec["ts"]))
@@ -74,7 +74,7 @@ def test_midnight_rule_loses_nothing_and_counts_nothing_twice(tmp_path_factory, 
     start = BASE + timedelta(seconds=first)
     times = [start] + [start + timedelta(seconds=o) for o in offsets]
     data = gzip.compress(ndjson([access(t.isoformat(), user_id=str(i)) for i, t in enumerate(times)]), mtime=0)
-    (lake.raw / "f.json.gz").write_bytes(data)
+    land(lake, "f.json.gz", data)
     routed = ingest(lake, ingest_ts=BASE, run_id="r").routed
     assert routed[0].file_date == start.date()
 
@@ -84,7 +84,7 @@ def test_midnight_rule_loses_nothing_and_counts_nothing_twice(tmp_path_factory, 
     for day in [days[0] - timedelta(days=1), *[days[0] + timedelta(days=k) for k in range((days[-1] - days[0]).days + 2)]]:
         res = normalize(lake, day, threads=1)
         rejected += res.records_rejected
-    silver = read_all(lake.silver_uri)
+    silver = read_all(lake.silver)
     kept = silver.column("user_id").to_pylist() if silver is not None else []
     assert len(kept) == len(set(kept))  # nothing twice
     assert len(kept) + rejected == len(times)  # nothing lost

@@ -41,7 +41,7 @@ def test_run_records_each_step_with_timings_and_counts(harness: Harness) -> None
 
 def test_demo_day_counts_add_up_and_bad_files_are_rejected_with_reasons(harness: Harness) -> None:
     files = demo.generate(D1, 2, seed=11, per_file=40)
-    demo.write_files(harness.lake.raw, files)
+    demo.write_files(harness.lake, files)
     first = harness.runner.run(D1)
     second = harness.runner.run(D1 + timedelta(days=1))
     assert first.state is State.SUCCEEDED and second.state is State.SUCCEEDED
@@ -50,17 +50,16 @@ def test_demo_day_counts_add_up_and_bad_files_are_rejected_with_reasons(harness:
     assert {r["reason"] for r in rejected} == {"corrupt_gzip", "truncated_ndjson", "unsafe_xml", "empty_file",
                                               "unknown_format"}
     for r in rejected:
-        target = harness.lake.root / r["location"]
-        assert target.exists()
-        reason = json.loads(Path(str(target) + ".reason.json").read_text())
+        assert harness.lake.storage.exists(r["location"])
+        reason = json.loads(harness.lake.storage.read_bytes(r["location"] + ".reason.json"))
         assert reason["reason"] == r["reason"] and reason["original"] == r["file"]
 
     total_in = total_out = total_rej = 0
     for run in (first, second):
         norm = _step(harness, run.run_id, "normalize")
         assert norm.rows_in == norm.rows_out + norm.rows_rejected
-        silver = read_partition(harness.lake.silver_uri, "event_date", run.process_date)
-        rejects = read_partition(harness.lake.rejected_dq_uri, "process_date", run.process_date)
+        silver = read_partition(harness.lake.silver, "event_date", run.process_date)
+        rejects = read_partition(harness.lake.rejected_dq, "process_date", run.process_date)
         assert silver.num_rows == norm.rows_out and rejects.num_rows == norm.rows_rejected
         assert all(rejects.column("reason").to_pylist())
         total_in += norm.rows_in
@@ -69,7 +68,7 @@ def test_demo_day_counts_add_up_and_bad_files_are_rejected_with_reasons(harness:
     # records past the last midnight belong to the next day: run it too, then every record is accounted
     spill = harness.runner.run(D1 + timedelta(days=2))
     total_out += _step(harness, spill.run_id, "normalize").rows_out
-    assert total_out == read_all(harness.lake.silver_uri).num_rows == sum(f.good_records for f in files)
+    assert total_out == read_all(harness.lake.silver).num_rows == sum(f.good_records for f in files)
     assert total_rej == sum(f.bad_records for f in files)
 
 
@@ -118,19 +117,19 @@ def test_30_day_backfill_over_demo_data(tmp_path: Path) -> None:
     h = make_harness(tmp_path / "lake")
     start = date(2024, 1, 1)
     files = demo.generate(start, 30, seed=3, per_file=15)
-    demo.write_files(h.lake.raw, files)
+    demo.write_files(h.lake, files)
     seen: list[date] = []
     results = h.runner.backfill(start, start + timedelta(days=29), max_workers=2,
                                 on_done=lambda r: seen.append(r.process_date))
     assert len(results) == 30 and all(r.state is State.SUCCEEDED for r in results)
     assert sorted(seen) == [r.process_date for r in results]
-    gold = read_all(h.lake.gold_uri)
+    gold = read_all(h.lake.gold)
     assert sorted(set(gold.column("event_date").to_pylist())) == [r.process_date for r in results]
-    silver_rows = read_all(h.lake.silver_uri).num_rows
-    rejected_rows = read_all(h.lake.rejected_dq_uri).num_rows
+    silver_rows = read_all(h.lake.silver).num_rows
+    rejected_rows = read_all(h.lake.rejected_dq).num_rows
     norm = [_step(h, r.run_id, "normalize") for r in results]
     assert sum(s.rows_out for s in norm) == silver_rows
     assert sum(s.rows_rejected for s in norm) == rejected_rows == sum(f.bad_records for f in files)
     # records spilling past the last midnight belong to day 31; once it runs, all are accounted for
     h.runner.run(start + timedelta(days=30), ingest=False)
-    assert read_all(h.lake.silver_uri).num_rows == sum(f.good_records for f in files)
+    assert read_all(h.lake.silver).num_rows == sum(f.good_records for f in files)

@@ -49,7 +49,7 @@ def at(day: int, hour: int, minute: int = 0) -> datetime:
 def test_ticks_submit_due_days_once_and_a_restart_catches_up(store: Store, tmp_path: Path) -> None:
     lake = Lake(tmp_path / "lake")
     lake.ensure()
-    demo.write_files(lake.raw, demo.generate(date(2024, 3, 4), 1, seed=2, per_file=10))
+    demo.write_files(lake, demo.generate(date(2024, 3, 4), 1, seed=2, per_file=10))
     clock = SetClock(at(5, 2, 30))
     service = PipelineService(store, lake, clock=clock, threads=1)
     scheduler = PipelineScheduler(service, CRON, clock=clock)

@@ -126,7 +126,7 @@ class BrokenSink:
 
 def test_an_unreachable_lineage_endpoint_does_not_fail_the_run(tmp_path: Path) -> None:
     h = make_harness(tmp_path / "lake")
-    demo.write_files(h.lake.raw, demo.generate(D1, 1, seed=4, per_file=10))
+    demo.write_files(h.lake, demo.generate(D1, 1, seed=4, per_file=10))
     h.runner.lineage = BrokenSink()
     run = h.runner.run(D1)
     assert run.state is State.SUCCEEDED

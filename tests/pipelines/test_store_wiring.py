@@ -28,7 +28,7 @@ def test_runs_publish_datasets_schema_counts_owners_and_column_lineage(database_
     ensure_tenant(store, "other")
     lake = Lake(tmp_path / "lake")
     lake.ensure()
-    demo.write_files(lake.raw, demo.generate(D1, 2, seed=5, per_file=20))
+    demo.write_files(lake, demo.generate(D1, 2, seed=5, per_file=20))
     runner = store_runner(store, lake, tenant_id="default", clock=FakeClock(), threads=1)
     first = runner.run(D1)
     assert first.state is State.SUCCEEDED
@@ -39,7 +39,7 @@ def test_runs_publish_datasets_schema_counts_owners_and_column_lineage(database_
         gold = catalog.get_by_ref(conn, "default", AssetRef(namespace=ns, name="gold/daily_activity"))
         assert silver is not None and gold is not None
         assert silver.attributes["partitions"] == ["log_type", "event_date"]
-        assert silver.attributes["row_count"] == read_all(lake.silver_uri).num_rows > 0
+        assert silver.attributes["row_count"] == read_all(lake.silver).num_rows > 0
         assert gold.attributes["partitions"] == ["event_date"] and gold.attributes["format"] == "delta"
         assert [o.name for o in silver.owners] == ["platform-team"]
         assert [c.ref.field for c in catalog.columns_of(conn, "default", silver.id)] == [c[0] for c in SILVER_COLUMNS]
@@ -66,6 +66,6 @@ def test_runs_publish_datasets_schema_counts_owners_and_column_lineage(database_
     with store.read() as conn:
         again = catalog.get_by_ref(conn, "default", silver.ref)
         assert again is not None and again.id == silver.id
-        assert again.attributes["row_count"] == read_all(lake.silver_uri).num_rows > silver.attributes["row_count"]
+        assert again.attributes["row_count"] == read_all(lake.silver).num_rows > silver.attributes["row_count"]
         assert len(lineage_store.edges_of(conn, "default", silver.id)) == edges_before
     store.dispose()

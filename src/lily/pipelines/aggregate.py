@@ -22,7 +22,7 @@ class AggregateResult:
 def aggregate(lake: Lake, process_date: date, *, threads: int | None = None) -> AggregateResult:
     """Rebuild gold for ``process_date``. A day without silver rows gets an empty partition, so a
     correction that removes a day's data also removes its aggregates."""
-    silver = read_partition(lake.silver_uri, "event_date", process_date)
+    silver = read_partition(lake.silver, "event_date", process_date)
     if silver is None:
         silver = SILVER_SCHEMA.empty_table()
     con = engine.connect(threads)
@@ -31,6 +31,6 @@ def aggregate(lake: Lake, process_date: date, *, threads: int | None = None) -> 
         gold = engine.run(con, daily_activity(silver_day_table(), process_date)).cast(GOLD_SCHEMA)
     finally:
         con.close()
-    replace_partition(lake.gold_uri, gold, schema=GOLD_SCHEMA, partition_by=GOLD_PARTITIONS,
+    replace_partition(lake.gold, gold, schema=GOLD_SCHEMA, partition_by=GOLD_PARTITIONS,
                       column="event_date", day=process_date)
     return AggregateResult(process_date, silver.num_rows, gold.num_rows)

@@ -5,12 +5,15 @@ from __future__ import annotations
 import gzip
 import json
 import zlib
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
+from posixpath import basename
 
 from lily.pipelines.formats import LogFormat, strip_leading
-from lily.pipelines.ingest import META_DIR
+from lily.pipelines.ingest import meta_key
 from lily.pipelines.lake import Lake
 from lily.pipelines.routing import bronze_dates_for
 from lily.pipelines.xmllogs import parse_records
@@ -20,11 +23,21 @@ DEFAULT_LOG_TYPE = {LogFormat.NDJSON: "access", LogFormat.JSON_GZIP: "access", L
 
 @dataclass(frozen=True)
 class BronzeFile:
-    path: Path
-    source_file: str  # relative to the lake root
+    source_file: str  # the file's key: its path relative to the lake root
     format: LogFormat
     file_date: date
     ingest_run_id: str | None
+    local: Path | None = None  # where it can be read as a local file, once ``staged``
+
+    @property
+    def path(self) -> Path:
+        if self.local is None:
+            raise RuntimeError(f"{self.source_file} was not staged for reading")
+        return self.local
+
+    @property
+    def name(self) -> str:
+        return basename(self.source_file)
 
     @property
     def default_log_type(self) -> str:
@@ -40,10 +53,9 @@ class UnreadableFile(ValueError):
         self.detail = detail
 
 
-def _ingest_run_id(path: Path) -> str | None:
-    meta = path.parent / META_DIR / f"{path.name}.json"
+def _ingest_run_id(lake: Lake, key: str) -> str | None:
     try:
-        return str(json.loads(meta.read_text())["ingest_run_id"])
+        return str(json.loads(lake.storage.read_bytes(meta_key(key)))["ingest_run_id"])
     except (OSError, ValueError, KeyError):
         return None
 
@@ -54,11 +66,18 @@ def bronze_files(lake: Lake, process_date: date, span: int) -> list[BronzeFile]:
     for day in bronze_dates_for(process_date, span):
         for fmt in LogFormat:
             folder = lake.bronze_partition(fmt.value, day)
-            if not folder.is_dir():
-                continue
-            for path in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")):
-                found.append(BronzeFile(path, lake.relative(path), fmt, day, _ingest_run_id(path)))
+            for key in lake.storage.files(folder, recursive=False):
+                found.append(BronzeFile(key, fmt, day, _ingest_run_id(lake, key)))
     return found
+
+
+@contextmanager
+def staged(lake: Lake, files: list[BronzeFile]) -> Iterator[list[BronzeFile]]:
+    """``files`` readable as local files while the context lasts (the engine reads paths): the
+    files themselves in a directory lake, temporary downloads from object storage."""
+    with ExitStack() as stack:
+        yield [replace(f, local=stack.enter_context(lake.storage.local_file(f.source_file))) for f in files]
+
 
 
 def _decode_lines(data: bytes) -> list[tuple[str | None, str | None]]:

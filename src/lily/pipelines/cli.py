@@ -11,7 +11,6 @@ modules are imported when a command runs, so mounting this app costs ``lily`` no
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -19,7 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from lily.pipelines.lake import LAKE_ROOT_ENV, Lake, lake_root_from_env
+from lily.pipelines.lake import LAKE_ROOT_ENV, RAW, Lake, lake_location
 from lily.pipelines.runs import JsonFileRunRecorder, RunRecord, RunRecorder, State
 from lily.settings import Settings
 
@@ -38,7 +37,8 @@ app.add_typer(backfill_app, name="backfill")
 console = Console()
 
 LakeRoot = Annotated[str | None, typer.Option("--lake-root", envvar=LAKE_ROOT_ENV,
-                                               help="Lake root directory (default <LILY_DATA_DIR>/lake).")]
+                                               help="Lake root: a directory or s3://bucket/prefix "
+                                                    "(default $LILY_LAKE_URL, else <LILY_DATA_DIR>/lake).")]
 LineageUrl = Annotated[str | None, typer.Option("--lineage-url", envvar="LILY_LINEAGE_URL",
                                                  help="Send OpenLineage events to <url>/api/v1/lineage "
                                                       "(with LILY_API_KEY).")]
@@ -54,7 +54,7 @@ def _utcnow() -> datetime:
 
 def _lake(lake_root: str | None) -> Lake:
     settings = Settings()
-    return Lake(lake_root_from_env(lake_root) if lake_root else settings.resolved_lake_root)
+    return Lake(lake_location(lake_root) if lake_root else settings.resolved_lake)
 
 
 def _store_and_tenant(tenant: str | None) -> tuple[Store, str]:
@@ -206,8 +206,8 @@ def demo_data(
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console) as progress:
         task = progress.add_task("writing demo files", total=len(files))
         for f in files:
-            demo.write_files(lake.raw, [f])
+            demo.write_files(lake, [f])
             progress.advance(task)
     size = sum(len(f.data) for f in files)
     console.print(f"wrote {len(files)} files ({size / 1e6:.1f} MB) for {first} .. {first + timedelta(days=days - 1)} "
-                  f"into {Path(lake.raw)}")
+                  f"into {lake.storage.table(RAW).uri}")

@@ -8,6 +8,7 @@ Delta writer is single-threaded and was most of normalize's time).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -17,13 +18,19 @@ from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
+from posixpath import dirname
 
 import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 from deltalake import DeltaTable, write_deltalake
 from deltalake.transaction import AddAction
+from pyarrow import fs as pafs
+
+from lily.pipelines.storage import TableRef
+
+# A table: a ``TableRef`` (any lake), or a local path / URI.
+Table = TableRef | str
 
 _locks: dict[str, threading.Lock] = {}
 _locks_guard = threading.Lock()
@@ -37,8 +44,23 @@ def _lock_for(uri: str) -> threading.Lock:
         return _locks.setdefault(uri, threading.Lock())
 
 
+def _table(table: Table) -> tuple[str, dict[str, str] | None]:
+    ref = TableRef.of(table)
+    return ref.uri, ref.options
+
+
+def is_table(table: Table) -> bool:
+    uri, options = _table(table)
+    return DeltaTable.is_deltatable(uri, storage_options=options)
+
+
+def open_table(table: Table) -> DeltaTable:
+    uri, options = _table(table)
+    return DeltaTable(uri, storage_options=options)
+
+
 def replace_partition(
-    uri: str,
+    table: Table,
     data: pa.Table | pa.RecordBatchReader,
     *,
     schema: pa.Schema,
@@ -52,11 +74,12 @@ def replace_partition(
     twice leaves the same rows: this is what makes re-runs and backfills idempotent.
     """
     predicate = f"{column} = '{day.isoformat()}'"
+    uri, options = _table(table)
     with _lock_for(uri):
-        if not DeltaTable.is_deltatable(uri):
-            DeltaTable.create(uri, schema=schema, partition_by=partition_by, mode="ignore")
+        if not DeltaTable.is_deltatable(uri, storage_options=options):
+            DeltaTable.create(uri, schema=schema, partition_by=partition_by, mode="ignore", storage_options=options)
         write_deltalake(uri, data, mode="overwrite", predicate=predicate, partition_by=partition_by,
-                        schema_mode=None)
+                        schema_mode=None, storage_options=options)
 
 
 _SAFE_VALUE = re.compile(r"[A-Za-z0-9_.-]+")
@@ -82,9 +105,9 @@ class PartitionFiles:
     still references. At most ``2 x threads`` batches wait to be written (bounded memory).
     """
 
-    def __init__(self, uri: str, data_schema: pa.Schema, *, threads: int | None = None,
+    def __init__(self, table: Table, data_schema: pa.Schema, *, threads: int | None = None,
                  dictionary: list[str] | None = None) -> None:
-        self.root = Path(uri)
+        self.filesystem, self.root = TableRef.of(table).fs
         self.data_schema = data_schema
         # Columns worth dictionary-encoding (None: all). Trying it on a column of mostly distinct
         # values (timestamps, ids) costs encoding time and then falls back to plain anyway.
@@ -124,11 +147,13 @@ class PartitionFiles:
         try:
             if keep is not None:
                 table = table.filter(keep)
-            path = self.root / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            pq.write_table(table, path, compression="snappy", use_dictionary=self.dictionary)
-            stat = path.stat()
-            return DataFile(rel, stat.st_size, table.num_rows, dict(partition_values), int(stat.st_mtime * 1000))
+            path = f"{self.root}/{rel}"
+            if isinstance(self.filesystem, pafs.LocalFileSystem):  # object stores have no directories
+                self.filesystem.create_dir(dirname(path), recursive=True)
+            pq.write_table(table, path, compression="snappy", use_dictionary=self.dictionary,
+                           filesystem=self.filesystem)
+            info = self.filesystem.get_file_info(path)
+            return DataFile(rel, int(info.size), table.num_rows, dict(partition_values), int(info.mtime_ns // 1_000_000))
         finally:
             self._slots.release()
 
@@ -144,40 +169,42 @@ class PartitionFiles:
         self._pool.shutdown(wait=True, cancel_futures=True)
         for future in self._pending:
             if future.done() and not future.cancelled() and future.exception() is None:
-                (self.root / future.result().path).unlink(missing_ok=True)
+                with contextlib.suppress(FileNotFoundError):
+                    self.filesystem.delete_file(f"{self.root}/{future.result().path}")
 
 
-def replace_partition_files(uri: str, files: list[DataFile], *, schema: pa.Schema, partition_by: list[str],
+def replace_partition_files(table: Table, files: list[DataFile], *, schema: pa.Schema, partition_by: list[str],
                             column: str, day: date) -> None:
     """Atomically make ``files`` the rows with ``column = day`` (one Delta commit), like
     ``replace_partition``. Stats carry the row count only: day partitions are pruned by their
     partition values, and exact min/max of every column is not worth computing here."""
     actions = [AddAction(f.path, f.size, f.partition_values, f.modified_ms, True, json.dumps({"numRecords": f.rows}))
                for f in files]
+    uri, options = _table(table)
     with _lock_for(uri):
-        if not DeltaTable.is_deltatable(uri):
-            DeltaTable.create(uri, schema=schema, partition_by=partition_by, mode="ignore")
-        DeltaTable(uri).create_write_transaction(actions, mode="overwrite", schema=schema, partition_by=partition_by,
+        if not DeltaTable.is_deltatable(uri, storage_options=options):
+            DeltaTable.create(uri, schema=schema, partition_by=partition_by, mode="ignore", storage_options=options)
+        DeltaTable(uri, storage_options=options).create_write_transaction(actions, mode="overwrite", schema=schema, partition_by=partition_by,
                                                  partition_filters=[(column, "=", day.isoformat())])
 
 
-def read_partition(uri: str, column: str, day: date, columns: Iterable[str] | None = None) -> pa.Table | None:
+def read_partition(table: Table, column: str, day: date, columns: Iterable[str] | None = None) -> pa.Table | None:
     """Rows of one day, or ``None`` when the table does not exist yet."""
-    if not DeltaTable.is_deltatable(uri):
+    if not is_table(table):
         return None
-    dataset = DeltaTable(uri).to_pyarrow_dataset()
+    dataset = open_table(table).to_pyarrow_dataset()
     return dataset.to_table(columns=list(columns) if columns else None, filter=ds.field(column) == pa.scalar(day))
 
 
-def read_all(uri: str) -> pa.Table | None:
-    if not DeltaTable.is_deltatable(uri):
+def read_all(table: Table) -> pa.Table | None:
+    if not is_table(table):
         return None
-    return DeltaTable(uri).to_pyarrow_table()
+    return open_table(table).to_pyarrow_table()
 
 
-def row_count(uri: str) -> int | None:
+def row_count(table: Table) -> int | None:
     """Rows in the table's current version, from the Delta log's file statistics (no data read)."""
-    if not DeltaTable.is_deltatable(uri):
+    if not is_table(table):
         return None
-    actions = DeltaTable(uri).get_add_actions(flatten=True)
+    actions = open_table(table).get_add_actions(flatten=True)
     return int(sum(v or 0 for v in actions.column("num_records").to_pylist()))

@@ -10,8 +10,9 @@ import json
 import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
-from pathlib import Path
 from xml.sax.saxutils import quoteattr
+
+from lily.pipelines.lake import RAW, Lake
 
 SERVICES = ("checkout", "catalog", "search", "auth", "payments")
 HOSTS = tuple(f"web-{i}" for i in range(1, 7))
@@ -123,11 +124,11 @@ def generate(start: date, days: int, seed: int, per_file: int = 200, include_bad
     return files
 
 
-def write_files(raw: Path, files: list[DemoFile]) -> list[Path]:
+def write_files(lake: Lake, files: list[DemoFile]) -> list[str]:
+    """Land ``files`` in the lake's ``raw/``; returns their keys."""
     written = []
     for f in files:
-        target = raw / f.name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(f.data)
-        written.append(target)
+        key = f"{RAW}/{f.name}"
+        lake.storage.write_bytes(key, f.data)
+        written.append(key)
     return written

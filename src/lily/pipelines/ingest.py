@@ -13,15 +13,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from posixpath import basename, dirname
 
 from lily.pipelines.inspect import inspect_file
-from lily.pipelines.lake import Lake
+from lily.pipelines.lake import ARCHIVE, BRONZE, RAW, REJECTED_SYSTEM, Lake
 from lily.pipelines.routing import affected_dates
 from lily.pipelines.state import mark_reopened
 
@@ -66,22 +65,9 @@ def bronze_name(relative_raw: str) -> str:
     return relative_raw.replace("/", "__")
 
 
-def list_landed(lake: Lake) -> list[Path]:
-    """Landed files, sorted so that ingest order (and so every output) is reproducible."""
-    if not lake.raw.is_dir():
-        return []
-    return sorted(
-        p for p in lake.raw.rglob("*")
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(lake.raw).parts)
-    )
-
-
-def _place(src: Path, dest: Path) -> None:
-    """Copy atomically: readers never see a half-written bronze file."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.tmp")
-    shutil.copyfile(src, tmp)
-    os.replace(tmp, dest)
+def list_landed(lake: Lake) -> list[str]:
+    """Keys of the landed files, sorted so that ingest order (and so every output) is reproducible."""
+    return lake.storage.files(RAW)
 
 
 def _sha256(path: Path) -> str:
@@ -92,52 +78,60 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def write_reason(target: Path, payload: dict[str, object]) -> None:
-    target.with_name(target.name + ".reason.json").write_text(json.dumps(payload, indent=2, sort_keys=True))
+def write_reason(lake: Lake, target: str, payload: dict[str, object]) -> None:
+    """The ``.reason.json`` beside the rejected file ``target`` (a key)."""
+    lake.storage.write_bytes(target + ".reason.json", json.dumps(payload, indent=2, sort_keys=True).encode())
 
 
-def _drop_previous_versions(lake: Lake, fmt: str, name: str, keep: Path, span: int) -> set[date]:
+def meta_key(bronze_key: str) -> str:
+    """Where ingest records a bronze file's origin (its ingest run, archive copy, checksum)."""
+    return f"{dirname(bronze_key)}/{META_DIR}/{basename(bronze_key)}.json"
+
+
+def _drop_previous_versions(lake: Lake, fmt: str, name: str, keep: str, span: int) -> set[date]:
     """Remove same-named files from other date partitions (a correction may move a file's date)."""
     touched: set[date] = set()
-    for old in (lake.bronze / fmt).glob(f"event_date=*/{name}"):
-        if old.parent == keep.parent:
+    for old in lake.storage.files(f"{BRONZE}/{fmt}"):
+        folder = dirname(old)
+        if basename(old) != name or folder == dirname(keep) or not basename(folder).startswith("event_date="):
             continue
-        old.unlink()
-        (old.parent / META_DIR / f"{name}.json").unlink(missing_ok=True)
-        touched.update(affected_dates(date.fromisoformat(old.parent.name.split("=", 1)[1]), span))
+        lake.storage.delete(old)
+        lake.storage.delete(meta_key(old))
+        touched.update(affected_dates(date.fromisoformat(basename(folder).split("=", 1)[1]), span))
     return touched
 
 
-def ingest_file(lake: Lake, path: Path, *, ingest_ts: datetime, run_id: str,
+def ingest_file(lake: Lake, key: str, *, ingest_ts: datetime, run_id: str,
                 span: int = 1) -> tuple[RoutedFile | RejectedFile, set[date]]:
-    """Route or reject one landed file; returns the outcome and the days it affects."""
-    original = path.relative_to(lake.raw).as_posix()
+    """Route or reject one landed file (``key`` under ``raw/``); returns the outcome and the days it
+    affects. Copies are whole-file and atomic (see ``LakeStorage``): readers never see half a file."""
+    storage = lake.storage
+    original = key[len(RAW) + 1:]
     name = bronze_name(original)
     suffix = f"{name}_{stamp(ingest_ts)}_{run_id}"
-    verdict = inspect_file(path)
+    with storage.local_file(key) as local:
+        verdict = inspect_file(local)
+        digest = _sha256(local) if verdict.accepted else ""
     if not verdict.accepted or verdict.format is None or verdict.file_date is None:
-        target = lake.rejected_system / "ingest" / suffix
-        _place(path, target)
+        target = f"{REJECTED_SYSTEM}/ingest/{suffix}"
+        storage.copy(key, target)
         reason = verdict.reason or "unroutable"
-        write_reason(target, {"stage": "ingest", "reason": reason, "detail": verdict.detail,
-                              "original": original, "ingest_ts": ingest_ts.isoformat(), "run_id": run_id})
-        path.unlink()
-        return RejectedFile(original, reason, verdict.detail, lake.relative(target)), set()
+        write_reason(lake, target, {"stage": "ingest", "reason": reason, "detail": verdict.detail,
+                                    "original": original, "ingest_ts": ingest_ts.isoformat(), "run_id": run_id})
+        storage.delete(key)
+        return RejectedFile(original, reason, verdict.detail, target), set()
     fmt = verdict.format.value
-    dest = lake.bronze_partition(fmt, verdict.file_date) / name
-    archived = lake.archive / fmt / suffix
-    _place(path, archived)
-    _place(path, dest)
+    dest = f"{lake.bronze_partition(fmt, verdict.file_date)}/{name}"
+    archived = f"{ARCHIVE}/{fmt}/{suffix}"
+    storage.copy(key, archived)
+    storage.copy(key, dest)
     meta = {"original": original, "format": fmt, "ingest_ts": ingest_ts.isoformat(),
-            "ingest_run_id": run_id, "sha256": _sha256(dest), "archive": lake.relative(archived)}
-    meta_path = dest.parent / META_DIR / f"{name}.json"
-    meta_path.parent.mkdir(exist_ok=True)
-    meta_path.write_text(json.dumps(meta, indent=2, sort_keys=True))
+            "ingest_run_id": run_id, "sha256": digest, "archive": archived}
+    storage.write_bytes(meta_key(dest), json.dumps(meta, indent=2, sort_keys=True).encode())
     touched = set(affected_dates(verdict.file_date, span))
     touched |= _drop_previous_versions(lake, fmt, name, dest, span)
-    path.unlink()
-    routed = RoutedFile(original, fmt, verdict.file_date, lake.relative(dest), lake.relative(archived))
-    return routed, touched
+    storage.delete(key)
+    return RoutedFile(original, fmt, verdict.file_date, dest, archived), touched
 
 
 def ingest(lake: Lake, *, ingest_ts: datetime, run_id: str, span: int = 1) -> IngestResult:
@@ -157,7 +151,7 @@ def ingest(lake: Lake, *, ingest_ts: datetime, run_id: str, span: int = 1) -> In
 
 def watch(
     lake: Lake,
-    on_files: Callable[[list[Path]], object],
+    on_files: Callable[[list[str]], object],
     *,
     sleep: Callable[[float], None],
     should_stop: Callable[[], bool],

@@ -14,7 +14,6 @@ text back by its position in the file.
 
 from __future__ import annotations
 
-import shutil
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -24,11 +23,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from lily.pipelines import engine
-from lily.pipelines.bronze import BronzeFile, UnreadableFile, bronze_files, gzip_is_array, read_lines
+from lily.pipelines.bronze import BronzeFile, UnreadableFile, bronze_files, gzip_is_array, read_lines, staged
 from lily.pipelines.delta import PartitionFiles, replace_partition, replace_partition_files
 from lily.pipelines.formats import LogFormat
 from lily.pipelines.ingest import RejectedFile, write_reason
-from lily.pipelines.lake import Lake
+from lily.pipelines.lake import REJECTED_SYSTEM, Lake
 from lily.pipelines.schema import (
     REJECT_PARTITIONS,
     REJECT_SCHEMA,
@@ -59,12 +58,11 @@ class NormalizeResult:
 
 def _reject_file(lake: Lake, process_date: date, file: BronzeFile, error: UnreadableFile) -> RejectedFile:
     # Deterministic location (no timestamp): a re-run of the day rewrites the same reject.
-    target = lake.rejected_system / "normalize" / process_date.isoformat() / file.path.name
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(file.path, target)
-    write_reason(target, {"stage": "normalize", "reason": error.reason, "detail": error.detail,
-                          "source_file": file.source_file, "process_date": process_date.isoformat()})
-    return RejectedFile(file.source_file, error.reason, error.detail, lake.relative(target), stage="normalize")
+    target = f"{REJECTED_SYSTEM}/normalize/{process_date.isoformat()}/{file.name}"
+    lake.storage.copy(file.source_file, target)
+    write_reason(lake, target, {"stage": "normalize", "reason": error.reason, "detail": error.detail,
+                                "source_file": file.source_file, "process_date": process_date.isoformat()})
+    return RejectedFile(file.source_file, error.reason, error.detail, target, stage="normalize")
 
 
 _LINES = engine.empty_lines().schema
@@ -163,7 +161,12 @@ def normalize(lake: Lake, process_date: date, *, span: int = 1, threads: int | N
     ``read_records=False`` reads NDJSON line by line only (the reference the fast path is tested
     against); the output is the same either way.
     """
-    files = bronze_files(lake, process_date, span)
+    with staged(lake, bronze_files(lake, process_date, span)) as files:
+        return _normalize(lake, process_date, files, span=span, threads=threads, read_records=read_records)
+
+
+def _normalize(lake: Lake, process_date: date, files: list[BronzeFile], *, span: int, threads: int | None,
+               read_records: bool) -> NormalizeResult:
     con = engine.connect(threads)
     try:
         result = NormalizeResult(process_date, inputs=sorted({f.format.value for f in files}))
@@ -225,7 +228,7 @@ def _write(
     rejects: list[pa.RecordBatch] = []
     day = process_date.isoformat()
     positions = _RecordPositions(set(inputs.records))
-    files = PartitionFiles(lake.silver_uri, SILVER_DATA_SCHEMA, threads=threads, dictionary=SILVER_DICTIONARY)
+    files = PartitionFiles(lake.silver, SILVER_DATA_SCHEMA, threads=threads, dictionary=SILVER_DICTIONARY)
     try:
         for batch in engine.stream(con, expr):
             # Most batches are all owned and all valid: counted first, since a filter copies the rows.
@@ -257,12 +260,12 @@ def _write(
     except BaseException:
         files.abort()
         raise
-    replace_partition_files(lake.silver_uri, written, schema=SILVER_SCHEMA, partition_by=SILVER_PARTITIONS,
+    replace_partition_files(lake.silver, written, schema=SILVER_SCHEMA, partition_by=SILVER_PARTITIONS,
                             column="event_date", day=process_date)
     if rejected is not None:
         result.records_rejected = rejected.num_rows
         result.reject_reasons = dict(sorted(Counter(rejected.column("reason").to_pylist()).items()))
-    replace_partition(lake.rejected_dq_uri, _reject_table(rejected, names, process_date), schema=REJECT_SCHEMA,
+    replace_partition(lake.rejected_dq, _reject_table(rejected, names, process_date), schema=REJECT_SCHEMA,
                       partition_by=REJECT_PARTITIONS, column="process_date", day=process_date)
 
 

@@ -255,8 +255,8 @@ class PipelineRunner:
         if step == "catalog":
             described = [dsets.RAW, *(dsets.bronze(f) for f in ALL_FORMATS), dsets.silver(ALL_FORMATS),
                          dsets.rejected(ALL_FORMATS), dsets.gold()]
-            uris = {ds.name: str(cfg.lake.root / ds.name) for ds in described if ds.format == "delta"}
-            counts = {name: row_count(uri) for name, uri in uris.items()}
+            tables = {ds.name: cfg.lake.table(ds.name) for ds in described if ds.format == "delta"}
+            counts = {name: row_count(table) for name, table in tables.items()}
             events = catalog_events(described, namespace=cfg.namespace, row_counts=counts, owners=cfg.owners,
                                     job=AssetRef(namespace=cfg.job_namespace, name=cfg.pipeline),
                                     run_id=run.run_id)

@@ -96,7 +96,7 @@ def build(settings: Settings, store: Store, *, has_endpoint: Callable[[], bool],
     if settings.lineage_url:
         key = settings.api_key.get_secret_value() if settings.api_key else None
         lineage = HttpLineageSink(settings.lineage_url, key)
-    service = PipelineService(store, Lake(settings.resolved_lake_root), tenant_id=settings.pipeline_tenant,
+    service = PipelineService(store, Lake(settings.resolved_lake), tenant_id=settings.pipeline_tenant,
                               lineage=lineage, declared=declared)
     # Stopped in reverse: the scheduler first, then the service (finishing its running job), and
     # the lineage sink last so that job can still report.

@@ -9,28 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from pathlib import Path
+from posixpath import basename
 
-from lily.pipelines.lake import Lake
+from lily.pipelines.lake import STATE, Lake
 
-
-def _dir(lake: Lake) -> Path:
-    return lake.state / "reopened"
+REOPENED = f"{STATE}/reopened"
 
 
 def mark_reopened(lake: Lake, days: Iterable[date]) -> None:
-    folder = _dir(lake)
-    folder.mkdir(parents=True, exist_ok=True)
     for day in days:
-        (folder / day.isoformat()).touch()
+        lake.storage.write_bytes(f"{REOPENED}/{day.isoformat()}", b"")
 
 
 def reopened_dates(lake: Lake) -> list[date]:
-    folder = _dir(lake)
-    if not folder.is_dir():
-        return []
-    return sorted(date.fromisoformat(p.name) for p in folder.iterdir() if not p.name.startswith("."))
+    return sorted(date.fromisoformat(basename(k)) for k in lake.storage.files(REOPENED, recursive=False))
 
 
 def clear_reopened(lake: Lake, day: date) -> None:
-    (_dir(lake) / day.isoformat()).unlink(missing_ok=True)
+    lake.storage.delete(f"{REOPENED}/{day.isoformat()}")
