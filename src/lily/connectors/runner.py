@@ -87,6 +87,7 @@ def run(store: Store, config: ConnectorConfig, *, full: bool = False, trigger: s
             writer.flush()  # what was found before the failure is kept
         except Exception:
             log.exception("connector_flush_failed", connector=config.name)
+    writer.close()
     finished = datetime.now(UTC)
     report.counts["changes"] = writer.changes
     with store.write() as conn:
