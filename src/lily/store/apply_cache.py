@@ -38,9 +38,9 @@ _MAX_CACHED = 200_000  # rows an ApplyCache kept across transactions may hold be
 _HEADS = select(tenants.c.id, tenants.c.change_seq)
 _ASSETS_BY_ID = select(assets).where(assets.c.id.in_(bindparam("ids", expanding=True)))
 _EDGES_BY_ID = select(lineage_edges).where(lineage_edges.c.id.in_(bindparam("ids", expanding=True)))
-_COLUMNS_OF = select(assets).where(assets.c.tenant_id == bindparam("tenant"),
-                                   assets.c.parent_id.in_(bindparam("ids", expanding=True)),
-                                   assets.c.type == AssetType.COLUMN.value)
+# By the parent alone (tenant and type checked on the rows): with ``tenant_id`` in the WHERE, SQLite
+# (no statistics) chose ix_assets_tenant_type and read every column of the tenant for each chunk.
+_COLUMNS_OF = select(assets).where(assets.c.parent_id.in_(bindparam("ids", expanding=True)))
 
 
 class ApplyCache:
@@ -107,7 +107,9 @@ class ApplyCache:
         for chunk in chunked([d for d in want_columns if d not in self.columns]):
             for d in chunk:
                 self.columns[d] = {}
-            for row in conn.execute(_COLUMNS_OF, {"tenant": tenant, "ids": chunk}).mappings():
+            for row in conn.execute(_COLUMNS_OF, {"ids": chunk}).mappings():
+                if row["tenant_id"] != tenant or row["type"] != AssetType.COLUMN.value:
+                    continue
                 self.assets.setdefault(row["id"], dict(row))
                 if row["status"] == AssetStatus.ACTIVE.value:
                     self.columns[row["parent_id"]][row["id"]] = AssetRef(
