@@ -8,11 +8,12 @@ set directly, and never touches a suggestion a person confirmed or rejected.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
-
-import pyarrow as pa
+from typing import TYPE_CHECKING, Any
 
 from lily.model import AssetRef, DetectedTag, SyncDetectedClassifications
+
+if TYPE_CHECKING:  # the caller has it loaded: `lily` starts without pyarrow
+    import pyarrow as pa
 
 
 def detector(connector: str) -> str:

@@ -15,8 +15,10 @@ import io
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import pyarrow as pa
+if TYPE_CHECKING:  # imported where a schema is read: `lily` starts without pyarrow
+    import pyarrow as pa
 
 Fetch = Callable[[int, int], bytes]
 _TEXTUAL = ("csv", "tsv", "ndjson", "json")
@@ -82,6 +84,7 @@ class RangeFile(io.RawIOBase):
 def parquet(fetch: Fetch, size: int, *, sample_bytes: int = 0, sample_columns: int = 64) -> FileSchema:
     """Schema (and row count) from the footer; with ``sample_bytes``, the first row group's
     string-like columns when that row group is no larger."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     if size < 12:
@@ -110,6 +113,7 @@ def parquet(fetch: Fetch, size: int, *, sample_bytes: int = 0, sample_columns: i
 
 def text(fetch: Fetch, size: int, fmt: str, compression: str | None, *, head_bytes: int) -> FileSchema:
     """Schema and sample from the first ``head_bytes`` of a CSV, TSV, NDJSON or JSON object."""
+    import pyarrow as pa
     import pyarrow.csv as pcsv
     import pyarrow.json as pjson
 

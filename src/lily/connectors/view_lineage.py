@@ -13,9 +13,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import sqlglot
-from sqlglot import exp
-
 Schema = Mapping[str, Mapping[str, Mapping[str, Mapping[str, str]]]]  # db → schema → table → column → type
 
 
@@ -40,6 +37,8 @@ class ColumnLineage:
 
 def view_lineage(sql: str, *, db: str, schema: str, tables: Schema, dialect: str = "postgres") -> list[ColumnLineage]:
     """Each output column of the view ``sql`` and the table columns it comes from."""
+    import sqlglot  # here: `lily` starts without sqlglot (a crawl of views loads it)
+    from sqlglot import exp
     from sqlglot.errors import SqlglotError
     from sqlglot.lineage import lineage
     from sqlglot.optimizer.qualify import qualify
