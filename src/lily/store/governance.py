@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, case, delete, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from lily.model import Asset
 from lily.store.chunks import chunked, mappings_in, rows_in
@@ -43,9 +44,15 @@ def lock_offset(conn: Connection, consumer: str, tenant_id: str, at: datetime) -
     seq = conn.execute(update(consumer_offsets).where(c.consumer == consumer, c.tenant_id == tenant_id)
                        .values(seq=c.seq).returning(c.seq)).scalar()
     if seq is None:
-        conn.execute(insert(consumer_offsets).values(consumer=consumer, tenant_id=tenant_id, seq=0, updated_at=at))
-        return 0
-    return int(seq)
+        # The first offset. Two workers of one consumer (`lily worker propagation` twice) can both
+        # get here: the second's insert waits for the first's row and does nothing (no unique
+        # violation), and its UPDATE then waits for the row lock like any later call.
+        first = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(consumer_offsets)
+        conn.execute(first.values(consumer=consumer, tenant_id=tenant_id, seq=0, updated_at=at)
+                     .on_conflict_do_nothing())
+        seq = conn.execute(update(consumer_offsets).where(c.consumer == consumer, c.tenant_id == tenant_id)
+                           .values(seq=c.seq).returning(c.seq)).scalar()
+    return int(seq or 0)
 
 
 def tenants_behind(conn: Connection, consumer: str) -> list[str]:
