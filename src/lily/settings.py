@@ -73,7 +73,7 @@ class Settings(BaseSettings):
     contracts_monitor: bool = True  # evaluate contracts on change and on schedule, freshness incidents
     contracts_poll_s: float = 1.0  # the monitor reads the change feed this often (short, lean reads)
     contracts_interval_s: float = 300.0  # every contract evaluated and freshness judged this often
-    # Retention (docs/operations.md): ages in days (0 keeps for ever), pruned in the background in
+    # Retention (docs/deployment.md): ages in days (0 keeps for ever), pruned in the background in
     # small transactions by `lily serve` or the scheduler's leader.
     retention_applied_events_days: float = 7.0  # inbox rows (raw payloads) of applied events
     retention_failed_events_days: float = 30.0  # failed and dead events, kept for inspection
