@@ -9,14 +9,17 @@ import json
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from lily.cluster.plan import Topology
 from lily.cluster.postgres import PostgresServer
 from lily.cluster.supervisor import Cluster, alive
+from lily.model import key_id
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -46,6 +49,22 @@ def wait_applied(url: str, key: str, expected: dict[str, int], timeout: float = 
     return counts
 
 
+def get(url: str, key: str, path: str) -> Any:
+    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=30) as http:
+        resp = http.get(path)
+    assert resp.status_code == 200, resp.text
+    return resp.json()
+
+
+def wait_for(what: Callable[[], bool], timeout: float = 60) -> bool:
+    deadline = time.monotonic() + timeout
+    while not what():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.3)
+    return True
+
+
 def applied_total(cluster: Cluster, name: str) -> float:
     text = httpx.get(f"http://127.0.0.1:{cluster.state['processes'][name]['port']}/metrics", timeout=10).text
     return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
@@ -56,10 +75,12 @@ def test_cluster_applies_events_through_the_proxy_and_goes_down_cleanly(tmp_path
     root = tmp_path / "cluster"
     cluster = Cluster(root)
     try:
-        cluster.up(proxy_port=0)
+        # Two copies of every worker: they share the bus's partitions and serialise per tenant on the feed.
+        cluster.up(Topology(propagation=2, outbound=2), proxy_port=0)
         url, key = cluster.url, cluster.credentials["api_key"]
         assert set(cluster.state["processes"]) == {"api-1", "api-2", "proxy", "inbound-1", "inbound-2",
-                                                   "propagation-1", "outbound-1", "scheduler-1"}
+                                                   "propagation-1", "propagation-2", "outbound-1", "outbound-2",
+                                                   "scheduler-1"}
         samples = shared_dir / "samples"
         ol = json.loads((samples / "openlineage" / "dbt_model_complete_columnlineage.json").read_text())
         s3 = json.loads((samples / "s3" / "awsdocs_s3_objectcreated_put.json").read_text())
@@ -76,11 +97,17 @@ def test_cluster_applies_events_through_the_proxy_and_goes_down_cleanly(tmp_path
         with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}) as http:
             names = {a["name"] for a in http.get("/api/v1/assets", params={"limit": 500}).json()["items"]}
         assert {f"shop.public.t{i}" for i in range(30)} <= names, names
+        # A tag on an upstream column reaches the downstream column through the propagation workers.
+        source, target = (key_id("default", "postgres://localhost:5432", f"dbt_test.main.{table}", "customer_id")
+                          for table in ("stg_customers", "customer_analytics"))
+        assert post(url, f"/api/v1/assets/{source}/classifications", key, {"tag": "PII.id"}).status_code == 201
+        assert wait_for(lambda: [(c["tag"], c["source"]) for c in get(url, key, f"/api/v1/assets/{target}/classifications")]
+                        == [("PII.id", "propagated")])
         # The two inbound workers shared the work (each serves half the partitions), as their own
         # /metrics say; the change-feed stages report their lag.
         applied = [applied_total(cluster, name) for name in ("inbound-1", "inbound-2")]
         assert sum(applied) == 32 and min(applied) > 0, applied
-        for name, consumer in (("propagation-1", "propagation"), ("outbound-1", "outbound")):
+        for name, consumer in (("propagation-2", "propagation"), ("outbound-2", "outbound")):
             text = httpx.get(f"http://127.0.0.1:{cluster.state['processes'][name]['port']}/metrics").text
             assert f'lily_feed_consumer_lag{{consumer="{consumer}",tenant="default"}}' in text
 
@@ -113,3 +140,7 @@ def test_cluster_applies_events_through_the_proxy_and_goes_down_cleanly(tmp_path
     assert [pid for pid, expect in servers if alive(pid, expect)] == []
     assert not alive(pg_pid, "postgres")
     assert not (root / "state.json").exists() and (root / "logs" / "api-1.log").exists()
+    # No process logged an error on the way (two copies of each worker side by side included).
+    errors = {log.name: log.read_text(errors="replace") for log in (root / "logs").glob("*-*.log")
+              if '"level": "error"' in log.read_text(errors="replace") or "Traceback" in log.read_text(errors="replace")}
+    assert errors == {}, {name: text[-2000:] for name, text in errors.items()}
