@@ -13,6 +13,7 @@ from lily.processes.service import sync_directory
 from lily.settings import Settings
 from lily.store import Store
 from lily.store.governance import all_tenants
+from lily.store.retention import Retention, RetentionService
 
 DEFAULT_TENANT = "default"
 
@@ -49,7 +50,7 @@ def background(settings: Settings, store: Store) -> list[Any]:
 
 
 def cron_services(settings: Settings, store: Store) -> list[Any]:
-    """The process-file sync and the contract monitor, for ``lily serve`` or the scheduler's leader."""
+    """The process-file sync, the contract monitor and retention, for ``lily serve`` or the scheduler's leader."""
     services: list[Any] = []
     if settings.processes_dir:
         services.append(ProcessFiles(store, Path(settings.processes_dir).expanduser(), settings.processes_poll_s))
@@ -59,4 +60,9 @@ def cron_services(settings: Settings, store: Store) -> list[Any]:
                 return all_tenants(conn)
         services.append(MonitorService(ContractMonitor(store), tenants, settings.contracts_poll_s,
                                        settings.contracts_interval_s))
+    services.append(RetentionService(store, Retention(
+        applied_events_days=settings.retention_applied_events_days,
+        failed_events_days=settings.retention_failed_events_days, changes_days=settings.retention_changes_days,
+        deliveries_days=settings.retention_deliveries_days, audit_days=settings.retention_audit_days),
+        settings.retention_interval_s))
     return services
