@@ -30,8 +30,11 @@ def configure_logging(json_logs: bool = True, level: int = logging.INFO) -> None
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
     renderer = structlog.processors.JSONRenderer() if json_logs else structlog.dev.ConsoleRenderer()
+    # JSON: `log.exception` carries its traceback as the "exception" field (without this it logged
+    # only "exc_info": true). The console renderer formats tracebacks itself.
+    exceptions = [structlog.processors.format_exc_info] if json_logs else []
     structlog.configure(
-        processors=[*processors, renderer],
+        processors=[*processors, *exceptions, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(level),
         logger_factory=structlog.PrintLoggerFactory(file=_CurrentStderr()),  # type: ignore[arg-type]
         cache_logger_on_first_use=True,

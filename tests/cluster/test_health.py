@@ -67,3 +67,21 @@ def test_api_readyz_names_bus_and_lake(sqlite_url: str, tmp_path: Path) -> None:
                                          lake_root=str(tmp_path / "file" / "lake"))))
     resp = bad.get("/readyz")
     assert resp.status_code == 503 and resp.json()["detail"].startswith("lake unavailable: OSError")
+
+
+def test_json_logs_carry_the_traceback_of_a_logged_exception(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    import structlog
+
+    from lily.observability import configure_logging
+
+    configure_logging(json_logs=True)
+    log = structlog.get_logger("lily")  # a fresh proxy: `lily.observability.log` may have cached an older setup
+    try:
+        raise ConnectionError("database went away")
+    except ConnectionError:
+        log.exception("worker_step_failed", worker="propagation")
+    line = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
+    assert line["event"] == "worker_step_failed" and line["level"] == "error"
+    assert "ConnectionError: database went away" in line["exception"] and "Traceback" in line["exception"]
