@@ -105,6 +105,7 @@ class Settings(BaseSettings):
     # serving process, or false when `lily scheduler` runs it apart (docs/deployment.md).
     scheduler_in_process: bool = True
     scheduler_leader_poll_s: float = Field(2.0, gt=0)  # a follower `lily scheduler` tries to lead this often
+    reconcile_schedule: str = ""  # cron (UTC) of `lily reconcile` run by `lily scheduler`'s leader; empty: off
 
     demo: bool = False
     log_json: bool = True
