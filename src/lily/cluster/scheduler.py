@@ -1,7 +1,8 @@
 """``lily scheduler``: the cron work of ``lily serve`` as a process of its own, safe to start twice.
 
 The work: pipeline schedules (``logs`` and each declared pipeline), connector schedules and queue
-polling, the process-file sync and the contract and freshness monitor. Every copy of the process
+polling, the process-file sync, the contract and freshness monitor, and ``lily reconcile`` on
+``LILY_RECONCILE_SCHEDULE``. Every copy of the process
 competes for one leader lock (``lily.cluster.leader``); the leader builds and starts the services,
 the others check every ``LILY_SCHEDULER_LEADER_POLL_S`` and take over when the lock comes free (the
 leader died, or lost its database session). A scheduled pipeline run is recorded before it runs and
@@ -120,7 +121,14 @@ def cron_services(settings: Any, store: Any, metrics: Any, loop: LeaderLoop) -> 
     inbound = _BusOnly(InboundRuntime(settings, store, metrics))  # S3 → SQS connectors publish through it
     connectors = ConnectorSchedules(store, settings.connectors_file or "connectors.yaml",
                                     bus=lambda: inbound.runtime.bus, poll_s=settings.connector_schedule_poll_s)
-    return [inbound, *pipeline_services, schedules, connectors, *monitor_services(settings, store)]
+    services = [inbound, *pipeline_services, schedules, connectors, *monitor_services(settings, store)]
+    if settings.reconcile_schedule.strip():
+        from lily.cluster.reconcile import ReconcileSchedule, reconcile_runner
+
+        services.append(ReconcileSchedule(settings.reconcile_schedule.strip(),
+                                          reconcile_runner(store, settings, metrics),
+                                          poll_s=settings.pipeline_schedule_poll_s))
+    return services
 
 
 class _BusOnly:
