@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     # Pipelines (docs/pipelines.md): the lake, scheduled runs inside `lily serve`, OpenLineage output.
     lake_root: str | None = None  # default (also when empty) <data_dir>/lake
     lake_url: str | None = None  # s3://bucket/prefix (AWS_* settings) or a directory; overrides lake_root
+    engine: str = "duckdb"  # where the log pipeline computes: duckdb (in process) or spark (the `spark` extra)
+    spark_master: str = "local[*]"  # with engine=spark: the Spark master URL
     pipeline_schedule: str = ""  # cron, e.g. "0 2 * * *" (02:00 UTC processes yesterday); empty: off
     pipeline_schedule_poll_s: float = 30.0
     pipeline_tenant: str = "default"  # the tenant that owns the lake: its runs and catalog entries
