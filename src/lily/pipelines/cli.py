@@ -71,6 +71,7 @@ def _store_and_tenant(tenant: str | None) -> tuple[Store, str]:
 
 def _runner(lake_root: str | None, lineage_url: str | None = None, threads: int | None = None, *,
             standalone: bool = False, tenant: str | None = None) -> PipelineRunner:
+    from lily.pipelines.engines import engine_named
     from lily.pipelines.runner import PipelineConfig, PipelineRunner
     from lily.pipelines.wiring import http_lineage, store_runner
 
@@ -79,11 +80,12 @@ def _runner(lake_root: str | None, lineage_url: str | None = None, threads: int 
     lake.ensure()
     key = settings.api_key.get_secret_value() if settings.api_key else None
     sink = http_lineage(lineage_url, key)
+    engine = engine_named(settings.engine, spark_master=settings.spark_master)
     if standalone:
-        return PipelineRunner(PipelineConfig(lake, threads=threads),
+        return PipelineRunner(PipelineConfig(lake, threads=threads, engine=engine),
                               recorder=JsonFileRunRecorder(lake.state / "runs.json"), clock=_utcnow, lineage=sink)
     store, name = _store_and_tenant(tenant)
-    return store_runner(store, lake, tenant_id=name, clock=_utcnow, lineage=sink, threads=threads)
+    return store_runner(store, lake, tenant_id=name, clock=_utcnow, lineage=sink, threads=threads, engine=engine)
 
 
 def _recorder(lake: Lake, standalone: bool, tenant: str | None) -> RunRecorder:

@@ -19,13 +19,12 @@ from typing import Any
 from lily.model import AssetRef, Owner
 from lily.observability import log
 from lily.pipelines import datasets as dsets
-from lily.pipelines.aggregate import aggregate
 from lily.pipelines.catalog import catalog_events
 from lily.pipelines.delta import row_count
+from lily.pipelines.engines import DuckDBEngine, Engine
 from lily.pipelines.formats import LogFormat
 from lily.pipelines.ingest import ingest
 from lily.pipelines.lake import Lake
-from lily.pipelines.normalize import normalize
 from lily.pipelines.openlineage import Io, StepRun, count_assertions, run_event, run_id_for
 from lily.pipelines.runs import RunRecord, RunRecorder, State, StepRecord, latest_run
 from lily.pipelines.sinks import LineageSink, MetadataSink
@@ -51,6 +50,7 @@ class PipelineConfig:
     max_file_span_days: int = 1
     owners: tuple[Owner, ...] = (Owner(name="platform-team", type="team"),)
     threads: int | None = None  # engine threads per step
+    engine: Engine = field(default_factory=DuckDBEngine)  # where normalize and aggregate compute
 
     @property
     def namespace(self) -> str:
@@ -232,7 +232,7 @@ class PipelineRunner:
         if step == "normalize":
             clear_reopened(cfg.lake, day)
             try:
-                res = normalize(cfg.lake, day, span=span, threads=cfg.threads)
+                res = cfg.engine.normalize(cfg.lake, day, span=span, threads=cfg.threads)
             except Exception:
                 mark_reopened(cfg.lake, [day])
                 raise
@@ -248,7 +248,7 @@ class PipelineRunner:
                          Io(dsets.rejected(formats), row_count=res.records_rejected)],
             )
         if step == "aggregate":
-            agg = aggregate(cfg.lake, day, threads=cfg.threads)
+            agg = cfg.engine.aggregate(cfg.lake, day, threads=cfg.threads)
             return StepOutput(agg.records_in, agg.rows_out, 0, details={"unit": "rows"},
                               inputs=[Io(dsets.silver(ALL_FORMATS), row_count=agg.records_in)],
                               outputs=[Io(dsets.gold(), row_count=agg.rows_out)])

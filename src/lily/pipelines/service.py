@@ -25,6 +25,7 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from lily.observability import log
+from lily.pipelines.engines import DuckDBEngine, Engine
 from lily.pipelines.lake import Lake
 from lily.pipelines.runs import RunRecord, RunRecorder, latest_run
 from lily.pipelines.sinks import LineageSink
@@ -77,8 +78,10 @@ def utcnow() -> datetime:
 class PipelineService:
     def __init__(self, store: Store, lake: Lake, *, tenant_id: str = "default",
                  clock: Callable[[], datetime] = utcnow, lineage: LineageSink | None = None,
-                 threads: int | None = None, declared: DeclaredPipelines | None = None) -> None:
+                 threads: int | None = None, declared: DeclaredPipelines | None = None,
+                 engine: Engine | None = None) -> None:
         self.store = store
+        self.engine = engine or DuckDBEngine()
         self.lake = lake
         self.tenant_id = tenant_id
         self.clock = clock
@@ -130,7 +133,7 @@ class PipelineService:
             self.lake.ensure()
             self._runners[pipeline] = store_runner(self.store, self.lake, tenant_id=self.tenant_id,
                                                    clock=self.clock, pipeline=pipeline, lineage=self._lineage,
-                                                   threads=self.threads)
+                                                   threads=self.threads, engine=self.engine)
         return self._runners[pipeline]
 
     # -- work -------------------------------------------------------------------------------

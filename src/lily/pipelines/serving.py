@@ -14,6 +14,7 @@ from typing import Protocol
 
 from lily.model import Role
 from lily.observability import log
+from lily.pipelines.engines import engine_named
 from lily.pipelines.lake import Lake
 from lily.pipelines.scheduler import PipelineSchedules
 from lily.pipelines.service import DeclaredPipelines, PipelineService
@@ -97,7 +98,8 @@ def build(settings: Settings, store: Store, *, has_endpoint: Callable[[], bool],
         key = settings.api_key.get_secret_value() if settings.api_key else None
         lineage = HttpLineageSink(settings.lineage_url, key)
     service = PipelineService(store, Lake(settings.resolved_lake), tenant_id=settings.pipeline_tenant,
-                              lineage=lineage, declared=declared)
+                              lineage=lineage, declared=declared,
+                              engine=engine_named(settings.engine, spark_master=settings.spark_master))
     # Stopped in reverse: the scheduler first, then the service (finishing its running job), and
     # the lineage sink last so that job can still report.
     background: list[BackgroundService] = [InProcessLineage(service, store, settings, has_endpoint), service]

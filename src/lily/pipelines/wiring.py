@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from lily.pipelines.engines import DuckDBEngine, Engine
 from lily.pipelines.lake import Lake
 from lily.pipelines.runner import PipelineConfig, PipelineRunner
 from lily.pipelines.sinks import HttpLineageSink, LineageSink
@@ -17,9 +18,9 @@ from lily.store import Store
 
 def store_runner(store: Store, lake: Lake, *, tenant_id: str, clock: Callable[[], datetime],
                  pipeline: str = "logs", lineage: LineageSink | None = None,
-                 threads: int | None = None) -> PipelineRunner:
+                 threads: int | None = None, engine: Engine | None = None) -> PipelineRunner:
     return PipelineRunner(
-        PipelineConfig(lake, pipeline=pipeline, threads=threads),
+        PipelineConfig(lake, pipeline=pipeline, threads=threads, engine=engine or DuckDBEngine()),
         recorder=SqlRunRecorder(store, tenant_id),
         clock=clock,
         lineage=lineage,
