@@ -11,6 +11,8 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.metrics_core import Metric
 from prometheus_client.parser import text_string_to_metric_families
 
+from lily import tracing
+
 
 class _CurrentStderr:
     """Writes to whatever ``sys.stderr`` is at write time: test runners and daemon wrappers swap
@@ -39,6 +41,8 @@ def configure_logging(json_logs: bool = True, level: int = logging.INFO) -> None
         logger_factory=structlog.PrintLoggerFactory(file=_CurrentStderr()),  # type: ignore[arg-type]
         cache_logger_on_first_use=True,
     )
+    # Every Lily process calls this first: it also turns on traces when an OTLP endpoint is set.
+    tracing.configure_from_env("lily")
 
 
 log = structlog.get_logger("lily")

@@ -8,11 +8,11 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from lily import __version__
+from lily import __version__, tracing
 from lily.api import allow, monitors, openapi, problems
 from lily.api.context import AppContext
 from lily.api.deps import authorize
-from lily.api.middleware import RequestContextMiddleware
+from lily.api.middleware import RequestContextMiddleware, TracedRequests
 from lily.api.routes import (
     anonymize,
     assets,
@@ -78,6 +78,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         app.include_router(router, dependencies=[Depends(authorize)])
     web.install(app)  # the web UI (lily.web): pages, static files, sessions, CORS
     app.add_middleware(RequestContextMiddleware, metrics=context.metrics, max_body_bytes=settings.max_body_bytes)
+    if tracing.enabled():
+        app.add_middleware(TracedRequests)  # outermost: the span covers the whole request
     return app
 
 

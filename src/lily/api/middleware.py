@@ -17,6 +17,7 @@ from typing import Any
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from lily import tracing
 from lily.api.problems import BodyTooLarge, problem
 from lily.observability import Metrics
 
@@ -104,3 +105,20 @@ class _LimitedBody:
                 self.exceeded = True
                 raise BodyTooLarge(self.limit)
         return message
+
+
+class TracedRequests:
+    """A server span per request, continuing the caller's ``traceparent`` header; installed only when
+    tracing is on (``lily.tracing``), so the accept routes pay nothing for it otherwise."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        parent = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"traceparent"), None)
+        with tracing.span(f"{scope['method']} {scope['path']}", parent=parent,
+                          **{"http.request.method": scope["method"], "url.path": scope["path"]}):
+            await self.app(scope, receive, send)

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection
 
+from lily import tracing
 from lily.bus.commits import notify_committed
 from lily.governance.propagation import (
     AssetChanged,
@@ -182,7 +183,10 @@ class PropagationConsumer:
                 # budget on its own would otherwise be deferred forever.
                 limits = self.limits if batch else _unbudgeted(self.limits)
                 causes = [c for c in batch if c.actor != ACTOR] or batch
-                deferred, own = self._propagate(conn, tenant_id, snap, scope, causes, result, now, limits)
+                # The round continues the trace of the change it answers to (the last, as its cause).
+                with tracing.span("lily.propagation", parent=causes[-1].traceparent if causes else None,
+                                  tenant=tenant_id, origins=len(scope)):
+                    deferred, own = self._propagate(conn, tenant_id, snap, scope, causes, result, now, limits)
             if pending or deferred:
                 repo.set_pending(conn, tenant_id, scope, deferred, now)
             done = batch[-1].seq if batch else offset
@@ -219,9 +223,10 @@ class PropagationConsumer:
         written: tuple[int | None, int | None] = (None, None)
         if ops:
             seq, corr = root_cause(causes[-1]) if causes else (None, None)
-            applied = apply_in(conn, ChangeSet(tenant_id=tenant_id, actor=ACTOR, operations=ops, at=now,
-                                               cause_event_id=f"{CAUSE_PREFIX}{seq}" if seq is not None else None,
-                                               correlation_id=corr))
+            applied = apply_in(conn, ChangeSet(
+                tenant_id=tenant_id, actor=ACTOR, operations=ops, at=now,
+                cause_event_id=f"{CAUSE_PREFIX}{seq}" if seq is not None else None, correlation_id=corr,
+                traceparent=tracing.traceparent()))
             written = (applied.first_seq, applied.last_seq)
         return deferred, written
 

@@ -37,4 +37,5 @@ class Change(BaseModel):
     actor: str | None = None
     cause_event_id: str | None = None
     correlation_id: str | None = None
+    traceparent: str | None = None  # the trace of the work that wrote it: consumers continue it
     at: datetime

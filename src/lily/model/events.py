@@ -248,4 +248,5 @@ class ChangeSet(BaseModel):
     operations: list[MetadataEvent]
     cause_event_id: str | None = None
     correlation_id: str | None = None
+    traceparent: str | None = None  # W3C trace context of the work that wrote it (lily.tracing)
     at: datetime | None = None  # injected time; the store's clock is used when absent

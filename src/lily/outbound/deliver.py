@@ -17,12 +17,13 @@ from __future__ import annotations
 import random
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection
 
+from lily import tracing
 from lily.governance.rules import GovernedTable, evaluate, governed_tables
 from lily.model.identity import AssetRef, asset_id
 from lily.model.policy import ObjectKey, ObjectPolicy
@@ -55,6 +56,7 @@ class Cause:
     seq: int | None = None
     at: datetime | None = None
     correlation_id: str | None = None
+    traceparent: str | None = None  # the trace its deliveries continue (lily.tracing)
 
 
 @dataclass(slots=True)
@@ -126,6 +128,12 @@ class Planner:
     def plan(self, conn: Connection, tenant_id: str, targets: list[ConfiguredTarget], rules: list[SecurityRule],
              table_ids: set[uuid.UUID] | None, cause: Cause, now: datetime) -> PlanReport:
         """Deliveries for the tables ``table_ids`` (None: every table) on every enabled target."""
+        with tracing.span("lily.outbound.plan", parent=cause.traceparent, tenant=tenant_id):
+            return self._plan(conn, tenant_id, targets, rules, table_ids, replace(cause, traceparent=(
+                tracing.traceparent() or cause.traceparent)), now)
+
+    def _plan(self, conn: Connection, tenant_id: str, targets: list[ConfiguredTarget], rules: list[SecurityRule],
+              table_ids: set[uuid.UUID] | None, cause: Cause, now: datetime) -> PlanReport:
         report = PlanReport()
         tables, gone = load_governed(conn, tenant_id, table_ids)
         desired = evaluate(rules, tables)
@@ -196,7 +204,7 @@ class Planner:
                 **values, "id": did, "tenant_id": t.tenant_id, "target_id": t.id, "object_key": str(key),
                 "namespace": key.namespace, "name": key.name, "replays": 0, "last_error": None,
                 "cause_seq": cause.seq, "cause_at": cause.at, "correlation_id": cause.correlation_id,
-                "created_at": now, "applied_at": None})
+                "traceparent": cause.traceparent, "created_at": now, "applied_at": None})
         report.deliveries.append(did)
         report.statements += len(statements)
         if self.metrics is not None:
@@ -268,7 +276,12 @@ class Deliverer:
             for r in claimed:
                 statements = [Statement(s["kind"], s["text"], None, s.get("destination")) for s in r["statements"]]
                 try:
-                    target.target.apply(statements, connection)
+                    with tracing.span("lily.outbound.deliver", parent=r.get("traceparent"), target=target.name,
+                                      object=r["object_key"], delivery=str(r["id"])), \
+                            tracing.span("lily.warehouse.statements", **{
+                                "db.system": target.kind.value, "db.statement": "\n".join(s.text for s in statements)[:8000],
+                                "lily.statements": len(statements)}):
+                        target.target.apply(statements, connection)
                 except Exception as e:
                     out.append(self._failed(target, r, e))
                     continue
@@ -309,7 +322,7 @@ class Deliverer:
                 rules = load_rules(conn, t.tenant_id)
                 self.planner.object(conn, t, desired.key, desired_for(conn, t.tenant_id, desired.key, rules),
                                     desired if not desired.is_empty else None,
-                                    Cause(r["cause_seq"], r["cause_at"], r["correlation_id"]), now)
+                                    Cause(r["cause_seq"], r["cause_at"], r["correlation_id"], r.get("traceparent")), now)
         m = self.metrics
         if m is not None:
             m.outbound_statements.labels(t.name, "applied").inc(len(statements))

@@ -128,6 +128,7 @@ def plan_notifications(conn: Connection, tenant_id: str, targets: list[Configure
                 "claimed_until": None, "last_error": None,
                 "statements": [{"kind": s.kind, "text": s.text, "destination": s.destination} for s in statements],
                 "desired": {}, "cause_seq": cause.seq, "cause_at": cause.at, "correlation_id": cause.correlation_id,
+                "traceparent": cause.traceparent,
                 "created_at": now, "updated_at": now, "applied_at": None})
             created.append(did)
     return created

@@ -36,7 +36,7 @@ def cause_of(conn: Connection, tenant_id: str, change: Change) -> Cause:
     at = change.at
     if seq != change.seq:
         at = repo.change_at(conn, tenant_id, seq) or change.at
-    return Cause(seq, at, corr)
+    return Cause(seq, at, corr, change.traceparent)
 
 
 @dataclass(slots=True)

@@ -222,6 +222,7 @@ changes = Table(
     Column("actor", String(200), nullable=True),
     Column("cause_event_id", String(200), nullable=True),
     Column("correlation_id", String(200), nullable=True),
+    Column("traceparent", String(64), nullable=True),  # W3C trace context (migration 0013)
     Column("at", TS, nullable=False),
     Index("ix_changes_asset", "asset_id"),
 )

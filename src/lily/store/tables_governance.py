@@ -92,6 +92,7 @@ deliveries = Table(
     Column("cause_seq", BigInteger, nullable=True),  # the change that caused it (root cause)
     Column("cause_at", TS, nullable=True),
     Column("correlation_id", String(200), nullable=True),
+    Column("traceparent", String(64), nullable=True),  # the trace the delivery continues (migration 0013)
     Column("created_at", TS, nullable=False),
     Column("updated_at", TS, nullable=False),
     Column("applied_at", TS, nullable=True),

@@ -61,7 +61,7 @@ def _write(conn: Connection, staged: Staged) -> dict[str, int]:
                 "tenant_id": ctx.tenant, "seq": first + i, "kind": p.kind.value, "entity_type": p.entity_type,
                 "entity_id": p.entity_id, "asset_id": p.asset_id, "before": p.before, "after": p.after,
                 "actor": ctx.actor, "cause_event_id": cs.cause_event_id, "correlation_id": cs.correlation_id,
-                "at": ctx.at,
+                "traceparent": cs.traceparent, "at": ctx.at,
             } for i, p in enumerate(ctx.pending)]
             change_rows.extend(rows)
             ctx.result.changes = rows
