@@ -6,13 +6,17 @@ with the few engine functions the transforms call by name rewritten to Spark's e
 table (a local directory or S3) and commits them to the Delta table in one transaction with
 delta-rs, exactly as the DuckDB path commits its own files — no JVM Delta package is involved.
 
-Bronze files reach Spark as lines prepared by the same Python reader the DuckDB path falls back to
-(``bronze.read_lines``), so both engines see the same records; the JSON-reader fast path is a
-DuckDB optimisation whose output is the same by construction (``tests/pipelines/test_fast_path.py``).
+Spark reads plain NDJSON files itself, as lines (its text reader, split on ``\n`` only), once a
+streaming check has found them valid UTF-8; the other files (gzip, XML, JSON arrays, invalid UTF-8)
+reach Spark as lines prepared by the same Python reader the DuckDB path falls back to
+(``bronze.read_lines``). Either way the lines go through the same expression, so both engines see
+the same records; the JSON-reader fast path is a DuckDB optimisation whose output is the same by
+construction (``tests/pipelines/test_fast_path.py``).
 """
 
 from __future__ import annotations
 
+import codecs
 import tempfile
 import threading
 import uuid
@@ -31,8 +35,9 @@ from sqlglot import exp
 
 from lily.pipelines import normalize as duck
 from lily.pipelines.aggregate import AggregateResult
-from lily.pipelines.bronze import UnreadableFile, bronze_files, read_lines, staged
+from lily.pipelines.bronze import BronzeFile, UnreadableFile, bronze_files, read_lines, staged
 from lily.pipelines.delta import DataFile, read_partition, replace_partition, replace_partition_files
+from lily.pipelines.formats import LogFormat, strip_leading
 from lily.pipelines.lake import Lake
 from lily.pipelines.records import ALL_INPUT_NAMES
 from lily.pipelines.schema import (
@@ -139,15 +144,22 @@ class SparkEngine:
         spark = session(self.master)
         result = duck.NormalizeResult(day, inputs=sorted({f.format.value for f in files}))
         parts = [duck.engine.empty_lines()]
+        by_spark: list[tuple[int, BronzeFile]] = []
         for file_no, file in enumerate(files):
             try:
-                parts.append(duck._python_rows(file_no, file, read_lines(file)))
+                if _spark_reads(file):
+                    by_spark.append((file_no, file))
+                else:
+                    parts.append(duck._python_rows(file_no, file, read_lines(file)))
             except (UnreadableFile, OSError, EOFError) as exc:
                 error = exc if isinstance(exc, UnreadableFile) else UnreadableFile("unreadable", str(exc))
                 result.files_rejected.append(duck._reject_file(lake, day, file, error))
                 continue
             result.files_read += 1
-        _frame(spark, pa.concat_tables(parts)).createOrReplaceTempView(LINES_TABLE)
+        lines = _frame(spark, pa.concat_tables(parts))
+        if by_spark:
+            lines = lines.unionByName(_spark_lines(spark, by_spark))
+        lines.createOrReplaceTempView(LINES_TABLE)
         spark.createDataFrame([], _records_ddl()).createOrReplaceTempView(RECORDS_TABLE)
         names = duck._FileNames(files)
         rows = spark.sql(spark_sql(canonicalize(lines_table(), records_table(), day, span))).filter("owned")
@@ -209,6 +221,44 @@ class SparkEngine:
         replace_partition(lake.gold, gold, schema=GOLD_SCHEMA, partition_by=GOLD_PARTITIONS,
                           column="event_date", day=process_date)
         return AggregateResult(process_date, silver.num_rows, gold.num_rows)
+
+
+def _spark_reads(file: BronzeFile) -> bool:
+    """Whether Spark reads ``file`` itself: plain NDJSON (not a JSON array) that is valid UTF-8
+    (Spark's text reader would replace bad bytes where the Python reader gives the line a reason)."""
+    if file.format is not LogFormat.NDJSON:
+        return False
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with file.path.open("rb") as fh:
+        head = fh.read(4096)
+        if strip_leading(head).startswith(b"["):
+            return False
+        try:
+            decoder.decode(head)
+            while chunk := fh.read(1024 * 1024):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return False
+    return True
+
+
+def _spark_lines(spark: Any, files: list[tuple[int, BronzeFile]]) -> Any:
+    """The lines of ``files`` read by Spark, in the lines schema. One read per file, each with its
+    constants: a day has tens of files, and matching rows back to files by the path Spark reports
+    would depend on how it escapes paths."""
+    from functools import reduce
+
+    from pyspark.sql import functions as F
+
+    frames = [
+        spark.read.option("lineSep", "\n").text(str(file.path)).select(
+            F.lit(file_no).cast("int").alias("file_no"), F.lit(file.file_date).alias("file_date"),
+            F.lit(file.default_log_type).alias("default_log_type"), F.lit(None).cast("string").alias("pre_reason"),
+            F.col("value").alias("line"))
+        for file_no, file in files
+    ]
+    return reduce(lambda a, b: a.unionByName(b), frames)
 
 
 def _records_ddl() -> str:
