@@ -69,7 +69,8 @@ def _feed(store: Store, tenant: str) -> dict[str, Any]:
         feed = sorted((r["at"], r["kind"], r["entity_type"], names.get(str(r["asset_id"])),
                        repr(_plain(r["before"], names)), repr(_plain(r["after"], names)))
                       for r in conn.execute(select(changes).where(changes.c.tenant_id == tenant)).mappings())
-        audit = sorted((r["at"], r["action"], r["entity_type"], _plain(r["entity_id"], names), r["details"])
+        audit = sorted((r["at"], r["action"], r["entity_type"],  # an edge's id depends on the tenant
+                        _plain(r["entity_id"], names) if r["entity_type"] == "asset" else None, r["details"])
                        for r in conn.execute(select(audit_log).where(audit_log.c.tenant_id == tenant)).mappings())
         history = sorted((names[str(r["asset_id"])], r["version"], repr(_plain(r["snapshot"], names)))
                          for r in conn.execute(select(asset_history)

@@ -166,7 +166,8 @@ def upsert(ctx: ChangeSetContext, op: UpsertAsset) -> uuid.UUID:
         return aid
     ids_before = len(ctx.result.asset_ids)
     _write(ctx, op, aid)
-    _remember_upsert(ctx, key, op, aid, ids_before)
+    if ctx.remember:
+        _remember_upsert(ctx, key, op, aid, ids_before)
     return aid
 
 
@@ -298,6 +299,7 @@ def active_columns(ctx: ChangeSetContext, dataset_id: uuid.UUID) -> dict[uuid.UU
     known = ctx.cache.columns.get(dataset_id)
     if known is not None:
         return known
+    flush(ctx)  # columns this run created are read with the rest
     rows = ctx.conn.execute(select(assets.c.namespace, assets.c.name, assets.c.field, assets.c.id).where(
         assets.c.tenant_id == ctx.tenant, assets.c.parent_id == dataset_id,
         assets.c.type == AssetType.COLUMN.value, assets.c.status == AssetStatus.ACTIVE.value)).all()
