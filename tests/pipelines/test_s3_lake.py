@@ -101,3 +101,10 @@ def test_two_processes_committing_to_one_table_on_s3_both_land(moto: MotoServer)
     # each writer's last replacement of its day is what the table holds
     assert sorted((r["writer"], r["n"]) for r in rows) == sorted(
         [("a", n) for n in range(COMMITS)] + [("b", n) for n in range(COMMITS)])
+
+
+def test_declared_pipelines_refuse_an_s3_lake_with_a_reason(moto: MotoServer) -> None:
+    from lily.medallion.layout import Layout
+
+    with pytest.raises(ValueError, match="declared pipelines need a directory lake"):
+        Layout(s3_lake(moto), "crm")

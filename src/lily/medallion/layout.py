@@ -43,6 +43,13 @@ class Layout:
     lake: Lake
     pipeline: str
 
+    def __post_init__(self) -> None:
+        # Declared pipelines read and write the lake as local files; only the log pipeline goes
+        # through the storage seam that also reaches S3 (docs/pipelines.md, "The lake on S3").
+        if not self.lake.is_local:
+            raise ValueError(f"declared pipelines need a directory lake (LILY_LAKE_ROOT); the lake at "
+                             f"{self.lake.root} serves the log pipeline only")
+
     def _table(self, zone: str, name: str) -> str:
         return str(self.lake.root / zone / self.pipeline / name)
 
