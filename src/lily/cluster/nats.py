@@ -28,9 +28,11 @@ class NatsServer:
     ``stop``); ``log``: a file for the server's output (default: discarded), which also starts it in
     a session of its own, so it outlives the command that started it (``lily cluster up``)."""
 
-    def __init__(self, store_dir: Path | None = None, log: Path | None = None) -> None:
-        self.port = free_port()
-        self.monitor_port = free_port()
+    def __init__(self, store_dir: Path | None = None, log: Path | None = None, *, port: int = 0,
+                 monitor_port: int = 0) -> None:
+        """``port``, ``monitor_port``: fixed ports (a restart on the same address); 0: free ones."""
+        self.port = port or free_port()
+        self.monitor_port = monitor_port or free_port()
         self._own_dir = store_dir is None
         self.store_dir = store_dir or Path(tempfile.mkdtemp(prefix="lily-nats-"))
         self.log = log

@@ -3,7 +3,8 @@
 
 ``lily cluster up`` runs its database this way, and so do the tests and benchmarks
 (``tests/support/pgserver.py``). PostgreSQL refuses to run as root, so as root the server runs as
-the ``postgres`` system user. Tuned for throwaway use (no fsync): never for data you keep.
+the ``postgres`` system user. Tuned for throwaway use (no fsync: what the operating system holds survives a server crash, not
+a machine crash): never for data you keep.
 """
 
 from __future__ import annotations
@@ -50,8 +51,14 @@ class PostgresServer:
     ``port`` name an already started server (``lily cluster down`` stops one it started earlier).
     """
 
-    def __init__(self, external: str | None = None, *, root: Path | None = None, port: int = 0) -> None:
+    def __init__(self, external: str | None = None, *, root: Path | None = None, port: int = 0,
+                 synchronous_commit: bool = False) -> None:
+        """``synchronous_commit``: a commit is acknowledged once its WAL is written (to the OS, as
+        ``fsync`` stays off). Off (the tests' default, faster) a crash of the server — an immediate
+        stop — loses the commits of its last few hundred milliseconds; the cluster, whose fault
+        tests restart PostgreSQL, turns it on."""
         self.external = external
+        self.synchronous_commit = synchronous_commit
         self.port = port
         self.root = root
         self._run_as: str | None = "postgres" if os.geteuid() == 0 else None
@@ -84,16 +91,31 @@ class PostgresServer:
             check=True, capture_output=True,
         )
         self.port = free_port()
+        self._pg_ctl_start()
+        return self
+
+    def _pg_ctl_start(self) -> None:
+        assert self.root is not None
         opts = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
-                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200 "
-                "-c shared_buffers=256MB")
+                f"-c synchronous_commit={'on' if self.synchronous_commit else 'off'} -c full_page_writes=off "
+                "-c max_connections=200 -c shared_buffers=256MB")
         subprocess.run(
-            self._cmd([str(bin_ / "pg_ctl"), "-D", str(data), "-l", str(self.root / "log"),
+            self._cmd([str(bindir() / "pg_ctl"), "-D", str(self.root / "data"), "-l", str(self.root / "log"),
                        "-o", opts, "-w", "-t", "60", "start"]),
             check=True, capture_output=True,
         )
         self._wait_ready()
-        return self
+
+    def restart(self) -> None:
+        """Stop the server at once (``immediate``: as a crash, every session cut) and start it again on
+        the same data and port."""
+        if self.external or self.root is None:
+            raise RuntimeError("only a server started here can be restarted")
+        subprocess.run(
+            self._cmd([str(bindir() / "pg_ctl"), "-D", str(self.root / "data"), "-m", "immediate", "stop"]),
+            check=False, capture_output=True,
+        )
+        self._pg_ctl_start()
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + 30

@@ -4,7 +4,8 @@ the processes of the plan (``lily.cluster.plan``), each in a session of its own 
 so ``status`` and ``down`` — other invocations of ``lily`` — find them.
 
 Any one process can be stopped, SIGKILLed, started or restarted by name (:meth:`Cluster.kill`,
-:meth:`Cluster.restart`): the fault tests take processes down under load through this.
+:meth:`Cluster.restart`), and ``nats-server`` or PostgreSQL restarted in place
+(:meth:`Cluster.restart_server`): the fault tests take the cluster apart under load through this.
 """
 
 from __future__ import annotations
@@ -116,7 +117,7 @@ class Cluster:
 
     def _start_servers(self) -> None:
         logs = self.root / "logs"
-        pg = PostgresServer().start()
+        pg = PostgresServer(synchronous_commit=True).start()  # a restart loses no acknowledged commit
         self.state["postgres"] = {"root": str(pg.root), "port": pg.port}
         self._save()
         nats = NatsServer(store_dir=self.root / "nats", log=logs / "nats.log").start()
@@ -216,6 +217,24 @@ class Cluster:
         pid = self.start(name)
         self.wait_ready([name], timeout=timeout)
         return pid
+
+    def restart_server(self, name: str, *, kill: bool = True) -> None:
+        """Restart ``nats`` (SIGKILL, or SIGTERM with ``kill=False``; its streams stay on disk) or
+        ``postgres`` (an immediate stop: every session cut) on the same address and data."""
+        if name == "postgres":
+            pg = self.state["postgres"]
+            PostgresServer(root=Path(pg["root"]), port=pg["port"]).restart()
+        elif name == "nats":
+            s = self.state["nats"]
+            self._signal_and_wait(s["pid"], "nats-server", signal.SIGKILL if kill else signal.SIGTERM, STOP_TIMEOUT)
+            nats = NatsServer(store_dir=self.root / "nats", log=self.root / "logs" / "nats.log", port=s["port"],
+                              monitor_port=s["monitor_port"]).start()
+            assert nats.proc is not None
+            self._children[nats.proc.pid] = nats.proc
+            s["pid"] = nats.proc.pid
+            self._save()
+        else:
+            raise ClusterError(f"no server {name!r} (postgres, nats)")
 
     def _signal_and_wait(self, pid: int | None, expect: str, sig: int, timeout: float) -> None:
         if not alive(pid, expect):
