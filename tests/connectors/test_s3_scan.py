@@ -119,11 +119,41 @@ def test_scan_registers_objects_datasets_partitions_and_schemas(store: Store, mo
     assert tags(store, bucket, "exports/users", "email").get("PII.email") == "detected"
 
 
-def test_rescan_walks_new_partitions_and_notices_deletions(store: Store, moto_server: MotoServer, bucket: str) -> None:
+def test_rescan_notices_changes_and_deletions_in_any_partition(store: Store, moto_server: MotoServer,
+                                                               bucket: str) -> None:
     s3 = moto_server.client("s3")
     for d in range(1, 6):
         s3.put_object(Bucket=bucket, Key=f"exports/t/export_date=2025-02-0{d}/a.parquet", Body=users(5, seed=d))
     cfg = config(moto_server, SPEC.format(bucket=bucket), classify=False)
+    first = runner.run(store, cfg)
+    assert first.report.counts["schemas_read"] == 5
+    unchanged = runner.run(store, cfg)
+    assert (unchanged.report.counts["objects_written"], unchanged.changes) == (0, 0)
+    assert unchanged.report.counts["schemas_read"] == 0
+
+    # Old partitions, not the newest: one object rewritten with another schema, one deleted, one added.
+    s3.put_object(Bucket=bucket, Key="exports/t/export_date=2025-02-02/a.parquet",
+                  Body=parquet({"id": [1, 2], "note": ["a", "b"]}))
+    s3.delete_object(Bucket=bucket, Key="exports/t/export_date=2025-02-01/a.parquet")
+    s3.put_object(Bucket=bucket, Key="exports/t/export_date=2025-02-03/b.parquet", Body=users(5, seed=9))
+    again = runner.run(store, cfg)
+    counts = again.report.counts
+    assert (counts["objects_written"], counts["objects_deleted"], counts["objects_unchanged"]) == (2, 1, 3)
+    assert counts["schemas_read"] == 2  # the two partitions with a new or changed object only
+    assert asset(store, bucket, "exports/t/export_date=2025-02-01/a.parquet").status == "deleted"
+    assert asset(store, bucket, "exports/t/export_date=2025-02-02/a.parquet").attributes["schema"] == [
+        {"name": "id", "type": "int64"}, {"name": "note", "type": "string"}]
+    dataset = asset(store, bucket, "exports/t")
+    assert (dataset.attributes["objects"], dataset.attributes["partitions"]) == (5, 4)
+    assert asset(store, bucket, "exports/t", "note").attributes["seen_in"] == 1
+
+
+def test_partition_rescan_walks_new_partitions_and_notices_deletions(store: Store, moto_server: MotoServer,
+                                                                     bucket: str) -> None:
+    s3 = moto_server.client("s3")
+    for d in range(1, 6):
+        s3.put_object(Bucket=bucket, Key=f"exports/t/export_date=2025-02-0{d}/a.parquet", Body=users(5, seed=d))
+    cfg = config(moto_server, SPEC.format(bucket=bucket), classify=False, rescan="partitions")
     assert runner.run(store, cfg).report.counts["objects_written"] == 5
 
     unchanged = runner.run(store, cfg)
@@ -205,6 +235,7 @@ def test_rescan_retracts_detected_tags_and_never_overrides_direct_ones(store: St
     # The suggestions on email are retracted; the tag the steward set stays.
     assert tag_pairs(store, bucket, "exports/people", "email") == {("PII.email", "direct")}
     assert asset(store, bucket, "exports/people", "phone").status == "deleted"
+    assert tag_pairs(store, bucket, "exports/people", "phone") == set()  # a dropped column keeps no suggestion
 
 
 def test_config_file_round_trip(tmp_path: Path, moto_server: MotoServer) -> None:

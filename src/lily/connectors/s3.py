@@ -13,10 +13,18 @@ the newest new or changed object of each partition has its schema read without a
 files read, each column with "seen in k of n files"; the newest file's columns are marked, so a
 dropped column shows. Its values, sampled from its newest file, are classified (``detect``).
 
-Incremental runs (the default once a run has left a cursor): a spec without ``**`` is walked level
-by level with a delimiter to find its partition directories; only new partitions and each
-dataset's newest known one are listed, and partitions that disappeared have their objects deleted.
-``full`` lists everything (and re-reads one schema per partition).
+Re-scans (once a run has left a cursor), by ``rescan``:
+
+- ``listing`` (the default): the whole prefix is listed and merged with the catalog as above, so a
+  change or a deletion in any partition is noticed; only the schemas of partitions with a new or
+  changed object are read again, and only the datasets with a change are rewritten;
+- ``partitions``: for append-only layouts, where a partition is written once: a spec without
+  ``**`` is walked level by level with a delimiter to find its partition directories; only new
+  partitions and each dataset's newest known one are listed, and partitions that disappeared have
+  their objects deleted. Cheaper than a listing on a large bucket, blind to a change inside an older
+  partition (a ``full`` run finds it).
+
+``full`` lists everything and re-reads one schema per partition.
 """
 
 from __future__ import annotations
@@ -56,6 +64,7 @@ class S3Config(ConnectorConfig):
     sample_bytes: int = Field(default=8 * 1024 * 1024, ge=0)  # largest Parquet row group sampled
     sample_rows: int = Field(default=1000, ge=10)
     workers: int = Field(default=8, ge=1, le=64)  # concurrent ranged GETs
+    rescan: Literal["listing", "partitions"] = "listing"  # how a re-scan finds changes (module docstring)
     connect_timeout: float = Field(default=5.0, gt=0)
     max_attempts: int = Field(default=2, ge=1)
 
@@ -172,7 +181,8 @@ class _SpecScan:
         self.config, self.client, self.spec, self.ctx, self.pool = config, client, spec, ctx, pool
         self.bucket = spec.bucket
         self.namespace = bucket_ref(spec.bucket).namespace
-        self.incremental = not ctx.full and previous is not None and spec.walkable
+        self.incremental = (not ctx.full and previous is not None and spec.walkable
+                            and config.rescan == "partitions")
         before = {d: _Partition.from_json(p) for d, p in (previous or {}).get("partitions", {}).items()}
         self.previous_datasets = {p.dataset for p in before.values() if p.dataset}
         self.before = before  # a re-listed partition keeps its schema unless a newer file is read

@@ -24,6 +24,7 @@ from sqlalchemy import RowMapping, and_, bindparam, delete, insert, select, upda
 from lily.model import (
     AddClassification,
     AssetStatus,
+    AssetType,
     ChangeKind,
     ClassificationSource,
     ClassificationStatus,
@@ -38,7 +39,7 @@ from lily.model.events import RetractPropagated, SetPropagated
 from lily.store import bulk
 from lily.store.apply.assets import active_columns, load
 from lily.store.apply.context import ChangeSetContext, UnknownAsset, as_json
-from lily.store.tables import classification_rejections, classifications
+from lily.store.tables import assets, classification_rejections, classifications
 
 # The columns a classification is written with (``id``, ``tenant_id`` and ``created_at`` are set apart).
 _FIELDS = ("asset_id", "tag", "source", "propagate", "origin_key", "provenance", "confidence", "status",
@@ -139,6 +140,14 @@ def _declared_columns(ctx: ChangeSetContext, dataset: uuid.UUID) -> dict[str, uu
     return out
 
 
+def _dropped_columns(ctx: ChangeSetContext, dataset: uuid.UUID) -> list[uuid.UUID]:
+    """Deleted columns of ``dataset`` (by parent alone: see ``ApplyCache.prefetch``)."""
+    rows = ctx.conn.execute(select(assets.c.id, assets.c.tenant_id, assets.c.type, assets.c.status).where(
+        assets.c.parent_id == dataset)).all()
+    return [r.id for r in rows if r.tenant_id == ctx.tenant and r.type == AssetType.COLUMN.value
+            and r.status == AssetStatus.DELETED.value]
+
+
 def _detected_rows(ctx: ChangeSetContext, ids: Sequence[uuid.UUID]) -> dict[tuple[uuid.UUID, str], RowMapping]:
     rows = ctx.conn.execute(select(classifications).where(
         classifications.c.tenant_id == ctx.tenant, classifications.c.asset_id.in_(ids),
@@ -168,7 +177,8 @@ def sync_detected(ctx: ChangeSetContext, op: SyncDetectedClassifications) -> Non
     if current is None or current["status"] != AssetStatus.ACTIVE.value:
         return
     columns = _declared_columns(ctx, dataset)
-    ids = sorted(columns.values())
+    # The dataset's columns no longer declared (a re-scan dropped them) lose their suggestions too.
+    ids = sorted({*columns.values(), *_dropped_columns(ctx, dataset)})
     if not ids:
         return
     stored, rejected = _detected_rows(ctx, ids), _rejected(ctx, ids)
