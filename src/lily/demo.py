@@ -1,10 +1,14 @@
 """The Delta Arc demo catalog: PostgreSQL -> S3 parquet exports -> Snowflake -> Looker.
 
 Built as one ChangeSet through the normal apply path, so the demo exercises the same code as any
-producer, and loading it twice changes nothing.
+producer, and loading it twice changes nothing. Beside it, one data contract (ODCS) for the users
+export, registered through the contracts' own import (linted like any contract file), so the
+contracts pages have something to show.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from lily.model import (
     AddClassification,
@@ -117,3 +121,36 @@ def demo_operations() -> list[MetadataEvent]:
 
 def demo_changeset(tenant_id: str, actor: str = "system:demo") -> ChangeSet:
     return ChangeSet(tenant_id=tenant_id, actor=actor, operations=demo_operations(), correlation_id="demo-load")
+
+
+def demo_contract() -> dict[str, Any]:
+    """The users export's contract: its columns as the export declares them, the PII ones restricted."""
+    types = {"bigint": "integer", "date": "date", "timestamptz": "timestamp"}
+    properties: list[dict[str, Any]] = []
+    for name, physical in PG_TABLES["users"]:
+        prop: dict[str, Any] = {"name": name, "logicalType": types.get(physical, "string"), "physicalType": physical}
+        if name in ("id", "email"):
+            prop["required"] = True
+        if name == "id":
+            prop["unique"] = True
+        if ("users", name) in PII:
+            prop["classification"] = "restricted"
+        properties.append(prop)
+    return {
+        "apiVersion": "v3.1.0", "kind": "DataContract", "id": "users-export", "version": "1.0.0",
+        "status": "active", "description": {"purpose": "Nightly parquet export of the production users table"},
+        "servers": [{"server": "lake", "type": "s3", "location": f"{S3}/exports/users/"}],
+        "schema": [{"name": "users", "physicalType": "table", "properties": properties}],
+        "team": {"name": "data-platform", "members": [{"username": "data-platform@deltaarc.com", "role": "owner"}]},
+        "support": [{"channel": "#data-platform", "tool": "slack"}],
+    }
+
+
+def load(store: Any, tenant_id: str, actor: str = "system:demo") -> int:
+    """Load the demo into ``tenant_id`` (a ``lily.store.Store``): the catalog, then the contract;
+    returns the number of catalog changes."""
+    from lily.contracts.service import import_contract
+
+    result = store.apply(demo_changeset(tenant_id, actor))
+    import_contract(store, tenant_id, demo_contract(), actor=actor)
+    return len(result.changes)
