@@ -150,10 +150,9 @@ def serve(host: str = typer.Option(None, help="bind address (default LILY_HOST o
 
 
 def _load_demo(store, tenant: str) -> int:
-    from lily.demo import demo_changeset
+    from lily.demo import load
 
-    result = store.apply(demo_changeset(tenant))
-    return len(result.changes)
+    return load(store, tenant)
 
 
 @app.command()
