@@ -25,15 +25,22 @@ from tests.inbound_flow.test_accept import PG, dataset_event
 
 
 def count_applications(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The event ids the worker applies from now on, one entry per application."""
+    """The event ids the worker applies from now on, one entry per application (alone, or in a run
+    applied as one change set: ``lily.inbound.together``)."""
     applications: list[str] = []
-    real_apply = worker_module.apply_in
+    real_apply, real_together = worker_module.apply_in, worker_module.apply_together
 
     def counting(conn: Any, cs: Any, cache: Any = None) -> Any:
         applications.append(cs.cause_event_id)
         return real_apply(conn, cs, cache)
 
+    def together(conn: Any, sets: Any, cache: Any, apply: Any = None) -> Any:
+        results = real_together(conn, sets, cache, real_apply)
+        applications.extend(cs.cause_event_id for cs in sets if results is not None)
+        return results
+
     monkeypatch.setattr(worker_module, "apply_in", counting)
+    monkeypatch.setattr(worker_module, "apply_together", together)
     return applications
 
 

@@ -36,10 +36,12 @@ from pydantic import ValidationError
 from sqlalchemy import Connection
 from sqlalchemy.exc import DataError, StatementError
 
-from lily.bus.base import Bus, Consumer, Delivery, LeaseLost, Transaction, Unsettled
+from lily.bus.base import Bus, Consumer, Delivery, InboundMessage, LeaseLost, Transaction, Unsettled
 from lily.bus.commits import notify_committed
 from lily.inbound.enrich import enrich
 from lily.inbound.sources import InboundError, get_source
+from lily.inbound.sources.contract import Enriched
+from lily.inbound.together import apply_together, independent
 from lily.model import ChangeSet, MetadataEvent
 from lily.observability import Metrics, log
 from lily.store import ApplyError, Store
@@ -260,6 +262,11 @@ class InboundWorker:
                         if alone and taken == len(batch) - 1:
                             self._alone(txn.conn, event, cache)
                         else:
+                            run = self._run(txn, batch, taken, loaded, seen, alone)
+                            if len(run) > 1 and self._apply_run(txn.conn, run, cache):
+                                seen.update(e.id for e in run)
+                                taken += len(run)
+                                continue
                             try:
                                 event.outcome, event.applied = self._apply(txn.conn, event, cache)
                             except Exception as exc:  # the events before it together, then it alone
@@ -301,15 +308,55 @@ class InboundWorker:
         enriched = enrich(conn, msg.tenant_id, msg.source, event.operations, cache)
         enrich_ms = _ms(t1)
         t2 = time.perf_counter()
-        applied = None
-        if enriched.operations:
-            applied = apply_in(conn, ChangeSet(
-                tenant_id=msg.tenant_id, actor=msg.actor or f"inbound:{msg.source}",
-                operations=enriched.operations, cause_event_id=str(msg.id),
-                correlation_id=msg.correlation_id or str(msg.id)), cache)
-        note = enriched.note or (None if enriched.operations else "no operations")
-        return Outcome(APPLIED, _now(), delivery.attempt, note=note, parse_ms=event.parse_ms, enrich_ms=enrich_ms,
-                       apply_ms=_ms(t2), changes=0), applied
+        applied = apply_in(conn, _changeset(msg, enriched.operations), cache) if enriched.operations else None
+        return _applied(event, enriched, enrich_ms, _ms(t2)), applied
+
+    def _run(self, txn: Transaction, batch: list[_Event], start: int, end: int, seen: set[uuid.UUID],
+             alone: bool) -> list[_Event]:
+        """The events from ``start`` (read ahead, up to ``end``) to apply as one change set: parsed,
+        this worker's, of one tenant, source and actor, and independent (``lily.inbound.together``)."""
+        first = batch[start].delivery.message
+        if not independent([batch[start].operations]):
+            return []
+        run: list[_Event] = []
+        ids: set[uuid.UUID] = set()
+        for event in batch[start:min(end, len(batch) - 1 if alone else len(batch))]:
+            msg = event.delivery.message
+            if (event.error is not None or event.id in txn.done or event.id in txn.skip or event.id in seen
+                    or event.id in ids or (msg.tenant_id, msg.source, msg.actor) != (first.tenant_id, first.source,
+                                                                                       first.actor)):
+                break
+            run.append(event)
+            ids.add(event.id)
+        return run[:independent(e.operations for e in run)]
+
+    def _apply_run(self, conn: Connection, run: list[_Event], cache: ApplyCache) -> bool:
+        """Apply ``run`` as one change set, each event with its own change rows, audit row and result;
+        False when nothing of it happened (it raised, or a change was not attributable): its events
+        are then applied one by one."""
+        savepoint, deferred = conn.begin_nested(), len(cache.deferred or ())
+        try:
+            t1, enriched, enrich_ms = time.perf_counter(), [], []
+            for event in run:
+                t2, msg = time.perf_counter(), event.delivery.message
+                enriched.append(enrich(conn, msg.tenant_id, msg.source, event.operations, cache))
+                enrich_ms.append(_ms(t2))
+            results = apply_together(conn, [_changeset(e.delivery.message, x.operations)
+                                            for e, x in zip(run, enriched, strict=True) if x.operations],
+                                     cache, apply_in)
+        except Exception:  # one by one, each meeting its own error
+            results = None
+        if results is None:
+            savepoint.rollback()
+            cache.clear()  # it may hold rows the rollback undid
+            del (cache.deferred or [])[deferred:]  # and change sets it undid
+            return False
+        savepoint.commit()
+        apply_ms, applied = (_ms(t1) - sum(enrich_ms)) / len(run), iter(results)
+        for event, x, ms in zip(run, enriched, enrich_ms, strict=True):
+            event.outcome, event.retry = _applied(event, x, ms, apply_ms), None
+            event.applied = next(applied) if x.operations else None
+        return True
 
     def _alone(self, conn: Connection, event: _Event, cache: ApplyCache) -> None:
         """Apply an event that raised in its batch once more, alone under a savepoint. If it raises
@@ -397,6 +444,17 @@ class InboundWorker:
             self.metrics.inbound_end_to_end_seconds.labels(source).observe(max(0.0, lag))
         for stage, ms in stages.items():
             self.metrics.inbound_stage_seconds.labels(source, stage).observe((ms or 0.0) / 1000)
+
+
+def _changeset(msg: InboundMessage, operations: list[MetadataEvent]) -> ChangeSet:
+    return ChangeSet(tenant_id=msg.tenant_id, actor=msg.actor or f"inbound:{msg.source}", operations=operations,
+                     cause_event_id=str(msg.id), correlation_id=msg.correlation_id or str(msg.id))
+
+
+def _applied(event: _Event, enriched: Enriched, enrich_ms: float, apply_ms: float) -> Outcome:
+    note = enriched.note or (None if enriched.operations else "no operations")
+    return Outcome(APPLIED, _now(), event.delivery.attempt, note=note, parse_ms=event.parse_ms, enrich_ms=enrich_ms,
+                   apply_ms=apply_ms, changes=0)
 
 
 def _record(outcome: Outcome, applied: ApplyResult, cache: ApplyCache) -> None:
