@@ -8,6 +8,7 @@ the one item it was reading.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 from lily.connectors.base import ConnectorError
@@ -20,16 +21,46 @@ CREDENTIAL_CODES = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidClien
 def make_client(service: str, *, endpoint_url: str | None, region: str | None, access_key_id: str | None,
                 secret_access_key: str | None, session_token: str | None = None, connect_timeout: float = 5.0,
                 read_timeout: float = 60.0, max_attempts: int = 2, pool: int = 16, path_style: bool = True) -> Any:
-    """A boto3 client; without keys, boto3's own chain (environment, profile, instance role)."""
+    """A boto3 client; without keys, boto3's own chain (environment, profile, instance role).
+
+    An S3 client parses listings cheaper than boto3's default (measured on a scan of 10,000 objects:
+    botocore's parsing of the listing pages was half the scan's CPU, in the same thread as the
+    connector's own work): ISO timestamps (every object's LastModified) with ``fromisoformat``
+    instead of dateutil, and no second parse of every 200 response's XML looking for an embedded
+    error, which S3 sends for copy and multipart completion only, operations a scan never calls."""
     import boto3
+    import botocore.session
     from botocore.config import Config
 
     config = Config(connect_timeout=connect_timeout, read_timeout=read_timeout, max_pool_connections=pool,
                     retries={"max_attempts": max_attempts, "mode": "standard"},
                     s3={"addressing_style": "path" if path_style else "auto"})
-    return boto3.session.Session().client(
+    core = botocore.session.get_session()
+    if service == "s3":
+        core.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=_timestamp)
+    client = boto3.session.Session(botocore_session=core).client(
         service, endpoint_url=endpoint_url, region_name=region or "us-east-1", aws_access_key_id=access_key_id,
         aws_secret_access_key=secret_access_key, aws_session_token=session_token, config=config)
+    if service == "s3":
+        try:
+            from botocore.handlers import _handle_200_error
+        except ImportError:  # a botocore without it: its default stays
+            return client
+        client.meta.events.unregister("before-parse.s3.*", _handle_200_error)
+    return client
+
+
+def _timestamp(value: str) -> datetime:
+    """An S3 timestamp: ISO 8601 in listings (``fromisoformat``), anything else as botocore reads it."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        from botocore.utils import parse_timestamp
+
+        return parse_timestamp(value)  # type: ignore[no-any-return]
+    return parsed
 
 
 def error_code(exc: BaseException) -> str | None:
