@@ -71,12 +71,12 @@ def test_every_emitted_event_is_valid_and_complete(harness: Harness, validators:
 
 
 def test_fail_event_is_valid(harness: Harness, validators: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from lily.pipelines import runner as runner_mod
+    from lily.pipelines import engines as engines_mod
 
     def boom(*_: object, **__: object) -> None:
         raise OSError("lake unavailable")
 
-    monkeypatch.setattr(runner_mod, "normalize", boom)
+    monkeypatch.setattr(engines_mod, "normalize", boom)
     harness.runner.run(date(2024, 5, 1))
     fail = harness.lineage.events[-1]
     assert fail["eventType"] == "FAIL"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from lily.pipelines import demo
-from lily.pipelines import runner as runner_mod
+from lily.pipelines import engines as engines_mod
 from lily.pipelines.delta import read_all, read_partition
 from lily.pipelines.runs import State
 
@@ -74,19 +74,19 @@ def test_demo_day_counts_add_up_and_bad_files_are_rejected_with_reasons(harness:
 
 def test_failed_run_resumes_skipping_succeeded_steps(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
     land(harness.lake, "ndjson/a.ndjson", ndjson(day_records(D1, 5)))
-    real = runner_mod.aggregate
+    real = engines_mod.aggregate
 
     def broken(*args: object, **kwargs: object) -> object:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(runner_mod, "aggregate", broken)
+    monkeypatch.setattr(engines_mod, "aggregate", broken)
     failed = harness.runner.run(D1)
     assert failed.state is State.FAILED and failed.error == "aggregate: RuntimeError: disk full"
     assert _step(harness, failed.run_id, "aggregate").state is State.FAILED
     assert [e["eventType"] for e in harness.lineage.events][-1] == "FAIL"
     normalize_done = _step(harness, failed.run_id, "normalize")
 
-    monkeypatch.setattr(runner_mod, "aggregate", real)
+    monkeypatch.setattr(engines_mod, "aggregate", real)
     resumed = harness.runner.run(D1)
     assert resumed.run_id == failed.run_id and resumed.attempt == 1 and resumed.state is State.SUCCEEDED
     # normalize was not re-run: its record (timings included) is the one from the failed attempt

@@ -108,3 +108,25 @@ def test_declared_pipelines_refuse_an_s3_lake_with_a_reason(moto: MotoServer) ->
 
     with pytest.raises(ValueError, match="declared pipelines need a directory lake"):
         Layout(s3_lake(moto), "crm")
+
+
+def test_the_cli_runs_the_log_pipeline_on_an_s3_lake_url(moto: MotoServer, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from lily.cli import app
+    from lily.pipelines.delta import row_count
+    from lily.pipelines.runs import JsonFileRunRecorder
+
+    lake = s3_lake(moto)
+    aws = {k: v for k, v in (lake.storage.delta_options or {}).items() if k.startswith("AWS_")}
+    env = {**aws, "LILY_DATA_DIR": str(tmp_path / ".lily"), "LILY_LAKE_URL": str(lake.root), "COLUMNS": "200"}
+    cli = CliRunner()
+    out = cli.invoke(app, ["pipeline", "demo-data", "--days", "1", "--from", "2024-01-01", "--per-file", "10"],
+                     env=env)
+    assert out.exit_code == 0 and str(lake.root) in out.output, out.output
+    out = cli.invoke(app, ["pipeline", "run", "logs", "--date", "2024-01-01", "--standalone"], env=env)
+    assert out.exit_code == 0, out.output
+    assert not (tmp_path / ".lily" / "lake").exists()  # nothing went to the local default
+    assert (row_count(lake.silver) or 0) > 0 and (row_count(lake.gold) or 0) > 0
+    runs = JsonFileRunRecorder.in_lake(lake.storage).runs("logs")  # the run records are in the bucket too
+    assert [r.state.value for r in runs] == ["SUCCEEDED"]

@@ -83,14 +83,14 @@ def _runner(lake_root: str | None, lineage_url: str | None = None, threads: int 
     engine = engine_named(settings.engine, spark_master=settings.spark_master)
     if standalone:
         return PipelineRunner(PipelineConfig(lake, threads=threads, engine=engine),
-                              recorder=JsonFileRunRecorder(lake.state / "runs.json"), clock=_utcnow, lineage=sink)
+                              recorder=JsonFileRunRecorder.in_lake(lake.storage), clock=_utcnow, lineage=sink)
     store, name = _store_and_tenant(tenant)
     return store_runner(store, lake, tenant_id=name, clock=_utcnow, lineage=sink, threads=threads, engine=engine)
 
 
 def _recorder(lake: Lake, standalone: bool, tenant: str | None) -> RunRecorder:
     if standalone:
-        return JsonFileRunRecorder(lake.state / "runs.json")
+        return JsonFileRunRecorder.in_lake(lake.storage)
     from lily.pipelines.sql_recorder import SqlRunRecorder
 
     store, name = _store_and_tenant(tenant)

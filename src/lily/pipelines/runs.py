@@ -12,13 +12,14 @@ injected clock; pipeline *outputs* never depend on them.
 from __future__ import annotations
 
 import json
-import os
 import threading
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
+
+from lily.pipelines.storage import LakeStorage, open_storage
 
 
 class State(StrEnum):
@@ -140,13 +141,14 @@ def _step_from(d: dict[str, Any]) -> StepRecord:
 
 
 class JsonFileRunRecorder(InMemoryRunRecorder):
-    """``InMemoryRunRecorder`` persisted to one JSON file (rewritten atomically on each save)."""
+    """``InMemoryRunRecorder`` persisted to one JSON file (rewritten atomically on each save): a
+    local ``path``, or a key of a lake's storage (``in_lake``: the lake may be on S3)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path | tuple[LakeStorage, str]) -> None:
         super().__init__()
-        self._path = path
-        if path.exists():
-            data = json.loads(path.read_text())
+        self._storage, self._key = (open_storage(path.parent), path.name) if isinstance(path, Path) else path
+        if self._storage.exists(self._key):
+            data = json.loads(self._storage.read_bytes(self._key))
             for d in data.get("runs", []):
                 run = _run_from(d)
                 self._runs[run.run_id] = run
@@ -161,10 +163,11 @@ class JsonFileRunRecorder(InMemoryRunRecorder):
                 "steps": [{k: _encode(v) for k, v in asdict(s).items()}
                           for steps in self._steps.values() for s in steps.values()],
             }
-            self._path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self._path.with_name(self._path.name + ".tmp")
-            tmp.write_text(json.dumps(data, indent=1, sort_keys=True))
-            os.replace(tmp, self._path)
+            self._storage.write_bytes(self._key, json.dumps(data, indent=1, sort_keys=True).encode())
+
+    @classmethod
+    def in_lake(cls, storage: LakeStorage, key: str = "_lily/runs.json") -> JsonFileRunRecorder:
+        return cls((storage, key))
 
     def save_run(self, run: RunRecord) -> None:
         super().save_run(run)
