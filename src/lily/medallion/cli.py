@@ -62,6 +62,13 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def _lake_is_local(explicit: str | None) -> bool:
+    from lily.pipelines.lake import lake_location
+    from lily.settings import Settings
+
+    return isinstance(lake_location(explicit) if explicit else Settings().resolved_lake, Path)
+
+
 def _lake_root(explicit: str | None) -> Path:
     from lily.pipelines.lake import lake_root_from_env
     from lily.settings import Settings
@@ -282,6 +289,10 @@ def demo_data(
     demo CRM (customers and orders, with defects) that pipelines/crm.yaml reads."""
     first = _day(start) if start else _utcnow().date() - timedelta(days=days)
     logs_cli.demo_data(days=days, start=first.isoformat(), seed=seed, per_file=per_file, lake_root=lake_root)
+    if not _lake_is_local(lake_root):
+        console.print("[yellow]the demo CRM was not written[/yellow]: declared pipelines need a directory lake "
+                      "(LILY_LAKE_ROOT), and this lake is on object storage", highlight=False)
+        return
     write_demo_crm(_lake_root(lake_root), first, days, seed)
 
 
