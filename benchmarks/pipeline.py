@@ -95,7 +95,7 @@ def main() -> None:
         lake.ensure()
         size = generate(lake.raw, args.mb, args.seed, args.invalid_every)
         ingest(lake, ingest_ts=datetime(2024, 6, 2, tzinfo=UTC), run_id="bench")
-        files = sorted(str(p) for p in lake.bronze_partition("ndjson", DAY).glob("*.ndjson"))
+        files = sorted(str(p) for p in lake.local(lake.bronze_partition("ndjson", DAY)).glob("*.ndjson"))
         mb = size / (1024 * 1024)
         print(f"input: {len(files)} files, {mb:.0f} MB NDJSON")
 
