@@ -23,13 +23,12 @@ _state: dict[str, Any] = {"tracer": None}
 def enable(provider: Any = None, service_name: str = "lily") -> None:
     """Trace from now on: with ``provider`` (tests: an in-memory exporter), else one exporting OTLP
     over HTTP to ``OTEL_EXPORTER_OTLP_ENDPOINT`` (the SDK reads the other ``OTEL_*`` settings)."""
-    from opentelemetry import trace  # noqa: PLC0415 - only when tracing is on
 
     if provider is None:
-        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter  # noqa: PLC0415
-        from opentelemetry.sdk.resources import Resource  # noqa: PLC0415
-        from opentelemetry.sdk.trace import TracerProvider  # noqa: PLC0415
-        from opentelemetry.sdk.trace.export import BatchSpanProcessor  # noqa: PLC0415
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+        from opentelemetry.sdk.resources import Resource
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
         provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
@@ -54,7 +53,7 @@ def traceparent() -> str | None:
     """The current span's context as a W3C ``traceparent``, to store with the work it hands on."""
     if _state["tracer"] is None:
         return None
-    from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator  # noqa: PLC0415
+    from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
     carrier: dict[str, str] = {}
     TraceContextTextMapPropagator().inject(carrier)
@@ -69,9 +68,32 @@ def span(name: str, parent: str | None = None, **attributes: Any) -> Iterator[No
     if tracer is None:
         yield
         return
-    from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator  # noqa: PLC0415
+    from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
     context = TraceContextTextMapPropagator().extract({"traceparent": parent}) if parent else None
     with tracer.start_as_current_span(name, context=context,
                                       attributes={k: v for k, v in attributes.items() if v is not None}):
         yield
+
+
+def started(name: str, parent: str | None = None, **attributes: Any) -> tuple[Any, str | None]:
+    """A span begun now and ended by ``end``, with its own ``traceparent``: for work done for many
+    traced items at once (a run of events applied as one change set), where each item's span cannot
+    be the current one."""
+    tracer = _state["tracer"]
+    if tracer is None:
+        return None, None
+    from opentelemetry import trace  # only when tracing is on, like every OpenTelemetry import here
+    from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
+    propagator = TraceContextTextMapPropagator()
+    context = propagator.extract({"traceparent": parent}) if parent else None
+    handle = tracer.start_span(name, context=context, attributes={k: v for k, v in attributes.items() if v is not None})
+    carrier: dict[str, str] = {}
+    propagator.inject(carrier, context=trace.set_span_in_context(handle))
+    return handle, carrier.get("traceparent")
+
+
+def end(handle: Any) -> None:
+    if handle is not None:
+        handle.end()
