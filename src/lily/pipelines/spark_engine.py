@@ -31,6 +31,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 import pyarrow.parquet as pq
 import sqlglot
+from pyarrow import fs as pafs
 from sqlglot import exp
 
 from lily.pipelines import normalize as duck
@@ -196,16 +197,17 @@ class SparkEngine:
             target = Path(scratch) / "out"
             joined.select(*columns).write.partitionBy("log_type").parquet(str(target))
             for local in sorted(target.glob("log_type=*/*.parquet")):
-                table = pq.read_table(local, partitioning=None)
+                # Spark's file as it is (its columns are silver's data columns, timestamps as
+                # int64 micros): only moved under the table, where Delta expects it.
                 log_type = local.parent.name.split("=", 1)[1]
                 rel = f"log_type={log_type}/event_date={day.isoformat()}/part-{uuid.uuid4()}.snappy.parquet"
-                conformed = table.select(duck.SILVER_DATA_SCHEMA.names).cast(duck.SILVER_DATA_SCHEMA)
                 path = f"{root}/{rel}"
                 if lake.is_local:
                     Path(path).parent.mkdir(parents=True, exist_ok=True)
-                pq.write_table(conformed, path, filesystem=filesystem, compression="snappy")
+                pafs.copy_files(str(local), path, source_filesystem=pafs.LocalFileSystem(),
+                                destination_filesystem=filesystem)
                 info = filesystem.get_file_info(path)
-                out.append(DataFile(rel, int(info.size), conformed.num_rows,
+                out.append(DataFile(rel, int(info.size), pq.read_metadata(local).num_rows,
                                     {"log_type": log_type, "event_date": day.isoformat()},
                                     int(info.mtime_ns // 1_000_000)))
         return out
