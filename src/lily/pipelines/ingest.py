@@ -88,21 +88,47 @@ def meta_key(bronze_key: str) -> str:
     return f"{dirname(bronze_key)}/{META_DIR}/{basename(bronze_key)}.json"
 
 
-def _drop_previous_versions(lake: Lake, fmt: str, name: str, keep: str, span: int) -> set[date]:
+class BronzeIndex:
+    """Where each bronze file name is, by format: listed once per ingest run (on S3 a listing is a
+    request per thousand keys; once per landed file it would grow with the whole history)."""
+
+    def __init__(self, lake: Lake) -> None:
+        self._lake = lake
+        self._by_format: dict[str, dict[str, set[str]]] = {}
+
+    def _names(self, fmt: str) -> dict[str, set[str]]:
+        if fmt not in self._by_format:
+            names: dict[str, set[str]] = {}
+            for key in self._lake.storage.files(f"{BRONZE}/{fmt}"):
+                if basename(dirname(key)).startswith("event_date="):  # not the _meta/ records
+                    names.setdefault(basename(key), set()).add(key)
+            self._by_format[fmt] = names
+        return self._by_format[fmt]
+
+    def placed(self, fmt: str, key: str) -> None:
+        self._names(fmt).setdefault(basename(key), set()).add(key)
+
+    def others(self, fmt: str, key: str) -> list[str]:
+        """Same-named files of ``fmt`` in other partitions than ``key``'s."""
+        return sorted(k for k in self._names(fmt).get(basename(key), set()) if dirname(k) != dirname(key))
+
+    def removed(self, fmt: str, key: str) -> None:
+        self._names(fmt).get(basename(key), set()).discard(key)
+
+
+def _drop_previous_versions(lake: Lake, fmt: str, keep: str, span: int, index: BronzeIndex) -> set[date]:
     """Remove same-named files from other date partitions (a correction may move a file's date)."""
     touched: set[date] = set()
-    for old in lake.storage.files(f"{BRONZE}/{fmt}"):
-        folder = dirname(old)
-        if basename(old) != name or folder == dirname(keep) or not basename(folder).startswith("event_date="):
-            continue
+    for old in index.others(fmt, keep):
         lake.storage.delete(old)
         lake.storage.delete(meta_key(old))
-        touched.update(affected_dates(date.fromisoformat(basename(folder).split("=", 1)[1]), span))
+        index.removed(fmt, old)
+        touched.update(affected_dates(date.fromisoformat(basename(dirname(old)).split("=", 1)[1]), span))
     return touched
 
 
-def ingest_file(lake: Lake, key: str, *, ingest_ts: datetime, run_id: str,
-                span: int = 1) -> tuple[RoutedFile | RejectedFile, set[date]]:
+def ingest_file(lake: Lake, key: str, *, ingest_ts: datetime, run_id: str, span: int = 1,
+                index: BronzeIndex | None = None) -> tuple[RoutedFile | RejectedFile, set[date]]:
     """Route or reject one landed file (``key`` under ``raw/``); returns the outcome and the days it
     affects. Copies are whole-file and atomic (see ``LakeStorage``): readers never see half a file."""
     storage = lake.storage
@@ -129,7 +155,9 @@ def ingest_file(lake: Lake, key: str, *, ingest_ts: datetime, run_id: str,
             "ingest_run_id": run_id, "sha256": digest, "archive": archived}
     storage.write_bytes(meta_key(dest), json.dumps(meta, indent=2, sort_keys=True).encode())
     touched = set(affected_dates(verdict.file_date, span))
-    touched |= _drop_previous_versions(lake, fmt, name, dest, span)
+    index = index or BronzeIndex(lake)
+    index.placed(fmt, dest)
+    touched |= _drop_previous_versions(lake, fmt, dest, span, index)
     storage.delete(key)
     return RoutedFile(original, fmt, verdict.file_date, dest, archived), touched
 
@@ -138,8 +166,9 @@ def ingest(lake: Lake, *, ingest_ts: datetime, run_id: str, span: int = 1) -> In
     """One-shot scan of ``raw/``. ``ingest_ts`` and ``run_id`` come from the caller, never the clock."""
     lake.ensure()
     result = IngestResult()
+    index = BronzeIndex(lake)
     for path in list_landed(lake):
-        outcome, touched = ingest_file(lake, path, ingest_ts=ingest_ts, run_id=run_id, span=span)
+        outcome, touched = ingest_file(lake, path, ingest_ts=ingest_ts, run_id=run_id, span=span, index=index)
         if isinstance(outcome, RoutedFile):
             result.routed.append(outcome)
         else:
