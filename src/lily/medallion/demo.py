@@ -34,6 +34,9 @@ class DemoPipelines:
         if not self.service.serves(self.service.tenant_id, PIPELINE):
             log.info("demo_pipelines_off", reason=f"no {PIPELINE}.yaml in the pipelines directory")
             return
+        if not self.service.lake.is_local:
+            log.info("demo_pipelines_off", reason="declared pipelines need a directory lake; this one is on object storage")
+            return
         self._thread = threading.Thread(target=self._load, name="lily-demo-pipelines", daemon=True)
         self._thread.start()
 
