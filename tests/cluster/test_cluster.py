@@ -6,12 +6,7 @@ leaves no process behind when it goes down."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -20,55 +15,9 @@ from lily.cluster.plan import Topology
 from lily.cluster.postgres import PostgresServer
 from lily.cluster.supervisor import Cluster, alive
 from lily.model import key_id
+from tests.cluster.helpers import applied_total, get, lily, post, wait_applied, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
-
-def lily(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "lily.cli", *args], capture_output=True, text=True, timeout=120)
-
-
-def post(url: str, path: str, key: str, body: Any) -> httpx.Response:
-    # A connection per request: the proxy balances connections, so the requests reach both APIs.
-    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=30) as http:
-        return http.post(path, json=body)
-
-
-def wait_applied(url: str, key: str, expected: dict[str, int], timeout: float = 60) -> dict[str, int]:
-    deadline = time.monotonic() + timeout
-    counts: dict[str, int] = {}
-    while time.monotonic() < deadline:
-        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=30) as http:
-            items = http.get("/api/v1/events", params={"limit": 100}).json()["items"]
-        counts = {}
-        for item in items:
-            if item["status"] == "applied":
-                counts[item["source"]] = counts.get(item["source"], 0) + 1
-        if counts == expected:
-            return counts
-        time.sleep(0.3)
-    return counts
-
-
-def get(url: str, key: str, path: str) -> Any:
-    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=30) as http:
-        resp = http.get(path)
-    assert resp.status_code == 200, resp.text
-    return resp.json()
-
-
-def wait_for(what: Callable[[], bool], timeout: float = 60) -> bool:
-    deadline = time.monotonic() + timeout
-    while not what():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.3)
-    return True
-
-
-def applied_total(cluster: Cluster, name: str) -> float:
-    text = httpx.get(f"http://127.0.0.1:{cluster.state['processes'][name]['port']}/metrics", timeout=10).text
-    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-               if line.startswith("lily_inbound_applied_total{"))
 
 
 def test_cluster_applies_events_through_the_proxy_and_goes_down_cleanly(tmp_path: Path, shared_dir: Path) -> None:
