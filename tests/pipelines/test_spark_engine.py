@@ -74,7 +74,3 @@ def test_spark_and_duckdb_give_identical_silver_gold_and_rejects(tmp_path: Path,
     assert spark_gold == duck_gold
     assert spark_rejects == duck_rejects
 
-
-def test_an_unknown_engine_is_refused() -> None:
-    with pytest.raises(ValueError, match="unknown engine 'flink'"):
-        engine_named("flink")
