@@ -106,7 +106,8 @@ def lake_check(settings: Any) -> Check:
     import os
     from pathlib import Path
 
-    url = str(getattr(settings, "lake_url", None) or "")
+    lake = settings.resolved_lake  # an s3:// URL, or the directory (LILY_LAKE_URL or LILY_LAKE_ROOT)
+    url = lake if isinstance(lake, str) else ""
 
     clients: list[Any] = []  # made once: building a boto3 client costs a few hundred ms of CPU
 
@@ -118,7 +119,7 @@ def lake_check(settings: Any) -> Check:
         clients[0].head_bucket(Bucket=url.removeprefix("s3://").split("/", 1)[0])
 
     def local() -> None:
-        root = Path(settings.resolved_lake_root)
+        root = Path(lake)
         existing = next(p for p in (root, *root.parents) if p.exists())
         if not (existing.is_dir() and os.access(existing, os.W_OK | os.X_OK)):
             raise OSError(f"lake directory {root} is not writable")

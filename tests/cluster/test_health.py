@@ -56,6 +56,8 @@ def test_lake_check_fails_when_the_lake_directory_cannot_be_made(tmp_path: Path)
     bad = Settings(data_dir=tmp_path, lake_root=str(tmp_path / "file" / "lake"))
     with pytest.raises(OSError, match="not writable"):
         lake_check(bad)()
+    with pytest.raises(OSError, match="not writable"):  # a directory named by LILY_LAKE_URL alike
+        lake_check(Settings(data_dir=tmp_path, lake_url=str(tmp_path / "file" / "lake")))()
 
 
 def test_api_readyz_names_bus_and_lake(sqlite_url: str, tmp_path: Path) -> None:
@@ -85,3 +87,15 @@ def test_json_logs_carry_the_traceback_of_a_logged_exception(capsys: pytest.Capt
     line = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
     assert line["event"] == "worker_step_failed" and line["level"] == "error"
     assert "ConnectionError: database went away" in line["exception"] and "Traceback" in line["exception"]
+
+
+def test_lake_check_on_s3_asks_the_bucket(moto_server, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from tests.support.motoserver import ACCESS_KEY, REGION, SECRET_KEY
+
+    for name, value in (("AWS_ENDPOINT_URL", moto_server.url), ("AWS_ACCESS_KEY_ID", ACCESS_KEY),
+                        ("AWS_SECRET_ACCESS_KEY", SECRET_KEY), ("AWS_DEFAULT_REGION", REGION)):
+        monkeypatch.setenv(name, value)
+    moto_server.client("s3").create_bucket(Bucket="health-lake")
+    lake_check(Settings(data_dir=tmp_path, lake_url="s3://health-lake/lake"))()
+    with pytest.raises(Exception, match=r"404|Not Found"):
+        lake_check(Settings(data_dir=tmp_path, lake_url="s3://no-such-bucket/lake"))()
