@@ -16,11 +16,11 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import IO
+from typing import Any
 from urllib.parse import urlparse
 
 from pyarrow import fs as pafs
@@ -91,13 +91,6 @@ class LakeStorage:
         with self.filesystem.open_input_stream(self.path(key)) as stream:
             return bytes(stream.read())
 
-    def open(self, key: str) -> IO[bytes]:
-        """A seekable reader of ``key`` (for looking at a file's head and tail without reading it all)."""
-        return self.filesystem.open_input_file(self.path(key))  # type: ignore[return-value]
-
-    def size(self, key: str) -> int:
-        return int(self.filesystem.get_file_info(self.path(key)).size)
-
     def files(self, prefix: str, *, recursive: bool = True) -> list[str]:
         """Keys of the files under ``prefix`` (sorted; none when it does not exist). Names starting
         with ``.`` anywhere below ``prefix`` are in-progress or hidden files, and left out."""
@@ -138,13 +131,6 @@ class LakeStorage:
         self.filesystem.copy_file(self.path(src), tmp)
         self.filesystem.move(tmp, self.path(dst))
 
-    def upload(self, local: Path, key: str) -> None:
-        """Copy a local file to ``key``."""
-        def copy(out: IO[bytes]) -> None:
-            with local.open("rb") as src:
-                shutil.copyfileobj(src, out, 1024 * 1024)
-        self._write(key, copy)
-
     def delete(self, key: str) -> None:
         """Remove ``key`` (nothing when it is already gone)."""
         with suppress(FileNotFoundError):
@@ -155,12 +141,12 @@ class LakeStorage:
         if self.local:
             self.filesystem.create_dir(self.path(key), recursive=True)
 
-    def _write(self, key: str, fill: object) -> None:
+    def _write(self, key: str, fill: Callable[[Any], object]) -> None:
         target = self.path(key)
         self._ensure_parent(key)
         name = self._staging_name(key) if self.local else target
         with self.filesystem.open_output_stream(name) as out:
-            fill(out)  # type: ignore[operator]
+            fill(out)
         if name != target:
             self.filesystem.move(name, target)
 
