@@ -6,6 +6,7 @@ import multiprocessing
 import time
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pytest
@@ -74,6 +75,45 @@ def _writer(url: str, env: dict[str, str], writer: str, day: str, start_at: floa
                          "n": list(range(n + 1))}, schema=SCHEMA)
         replace_partition(lake.table("silver/t"), data, schema=SCHEMA, partition_by=["day"], column="day",
                           day=date.fromisoformat(day))
+
+
+def _same_day_writer(url: str, env: dict[str, str], writer: str, start_at: float, out: Any) -> None:
+    lake = Lake.at(url, env)
+    time.sleep(max(0.0, start_at - time.time()))
+    landed, failed = 0, []
+    for n in range(COMMITS):
+        data = pa.table({"day": [date(2024, 3, 1)], "writer": [writer], "n": [n]}, schema=SCHEMA)
+        try:
+            replace_partition(lake.table("silver/t"), data, schema=SCHEMA, partition_by=["day"], column="day",
+                              day=date(2024, 3, 1))
+            landed += 1
+        except Exception as exc:
+            failed.append(type(exc).__name__)
+    out.put((writer, landed, failed))
+
+
+def test_two_processes_replacing_the_same_day_on_s3_never_leave_both_copies(moto: MotoServer) -> None:
+    """A real conflict (both replace the same partition): the loser's commit fails, never lands twice."""
+    lake = s3_lake(moto)
+    env = {k: v for k, v in (lake.storage.delta_options or {}).items() if k.startswith("AWS_")}
+    table = lake.table("silver/t")
+    replace_partition(table, SCHEMA.empty_table(), schema=SCHEMA, partition_by=["day"], column="day",
+                      day=date(2024, 1, 1))
+    created = open_table(table).version()
+    ctx = multiprocessing.get_context("spawn")
+    out = ctx.Queue()
+    start_at = time.time() + 3.0
+    procs = [ctx.Process(target=_same_day_writer, args=(str(lake.root), env, w, start_at, out)) for w in "ab"]
+    for p in procs:
+        p.start()
+    results = [out.get(timeout=120) for _ in procs]
+    for p in procs:
+        p.join(timeout=60)
+    landed = sum(r[1] for r in results)
+    assert {e for r in results for e in r[2]} <= {"CommitFailedError"}
+    assert open_table(table).version() == created + landed  # each landed commit is one version
+    rows = read_all(table).to_pylist()
+    assert len(rows) == 1  # the day holds one replacement, whoever committed last
 
 
 def test_two_processes_committing_to_one_table_on_s3_both_land(moto: MotoServer) -> None:
