@@ -64,7 +64,7 @@ def test_one_trace_from_the_request_to_the_warehouse_statement(spans: InMemorySp
     assert flow.post("/api/v1/events", event, headers={"traceparent": CALLER}).status_code == 202
     assert flow.drain().applied == 1
     PropagationConsumer(flow.env.store).drain()
-    plans, outcomes = outbound.drain()
+    _plans, outcomes = outbound.drain()
     assert any(o.status == "applied" for o in outcomes)
 
     finished: list[ReadableSpan] = list(spans.get_finished_spans())
