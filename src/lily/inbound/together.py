@@ -5,13 +5,13 @@ object upsert. Applied one change set per record, every record paid for its own 
 and single-row inserts; as one change set the store writes the objects with one multi-row insert
 (``store.apply.assets.upsert_many``).
 
-Exact, not approximate: the events of a run are *independent* — upserts only, without columns,
-and an asset named by two of them is named by the very same operation object (S3's memoised bucket
-upsert), which applied again changes nothing. Then applying their operations in order records the
-changes that applying them one change set each would record, in the same order, and each change
-belongs to the first event naming its asset. ``apply_together`` checks that every change is
-attributed so, in order; if one is not (a placeholder parent, say), it returns None and the caller
-rolls the run back and applies its events one by one.
+Exact, not approximate: the events of a run are *independent* — upserts without columns and
+deletes, and an asset named by two of them is named by the very same operation object (S3's
+memoised bucket upsert), which applied again changes nothing. Then applying their operations in
+order records the changes that applying them one change set each would record, in the same order,
+and each change belongs to the first event naming its asset. ``apply_together`` checks that every
+change is attributed so, in order; if one is not (a placeholder parent, a deleted object's columns
+or edges), it returns None and the caller rolls the run back and applies its events one by one.
 """
 
 from __future__ import annotations
@@ -21,19 +21,24 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection
 
-from lily.model import AssetRef, ChangeSet, MetadataEvent, UpsertAsset, asset_id
+from lily.model import AssetRef, ChangeSet, DeleteAsset, MetadataEvent, UpsertAsset, asset_id
 from lily.store.apply import ApplyResult, apply_in
 from lily.store.apply.context import ChangeSetContext
 from lily.store.apply_cache import ApplyCache
 
+_KINDS = (UpsertAsset, DeleteAsset)
+
 
 def independent(events: Iterable[Sequence[MetadataEvent]]) -> int:
     """How many of the first ``events`` (their operations) are independent together (module docstring)."""
-    named: dict[AssetRef, MetadataEvent] = {}
+    named: dict[AssetRef, tuple[int, MetadataEvent]] = {}
     count = 0
     for ops in events:
         for op in ops:
-            if type(op) is not UpsertAsset or op.columns is not None or named.setdefault(op.ref, op) is not op:
+            if type(op) not in _KINDS or getattr(op, "columns", None) is not None:
+                return count
+            first = named.setdefault(op.ref, (count, op))
+            if first[0] != count and first[1] is not op:
                 return count
         count += 1
     return count
