@@ -447,8 +447,11 @@ class InboundWorker:
 
 
 def _changeset(msg: InboundMessage, operations: list[MetadataEvent]) -> ChangeSet:
-    return ChangeSet(tenant_id=msg.tenant_id, actor=msg.actor or f"inbound:{msg.source}", operations=operations,
-                     cause_event_id=str(msg.id), correlation_id=msg.correlation_id or str(msg.id))
+    # Not validated again: the operations are the parser's models, the rest the bus message's text
+    # (validating the operations' union cost 2 % of the worker's CPU on S3 records).
+    return ChangeSet.model_construct(tenant_id=msg.tenant_id, actor=msg.actor or f"inbound:{msg.source}",
+                                     operations=operations, cause_event_id=str(msg.id),
+                                     correlation_id=msg.correlation_id or str(msg.id))
 
 
 def _applied(event: _Event, enriched: Enriched, enrich_ms: float, apply_ms: float) -> Outcome:
