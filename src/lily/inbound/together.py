@@ -10,8 +10,8 @@ deletes, and an asset named by two of them is named by the very same operation o
 memoised bucket upsert), which applied again changes nothing. Then applying their operations in
 order records the changes that applying them one change set each would record, in the same order,
 and each change belongs to the first event naming its asset. ``apply_together`` checks that every
-change is attributed so, in order; if one is not (a placeholder parent, a deleted object's columns
-or edges), it returns None and the caller rolls the run back and applies its events one by one.
+change is attributed so, in order; if one is not (a deleted object's columns, or
+its edges to assets no event of the run names), it returns None and the caller rolls the run back and applies its events one by one.
 """
 
 from __future__ import annotations
