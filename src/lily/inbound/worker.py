@@ -3,7 +3,8 @@ transaction, settle.
 
 The bus hands out deliveries (``Consumer.fetch``) and each payload is parsed by its source, outside
 any transaction (pure). The events are then applied in one catalog transaction the bus opens for them
-(``Consumer.transaction``): each is enriched and goes through the store's one apply path, except
+(``Consumer.transaction``): each is enriched and goes through the store's one apply path (a run of
+independent events, such as S3 records, as one change set: ``lily.inbound.together``), except
 those the bus says are no longer this worker's (``txn.skip``) or were applied by an attempt that died
 before settling them (``txn.done``: only settled). Their change rows are written together, their
 inbox rows settled (``txn.settle``), the transaction commits, and only then are they acknowledged, so
