@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from deltalake import DeltaTable
+import pytest
 
+from lily.pipelines.delta import is_table, open_table, read_all
+from lily.pipelines.lake import Lake
 from lily.pipelines.runs import State
 
-from .conftest import D1, demo, make_harness
+from .conftest import D1, LAKES, demo, lake_for, make_harness
 
 CUSTOMERS = "sources/crm/customers/customers_2024-01-01.csv"
 
@@ -24,33 +26,35 @@ def _with_duplicates(original: bytes, share: float = 0.3) -> bytes:
     return (header + "".join(rows) + "".join(extra)).encode()
 
 
-def _silver_d1(root: Path) -> list[dict[str, object]]:
-    table = DeltaTable(str(root / "silver/crm/customers")).to_pyarrow_table()
+def _silver_d1(lake: Lake) -> list[dict[str, object]]:
+    table = read_all(lake.table("silver/crm/customers"))
+    assert table is not None
     return table.filter(pc.equal(table.column("process_date"), pa.scalar(D1, pa.date32()))).to_pylist()
 
 
-def test_quarantine_keeps_the_previous_version_and_a_fixed_rerun_publishes(tmp_path: Path) -> None:
-    h = make_harness(tmp_path / "lake")
+@pytest.mark.parametrize("kind", LAKES)
+def test_quarantine_keeps_the_previous_version_and_a_fixed_rerun_publishes(
+        kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    h = make_harness(lake_for(kind, request, tmp_path / "lake"))
     demo(h.lake)
     good = h.runner.run(D1)
     assert good.succeeded
-    silver_uri = str(h.lake.root / "silver/crm/customers")
-    version, published = DeltaTable(silver_uri).version(), _silver_d1(h.lake.root)
+    silver = h.lake.table("silver/crm/customers")
+    version, published = open_table(silver).version(), _silver_d1(h.lake)
 
-    source = h.lake.root / CUSTOMERS
-    original = source.read_bytes()
-    source.write_bytes(_with_duplicates(original))
+    original = h.read(CUSTOMERS)
+    h.lake.storage.write_bytes(CUSTOMERS, _with_duplicates(original))
     bad = h.runner.run(D1)
 
     assert bad.run.state is State.FAILED
     assert bad.error.startswith("silver.customers: quarantined: bronze check duplicate_key_percent")
     customers = bad.datasets["customers"]
     assert not customers.decision.published and customers.silver is None
-    assert DeltaTable(silver_uri).version() == version and _silver_d1(h.lake.root) == published
-    held = h.lake.root / "quarantine/crm/customers/process_date=2024-01-01"
+    assert open_table(silver).version() == version and _silver_d1(h.lake) == published
+    held = "quarantine/crm/customers/process_date=2024-01-01"
     assert customers.decision.quarantine == held
-    assert {p.name for p in held.iterdir()} == {"rows.parquet", "rejects.parquet", "results.json"}
-    results = json.loads((held / "results.json").read_text())
+    assert h.lake.storage.files(held) == [f"{held}/{n}" for n in ("rejects.parquet", "results.json", "rows.parquet")]
+    results = json.loads(h.read(f"{held}/results.json"))
     assert results["run_id"] == bad.run.run_id and "duplicate_key_percent" in results["reason"]
     failed = [r for r in results["reports"]["bronze"]["results"] if r["status"] == "fail"]
     assert [r["name"] for r in failed] == ["duplicate_key_percent"] and failed[0]["blocking"]
@@ -61,12 +65,12 @@ def test_quarantine_keeps_the_previous_version_and_a_fixed_rerun_publishes(tmp_p
     assert "silver.customers" in steps["gold.customer_value"].details["why"]
     assert steps["ml.customer_features"].state is State.SKIPPED
 
-    source.write_bytes(original)
+    h.lake.storage.write_bytes(CUSTOMERS, original)
     fixed = h.runner.run(D1)
     assert fixed.succeeded, fixed.error
     assert fixed.datasets["customers"].decision.resolved == held
-    assert json.loads((held / "resolved.json").read_text()) == {"resolved_by": fixed.run.run_id}
-    assert _silver_d1(h.lake.root) == published  # the same input publishes the same rows
+    assert json.loads(h.read(f"{held}/resolved.json")) == {"resolved_by": fixed.run.run_id}
+    assert _silver_d1(h.lake) == published  # the same input publishes the same rows
 
 
 def test_a_failed_gold_check_holds_the_gold_partition(tmp_path: Path) -> None:
@@ -83,6 +87,6 @@ def test_a_failed_gold_check_holds_the_gold_partition(tmp_path: Path) -> None:
     assert result.run.state is State.FAILED
     assert "gold.orders_per_segment_day: quarantined: gold check row_count" in result.error
     gold = result.gold["orders_per_segment_day"]
-    assert gold.table is None and (gold.decision.quarantine / "rows.parquet").exists()
+    assert gold.table is None and h.exists(f"{gold.decision.quarantine}/rows.parquet")
     assert result.gold["customer_value"].table is not None  # not blocked by its sibling
-    assert not DeltaTable.is_deltatable(str(h.lake.root / "gold/crm/orders_per_segment_day"))
+    assert not is_table(h.lake.table("gold/crm/orders_per_segment_day"))

@@ -9,7 +9,6 @@ import hmac
 import json
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import duckdb
 import pyarrow as pa
@@ -17,12 +16,14 @@ import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 import pytest
-from deltalake import DeltaTable
 
 from lily.medallion.results import PipelineRun
+from lily.pipelines.delta import is_table, open_table
 from lily.pipelines.runs import State
 
-from .conftest import D1, D2, FROZEN, KEYS, Harness, demo, make_harness
+from .conftest import D1, D2, FROZEN, KEYS, LAKES, Harness, demo, lake_for, make_harness
+
+CUSTOMERS_D1 = "sources/crm/customers/customers_2024-01-01.csv"
 
 
 @dataclass
@@ -33,9 +34,10 @@ class Runs:
     second_day: PipelineRun
 
 
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
-    h = make_harness(tmp_path_factory.mktemp("crm") / "lake")
+@pytest.fixture(scope="module", params=LAKES)
+def runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Runs:
+    """The demo CRM run on a directory lake, and on an S3 lake (moto)."""
+    h = make_harness(lake_for(request.param, request, tmp_path_factory.mktemp("crm") / "lake"))
     demo(h.lake, days=2)
     return Runs(h, h.runner.run(D1), h.runner.run(D1), h.runner.run(D2))
 
@@ -55,13 +57,13 @@ def test_every_run_succeeds_and_records_its_steps(runs: Runs) -> None:
 
 
 def test_bronze_is_the_source_with_ingestion_metadata(runs: Runs) -> None:
-    path = runs.h.lake.root / "sources/crm/customers/customers_2024-01-01.csv"
+    data = runs.h.read(CUSTOMERS_D1)
     bronze = runs.h.table("bronze", "customers")
     first = bronze.filter(pc.equal(bronze.column("ingest_run_id"), runs.first.run.run_id))
-    lines = path.read_text().splitlines()
+    lines = data.decode().splitlines()
     assert first.num_rows == len(lines) - 2  # header and the malformed line are not rows
     row = first.to_pylist()[0]
-    assert row["checksum"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert row["checksum"] == hashlib.sha256(data).hexdigest()
     assert (row["source_system"], row["schema_version"], row["source_file"]) == ("crm", "1.0",
                                                                                  "sources/crm/customers/customers_2024-01-01.csv")
     assert row["record_count"] == first.num_rows and row["ingestion_timestamp"] == FROZEN.replace(second=0)
@@ -130,7 +132,7 @@ def test_silver_keeps_the_latest_row_per_key_and_rejects_with_reasons(runs: Runs
     assert reasons == {"invalid_type: birth_date: expected date", "missing_value: customer_id",
                        "malformed_row: expected 14 fields, got 7"}
     malformed = next(r for r in rejects if r["line"] is not None)
-    assert malformed["line"] == len((runs.h.lake.root / "sources/crm/customers/customers_2024-01-01.csv").read_text().splitlines())
+    assert malformed["line"] == len(runs.h.read(CUSTOMERS_D1).decode().splitlines())
     assert "@" not in malformed["record"]  # the broken line's email is scrubbed
     typed = next(r for r in rejects if r["reason"].startswith("invalid_type"))
     record = json.loads(typed["record"])
@@ -185,11 +187,13 @@ def test_gold_is_the_declared_sql_over_the_days_silver(runs: Runs) -> None:
 
 def test_ml_ready_features_manifest_and_files(runs: Runs) -> None:
     ml = runs.first.ml["customer_features"]
-    manifest = json.loads(ml.manifest_path.read_text())
+    manifest = json.loads(runs.h.read(ml.manifest_path))
     gold = _day(runs.h.table("gold", "customer_value"), D1)
     assert sum(manifest["rows"].values()) == gold.num_rows
     assert manifest["rows"]["train"] > manifest["rows"]["validation"] > 0
-    at_version = DeltaTable(ml.table.uri, version=manifest["delta_version"]).to_pyarrow_table()
+    table_at = open_table(ml.table.table)
+    table_at.load_as_version(manifest["delta_version"])
+    at_version = table_at.to_pyarrow_table()
     assert _day(at_version, D1).num_rows == gold.num_rows  # the manifest names the version holding these rows
     features = {f["column"]: f for f in manifest["features"]}
     assert features["segment"]["outputs"] == ["segment=consumer", "segment=enterprise", "segment=smb"]
@@ -201,11 +205,11 @@ def test_ml_ready_features_manifest_and_files(runs: Runs) -> None:
     assert features["orders"]["params"]["mean"] == pytest.approx(mean)
     assert set(table.column("split").to_pylist()) == {"train", "validation", "test"}
     for split in ("train", "validation", "test"):
-        parquet = ml.files[f"{split}.parquet"]
-        arrow = ml.files[f"{split}.arrow"]
-        assert manifest["files"][f"{split}.parquet"]["sha256"] == hashlib.sha256(parquet.read_bytes()).hexdigest()
-        from_ipc = ipc.open_file(arrow.read_bytes()).read_all()
-        assert from_ipc.equals(pq.read_table(parquet)) and from_ipc.num_rows == manifest["rows"][split]
+        parquet = runs.h.read(ml.files[f"{split}.parquet"])
+        arrow = runs.h.read(ml.files[f"{split}.arrow"])
+        assert manifest["files"][f"{split}.parquet"]["sha256"] == hashlib.sha256(parquet).hexdigest()
+        from_ipc = ipc.open_file(arrow).read_all()
+        assert from_ipc.equals(pq.read_table(pa.BufferReader(parquet))) and from_ipc.num_rows == manifest["rows"][split]
     assert manifest["schema_hash"] and len(manifest["schema"]) == table.num_columns - 1
 
 
@@ -224,13 +228,14 @@ def test_reruns_give_the_same_hashes_and_splits(runs: Runs) -> None:
 
 
 def test_outputs_land_where_the_layout_says(runs: Runs) -> None:
-    root = runs.h.lake.root
-    for path in ("bronze/crm/customers", "silver/crm/customers", "rejected/rows/crm/customers",
-                 "gold/crm/orders_per_segment_day", "ml/crm/customer_features"):
-        assert DeltaTable.is_deltatable(str(root / path)), path
-    assert (root / "ml/crm/exports/customer_features/process_date=2024-01-02/manifest.json").exists()
-    assert not (root / "quarantine").exists()
-    assert not Path(root / "silver/logs").exists()  # the log pipeline's tables are its own
+    lake = runs.h.lake
+    for key in ("bronze/crm/customers", "silver/crm/customers", "rejected/rows/crm/customers",
+                "gold/crm/orders_per_segment_day", "ml/crm/customer_features"):
+        assert is_table(lake.table(key)), key
+        assert lake.storage.files(f"{key}/_delta_log"), key
+    assert lake.storage.exists("ml/crm/exports/customer_features/process_date=2024-01-02/manifest.json")
+    assert lake.storage.files("quarantine") == []
+    assert lake.storage.files("silver/logs") == []  # the log pipeline's tables are its own
 
 
 def test_every_phone_number_in_the_notes_is_scrubbed(runs: Runs) -> None:

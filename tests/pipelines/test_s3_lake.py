@@ -1,4 +1,5 @@
-"""The lake on S3 (moto): where it is configured, and Delta commits from concurrent writers."""
+"""The lake on S3 (moto): where it is configured, Delta commits from concurrent writers, and the CLI's
+log and declared pipelines on an S3 lake URL."""
 
 from __future__ import annotations
 
@@ -143,14 +144,7 @@ def test_two_processes_committing_to_one_table_on_s3_both_land(moto: MotoServer)
         [("a", n) for n in range(COMMITS)] + [("b", n) for n in range(COMMITS)])
 
 
-def test_declared_pipelines_refuse_an_s3_lake_with_a_reason(moto: MotoServer) -> None:
-    from lily.medallion.layout import Layout
-
-    with pytest.raises(ValueError, match="declared pipelines need a directory lake"):
-        Layout(s3_lake(moto), "crm")
-
-
-def test_the_cli_runs_the_log_pipeline_on_an_s3_lake_url(moto: MotoServer, tmp_path: Path) -> None:
+def test_the_cli_runs_the_log_and_declared_pipelines_on_an_s3_lake_url(moto: MotoServer, tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
     from lily.cli import app
@@ -170,3 +164,16 @@ def test_the_cli_runs_the_log_pipeline_on_an_s3_lake_url(moto: MotoServer, tmp_p
     assert (row_count(lake.silver) or 0) > 0 and (row_count(lake.gold) or 0) > 0
     runs = JsonFileRunRecorder.in_lake(lake.storage).runs("logs")  # the run records are in the bucket too
     assert [r.state.value for r in runs] == ["SUCCEEDED"]
+
+    # demo-data also put the demo CRM in the bucket: the declared pipeline runs there too
+    assert lake.storage.files("sources/crm/customers") == ["sources/crm/customers/customers_2024-01-01.csv"]
+    pipelines = Path(__file__).resolve().parents[2] / "pipelines"
+    out = cli.invoke(app, ["pipeline", "run", "crm", "--date", "2024-01-01", "--standalone",
+                           "--pipelines-dir", str(pipelines)], env=env)
+    assert out.exit_code == 0, out.output
+    assert (row_count(lake.table("silver/crm/customers")) or 0) > 0
+    assert (row_count(lake.table("gold/crm/orders_per_segment_day")) or 0) > 0
+    assert lake.storage.exists("ml/crm/exports/customer_features/process_date=2024-01-01/manifest.json")
+    crm = JsonFileRunRecorder.in_lake(lake.storage).runs("crm")
+    assert [r.state.value for r in crm] == ["SUCCEEDED"]
+    assert not (tmp_path / ".lily" / "lake").exists()

@@ -29,6 +29,7 @@ from lily.pipelines.lake import LAKE_ROOT_ENV
 if TYPE_CHECKING:
     from lily.medallion.results import PipelineRun
     from lily.medallion.runner import MedallionRunner
+    from lily.pipelines.lake import Lake
     from lily.pipelines.sinks import LineageSink
     from lily.store import Store
 
@@ -62,22 +63,17 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _lake_is_local(explicit: str | None) -> bool:
-    from lily.pipelines.lake import lake_location
+def open_lake(explicit: str | None) -> Lake:
+    """The lake: ``--lake-root`` (a directory or an ``s3://`` URL), else the settings' lake
+    (``LILY_LAKE_URL``, else ``LILY_LAKE_ROOT``, else ``<LILY_DATA_DIR>/lake``)."""
+    from lily.pipelines.lake import Lake, lake_location
     from lily.settings import Settings
 
-    return isinstance(lake_location(explicit) if explicit else Settings().resolved_lake, Path)
-
-
-def _lake_root(explicit: str | None) -> Path:
-    from lily.pipelines.lake import lake_root_from_env
-    from lily.settings import Settings
-
-    return lake_root_from_env(explicit) if explicit else Settings().resolved_lake_root
+    return Lake(lake_location(explicit) if explicit else Settings().resolved_lake)
 
 
 LakeRoot = Annotated[str | None, typer.Option("--lake-root", envvar=LAKE_ROOT_ENV,
-                                               help="Lake root directory (default <LILY_DATA_DIR>/lake).")]
+                                               help="Lake root: a directory or s3://bucket/prefix (default LILY_LAKE_URL, else <LILY_DATA_DIR>/lake).")]
 PipelinesDir = Annotated[str | None, typer.Option("--pipelines-dir", envvar=PIPELINES_DIR_ENV,
                                                    help="Directory of pipeline files (default ./pipelines).")]
 Standalone = Annotated[bool, typer.Option("--standalone", help="Record runs in <lake>/_lily/runs.json and "
@@ -119,7 +115,6 @@ def build_runner(name: str, *, lake_root: str | None, pipelines_dir: str | None,
     from lily.medallion.runner import MedallionRunner, RunnerConfig
     from lily.medallion.validate import PipelineFileError, find_pipeline, load_pipeline
     from lily.medallion.wiring import store_runner
-    from lily.pipelines.lake import Lake, lake_root_from_env
     from lily.pipelines.runs import JsonFileRunRecorder
     from lily.settings import Settings
 
@@ -136,12 +131,12 @@ def build_runner(name: str, *, lake_root: str | None, pipelines_dir: str | None,
         for issue in exc.issues:
             console.print(f"[red]{issue}[/red]", highlight=False)
         raise typer.Exit(2) from exc
-    lake = Lake(lake_root_from_env(lake_root) if lake_root else settings.resolved_lake_root)
+    lake = open_lake(lake_root)
     lake.ensure()
     tenant_id = tenant or settings.pipeline_tenant
     keys = load_keyring(tenant_id, settings.data_dir)
     if standalone:
-        return MedallionRunner(pipeline, RunnerConfig(lake), recorder=JsonFileRunRecorder(lake.state / "runs.json"),
+        return MedallionRunner(pipeline, RunnerConfig(lake), recorder=JsonFileRunRecorder.in_lake(lake.storage),
                                clock=_utcnow, keys=keys, lineage=_lineage(lineage_url))
     return store_runner(pipeline, open_store(tenant_id), lake, tenant_id=tenant_id, clock=_utcnow, keys=keys,
                         lineage=_lineage(lineage_url))
@@ -267,14 +262,14 @@ def validate(
         raise typer.Exit(1)
 
 
-def write_demo_crm(lake_root: Path, first: date, days: int, seed: int) -> None:
+def write_demo_crm(lake: Lake, first: date, days: int, seed: int) -> None:
     """The demo CRM for ``pipelines/crm.yaml`` (``lily pipeline demo-data``)."""
     from lily.medallion import demo_crm
 
     files = demo_crm.generate(first, days, seed)
-    demo_crm.write_files(lake_root, files)
+    demo_crm.write_files(lake.storage, files)
     console.print(f"wrote the demo CRM: {len(files)} files ({sum(len(f.data) for f in files) / 1e6:.1f} MB) "
-                  f"under {lake_root / demo_crm.ROOT}; run it with `lily pipeline run crm --date {first}`",
+                  f"under {lake.storage.url}/{demo_crm.ROOT}; run it with `lily pipeline run crm --date {first}`",
                   highlight=False)
 
 
@@ -289,11 +284,7 @@ def demo_data(
     demo CRM (customers and orders, with defects) that pipelines/crm.yaml reads."""
     first = _day(start) if start else _utcnow().date() - timedelta(days=days)
     logs_cli.demo_data(days=days, start=first.isoformat(), seed=seed, per_file=per_file, lake_root=lake_root)
-    if not _lake_is_local(lake_root):
-        console.print("[yellow]the demo CRM was not written[/yellow]: declared pipelines need a directory lake "
-                      "(LILY_LAKE_ROOT), and this lake is on object storage", highlight=False)
-        return
-    write_demo_crm(_lake_root(lake_root), first, days, seed)
+    write_demo_crm(open_lake(lake_root), first, days, seed)
 
 
 # `lily pipeline`: the log pipeline's commands, the declared pipelines, validation, demo data.

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 
 import duckdb
 
@@ -13,6 +12,7 @@ from lily.anonymize import KeyRing
 from lily.medallion.layout import Layout
 from lily.medallion.results import DatasetRef
 from lily.medallion.validate import Pipeline
+from lily.pipelines.storage import TableRef
 
 
 @dataclass(frozen=True)
@@ -27,5 +27,5 @@ class Context:
     con: duckdb.DuckDBPyConnection
     env: Mapping[str, str] | None = None  # where PostgreSQL URLs are read (default os.environ)
 
-    def ref(self, uri: str | Path) -> DatasetRef:
+    def ref(self, uri: TableRef | str) -> DatasetRef:
         return DatasetRef(self.namespace, self.layout.name(uri))

@@ -37,7 +37,7 @@ REJECT_SCHEMA = pa.schema([
 
 
 def run_bronze(ctx: Context, name: str, spec: DatasetSpec, out: DatasetRun) -> tuple[SourceBatch, pa.Table]:
-    batch = read_source(spec.source, ctx.layout.lake.root, ctx.day, ctx.env)
+    batch = read_source(spec.source, ctx.layout.storage, ctx.day, ctx.env)
     out.files, out.malformed = batch.files, batch.malformed
     p = ctx.pipeline.spec
     table = bronze_table(batch, source_system=p.system, ingested_at=ctx.now, schema_version=p.schema_version)

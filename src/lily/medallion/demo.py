@@ -34,9 +34,6 @@ class DemoPipelines:
         if not self.service.serves(self.service.tenant_id, PIPELINE):
             log.info("demo_pipelines_off", reason=f"no {PIPELINE}.yaml in the pipelines directory")
             return
-        if not self.service.lake.is_local:
-            log.info("demo_pipelines_off", reason="declared pipelines need a directory lake; this one is on object storage")
-            return
         self._thread = threading.Thread(target=self._load, name="lily-demo-pipelines", daemon=True)
         self._thread.start()
 
@@ -45,7 +42,7 @@ class DemoPipelines:
             lake = self.service.lake
             lake.ensure()
             files = demo_crm.generate(FIRST, DAYS, SEED, resent_days={DAYS - 1})
-            demo_crm.write_files(lake.root, [f for f in files if not (lake.root / f.name).exists()])
+            demo_crm.write_files(lake.storage, [f for f in files if not lake.storage.exists(f.name)])
             recorder = self.service.recorder()
             days = [d for d in (date.fromordinal(FIRST.toordinal() + k) for k in range(DAYS))
                     if latest_run(recorder, PIPELINE, d) is None]

@@ -18,9 +18,10 @@ import random
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 
 from faker import Faker
+
+from lily.pipelines.storage import LakeStorage
 
 LOCALES = {"en_US": "US", "de_DE": "DE", "fr_FR": "FR", "en_GB": "GB", "nl_NL": "NL", "es_ES": "ES"}
 SEGMENTS = (("consumer", 0.7), ("smb", 0.25), ("enterprise", 0.05))
@@ -186,8 +187,7 @@ def generate(first: date, days: int, seed: int = 42, *, customers: int = 200, or
     return files
 
 
-def write_files(lake_root: Path, files: list[DemoFile]) -> None:
+def write_files(storage: LakeStorage, files: list[DemoFile]) -> None:
+    """Put the files in the lake (a directory or an S3 prefix), under their names as keys."""
     for f in files:
-        path = lake_root / f.name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(f.data)
+        storage.write_bytes(f.name, f.data)

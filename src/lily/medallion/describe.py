@@ -18,6 +18,7 @@ from lily.medallion.results import ColumnEdge, DatasetRef, DatasetRun, Layer, Pi
 from lily.medallion.silver import arrow_schema
 from lily.medallion.validate import Pipeline
 from lily.pipelines.datasets import ColumnInput, Dataset
+from lily.pipelines.storage import TableRef
 
 COLUMN_NOTES = {
     "source_system": "Source system the row came from",
@@ -49,10 +50,14 @@ class Described:
     layer: Layer
     ref: DatasetRef
     dataset: Dataset
-    uri: str
+    table: TableRef
     rows: int | None = None  # rows the run wrote for its process date (None: nothing written)
     version: int | None = None
     held: bool = False  # a silver or gold table whose partition the run quarantined
+
+    @property
+    def uri(self) -> str:
+        return self.table.uri
 
 
 def _columns(schema: pa.Schema) -> list[tuple[str, pa.DataType, str]]:
@@ -80,7 +85,7 @@ def _describe(layer: Layer, ref: DatasetRef, schema: pa.Schema, partitions: Iter
 
 def _table(out: TableOutput, result: PipelineRun, inputs: Iterable[DatasetRef], note: str) -> Described:
     ds = _describe(out.layer, out.ref, out.schema, out.partitions, result, inputs, note)
-    return Described(out.layer, out.ref, ds, out.uri, out.rows, out.version)
+    return Described(out.layer, out.ref, ds, out.table, out.rows, out.version)
 
 
 def held_silver(pipeline: Pipeline, layout: Layout, name: str, result: PipelineRun) -> Described:

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
-from lily.pipelines.lake import Lake
+from lily.pipelines.lake import STATE, Lake
+from lily.pipelines.storage import LakeStorage, TableRef
 
 PARTITION_COLUMN = "process_date"
 INGEST_RUN_COLUMN = "ingest_run_id"
@@ -40,47 +40,50 @@ def day_dir(day: date) -> str:
 
 @dataclass(frozen=True)
 class Layout:
+    """Tables as ``TableRef`` (for delta-rs) and files as keys of the lake's storage, on a directory
+    or an S3 prefix alike (``lily.pipelines.storage``)."""
+
     lake: Lake
     pipeline: str
 
-    def __post_init__(self) -> None:
-        # Declared pipelines read and write the lake as local files; only the log pipeline goes
-        # through the storage seam that also reaches S3 (docs/pipelines.md, "The lake on S3").
-        if not self.lake.is_local:
-            raise ValueError(f"declared pipelines need a directory lake (LILY_LAKE_ROOT); the lake at "
-                             f"{self.lake.root} serves the log pipeline only")
+    @property
+    def storage(self) -> LakeStorage:
+        return self.lake.storage
 
-    def _table(self, zone: str, name: str) -> str:
-        return str(self.lake.root / zone / self.pipeline / name)
+    def _table(self, zone: str, name: str) -> TableRef:
+        return self.lake.table(f"{zone}/{self.pipeline}/{name}")
 
-    def bronze(self, dataset: str) -> str:
+    def bronze(self, dataset: str) -> TableRef:
         return self._table("bronze", dataset)
 
-    def silver(self, dataset: str) -> str:
+    def silver(self, dataset: str) -> TableRef:
         return self._table("silver", dataset)
 
-    def gold(self, name: str) -> str:
+    def gold(self, name: str) -> TableRef:
         return self._table("gold", name)
 
-    def ml(self, name: str) -> str:
+    def ml(self, name: str) -> TableRef:
         return self._table("ml", name)
 
-    def rejected(self, dataset: str) -> str:
-        return str(self.lake.root / "rejected" / "rows" / self.pipeline / dataset)
+    def rejected(self, dataset: str) -> TableRef:
+        return self._table("rejected/rows", dataset)
 
-    def ml_exports(self, name: str) -> Path:
-        return self.lake.root / "ml" / self.pipeline / "exports" / name
+    def ml_exports(self, name: str) -> str:
+        return f"ml/{self.pipeline}/exports/{name}"
 
-    def quarantine_root(self) -> Path:
-        return self.lake.root / "quarantine" / self.pipeline
+    def quarantine_root(self) -> str:
+        return f"quarantine/{self.pipeline}"
 
-    def quarantine(self, dataset: str, day: date) -> Path:
+    def quarantine(self, dataset: str, day: date) -> str:
         """``dataset`` is a silver dataset name, or ``gold.<name>`` for a gold table."""
-        return self.quarantine_root() / dataset / day_dir(day)
+        return f"{self.quarantine_root()}/{dataset}/{day_dir(day)}"
 
-    def state(self) -> Path:
-        return self.lake.state / "medallion" / self.pipeline
+    def state(self) -> str:
+        return f"{STATE}/medallion/{self.pipeline}"
 
-    def name(self, uri: str | Path) -> str:
-        """A table's dataset name: its path relative to the lake root (the catalog identity)."""
-        return Path(uri).relative_to(self.lake.root).as_posix()
+    def name(self, where: TableRef | str) -> str:
+        """A table's dataset name, or a file's: its key under the lake root (the catalog identity).
+        Keys are names already."""
+        if isinstance(where, str):
+            return where
+        return where.uri[len(self.storage.url.rstrip("/")) + 1:]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -33,10 +32,8 @@ def ipc_bytes(table: pa.Table) -> bytes:
     return sink.getvalue().to_pybytes()
 
 
-def _write(path: Path, data: bytes) -> dict[str, Any]:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+def _write(ctx: Context, key: str, data: bytes) -> dict[str, Any]:
+    ctx.layout.storage.write_bytes(key, data)
     return {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
 
 
@@ -65,18 +62,17 @@ def run_ml(ctx: Context, name: str, spec: MlSpec, out: MlRun, relations: dict[st
     ref = ctx.ref(uri)
     out.table = TableOutput("ml", ref, uri, with_day(built.table, ctx.day).schema, (PARTITION_COLUMN,),
                             built.table.num_rows, version)
-    where = ctx.layout.ml_exports(name) / day_dir(ctx.day)
-    where.mkdir(parents=True, exist_ok=True)
+    where = f"{ctx.layout.ml_exports(name)}/{day_dir(ctx.day)}"
     files: dict[str, dict[str, Any]] = {}
     for split in features.SPLITS:
         part = built.split(split)
         for suffix, data in (("parquet", parquet_bytes(part)), ("arrow", ipc_bytes(part))):
             file = f"{split}.{suffix}"
-            files[file] = {**_write(where / file, data), "rows": part.num_rows}
-            out.files[file] = where / file
+            files[file] = {**_write(ctx, f"{where}/{file}", data), "rows": part.num_rows}
+            out.files[file] = f"{where}/{file}"
     source_ref = relations[spec.source]
     out.manifest = manifest(ctx, name, spec, built, dataset=ref.name, source_dataset=source_ref.name,
                             version=version, files=files)
-    out.manifest_path = where / MANIFEST
-    _write(out.manifest_path, (json.dumps(out.manifest, indent=2, sort_keys=True) + "\n").encode())
+    out.manifest_path = f"{where}/{MANIFEST}"
+    _write(ctx, out.manifest_path, (json.dumps(out.manifest, indent=2, sort_keys=True) + "\n").encode())
     return lineage.ml_edges(spec, built.fitted, source_ref, ref)

@@ -24,6 +24,7 @@ from lily.medallion.cli import (
     _day,
     _pipelines_dir,
     _utcnow,
+    open_lake,
     open_store,
 )
 
@@ -76,7 +77,6 @@ def run(
     from lily.medallion.quality_run import TargetError, check, parse_target
     from lily.medallion.quarantine import report_json
     from lily.medallion.validate import PipelineFileError, find_pipeline, load_pipeline
-    from lily.pipelines.lake import Lake, lake_root_from_env
     from lily.settings import Settings
 
     day = _day(process_date)
@@ -96,7 +96,7 @@ def run(
         for issue in exc.issues:
             console.print(f"[red]{issue}[/red]", highlight=False)
         raise typer.Exit(2) from exc
-    lake = Lake(lake_root_from_env(lake_root) if lake_root else settings.resolved_lake_root)
+    lake = open_lake(lake_root)
     layout = Layout(lake, pipeline.name)
     con = engine.connect()
     try:

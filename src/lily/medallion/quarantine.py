@@ -13,7 +13,6 @@ import dataclasses
 import json
 from collections.abc import Mapping
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -42,60 +41,67 @@ def blocking_reason(reports: Mapping[str, QualityReport]) -> str:
                      for r in report.blocking_failures)
 
 
-def _write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
-
-
 def _json(value: Any) -> bytes:
     return (json.dumps(value, indent=2, sort_keys=True, default=str) + "\n").encode()
 
 
 def hold(layout: Layout, dataset: str, day: date, *, rows: pa.Table, rejects: pa.Table | None,
-         reports: Mapping[str, QualityReport], reason: str, run_id: str) -> Path:
-    """Keep a partition aside; a previous quarantine of the same day is replaced by this one."""
-    where = layout.quarantine(dataset, day)
-    where.mkdir(parents=True, exist_ok=True)
-    (where / RESOLVED).unlink(missing_ok=True)
-    _write(where / "rows.parquet", parquet_bytes(rows))
+         reports: Mapping[str, QualityReport], reason: str, run_id: str) -> str:
+    """Keep a partition aside; a previous quarantine of the same day is replaced by this one.
+    Returns its key (a directory of the lake)."""
+    where, storage = layout.quarantine(dataset, day), layout.storage
+    storage.delete(f"{where}/{RESOLVED}")
+    storage.write_bytes(f"{where}/rows.parquet", parquet_bytes(rows))
     if rejects is not None:
-        _write(where / "rejects.parquet", parquet_bytes(rejects))
-    _write(where / RESULTS, _json({"dataset": dataset, PARTITION_COLUMN: day.isoformat(), "run_id": run_id,
-                                   "reason": reason,
-                                   "reports": {layer: report_json(r) for layer, r in reports.items()}}))
+        storage.write_bytes(f"{where}/rejects.parquet", parquet_bytes(rejects))
+    storage.write_bytes(f"{where}/{RESULTS}", _json({
+        "dataset": dataset, PARTITION_COLUMN: day.isoformat(), "run_id": run_id, "reason": reason,
+        "reports": {layer: report_json(r) for layer, r in reports.items()}}))
     return where
 
 
-def resolve(layout: Layout, dataset: str, day: date, *, run_id: str) -> Path | None:
+def resolve(layout: Layout, dataset: str, day: date, *, run_id: str) -> str | None:
     """Mark the day's quarantine (if any) resolved by ``run_id``, which published the day."""
-    where = layout.quarantine(dataset, day)
-    if not (where / RESULTS).exists() or (where / RESOLVED).exists():
+    where, storage = layout.quarantine(dataset, day), layout.storage
+    if not storage.exists(f"{where}/{RESULTS}") or storage.exists(f"{where}/{RESOLVED}"):
         return None
-    _write(where / RESOLVED, _json({"resolved_by": run_id}))
+    storage.write_bytes(f"{where}/{RESOLVED}", _json({"resolved_by": run_id}))
     return where
+
+
+def _markers(layout: Layout) -> dict[str, set[str]]:
+    """Key of each day's quarantine (``quarantine/<pipeline>/<dataset>/process_date=D``) -> the
+    names of its marker files (``results.json``, ``resolved.json``)."""
+    root = layout.quarantine_root()
+    found: dict[str, set[str]] = {}
+    for key in layout.storage.files(root):
+        where, _, name = key.rpartition("/")
+        depth_ok = where.count("/") == root.count("/") + 2
+        if name in (RESULTS, RESOLVED) and depth_ok and where.rsplit("/", 1)[1].startswith(f"{PARTITION_COLUMN}="):
+            found.setdefault(where, set()).add(name)
+    return found
+
+
+def _dataset_day(where: str) -> tuple[str, date]:
+    dataset, partition = where.split("/")[-2:]
+    return dataset, date.fromisoformat(partition.split("=", 1)[1])
 
 
 def unresolved(layout: Layout) -> dict[str, set[date]]:
     """Dataset (``customers`` or ``gold.<name>``) -> days still held in quarantine."""
     out: dict[str, set[date]] = {}
-    root = layout.quarantine_root()
-    if not root.is_dir():
-        return out
-    for results in root.glob(f"*/{PARTITION_COLUMN}=*/{RESULTS}"):
-        if (results.parent / RESOLVED).exists():
-            continue
-        day = date.fromisoformat(results.parent.name.split("=", 1)[1])
-        out.setdefault(results.parent.parent.name, set()).add(day)
+    for where, names in _markers(layout).items():
+        if RESULTS in names and RESOLVED not in names:
+            dataset, day = _dataset_day(where)
+            out.setdefault(dataset, set()).add(day)
     return out
 
 
-def resolved_days(layout: Layout) -> dict[str, dict[date, Path]]:
-    out: dict[str, dict[date, Path]] = {}
-    root = layout.quarantine_root()
-    if not root.is_dir():
-        return out
-    for marker in root.glob(f"*/{PARTITION_COLUMN}=*/{RESOLVED}"):
-        day = date.fromisoformat(marker.parent.name.split("=", 1)[1])
-        out.setdefault(marker.parent.parent.name, {})[day] = marker.parent
+def resolved_days(layout: Layout) -> dict[str, dict[date, str]]:
+    """Dataset -> resolved day -> the key of its quarantine."""
+    out: dict[str, dict[date, str]] = {}
+    for where, names in _markers(layout).items():
+        if RESOLVED in names:
+            dataset, day = _dataset_day(where)
+            out.setdefault(dataset, {})[day] = where
     return out

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
 from typing import Literal
 
 import pyarrow as pa
@@ -20,6 +19,7 @@ from lily.medallion.pii import Treatment
 from lily.medallion.retention import RetentionReport
 from lily.medallion.sources import Malformed, SourceFile
 from lily.pipelines.runs import RunRecord, State
+from lily.pipelines.storage import TableRef
 from lily.quality import QualityReport
 
 Layer = Literal["source", "bronze", "silver", "rejected", "gold", "ml"]
@@ -38,11 +38,15 @@ class DatasetRef:
 class TableOutput:
     layer: Layer
     ref: DatasetRef
-    uri: str
+    table: TableRef  # where it is, for delta-rs (a directory or an S3 prefix)
     schema: pa.Schema  # data columns, then partition columns
     partitions: tuple[str, ...]
     rows: int  # rows of this process date written by the run
     version: int | None  # Delta version holding them
+
+    @property
+    def uri(self) -> str:
+        return self.table.uri
 
 
 @dataclass(frozen=True)
@@ -60,8 +64,8 @@ class ColumnEdge:
 class Decision:
     published: bool
     reason: str | None = None  # why not (blocking checks, or the error)
-    quarantine: Path | None = None  # where the held partition is
-    resolved: Path | None = None  # a quarantine of this day that this run's publish resolved
+    quarantine: str | None = None  # the lake key (directory) of the held partition
+    resolved: str | None = None  # a quarantine of this day that this run's publish resolved (its key)
 
 
 @dataclass
@@ -102,9 +106,9 @@ class GoldRun:
 class MlRun:
     name: str
     table: TableOutput | None = None
-    manifest_path: Path | None = None
+    manifest_path: str | None = None  # lake key
     manifest: dict[str, object] = field(default_factory=dict)
-    files: dict[str, Path] = field(default_factory=dict)  # "train.parquet" -> path
+    files: dict[str, str] = field(default_factory=dict)  # "train.parquet" -> lake key
     skipped: str | None = None
     error: str | None = None
 

@@ -12,18 +12,16 @@ reject partitions readers see meanwhile.
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Collection, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from deltalake import DeltaTable
-
 from lily.medallion.layout import PARTITION_COLUMN, Layout, day_dir
 from lily.medallion.quarantine import resolved_days, unresolved
 from lily.medallion.spec import PipelineSpec
 from lily.medallion.tables import partition_days
+from lily.pipelines.delta import Table, is_table, open_table
 
 
 @dataclass(frozen=True)
@@ -59,19 +57,19 @@ def expired(days: Iterable[date], oldest_kept: date, protected: Collection[date]
     return sorted(d for d in days if d < oldest_kept and d not in protected)
 
 
-def _delete_days(uri: str, days: list[date]) -> int:
-    table = DeltaTable(uri)
+def _delete_days(uri: Table, days: list[date]) -> int:
+    table = open_table(uri)
     listed = ", ".join(f"'{d.isoformat()}'" for d in days)
     table.delete(predicate=f"{PARTITION_COLUMN} IN ({listed})")
-    return DeltaTable(uri).version()
+    return open_table(uri).version()
 
 
-def _vacuum(uri: str) -> list[str]:
-    return sorted(DeltaTable(uri).vacuum(retention_hours=0, dry_run=False, enforce_retention_duration=False))
+def _vacuum(uri: Table) -> list[str]:
+    return sorted(open_table(uri).vacuum(retention_hours=0, dry_run=False, enforce_retention_duration=False))
 
 
-def _table(layout: Layout, uri: str, layer: str, oldest: date, protected: Collection[date]) -> Removed | None:
-    if not DeltaTable.is_deltatable(uri):
+def _table(layout: Layout, uri: Table, layer: str, oldest: date, protected: Collection[date]) -> Removed | None:
+    if not is_table(uri):
         return None
     days = expired(partition_days(uri), oldest, protected)
     if not days:
@@ -88,7 +86,7 @@ def apply_retention(layout: Layout, spec: PipelineSpec, process_date: date) -> R
     for dataset_key, days in sorted(held.items()):
         report.kept_for_quarantine.extend({"dataset": dataset_key, PARTITION_COLUMN: d.isoformat()}
                                           for d in sorted(days))
-    tables: list[tuple[str, str, set[date]]] = []
+    tables: list[tuple[Table, str, set[date]]] = []
     for name in spec.datasets:
         protected = held.get(name, set())
         tables += [(layout.bronze(name), "bronze", protected), (layout.silver(name), "silver", protected),
@@ -101,24 +99,29 @@ def apply_retention(layout: Layout, spec: PipelineSpec, process_date: date) -> R
         removed = _table(layout, uri, layer, oldest[layer], protected)
         if removed is not None:
             report.removed.append(removed)
+    storage = layout.storage
     for name in spec.ml:
         root = layout.ml_exports(name)
-        gone = [p for p in sorted(root.glob(f"{PARTITION_COLUMN}=*"))
-                if date.fromisoformat(p.name.split("=", 1)[1]) < oldest["ml"]]
+        by_day: dict[str, list[str]] = {}
+        for key in storage.files(root):
+            partition = key[len(root) + 1:].split("/", 1)[0]
+            if partition.startswith(f"{PARTITION_COLUMN}="):
+                by_day.setdefault(partition, []).append(key[len(root) + 1:])
+        gone = sorted(p for p in by_day if date.fromisoformat(p.split("=", 1)[1]) < oldest["ml"])
         if gone:
-            files = sorted(f.relative_to(root).as_posix() for p in gone for f in p.rglob("*") if f.is_file())
             for p in gone:
-                shutil.rmtree(p)
-            report.removed.append(Removed(layout.name(root), "ml", [p.name.split("=", 1)[1] for p in gone], files))
+                storage.delete_tree(f"{root}/{p}")
+            files = sorted(f for p in gone for f in by_day[p])
+            report.removed.append(Removed(root, "ml", [p.split("=", 1)[1] for p in gone], files))
     for dataset_key, days in sorted(resolved_days(layout).items()):
         layer = "gold" if dataset_key.startswith("gold.") else "silver"
-        old = {d: p for d, p in days.items() if d < oldest[layer]}
+        old = {d: where for d, where in days.items() if d < oldest[layer]}
         if old:
-            files = sorted(f.relative_to(p.parent).as_posix() for p in old.values() for f in p.rglob("*") if f.is_file())
-            for p in old.values():
-                shutil.rmtree(p)
-            report.removed.append(Removed(layout.name(layout.quarantine_root() / dataset_key), "quarantine",
-                                          [d.isoformat() for d in sorted(old)], files))
+            parent = f"{layout.quarantine_root()}/{dataset_key}"
+            files = sorted(key[len(parent) + 1:] for where in old.values() for key in storage.files(where))
+            for where in old.values():
+                storage.delete_tree(where)
+            report.removed.append(Removed(parent, "quarantine", [d.isoformat() for d in sorted(old)], files))
     _record(layout, process_date, report)
     return report
 
@@ -126,6 +129,5 @@ def apply_retention(layout: Layout, spec: PipelineSpec, process_date: date) -> R
 def _record(layout: Layout, process_date: date, report: RetentionReport) -> None:
     if not report.removed:
         return
-    where = layout.state() / "retention"
-    where.mkdir(parents=True, exist_ok=True)
-    (where / f"{day_dir(process_date)}.json").write_text(json.dumps(report.to_json(), indent=2, sort_keys=True) + "\n")
+    text = json.dumps(report.to_json(), indent=2, sort_keys=True) + "\n"
+    layout.storage.write_bytes(f"{layout.state()}/retention/{day_dir(process_date)}.json", text.encode())

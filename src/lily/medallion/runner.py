@@ -200,8 +200,8 @@ class MedallionRunner:
         result = PipelineRun(run, self.pipeline.name, run.process_date, cfg.namespace)
         published: dict[str, DatasetRef] = {}
         for name, ds in spec.datasets.items():
-            namespace, source_name = source_identity(ds.source, lake_root=cfg.lake.root, lake_namespace=cfg.namespace,
-                                                     env=cfg.env)
+            namespace, source_name = source_identity(ds.source, lake_root=cfg.lake.root,
+                                                     lake_namespace=cfg.namespace, env=cfg.env)
             out = result.datasets[name] = DatasetRun(name, DatasetRef(namespace, source_name))
             self._dataset(run, ctx, name, out, result, published)
         for name in spec.gold:
@@ -221,7 +221,7 @@ class MedallionRunner:
     def _catalog(self, run: RunRecord, result: PipelineRun) -> _Outcome:
         assert self.metadata is not None
         tables = run_tables(self.pipeline, self.layout, result)
-        counts = {t.ref.name: row_count(t.uri) for t in tables if not t.held}
+        counts = {t.ref.name: row_count(t.table) for t in tables if not t.held}
         ops = catalog_operations(self.pipeline, self.layout, result, row_counts=counts, ended=result.ended)
         self.metadata.publish(ops, run_id=run.run_id)
         kinds = Counter(op.op for op in ops)

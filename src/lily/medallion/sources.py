@@ -11,14 +11,14 @@ with its line, text and reason; nothing is dropped silently.
 from __future__ import annotations
 
 import csv
-import glob
+import fnmatch
 import hashlib
 import io
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
 import orjson
@@ -27,6 +27,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from lily.medallion.spec import FileSource, PostgresSource
+from lily.pipelines.storage import LakeStorage, open_storage
 
 DATE_PLACEHOLDER = "{date}"
 
@@ -151,19 +152,46 @@ READERS: dict[str, Callable[[bytes, str, FileSource], tuple[pa.Table, list[Malfo
 }
 
 
-def resolve_files(source: FileSource, root: Path, day: date) -> tuple[str, list[Path]]:
-    """The pattern (``{date}`` filled in, relative to the lake ``root`` unless absolute) and its files."""
+def _split(pattern: str) -> tuple[str, tuple[str, ...]]:
+    """The pattern's fixed leading directories, and the rest (where the wildcards are)."""
+    parts = PurePosixPath(pattern).parts
+    fixed = 0
+    while fixed < len(parts) - 1 and not any(w in parts[fixed] for w in "*?["):
+        fixed += 1
+    return "/".join(parts[:fixed]).replace("//", "/"), parts[fixed:]
+
+
+def _glob(storage: LakeStorage, prefix: str, rest: tuple[str, ...]) -> list[str]:
+    """Keys under ``prefix`` matching ``rest`` (``*``, ``?`` and ``[...]`` within one path segment,
+    as ``glob``); only the fixed prefix is listed."""
+    out = []
+    for key in storage.files(prefix, recursive=len(rest) > 1):
+        below = PurePosixPath(key[len(prefix) + 1:] if prefix else key).parts
+        if len(below) == len(rest) and all(fnmatch.fnmatchcase(p, r) for p, r in zip(below, rest, strict=True)):
+            out.append(key)
+    return sorted(out)
+
+
+@dataclass(frozen=True)
+class Located:
+    name: str  # its key for a file in the lake, its absolute path for any other
+    storage: LakeStorage
+    key: str
+
+
+def resolve_files(source: FileSource, lake: LakeStorage, day: date) -> tuple[str, list[Located]]:
+    """The pattern (``{date}`` filled in) and its files: keys of the lake's storage for a path
+    relative to the lake root (or under a directory lake's root), local files for another absolute
+    path."""
     pattern = source.path.replace(DATE_PLACEHOLDER, day.isoformat())
-    full = Path(pattern) if Path(pattern).is_absolute() else root / pattern
-    matches = sorted(Path(p) for p in glob.glob(str(full)) if Path(p).is_file())
-    return str(full), matches
-
-
-def _display(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
+    if PurePosixPath(pattern).is_absolute() and lake.local and pattern.startswith(f"{lake.base}/"):
+        pattern = pattern[len(lake.base) + 1:]
+    if not PurePosixPath(pattern).is_absolute():
+        prefix, rest = _split(pattern)
+        return pattern, [Located(k, lake, k) for k in _glob(lake, prefix, rest)]
+    directory, rest = _split(pattern)
+    local = open_storage(directory)
+    return pattern, [Located(f"{directory}/{k}", local, k) for k in _glob(local, "", rest)]
 
 
 def _combine(parts: list[tuple[pa.Table, SourceFile, list[Malformed]]]) -> SourceBatch:
@@ -181,15 +209,15 @@ def _combine(parts: list[tuple[pa.Table, SourceFile, list[Malformed]]]) -> Sourc
     return SourceBatch(combined, files, malformed)
 
 
-def read_files(source: FileSource, root: Path, day: date) -> SourceBatch:
-    pattern, paths = resolve_files(source, root, day)
-    if not paths and source.required:
-        raise SourceError(f"missing source: no file matches {_display(Path(pattern), root)}")
+def read_files(source: FileSource, lake: LakeStorage, day: date) -> SourceBatch:
+    pattern, located = resolve_files(source, lake, day)
+    if not located and source.required:
+        raise SourceError(f"missing source: no file matches {pattern}")
     parts = []
-    for path in paths:
-        name = _display(path, root)
+    for file in located:
+        name = file.name
         try:
-            data = path.read_bytes()
+            data = file.storage.read_bytes(file.key)
         except OSError as exc:
             raise SourceError(f"{name}: cannot read ({exc})") from exc
         table, malformed = READERS[source.format](data, name, source)
@@ -241,18 +269,18 @@ def read_postgres(source: PostgresSource, day: date, env: Mapping[str, str] | No
                       malformed)])
 
 
-def read_source(source: FileSource | PostgresSource, root: Path, day: date,
+def read_source(source: FileSource | PostgresSource, lake: LakeStorage, day: date,
                 env: Mapping[str, str] | None = None) -> SourceBatch:
-    """``root``: the lake root, which relative file paths start from."""
+    """``lake``: the lake's storage, which relative file paths start from."""
     if isinstance(source, FileSource):
-        return read_files(source, root, day)
+        return read_files(source, lake, day)
     return read_postgres(source, day, env)
 
 
 _WILD = ("{", "*", "?", "[")
 
 
-def source_identity(source: FileSource | PostgresSource, *, lake_root: Path, lake_namespace: str,
+def source_identity(source: FileSource | PostgresSource, *, lake_root: Path | str, lake_namespace: str,
                     env: Mapping[str, str] | None = None) -> tuple[str, str]:
     """(namespace, name) of the source as a dataset: the fixed part of a file pattern
     (``sources/crm/customers`` for ``sources/crm/customers/customers_{date}.csv``), or a PostgreSQL
@@ -267,7 +295,7 @@ def source_identity(source: FileSource | PostgresSource, *, lake_root: Path, lak
         path = Path(*fixed) if fixed else Path(".")
         if path.is_absolute():
             try:
-                return lake_namespace, path.relative_to(lake_root).as_posix()
+                return lake_namespace, path.relative_to(str(lake_root)).as_posix()
             except ValueError:
                 return "file://", path.as_posix()
         return lake_namespace, path.as_posix()

@@ -57,6 +57,16 @@ class TableRef:
     def options(self) -> dict[str, str] | None:
         return dict(self.storage_options) if self.storage_options else None
 
+    def has_file(self, rel: str) -> bool:
+        """Whether ``rel`` (a ``/``-separated path under the table root) exists."""
+        filesystem, root = self.fs
+        return filesystem.get_file_info(f"{root}/{rel}").type == pafs.FileType.File
+
+    def write_file(self, rel: str, data: bytes) -> None:
+        """Write ``rel`` under the table root atomically (a data file not yet committed)."""
+        filesystem, root = self.fs
+        write_atomic(filesystem, f"{root}/{rel}", lambda out: out.write(data))
+
 
 @dataclass(frozen=True)
 class LakeStorage:
@@ -136,27 +146,45 @@ class LakeStorage:
         with suppress(FileNotFoundError):
             self.filesystem.delete_file(self.path(key))
 
+    def delete_tree(self, prefix: str) -> None:
+        """Remove ``prefix`` and everything under it (nothing when it does not exist)."""
+        with suppress(FileNotFoundError):
+            self.filesystem.delete_dir(self.path(prefix))
+
     def ensure_dir(self, key: str) -> None:
         """Create directory ``key`` where directories exist (S3 has none: a no-op there)."""
         if self.local:
             self.filesystem.create_dir(self.path(key), recursive=True)
 
     def _write(self, key: str, fill: Callable[[Any], object]) -> None:
-        target = self.path(key)
-        self._ensure_parent(key)
-        name = self._staging_name(key) if self.local else target
-        with self.filesystem.open_output_stream(name) as out:
-            fill(out)
-        if name != target:
-            self.filesystem.move(name, target)
+        write_atomic(self.filesystem, self.path(key), fill)
 
     def _ensure_parent(self, key: str) -> None:
         if self.local:
             self.filesystem.create_dir(PurePosixPath(self.path(key)).parent.as_posix(), recursive=True)
 
     def _staging_name(self, key: str) -> str:
-        path = PurePosixPath(self.path(key))
-        return path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp").as_posix()
+        return _staging_name(self.path(key))
+
+
+def _staging_name(path: str) -> str:
+    target = PurePosixPath(path)
+    return target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp").as_posix()
+
+
+def write_atomic(filesystem: pafs.FileSystem, path: str, fill: Callable[[Any], object]) -> None:
+    """Write ``path`` so readers see the old file or the new one, never part of one: on a local
+    filesystem beside the target and renamed over it (parents created); on object storage one PUT
+    is atomic by itself, and there are no directories to create."""
+    if not isinstance(filesystem, pafs.LocalFileSystem):
+        with filesystem.open_output_stream(path) as out:
+            fill(out)
+        return
+    filesystem.create_dir(PurePosixPath(path).parent.as_posix(), recursive=True)
+    staging = _staging_name(path)
+    with filesystem.open_output_stream(staging) as out:
+        fill(out)
+    filesystem.move(staging, path)
 
 
 def is_url(root: str | os.PathLike[str]) -> bool:
