@@ -112,6 +112,7 @@ def build_runner(name: str, *, lake_root: str | None, pipelines_dir: str | None,
                  tenant: str | None, lineage_url: str | None = None) -> MedallionRunner:
     """The runner of pipeline ``name``; exits with the file's errors when it is not valid."""
     from lily.anonymize import load_keyring
+    from lily.medallion.compute import compute_named
     from lily.medallion.runner import MedallionRunner, RunnerConfig
     from lily.medallion.validate import PipelineFileError, find_pipeline, load_pipeline
     from lily.medallion.wiring import store_runner
@@ -135,11 +136,13 @@ def build_runner(name: str, *, lake_root: str | None, pipelines_dir: str | None,
     lake.ensure()
     tenant_id = tenant or settings.pipeline_tenant
     keys = load_keyring(tenant_id, settings.data_dir)
+    engine = compute_named(settings.engine, spark_master=settings.spark_master)
     if standalone:
-        return MedallionRunner(pipeline, RunnerConfig(lake), recorder=JsonFileRunRecorder.in_lake(lake.storage),
-                               clock=_utcnow, keys=keys, lineage=_lineage(lineage_url))
+        return MedallionRunner(pipeline, RunnerConfig(lake, engine=engine),
+                               recorder=JsonFileRunRecorder.in_lake(lake.storage), clock=_utcnow, keys=keys,
+                               lineage=_lineage(lineage_url))
     return store_runner(pipeline, open_store(tenant_id), lake, tenant_id=tenant_id, clock=_utcnow, keys=keys,
-                        lineage=_lineage(lineage_url))
+                        lineage=_lineage(lineage_url), engine=engine)
 
 
 def report(runner: MedallionRunner, result: PipelineRun) -> None:

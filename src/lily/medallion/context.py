@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import duckdb
 
 from lily.anonymize import KeyRing
+from lily.medallion.compute import Compute, DuckDBCompute
 from lily.medallion.layout import Layout
 from lily.medallion.results import DatasetRef
 from lily.medallion.validate import Pipeline
@@ -26,6 +27,7 @@ class Context:
     keys: KeyRing
     con: duckdb.DuckDBPyConnection
     env: Mapping[str, str] | None = None  # where PostgreSQL URLs are read (default os.environ)
+    compute: Compute = field(default_factory=DuckDBCompute)  # where silver's de-duplication and gold SQL run
 
     def ref(self, uri: TableRef | str) -> DatasetRef:
         return DatasetRef(self.namespace, self.layout.name(uri))

@@ -90,7 +90,7 @@ def _source_rows(batch: SourceBatch) -> pa.Table:
 def run_silver(ctx: Context, name: str, spec: DatasetSpec, batch: SourceBatch, bronze: pa.Table,
                out: DatasetRun) -> list[ColumnEdge]:
     source = _source_rows(batch)
-    std = standardize(ctx.con, spec, source)
+    std = standardize(ctx.con, spec, source, ctx.compute)
     out.unknown_columns, out.missing_columns = std.columns.unknown, std.columns.missing
     out.rows_in = std.rows_in + len(batch.malformed)
     out.duplicates = std.duplicates

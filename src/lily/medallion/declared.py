@@ -78,10 +78,15 @@ class DeclaredPipelines:
     def runner(self, name: str, *, store: Store, lake: Lake, tenant_id: str, clock: Callable[[], datetime],
                lineage: LineageSink | None, threads: int | None) -> MedallionRunner:
         from lily.anonymize import load_keyring
+        from lily.medallion.compute import compute_named
         from lily.medallion.wiring import store_runner
+        from lily.settings import Settings
 
+        settings = Settings()  # the engine the log pipeline uses too (LILY_ENGINE, LILY_SPARK_MASTER)
+        engine = compute_named(settings.engine, spark_master=settings.spark_master)
         return store_runner(self.load(name), store, lake, tenant_id=tenant_id, clock=clock,
-                            keys=load_keyring(tenant_id, self.data_dir), lineage=lineage, threads=threads)
+                            keys=load_keyring(tenant_id, self.data_dir), lineage=lineage, threads=threads,
+                            engine=engine)
 
 
 def _version(directory: Path, name: str) -> bytes | None:

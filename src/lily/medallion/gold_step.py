@@ -19,7 +19,8 @@ def run_gold(ctx: Context, name: str, spec: GoldSpec, compiled: CompiledSql, out
              relations: dict[str, DatasetRef]) -> list[ColumnEdge]:
     out.sql = compiled.to_sql("duckdb")
     # ORDER BY ALL: the same rows always come out in the same order, so the files are the same bytes
-    table = arrow_types(ctx.con.sql(f"SELECT * FROM ({out.sql}) ORDER BY ALL").to_arrow_table())
+    ordered = f"SELECT * FROM ({out.sql}) AS gold ORDER BY ALL"
+    table = arrow_types(ctx.compute.select(ctx.con, ordered, compiled.relations))
     staged = with_day(table, ctx.day)
     relation = f"staged.gold__{name}"
     expose(ctx.con, relation, staged)

@@ -22,6 +22,7 @@ import duckdb
 from lily.anonymize import KeyRing
 from lily.medallion import engine, lineage, openlineage
 from lily.medallion.catalog import catalog_operations
+from lily.medallion.compute import Compute, DuckDBCompute
 from lily.medallion.context import Context
 from lily.medallion.dataset_step import run_bronze, run_silver
 from lily.medallion.describe import run_tables
@@ -59,6 +60,7 @@ class RunnerConfig:
     lake_namespace: str | None = None  # default file://<lake root>
     threads: int | None = None  # DuckDB threads per run (None: DuckDB's default)
     env: Mapping[str, str] | None = None  # where source URLs are looked up (None: the process environment)
+    engine: Compute = field(default_factory=DuckDBCompute)  # where silver's de-duplication and gold SQL run (LILY_ENGINE)
 
     @property
     def namespace(self) -> str:
@@ -196,7 +198,7 @@ class MedallionRunner:
     def _run(self, run: RunRecord, con: duckdb.DuckDBPyConnection, retention: bool) -> PipelineRun:
         cfg, spec = self.config, self.pipeline.spec
         ctx = Context(self.pipeline, self.layout, cfg.namespace, run.process_date, run.run_id, run.started_at,
-                      self.keys, con, cfg.env)
+                      self.keys, con, cfg.env, cfg.engine)
         result = PipelineRun(run, self.pipeline.name, run.process_date, cfg.namespace)
         published: dict[str, DatasetRef] = {}
         for name, ds in spec.datasets.items():

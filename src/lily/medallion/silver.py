@@ -1,5 +1,7 @@
-"""Silver, part one: declared types, schema enforcement and de-duplication (SQL built purely,
-run on DuckDB).
+"""Silver, part one: declared types, schema enforcement and de-duplication (SQL built purely).
+
+Typing runs in the run's DuckDB session (``TRY_CAST`` and ``try_strptime`` are what define a valid
+value here); de-duplication is one query that any engine runs (``lily.medallion.compute``).
 
 Every bronze row either becomes a typed row or a reject with its reasons (all of them, joined by
 ``"; "``); valid rows are then reduced to one per primary key — the latest by the ordering column,
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field
 import duckdb
 import pyarrow as pa
 
+from lily.medallion.compute import Compute, DuckDBCompute
 from lily.medallion.spec import ColumnDecl, DatasetSpec
 
 SOURCE_FILE = "__source_file"  # which source file a bronze row came from (set by the caller)
@@ -135,8 +138,10 @@ def arrow_schema(spec: DatasetSpec) -> pa.Schema:
     return pa.schema([pa.field(n, d.column_type.arrow, nullable=True) for n, d in spec.columns.items()])
 
 
-def standardize(con: duckdb.DuckDBPyConnection, spec: DatasetSpec, bronze: pa.Table) -> Standardized:
-    """``bronze``: the source's columns plus ``__source_file``."""
+def standardize(con: duckdb.DuckDBPyConnection, spec: DatasetSpec, bronze: pa.Table,
+                compute: Compute | None = None) -> Standardized:
+    """``bronze``: the source's columns plus ``__source_file``; ``compute`` runs the
+    de-duplication (default: DuckDB, in ``con``)."""
     source_columns = [c for c in bronze.column_names if c != SOURCE_FILE]
     matched = match_columns(spec, source_columns)
     con.register("__bronze", bronze.append_column(ROW, pa.array(range(bronze.num_rows), pa.int64())))
@@ -149,7 +154,8 @@ def standardize(con: duckdb.DuckDBPyConnection, spec: DatasetSpec, bronze: pa.Ta
                           f"FROM __bronze b JOIN __staged s USING ({q(ROW)}) WHERE s.{REASON} IS NOT NULL "
                           f"ORDER BY {q(ROW)}").to_arrow_table()
         valid = con.execute(f"SELECT count(*) FROM __staged WHERE {REASON} IS NULL").fetchall()[0]
-        rows = con.sql(dedup_sql(spec, "__staged")).to_arrow_table().cast(arrow_schema(spec))
+        rows = (compute or DuckDBCompute()).select(con, dedup_sql(spec, "__staged"), ["__staged"])
+        rows = rows.cast(arrow_schema(spec))
         con.execute("DROP TABLE __staged")
     finally:
         con.unregister("__bronze")

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from lily.anonymize import KeyRing
+from lily.medallion.compute import Compute, DuckDBCompute
 from lily.medallion.runner import MedallionRunner, RunnerConfig
 from lily.medallion.validate import Pipeline
 from lily.pipelines.lake import Lake
@@ -19,8 +20,10 @@ from lily.store import Store
 
 
 def store_runner(pipeline: Pipeline, store: Store, lake: Lake, *, tenant_id: str, clock: Callable[[], datetime],
-                 keys: KeyRing, lineage: LineageSink | None = None, threads: int | None = None) -> MedallionRunner:
-    return MedallionRunner(pipeline, RunnerConfig(lake, threads=threads), recorder=SqlRunRecorder(store, tenant_id),
+                 keys: KeyRing, lineage: LineageSink | None = None, threads: int | None = None,
+                 engine: Compute | None = None) -> MedallionRunner:
+    config = RunnerConfig(lake, threads=threads, engine=engine or DuckDBCompute())
+    return MedallionRunner(pipeline, config, recorder=SqlRunRecorder(store, tenant_id),
                            clock=clock, keys=keys, lineage=lineage,
                            metadata=StoreMetadataSink(store, tenant_id, pipeline=pipeline.name))
 

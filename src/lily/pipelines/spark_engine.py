@@ -97,10 +97,15 @@ def _rewrite_one(node: exp.Expression) -> exp.Expression:
     return node
 
 
+def rewrite_for_spark(tree: exp.Expression) -> exp.Expression:
+    """A query parsed from DuckDB SQL, with the DuckDB functions above rewritten to Spark's."""
+    return tree.transform(_rewrite)
+
+
 def spark_sql(expr: ir.Table) -> str:
     """``expr`` as Spark SQL."""
     tree = sqlglot.parse_one(str(ibis.to_sql(expr, dialect="duckdb")), read="duckdb")
-    return tree.transform(_rewrite).sql(dialect="spark")
+    return rewrite_for_spark(tree).sql(dialect="spark")
 
 
 _sessions: dict[str, Any] = {}
