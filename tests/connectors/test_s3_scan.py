@@ -119,12 +119,12 @@ def test_scan_registers_objects_datasets_partitions_and_schemas(store: Store, mo
     assert tags(store, bucket, "exports/users", "email").get("PII.email") == "detected"
 
 
-def test_rescan_notices_changes_and_deletions_in_any_partition(store: Store, moto_server: MotoServer,
-                                                               bucket: str) -> None:
+def test_listing_rescan_notices_changes_and_deletions_in_any_partition(store: Store, moto_server: MotoServer,
+                                                                       bucket: str) -> None:
     s3 = moto_server.client("s3")
     for d in range(1, 6):
         s3.put_object(Bucket=bucket, Key=f"exports/t/export_date=2025-02-0{d}/a.parquet", Body=users(5, seed=d))
-    cfg = config(moto_server, SPEC.format(bucket=bucket), classify=False)
+    cfg = config(moto_server, SPEC.format(bucket=bucket), classify=False, rescan="listing")
     first = runner.run(store, cfg)
     assert first.report.counts["schemas_read"] == 5
     unchanged = runner.run(store, cfg)
