@@ -8,7 +8,7 @@ S3 (a moto server started here, in its own process): a bucket of ``--objects`` s
 same run: a bare ``list_objects_v2`` paginator over the bucket (objects/s), then the connector's first
 scan (registers every object in the catalog, reads one schema per partition), a full re-scan with
 nothing changed, a partition re-scan (``rescan: partitions``) after 1 % of the objects arrived in
-new partitions, and a listing re-scan (``rescan: listing``, the default) after 1 % of the objects,
+new partitions, and a listing re-scan (``rescan: listing``; the default is ``partitions``) after 1 % of the objects,
 spread over every partition, were rewritten.
 Bytes read per Parquet schema are the connector's own count (the largest one, over the large file
 too). The catalog is a SQLite file in a temporary directory.
@@ -94,7 +94,7 @@ def s3_bench(objects: int, partitions: int, large_mb: int) -> dict[str, float]:
         inc = runner.run(store, config.model_copy(update={"rescan": "partitions"}))
         changed = keys[::100]  # 1 %, in every partition
         fill(s3, changed, parquet(21))
-        listed_rescan = runner.run(store, config)
+        listed_rescan = runner.run(store, config.model_copy(update={"rescan": "listing"}))
         assert listed_rescan.report.counts["objects_written"] == len(changed), listed_rescan.to_json()
         for name, run in (("first_scan", first), ("full_rescan", full), ("incremental_1pct", inc),
                           ("listing_rescan_1pct", listed_rescan)):
