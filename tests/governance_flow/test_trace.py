@@ -16,7 +16,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from lily import tracing
 from lily.governance.consumer import PropagationConsumer
 from lily.outbound.worker import OutboundWorker
-from tests.governance_flow.helpers import SF, USERS, load_demo_chain, pii_rule
+from tests.governance_flow.helpers import SF, USERS_EMAIL, load_demo_chain, pii_rule
 from tests.inbound_flow.conftest import Flow, make_flow
 
 CALLER = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"  # the producer's own trace
@@ -51,12 +51,11 @@ def test_one_trace_from_the_request_to_the_warehouse_statement(spans: InMemorySp
         "name": "snowflake", "kind": "snowflake",
         "config": {"namespaces": [SF], "connection": "recording", "policy_schema": "GOV.POLICIES"}}).status_code == 201
     assert flow.env.client.post("/api/v1/security/rules", headers=h, json=pii_rule([])).status_code == 201
-    # A crawler reports the users table with its email column classified as PII.
-    event = {"event_id": "users-1", "event_type": "asset.updated", "timestamp": "2026-01-05T10:00:00Z",
-             "source": "crawler", "tenant_id": "default",
-             "payload": {"asset_id": f"{USERS.namespace}/{USERS.name}", "asset_type": "table",
-                         "metadata": {"columns": [{"name": "email", "data_type": "varchar",
-                                                   "tags": ["PII.Email"]}]}}}
+    # A scanner reports the users table's email column as PII.
+    event = {"event_id": "users-email-1", "event_type": "asset.updated", "timestamp": "2026-01-05T10:00:00Z",
+             "source": "scanner", "tenant_id": "default",
+             "payload": {"asset_id": USERS_EMAIL.qualified_name, "asset_type": "column",
+                         "metadata": {"tags": ["PII.Email"]}}}
     outbound = OutboundWorker(flow.env.store, flow.env.settings.fernet_key())
     outbound.drain()  # the targets' and rule's own planning, before the event
     spans.clear()

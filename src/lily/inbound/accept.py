@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 
+from lily import tracing
 from lily.bus.base import InboundMessage
 from lily.inbound.sources.base import InboundError, PayloadError, header
 from lily.inbound.sources.contract import Source
@@ -80,6 +81,8 @@ def prepare(source: Source, raw: bytes, payload: Any, info: RequestInfo, *, part
     items = source.split(payload)
     _check_count(len(items), limits.max_batch_events)  # envelopes that split finds more events in (S3)
     kept = {k: v for k in KEPT_HEADERS if (v := header(info.headers, k)) is not None}
+    if (trace := tracing.traceparent()) is not None:  # the accepting request's span, continued by the worker
+        kept["traceparent"] = trace
     tenant_id, received_at, actor, correlation_id = info.tenant_id, info.received_at, info.actor, info.correlation_id
     name = source.name
     ids = EventIds(tenant_id, name)

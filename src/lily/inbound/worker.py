@@ -37,6 +37,7 @@ from pydantic import ValidationError
 from sqlalchemy import Connection
 from sqlalchemy.exc import DataError, StatementError
 
+from lily import tracing
 from lily.bus.base import Bus, Consumer, Delivery, InboundMessage, LeaseLost, Transaction, Unsettled
 from lily.bus.commits import notify_committed
 from lily.inbound.enrich import enrich
@@ -305,11 +306,14 @@ class InboundWorker:
         delivery, msg = event.delivery, event.delivery.message
         if event.error is not None:
             return Outcome(FAILED, _now(), delivery.attempt, error=event.error, parse_ms=event.parse_ms), None
-        t1 = time.perf_counter()
-        enriched = enrich(conn, msg.tenant_id, msg.source, event.operations, cache)
-        enrich_ms = _ms(t1)
-        t2 = time.perf_counter()
-        applied = apply_in(conn, _changeset(msg, enriched.operations), cache) if enriched.operations else None
+        with tracing.span("lily.inbound.apply", parent=msg.headers.get("traceparent"), event=str(msg.id),
+                          source=msg.source, tenant=msg.tenant_id):
+            t1 = time.perf_counter()
+            enriched = enrich(conn, msg.tenant_id, msg.source, event.operations, cache)
+            enrich_ms = _ms(t1)
+            t2 = time.perf_counter()
+            applied = (apply_in(conn, _changeset(msg, enriched.operations, tracing.traceparent()), cache)
+                       if enriched.operations else None)
         return _applied(event, enriched, enrich_ms, _ms(t2)), applied
 
     def _run(self, txn: Transaction, batch: list[_Event], start: int, end: int, seen: set[uuid.UUID],
@@ -342,9 +346,17 @@ class InboundWorker:
                 t2, msg = time.perf_counter(), event.delivery.message
                 enriched.append(enrich(conn, msg.tenant_id, msg.source, event.operations, cache))
                 enrich_ms.append(_ms(t2))
-            results = apply_together(conn, [_changeset(e.delivery.message, x.operations)
-                                            for e, x in zip(run, enriched, strict=True) if x.operations],
-                                     cache, apply_in)
+            # One span per event of the run, begun and ended around the run's one change set.
+            spans = [tracing.started("lily.inbound.apply", e.delivery.message.headers.get("traceparent"),
+                                     event=str(e.id), source=e.delivery.message.source, together=len(run))
+                     for e in run]
+            try:
+                results = apply_together(conn, [_changeset(e.delivery.message, x.operations, trace)
+                                                for e, x, (_, trace) in zip(run, enriched, spans, strict=True)
+                                                if x.operations], cache, apply_in)
+            finally:
+                for handle, _ in spans:
+                    tracing.end(handle)
         except Exception:  # one by one, each meeting its own error
             results = None
         if results is None:
@@ -447,12 +459,12 @@ class InboundWorker:
             self.metrics.inbound_stage_seconds.labels(source, stage).observe((ms or 0.0) / 1000)
 
 
-def _changeset(msg: InboundMessage, operations: list[MetadataEvent]) -> ChangeSet:
+def _changeset(msg: InboundMessage, operations: list[MetadataEvent], traceparent: str | None) -> ChangeSet:
     # Not validated again: the operations are the parser's models, the rest the bus message's text
     # (validating the operations' union cost 2 % of the worker's CPU on S3 records).
     return ChangeSet.model_construct(tenant_id=msg.tenant_id, actor=msg.actor or f"inbound:{msg.source}",
                                      operations=operations, cause_event_id=str(msg.id),
-                                     correlation_id=msg.correlation_id or str(msg.id))
+                                     correlation_id=msg.correlation_id or str(msg.id), traceparent=traceparent)
 
 
 def _applied(event: _Event, enriched: Enriched, enrich_ms: float, apply_ms: float) -> Outcome:
