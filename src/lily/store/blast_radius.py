@@ -79,11 +79,24 @@ def summarize(affected: list[tuple[AssetRef, Asset | None]], affected_tags: list
     }
 
 
+# Both read by id or parent alone and check the tenant on the rows: with ``tenant_id`` in the WHERE,
+# SQLite (no statistics) walked the tenant's whole type range per chunk. A Monte Carlo update's
+# enrichment was a quarter of the inbound worker's CPU in a mixed stream (benchmarks/inbound_real.py),
+# half of it loading every reached column as a whole asset where its dataset is all that counts.
+
+
 def _children(conn: Connection, tenant: str, ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[uuid.UUID, str]]:
     """Active columns of the given datasets: column id -> (dataset id, field)."""
-    q = select(assets.c.id, assets.c.parent_id, assets.c.field).where(
-        assets.c.tenant_id == tenant, assets.c.field != "", assets.c.status == AssetStatus.ACTIVE.value)
-    return {cid: (pid, fld) for cid, pid, fld in rows_in(conn, q, assets.c.parent_id, ids)}
+    q = select(assets.c.id, assets.c.parent_id, assets.c.field, assets.c.tenant_id).where(
+        assets.c.field != "", assets.c.status == AssetStatus.ACTIVE.value)
+    return {cid: (pid, fld) for cid, pid, fld, t in rows_in(conn, q, assets.c.parent_id, ids) if t == tenant}
+
+
+def _datasets_of(conn: Connection, tenant: str, ids: list[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
+    """Each asset's dataset: a column's parent, any other asset itself."""
+    q = select(assets.c.id, assets.c.parent_id, assets.c.field, assets.c.tenant_id)
+    return {aid: (pid if fld else aid) for aid, pid, fld, t in rows_in(conn, q, assets.c.id, ids)
+            if t == tenant and (pid is not None or not fld)}
 
 
 def enrichment(conn: Connection, tenant: str, refs: list[AssetRef], *, depth: int, at: datetime) -> dict[str, Any]:
@@ -99,15 +112,12 @@ def enrichment(conn: Connection, tenant: str, refs: list[AssetRef], *, depth: in
     for start in live:
         for node in lineage_store.traverse(conn, tenant, start, Direction.DOWNSTREAM, depth):
             reached[node.asset_id] = min(node.depth, reached.get(node.asset_id, node.depth))
-    reached_assets = catalog.get_many(conn, tenant, list(reached))
-    parents = catalog.get_many(conn, tenant, [a.parent_id for a in reached_assets.values()
-                                              if a.ref.field and a.parent_id is not None])
+    dataset_of = _datasets_of(conn, tenant, list(reached))
+    dataset_assets = catalog.get_many(conn, tenant, sorted(set(dataset_of.values()), key=str))
     datasets: dict[uuid.UUID, Reached] = {}
     starts = set(live)
     for aid, d in reached.items():
-        asset = reached_assets.get(aid)
-        if asset is not None and asset.ref.field:
-            asset = parents.get(asset.parent_id) if asset.parent_id else None
+        asset = dataset_assets.get(dataset_of[aid]) if aid in dataset_of else None
         if asset is None or asset.id in starts or asset.status is not AssetStatus.ACTIVE:
             continue
         if asset.id not in datasets or d < datasets[asset.id].depth:
