@@ -20,7 +20,7 @@ from sqlalchemy import select
 from lily.model import AssetRef, AssetType, ColumnSpec, DeleteAsset, UpsertAsset, asset_id
 from lily.store import Store
 from lily.store.apply import assets as asset_writer
-from lily.store.tables import asset_history, assets, audit_log, changes
+from lily.store.tables import asset_history, assets, audit_log, changes, search_docs
 from tests.store.test_apply_cache import NS, _state, changeset, lineage, two_tenants
 
 NAMES = ["a", "b", "c", "d"]
@@ -38,9 +38,14 @@ tables = st.builds(
     st.booleans(), st.none() | st.sampled_from(["users", "orders"]),
     st.dictionaries(st.sampled_from(["size", "etag"]), st.integers(0, 2), max_size=2),
     st.none() | st.sampled_from(["ann", "bob"]))
-columns = st.builds(lambda name, f, desc: UpsertAsset(ref=AssetRef(namespace=NS, name=name, field=f),
-                                                      type=AssetType.COLUMN, description=desc),
-                    st.sampled_from(NAMES), st.sampled_from(FIELDS), st.none() | st.sampled_from(["pii"]))
+# Now and then a column of another dataset's (an explicit parent) or not typed a column: a dataset's
+# search document lists every active child with a field, which the set-wise path builds from the
+# rows in hand.
+columns = st.builds(lambda name, f, desc, type_, parent: UpsertAsset(
+    ref=AssetRef(namespace=NS, name=name, field=f), type=type_, description=desc,
+    parent=None if parent is None else AssetRef(namespace=NS, name=parent)),
+    st.sampled_from(NAMES), st.sampled_from(FIELDS), st.none() | st.sampled_from(["pii"]),
+    st.sampled_from([AssetType.COLUMN] * 4 + [AssetType.DATASET]), st.none() | st.none() | st.sampled_from(NAMES))
 deletes = st.builds(lambda n: DeleteAsset(ref=AssetRef(namespace=NS, name=n)), st.sampled_from(NAMES))
 # Runs of upserts (what goes set-wise) broken up now and then by a delete or an edge.
 operation = st.one_of(tables, tables, columns, deletes, lineage)
@@ -77,7 +82,10 @@ def _feed(store: Store, tenant: str) -> dict[str, Any]:
                                                .where(asset_history.c.tenant_id == tenant)).mappings())
         catalog = sorted((names[str(r["id"])], r["type"], r["status"], r["version"], repr(r["attributes"]),
                           repr(r["owners"]), r["description"], r["deleted_at"]) for r in rows)
-    return {"feed": feed, "audit": audit, "history": history, "catalog": catalog}
+        # The documents themselves (the names in them are the same in both tenants; only ids differ).
+        docs = sorted((names[str(r["asset_id"])], r["body"]) for r in conn.execute(
+            select(search_docs).where(search_docs.c.tenant_id == tenant)).mappings())
+    return {"feed": feed, "audit": audit, "history": history, "catalog": catalog, "docs": docs}
 
 
 def _same_as_one_at_a_time(store: Store, batch: list, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -113,7 +121,14 @@ A = AssetRef(namespace=NS, name="a")
     [UpsertAsset(ref=A, type=AssetType.TABLE, columns=[ColumnSpec(name="id"), ColumnSpec(name="email")]),
      UpsertAsset(ref=A.column("email"), type=AssetType.COLUMN, description="kept"),
      UpsertAsset(ref=A, type=AssetType.TABLE, columns=[ColumnSpec(name="id")], replace_columns=True)],
-], ids=["twice", "replaced-in-run"])
+    # a dataset's child with a field but typed otherwise: its document lists it (read with SQL)
+    [UpsertAsset(ref=A, type=AssetType.TABLE, columns=[ColumnSpec(name="id")], replace_columns=True),
+     UpsertAsset(ref=A.column("email"), type=AssetType.DATASET)],
+    # a column moved to another dataset in the run: the first's document no longer lists it
+    [UpsertAsset(ref=A, type=AssetType.TABLE, columns=[ColumnSpec(name="id"), ColumnSpec(name="email")],
+                 replace_columns=True),
+     UpsertAsset(ref=A.column("email"), type=AssetType.COLUMN, parent=AssetRef(namespace=NS, name="b"))],
+], ids=["twice", "replaced-in-run", "other-child", "moved-column"])
 def test_edge_cases_of_a_run(store: Store, ops: list, monkeypatch: pytest.MonkeyPatch) -> None:
     _same_as_one_at_a_time(store, [ops, ops], monkeypatch)
 

@@ -58,6 +58,9 @@ class ApplyCache:
         self.edges: dict[uuid.UUID, dict[str, Any]] = {}
         # Active columns of a dataset, where known: dataset id -> {column id: ref}.
         self.columns: dict[uuid.UUID, dict[uuid.UUID, AssetRef]] = {}
+        # Datasets of ``columns`` with a child that has a field but is no column: their search
+        # documents list it, so ``columns`` alone does not say what the document holds.
+        self.other_children: set[uuid.UUID] = set()
         # defer_changes: change sets applied with this cache leave their change and audit rows here
         # until ``write_deferred`` writes them all at once (one sequence bump per tenant, one
         # multi-row insert each). Their ApplyResult is filled in then.
@@ -87,6 +90,7 @@ class ApplyCache:
         self.assets.clear()
         self.edges.clear()
         self.columns.clear()
+        self.other_children.clear()
         self.runs.clear()
         self.restated.clear()
 
@@ -108,7 +112,11 @@ class ApplyCache:
             for d in chunk:
                 self.columns[d] = {}
             for row in conn.execute(_COLUMNS_OF, {"ids": chunk}).mappings():
-                if row["tenant_id"] != tenant or row["type"] != AssetType.COLUMN.value:
+                if row["tenant_id"] != tenant:
+                    continue
+                if row["type"] != AssetType.COLUMN.value:
+                    if row["field"]:
+                        self.other_children.add(row["parent_id"])
                     continue
                 self.assets.setdefault(row["id"], dict(row))
                 if row["status"] == AssetStatus.ACTIVE.value:
@@ -125,7 +133,12 @@ class ApplyCache:
 
     def put_asset(self, row: dict[str, Any]) -> None:
         self.assets[row["id"]] = row
-        cols = self.columns.get(row["parent_id"]) if row["type"] == AssetType.COLUMN.value else None
+        parent = row["parent_id"]
+        if row["type"] != AssetType.COLUMN.value:
+            if row["field"] and parent in self.columns:
+                self.other_children.add(parent)
+            return
+        cols = self.columns.get(parent)
         if cols is not None:
             if row["status"] == AssetStatus.ACTIVE.value:
                 cols[row["id"]] = AssetRef(namespace=row["namespace"], name=row["name"], field=row["field"])
