@@ -3,6 +3,7 @@ and a failed batch raised in the connector's thread."""
 
 from __future__ import annotations
 
+import gc
 import threading
 
 import pytest
@@ -96,3 +97,31 @@ def test_the_queue_holds_at_most_two_batches(store: Store) -> None:
     writer.flush()
     writer.close()
     assert writer.transactions == 5
+
+
+class _Watching(Store):
+    """A store that notes whether the cyclic collector ran during each apply."""
+
+    def __init__(self, inner: Store) -> None:
+        super().__init__(inner.engine)
+        self.collector_on: list[bool] = []
+
+    def apply(self, cs):  # type: ignore[no-untyped-def]
+        self.collector_on.append(gc.isenabled())
+        return super().apply(cs)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_collector_is_paused_per_batch_and_left_as_it_was(store: Store, enabled: bool) -> None:
+    watching = _Watching(store)
+    (gc.enable if enabled else gc.disable)()
+    try:
+        writer = Writer(watching, TENANT, "test", batch_size=2)
+        writer.add([table(i) for i in range(6)])
+        writer.flush()
+        assert gc.isenabled() is enabled  # between batches and after them, as the process had it
+        writer.close()
+        assert watching.collector_on == [False, False, False]
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable()
