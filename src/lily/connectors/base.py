@@ -106,20 +106,22 @@ def _weight(op: MetadataEvent) -> int:
     return 1 + len(op.columns or ()) if isinstance(op, UpsertAsset) else 1
 
 
-_paused = 0  # batches being applied with the cyclic collector paused (``_collector_paused``)
+_paused = 0  # batches being applied with the cyclic collector paused (``collector_paused``)
 _was_enabled = False
 _paused_lock = threading.Lock()
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while a batch is applied (it runs again between batches).
 
     Why: a batch allocates tens of thousands of rows that live until its commit, so the collector
     ran over and over, each full pass walking everything alive (a crawl holds its whole catalog:
     10,000 relations, 210,000 columns). Paused, a 3,000-table crawl took 7.0 s of CPU instead of
     9.0 s (its apply allocates few reference cycles; what it does is collected after the batch).
-    Global to the process, so counted: the last batch to end resumes it (unless it was off)."""
+    Global to the process, so counted: the last batch to end resumes it (unless it was off).
+    Connectors pause it too while they read a catalog into memory (PostgreSQL's, 1.3 -> 1.0 s for
+    10,000 tables)."""
     global _paused, _was_enabled
     with _paused_lock:
         if _paused == 0:
@@ -198,7 +200,7 @@ class Writer:
                 if batch is None:
                     return
                 if self._error is None:
-                    with _collector_paused():
+                    with collector_paused():
                         result = apply_and_notify(self.store, ChangeSet(tenant_id=self.tenant_id, actor=self.actor,
                                                                         operations=batch))
                         self.changes += len(result.changes)
@@ -246,4 +248,4 @@ class Kind:
 
 
 __all__ = ["Connector", "ConnectorConfig", "ConnectorError", "ItemError", "Kind", "NoProgress", "Progress",
-           "Report", "RunContext", "Writer"]
+           "Report", "RunContext", "Writer", "collector_paused"]

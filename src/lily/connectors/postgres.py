@@ -22,7 +22,7 @@ import orjson
 from pydantic import Field
 
 from lily.connectors import pg_catalog
-from lily.connectors.base import ConnectorConfig, ConnectorError, Kind, RunContext
+from lily.connectors.base import ConnectorConfig, ConnectorError, Kind, RunContext, collector_paused
 from lily.connectors.detect import detected
 from lily.connectors.pg_catalog import Relation
 from lily.connectors.view_lineage import ViewParseError, view_lineage
@@ -100,7 +100,8 @@ class PostgresConnector:
             relations: list[Relation] = []
             for oid, name in schemas:
                 ctx.progress.update(f"{self.config.database}.{name}")
-                relations += pg_catalog.read_schema(conn, oid, name)
+                with collector_paused():
+                    relations += pg_catalog.read_schema(conn, oid, name)
                 ctx.report.count("catalog_queries", pg_catalog.QUERIES_PER_SCHEMA)
                 ctx.report.count("schemas")
             fingerprints = {f"{r.schema}.{r.name}": _fingerprint(r) for r in relations}
