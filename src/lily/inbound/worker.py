@@ -197,6 +197,11 @@ class InboundWorker:
     def process(self, deliveries: Sequence[Delivery]) -> BatchResult:
         events = [self._parse(d) for d in deliveries]
         result = BatchResult()
+        for event in events:  # the database could not be read (restarting, say): later, not failed
+            if event.retry is not None:
+                self._nak(event.delivery, event.retry)
+                result.retried += 1
+        events = [e for e in events if e.retry is None]
         start, one_by_one, touched = 0, False, time.monotonic()
         while start < len(events):
             if time.monotonic() - touched > self.bus.lease_seconds / 3:
@@ -216,8 +221,13 @@ class InboundWorker:
         msg = delivery.message
         t0 = time.perf_counter()
         try:
-            payload = orjson.loads(msg.payload)
             options = self.options(msg.tenant_id, msg.source)
+        except Exception as exc:  # a database read (a restart, a dead connection): next time, unless
+            if is_permanent(exc):  # it would fail every time
+                return _Event(delivery, error=f"parse: {type(exc).__name__}: {exc}", parse_ms=_ms(t0))
+            return _Event(delivery, retry=f"source options: {type(exc).__name__}: {exc}", parse_ms=_ms(t0))
+        try:
+            payload = orjson.loads(msg.payload)
             ops = get_source(msg.source).parse(payload, received_at=msg.received_at, options=options)
             return _Event(delivery, list(ops), parse_ms=_ms(t0))
         except Exception as exc:  # a parser raising anything is deterministic: the event fails
