@@ -47,7 +47,10 @@ class ConnectorConfig(BaseModel):
     tenant: str = "default"
     schedule: str | None = None  # cron (UTC) inside `lily serve`; none: run by hand only
     enabled: bool = True
-    batch_size: int = Field(default=1000, ge=1, le=100_000)  # assets per apply transaction (about)
+    # Assets per apply transaction (about). Each commit writes every index page its batch touched,
+    # and random ids touch most of them: a 10,000-table crawl (210,000 assets) took 41 s in
+    # batches of 1,000, 27 s in 5,000, 25 s in 20,000; 5,000 holds the write lock ~0.5 s.
+    batch_size: int = Field(default=5000, ge=1, le=100_000)
 
     @field_validator("name")
     @classmethod
@@ -148,7 +151,7 @@ class Writer:
     fails stops the writing: the error is raised by the next ``add`` or ``flush``, and what was
     queued after it is dropped (as a failure in the connector's own thread would have)."""
 
-    def __init__(self, store: Store, tenant_id: str, actor: str, batch_size: int = 1000) -> None:
+    def __init__(self, store: Store, tenant_id: str, actor: str, batch_size: int = 5000) -> None:
         self.store, self.tenant_id, self.actor, self.batch_size = store, tenant_id, actor, batch_size
         self._pending: list[MetadataEvent] = []
         self._weight = 0
