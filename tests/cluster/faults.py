@@ -130,11 +130,15 @@ def _attempts(deadline: float) -> Iterator[int]:
         yield n
 
 
-def send(url: str, key: str, requests: list[Request], sent: Sent, threads: int = 4, give_up_s: float = 120) -> None:
-    """Every request until it is answered 2xx, ``threads`` at a time, retrying connection errors and
-    non-2xx answers (producers retry; the events' idempotency keys make a retry harmless)."""
+def send(url: str, key: str, requests: list[Request], sent: Sent, rate: float, threads: int = 4,
+         give_up_s: float = 120) -> None:
+    """Every request until it is answered 2xx, at ``rate`` events/s (a request is due when its events
+    are), ``threads`` at a time, retrying connection errors and non-2xx answers (producers retry; the
+    events' idempotency keys make a retry harmless)."""
     todo = iter(range(len(requests)))
     take = threading.Lock()
+    due = list(itertools.accumulate([0, *(r.events for r in requests)]))
+    start = time.monotonic()
 
     def worker() -> None:
         http = httpx.Client(base_url=url, timeout=30)
@@ -145,6 +149,7 @@ def send(url: str, key: str, requests: list[Request], sent: Sent, threads: int =
                 http.close()
                 return
             r = requests[i]
+            time.sleep(max(0.0, start + due[i] / rate - time.monotonic()))
             headers = r.headers if "monte-carlo" in r.path else {**r.headers, "Authorization": f"Bearer {key}"}
             for attempt in _attempts(time.monotonic() + give_up_s):
                 try:
@@ -197,29 +202,30 @@ def send_tags(url: str, key: str, changes: list[tuple[str, str]], sent: Sent, st
 
 @dataclass(frozen=True)
 class Fault:
-    at: float  # fraction of the stream's requests answered
+    at: float  # seconds after the stream started
     name: str
     do: Callable[[], None]
 
 
-def schedule(rng: random.Random, faults: dict[str, Callable[[], None]], start: float = 0.1,
-             end: float = 0.85) -> list[Fault]:
-    """Each fault once, at a random point of the stream (seeded: the log names the seed and points)."""
-    return sorted((Fault(round(rng.uniform(start, end), 3), name, do) for name, do in faults.items()),
+def schedule(rng: random.Random, faults: dict[str, Callable[[], None]], seconds: float) -> list[Fault]:
+    """Each fault once, at a random moment of the stream's ``seconds`` past its first tenth (seeded:
+    the log names the seed and the moments)."""
+    return sorted((Fault(round(rng.uniform(0.1, 0.9) * seconds, 1), name, do) for name, do in faults.items()),
                   key=lambda f: f.at)
 
 
-def run_faults(plan: list[Fault], sent: Sent, total: int, done: list[str], errors: list[BaseException]) -> None:
+def run_faults(plan: list[Fault], sent: Sent, done: list[str], errors: list[BaseException]) -> None:
+    start = time.monotonic()
     for fault in plan:
-        while sent.requests_done < fault.at * total and not errors:
-            time.sleep(0.05)
+        time.sleep(max(0.0, start + fault.at - time.monotonic()))
         t0 = time.monotonic()
         try:
             fault.do()
         except BaseException as exc:
             errors.append(exc)
             return
-        done.append(f"{fault.name} at {sent.requests_done}/{total} requests ({time.monotonic() - t0:.1f} s)")
+        done.append(f"{fault.name} at {t0 - start:.1f} s, {sent.requests_done} requests answered "
+                    f"({time.monotonic() - t0:.1f} s)")
         log.warning("fault: %s", done[-1])
 
 
