@@ -132,8 +132,16 @@ class ApplyCache:
         return row["parent_id"]
 
     def put_asset(self, row: dict[str, Any]) -> None:
+        old = self.assets.get(row["id"])
         self.assets[row["id"]] = row
         parent = row["parent_id"]
+        if old and old["type"] == AssetType.COLUMN.value and (old["parent_id"] != parent
+                                                              or row["type"] != AssetType.COLUMN.value):
+            # Moved to another dataset or retyped: no longer a column of the first (whose
+            # replace_columns would otherwise delete it).
+            left = self.columns.get(old["parent_id"])
+            if left is not None:
+                left.pop(row["id"], None)
         if row["type"] != AssetType.COLUMN.value:
             if row["field"] and parent in self.columns:
                 self.other_children.add(parent)
