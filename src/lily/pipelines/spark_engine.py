@@ -17,6 +17,7 @@ construction (``tests/pipelines/test_fast_path.py``).
 from __future__ import annotations
 
 import codecs
+import os
 import tempfile
 import threading
 import uuid
@@ -123,7 +124,9 @@ def session(master: str) -> Any:
                 SparkSession.builder.master(master).appName("lily-pipelines")
                 .config("spark.ui.enabled", "false")
                 .config("spark.sql.shuffle.partitions", "1")
-                .config("spark.driver.memory", "512m")
+                # The day's silver reaches Spark through the driver as Arrow: 512m ran out of heap
+                # at 0.5 GB of logs (benchmarks/engines.py); the JVM takes only what it uses.
+                .config("spark.driver.memory", os.environ.get("LILY_SPARK_DRIVER_MEMORY", "4g"))
                 .config("spark.sql.session.timeZone", "UTC")
                 .config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
                 .config("spark.sql.ansi.enabled", "false")
