@@ -22,7 +22,7 @@ def nats_bus(store: Store, url: str, **kw: Any) -> Bus:
     from lily.bus.nats import NatsBus
 
     n = f"{next(_names)}x{id(store) % 100000}"
-    options: dict[str, Any] = {"partitions": 8, "ack_wait": 1.5, "max_deliver": 5, "lease_ttl": 6.0, **kw}
+    options: dict[str, Any] = {"partitions": 8, "ack_wait": 1.5, "lease_ttl": 6.0, **kw}
     return NatsBus(store, url, stream=f"T{n}", subject_prefix=f"t{n}.in", leases_bucket=f"leases{n}", **options)
 
 

@@ -33,7 +33,10 @@ def ol_event(name: str) -> dict[str, Any]:
 def children(pid: int) -> set[int]:
     out: set[int] = set()
     for task in Path(f"/proc/{pid}/task").iterdir():
-        out |= {int(p) for p in (task / "children").read_text().split()}
+        try:
+            out |= {int(p) for p in (task / "children").read_text().split()}
+        except FileNotFoundError:
+            continue  # a thread that ended while the tasks were listed
     return out
 
 
@@ -41,7 +44,10 @@ def worker_pid(server: int, timeout: float = 30, other_than: int | None = None) 
     deadline = time.monotonic() + timeout
     while True:
         for pid in children(server):
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            try:
+                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            except (FileNotFoundError, ProcessLookupError):
+                continue  # a child that exited between the listing and this read (a killed worker)
             if b"worker" in cmdline and b"inbound" in cmdline and pid != other_than:
                 return pid
         assert time.monotonic() < deadline, "no worker process"

@@ -21,6 +21,7 @@ from lily import cli
 from lily.outbound.connections import recorded
 from lily.outbound.reconcile import ReconcileReport, reconcile
 from lily.outbound.runtime import GovernanceRuntime
+from lily.store.governance import tenants_with_requests
 from tests.api.conftest import Env, make_env
 from tests.governance_flow.helpers import (
     PG,
@@ -73,12 +74,20 @@ def flow(postgres_url: str, tmp_path: Path, wh: Warehouse) -> Iterator[tuple[Env
     assert pg_target.status_code == 201 and sf_target.status_code == 201, (pg_target.text, sf_target.text)
     assert env.client.post("/api/v1/security/rules", headers=h, json=pii_rule([wh.reader])).status_code == 201
     ids = {"warehouse": pg_target.json()["id"], "snowflake": sf_target.json()["id"]}
+    # The set-up's replans (two targets, a rule) are planned before a test acts: on a busy machine
+    # one planned after the test's first tag would carry the set-up request's correlation id.
+    wait_for(lambda: not _replans_waiting(env), deadline_s=30, what="the set-up's replans")
     try:
         yield env, runtime, ids
     finally:
         runtime.stop()
         env.client.close()
         env.store.dispose()
+
+
+def _replans_waiting(env: Env) -> bool:
+    with env.store.read() as conn:
+        return bool(tenants_with_requests(conn))
 
 
 def propagated(env: Env, asset: str) -> list[dict]:

@@ -6,8 +6,10 @@ Layout:
   stream) over ``<prefix>.<partition>.<source>``; the publish carries ``Nats-Msg-Id`` =
   tenant:source:idempotency key, so JetStream drops redeliveries within its duplicate window (the
   inbox's unique key catches later ones);
-- one durable pull consumer per partition (``lily-inbound-p<n>``) with explicit acks, ``ack_wait``
-  before redelivery and ``max_deliver``;
+- one durable pull consumer per partition (``lily-inbound-p<n>``) with explicit acks and ``ack_wait``
+  before redelivery; deliveries are not capped (``max_deliver`` -1): the worker alone decides that an
+  event is dead, in its inbox row, and an event JetStream stopped delivering would stay unsettled for
+  ever (a database outage longer than the worker's backoffs used to do that);
 - partition leases in the KV bucket ``lily_inbound_leases`` (TTL ``lease_ttl``), renewed while a
   worker lives: every live worker takes its fair share of partitions and pulls only from those, so
   the events of one partition are handled by one worker at a time, in stream order. The lease TTL is
@@ -71,7 +73,7 @@ class NatsBus(Bus):
     name = "nats"
 
     def __init__(self, store: Store, url: str, *, partitions: int = 64, stream: str = "LILY_INBOUND",
-                 subject_prefix: str = "lily.inbound", ack_wait: float = 30.0, max_deliver: int = 5,
+                 subject_prefix: str = "lily.inbound", ack_wait: float = 30.0, max_deliver: int = -1,
                  lease_ttl: float | None = None, leases_bucket: str = "lily_inbound_leases") -> None:
         super().__init__(store)
         self.url = url

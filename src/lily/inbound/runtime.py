@@ -66,9 +66,7 @@ def make_bus(store: Store, settings: InboundSettings) -> Bus:
 
         return NatsBus(store, settings.bus_url, partitions=settings.inbound_partitions,
                        stream=settings.nats_stream, subject_prefix=settings.nats_subject_prefix,
-                       leases_bucket=settings.nats_leases_bucket, ack_wait=settings.nats_ack_wait_seconds,
-                       # one more than the worker's attempts: the last delivery is the one that dead-letters
-                       max_deliver=settings.inbound_max_attempts + 1)
+                       leases_bucket=settings.nats_leases_bucket, ack_wait=settings.nats_ack_wait_seconds)
     from lily.bus.local import LocalBus
 
     return LocalBus(store, partitions=settings.inbound_partitions, lease_seconds=settings.inbound_lease_seconds,
