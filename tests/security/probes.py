@@ -37,6 +37,20 @@ def server_pid(live: LiveLily) -> int:
     return live.proc.pid
 
 
+def wait_idle(pid: int, window: float = 0.2, busy: float = 0.02, timeout: float = 15.0) -> None:
+    """Until the process used less than ``busy`` CPU seconds in a ``window``: the work earlier
+    requests left (their events propagated in the server's governance thread, a scheduler tick) is
+    not counted against the next probe."""
+    deadline = time.monotonic() + timeout
+    before = cpu_seconds(pid)
+    while time.monotonic() < deadline:
+        time.sleep(window)
+        now = cpu_seconds(pid)
+        if now - before < busy:
+            return
+        before = now
+
+
 @dataclass
 class HealthLoop:
     """Latencies of ``GET /healthz`` sent back to back from another thread."""
@@ -56,6 +70,8 @@ def healthz_loop(live: LiveLily, interval: float = 0.02) -> Iterator[HealthLoop]
     result = HealthLoop()
     stop = threading.Event()
     connected = threading.Event()
+    if live.proc is not None:
+        wait_idle(live.proc.pid)
 
     def loop() -> None:
         with httpx.Client(base_url=live.url, timeout=30) as client:
