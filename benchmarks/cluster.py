@@ -347,6 +347,8 @@ def main() -> None:
                         help="the soak's retention ages (longer than two minutes: each minute's latencies are "
                              "read a minute later)")
     parser.add_argument("--soak-only", action="store_true", help="skip the throughput and steady phases")
+    parser.add_argument("--soak-retention", choices=("both", "off", "tiny"), default="both",
+                        help="soak with retention off, with the tiny ages, or both (one after the other)")
     parser.add_argument("--timeout", type=float, default=900.0)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -361,7 +363,8 @@ def main() -> None:
     if not args.soak_only:
         results.update(compare(args, deployments))
     if args.soak_minutes:
-        results["soak"] = [soak(args, 0), soak(args, args.tiny_retention_s)]
+        ages = {"off": [0.0], "tiny": [args.tiny_retention_s], "both": [0.0, args.tiny_retention_s]}
+        results["soak"] = [soak(args, age) for age in ages[args.soak_retention]]
         for s in results["soak"]:
             print(f"soak: {s}", file=sys.stderr, flush=True)
     results["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
