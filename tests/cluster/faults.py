@@ -74,8 +74,8 @@ def configure(url: str, key: str, tenant: str, wh: Warehouse) -> None:
     lineage src_i -> dst_i), the PostgreSQL target and the PII masking rule."""
     auth = {"Authorization": f"Bearer {key}"}
     inbound_real.configure_monte_carlo(SimpleNamespace(url=url), auth)  # type: ignore[arg-type]
-    # OpenLineage's schema facet keeps the columns' order (the generic event's column list does not:
-    # the catalog would order them by name, and the warehouse's tables would never match their plan).
+    # The tables as an OpenLineage producer describes them: the columns in the warehouse's order and
+    # the column lineage the tags propagate along.
     def dataset(t: str, **facets: Any) -> dict[str, Any]:
         return {"namespace": PG, "name": f"shop.public.{t}", "facets": {"schema": {"fields": COLUMNS}, **facets}}
 

@@ -50,6 +50,13 @@ def test_created_maps_to_upsert_and_classifications() -> None:
     assert tag == AddClassification(ref=ref, tag="PII.email", source=ClassificationSource.IMPORTED)
 
 
+def test_columns_keep_the_order_they_are_listed_in_unless_they_give_their_own() -> None:
+    columns = ["z", {"name": "a", "type": "int"}, {"name": "m", "ordinal_position": 7}, {"name": "b", "ordinal": 1}]
+    payload = {**event()["payload"], "metadata": {"columns": columns}}
+    (upsert,) = generic.parse(event(payload=payload))
+    assert [(c.name, c.ordinal) for c in upsert.columns or []] == [("z", 0), ("a", 1), ("m", 7), ("b", 1)]
+
+
 @pytest.mark.parametrize(
     "event_type", ["asset.updated", "ASSET_UPDATED", "asset.upserted", "metadata.updated"]
 )

@@ -114,6 +114,17 @@ def test_events_of_one_asset_apply_in_arrival_order(flow: Flow) -> None:
     assert flow.asset("postgres://db:5432", "shop.public.items").description == "version 4"
 
 
+def test_a_generic_events_columns_keep_the_tables_order(flow: Flow) -> None:
+    """The order a crawler lists a table's columns in is the table's: the catalog (and a warehouse
+    target's masking view, planned from it) keeps it instead of sorting by name."""
+    flow.post("/api/v1/events", generic("cols", metadata={"columns": ["zip", {"name": "email", "type": "text"}, "age"]}))
+    assert flow.drain().applied == 1
+    table = flow.asset("postgres://db:5432", "shop.public.items")
+    resp = flow.env.client.get(f"/api/v1/assets/{table.id}/columns", headers=flow.headers)
+    assert resp.status_code == 200, resp.text
+    assert [c["field"] for c in resp.json()] == ["zip", "email", "age"]
+
+
 def test_in_process_workers_wake_up_without_polling(sqlite_url: str, tmp_path: Path) -> None:
     flow = make_flow(sqlite_url, tmp_path, inbound_poll_seconds=30.0)
     try:

@@ -193,6 +193,11 @@ def _columns(value: Any) -> list[ColumnSpec] | None:
             data = {"name": item} if isinstance(item, str) else dict(item)
             if "type" in data and "data_type" not in data:
                 data["data_type"] = data.pop("type")
+            if "ordinal_position" in data and "ordinal" not in data:
+                data["ordinal"] = data.pop("ordinal_position")
+            # The list is the table's column order (as OpenLineage's schema facet is): without a
+            # position, a warehouse target's masking view could not list them as the table does.
+            data.setdefault("ordinal", index)
             result.append(ColumnSpec.model_validate(data))
         except (ValidationError, TypeError, ValueError) as exc:
             raise ParseError(f"payload.metadata.columns[{index}]", "expected a name or {name, type, ...}") from exc
