@@ -3,8 +3,10 @@ concurrent ``/healthz`` loop is kept waiting while an abusive request is being h
 
 from __future__ import annotations
 
+import json
 import os
-import threading
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,17 +39,33 @@ def server_pid(live: LiveLily) -> int:
     return live.proc.pid
 
 
-def wait_idle(pid: int, window: float = 0.2, busy: float = 0.02, timeout: float = 15.0) -> None:
-    """Until the process used less than ``busy`` CPU seconds in a ``window``: the work earlier
-    requests left (their events propagated in the server's governance thread, a scheduler tick) is
-    not counted against the next probe."""
+def settled(live: LiveLily, timeout: float = 30.0) -> None:
+    """Until every event the server accepted is applied, failed or dead (its ``/metrics`` counters)."""
     deadline = time.monotonic() + timeout
-    before = cpu_seconds(pid)
-    while time.monotonic() < deadline:
+    with httpx.Client(base_url=live.url, timeout=10) as client:
+        while time.monotonic() < deadline:
+            counts = {name: 0.0 for name in ("accepted", "applied", "failed", "dead")}
+            for line in client.get("/metrics").text.splitlines():
+                for name in counts:
+                    if line.startswith(f"lily_inbound_{name}_total{{"):
+                        counts[name] += float(line.rsplit(" ", 1)[1])
+            if counts["applied"] + counts["failed"] + counts["dead"] >= counts["accepted"]:
+                return
+            time.sleep(0.05)
+
+
+def wait_idle(pid: int, window: float = 0.2, busy: float = 0.02, quiet_windows: int = 3,
+              timeout: float = 15.0) -> None:
+    """Until the process used less than ``busy`` CPU seconds in ``quiet_windows`` windows in a row:
+    the work earlier requests left (their events, once applied, wake the server's governance thread
+    and contract monitor, whose first run imports what they need) is not counted against the next
+    probe."""
+    deadline = time.monotonic() + timeout
+    before, quiet = cpu_seconds(pid), 0
+    while time.monotonic() < deadline and quiet < quiet_windows:
         time.sleep(window)
         now = cpu_seconds(pid)
-        if now - before < busy:
-            return
+        quiet = quiet + 1 if now - before < busy else 0
         before = now
 
 
@@ -63,41 +81,51 @@ class HealthLoop:
         return max(self.latencies, default=0.0) * 1000
 
 
+# The loop runs in a process of its own: in the test process, a collection of the suite's heap (or
+# any other thread) holding the GIL would count as the server's latency.
+_LOOP = """
+import json, sys, threading, time
+import httpx
+url, interval = sys.argv[1], float(sys.argv[2])
+stop = threading.Event()
+threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
+latencies, errors = [], []
+with httpx.Client(base_url=url, timeout=30) as client:
+    client.get("/healthz")  # the connection is opened before the probe starts
+    print("ready", flush=True)
+    while not stop.is_set():
+        started = time.perf_counter()
+        try:
+            client.get("/healthz")
+        except httpx.HTTPError as exc:
+            errors.append(repr(exc))
+        latencies.append(time.perf_counter() - started)
+        stop.wait(interval)
+print(json.dumps({"latencies": latencies, "errors": errors}), flush=True)
+"""
+
+
 @contextmanager
 def healthz_loop(live: LiveLily, interval: float = 0.02) -> Iterator[HealthLoop]:
-    """Probe ``/healthz`` every ``interval`` seconds while the block runs. A request still
-    waiting when the block ends counts with the time it has waited so far."""
+    """Probe ``/healthz`` every ``interval`` seconds while the block runs, from another process,
+    once the server has applied what it accepted and is idle."""
     result = HealthLoop()
-    stop = threading.Event()
-    connected = threading.Event()
     if live.proc is not None:
+        settled(live)
         wait_idle(live.proc.pid)
-
-    def loop() -> None:
-        with httpx.Client(base_url=live.url, timeout=30) as client:
-            # The connection is opened before the probe starts: its set-up (a new thread, a TCP
-            # handshake on a busy machine) is the client's cost, not the server blocking.
-            try:
-                client.get("/healthz")
-            finally:
-                connected.set()
-            while not stop.is_set():
-                started = time.perf_counter()
-                try:
-                    client.get("/healthz")
-                except httpx.HTTPError as exc:
-                    result.errors.append(repr(exc))
-                result.latencies.append(time.perf_counter() - started)
-                stop.wait(interval)
-
-    thread = threading.Thread(target=loop, daemon=True)
-    thread.start()
-    connected.wait(30)
+    loop = subprocess.Popen([sys.executable, "-c", _LOOP, live.url, str(interval)], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
+    assert loop.stdin is not None and loop.stdout is not None
     try:
+        assert loop.stdout.readline().strip() == "ready", "the /healthz loop did not start"
         yield result
     finally:
-        stop.set()
-        thread.join(35)
+        loop.stdin.close()  # the loop stops and prints what it measured
+        out = loop.stdout.read()
+        loop.wait(60)
+        measured = json.loads(out.strip().splitlines()[-1]) if out.strip() else {"latencies": [], "errors": ["no output"]}
+        result.latencies.extend(measured["latencies"])
+        result.errors.extend(measured["errors"])
 
 
 @dataclass

@@ -71,7 +71,8 @@ def probe(live: LiveLily, send: Any) -> tuple[httpx.Response, Footprint, HealthL
     """Send one abusive request while measuring the server; prints what was measured."""
     with healthz_loop(live) as health, footprint(live, settle=0.5) as fp:
         response = send()
-    print(f"status {response.status_code}, {len(response.content)} bytes; CPU {fp.cpu_used:.2f} s; "
+    print(f"status {response.status_code}, {len(response.content)} bytes; CPU {fp.cpu_used:.2f} s "
+          f"(the server's total {fp.cpu_after:.2f} s); "
           f"RSS {fp.rss_before:.0f} -> {fp.rss_after:.0f} MB; /healthz worst {health.worst_ms:.0f} ms")
     return response, fp, health
 
