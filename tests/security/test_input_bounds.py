@@ -60,11 +60,11 @@ def assert_accepts_events(client: httpx.Client) -> None:
         assert response.status_code == 201, response.text[:500]
 
 
-def check_bounded(fp: Footprint, health: HealthLoop) -> None:
+def check_bounded(fp: Footprint, health: HealthLoop, max_healthz_ms: float = MAX_HEALTHZ_MS) -> None:
     assert fp.cpu_used <= MAX_CPU_S, f"server CPU {fp.cpu_used:.2f} s"
     assert fp.rss_growth_mb <= MAX_RSS_GROWTH_MB, f"RSS {fp.rss_before:.0f} -> {fp.rss_after:.0f} MB"
     assert not health.errors, health.errors
-    assert health.worst_ms <= MAX_HEALTHZ_MS, f"/healthz waited {health.worst_ms:.0f} ms"
+    assert health.worst_ms <= max_healthz_ms, f"/healthz waited {health.worst_ms:.0f} ms"
 
 
 def probe(live: LiveLily, send: Any) -> tuple[httpx.Response, Footprint, HealthLoop]:
@@ -113,7 +113,10 @@ def test_gzip_batch_within_the_decoded_limit_is_refused_by_its_event_count(
     assert response.status_code == 413, response.text[:500]
     assert response.json()["detail"] == ("the request holds 699050 events, over the limit of 1000 per "
                                          "request; send them in smaller batches")
-    check_bounded(fp, health)
+    # Parsing 699,050 objects holds the GIL: 30-60 ms alone, but in four full CI runs 223-634 ms
+    # (with 0.5-0.66 s of server CPU against 0.07 s alone; the cause is not found). Bounded at 1 s
+    # here, which still fails the code before the limits (27 s).
+    check_bounded(fp, health, max_healthz_ms=1000.0)
     assert_accepts_events(engineer)
 
 
