@@ -101,7 +101,7 @@ class Settings(BaseSettings):
     outbound_retry_cap_s: float = 300.0
     outbound_max_attempts: int = 8
     outbound_max_elapsed_s: float | None = 24 * 3600.0
-    outbound_lease_s: float = 120.0
+    outbound_lease_s: float = 15.0  # renewed every third while a delivery runs (lily.outbound.lease)
 
     # Cron work (pipeline and connector schedules, process files, the contract monitor): in the
     # serving process, or false when `lily scheduler` runs it apart (docs/deployment.md).

@@ -6,7 +6,8 @@ affected table, the tenant's rules give the desired policy of every target objec
 applied there (``plan``) and renders only the statements needed. One open delivery per target object:
 a newer plan supersedes an unfinished one, and a plan equal to what is already queued is kept.
 
-*Delivering*: due deliveries are claimed (a lease, so several workers can run), applied through the
+*Delivering*: due deliveries are claimed (a lease renewed while they run, so several workers can
+run and a dead worker's are taken over soon: ``lily.outbound.lease``), applied through the
 target's connection, and either recorded as applied (new applied state, one audit record per
 statement with the cause's correlation id, latency metric) or as failed with a retry time from
 ``retry.decide`` (exponential backoff, full jitter) until the budget runs out: dead letter.
@@ -31,6 +32,7 @@ from lily.model.rules import SecurityRule
 from lily.observability import Metrics, log
 from lily.outbound.config import ConfigError
 from lily.outbound.connections import ConfiguredTarget, configured
+from lily.outbound import lease
 from lily.outbound.errors import is_retryable
 from lily.outbound.plan import plan
 from lily.outbound.retry import RetryPolicy, decide
@@ -228,7 +230,7 @@ class Deliverer:
 
     def __init__(self, store: Store, fernet_key: str, retry: RetryPolicy, metrics: Metrics | None = None,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC), rng: random.Random | None = None,
-                 lease_s: float = 120.0, planner: Planner | None = None) -> None:
+                 lease_s: float = 15.0, planner: Planner | None = None) -> None:
         self.store = store
         self.fernet_key = fernet_key
         self.retry = retry
@@ -261,6 +263,10 @@ class Deliverer:
             claimed = [r for r in rows if repo.claim(conn, r["id"], now, now + self.lease)]
         if not claimed:
             return []
+        with lease.kept(self.store, [r["id"] for r in claimed], self.lease, self.clock):
+            return self._run_claimed(trow, claimed)
+
+    def _run_claimed(self, trow: dict[str, Any], claimed: list[dict[str, Any]]) -> list[Outcome]:
         try:
             target = configured(trow, self.fernet_key)
         except (SecretError, ConfigError) as e:

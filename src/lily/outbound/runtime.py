@@ -45,10 +45,12 @@ def outbound_worker(store: Store, settings: Settings, metrics: Metrics | None = 
 class _Loop:
     """A named thread running ``step`` whenever woken, or after ``interval()`` seconds."""
 
-    def __init__(self, name: str, step: Callable[[], None], interval: Callable[[], float]) -> None:
+    def __init__(self, name: str, step: Callable[[], None], interval: Callable[[], float],
+                 error_pause: float = 1.0) -> None:
         self.name = name
         self.step = step
         self.interval = interval
+        self.error_pause = error_pause
         self.wake = threading.Event()
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._run, name=f"lily-{name}", daemon=True)
@@ -61,7 +63,10 @@ class _Loop:
                 timeout = self.interval()
             except Exception:
                 log.exception("worker_step_failed", worker=self.name)
-                timeout = max(self.interval(), 1.0)  # do not spin on a persistent error
+                # A fixed pause, not ``interval()``: it reads the database, which is what may be down
+                # (asking it here once killed the thread during a PostgreSQL restart, and the worker
+                # process stayed up doing nothing).
+                timeout = self.error_pause
             self.wake.wait(timeout)
 
     def stop(self, timeout: float = 10.0) -> None:

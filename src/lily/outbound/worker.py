@@ -50,7 +50,7 @@ class PlanRound:
 class OutboundWorker:
     def __init__(self, store: Store, fernet_key: str, retry: RetryPolicy | None = None,
                  metrics: Metrics | None = None, clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-                 rng: random.Random | None = None, batch_size: int = 1000, lease_s: float = 120.0) -> None:
+                 rng: random.Random | None = None, batch_size: int = 1000, lease_s: float = 15.0) -> None:
         self.store = store
         self.fernet_key = fernet_key
         self.clock = clock

@@ -8,7 +8,7 @@ commit its writes and its feed offset together) and filters on ``tenant_id``.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -245,6 +245,13 @@ def claim(conn: Connection, delivery_id: uuid.UUID, now: datetime, until: dateti
     return conn.execute(update(deliveries).where(
         d.id == delivery_id, d.status.in_(OPEN), d.next_attempt_at <= now,
         or_(d.claimed_until.is_(None), d.claimed_until < now)).values(claimed_until=until)).rowcount > 0
+
+
+def extend_claims(conn: Connection, delivery_ids: Sequence[uuid.UUID], until: datetime) -> int:
+    """Renew the lease of claimed deliveries that are still running (``lily.outbound.lease``)."""
+    d = deliveries.c
+    return conn.execute(update(deliveries).where(
+        d.id.in_(delivery_ids), d.status.in_(OPEN), d.claimed_until.is_not(None)).values(claimed_until=until)).rowcount
 
 
 def update_delivery(conn: Connection, delivery_id: uuid.UUID, values: dict[str, Any]) -> None:
