@@ -30,9 +30,9 @@ from lily.model.identity import AssetRef, asset_id
 from lily.model.policy import ObjectKey, ObjectPolicy
 from lily.model.rules import SecurityRule
 from lily.observability import Metrics, log
+from lily.outbound import lease
 from lily.outbound.config import ConfigError
 from lily.outbound.connections import ConfiguredTarget, configured
-from lily.outbound import lease
 from lily.outbound.errors import is_retryable
 from lily.outbound.plan import plan
 from lily.outbound.retry import RetryPolicy, decide
