@@ -9,8 +9,9 @@ from pathlib import Path
 
 from lily.contracts.monitor import FRESHNESS_SOURCE, ContractMonitor
 from lily.contracts.service import SOURCE, evaluate_contract, import_contract
-from lily.model import AddLineage, AssetRef, AssetType, ColumnSpec, UpsertAsset
+from lily.model import AddLineage, AssetRef, AssetType, ColumnSpec, UpsertAsset, asset_id
 from lily.store import Store, catalog
+from lily.store import contracts as contract_store
 from lily.store import incidents as incident_store
 from tests.contracts.conftest import S3, T0, USERS, apply, contract_doc, users_dataset, write_partition
 
@@ -116,6 +117,11 @@ def test_the_monitor_evaluates_on_the_feed_when_an_s3_object_under_the_contract_
     assert monitor.drain_tenant("acme") > 0
     with store.read() as conn:
         mark = catalog.get_by_ref(conn, "acme", USERS).attributes["contract"]
+        obj = catalog.get_by_ref(conn, "acme", AssetRef(namespace=S3, name=key))
+        assert obj is not None
+        history = contract_store.update_history(conn, "acme", [asset_id("acme", USERS), obj.id])
+    # the object's arrival is an update of the contracted export (its freshness), not of the object
+    assert history[obj.id] == [] and history[asset_id("acme", USERS)][-1:] == [obj.created_at]
     assert mark == {"id": "users-export", "version": "1.0.0", "status": "failing"}
     assert incident(store, SOURCE, "users-export")["status"] == "open"
     # Its own writes (the status on the asset, the incident) come back on the feed but do not

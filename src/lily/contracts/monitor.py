@@ -24,7 +24,7 @@ from typing import Any
 from lily.bus.commits import notify_committed
 from lily.contracts import freshness
 from lily.contracts.odcs import Contract
-from lily.contracts.service import ACTOR, contracts_for, evaluate_contract, last_update
+from lily.contracts.service import ACTOR, contracts_for, evaluate_contract, last_update, under
 from lily.model import AssetRef, ChangeSet, UpsertIncident, asset_id
 from lily.model.change import ChangeKind
 from lily.observability import log
@@ -54,7 +54,7 @@ class ContractMonitor:
         self.read_data = read_data
 
     # ------------------------------------------------------------------ the feed
-    def _touched(self, conn: Any, tenant: str, touches: list[Touch]
+    def _touched(self, conn: Any, tenant: str, touches: list[Touch], contracts: list[dict[str, Any]]
                  ) -> tuple[set[AssetRef], list[tuple[uuid.UUID, datetime, int, str]]]:
         asset_kinds = (ChangeKind.ASSET_CREATED.value, ChangeKind.ASSET_UPDATED.value, ChangeKind.ASSET_DELETED.value)
         ids = {t.asset_id for t in touches if t.kind in asset_kinds and t.raw_asset_id is not None}
@@ -64,6 +64,7 @@ class ContractMonitor:
         refs: set[AssetRef] = set()
         updates: list[tuple[uuid.UUID, datetime, int, str]] = []
         outputs: dict[tuple[str, str], tuple[AssetRef, uuid.UUID]] = {}
+        prefixes = _contracted_datasets(tenant, contracts)
         for t in touches:
             if t.actor == ACTOR:
                 continue  # the monitor's own writes (contract status on the asset, incidents)
@@ -80,7 +81,11 @@ class ContractMonitor:
                 if asset.type.value in _DATASET_TYPES and t.kind != ChangeKind.ASSET_DELETED.value:
                     updates.append((asset.id, t.at, t.seq, t.kind))
                 elif asset.type.value == "s3_object" and t.kind == ChangeKind.ASSET_CREATED.value:
-                    updates.append((asset.id, t.at, t.seq, "s3 object created"))
+                    # An export's new object updates the contracted dataset above it (its freshness
+                    # and learned cadence), not the object: an object is created once, so a history
+                    # of its own was never read, and cost a row per object of every bucket.
+                    updates += [(aid, t.at, t.seq, "s3 object created")
+                                for ref, aid in prefixes if under(asset.ref, ref)]
             elif t.kind == ChangeKind.RUN_UPDATED.value and (t.after or {}).get("state") == "COMPLETED":
                 # The change records the run's outputs: no read of the run per change (the feed
                 # carries one per OpenLineage COMPLETE, thousands a second).
@@ -112,7 +117,7 @@ class ContractMonitor:
                 touches = touches_after(conn, tenant, offset, self.batch, _KINDS, ChangeKind.RUN_UPDATED.value)
                 if not touches:
                     return total
-                refs, updates = self._touched(conn, tenant, touches)
+                refs, updates = self._touched(conn, tenant, touches, repo.list_contracts(conn, tenant))
             with self.store.write() as conn:
                 repo.record_updates(conn, tenant, updates, freshness.BURST)
                 commit_offset(conn, CONSUMER, tenant, touches[-1].seq, self.clock())
@@ -187,6 +192,11 @@ class ContractMonitor:
             if result.changes:
                 notify_committed(self.store.engine, tenant)
         return verdicts
+
+
+def _contracted_datasets(tenant: str, contracts: list[dict[str, Any]]) -> list[tuple[AssetRef, uuid.UUID]]:
+    refs = {AssetRef(namespace=d["namespace"], name=d["name"]) for row in contracts for d in row["datasets"] or []}
+    return [(ref, asset_id(tenant, ref)) for ref in sorted(refs, key=str)]
 
 
 class MonitorService:

@@ -201,6 +201,12 @@ def evaluate_contract(store: Store, tenant: str, contract_id: str, *, now: datet
     return Evaluation(contract.id, status, results, incident)
 
 
+def under(ref: AssetRef, dataset: AssetRef) -> bool:
+    """``ref`` is ``dataset`` or an S3 object under its prefix."""
+    return ref.namespace == dataset.namespace and (
+        ref.name == dataset.name or ref.name.startswith(dataset.name.rstrip("/") + "/"))
+
+
 def contracts_for(store: Store, tenant: str, refs: set[AssetRef]) -> list[str]:
     """Contracts governing any of ``refs`` (an S3 object counts for the contracted prefix above it)."""
     with store.read() as conn:
@@ -208,8 +214,8 @@ def contracts_for(store: Store, tenant: str, refs: set[AssetRef]) -> list[str]:
     out = []
     for row in rows:
         for d in row["datasets"] or []:
-            if any(r.namespace == d["namespace"] and (r.name == d["name"] or r.name.startswith(d["name"].rstrip("/") + "/"))
-                   for r in refs):
+            dataset = AssetRef(namespace=d["namespace"], name=d["name"])
+            if any(under(r, dataset) for r in refs):
                 out.append(row["contract_id"])
                 break
     return out
