@@ -49,7 +49,8 @@ def _free_port() -> int:
 
 
 class WorkerProcess:
-    """Runs ``python -m lily.cli worker inbound`` under supervision."""
+    """Runs ``python -m lily.inbound worker inbound`` (``lily worker inbound`` without the rest of the
+    CLI's imports) under supervision."""
 
     def __init__(self, workers: int, *, nice: int, env: dict[str, str], on_commit: Callable[[str], None],
                  on_exit: Callable[[int], None], attach: Callable[[int], None] | None = None,
@@ -79,7 +80,7 @@ class WorkerProcess:
         read_fd, write_fd = os.pipe()
         commit_read, commit_write = os.pipe()
         port = _free_port()
-        args = [sys.executable, "-m", "lily.cli", "worker", "inbound", "--workers", str(self.workers),
+        args = [sys.executable, "-m", "lily.inbound", "worker", "inbound", "--workers", str(self.workers),
                 "--metrics-port", str(port), "--metrics-host", "127.0.0.1", "--nice", str(self.nice),
                 "--wake-fd", str(read_fd), "--commit-fd", str(commit_write)]
         try:

@@ -13,7 +13,6 @@ from lily.store.apply import ApplyError, ApplyResult, UnknownAsset
 from lily.store.apply import apply as apply_changeset
 from lily.store.db import make_engine
 from lily.store.inbox_db import open_inbox
-from lily.store.migrate import upgrade
 
 
 class Store:
@@ -32,6 +31,8 @@ class Store:
     def from_url(cls, url: str, migrate: bool = False) -> Store:
         engine = make_engine(url)
         if migrate:
+            from lily.store.migrate import upgrade  # alembic: ~60 ms of import a worker mostly skips
+
             upgrade(engine)
         return cls(engine, open_inbox(engine))
 
