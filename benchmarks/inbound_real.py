@@ -425,6 +425,7 @@ def _measure_source(args: argparse.Namespace, env: dict[str, str], name: str) ->
         failed = sum(1 for e in applied if e["status"] != "applied")
         return {"events": events, "requests": len(requests), "errors": errors, "failed_events": failed,
                 "accepted_per_s": round(events / seconds), "applied_per_s": round(events / (seconds + drained)),
+                "worker_boot_s": server.worker_boot_s and round(server.worker_boot_s, 2),
                 **meter.per_event(events)}
     finally:
         server.stop()
