@@ -41,7 +41,7 @@ from lily.store import Store
 from lily.store import governance as repo
 from lily.store import governance_snapshot as graph_repo
 from lily.store.apply import apply_in
-from lily.store.feed import changes_after, commit_offset
+from lily.store.feed import changes_after, commit_offset, get_offset
 from lily.store.lineage import get_edge
 
 CONSUMER = "propagation"
@@ -54,6 +54,13 @@ _ASSET = {ChangeKind.ASSET_CREATED, ChangeKind.ASSET_DELETED, ChangeKind.ASSET_R
 # Edge/asset fields that can change where a tag flows (a new run id on an edge changes nothing).
 _EDGE_FIELDS = {"level", "masking", "block_list", "source_id", "target_id"}
 _ASSET_FIELDS = {"parent_id", "status", "type"}
+
+
+@dataclass(frozen=True, slots=True)
+class _Batch:
+    offset: int
+    batch: list[Change]
+    scope: set[uuid.UUID]  # origins the batch's changes may affect
 
 
 @dataclass(slots=True)
@@ -162,19 +169,24 @@ class PropagationConsumer:
         """One batch of the tenant's feed (and any origins deferred by an earlier time budget)."""
         started = time.perf_counter()
         result = RoundResult(tenant_id)
+        # The batch and what it touches are read before the write transaction: on SQLite that
+        # transaction holds the one write lock, and reading a burst's changes (an S3 export's objects,
+        # a crawl) inside it held the inbound worker back for milliseconds every round. The batch is
+        # a committed, immutable stretch of the feed; what changes after the read is a later change,
+        # handled by the next round.
+        with self.store.read() as conn:
+            read = self._read_batch(conn, tenant_id, get_offset(conn, CONSUMER, tenant_id))
         with self.store.write() as conn:
             now = self.clock()
             offset = repo.lock_offset(conn, CONSUMER, tenant_id, now)
-            batch = changes_after(conn, tenant_id, offset, self.batch_size)
+            if offset != read.offset:  # another worker moved it meanwhile: read again, under the lock
+                read = self._read_batch(conn, tenant_id, offset)
+            batch = read.batch
             pending = repo.pending_origins(conn, tenant_id)
             if not batch and not pending:
                 return result
-            gchanges, seeds = graph_changes(conn, tenant_id, batch)
             loader = SnapshotLoader(conn, tenant_id)
-            scope = set(pending)
-            if gchanges:
-                fam_graph, fam_cls = loader.touched(seeds)
-                scope |= affected_origins(gchanges, fam_graph, fam_cls)
+            scope = set(pending) | read.scope
             deferred: set[uuid.UUID] = set()
             own: tuple[int | None, int | None] = (None, None)
             if scope:
@@ -202,6 +214,16 @@ class PropagationConsumer:
         result.seconds = time.perf_counter() - started
         self._observe(result)
         return result
+
+    def _read_batch(self, conn: Connection, tenant_id: str, offset: int) -> _Batch:
+        """The changes after ``offset`` and the origins they may affect."""
+        batch = changes_after(conn, tenant_id, offset, self.batch_size)
+        gchanges, seeds = graph_changes(conn, tenant_id, batch)
+        scope: set[uuid.UUID] = set()
+        if gchanges:
+            fam_graph, fam_cls = SnapshotLoader(conn, tenant_id).touched(seeds)
+            scope = affected_origins(gchanges, fam_graph, fam_cls)
+        return _Batch(offset, batch, scope)
 
     def _propagate(self, conn: Connection, tenant_id: str, snap: Snapshot, scope: set[uuid.UUID],
                    causes: list[Change], result: RoundResult, now: datetime,

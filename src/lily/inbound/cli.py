@@ -33,7 +33,7 @@ def worker_inbound(
     from lily.bus.commits import add_commit_listener
     from lily.inbound.runtime import InboundRuntime, InboundSettings
     from lily.observability import Metrics, configure_logging, log
-    from lily.process import freeze_startup_heap
+    from lily.process import collect_less_often, freeze_startup_heap
     from lily.settings import Settings
     from lily.store import Store
 
@@ -77,6 +77,7 @@ def worker_inbound(
 
         runtime.bus.listen(wake_fd, on_eof=parent_gone)
     freeze_startup_heap()
+    collect_less_often()
     runtime.start(workers)
     console.print(f"inbound workers: {workers} on the {runtime.bus.name} bus (Ctrl-C to stop)")
     stop.wait()

@@ -23,7 +23,7 @@ from lily.outbound.notify import NOTIFIED, plan_notifications
 from lily.outbound.retry import RetryPolicy
 from lily.store import Store
 from lily.store import governance as repo
-from lily.store.feed import changes_after, commit_offset
+from lily.store.feed import changes_after, commit_offset, get_offset
 
 CONSUMER = "outbound"
 _RELEVANT = {ChangeKind.CLASSIFICATION_ADDED, ChangeKind.CLASSIFICATION_REMOVED, ChangeKind.ASSET_CREATED,
@@ -37,6 +37,14 @@ def cause_of(conn: Connection, tenant_id: str, change: Change) -> Cause:
     if seq != change.seq:
         at = repo.change_at(conn, tenant_id, seq) or change.at
     return Cause(seq, at, corr, change.traceparent)
+
+
+@dataclass(frozen=True, slots=True)
+class _Batch:
+    offset: int
+    batch: list[Change]
+    relevant: list[Change]  # changes of assets: the tables they touch may need a new plan
+    notified: list[Change]  # changes a notify rule may send
 
 
 @dataclass(slots=True)
@@ -59,17 +67,27 @@ class OutboundWorker:
         self.deliverer = Deliverer(store, fernet_key, retry or RetryPolicy(), metrics, clock, rng, lease_s,
                                    self.planner)
 
+    def _read_batch(self, conn: Connection, tenant_id: str, offset: int) -> _Batch:
+        batch = changes_after(conn, tenant_id, offset, self.batch_size)
+        return _Batch(offset, batch, [c for c in batch if c.kind in _RELEVANT and c.asset_id is not None],
+                      [c for c in batch if c.kind in NOTIFIED])
+
     def plan_tenant(self, tenant_id: str) -> PlanRound:
         result = PlanRound(tenant_id)
+        # Read before the write transaction, as propagation does (``PropagationConsumer.run_tenant``):
+        # on SQLite it holds the one write lock, and reading a burst's changes inside it held the
+        # inbound worker back every round.
+        with self.store.read() as conn:
+            read = self._read_batch(conn, tenant_id, get_offset(conn, CONSUMER, tenant_id))
         with self.store.write() as conn:
             now = self.clock()
             offset = repo.lock_offset(conn, CONSUMER, tenant_id, now)
-            batch = changes_after(conn, tenant_id, offset, self.batch_size)
+            if offset != read.offset:  # another worker moved it meanwhile: read again, under the lock
+                read = self._read_batch(conn, tenant_id, offset)
+            batch, relevant, notified = read.batch, read.relevant, read.notified
             requests = repo.take_requests(conn, tenant_id)
             if not batch and not requests:
                 return result
-            relevant = [c for c in batch if c.kind in _RELEVANT and c.asset_id is not None]
-            notified = [c for c in batch if c.kind in NOTIFIED]
             targets = load_targets(conn, tenant_id, self.fernet_key) if (relevant or requests or notified) else []
             if targets and notified:
                 result.deliveries += len(plan_notifications(
