@@ -170,7 +170,9 @@ def send(url: str, key: str, requests: list[Request], sent: Sent, rate: float, t
                 with sent.lock:
                     sent.given_up.append(r.path)
 
-    pool = [threading.Thread(target=worker, name=f"sender-{n}") for n in range(threads)]
+    # Daemons: if the test fails (or times out) while they send, their retries against a cluster that
+    # is gone must not keep the test process from exiting.
+    pool = [threading.Thread(target=worker, name=f"sender-{n}", daemon=True) for n in range(threads)]
     for t in pool:
         t.start()
     for t in pool:

@@ -30,14 +30,16 @@ import httpx
 import pytest
 
 from lily.cluster.plan import Topology
-from lily.cluster.postgres import free_port
+from lily.cluster.ports import free_port
 from lily.cluster.supervisor import Cluster, alive
 from lily.settings import Settings
 from lily.store import Store
 from tests.cluster import faults as f
 from tests.governance_flow.helpers import Warehouse, warehouse
 
-pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+# The suite's 300 s per test is less than a slow recovery may take here: the stream (50 s), then up
+# to 150 s until every event is applied and 90 s until the warehouse converges.
+pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.timeout(480)]
 log = logging.getLogger("lily.tests.faults")
 
 EVENTS = int(os.environ.get("LILY_FAULT_EVENTS") or 10_000)  # fewer: a quicker local try
@@ -67,9 +69,9 @@ def under_faults(url: str, key: str, tenant: str, wh: Warehouse,
     log.warning("fault seed %s: %s", SEED, [(p.at, p.name) for p in plan])
     sent, done, errors = f.Sent(), [], []
     stop = threading.Event()
-    threads = [threading.Thread(target=f.run_faults, args=(plan, sent, done, errors)),
+    threads = [threading.Thread(target=f.run_faults, args=(plan, sent, done, errors), daemon=True),
                threading.Thread(target=f.send_tags, args=(url, key, f.tag_changes(tenant, TAG_CHANGES, rng), sent,
-                                                          stop, seconds / TAG_CHANGES))]
+                                                          stop, seconds / TAG_CHANGES), daemon=True)]
     for t in threads:
         t.start()
     t0 = time.monotonic()

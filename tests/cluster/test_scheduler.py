@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from lily.bootstrap import ensure_tenant
-from lily.cluster.postgres import free_port
+from lily.cluster.ports import free_port
 from lily.pipelines.sql_recorder import SqlRunRecorder
 from lily.store import Store
 

@@ -15,7 +15,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from lily.cluster.postgres import free_port
+from lily.cluster.ports import free_port
 
 ACCESS_KEY = "testing"
 SECRET_KEY = "testing"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from lily.cluster.postgres import free_port
+from lily.cluster.ports import free_port
 
 
 def binary() -> str:

@@ -19,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from lily.cluster.ports import free_port
+
 
 def bindir() -> Path:
     explicit = os.environ.get("LILY_PG_BINDIR")
@@ -36,12 +38,6 @@ def bindir() -> Path:
     if initdb:
         return Path(initdb).resolve().parent
     raise RuntimeError("PostgreSQL server binaries not found: install postgresql (see .ci/run)")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class PostgresServer:

@@ -27,7 +27,8 @@ import httpx
 from lily.cluster.moto import MotoServer
 from lily.cluster.nats import NatsServer
 from lily.cluster.plan import BUCKET, Endpoints, ProcessSpec, Topology, environment, plan
-from lily.cluster.postgres import PostgresServer, free_port
+from lily.cluster.ports import free_port
+from lily.cluster.postgres import PostgresServer
 
 STATE = "state.json"
 DATABASE = "lily"
