@@ -57,10 +57,10 @@ def client_from(live: LiveLily, address: str, **headers: str) -> httpx.Client:
                         headers=headers, timeout=30)
 
 
-def check_bounded(fp: Footprint, health: HealthLoop) -> None:
+def check_bounded(fp: Footprint, health: HealthLoop, max_cpu_s: float = MAX_CPU_S) -> None:
     print(f"CPU {fp.cpu_used:.2f} s; RSS {fp.rss_before:.0f} -> {fp.rss_after:.0f} MB; "
           f"/healthz worst {health.worst_ms:.0f} ms")
-    assert fp.cpu_used <= MAX_CPU_S, f"server CPU {fp.cpu_used:.2f} s"
+    assert fp.cpu_used <= max_cpu_s, f"server CPU {fp.cpu_used:.2f} s"
     assert fp.rss_growth_mb <= MAX_RSS_GROWTH_MB, f"RSS {fp.rss_before:.0f} -> {fp.rss_after:.0f} MB"
     assert not health.errors, health.errors
     assert health.worst_ms <= MAX_HEALTHZ_MS, f"/healthz waited {health.worst_ms:.0f} ms"
@@ -132,7 +132,11 @@ def test_brute_force_is_throttled_and_the_right_password_works_once_the_backoff_
         assert right.json()["detail"].startswith("too many failed sign-ins for this user; retry after")
         wait = int(right.headers["retry-after"])
         assert 1 <= wait <= 2
-        check_bounded(fp, health)
+        # 401 requests, at most 5 of them checked (argon2id, ~0.15 s each): 0.49-0.51 s of server
+        # CPU alone, 1.03 s once in a full CI run (the cause of full runs' higher cost is not found;
+        # the same as in test_input_bounds). 2 s still fails the code before the throttle (every
+        # password checked: ~60 s).
+        check_bounded(fp, health, max_cpu_s=2.0)
         time.sleep(wait)
         after = login(client, "victim", password)
         assert after.status_code == 200, after.text
