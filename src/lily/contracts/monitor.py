@@ -117,12 +117,13 @@ class ContractMonitor:
                 touches = touches_after(conn, tenant, offset, self.batch, _KINDS, ChangeKind.RUN_UPDATED.value)
                 if not touches:
                     return total
-                refs, updates = self._touched(conn, tenant, touches, repo.list_contracts(conn, tenant))
+                contracts = repo.list_contracts(conn, tenant)
+                refs, updates = self._touched(conn, tenant, touches, contracts)
             with self.store.write() as conn:
                 repo.record_updates(conn, tenant, updates, freshness.BURST)
                 commit_offset(conn, CONSUMER, tenant, touches[-1].seq, self.clock())
             total += len(touches)
-            for contract_id in contracts_for(self.store, tenant, refs):
+            for contract_id in contracts_for(contracts, refs):
                 try:
                     evaluate_contract(self.store, tenant, contract_id, now=self.clock(), read_data=self.read_data)
                 except Exception:

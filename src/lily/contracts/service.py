@@ -207,10 +207,9 @@ def under(ref: AssetRef, dataset: AssetRef) -> bool:
         ref.name == dataset.name or ref.name.startswith(dataset.name.rstrip("/") + "/"))
 
 
-def contracts_for(store: Store, tenant: str, refs: set[AssetRef]) -> list[str]:
-    """Contracts governing any of ``refs`` (an S3 object counts for the contracted prefix above it)."""
-    with store.read() as conn:
-        rows = repo.list_contracts(conn, tenant)
+def contracts_for(rows: list[dict[str, Any]], refs: set[AssetRef]) -> list[str]:
+    """Of the contract ``rows`` (``store.contracts.list_contracts``), those governing any of ``refs``
+    (an S3 object counts for the contracted prefix above it)."""
     out = []
     for row in rows:
         for d in row["datasets"] or []:
