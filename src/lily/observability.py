@@ -96,6 +96,10 @@ class Metrics:
             registry=self.registry)
         self.inbound_queue_depth = Gauge("lily_inbound_queue_depth", "Inbound events waiting or in progress",
                                          ["bus"], registry=self.registry)
+        self.inbound_partitions_owned = Gauge(
+            "lily_inbound_partitions_owned",
+            "Bus partitions this process's inbound workers hold (NATS; the local bus assigns none)",
+            registry=self.registry)
         self.feed_consumer_lag = Gauge("lily_feed_consumer_lag", "Changes not yet processed by a change-feed consumer",
                                        ["consumer", "tenant"], registry=self.registry)
 

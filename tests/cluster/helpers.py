@@ -55,10 +55,14 @@ def wait_for(what: Callable[[], bool], timeout: float = 60) -> bool:
     return True
 
 
-def applied_total(cluster: Cluster, name: str) -> float:
+def metric(cluster: Cluster, name: str, prefix: str) -> float:
+    """The sum of the samples of ``name``'s /metrics whose line starts with ``prefix``."""
     text = httpx.get(f"http://127.0.0.1:{cluster.state['processes'][name]['port']}/metrics", timeout=10).text
-    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-               if line.startswith("lily_inbound_applied_total{"))
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(prefix))
+
+
+def applied_total(cluster: Cluster, name: str) -> float:
+    return metric(cluster, name, "lily_inbound_applied_total{")
 
 
 def generic_events(prefix: str, n: int) -> list[dict[str, Any]]:

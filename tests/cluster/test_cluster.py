@@ -15,7 +15,7 @@ from lily.cluster.plan import Topology
 from lily.cluster.postgres import PostgresServer
 from lily.cluster.supervisor import Cluster, alive
 from lily.model import key_id
-from tests.cluster.helpers import applied_total, get, lily, post, wait_applied, wait_for
+from tests.cluster.helpers import applied_total, get, lily, metric, post, wait_applied, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -30,6 +30,10 @@ def test_cluster_applies_events_through_the_proxy_and_goes_down_cleanly(tmp_path
         assert set(cluster.state["processes"]) == {"api-1", "api-2", "proxy", "inbound-1", "inbound-2",
                                                    "propagation-1", "propagation-2", "outbound-1", "outbound-2",
                                                    "scheduler-1"}
+        # The worker that started first took every partition; the two hand them round until each
+        # holds half (its own /metrics say), and only then is the work shared.
+        inbound = ("inbound-1", "inbound-2")
+        assert wait_for(lambda: [metric(cluster, n, "lily_inbound_partitions_owned ") for n in inbound] == [32, 32])
         samples = shared_dir / "samples"
         ol = json.loads((samples / "openlineage" / "dbt_model_complete_columnlineage.json").read_text())
         s3 = json.loads((samples / "s3" / "awsdocs_s3_objectcreated_put.json").read_text())
@@ -54,7 +58,7 @@ def test_cluster_applies_events_through_the_proxy_and_goes_down_cleanly(tmp_path
                         == [("PII.id", "propagated")])
         # The two inbound workers shared the work (each serves half the partitions), as their own
         # /metrics say; the change-feed stages report their lag.
-        applied = [applied_total(cluster, name) for name in ("inbound-1", "inbound-2")]
+        applied = [applied_total(cluster, name) for name in inbound]
         assert sum(applied) == 32 and min(applied) > 0, applied
         for name, consumer in (("propagation-2", "propagation"), ("outbound-2", "outbound")):
             text = httpx.get(f"http://127.0.0.1:{cluster.state['processes'][name]['port']}/metrics").text

@@ -196,6 +196,11 @@ class Consumer(ABC):
     def in_progress(self, deliveries: Sequence[Delivery]) -> None:
         """Still working on these: extend their lease so they are not redelivered meanwhile."""
 
+    def partitions_owned(self) -> int | None:
+        """How many partitions this consumer holds for itself; None when the bus assigns none to workers
+        (the local bus leases a partition per fetch)."""
+        return None
+
     @abstractmethod
     def close(self) -> None:
         """Stop consuming; unsettled deliveries go back to the bus."""

@@ -368,6 +368,9 @@ class NatsConsumer(Consumer):
 
         await asyncio.gather(*(renew(*h) for h in held))
 
+    def partitions_owned(self) -> int | None:
+        return len(self.owned)  # read from the metrics thread: a len() of a dict the loop mutates is safe
+
     def _release_soon(self, p: int) -> None:
         """Stop pulling ``p`` and hand its lease back in the background (renewed meanwhile)."""
         self._draining[p] = self.owned.pop(p)

@@ -128,6 +128,8 @@ class InboundRuntime:
             self._threads.append(thread)
             thread.start()
         if count:
+            self.metrics.inbound_partitions_owned.set_function(
+                lambda: float(sum(w.partitions_owned() for w in list(self.workers))))
             monitor = threading.Thread(target=self._monitor, name="lily-inbound-monitor", daemon=True)
             self._threads.append(monitor)
             monitor.start()

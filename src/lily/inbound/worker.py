@@ -157,6 +157,10 @@ class InboundWorker:
             self._consumer = self.bus.consumer(self.worker_id)
         return self._consumer
 
+    def partitions_owned(self) -> int:
+        consumer = self._consumer
+        return (consumer.partitions_owned() or 0) if consumer is not None else 0
+
     # ------------------------------------------------------------------------------------ loops
     def run(self, stop: threading.Event) -> None:
         """Process until ``stop`` is set (the in-process workers of ``lily serve``, ``lily worker``)."""
