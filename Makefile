@@ -30,7 +30,7 @@ test: install-test
 
 # ruff, then the layer contracts of pyproject.toml ([tool.importlinter]; docs/architecture.md).
 lint: install-test
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/lint-imports
 
 bench: install-test

@@ -23,6 +23,10 @@ LOCALES = ("en_US", "en_GB", "de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL", "pt_BR
 # Locales the quality test never sees, for a second look at generality (benchmarks/pii.py --holdout).
 HOLDOUT_LOCALES = ("pl_PL", "sv_SE", "da_DK", "fr_CA", "en_CA", "de_AT", "de_CH", "es_MX", "pt_PT", "en_AU",
                    "en_IE", "fi_FI")
+# Other scripts and name orders (Cyrillic, Greek, family name first), Central European and Indonesian
+# streets: the quality test's second set.
+WORLD_LOCALES = ("ru_RU", "uk_UA", "bg_BG", "el_GR", "hu_HU", "ro_RO", "cs_CZ", "hr_HR", "id_ID", "lt_LT",
+                 "tr_TR", "no_NO")
 
 
 @dataclass(frozen=True)

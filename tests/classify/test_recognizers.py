@@ -85,10 +85,11 @@ def test_iban_valid(value: str) -> None:
 
 def test_iban_invalid_and_wrong_length() -> None:
     assert iban.validate("GB82WEST12345698765433") == 0.0
-    # mod-97 holds but the length is not Britain's: the shape counts half
+    # mod-97 holds but the length is not Britain's (as Faker's es_MX writes them): nearly full, as
+    # one random string in 97 passes the check and a column of them cannot
     shortened = "GB82WEST123456987654"
     check = 98 - int("".join(str(int(c, 36)) for c in shortened[4:] + "GB00")) % 97
-    assert iban.validate(f"GB{check:02d}{shortened[4:]}") == 0.5
+    assert iban.validate(f"GB{check:02d}{shortened[4:]}") == 0.9
 
 
 @pytest.mark.parametrize("value,expected", [("123-45-6789", 0.0), ("078-05-1120", 0.0), ("000-12-3456", 0.0),
@@ -113,7 +114,8 @@ def test_version_strings_are_told_from_addresses_by_the_column() -> None:
 
 
 @pytest.mark.parametrize("value", ["+1-415-555-2671", "(415) 555-2671", "+44 20 7946 0958", "+49(0)7066 907439",
-                                   "06 27 63 17 06", "001-217-977-6317x066", "+31(0)317-066907"])
+                                   "06 27 63 17 06", "001-217-977-6317x066", "+31(0)317-066907",
+                                   "(+358) 473969600", "+45 72 26 01 19"])
 def test_phone_layouts(value: str) -> None:
     assert phone.validate(value) == 1.0
 
@@ -126,6 +128,9 @@ def test_not_phones(value: str) -> None:
 
 def test_bare_digit_phones_count_half() -> None:
     assert phone.validate("3306317069") == 0.5
+    # Denmark's and Norway's eight digits, bare or spaced, are as ambiguous
+    for value in ("47720982", "4616 0855", "963 31 349"):
+        assert phone.validate(value) == 0.5, value
 
 
 @pytest.mark.parametrize("value,expected", [
@@ -133,6 +138,9 @@ def test_bare_digit_phones_count_half() -> None:
     ("Luc Legros-Chartier", 1.0), ("Zyxwq Plorb", 0.5), ("Victoria Ville", 0.5),
     ("Smith Holdings", 0.0), ("Müller GmbH", 0.0), ("Johnson and Sons", 0.0), ("engineer, civil", 0.0),
     ("R2-D2", 0.0), ("jane doe", 0.0),
+    # scripts and name orders beyond Western Europe: family name first, Cyrillic, Greek, degrees
+    ("Rácz Borbála Julianna", 1.0), ("Давыдов Юлий Алексеевич", 1.0), ("Ирина Валериевна Филатова", 1.0),
+    ("Χαράλαμπος Ευαγγελάτος", 1.0), ("Г-жа Пепелота Илиева", 1.0), ("Kiandra Setiawan, S.Pt", 1.0),
 ])
 def test_person_names(value: str, expected: float) -> None:
     assert person.validate(value) == expected
@@ -142,6 +150,9 @@ def test_person_names(value: str, expected: float) -> None:
     ("123 Main Street", 1.0), ("7, rue de Briand", 1.0), ("Hauptstraße 12", 1.0), ("Sterresingel 35", 1.0),
     ("Calle Mayor 5 Piso 3", 1.0), ("Viale Virgilio, 5", 1.0), ("150 Anthony Plains\nSouth Glendachester, VA 04307", 1.0),
     ("Main Street", 0.5), ("Building 5", 0.0), ("jane@example.com", 0.0), ("60837 Rastatt", 0.0),
+    ("ул. Железнодорожная, д. 3 стр. 29", 1.0), ("Jl. Asia Afrika No. 3", 1.0), ("Aleea Albu Nr. 43", 1.0),
+    ("Λεωφ. Συκεών 8", 1.0), ("Soproni utca 175.", 1.0), ("Edvardsenbakken 3B", 1.0),
+    ("6 Elizabeth Cruiseway", 1.0), ("Rašínská 862", 0.5),
 ])
 def test_street_addresses(value: str, expected: float) -> None:
     assert address.validate(value) == expected
@@ -158,6 +169,7 @@ def test_documents() -> None:
     assert documents.validate_passport("907366258") == 1.0
     assert documents.validate_passport("FC3662585") == 1.0
     assert documents.validate_passport("ABCDEFGH") == 0.0
+    assert documents.validate_passport("8134 668216") == 1.0  # Russia: series and number
     assert documents.validate_license("D1234567") == 1.0
     assert documents.validate_license("MORGA753116SM9IJ") == 1.0
     assert documents.validate_license("AAAA") == 0.0

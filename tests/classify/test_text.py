@@ -37,6 +37,8 @@ def test_lookalikes_are_not_spans(text: str) -> None:
     ("reach him at +4420 7496 0786 today", "+4420 7496 0786"),
     ("or 0162251996, she said", "0162251996"),                   # France, bare
     ("US office 5272868387.", "5272868387"),                     # North America writes no trunk
+    ("Hívjon: 06-46/869 5896 után", "06-46/869 5896"),            # Hungary: a slash between groups
+    ("iroda (06)98/259-7919.", "(06)98/259-7919"),
 ])
 def test_phone_numbers_as_written_in_notes(text: str, number: str) -> None:
     assert _found(text) == [("PHONE", number)]

@@ -39,12 +39,27 @@ estacao chacara colonia distrito favela fazenda feira nucleo passarela sitio val
 morro lago lagoa
 ulica ul aleja osiedle plac
 gatan gata vagen vag torget gade vej alle stien veien katu tie kuja polku
+alleyway amble anchorage artery boulevarde brae broadway brow byway centreway chase circlet circus
+colonnade concourse copse courtyard crossway cruiseway cul-de-sac cutting dell deviation driveway
+fairway firetrail footway foreshore frontage glade grange gully highroad laneway meander parklands
+pathway quadrant quays ramble reserve retreat ridgeway riverway riviera roads roadside roadway
+rotary siding strand subway thoroughfare tollway trunkway walkway wynd
+strada bulevardul aleea soseaua sos intrarea calea piata splaiul drumul fundatura
+utca ut ter korut koz setany rakpart fasor dulo
+ulice namesti nabrezi trida sady ulica namestie nabrezie trieda cesta trg put obala naselje prilaz
+odvojak klanac prolaz rondo skwer bulwar
+jl jalan gang gg lorong cl cra kr tv dg transversal
+улица ул переулок пер набережная наб аллея алл шоссе ш проспект пр площадь пл бульвар бул проезд
+тупик туп линия мкр микрорайон вулиця вул провулок пров площа сквер узвіз парк просп набережна шосе
+алея οδος οδ λεωφ λεωφορος πλ πλατεια
 """)
 
 STREET_ENDINGS: tuple[str, ...] = (
     "strasse", "str.", "gasse", "allee", "platz", "weg", "ring", "damm", "ufer", "steig", "pfad",
     "straat", "laan", "plein", "gracht", "kade", "singel", "dijk", "steeg", "hof", "markt", "dreef",
     "gatan", "vagen", "gade", "vej", "veien", "gata", "katu", "tie", "kuja", "polku", "torget",
+    "bakken", "berget", "haugen", "lunden", "vollen", "svingen", "kroken", "faret", "ekra", "stien",
+    "jordet", "toppen", "vegen", "stigen", "backen", "leden",
 )
 
 UNIT_WORDS: frozenset[str] = words("""

@@ -42,7 +42,10 @@ def validate(value: str) -> float:
     if street and len(alpha) >= 2:
         return 0.5
     words = [t for t in alpha if len(t) >= 3 and t.rstrip(".") not in UNIT_WORDS]
-    return 0.5 if numbered and len(words) >= 2 else 0.0
+    # "Rašínská 862", "Einsteinova 27": Central European streets are often one name, then a number
+    # (a number first is a postcode: "60837 Rastatt").
+    alone = len(tokens) == 2 and tokens[0] in words and len(tokens[0]) >= 4 and bool(_HOUSE_NUMBER.match(tokens[1]))
+    return 0.5 if numbered and (len(words) >= 2 or alone) else 0.0
 
 
 RECOGNIZER = Recognizer(

@@ -1,17 +1,18 @@
 """PASSPORT and DRIVER_LICENSE: document numbers have no public checksum and look like any code, so
 they need the column's name plus a document-number shape: letters and digits, at least a third of them digits, in the
-lengths the issuing countries use (passports 6-9 characters, driving licences 5-20)."""
+lengths the issuing countries use (passports 6-10 characters, spaces set aside, as Russia writes its
+"8134 668216"; driving licences 5-20)."""
 
 from __future__ import annotations
 
 import re
 
 from lily.classify import tags
-from lily.classify.gates import DIGIT, TOKEN
+from lily.classify.gates import DIGIT
 from lily.classify.names import hint
 from lily.classify.recognizer import INTEGER, NAMED, STRING, Recognizer
 
-PASSPORT_PATTERN = r"^[A-Za-z0-9]+$"
+PASSPORT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 ]*[A-Za-z0-9]$"
 LICENSE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 -]*[A-Za-z0-9]$"
 _SPACERS = re.compile(r"[ -]")
 
@@ -25,7 +26,7 @@ def _document(value: str, low: int, high: int, min_digits: int) -> float:
 
 
 def validate_passport(value: str) -> float:
-    return _document(value, 6, 9, 5)
+    return _document(value, 6, 10, 5)
 
 
 def validate_license(value: str) -> float:
@@ -39,7 +40,7 @@ _NEGATIVE = ("country", "expiry", "expires", "expiration", "exp", "issue", "issu
 
 PASSPORT = Recognizer(
     entity=tags.PASSPORT, id="passport.shape", pattern=PASSPORT_PATTERN, validate=validate_passport, tier=NAMED,
-    gate=TOKEN, length=(6, 9),
+    gate=DIGIT, length=(6, 12),
     kinds=frozenset({STRING, INTEGER}),
     hint=hint(("passport", "passport_no", "passport_number", "passport_num", "passport_id", "reisepass",
                "reisepassnummer", "passnummer", "passeport", "pasaporte", "passaporto", "paspoort",

@@ -1,15 +1,16 @@
 """PERSON_NAME: no checksum exists, so a value counts fully only when it is shaped like a name (one to
 five capitalised words, particles such as "van" or "da" allowed, titles and suffixes set aside, no
-digits, no company form) and its first word is a known given name (or it is a known surname alone);
-the right shape alone counts half. Without a name hint most values must be known names."""
+digits, no company form) and its first word is a known given name (or a known surname before a given
+name, as Hungarian and Russian write them, or a known surname alone); the right shape alone counts
+half. Without a name hint most values must be known names. The vocabulary spans Faker's locales,
+Cyrillic and Greek included (``data/names.py``, ``data/names_more.py``)."""
 
 from __future__ import annotations
 
 import re
 
 from lily.classify import tags
-from lily.classify.data import words
-from lily.classify.data.names import GIVEN_NAMES, SURNAMES
+from lily.classify.data import names, names_more, words
 from lily.classify.fold import fold
 from lily.classify.gates import NO_DIGIT
 from lily.classify.names import hint
@@ -21,7 +22,8 @@ PATTERN = r"^[^0-9@_/\\|<>{}\[\]=+*#%$]+$"
 TITLES = words("""
 mr mrs ms miss mx dr prof sir dame lord lady rev fr herr frau m mme mlle me sr sra srta sres don dona
 dott dottssa dottor sig sigra signor signora ing arch avv geom rag dhr mevr mevrouw mw pan pani
-univprof dipl dipl-ing mag bsc ba ma msc phd
+univprof dipl dipl-ing mag bsc ba ma msc phd drs drg ir hj
+г-н г-жа г-ца др тов господин госпожа пан пані κ κος κα
 """)
 SUFFIXES = words("jr sr ii iii iv v phd md dds dvm esq mba bsc ba ma msc rn cpa bed meng ing mag")
 PARTICLES = words("""
@@ -42,6 +44,10 @@ ville town city burg berg borough bury stad furt mouth shire port haven side che
 county village heights springs falls beach island valley
 """)
 
+GIVEN_NAMES = names.GIVEN_NAMES | names_more.GIVEN_NAMES
+SURNAMES = names.SURNAMES | names_more.SURNAMES
+# A degree after a comma ("Violet Halim, S.Psi", "Elvina Hidayat, M.Farm"), not a "Surname, Given".
+_DEGREE = re.compile(r"^[^\W\d_]{1,4}\.(?:[^\W\d_]{1,6}\.?)*$")
 _WORD = re.compile(r"^[^\W\d_]+(?:['\u2019.-][^\W\d_]*)*\.?$")  # \u2019: a typographic apostrophe
 
 
@@ -56,7 +62,7 @@ def name_words(value: str) -> list[str] | None:
         parts = [p.strip() for p in text.split(",")]
         if len(parts) != 2 or not parts[1]:
             return None
-        text = f"{parts[1]} {parts[0]}"
+        text = parts[0] if _DEGREE.match(parts[1]) or _clean(parts[1]) in SUFFIXES else f"{parts[1]} {parts[0]}"
     words = text.split()
     while words and _clean(words[0]) in TITLES:
         words = words[1:]
@@ -86,6 +92,8 @@ def validate(value: str) -> float:
         return 1.0 if first in GIVEN_NAMES or first in SURNAMES else 0.5
     if first in GIVEN_NAMES or (len(first) == 1 and _clean(words[-1]) in SURNAMES):
         return 1.0
+    if first in SURNAMES and any(_clean(w) in GIVEN_NAMES for w in words[1:]):
+        return 1.0  # family name first: Hungarian, Russian and East Asian usage, rosters
     return 0.5
 
 

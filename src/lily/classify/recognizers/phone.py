@@ -18,11 +18,12 @@ from lily.classify.gates import DIGIT
 from lily.classify.names import hint
 from lily.classify.recognizer import INTEGER, SHAPE, STRING, Recognizer
 
-PATTERN = r"^\+?[0-9 ()./-]+[0-9](?:\s*(?:x|X|ext\.?|EXT\.?|extension|#)\s*[0-9]+)?$"
+PATTERN = r"^\(?\+?[0-9 ()./-]+[0-9](?:\s*(?:x|X|ext\.?|EXT\.?|extension|#)\s*[0-9]+)?$"
 # A leading "+" is its own branch: with it optional before a word boundary, "+34946564823" matched
-# only from its "3" on and lost the country code that makes it a phone.
+# only from its "3" on and lost the country code that makes it a phone. A "/" separates groups too
+# ("06-46/869 5896" in Hungary, "089/1234567" in Germany); dates it lets in fail ``validate``.
 SPAN = (r"(?:\+\d{1,3}[ .-]?(?:\(\d{1,5}\)[ .-]?)?\d{1,14}"
-        r"|(?:\b00\d{1,3}[ .-]?)?(?:\(\d{1,5}\)[ .-]?)?\b\d{1,14})(?:[ .-]\d{2,14}){0,5}"
+        r"|(?:\b00\d{1,3}[ .-]?)?(?:\(\d{1,5}\)[ .-]?)?\b\d{1,14})(?:[ ./-]\d{2,14}){0,5}"
         r"(?:\s?(?:x|ext\.?)\s?\d{1,5})?\b")
 
 _EXTENSION = re.compile(r"\s*(?:x|ext\.?|extension|#)\s*\d{1,6}$", re.IGNORECASE)
@@ -99,7 +100,7 @@ def validate(value: str) -> float:
     body = _EXTENSION.sub("", value.strip())
     if _NOT_PHONE.match(body):
         return 0.0
-    international = body.startswith("+") or body.startswith("00")
+    international = body.startswith(("+", "(+", "00"))
     digits = "".join(ch for ch in body if ch.isdigit())
     if not 7 <= len(digits) <= 15 or len(set(digits)) < 3:
         return 0.0
@@ -110,7 +111,11 @@ def validate(value: str) -> float:
     if body.count("(") != body.count(")") or body.count("(") > 1:
         return 0.0
     if not international and len(digits) < 9 and not (len(digits) == 8 and len(groups) >= 4):
-        return 0.0  # postcodes (30763-431, 8929-121) and short codes; national numbers are longer
+        # Postcodes (30763-431, 8929-121) and short codes; national numbers are longer, except the
+        # eight digits of Denmark and Norway, also written bare or spaced ("4616 0855", "963 31 349"):
+        # as ambiguous as ids, they count half.
+        spaced = all(ch.isdigit() or ch == " " for ch in body)
+        return 0.5 if len(digits) == 8 and spaced and possible(digits) else 0.0
     number = "+" + digits[2:] if body.startswith("00") else ("+" + digits if international else digits)
     if not possible(number):
         return 0.0
