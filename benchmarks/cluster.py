@@ -58,7 +58,7 @@ from lily.store import Store
 from lily.store.tables_inbound import inbound_events as ie
 
 UNLIMITED = {"LILY_RATE_LIMIT_PER_MINUTE": "100000000", "LILY_RATE_LIMIT_BURST": "1000000"}
-RETENTION = ("APPLIED_EVENTS", "FAILED_EVENTS", "CHANGES", "DELIVERIES", "AUDIT")
+RETENTION = ("APPLIED_EVENTS", "FAILED_EVENTS", "CHANGES", "DELIVERIES", "AUDIT", "RUNS")
 SETTLED = ("applied", "failed", "dead")
 
 

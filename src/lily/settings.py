@@ -82,6 +82,7 @@ class Settings(BaseSettings):
     retention_changes_days: float = 30.0  # the change feed (never past a consumer's offset)
     retention_deliveries_days: float = 30.0  # finished deliveries (applied, superseded, dead)
     retention_audit_days: float = 365.0
+    retention_runs_days: float = 0.0  # run history (each job's latest run is kept); 0: for ever
     retention_interval_s: float = 3600.0
     pipelines_dir: str | None = None  # declared pipeline files (docs/medallion.md); default (also when empty) ./pipelines
     api_key: SecretStr | None = None  # bearer key sent with lineage_url

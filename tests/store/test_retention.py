@@ -16,6 +16,7 @@ from lily.store.retention import Retention, feed_floor, prune
 from lily.store.tables import audit_log, changes, consumer_offsets
 from lily.store.tables_governance import deliveries
 from lily.store.tables_inbound import inbound_event_assets, inbound_events
+from lily.store.tables_runs import run_io, runs
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 OLD, RECENT = NOW - timedelta(days=400), NOW - timedelta(hours=1)
@@ -109,3 +110,33 @@ def test_an_age_of_zero_keeps_for_ever_and_pause_stops_between_transactions(stor
     assert counts["applied_events"] == POLICY.batch and len(pauses) == 1
     with store.inbox_read() as conn:
         assert conn.execute(select(func.count()).select_from(inbound_events)).scalar() == 5 - POLICY.batch
+
+
+def _run(conn, tenant: str, run_id: str, job: uuid.UUID, at: datetime) -> None:  # type: ignore[no-untyped-def]
+    conn.execute(insert(runs).values(
+        tenant_id=tenant, run_id=run_id, job_id=job, state="COMPLETED", state_at=at, event_types=["COMPLETE"],
+        facets={}, facet_times={}, inputs=[], outputs=[], first_event_at=at, last_event_at=at, created_at=at,
+        updated_at=at))
+    conn.execute(insert(run_io).values(tenant_id=tenant, run_id=run_id, asset_id=uuid.uuid4(), role="output",
+                                       job_id=job, event_time=at))
+
+
+def test_run_history_keeps_each_jobs_latest_run_and_the_recent_ones(store: Store) -> None:
+    nightly, monthly = uuid.uuid4(), uuid.uuid4()
+    with store.write() as conn:
+        for i, day in enumerate((400, 300, 200)):
+            _run(conn, "acme", f"nightly-{i}", nightly, NOW - timedelta(days=day))
+        _run(conn, "acme", "nightly-recent", nightly, RECENT)
+        _run(conn, "acme", "monthly-only", monthly, OLD)  # old, but its job's latest run
+        _run(conn, "beta", "nightly-0", nightly, OLD)  # the same job id in another tenant: its latest
+        _run(conn, "beta", "nightly-1", nightly, OLD + timedelta(days=1))
+
+    counts = prune(store, Retention(applied_events_days=0, failed_events_days=0, changes_days=0, deliveries_days=0,
+                                    audit_days=0, runs_days=90, batch=2), NOW)
+
+    assert counts == {"runs": 4}
+    with store.read() as conn:
+        left = sorted(conn.execute(select(runs.c.tenant_id, runs.c.run_id)).all())
+        assert left == [("acme", "monthly-only"), ("acme", "nightly-recent"), ("beta", "nightly-1")]
+        assert sorted(conn.execute(select(run_io.c.tenant_id, run_io.c.run_id)).all()) == left
+    assert prune(store, Retention(runs_days=90), NOW)["runs"] == 0

@@ -63,6 +63,7 @@ def cron_services(settings: Settings, store: Store) -> list[Any]:
     services.append(RetentionService(store, Retention(
         applied_events_days=settings.retention_applied_events_days,
         failed_events_days=settings.retention_failed_events_days, changes_days=settings.retention_changes_days,
-        deliveries_days=settings.retention_deliveries_days, audit_days=settings.retention_audit_days),
+        deliveries_days=settings.retention_deliveries_days, audit_days=settings.retention_audit_days,
+        runs_days=settings.retention_runs_days),
         settings.retention_interval_s))
     return services

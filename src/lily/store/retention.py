@@ -6,7 +6,10 @@ Pruned, each past its own age (``Retention``; 0 keeps it for ever):
 - the change feed, but never past the offset of any consumer that reads it (a consumer that has not
   read a tenant's feed yet holds that whole feed), so no consumer ever finds a gap;
 - finished deliveries (applied, superseded, dead) — never pending or failed ones;
-- the audit log, kept longest.
+- the audit log, kept longest;
+- run history (off unless set): a run whose last event is past its age, with the datasets it read
+  and wrote, except the latest run of each job, so a job keeps its current inputs, outputs and
+  state. An event that arrives later for a pruned run starts it again.
 
 Each step deletes at most ``batch`` rows in its own short transaction: on SQLite a transaction holds
 the one write lock, and a prune of a year of changes in one statement would stall the inbound worker
@@ -21,13 +24,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Column, Connection, Table, delete, func, select
+from sqlalchemy import Column, Connection, Table, delete, exists, func, select
 
 from lily.observability import log
 from lily.store import Store
 from lily.store.tables import audit_log, changes, consumer_offsets
 from lily.store.tables_governance import deliveries
 from lily.store.tables_inbound import inbound_event_assets, inbound_events
+from lily.store.tables_runs import run_io, runs
 
 FINISHED_DELIVERIES = ("applied", "superseded", "dead")
 Finder = Callable[[Connection, datetime, int], list[Any]]
@@ -41,6 +45,7 @@ class Retention:
     changes_days: float = 30
     deliveries_days: float = 30
     audit_days: float = 365
+    runs_days: float = 0
     batch: int = 500
 
 
@@ -88,6 +93,23 @@ def _drop_changes(conn: Connection, keys: list[Any]) -> None:
                                            changes.c.seq.in_([s for t, s in keys if t == tenant])))
 
 
+_NEWER = runs.alias("newer")
+_SUPERSEDED = exists().where(_NEWER.c.tenant_id == runs.c.tenant_id, _NEWER.c.job_id == runs.c.job_id,
+                             _NEWER.c.first_event_at > runs.c.first_event_at)
+
+
+def _find_runs(conn: Connection, before: datetime, batch: int) -> list[Any]:
+    return [tuple(r) for r in conn.execute(select(runs.c.tenant_id, runs.c.run_id).where(
+        runs.c.last_event_at < before, _SUPERSEDED).limit(batch))]
+
+
+def _drop_runs(conn: Connection, keys: list[Any]) -> None:
+    for tenant in {t for t, _ in keys}:
+        ids = [r for t, r in keys if t == tenant]
+        conn.execute(delete(run_io).where(run_io.c.tenant_id == tenant, run_io.c.run_id.in_(ids)))
+        conn.execute(delete(runs).where(runs.c.tenant_id == tenant, runs.c.run_id.in_(ids)))
+
+
 def _by_id(table: Table, when: Column[Any], *where: Any) -> tuple[Finder, Deleter]:
     def find(conn: Connection, before: datetime, batch: int) -> list[Any]:
         return [i for (i,) in conn.execute(select(table.c.id).where(when < before, *where).limit(batch))]
@@ -107,7 +129,8 @@ def prune(store: Store, policy: Retention, now: datetime, *, pause: Callable[[],
             ("changes", catalog, policy.changes_days, (_find_changes, _drop_changes)),
             ("deliveries", catalog, policy.deliveries_days,
              _by_id(deliveries, deliveries.c.updated_at, deliveries.c.status.in_(FINISHED_DELIVERIES))),
-            ("audit", catalog, policy.audit_days, _by_id(audit_log, audit_log.c.at))]
+            ("audit", catalog, policy.audit_days, _by_id(audit_log, audit_log.c.at)),
+            ("runs", catalog, policy.runs_days, (_find_runs, _drop_runs))]
     counts: dict[str, int] = {}
     for name, (read, write), days, (find, drop) in plan:
         if days <= 0:
