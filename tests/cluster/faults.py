@@ -343,11 +343,15 @@ def planned_statements(store: Store) -> tuple[int, int]:
 # -------------------------------------------------------------- the warehouse's own statement log
 
 STATEMENT_LOG = """
-CREATE TABLE public.lily_fault_log (txid bigint NOT NULL, tag text NOT NULL);
+CREATE TABLE public.lily_fault_log (txid bigint NOT NULL, tag text NOT NULL, objects text);
 CREATE FUNCTION public.lily_fault_log() RETURNS event_trigger LANGUAGE plpgsql AS $$
-BEGIN INSERT INTO public.lily_fault_log VALUES (txid_current(), tg_tag); END $$;
+BEGIN INSERT INTO public.lily_fault_log VALUES (txid_current(), tg_tag,
+    (SELECT string_agg(object_identity, ' ') FROM pg_event_trigger_ddl_commands())); END $$;
 CREATE EVENT TRIGGER lily_fault_log ON ddl_command_end EXECUTE FUNCTION public.lily_fault_log();
 """
+# The table of applied delivery ids is created once, in a transaction of its own: bookkeeping, not
+# a statement of any delivery.
+BOOKKEEPING = "SELECT txid FROM public.lily_fault_log WHERE objects LIKE '%lily_applied_deliveries%'"
 
 
 def log_statements(wh: Warehouse) -> None:
@@ -360,7 +364,7 @@ def log_statements(wh: Warehouse) -> None:
 
 def applied_statements(wh: Warehouse) -> tuple[int, int]:
     """(transactions, statements) committed at the warehouse since ``log_statements``."""
-    rows = run(wh.url, "SELECT count(DISTINCT txid), count(*) FROM public.lily_fault_log")
+    rows = run(wh.url, f"SELECT count(DISTINCT txid), count(*) FROM public.lily_fault_log WHERE txid NOT IN ({BOOKKEEPING})")
     return int(rows[0][0]), int(rows[0][1])
 
 

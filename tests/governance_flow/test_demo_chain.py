@@ -162,6 +162,11 @@ def test_tag_propagates_and_is_enforced_then_reverted(flow, wh: Warehouse) -> No
     wait_for(lambda: {d["status"] for d in deliveries(env)} == {"applied"}, what="all deliveries applied")
     with psycopg.connect(wh.url) as conn:
         assert conn.execute("SELECT col_description('public.users'::regclass, 2)").fetchone() == (None,)
+    # Each delivery the warehouse committed left its id there, in the same transaction: what makes a
+    # retry after a crash between that commit and Lily's record of it a no-op.
+    applied = {d["id"] for d in deliveries(env, target="warehouse", status="applied")}
+    assert len(applied) >= 2  # the mask, then its revert
+    assert {str(i) for (i,) in run(wh.url, "SELECT delivery_id FROM lily_governed.lily_applied_deliveries")} == applied
 
 
 def test_outage_dead_letters_then_replay_and_reconcile_converge(flow, wh: Warehouse, postgres_url: str,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Iterator
 
@@ -156,3 +157,48 @@ def test_table_deny_and_atomic_failure(warehouse) -> None:
     with psycopg.connect(url) as conn:
         state = target.read_state(conn, [key])[key]
     assert state.revoked_roles == frozenset({analyst}) and plan(policy, state).is_empty
+
+
+def test_a_delivery_runs_once_even_when_it_is_applied_again(warehouse) -> None:
+    """A worker killed after the database committed and before Lily recorded the delivery retries
+    it: the delivery's id, committed with its statements, makes the retry a no-op."""
+    url = warehouse["url"]
+    run(url, "CREATE TABLE public.probe (n int)")
+    target = PostgresTarget(managed_roles=[warehouse["analyst"]])
+    once = [Statement("probe", "INSERT INTO public.probe VALUES (1)"), Statement("label", "COMMENT ON TABLE public.probe IS 'x'")]
+    delivery = uuid.uuid4()
+    # A failure rolls back the marker with the statements: the retry runs them.
+    with psycopg.connect(url) as conn, pytest.raises(ApplyError):
+        target.apply([*once, Statement("boom", "SELECT * FROM no_such_table")], conn, delivery=delivery)
+    assert run(url, "SELECT count(*) FROM public.probe") == [(0,)]
+    for expected in (2, 0, 0):
+        with psycopg.connect(url) as conn:
+            assert target.apply(once, conn, delivery=delivery) == expected
+    assert run(url, "SELECT count(*) FROM public.probe") == [(1,)]
+    assert run(url, "SELECT delivery_id FROM lily_governed.lily_applied_deliveries") == [(delivery,)]
+    # Without an id (tests, one-off tools), statements simply run.
+    with psycopg.connect(url) as conn:
+        assert target.apply(once, conn) == 2
+    assert run(url, "SELECT count(*) FROM public.probe") == [(2,)]
+
+
+def test_two_workers_applying_one_delivery_at_once_run_it_once(warehouse) -> None:
+    url = warehouse["url"]
+    run(url, "CREATE TABLE public.probe (n int)")
+    target = PostgresTarget(managed_roles=[warehouse["analyst"]])
+    once = [Statement("probe", "INSERT INTO public.probe VALUES (1)")]
+    delivery = uuid.uuid4()
+    with psycopg.connect(url) as first:
+        assert target.apply([], first, delivery=uuid.uuid4()) == 0  # creates the table of ids
+        first.execute("INSERT INTO lily_governed.lily_applied_deliveries (delivery_id) VALUES (%s)", (delivery,))
+        first.execute("INSERT INTO public.probe VALUES (1)")  # the first worker, mid-transaction
+        results: list[int] = []
+        with psycopg.connect(url) as second:
+            thread = threading.Thread(target=lambda: results.append(target.apply(once, second, delivery=delivery)))
+            thread.start()
+            thread.join(0.5)
+            assert thread.is_alive()  # waits on the first worker's row
+            first.commit()
+            thread.join(10)
+    assert results == [0]
+    assert run(url, "SELECT count(*) FROM public.probe") == [(1,)]

@@ -287,7 +287,7 @@ class Deliverer:
                             tracing.span("lily.warehouse.statements", **{
                                 "db.system": target.kind.value, "db.statement": "\n".join(s.text for s in statements)[:8000],
                                 "lily.statements": len(statements)}):
-                        target.target.apply(statements, connection)
+                        target.target.apply(statements, connection, delivery=r["id"])
                 except Exception as e:
                     out.append(self._failed(target, r, e))
                     continue

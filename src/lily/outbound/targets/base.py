@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import json
 import re
+import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -53,16 +54,16 @@ class Target(ABC):
     def render(self, diff: PolicyDiff) -> list[Statement]:
         """Statements taking the object from ``diff.before`` to ``diff.after`` (pure, idempotent DDL)."""
 
-    def apply(self, statements: Sequence[Statement], connection: Any) -> int:
-        """Execute in order through a DB-API connection; stop at the first failure (ApplyError)."""
+    def apply(self, statements: Sequence[Statement], connection: Any, delivery: uuid.UUID | None = None) -> int:
+        """Execute in order through a DB-API connection; stop at the first failure (ApplyError).
+
+        ``delivery`` is the id of the delivery the statements belong to: a target that can make a
+        repeated delivery a no-op (a worker killed after the target committed and before Lily
+        recorded it runs the delivery again) uses it. Here it is not needed: the statements are
+        idempotent DDL, so a repeat leaves the same state."""
         cur = connection.cursor()
         try:
-            for i, st in enumerate(statements):
-                try:
-                    cur.execute(st.text)
-                except Exception as e:
-                    _rollback(connection)
-                    raise ApplyError(i, st, e) from e
+            execute_all(cur, statements, connection)
             commit = getattr(connection, "commit", None)
             if commit is not None:
                 commit()
@@ -74,6 +75,16 @@ class Target(ABC):
 
     def read_state(self, connection: Any, keys: Iterable[ObjectKey]) -> dict[ObjectKey, ObjectPolicy]:
         raise ReadStateUnsupported(f"{self.kind.value} cannot read applied policy state back")
+
+
+def execute_all(cur: Any, statements: Sequence[Statement], connection: Any) -> None:
+    """Run ``statements`` in order on ``cur``; the first failure rolls back and raises ApplyError."""
+    for i, st in enumerate(statements):
+        try:
+            cur.execute(st.text)
+        except Exception as e:
+            _rollback(connection)
+            raise ApplyError(i, st, e) from e
 
 
 def _rollback(connection: Any) -> None:

@@ -19,18 +19,28 @@ Model (docs/governance.md has the long form):
   ``read_state`` can rebuild the applied state; privileges are read from the catalogs, so a manual
   ``GRANT`` that re-opens a masked column shows up as drift and is re-planned.
 
-All DDL is idempotent and ``apply`` runs the statements of one diff in one transaction.
+All DDL is idempotent and ``apply`` runs the statements of one diff in one transaction, with the
+delivery's id in ``<governed_schema>.lily_applied_deliveries``: a delivery runs once, even when the
+worker dies between the commit here and Lily's record of it.
 """
 
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar
 
 from lily.model.policy import ColumnMask, MaskStrategy, ObjectKey, ObjectPolicy, RowFilter, TargetKind
 from lily.outbound.plan import PolicyDiff
-from lily.outbound.targets.base import Statement, Target, is_string_type, literal_ansi, quote_double
+from lily.outbound.targets.base import (
+    Statement,
+    Target,
+    execute_all,
+    is_string_type,
+    literal_ansi,
+    quote_double,
+)
 
 q = quote_double
 lit = literal_ansi
@@ -38,6 +48,8 @@ ROW_POLICY = "lily_rows"
 WRITE_POLICIES = ("lily_rows_insert", "lily_rows_update", "lily_rows_delete")
 _TAGS_PREFIX = "lily:tags="
 _SPEC_PREFIX = "lily:"
+APPLIED_TABLE = "lily_applied_deliveries"  # ids of the deliveries this database committed
+APPLIED_KEEP = "30 days"  # far longer than any retry budget
 
 
 def table_parts(key: ObjectKey) -> tuple[str, str]:
@@ -276,9 +288,51 @@ class PostgresTarget(Target):
                             table_tags=frozenset(_parse_tags(table_comment)), column_tags=frozenset(column_tags),
                             masks=masks, row_filters=filters, revoked_roles=revoked)
 
-    def apply(self, statements: Sequence[Statement], connection: Any) -> int:
-        """One transaction per call (PostgreSQL DDL is transactional): all statements or none."""
-        return super().apply(statements, connection)
+    def apply(self, statements: Sequence[Statement], connection: Any, delivery: uuid.UUID | None = None) -> int:
+        """One transaction per call (PostgreSQL DDL is transactional): all statements or none; the
+        number run. With ``delivery``, exactly once: its id is inserted into ``APPLIED_TABLE`` in the
+        same transaction, so a retry of a delivery the database already committed (the worker died
+        before Lily recorded it, or a second worker took it over meanwhile) finds the row and runs
+        nothing (0). Rows older than ``APPLIED_KEEP`` go in the same transaction."""
+        if delivery is None:
+            return super().apply(statements, connection)
+        table = f"{q(self.governed_schema)}.{q(APPLIED_TABLE)}"
+        cur = connection.cursor()
+        try:
+            self._ensure_applied_table(cur, connection, table)
+            try:
+                # A concurrent attempt's row blocks this insert until that transaction ends.
+                first = cur.execute(f"INSERT INTO {table} (delivery_id) VALUES (%s) ON CONFLICT DO NOTHING "
+                                    "RETURNING 1", (delivery,)).fetchone()
+                cur.execute(f"DELETE FROM {table} WHERE applied_at < now() - %s::interval", (APPLIED_KEEP,))
+            except Exception:
+                connection.rollback()
+                raise
+            if first is None:
+                connection.rollback()
+                return 0
+            execute_all(cur, statements, connection)
+            connection.commit()
+        finally:
+            cur.close()
+        return len(statements)
+
+
+    def _ensure_applied_table(self, cur: Any, connection: Any, table: str) -> None:
+        """Create ``APPLIED_TABLE`` on first use, in a transaction of its own (Lily's bookkeeping, not
+        part of any delivery); a worker that loses the race to create it finds it made."""
+        if cur.execute("SELECT to_regclass(%s)", (table,)).fetchone()[0] is not None:
+            return
+        try:
+            cur.execute(f"CREATE SCHEMA IF NOT EXISTS {q(self.governed_schema)}")
+            cur.execute(f"CREATE TABLE IF NOT EXISTS {table} (delivery_id uuid PRIMARY KEY, "
+                        "applied_at timestamptz NOT NULL DEFAULT now())")
+            connection.commit()
+        except Exception:
+            connection.rollback()
+            if cur.execute("SELECT to_regclass(%s)", (table,)).fetchone()[0] is None:
+                raise
+        connection.commit()  # ends the read's transaction: the delivery's starts afresh
 
 
 def _parse_tags(comment: str | None) -> list[str]:

@@ -131,8 +131,10 @@ class WebhookTarget(Target):
         return [Statement("webhook", body, None, destination=n) for n in sorted(set(subscribers))
                 if n in self.subscribers]
 
-    def apply(self, statements: Sequence[Statement], connection: Any) -> int:
-        """POST each event; ``connection`` is an ``httpx.Client``. Non-2xx raises ApplyError."""
+    def apply(self, statements: Sequence[Statement], connection: Any, delivery: uuid.UUID | None = None) -> int:
+        """POST each event; ``connection`` is an ``httpx.Client``. Non-2xx raises ApplyError. Delivery
+        is at least once; an event's body, its ``id`` included, is the same on every retry, so a
+        receiver drops one it already took by that id."""
         for i, st in enumerate(statements):
             sub = self.subscribers[st.destination or ""]
             body = st.text.encode()
