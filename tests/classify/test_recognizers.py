@@ -266,3 +266,15 @@ def test_hints_strong_weak_negative() -> None:
     assert network.RECOGNIZER.hint.strength(normalize("ip_version"))[0] == 0.0
     assert address.RECOGNIZER.hint.strength(normalize("ip_address"))[0] == 0.0
     assert address.RECOGNIZER.hint.strength(normalize("billing_address"))[0] == 1.0
+
+
+@pytest.mark.parametrize("recognizer,name", [
+    (birth.RECOGNIZER, "dogum_tarihi"), (birth.RECOGNIZER, "datum_narozeni"), (birth.RECOGNIZER, "tanggal_lahir"),
+    (birth.RECOGNIZER, "szuletesi_datum"), (birth.RECOGNIZER, "data_nasterii"), (birth.RECOGNIZER, "datum_rođenja"),
+    (email.RECOGNIZER, "e-posta"), (email.RECOGNIZER, "sähköposti"), (phone.RECOGNIZER, "nomor_telepon"),
+    (phone.RECOGNIZER, "no_hp"), (person.RECOGNIZER, "soyadı"), (person.RECOGNIZER, "příjmení"),
+    (person.RECOGNIZER, "vezetéknév"), (person.RECOGNIZER, "nama_lengkap"), (address.RECOGNIZER, "alamat"),
+    (address.RECOGNIZER, "adres_sokak"),
+])
+def test_hints_in_more_languages(recognizer, name: str) -> None:  # type: ignore[no-untyped-def]
+    assert recognizer.hint.strength(normalize(name))[0] == 1.0, name

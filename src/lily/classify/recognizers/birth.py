@@ -72,7 +72,11 @@ RECOGNIZER = Recognizer(
     hint=hint(("dob", "bday", "born", "birthday", "birthdate", "geburtsdatum", "geburtstag", "gebdat",
                "fdato", "fodselsdato", "fodelsedatum", "syntymaaika"),
               stems=("birth", "geburt", "naissance", "nacimiento", "nascita", "geboorte", "nascimento",
-                     "fodsel", "fodelse", "syntyma", "urodzenia", "date_of_b"),
+                     "fodsel", "fodelse", "syntyma", "urodzenia", "date_of_b",
+                     # Turkish, Czech, Slovak, Croatian/Serbian, Slovene, Hungarian, Indonesian,
+                     # Romanian, Lithuanian, Latvian, Estonian, Russian and Greek (transliterated)
+                     "dogum", "narozeni", "narodenia", "rodenja", "rojstva", "szuletes", "lahir",
+                     "nasterii", "gimimo", "dzimsanas", "sunni", "rozhdeni", "gennis"),
               negative_tokens=("place", "city", "country", "location", "town", "lieu", "ort", "luogo",
                                "lugar", "plaats", "local", "name", "weight", "order", "certificate",
                                "cert", "nation", "nationality", "rate", "year", "month")),
