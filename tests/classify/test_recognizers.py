@@ -253,7 +253,8 @@ def test_random_digits_rarely_pass_a_national_checksum(seed: int) -> None:
 
 
 @pytest.mark.parametrize("name,expected", [("customerEMail", "customer_e_mail"), ("IPAddress", "ip_address"),
-                                           ("Teléfono móvil", "telefono_movil"), ("Straße", "strasse")])
+                                           ("Teléfono móvil", "telefono_movil"), ("Straße", "strasse"),
+                                           ("Дата рождения", "data_rozhdeniya"), ("Επώνυμο", "eponymo")])
 def test_name_normalisation(name: str, expected: str) -> None:
     assert normalize(name) == expected
 
@@ -275,6 +276,11 @@ def test_hints_strong_weak_negative() -> None:
     (phone.RECOGNIZER, "no_hp"), (person.RECOGNIZER, "soyad\u0131"), (person.RECOGNIZER, "příjmení"),
     (person.RECOGNIZER, "vezetéknév"), (person.RECOGNIZER, "nama_lengkap"), (address.RECOGNIZER, "alamat"),
     (address.RECOGNIZER, "adres_sokak"),
+    # Cyrillic and Greek names, romanised
+    (phone.RECOGNIZER, "Телефон"), (person.RECOGNIZER, "Фамилия"), (birth.RECOGNIZER, "Дата рождения"),
+    (address.RECOGNIZER, "Адрес"), (email.RECOGNIZER, "Электронная почта"), (person.RECOGNIZER, "Прізвище"),
+    (birth.RECOGNIZER, "Дата народження"), (phone.RECOGNIZER, "Τηλέφωνο"), (person.RECOGNIZER, "Επώνυμο"),
+    (birth.RECOGNIZER, "Ημερομηνία γέννησης"), (address.RECOGNIZER, "Διεύθυνση"),
 ])
 def test_hints_in_more_languages(recognizer, name: str) -> None:  # type: ignore[no-untyped-def]
     assert recognizer.hint.strength(normalize(name))[0] == 1.0, name

@@ -29,11 +29,25 @@ GLOBAL_NEGATIVE = (
 )
 
 
+# Cyrillic and Greek column names, romanised as people type them ("Телефон" -> "telefon", "Дата
+# рождения" -> "data_rozhdeniya", "Επώνυμο" -> "eponymo"), so the hints below read them too; without
+# this they normalised to nothing. Applied after ``fold`` (lower case, no accents).
+_ROMAN = str.maketrans({
+    "а": "a", "б": "b", "в": "v", "г": "g", "ґ": "g", "д": "d", "е": "e", "ё": "e", "є": "ye", "ж": "zh",
+    "з": "z", "и": "i", "і": "i", "ї": "yi", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o",
+    "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh",
+    "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu", "я": "ya",
+    "α": "a", "β": "v", "γ": "g", "δ": "d", "ε": "e", "ζ": "z", "η": "i", "θ": "th", "ι": "i", "κ": "k",
+    "λ": "l", "μ": "m", "ν": "n", "ξ": "x", "ο": "o", "π": "p", "ρ": "r", "σ": "s", "ς": "s", "τ": "t",
+    "υ": "y", "φ": "f", "χ": "ch", "ψ": "ps", "ω": "o",
+})
+
+
 @lru_cache(maxsize=4096)
 def normalize(name: str) -> str:
-    """``name`` as lower-case, accent-free snake_case."""
+    """``name`` as lower-case, accent-free snake_case (Cyrillic and Greek romanised)."""
     spaced = _CAMEL.sub("_", name.strip())
-    return _NON_ALNUM.sub("_", fold(spaced)).strip("_")
+    return _NON_ALNUM.sub("_", fold(spaced).translate(_ROMAN)).strip("_")
 
 
 def _tokens(*words: str) -> str:

@@ -58,7 +58,7 @@ RECOGNIZER = Recognizer(
                "address_line", "street_address", "postal_address", "mailing_address", "home_address",
                "billing_address", "shipping_address", "delivery_address", "hausnummer", "house_number",
                "adresa", "osoite", "gatuadress", "adressa", "alamat", "adresas", "adrese", "aadress", "adresi",
-               "ulica", "ulice", "utca", "sokak", "cadde", "diefthinsi"),
+               "ulica", "ulice", "utca", "sokak", "cadde", "diefthinsi", "dieythynsi"),
               stems=("address", "street", "strasse", "adresse", "direccion", "indirizzo", "endereco",
                      "anschrift", "straat", "adres"),
               negative_tokens=("email", "e", "mail", "ip", "ipv4", "ipv6", "mac", "web", "url", "wallet",

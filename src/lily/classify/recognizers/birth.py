@@ -76,7 +76,7 @@ RECOGNIZER = Recognizer(
                      # Turkish, Czech, Slovak, Croatian/Serbian, Slovene, Hungarian, Indonesian,
                      # Romanian, Lithuanian, Latvian, Estonian, Russian and Greek (transliterated)
                      "dogum", "narozeni", "narodenia", "rodenja", "rojstva", "szuletes", "lahir",
-                     "nasterii", "gimimo", "dzimsanas", "sunni", "rozhdeni", "gennis"),
+                     "nasterii", "gimimo", "dzimsanas", "sunni", "rozhdeni", "narodzh", "razhdan", "gennis"),
               negative_tokens=("place", "city", "country", "location", "town", "lieu", "ort", "luogo",
                                "lugar", "plaats", "local", "name", "weight", "order", "certificate",
                                "cert", "nation", "nationality", "rate", "year", "month")),

@@ -31,6 +31,7 @@ def validate(value: str) -> float:
 RECOGNIZER = Recognizer(
     entity=tags.EMAIL, id="email", pattern=PATTERN, validate=validate, tier=CHECKSUM, gate=AT, length=(6, 254),
     hint=hint(("email", "mail", "courriel", "correo", "emailadres", "mailadres", "epost", "eposta", "sahkoposti",
-               "e_posta", "epasts", "e_pasts", "epastas", "el_pastas", "eposti"),
+               "e_posta", "epasts", "e_pasts", "epastas", "el_pastas", "eposti", "pochta", "poshta",
+               "poshcha", "imeil", "imeyl"),
               stems=("email", "e_mail", "courriel", "correo_e", "posta_elettronica")),
 )

@@ -108,7 +108,7 @@ RECOGNIZER = Recognizer(
                "contact_person", "maiden_name", "middle_name", "middlename", "nome_completo", "nom_complet",
                "nombre_completo", "volledige_naam", "soyad", "soyadi", "familiya", "otchestvo", "prijmeni",
                "priezvisko", "prezime", "vezeteknev", "keresztnev", "pavarde", "uzvards", "eesnimi",
-               "perekonnanimi", "prenume", "eponymo", "nama_lengkap"),
+               "perekonnanimi", "prenume", "eponymo", "nama_lengkap", "prizvishche", "im_ya"),
               stems=("first_name", "last_name", "full_name", "given_name", "family_name", "sur_name",
                      "customer_name", "client_name", "contact_name", "patient_name", "employee_name",
                      "holder_name", "card_holder", "account_holder", "member_name", "guest_name",

@@ -128,7 +128,7 @@ RECOGNIZER = Recognizer(
     hint=hint(("tel", "cell", "fax", "gsm", "msisdn", "handy", "portable", "mobile", "mobil", "movil",
                "celular", "cellulare", "telefon", "telefono", "telefone", "telephone", "phone", "tlf",
                "telefoon", "puhelin", "telemovel", "mob", "cellphone", "telepon", "handphone", "no_hp",
-               "nomor_hp"),
+               "nomor_hp", "tilefono"),
               stems=("phone", "telef", "teleph", "telf", "mobile_n", "mobilnummer", "rufnummer",
                      "numero_tel", "contact_number", "contact_no", "handynummer"),
               negative_tokens=("country", "code", "area", "ext", "extension", "carrier", "model", "os",
