@@ -317,7 +317,6 @@ class PostgresTarget(Target):
             cur.close()
         return len(statements)
 
-
     def _ensure_applied_table(self, cur: Any, connection: Any, table: str) -> None:
         """Create ``APPLIED_TABLE`` on first use, in a transaction of its own (Lily's bookkeeping, not
         part of any delivery); a worker that loses the race to create it finds it made."""
