@@ -26,8 +26,8 @@ from lily.outbound.targets.base import ApplyError, Statement
 from lily.outbound.targets.webhook import SIGNATURE_HEADER, verify_signature
 from lily.outbound.worker import OutboundWorker
 from lily.store import governance as repo
-from tests.api.conftest import Env, make_env
-from tests.governance_flow.helpers import PG, SF, SF_USERS, USERS, USERS_EMAIL, aid, load_demo_chain, pii_rule
+from tests.api.conftest import Env
+from tests.governance_flow.helpers import PG, SF, SF_USERS, USERS, USERS_EMAIL, aid, pii_rule
 
 
 class Clock:
@@ -36,15 +36,6 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
-
-
-@pytest.fixture
-def env(sqlite_url: str, tmp_path: Path) -> Iterator[Env]:
-    e = make_env(sqlite_url, tmp_path)
-    load_demo_chain(e.store)
-    yield e
-    e.client.close()
-    e.store.dispose()
 
 
 def closed_port() -> int:

@@ -8,15 +8,13 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from lily.outbound.worker import OutboundWorker
 from lily.store import governance as repo
-from tests.api.conftest import Env, make_env
-from tests.governance_flow.helpers import load_demo_chain
+from tests.api.conftest import Env
 from tests.governance_flow.test_outbound import _subscribe, deliveries, tag
 
 LEASE_S = 0.6
@@ -45,15 +43,6 @@ class SlowHook:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
-
-
-@pytest.fixture
-def env(sqlite_url: str, tmp_path: Path) -> Iterator[Env]:
-    e = make_env(sqlite_url, tmp_path)
-    load_demo_chain(e.store)
-    yield e
-    e.client.close()
-    e.store.dispose()
 
 
 @pytest.fixture
