@@ -15,7 +15,8 @@ Phases:
 3. **soak** (``--soak-minutes M``, off by default) — the cluster at ``--rate`` for M minutes, twice:
    retention off (every ``LILY_RETENTION_*_DAYS`` 0) and tiny (``--tiny-retention-s`` ages, pruned
    every 10 s): RSS of every process after a warm-up and at the end, p99 received→applied per minute,
-   and the growth of the data directories (PostgreSQL, NATS, Lily's) extrapolated per hour.
+   the growth of the data directories (PostgreSQL, NATS, Lily's) extrapolated per hour, PostgreSQL's
+   WAL apart, and the rows and size of the tables retention prunes (and of the catalog's) at both ends.
 
 A benchmark, not a test: it prints figures and ratios. It needs the machine to itself (two cores
 shared with anything else move every figure); the load average is printed with the results.
@@ -80,6 +81,29 @@ def _rss_mb(pid: int) -> float:
     except OSError:
         pass
     return 0.0
+
+
+# What retention prunes (and the catalog rows the stream adds), counted in PostgreSQL at the soak's
+# start and end: the data directories alone mostly show PostgreSQL's WAL and JetStream's blocks,
+# which a few minutes cannot tell from growth.
+SOAK_TABLES = ("inbound_events", "inbound_event_assets", "changes", "deliveries", "audit_log", "runs", "run_io",
+               "assets", "asset_history", "search_docs")
+
+
+def _table_stats(dep: Deployment) -> dict[str, dict[str, float]]:
+    store = getattr(dep, "store", None)
+    if store is None or store.engine.dialect.name != "postgresql":
+        return {}
+    out: dict[str, dict[str, float]] = {}
+    with store.engine.connect() as conn:
+        for table in SOAK_TABLES:
+            rows = conn.exec_driver_sql(f"SELECT count(*), pg_total_relation_size('{table}') FROM {table}").one()
+            out[table] = {"rows": int(rows[0]), "mb": round(rows[1] / 2**20, 1)}
+    return out
+
+
+def _wal_mb(paths: list[Path]) -> float:
+    return _du_mb([Path(d) for root in paths for d, _, _ in os.walk(root) if Path(d).name == "pg_wal"])
 
 
 def _du_mb(paths: list[Path]) -> float:
@@ -279,7 +303,7 @@ def soak(args: argparse.Namespace, retention_s: float) -> dict[str, Any]:
         auth = prepare(dep, args.timeout)
         send_paced(dep, stream(int(args.rate * 30), dep.tenant), args.rate, auth)  # warm-up: 30 s at the rate
         rss0 = {name: round(sum(_rss_mb(p) for p in pids), 1) for name, pids in dep.processes().items()}
-        disk0, t0 = _du_mb(dep.data_dirs()), time.monotonic()
+        disk0, wal0, tables0, t0 = _du_mb(dep.data_dirs()), _wal_mb(dep.data_dirs()), _table_stats(dep), time.monotonic()
         # Retention prunes applied inbox rows as the soak runs, so a minute's received→applied
         # times are read a minute after it (its rows younger than the retention age), and the end
         # is when JetStream's work queue is empty, not a count of inbox rows.
@@ -292,15 +316,18 @@ def soak(args: argparse.Namespace, retention_s: float) -> dict[str, Any]:
                 per_minute.append(_p99_between(dep, starts[-2], starts[-1]))
         minutes = (time.monotonic() - t0) / 60
         rss1 = {name: round(sum(_rss_mb(p) for p in pids), 1) for name, pids in dep.processes().items()}
-        disk1 = _du_mb(dep.data_dirs())
+        disk1, wal1 = _du_mb(dep.data_dirs()), _wal_mb(dep.data_dirs())
         _wait_drained(dep, args.timeout)
+        tables1 = _table_stats(dep)
         per_minute.append(_p99_between(dep, starts[-1], datetime.now(UTC)))
         return {"retention": f"{retention_s:g} s" if retention_s else "off", "minutes": round(minutes, 1),
                 "events_per_minute": int(args.rate * 60), "rss_mb_start": rss0, "rss_mb_end": rss1,
                 "rss_growth_pct": {n: round((rss1[n] - rss0[n]) * 100 / rss0[n], 1) for n in rss0 if rss0[n]},
                 "p99_ms_per_minute": per_minute,
                 "disk_mb_start": disk0, "disk_mb_end": disk1,
-                "disk_mb_per_hour": round((disk1 - disk0) * 60 / minutes, 1)}
+                "disk_mb_per_hour": round((disk1 - disk0) * 60 / minutes, 1),
+                "postgres_wal_mb_start": wal0, "postgres_wal_mb_end": wal1,
+                "tables_start": tables0, "tables_end": tables1}
     finally:
         dep.stop()
 
