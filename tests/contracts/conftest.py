@@ -21,7 +21,7 @@ def contract_doc(path: Path | None = None, **overrides: object) -> dict:
     doc = {
         "apiVersion": "v3.1.0", "kind": "DataContract", "id": "users-export", "version": "1.0.0", "status": "active",
         "name": "users export",
-        "servers": [{"server": "lake", "type": "local", "path": str(path)} if path else
+        "servers": [{"server": "lake", "type": "local", "path": str(path), "format": "parquet"} if path else
                     {"server": "lake", "type": "s3", "location": f"{S3}/exports/users/"}],
         "customProperties": [{"property": "lilyDataset", "value": {"namespace": S3, "name": "exports/users"}}],
         "schema": [{"name": "users", "physicalName": "users", "logicalType": "object", "properties": [

@@ -106,3 +106,45 @@ def test_a_tighter_sla_is_breaking_a_looser_one_is_not(old_h: int, new_h: int) -
     assert bool(breaking(changes)) == (new_h < old_h)
     assert [c.kind for c in diff(_with([{"name": "x"}]), _with([{"name": "x"}], sla=new_h))] == ["tighter_sla"]
     assert breaking(diff(_with([{"name": "x"}], sla=old_h), _with([{"name": "x"}]))) == []
+
+
+def test_the_standards_own_schema_refuses_what_lilys_rules_do_not_check() -> None:
+    """The second pass: ODCS v3.1's JSON Schema, with the line and field of each refusal; an object
+    that fails one of its own checks does not also report its fields as unknown."""
+    doc = contract_doc()
+    doc["servers"] = [{"server": "athena-prod", "type": "athena", "regionName": "eu-west-1"}]
+    doc["schema"][0]["properties"][1]["quality"][0]["dimension"] = "validity"  # not one of the standard's
+    doc["team"] = 42
+    text = dumps(doc)
+    found = {f.field: f for f in lint_text(text)}
+    assert {f for f, v in found.items() if v.level == "error"} == {
+        "servers[0].stagingDir", "servers[0].schema", "schema[0].properties[1].quality[0].dimension", "team"}
+    assert "servers[0].regionName" not in found  # "unevaluated" only because the server failed its check
+    assert all(v.message.endswith("(ODCS v3.1 schema)") for v in found.values() if v.level == "error")
+    lines = text.splitlines()
+    assert lines[found["schema[0].properties[1].quality[0].dimension"].line - 1].strip() == "dimension: validity"
+    assert lines[found["team"].line - 1].startswith("team:")
+    # A field Lily's own rules already reported is not reported twice.
+    doc = contract_doc()
+    doc["schema"][0]["properties"][0]["required"] = "yes"
+    assert [(f.field, f.message) for f in errors(lint_document(doc))] == [
+        ("schema[0].properties[0].required", "required is true or false")]
+    # A document of another version is left to that version's rules.
+    assert [f.field for f in errors(lint_document({**contract_doc(), "apiVersion": "v2.2.2"}))] == ["apiVersion"]
+
+
+def test_lint_prints_what_the_file_says_as_text(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Brackets in a message or a field name are the file's text, not terminal markup to swallow."""
+    from typer.testing import CliRunner
+
+    from lily.cli import app
+
+    doc = contract_doc()
+    doc["schema"][0]["quality"] = [{"type": "library", "metric": "rowCount", "mustBeBetween": [100]}]
+    doc["[red]x"] = 1
+    path = tmp_path / "c.odcs.yaml"
+    path.write_text(dumps(doc))
+    result = CliRunner().invoke(app, ["contract", "lint", str(path)], env={"COLUMNS": "300"})
+    assert result.exit_code == 1
+    assert "mustBeBetween is [low, high]" in result.stdout
+    assert "[red]x: not an ODCS v3.1 field" in result.stdout

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+from rich.text import Text
 
 from lily.contracts import lint as linting
 from lily.contracts.diff import breaking, diff
@@ -25,7 +27,7 @@ def _read(path: Path) -> dict:
         return loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, YamlError, ValueError) as e:
         line = f":{e.line}" if isinstance(e, YamlError) and e.line else ""
-        console.print(f"[red]{path}{line}: {e}[/]")
+        console.print(f"[red]{escape(f'{path}{line}: {e}')}[/]")
         raise typer.Exit(2) from None
 
 
@@ -47,10 +49,11 @@ def lint(files: list[Path] = typer.Argument(..., help="contract files")) -> None
             findings = [linting.Finding("error", "", None, f"cannot read: {e}")]
         for f in findings:
             colour = "red" if f.level == "error" else "yellow"
-            out.print(f"[{colour}]{path}:{f.line or '?'}: {f.level}: {f.field or '(document)'}: {f.message}[/]")
+            # What a file says ("mustBeBetween is [low, high]", a field named "[x]") is text, not markup.
+            out.print(Text(f"{path}:{f.line or '?'}: {f.level}: {f.field or '(document)'}: {f.message}", style=colour))
         failed |= bool(linting.errors(findings))
         if not findings:
-            out.print(f"{path}: ok")
+            out.print(escape(f"{path}: ok"))
     raise typer.Exit(1 if failed else 0)
 
 
@@ -63,7 +66,7 @@ def diff_cmd(old: Path, new: Path, as_json: bool = typer.Option(False, "--json")
     else:
         for c in changes:
             mark = "[red]BREAKING[/]" if c.breaking else "[green]ok[/]      "
-            out.print(f"{mark} {c.kind:<16} {c.path}: {c.message}")
+            out.print(f"{mark} {escape(f'{c.kind:<16} {c.path}: {c.message}')}")
         out.print(f"{len(breaking(changes))} breaking of {len(changes)} changes")
     raise typer.Exit(1 if breaking(changes) else 0)
 
@@ -81,7 +84,7 @@ def import_cmd(files: list[Path], tenant: str = typer.Option("default")) -> None
         except ContractError as e:
             failed = True
             for f in e.findings:
-                console.print(f"[red]{path}:{f.line or '?'}: {f.field}: {f.message}[/]")
+                console.print(Text(f"{path}:{f.line or '?'}: {f.field}: {f.message}", style="red"))
             continue
         out.print(f"{path}: contract {contract.id} {'imported' if created else 'updated'}"
                   + (f" ({len(warnings)} warnings)" if warnings else ""))
@@ -122,7 +125,7 @@ def test_cmd(target: str = typer.Argument(..., help="a contract file (imported f
             contract, _, _ = import_contract(store, tenant, _read(Path(target)), actor="cli")
         except ContractError as e:
             for f in e.findings:
-                console.print(f"[red]{target}:{f.line or '?'}: {f.field}: {f.message}[/]")
+                console.print(Text(f"{target}:{f.line or '?'}: {f.field}: {f.message}", style="red"))
             raise typer.Exit(2) from None
         contract_id = contract.id
     when = (now.replace(tzinfo=UTC) if now and now.tzinfo is None else now) or datetime.now(UTC)
@@ -131,10 +134,10 @@ def test_cmd(target: str = typer.Argument(..., help="a contract file (imported f
         console.print(f"[red]no contract {contract_id!r}[/]")
         raise typer.Exit(2)
     for d in result.datasets:
-        out.print(f"{d.dataset}: {d.status}")
+        out.print(escape(f"{d.dataset}: {d.status}"))
         for f in d.findings:
-            out.print(f"  [red]{f.kind}[/] {f.check}: {f.message}")
+            out.print(f"  [red]{escape(f.kind)}[/] {escape(f'{f.check}: {f.message}')}")
         for n in d.notes:
-            out.print(f"  [dim]{n}[/]")
+            out.print(f"  [dim]{escape(n)}[/]")
     out.print(f"contract {result.contract_id}: {result.status}")
     raise typer.Exit(1 if result.status == "failing" else 0)

@@ -1,11 +1,23 @@
 """``lily contract lint``: what is wrong with a contract (errors) or questionable (warnings), each
-with its line and field path. Unknown fields are warnings: they are kept, never dropped."""
+with its line and field path. Unknown fields are warnings: they are kept, never dropped.
+
+Two passes: Lily's own rules (what evaluating a contract needs, in plain words), then the standard's
+own JSON Schema (``schemas/odcs-json-schema-v3.1.0.json``, unchanged), so a document the standard
+refuses is refused here too, whatever rule it breaks. A schema error on a field Lily's rules already
+reported is left out; the schema's "additional properties" are warnings, as above."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import re
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 from typing import Any
+
+from jsonschema import Draft201909Validator
+from jsonschema.exceptions import ValidationError, best_match
 
 from lily.contracts.odcs import API_VERSIONS, seconds
 from lily.yamlfile import Located, YamlError, load
@@ -144,7 +156,73 @@ class _Linter:
 def lint_document(doc: dict[str, Any], located: Located | None = None) -> list[Finding]:
     linter = _Linter(located)
     linter.run(doc)
+    if doc.get("apiVersion") in API_VERSIONS:  # another version's document: its own rules apply
+        _against_schema(linter, doc)
     return linter.found
+
+
+@cache
+def _validator() -> Draft201909Validator:
+    text = resources.files("lily.contracts").joinpath("schemas/odcs-json-schema-v3.1.0.json").read_text("utf-8")
+    return Draft201909Validator(json.loads(text))
+
+
+_REQUIRED = re.compile(r"^'(.+)' is a required property$")
+_UNEXPECTED = re.compile(r"\((.+) (?:was|were) unexpected\)")
+_EXTRA = ("additionalProperties", "unevaluatedProperties")
+
+
+def _against_schema(linter: _Linter, doc: dict[str, Any]) -> None:
+    errors = sorted(_validator().iter_errors(_plain(doc)), key=lambda e: e.validator in _EXTRA)
+    reported = [_parts(f.field) for f in linter.found]
+    failed = [_parts(f.field) for f in linter.found if f.level == "error"]
+
+    def near(path: tuple[str | int, ...], found: list[tuple[str | int, ...]]) -> bool:
+        return any(path[:len(r)] == r or r[:len(path)] == path for r in found if r and path)
+
+    for error in errors:
+        if error.validator in _EXTRA:
+            # An object whose own check failed has its fields "unevaluated" too: only its real error counts.
+            names = _UNEXPECTED.search(error.message)
+            where = tuple(error.absolute_path)
+            if not names or (error.validator == "unevaluatedProperties"
+                             and any(f[:len(where)] == where for f in failed if len(f) > len(where))):
+                continue
+            for name in re.findall(r"'([^']*)'", names.group(1)):
+                if (path := (*where, name)) not in reported:
+                    linter.add("warning", path, "not an ODCS v3.1 field (kept as it is; customProperties "
+                                                "is the standard place for extensions)")
+                    reported.append(path)
+            continue
+        cause: ValidationError = best_match([error])  # the branch of an anyOf/oneOf that came closest
+        path = tuple(cause.absolute_path)
+        missing = _REQUIRED.match(cause.message) if cause.validator == "required" else None
+        if missing:
+            path = (*path, missing.group(1))
+        if near(path, reported):
+            continue
+        linter.add("error", path, f"{'is required' if missing else cause.message[:300]} (ODCS v3.1 schema)")
+        reported.append(path)
+        failed.append(path)
+
+
+def _plain(value: Any) -> Any:
+    """The document as JSON has it (YAML dates as ISO strings), for the schema."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    return value
+
+
+def _parts(field: str) -> tuple[str | int, ...]:
+    """``_path``'s string back to its parts."""
+    parts: list[str | int] = []
+    for name, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", field):
+        parts.append(int(index) if index else name)
+    return tuple(parts)
 
 
 def lint_text(text: str) -> list[Finding]:
