@@ -27,7 +27,7 @@ def _read(path: Path) -> dict:
         return loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, YamlError, ValueError) as e:
         line = f":{e.line}" if isinstance(e, YamlError) and e.line else ""
-        console.print(f"[red]{escape(f'{path}{line}: {e}')}[/]")
+        console.print(Text(f"{path}{line}: {e}", style="red"))
         raise typer.Exit(2) from None
 
 

@@ -58,9 +58,11 @@ class _Linter:
     def __init__(self, located: Located | None) -> None:
         self.located = located
         self.found: list[Finding] = []
+        self.paths: list[tuple[str | int, ...]] = []  # each finding's path, as parts
 
     def add(self, level: str, path: tuple[str | int, ...], message: str) -> None:
         self.found.append(Finding(level, _path(path), self.located.line_of(path) if self.located else None, message))
+        self.paths.append(path)
 
     def run(self, doc: dict[str, Any]) -> None:
         for key in ("version", "apiVersion", "kind", "id", "status"):
@@ -174,8 +176,8 @@ _EXTRA = ("additionalProperties", "unevaluatedProperties")
 
 def _against_schema(linter: _Linter, doc: dict[str, Any]) -> None:
     errors = sorted(_validator().iter_errors(_plain(doc)), key=lambda e: e.validator in _EXTRA)
-    reported = [_parts(f.field) for f in linter.found]
-    failed = [_parts(f.field) for f in linter.found if f.level == "error"]
+    reported = linter.paths  # grows as findings are added below
+    failed = [p for p, f in zip(linter.paths, linter.found, strict=True) if f.level == "error"]
 
     def near(path: tuple[str | int, ...], found: list[tuple[str | int, ...]]) -> bool:
         return any(path[:len(r)] == r or r[:len(path)] == path for r in found if r and path)
@@ -192,7 +194,6 @@ def _against_schema(linter: _Linter, doc: dict[str, Any]) -> None:
                 if (path := (*where, name)) not in reported:
                     linter.add("warning", path, "not an ODCS v3.1 field (kept as it is; customProperties "
                                                 "is the standard place for extensions)")
-                    reported.append(path)
             continue
         cause: ValidationError = best_match([error])  # the branch of an anyOf/oneOf that came closest
         path = tuple(cause.absolute_path)
@@ -202,7 +203,6 @@ def _against_schema(linter: _Linter, doc: dict[str, Any]) -> None:
         if near(path, reported):
             continue
         linter.add("error", path, f"{'is required' if missing else cause.message[:300]} (ODCS v3.1 schema)")
-        reported.append(path)
         failed.append(path)
 
 
@@ -215,14 +215,6 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dt.date | dt.datetime):
         return value.isoformat()
     return value
-
-
-def _parts(field: str) -> tuple[str | int, ...]:
-    """``_path``'s string back to its parts."""
-    parts: list[str | int] = []
-    for name, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", field):
-        parts.append(int(index) if index else name)
-    return tuple(parts)
 
 
 def lint_text(text: str) -> list[Finding]:
