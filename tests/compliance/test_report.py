@@ -67,6 +67,20 @@ def _catalog(store: Store) -> None:
                         {"masks": {"EMAIL": {"strategy": "hash", "exempt_roles": ["pii_readers"]}}}, None, T0)
 
 
+
+def test_a_column_inheriting_one_tag_from_two_origins_lists_both_nearest_first(store: Store) -> None:
+    _catalog(store)
+    store.apply(ChangeSet(tenant_id="acme", actor="scanner", at=T0, operations=[
+        AddClassification(ref=EXPORT.column("email"), tag="PII.email")]))  # the export's own data says so too
+    PropagationConsumer(store, clock=lambda: T0).drain()
+    orders = []
+    for _ in range(3):
+        inventory = report(store, "acme", now=T0)["inventory"]
+        inherited = [i for i in inventory if (i["dataset"], i["column"], i["source"]) == (RAW.name, "EMAIL", "propagated")]
+        orders.append([(i["provenance"]["depth"], i["provenance"]["origin_asset_id"]) for i in inherited])
+    assert [d for d, _ in orders[0]] == [1, 2]
+    assert orders[0] == orders[1] == orders[2]
+
 def test_report_lists_the_chain_with_enforcement_and_the_unprotected_copy(store: Store) -> None:
     _catalog(store)
     r = report(store, "acme", now=T0)

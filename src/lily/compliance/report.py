@@ -16,6 +16,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from collections.abc import Mapping
 from typing import Any
 
 from lily.store import Store
@@ -63,6 +64,14 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
+def _inventory_order(row: Mapping[str, Any]) -> tuple[Any, ...]:
+    # A column can inherit one tag from several origins (a detected export that is also a copy of a
+    # detected table): the nearest origin first, then by origin id, so the report reads the same each time.
+    prov = row["provenance"] or {}
+    return (row["namespace"], row["name"], row["field"] or "", row["tag"], row["source"],
+            prov.get("depth", 0), str(prov.get("origin_asset_id", "")))
+
+
 def build(inputs: Inputs, *, tenant: str, now: datetime | None = None, since: datetime | None = None,
           until: datetime | None = None) -> dict[str, Any]:
     now = now or datetime.now(UTC)
@@ -78,7 +87,7 @@ def build(inputs: Inputs, *, tenant: str, now: datetime | None = None, since: da
         flows[e["source_id"]].append({"namespace": e["namespace"], "name": e["name"], "field": e["field"],
                                       "masking": bool(e["masking"])})
     inventory, datasets_seen = [], {}
-    for t in sorted(inputs.tags, key=lambda r: (r["namespace"], r["name"], r["field"], r["tag"], r["source"])):
+    for t in sorted(inputs.tags, key=_inventory_order):
         ds_id = t["parent_id"] if t["field"] else t["asset_id"]
         ds = inputs.datasets.get(ds_id) or {}
         key = (t["namespace"], t["name"])
