@@ -129,3 +129,28 @@ def test_the_monitor_evaluates_on_the_feed_when_an_s3_object_under_the_contract_
     monitor.drain_tenant("acme")
     assert monitor.drain_tenant("acme") == 0
     assert len(incident(store, SOURCE, "users-export")["timeline"]) == 1
+
+
+def v32_doc(path: Path) -> dict:
+    """The same contract in ODCS v3.2.0: the country's allowed values as an ``enum``, an
+    ``invalidValues`` rule with no arguments (it reads the enum), in percent."""
+    doc = contract_doc(path, apiVersion="v3.2.0")
+    country = doc["schema"][0]["properties"][2]
+    country["enum"] = [{"value": "DE", "label": "Germany"}, {"value": "FR"}, {"value": "US"}]
+    country["quality"] = [{"metric": "invalidValues", "unit": "percent", "mustBeLessThan": 30}]
+    return doc
+
+
+def test_a_v3_2_enum_is_enforced_and_an_invalid_values_rule_reads_it_in_percent(store: Store, tmp_path: Path) -> None:
+    write_partition(tmp_path, "2025-01-01", GOOD)
+    users_dataset(store, COLS, last_modified=T0.isoformat())
+    import_contract(store, "acme", v32_doc(tmp_path), at=T0)
+    assert evaluate_contract(store, "acme", "users-export", now=T0).status == "passing"
+    rows = [{"id": i, "email": f"u{i}@example.com", "country": c} for i, c in enumerate(["DE", "US", "XX", "FR"])]
+    write_partition(tmp_path, "2025-01-02", rows)  # one value of four outside the enum: 25 %
+    result = evaluate_contract(store, "acme", "users-export", now=T0)
+    failed = {f.check: f.message for f in result.datasets[0].findings}
+    assert set(failed) == {"country is one of its enum values"}, failed  # 25 % < 30 %: the rule passes
+    write_partition(tmp_path, "2025-01-03", [*rows, {"id": 9, "email": "z@example.com", "country": "YY"}])
+    failed = {f.check for f in evaluate_contract(store, "acme", "users-export", now=T0).datasets[0].findings}
+    assert failed == {"country is one of its enum values", "country.quality[0] invalidValues"}  # 40 %

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -89,9 +90,12 @@ def test_varchar_lengths_and_integer_widths(n: int, m: int) -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.sets(st.sampled_from(list("ABCDEFG")), min_size=1), st.sets(st.sampled_from(list("ABCDEFG")), min_size=1))
-def test_enum_changes_are_breaking_exactly_when_values_are_lost(old: set[str], new: set[str]) -> None:
+@given(st.sets(st.sampled_from(list("ABCDEFG")), min_size=1), st.sets(st.sampled_from(list("ABCDEFG")), min_size=1),
+       st.booleans())
+def test_enum_changes_are_breaking_exactly_when_values_are_lost(old: set[str], new: set[str], v32: bool) -> None:
     def prop(vals: set[str]) -> dict:
+        if v32:  # ODCS v3.2.0's enum
+            return {"name": "x", "logicalType": "string", "enum": [{"value": v} for v in sorted(vals)]}
         return {"name": "x", "logicalType": "string", "quality": [
             {"metric": "invalidValues", "arguments": {"validValues": sorted(vals)}, "mustBe": 0}]}
     changes = diff(_with([prop(old)]), _with([prop(new)]))
@@ -148,3 +152,74 @@ def test_lint_prints_what_the_file_says_as_text(tmp_path) -> None:  # type: igno
     assert result.exit_code == 1
     assert "mustBeBetween is [low, high]" in result.stdout
     assert "[red]x: not an ODCS v3.1 field" in result.stdout
+
+
+def _v32() -> dict:
+    """A v3.2.0 document using what that version adds: enum, map, semanticType, synonyms, context."""
+    doc = contract_doc(apiVersion="v3.2.0")
+    del doc["x-vendor-extension"]
+    props = doc["schema"][0]["properties"]
+    props[2]["enum"] = [{"value": "DE", "label": "Germany"}, {"value": "FR"}, {"value": "US"}]
+    props[2]["synonyms"] = [{"synonym": "nation", "locale": "en"}]
+    props.append({"name": "prefs", "logicalType": "map", "map": {"key": {"logicalType": "string"},
+                                                                 "value": {"logicalType": "integer"}}})
+    props.append({"name": "orders", "logicalType": "integer", "semanticType": "measure",
+                  "transformLogic": "count(*)"})
+    doc["context"] = {"instructions": "One row per user; emails are personal data."}
+    return doc
+
+
+def _at(doc: dict, path: tuple, value: object) -> dict:
+    node = doc
+    for p in path[:-1]:
+        node = node[p]
+    if value is None:
+        del node[path[-1]]
+    else:
+        node[path[-1]] = value
+    return doc
+
+
+P = ("schema", 0, "properties")
+
+
+@pytest.mark.parametrize(("path", "value", "field"), [
+    ((*P, 2, "enum"), [], "schema[0].properties[2].enum"),
+    ((*P, 2, "enum"), [{"value": "DE"}, {"value": "DE", "label": "again"}], "schema[0].properties[2].enum[1].value"),
+    ((*P, 2, "enum"), [{"label": "Germany"}], "schema[0].properties[2].enum[0].value"),
+    ((*P, 3, "map"), None, "schema[0].properties[3].map"),
+    ((*P, 3, "map", "key"), None, "schema[0].properties[3].map.key"),
+    ((*P, 3, "map", "value"), None, "schema[0].properties[3].map.value"),
+    ((*P, 2, "synonyms"), [{"locale": "en"}], "schema[0].properties[2].synonyms[0].synonym"),
+    ((*P, 4, "semanticType"), "metric", "schema[0].properties[4].semanticType"),
+    ((*P, 1, "quality"), [{"type": "custom", "engine": "soda"}], "schema[0].properties[1].quality[0].implementation"),
+])
+def test_v3_2_documents_are_read_with_their_own_rules(path: tuple, value: object, field: str) -> None:
+    clean = lint_document(_v32())
+    assert clean == [], clean
+    found = errors(lint_document(_at(_v32(), path, value)))
+    assert field in {f.field for f in found}, found
+    # What v3.2.0 adds is not a field of v3.1: there it is kept and warned about, as any unknown field.
+    older = lint_document({**_v32(), "apiVersion": "v3.1.0"})
+    warned = {f.field for f in older if f.level == "warning"}
+    assert {"context", "schema[0].properties[2].enum", "schema[0].properties[4].semanticType"} <= warned, older
+
+
+def test_an_invalid_values_rule_on_an_enum_needs_no_arguments() -> None:
+    doc = _v32()
+    doc["schema"][0]["properties"][2]["quality"] = [{"metric": "invalidValues", "unit": "percent", "mustBe": 0}]
+    assert errors(lint_document(doc)) == []
+    del doc["schema"][0]["properties"][2]["enum"]
+    assert [f.field for f in errors(lint_document(doc))] == ["schema[0].properties[2].quality[0].arguments"]
+
+
+def test_lint_strict_fails_on_warnings_too(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from lily.cli import app
+
+    path = tmp_path / "c.odcs.yaml"
+    path.write_text(dumps(contract_doc()))  # clean but for one unknown field: a warning
+    assert CliRunner().invoke(app, ["contract", "lint", str(path)]).exit_code == 0
+    strict = CliRunner().invoke(app, ["contract", "lint", "--strict", str(path)], env={"COLUMNS": "300"})
+    assert strict.exit_code == 1 and "x-vendor-extension: not an ODCS v3.1 field" in strict.stdout

@@ -25,6 +25,8 @@ CHECKS = parse_checks([
     {"type": "invalid_count", "name": "email_regex", "column": "email", "regex": "[a-z]+@[a-z]+\\.[a-z]{2,}"},
     {"type": "invalid_count", "name": "email_length", "column": "email", "min_length": 3, "max_length": 7},
     {"type": "invalid_count", "name": "code_values", "column": "code", "valid_values": ["A", "B"]},
+    {"type": "invalid_percent", "name": "code_values_pct", "column": "code", "valid_values": ["A", "B"],
+     "warn": {"gt": 20}, "fail": {"gt": 60}},
     {"type": "invalid_count", "name": "amount_range", "column": "amount", "valid_min": -100, "valid_max": 100},
     {"type": "invalid_count", "name": "born_date", "column": "born", "format": "date"},
     {"type": "duplicate_count", "columns": ["id"]},
@@ -73,6 +75,8 @@ def expected_metrics(table: list[dict[str, Any]]) -> dict[str, Any]:
         "email_regex": sum(1 for e in emails if not re.fullmatch(r"[a-z]+@[a-z]+\.[a-z]{2,}", e)),
         "email_length": sum(1 for e in emails if not 3 <= len(e) <= 7),
         "code_values": sum(1 for c in present(table, "code") if c not in ("A", "B")),
+        "code_values_pct": (100 * sum(1 for c in present(table, "code") if c not in ("A", "B"))
+                            / len(present(table, "code")) if present(table, "code") else 0.0),
         "amount_range": sum(1 for a in amounts if not -100 <= a <= 100),
         "born_date": sum(1 for b in present(table, "born") if not valid_date(b)),
         "duplicate_count(id)": len(present(table, "id")) - len(set(present(table, "id"))),

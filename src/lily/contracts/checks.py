@@ -2,8 +2,8 @@
 
 ODCS states what is valid (``mustBe: 0``, ``mustBeLessThan: 5``); a Lily check states what fails,
 so each operator becomes its negation. ``required`` becomes a missing-count check, ``unique`` a
-duplicate check, ``logicalTypeOptions`` (pattern, lengths, bounds) and the ``invalidValues``
-metric invalid-count checks, ``rowCount`` a row-count check, a ``sql`` rule a custom metric, and a
+duplicate check, ``logicalTypeOptions`` (pattern, lengths, bounds), an ``enum`` (v3.2.0) and the
+``invalidValues`` metric invalid-count checks, ``rowCount`` a row-count check, a ``sql`` rule a custom metric, and a
 ``freshness`` SLA whose ``element`` names a column a freshness check against the processing date.
 """
 
@@ -47,6 +47,10 @@ def _property_checks(prop: Property) -> list[dict[str, Any]]:
         out.append({"type": "missing_count", "column": col, "name": f"{col} is required"})
     if prop.unique:
         out.append({"type": "duplicate_count", "columns": [col], "name": f"{col} is unique"})
+    enum = [v for v in prop.enum_values() or [] if v is not None]  # a null is missing, not invalid
+    if enum:
+        out.append({"type": "invalid_count", "column": col, "name": f"{col} is one of its enum values",
+                    "valid_values": enum})
     opts = prop.raw.get("logicalTypeOptions") or {}
     if isinstance(opts, dict) and prop.logical_type == "string":
         rule = {k: opts[k] for k, key in (("pattern", "regex"), ("minLength", "min_length"),
@@ -66,18 +70,21 @@ def _property_checks(prop: Property) -> list[dict[str, Any]]:
         metric = rule.get("metric") or rule.get("rule")
         args = rule.get("arguments") or {}
         name = f"{col}.quality[{i}] {metric or kind}"
+        percent = rule.get("unit") == "percent"
         if kind == "library" and metric == "nullValues":
-            out.append({"type": "missing_count", "column": col, **_common(rule, name)})
-        elif kind == "library" and metric == "missingValues":
-            kind_ = "missing_percent" if rule.get("unit") == "percent" else "missing_count"
-            out.append({"type": kind_, "column": col, "missing_values": list(args.get("missingValues") or []),
+            out.append({"type": "missing_percent" if percent else "missing_count", "column": col,
                         **_common(rule, name)})
+        elif kind == "library" and metric == "missingValues":
+            out.append({"type": "missing_percent" if percent else "missing_count", "column": col,
+                        "missing_values": list(args.get("missingValues") or []), **_common(rule, name)})
         elif kind == "library" and metric == "invalidValues":
-            check = {"type": "invalid_count", "column": col, **_common(rule, name)}
+            check = {"type": "invalid_percent" if percent else "invalid_count", "column": col, **_common(rule, name)}
             if "validValues" in args:
                 check["valid_values"] = list(args["validValues"])
             if "pattern" in args:
                 check["regex"] = args["pattern"]
+            if "validValues" not in args and "pattern" not in args and enum:  # v3.2.0: the property's enum
+                check["valid_values"] = enum
             out.append(check)
         elif kind == "library" and metric == "duplicateValues":
             out.append({"type": "duplicate_count", "columns": [col], **_common(rule, name)})

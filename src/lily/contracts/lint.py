@@ -2,8 +2,9 @@
 with its line and field path. Unknown fields are warnings: they are kept, never dropped.
 
 Two passes: Lily's own rules (what evaluating a contract needs, in plain words), then the standard's
-own JSON Schema (``schemas/odcs-json-schema-v3.1.0.json``, unchanged), so a document the standard
-refuses is refused here too, whatever rule it breaks. A schema error on a field Lily's rules already
+own JSON Schema (``schemas/odcs-json-schema-v3.2.0.json`` for a v3.2.0 document, ``-v3.1.0.json`` for
+the earlier v3 ones; both unchanged), so a document the standard refuses is refused here too, whatever
+rule it breaks. A schema error on a field Lily's rules already
 reported is left out; the schema's "additional properties" are warnings, as above."""
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from lily.yamlfile import Located, YamlError, load
 
 ROOT = {"version", "kind", "apiVersion", "id", "name", "tenant", "tags", "status", "servers", "dataProduct",
         "description", "domain", "schema", "support", "price", "team", "roles", "slaDefaultElement",
-        "slaProperties", "authoritativeDefinitions", "customProperties", "contractCreatedTs"}
-LOGICAL = {"string", "date", "timestamp", "time", "number", "integer", "object", "array", "boolean"}
+        "slaProperties", "authoritativeDefinitions", "customProperties", "contractCreatedTs", "context"}
+LOGICAL = {"string", "date", "timestamp", "time", "number", "integer", "object", "array", "boolean", "map"}
+_SCHEMAS = {"v3.2.0": "v3.2.0"}  # apiVersion -> the JSON Schema it is checked against (else v3.1.0's)
 METRICS = {"nullValues", "missingValues", "invalidValues", "duplicateValues", "rowCount"}
 OPERATORS = {"mustBe", "mustNotBe", "mustBeGreaterThan", "mustBeGreaterOrEqualTo", "mustBeLessThan",
              "mustBeLessOrEqualTo", "mustBeBetween", "mustNotBeBetween"}
@@ -74,8 +76,7 @@ class _Linter:
             self.add("error", ("apiVersion",), f"apiVersion must be one of {', '.join(API_VERSIONS)}")
         for key in doc:
             if key not in ROOT:
-                self.add("warning", (key,), "not an ODCS v3.1 field (kept as it is; customProperties is the "
-                                            "standard place for extensions)")
+                self.add("warning", (key,), _unknown(_minor(doc)))
         schema = doc.get("schema") or []
         if not isinstance(schema, list):
             self.add("error", ("schema",), "schema is a list of objects")
@@ -108,15 +109,41 @@ class _Linter:
             seen.add(str(prop["name"]).lower())
             if prop.get("logicalType") is not None and prop["logicalType"] not in LOGICAL:
                 self.add("error", (*p_at, "logicalType"), f"logicalType must be one of {', '.join(sorted(LOGICAL))}")
+            self.enum_and_map(p_at, prop)
             for key in ("required", "unique", "primaryKey", "partitioned"):
                 if key in prop and not isinstance(prop[key], bool):
                     self.add("error", (*p_at, key), f"{key} is true or false")
             for k, rule in enumerate(prop.get("quality") or []):
-                self.quality((*p_at, "quality", k), rule, column=True)
+                self.quality((*p_at, "quality", k), rule, column=True, enum=bool(prop.get("enum")))
         for k, rule in enumerate(obj.get("quality") or []):
             self.quality((*at, "quality", k), rule, column=False)
 
-    def quality(self, at: tuple[str | int, ...], rule: Any, *, column: bool) -> None:
+    def enum_and_map(self, at: tuple[str | int, ...], prop: dict[str, Any]) -> None:
+        """v3.2.0's ``enum`` (allowed values, each an object with a ``value``) and ``map`` (a key/value
+        type: ``logicalType: map`` needs its ``map`` with ``key`` and ``value``)."""
+        if "enum" in prop:
+            entries = prop["enum"]
+            if not isinstance(entries, list) or not entries:
+                self.add("error", (*at, "enum"), "enum lists at least one allowed value")
+            else:
+                seen: list[Any] = []
+                for k, entry in enumerate(entries):
+                    if not isinstance(entry, dict) or "value" not in entry:
+                        self.add("error", (*at, "enum", k, "value"), "an enum entry needs a value")
+                    elif entry["value"] in seen:
+                        self.add("error", (*at, "enum", k, "value"), f"{entry['value']!r} is in the enum twice")
+                    else:
+                        seen.append(entry["value"])
+        if prop.get("logicalType") == "map":
+            block = prop.get("map")
+            if not isinstance(block, dict):
+                self.add("error", (*at, "map"), "logicalType map needs a map block with key and value")
+            else:
+                for part in ("key", "value"):
+                    if not isinstance(block.get(part), dict):
+                        self.add("error", (*at, "map", part), f"a map needs its {part} (a property shape)")
+
+    def quality(self, at: tuple[str | int, ...], rule: Any, *, column: bool, enum: bool = False) -> None:
         if not isinstance(rule, dict):
             self.add("error", at, "a quality rule is a mapping")
             return
@@ -132,9 +159,10 @@ class _Linter:
             elif metric != "rowCount" and not column and (
                     metric != "duplicateValues" or not (rule.get("arguments") or {}).get("properties")):
                 self.add("error", (*at, "metric"), f"{metric} is a property-level metric")
-            if metric == "invalidValues" and not any(k in (rule.get("arguments") or {})
-                                                     for k in ("validValues", "pattern")):
-                self.add("error", (*at, "arguments"), "invalidValues needs arguments.validValues or arguments.pattern")
+            if metric == "invalidValues" and not enum and not any(k in (rule.get("arguments") or {})
+                                                                  for k in ("validValues", "pattern")):
+                self.add("error", (*at, "arguments"),
+                         "invalidValues needs arguments.validValues or arguments.pattern (or the property's enum)")
         if kind == "sql" and not str(rule.get("query") or "").strip():
             self.add("error", (*at, "query"), "a sql rule needs a query")
         if kind in ("library", "sql") and len(ops) != 1:
@@ -143,6 +171,9 @@ class _Linter:
             if op in rule and (not isinstance(rule[op], list) or len(rule[op]) != 2):
                 self.add("error", (*at, op), f"{op} is [low, high]")
         if kind == "custom":
+            for key in ("engine", "implementation"):
+                if not rule.get(key):
+                    self.add("error", (*at, key), f"a custom rule needs its {key}")
             self.add("warning", at, "custom rules are kept but not evaluated by Lily")
 
     def sla(self, i: int, sla: Any) -> None:
@@ -163,10 +194,19 @@ def lint_document(doc: dict[str, Any], located: Located | None = None) -> list[F
     return linter.found
 
 
+def _minor(doc: dict[str, Any]) -> str:
+    """The standard's version whose schema and vocabulary a document is read with."""
+    return _SCHEMAS.get(str(doc.get("apiVersion")), "v3.1.0")
+
+
+def _unknown(minor: str) -> str:
+    return f"not an ODCS {minor[:4]} field (kept as it is; customProperties is the standard place for extensions)"
+
+
 @cache
-def _validator() -> Draft201909Validator:
-    text = resources.files("lily.contracts").joinpath("schemas/odcs-json-schema-v3.1.0.json").read_text("utf-8")
-    return Draft201909Validator(json.loads(text))
+def _validator(minor: str) -> Draft201909Validator:
+    path = f"schemas/odcs-json-schema-{minor}.json"
+    return Draft201909Validator(json.loads(resources.files("lily.contracts").joinpath(path).read_text("utf-8")))
 
 
 _REQUIRED = re.compile(r"^'(.+)' is a required property$")
@@ -175,7 +215,8 @@ _EXTRA = ("additionalProperties", "unevaluatedProperties")
 
 
 def _against_schema(linter: _Linter, doc: dict[str, Any]) -> None:
-    errors = sorted(_validator().iter_errors(_plain(doc)), key=lambda e: e.validator in _EXTRA)
+    minor = _minor(doc)
+    errors = sorted(_validator(minor).iter_errors(_plain(doc)), key=lambda e: e.validator in _EXTRA)
     reported = linter.paths  # grows as findings are added below
     failed = [p for p, f in zip(linter.paths, linter.found, strict=True) if f.level == "error"]
 
@@ -192,8 +233,7 @@ def _against_schema(linter: _Linter, doc: dict[str, Any]) -> None:
                 continue
             for name in re.findall(r"'([^']*)'", names.group(1)):
                 if (path := (*where, name)) not in reported:
-                    linter.add("warning", path, "not an ODCS v3.1 field (kept as it is; customProperties "
-                                                "is the standard place for extensions)")
+                    linter.add("warning", path, _unknown(minor))
             continue
         cause: ValidationError = best_match([error])  # the branch of an anyOf/oneOf that came closest
         path = tuple(cause.absolute_path)
@@ -202,7 +242,7 @@ def _against_schema(linter: _Linter, doc: dict[str, Any]) -> None:
             path = (*path, missing.group(1))
         if near(path, reported):
             continue
-        linter.add("error", path, f"{'is required' if missing else cause.message[:300]} (ODCS v3.1 schema)")
+        linter.add("error", path, f"{'is required' if missing else cause.message[:300]} (ODCS {minor[:4]} schema)")
         failed.append(path)
 
 

@@ -1,4 +1,4 @@
-"""ODCS v3.1 documents: loaded as they are written (every field kept, unknown ones too), read
+"""ODCS v3.x documents: loaded as they are written (every field kept, unknown ones too), read
 through a few accessors, and written back in the same order.
 
 Lily never rebuilds a contract from a model: the stored document is the imported one, so export
@@ -17,7 +17,7 @@ from ruamel.yaml import YAML
 
 from lily.yamlfile import load
 
-API_VERSIONS = ("v3.1.0", "v3.0.2", "v3.0.1", "v3.0.0")
+API_VERSIONS = ("v3.2.0", "v3.1.0", "v3.0.2", "v3.0.1", "v3.0.0")
 UNITS_S = {"s": 1, "sec": 1, "second": 1, "seconds": 1, "m": 60, "min": 60, "minute": 60, "minutes": 60,
            "h": 3600, "hr": 3600, "hour": 3600, "hours": 3600, "d": 86400, "day": 86400, "days": 86400,
            "w": 604800, "week": 604800, "weeks": 604800, "y": 31536000, "yr": 31536000, "year": 31536000,
@@ -92,8 +92,19 @@ class Property:
     def physical_name(self) -> str:
         return str(self.raw.get("physicalName") or self.name)
 
+    def enum_values(self) -> list[Any] | None:
+        """The values of the property's ``enum`` (ODCS v3.2.0), if it has one."""
+        entries = self.raw.get("enum")
+        if not isinstance(entries, list) or not entries:
+            return None
+        return [e["value"] for e in entries if isinstance(e, dict) and "value" in e]
+
     def valid_values(self) -> list[Any] | None:
-        """The enum of the property: an ``invalidValues`` rule's ``validValues``, if any."""
+        """The values the property may hold: its ``enum`` (v3.2.0), else an ``invalidValues`` rule's
+        ``validValues``, if any."""
+        enum = self.enum_values()
+        if enum is not None:
+            return enum
         for rule in self.raw.get("quality") or []:
             if isinstance(rule, dict) and rule.get("metric") == "invalidValues":
                 values = (rule.get("arguments") or {}).get("validValues")

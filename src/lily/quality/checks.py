@@ -114,6 +114,12 @@ class InvalidCountCheck(_ColumnCheck):
         return self
 
 
+class InvalidPercentCheck(InvalidCountCheck):
+    """The same values as a percentage (0-100) of the column's non-null values; 0 when there are none."""
+
+    type: Literal["invalid_percent"]  # type: ignore[assignment]
+
+
 class DuplicateCountCheck(_Check):
     """Rows beyond the first of each key (rows with a null in the key are not counted)."""
 
@@ -235,7 +241,8 @@ class SqlMetricCheck(_Check):
 
 
 Check = Annotated[
-    RowCountCheck | MissingCountCheck | MissingPercentCheck | InvalidCountCheck | DuplicateCountCheck
+    RowCountCheck | MissingCountCheck | MissingPercentCheck | InvalidCountCheck | InvalidPercentCheck
+    | DuplicateCountCheck
     | FreshnessCheck | SchemaCheck | ReferenceCheck | DistributionCheck | SqlMetricCheck,
     Field(discriminator="type"),
 ]

@@ -21,6 +21,7 @@ from lily.quality.checks import (
     DuplicateCountCheck,
     FreshnessCheck,
     InvalidCountCheck,
+    InvalidPercentCheck,
     MissingCountCheck,
     MissingPercentCheck,
     ReferenceCheck,
@@ -54,7 +55,7 @@ def evaluate(
     if isinstance(check, MissingCountCheck | InvalidCountCheck | DuplicateCountCheck | ReferenceCheck):
         bad, considered = _row_counts(check, measured)
         value: Number = bad
-        if isinstance(check, MissingPercentCheck):
+        if isinstance(check, MissingPercentCheck | InvalidPercentCheck):
             value = round(100.0 * bad / considered, 6) if considered else 0.0
         status = _status(check, value)
         score = 1.0 - bad / considered if considered else 1.0
