@@ -16,7 +16,7 @@ from lily.contracts.diff import breaking, diff
 from lily.contracts.odcs import Contract, dumps, loads
 from lily.yamlfile import YamlError
 
-app = typer.Typer(help="Data contracts (ODCS v3.1): lint, test, import, export, diff (docs/contracts.md).",
+app = typer.Typer(help="Data contracts (ODCS v3): lint, test, import, export, diff (docs/contracts.md).",
                   no_args_is_help=True)
 console = Console(stderr=True)
 out = Console()

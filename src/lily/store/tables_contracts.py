@@ -28,7 +28,7 @@ lineage_processes = Table(
     PrimaryKeyConstraint("tenant_id", "name", name="pk_lineage_processes"),
 )
 
-# An ODCS v3.1 contract, kept as the document it was imported as (unknown fields included), and the
+# An ODCS v3 contract, kept as the document it was imported as (unknown fields included), and the
 # status of its last evaluation per dataset.
 data_contracts = Table(
     "data_contracts",

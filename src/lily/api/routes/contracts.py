@@ -1,4 +1,4 @@
-"""Data contracts (ODCS v3.1): PUT a contract (JSON, or its YAML as ``application/yaml``), read it
+"""Data contracts (ODCS v3): PUT a contract (JSON, or its YAML as ``application/yaml``), read it
 back as imported (``?format=yaml`` for the YAML), with its status and last evaluation."""
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ def _out(row: dict[str, Any]) -> dict[str, Any]:
 
 # The route reads its body itself (YAML or JSON, with line numbers in errors), so it declares it.
 _ODCS: dict[str, Any] = {"type": "object", "required": ["apiVersion", "kind"],
-                         "description": "an ODCS v3.1 data contract (https://bitol-io.github.io/open-data-contract-standard/)"}
-_BODY = {"requestBody": {"required": True, "description": "the contract as ODCS v3.1 YAML or JSON",
+                         "description": "an ODCS v3 (v3.0.0 to v3.2.0) data contract (https://bitol-io.github.io/open-data-contract-standard/)"}
+_BODY = {"requestBody": {"required": True, "description": "the contract as ODCS v3 YAML or JSON",
                          "content": {"application/json": {"schema": _ODCS}, "application/yaml": {"schema": _ODCS}}}}
 
 
