@@ -1,7 +1,8 @@
 """``store.bulk``: the worker's executemany path hands the driver exactly the SQL and parameters
 SQLAlchemy would (same statement text, same converted values per row), and stores the same rows;
-statements it cannot take exactly fall back to SQLAlchemy. The statements are built here with the
-shapes of the hot ones (inserts of whole rows, an update with constants, expanding ``IN`` lists)."""
+its reads return what SQLAlchemy returns; statements it cannot take exactly fall back to SQLAlchemy.
+The statements are built here with the shapes of the hot ones (inserts of whole rows, an update with
+constants, expanding ``IN`` lists, an ``UPDATE ... RETURNING`` over a subquery)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, bindparam, event, insert, select, update
+from sqlalchemy import Engine, bindparam, event, func, insert, select, update
 from sqlalchemy.sql import ClauseElement
 
 from lily.bus.base import InboundMessage
@@ -204,3 +205,63 @@ def test_expanding_in_and_column_defaults_fall_back(engine: Engine) -> None:
     row = InboundMessage(id=uuid.uuid4(), tenant_id="t", source="s", key="k", partition=1, payload=b"{}",
                          received_at=T0).inbox_row()
     assert bulk.plan(engine.dialect, insert(inbound_events), list(row)) is not None
+
+
+# The shapes of the worker's reads: lease checks, run look-ups, the claim.
+COUNT_LEASED = select(func.count()).select_from(E).where(E.c.id.in_(bindparam("ids", expanding=True)),
+                                                         E.c.lease_owner == bindparam("owner"))
+LEASES = select(E.c.id, E.c.status, E.c.lease_owner).where(E.c.id.in_(bindparam("ids", expanding=True)))
+RUNS_BY_KEYS = select(runs).where(runs.c.tenant_id == bindparam("tenant"),
+                                  runs.c.run_id.in_(bindparam("run_ids", expanding=True)))
+_READY = (select(E.c.seq).where(E.c.status == inbox.RECEIVED, E.c.available_at <= bindparam("now"),
+                                E.c.lease_owner.is_(None) | (E.c.lease_owner == bindparam("owner")))
+          .order_by(E.c.seq).limit(bindparam("limit")))
+CLAIM = (update(E).where(E.c.seq.in_(_READY.scalar_subquery()))
+         .values(lease_owner=bindparam("owner"), lease_until=bindparam("until"), attempts=E.c.attempts + 1)
+         .returning(E.c.seq, E.c.id, E.c.received_at, E.c.headers, E.c.attempts))
+
+
+def _inbox_rows(n: int) -> list[dict[str, Any]]:
+    return [{"id": uuid.UUID(int=1000 + i), "tenant_id": "t", "source": "s", "event_type": None,
+             "idempotency_key": str(i), "partition": i % 3, "payload": b'{"n": %d}' % i,
+             "headers": {"user-agent": "x"} if i % 2 else {}, "actor": None, "correlation_id": "c",
+             "status": inbox.RECEIVED, "attempts": 0, "available_at": T0, "received_at": T0 + timedelta(seconds=i),
+             "lease_owner": "me" if i % 4 == 0 else None} for i in range(n)]
+
+
+@settings(max_examples=40, deadline=None)
+@given(picked=st.lists(st.integers(0, 29), max_size=12), owner=st.sampled_from(["me", "other"]))
+def test_query_returns_what_sqlalchemy_returns(tmp_path_factory: Any, picked: list[int], owner: str) -> None:
+    """The read plans (the worker's lease checks, marker and run look-ups) return the rows and the
+    converted values SQLAlchemy returns, for every length of their IN lists (empty included)."""
+    e = make_engine(f"sqlite:///{tmp_path_factory.mktemp('q') / 'inbox'}.db")
+    for table in (tenants, inbound_events, runs):
+        table.create(e)
+    try:
+        with e.begin() as conn:
+            conn.execute(insert(inbound_events), _inbox_rows(30))
+            conn.execute(insert(tenants).values(id="t", name="t", created_at=T0, change_seq=7))
+            conn.execute(insert(runs), [{
+                "tenant_id": "t", "run_id": str(i), "job_id": uuid.UUID(int=i), "job_version": i, "state": "RUNNING",
+                "state_at": T0, "event_types": ["START"], "started_at": T0, "ended_at": None,
+                "nominal_start_time": None, "nominal_end_time": None, "facets": {"f": {"n": i}}, "facet_times": {},
+                "parent_run_id": None, "inputs": [{"namespace": "n", "name": "a"}], "outputs": [],
+                "first_event_at": T0, "last_event_at": T0, "created_at": T0, "updated_at": T0} for i in range(5)])
+        with e.begin() as conn:
+            ids = [uuid.UUID(int=1000 + i) for i in picked]
+            cases = [(COUNT_LEASED, {"ids": ids, "owner": owner}), (LEASES, {"ids": ids}),
+                     (RUNS_BY_KEYS, {"tenant": "t", "run_ids": [str(i) for i in picked]}),
+                     (select(tenants.c.id, tenants.c.change_seq), {})]
+            for stmt, values in cases:
+                assert bulk.query(conn, stmt, values) == [tuple(r) for r in conn.execute(stmt, values)]
+            # A claim (UPDATE ... RETURNING): the same rows with the same values as SQLAlchemy's.
+            claim = {"now": T0 + timedelta(hours=1), "owner": owner, "limit": len(picked) or 1,
+                     "until": T0 + timedelta(hours=2)}
+            ours = bulk.query_dicts(conn, CLAIM, claim)
+            conn.rollback()
+        with e.begin() as conn:
+            reference = [dict(r) for r in conn.execute(CLAIM, claim).mappings()]
+        assert sorted(ours, key=lambda r: r["seq"]) == sorted(reference, key=lambda r: r["seq"])
+        assert ours and isinstance(ours[0]["id"], uuid.UUID) and ours[0]["received_at"].tzinfo is not None
+    finally:
+        e.dispose()

@@ -13,9 +13,14 @@ SQLAlchemy unchanged.
 
 A statement is compiled once per dialect and row keys and the plan is kept (``plan``).
 
-Reads (``query``) go through SQLAlchemy: a driver-level plan for them saved 3-5 % of the worker's
-CPU per event (benchmarks/inbound.py side by side, three alternating runs: single 2.42 vs 2.54,
-batch 0.542 vs 0.565, steady 0.369 vs 0.381 ms), under the 5 % such a seam must pay to be kept.
+Reads (``query``) take the same path: compiled once per dialect and shape (the length of each ``IN``
+list, expanded by SQLAlchemy's own ``construct_expanded_state``), run on the driver, with the result
+processors SQLAlchemy would apply. Measured: first 3-5 % of the worker's CPU per event (a seam under
+the 5 % bar, removed); then, with the steady stream's per-transaction reads grown (lease count, run
+and marker look-ups, sequence reservation), a py-spy profile at 1,000 events/s put SQLAlchemy's
+read path at 9 % of the worker thread (582 of 6,662 samples, against 258 for this plan), the largest
+part of the steady worker CPU issue 14 must give back (docs/performance.md, "Issue 14, the two seams
+back").
 """
 
 from __future__ import annotations
@@ -115,13 +120,7 @@ def plan(dialect: Any, stmt: ClauseElement, keys: Sequence[str]) -> Plan | None:
     """The driver-level plan of ``stmt`` for rows with ``keys``; None: SQLAlchemy runs it."""
     if not _driver_level(dialect):
         return None
-    key = (id(dialect), id(stmt), tuple(keys))
-    hit = _PLANS.get(key)
-    if hit is not None and hit[0] is dialect and hit[1] is stmt:
-        return hit[2]
-    built = _build(dialect, stmt, tuple(keys))
-    _PLANS[key] = (dialect, stmt, built)
-    return built
+    return _cached(_PLANS, _build, dialect, stmt, tuple(keys))  # type: ignore[no-any-return]
 
 
 def executemany(conn: Connection, stmt: ClauseElement, rows: Sequence[Mapping[str, Any]]) -> int:
@@ -146,10 +145,83 @@ def executemany(conn: Connection, stmt: ClauseElement, rows: Sequence[Mapping[st
 
 # ------------------------------------------------------------------------------------------ query
 
+@dataclass(frozen=True)
+class QueryPlan:
+    """A statement returning rows, compiled for one dialect and one length of each ``IN`` list."""
+
+    sql: str
+    params: tuple[tuple[str | None, int | None, Any], ...]  # (value name, list index, processor) or (None, None, constant)
+    results: tuple[tuple[int, Processor], ...]  # (column index, result processor)
+
+    def execute(self, conn: Connection, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        args: list[Any] = []
+        for name, index, process in self.params:
+            if name is None:
+                args.append(process)
+                continue
+            value = values[name] if index is None else values[name][index]
+            args.append(process(value) if process is not None else value)
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            rows = cursor.execute(self.sql, args).fetchall()
+        finally:
+            cursor.close()
+        if not self.results:
+            return rows  # type: ignore[no-any-return]
+        out = []
+        for row in rows:
+            converted = list(row)
+            for i, process in self.results:
+                converted[i] = process(converted[i])
+            out.append(tuple(converted))
+        return out
+
+
+def _build_query(dialect: Any, stmt: Any, shape: tuple[tuple[str, int | None], ...]) -> QueryPlan | None:
+    if any(n == 0 for _, n in shape):
+        return None  # an empty IN list renders differently: left to SQLAlchemy
+    compiled = stmt.compile(dialect=dialect)
+    if compiled.positiontup is None:
+        return None
+    try:
+        state = compiled.construct_expanded_state({name: None if n is None else [None] * n for name, n in shape})
+    except Exception:  # a value missing: SQLAlchemy's own execution says which
+        return None
+    expanded = {item: (name, i) for name, items in (state.parameter_expansion or {}).items()
+                for i, item in enumerate(items)}
+    given = dict(shape)
+    params: list[tuple[str | None, int | None, Any]] = []
+    for name in state.positiontup or ():
+        source, index = expanded.get(name, (name, None))
+        bind = compiled.binds.get(source)
+        if bind is None:
+            return None
+        process = _bind_processor(bind, dialect)
+        if source in given:
+            params.append((source, index, process))
+        elif bind.callable is None:  # a value of the statement itself (``status == 'received'``)
+            value = state.parameters[name]
+            params.append((None, None, value if process is None else process(value)))
+        else:
+            return None
+    results = []
+    for i, column in enumerate(stmt.exported_columns):
+        process = column.type.dialect_impl(dialect).result_processor(dialect, None)
+        if process is not None:
+            results.append((i, process))
+    return QueryPlan(state.statement, tuple(params), tuple(results))
+
+
 def query(conn: Connection, stmt: Any, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
     """The rows of ``stmt`` with ``values`` (lists for its expanding parameters), as tuples in the
-    order of its columns."""
-    return [tuple(r) for r in conn.execute(stmt, dict(values))]
+    order of its columns: through a plan on SQLite, through SQLAlchemy elsewhere."""
+    found = None
+    if _driver_level(conn.dialect):
+        shape = tuple(sorted((k, len(v) if isinstance(v, list | tuple) else None) for k, v in values.items()))
+        found = _cached(_QUERIES, _build_query, conn.dialect, stmt, shape)
+    if found is None:
+        return [tuple(r) for r in conn.execute(stmt, dict(values))]
+    return found.execute(conn, values)
 
 
 def query_dicts(conn: Connection, stmt: Any, values: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -161,3 +233,16 @@ def query_dicts(conn: Connection, stmt: Any, values: Mapping[str, Any]) -> list[
 # Plans by (dialect, statement, row keys). An entry keeps its dialect and statement alive, so the ids
 # in its key stay unique; the hot statements are module constants, so the cache stays small.
 _PLANS: dict[tuple[int, int, Any], tuple[Any, Any, Plan | None]] = {}
+_QUERIES: dict[tuple[int, int, Any], tuple[Any, Any, QueryPlan | None]] = {}
+
+
+def _cached(cache: dict[tuple[int, int, Any], tuple[Any, Any, Any]], build: Callable[[Any, Any, Any], Any],
+            dialect: Any, stmt: Any, shape: Any) -> Any:
+    """``build(dialect, stmt, shape)``, once per (dialect, statement, shape)."""
+    key = (id(dialect), id(stmt), shape)
+    hit = cache.get(key)
+    if hit is not None and hit[0] is dialect and hit[1] is stmt:
+        return hit[2]
+    built = build(dialect, stmt, shape)
+    cache[key] = (dialect, stmt, built)
+    return built

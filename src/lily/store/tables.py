@@ -54,6 +54,41 @@ class UTCDateTime(TypeDecorator[datetime]):
             value = value.replace(tzinfo=UTC)
         return value
 
+    # SQLite stores text; SQLAlchemy's conversions (a %-format through a dict one way, a regular
+    # expression the other, around the methods above) cost a few microseconds per value, and the
+    # worker binds about fifteen timestamps per event. These give the same text and values.
+    def bind_processor(self, dialect: Any) -> Any:
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+        return _sqlite_timestamp
+
+    def result_processor(self, dialect: Any, coltype: Any) -> Any:
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+        return _sqlite_read_timestamp
+
+
+def _sqlite_timestamp(value: datetime | None) -> str | None:
+    """``value`` in UTC as SQLAlchemy's SQLite DATETIME stores it (naive values taken as they are)."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        raise TypeError(f"SQLite DateTime type only accepts Python datetime objects as input, not {value!r}")
+    if value.tzinfo is not None and value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    # %-formatting a tuple: half the time of the equivalent f-string here.
+    return "%04d-%02d-%02d %02d:%02d:%02d.%06d" % (  # noqa: UP031
+        value.year, value.month, value.day, value.hour, value.minute, value.second, value.microsecond)
+
+
+def _sqlite_read_timestamp(value: str | datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    parsed = datetime.fromisoformat(value)
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
 
 Json = JSON().with_variant(JSONB(), "postgresql")
 TS = UTCDateTime()
