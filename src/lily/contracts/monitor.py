@@ -119,8 +119,9 @@ class ContractMonitor:
                     return total
                 contracts = repo.list_contracts(conn, tenant)
                 refs, updates = self._touched(conn, tenant, touches, contracts)
+                planned = repo.plan_updates(conn, tenant, updates, freshness.BURST)
             with self.store.write() as conn:
-                repo.record_updates(conn, tenant, updates, freshness.BURST)
+                repo.write_updates(conn, planned)
                 commit_offset(conn, CONSUMER, tenant, touches[-1].seq, self.clock())
             total += len(touches)
             for contract_id in contracts_for(contracts, refs):

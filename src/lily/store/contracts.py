@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -50,24 +51,41 @@ def set_result(conn: Connection, tenant: str, contract_id: str, status: str, res
                  .values(status=status, result=result, evaluated_at=at))
 
 
+@dataclass
+class UpdatePlan:
+    """What ``record_updates`` writes, worked out by reads (``plan_updates``) that need no write lock."""
+
+    tenant: str
+    inserts: list[dict[str, Any]] = field(default_factory=list)
+    moved: list[dict[str, Any]] = field(default_factory=list)
+    trim: list[uuid.UUID] = field(default_factory=list)  # datasets whose history is cut back
+
+
 def record_updates(conn: Connection, tenant: str, seen: list[tuple[uuid.UUID, datetime, int, str]],
                    burst: timedelta) -> None:
     """Note that each dataset changed at ``at`` (by change ``seq``, from ``source``). An update less
     than ``burst`` after the dataset's last recorded one moves that one forward instead of adding a
     row: a burst counts once, dated by its last change, so a table written a thousand times a second
     keeps a history of bursts (and one row), not of writes. A history is cut back to the last
-    ``HISTORY`` updates once it holds twice that many. The monitor calls this inside a write
-    transaction, which on SQLite holds the inbound worker's write lock: one grouped read, one
-    multi-row insert and an update per moved dataset."""
+    ``HISTORY`` updates once it holds twice that many."""
+    write_updates(conn, plan_updates(conn, tenant, seen, burst))
+
+
+def plan_updates(conn: Connection, tenant: str, seen: list[tuple[uuid.UUID, datetime, int, str]],
+                 burst: timedelta) -> UpdatePlan:
+    """``record_updates``'s reads. The monitor runs them outside its write transaction, which on
+    SQLite holds the inbound worker's write lock: inside it they doubled the steady stream's p99
+    (benchmarks/inbound.py, steady 1,000/s). What a second monitor writes in between is harmless:
+    an insert of a row that exists does nothing, and a move applies only to the row it read."""
+    plan = UpdatePlan(tenant)
     if not seen:
-        return
+        return plan
     ids = sorted({aid for aid, *_ in seen}, key=str)
     newest = select(dataset_updates.c.asset_id, func.max(dataset_updates.c.at)).where(
         dataset_updates.c.tenant_id == tenant).group_by(dataset_updates.c.asset_id)
     latest: dict[uuid.UUID, dict[str, Any]] = {
         aid: {"at": at, "stored_at": at} for aid, at in rows_in(conn, newest, dataset_updates.c.asset_id, ids)}
     stored = dict(latest)  # the rows already in the table that a burst may move forward
-    inserts: list[dict[str, Any]] = []
     for aid, at, seq, source in sorted(seen, key=lambda s: s[2]):
         last = latest.get(aid)
         if last is not None and at <= last["at"]:
@@ -76,16 +94,23 @@ def record_updates(conn: Connection, tenant: str, seen: list[tuple[uuid.UUID, da
             last.update(at=at, seq=seq, source=source)
             continue
         latest[aid] = {"tenant_id": tenant, "asset_id": aid, "at": at, "seq": seq, "source": source}
-        inserts.append(latest[aid])
-    if inserts:
-        conn.execute(_INSERT_NEW[conn.dialect.name], inserts)  # a second monitor may have noted it
-    moved = [{"b_tenant": tenant, "b_asset": aid, "b_was": row["stored_at"], "b_at": row["at"], "b_seq": row["seq"],
-              "b_source": row["source"]} for aid, row in stored.items() if "seq" in row]
-    if moved:
-        conn.execute(_MOVE, moved)
+        plan.inserts.append(latest[aid])
+    plan.moved = [{"b_tenant": tenant, "b_asset": aid, "b_was": row["stored_at"], "b_at": row["at"],
+                   "b_seq": row["seq"], "b_source": row["source"]} for aid, row in stored.items() if "seq" in row]
     counted = select(dataset_updates.c.asset_id).where(dataset_updates.c.tenant_id == tenant).group_by(
         dataset_updates.c.asset_id).having(func.count() > 2 * HISTORY)
-    for aid in [r[0] for r in rows_in(conn, counted, dataset_updates.c.asset_id, ids)]:
+    plan.trim = [r[0] for r in rows_in(conn, counted, dataset_updates.c.asset_id, ids)]
+    return plan
+
+
+def write_updates(conn: Connection, plan: UpdatePlan) -> None:
+    """One multi-row insert, an update per moved dataset, and the rare cut of a long history."""
+    tenant = plan.tenant
+    if plan.inserts:
+        conn.execute(_INSERT_NEW[conn.dialect.name], plan.inserts)  # a second monitor may have noted it
+    if plan.moved:
+        conn.execute(_MOVE, plan.moved)
+    for aid in plan.trim:
         keep = select(dataset_updates.c.at).where(dataset_updates.c.tenant_id == tenant,
                                                   dataset_updates.c.asset_id == aid).order_by(
             dataset_updates.c.at.desc()).limit(HISTORY).subquery()
