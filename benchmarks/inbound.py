@@ -32,9 +32,10 @@ inbound worker process (until the backlog is applied), from ``/proc``, and the m
 over the phase: on shared cores the speed moves, and these say which side a change moved.
 
 The load generator is aiohttp (≈ 0.2 ms of client CPU per request on these cores), so the ceiling
-is the server's and not the client's. The server's in-process propagation/outbound threads are switched off (``LILY_WORKERS_IN_PROCESS``)
-unless ``--governance`` is given: on SQLite they hold the write lock while they compute, which is
-measured separately.
+is the server's and not the client's. The server's change-feed consumers — the in-process
+propagation/outbound threads (``LILY_WORKERS_IN_PROCESS``) and the contract monitor
+(``LILY_CONTRACTS_MONITOR``) — are switched off unless ``--governance`` is given: on SQLite they take
+the write lock between the worker's transactions, which is measured separately (with the flag).
 """
 
 from __future__ import annotations
@@ -373,7 +374,7 @@ def report(phase: str, values: dict[str, Any]) -> None:
 def run(args: argparse.Namespace) -> dict[str, Any]:
     env = {"LILY_DATABASE_URL": args.database_url} if args.database_url else {}
     # Propagation/outbound threads share the process and (on SQLite) the write lock; measured apart.
-    env["LILY_WORKERS_IN_PROCESS"] = "true" if args.governance else "false"
+    env["LILY_WORKERS_IN_PROCESS"] = env["LILY_CONTRACTS_MONITOR"] = "true" if args.governance else "false"
     if args.bus_url:
         env["LILY_BUS_URL"] = args.bus_url
     source, path = ("generic", "/api/v1/events") if args.light else ("openlineage", "/api/v1/lineage")
@@ -507,7 +508,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="LILY_INBOUND_WORKERS of the server")
     parser.add_argument("--light", action="store_true", help="generic table-upsert events instead of OpenLineage")
     parser.add_argument("--governance", action="store_true",
-                        help="keep lily serve's in-process propagation/outbound threads running (default: off)")
+                        help="keep lily serve's change-feed consumers running: propagation/outbound threads and the "
+                             "contract monitor (default: off)")
     parser.add_argument("--database-url", default=None, help="default: SQLite in the server's data directory")
     parser.add_argument("--bus-url", default=None, help="nats://... for the JetStream bus (default: local)")
     parser.add_argument("--timeout", type=float, default=900.0, help="max seconds to wait for the backlog")
