@@ -67,6 +67,8 @@ def test_ip_addresses_versus_version_strings() -> None:
     ("sku", [f"SKU-{i:05d}-XL" for i in range(100)]),
     ("created_at", [f"2024-0{1 + i % 9}-1{i % 9} 12:3{i % 10}:00" for i in range(100)]),
     ("hostname", [f"web-{i:02d}.example.com" for i in range(100)]),
+    ("order_no", [f"{2020 + i % 5}-{(i * 7919) % 10**6:06d}" for i in range(100)]),  # a year and a serial
+    ("subnet", [f"{172 + i % 20}.{16 + i}.{100 + i}.0/{20 + i % 5}" for i in range(100)]),
 ])
 def test_decoys(name: str, values: list[object]) -> None:
     assert classify_column(name, values).entity is None

@@ -3,8 +3,8 @@
 Digit strings without any layout are the same values as numeric ids, so they count half: a column
 of them is a phone column only when its name says so. A number without a country code needs nine
 digits (eight written as four pairs, as in Denmark or Norway): shorter ones are postcodes and codes. Layouts that are something else are refused
-before phonenumbers is asked: dates, IPv4 and version strings, decimals, US SSNs, ZIP+4 codes,
-ISBN groupings (a last group of one digit).
+before phonenumbers is asked: dates, IPv4 addresses, networks and version strings, decimals, US
+SSNs, ZIP+4 codes, ISBN groupings (a last group of one digit), a year and a serial ("2024-000123").
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ _NOT_PHONE = re.compile(
     r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}$"          # 2024-01-31
     r"|^\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}$"        # 31/01/2024
     r"|^\d{1,3}(?:\.\d{1,3}){2,3}$"               # 10.0.12.7, 1.2.3.4
+    r"|^\d{1,3}(?:\.\d{1,3}){3}/\d{1,2}$"           # 192.168.1.0/24
+    r"|^(?:19|20)\d\d[-/]\d{4,8}$"                 # 2024-000123: a year and a serial (order, invoice ids)
     r"|^[+-]?\d+\.\d+$"                           # 48.8566
     r"|^\d{3}-\d{2}-\d{4}$"                       # US SSN
     r"|^\d{5}-\d{4}$"                              # US ZIP+4
