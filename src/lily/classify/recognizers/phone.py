@@ -18,7 +18,7 @@ from lily.classify.gates import DIGIT
 from lily.classify.names import hint
 from lily.classify.recognizer import INTEGER, SHAPE, STRING, Recognizer
 
-PATTERN = r"^\(?\+?[0-9 ()./-]+[0-9](?:\s*(?:x|X|ext\.?|EXT\.?|extension|#)\s*[0-9]+)?$"
+PATTERN = r"^(?:[Tt][Ee][Ll]:|callto:)?\(?\+?[0-9 ()./-]+[0-9](?:\s*(?:x|X|ext\.?|EXT\.?|extension|#)\s*[0-9]+)?$"
 # A leading "+" is its own branch: with it optional before a word boundary, "+34946564823" matched
 # only from its "3" on and lost the country code that makes it a phone. A "/" separates groups too
 # ("06-46/869 5896" in Hungary, "089/1234567" in Germany); dates it lets in fail ``validate``.
@@ -27,6 +27,7 @@ SPAN = (r"(?:\+\d{1,3}[ .-]?(?:\(\d{1,5}\)[ .-]?)?\d{1,14}"
         r"(?:\s?(?:x|ext\.?)\s?\d{1,5})?\b")
 
 _EXTENSION = re.compile(r"\s*(?:x|ext\.?|extension|#)\s*\d{1,6}$", re.IGNORECASE)
+_URI = re.compile(r"^(?:tel|callto):", re.IGNORECASE)  # RFC 3966 links, as CRMs and web forms export them
 _NOT_PHONE = re.compile(
     r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}$"          # 2024-01-31
     r"|^\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}$"        # 31/01/2024
@@ -99,7 +100,7 @@ def valid_bare(digits: str) -> bool:
 
 
 def validate(value: str) -> float:
-    body = _EXTENSION.sub("", value.strip())
+    body = _EXTENSION.sub("", _URI.sub("", value.strip()))
     if _NOT_PHONE.match(body):
         return 0.0
     international = body.startswith(("+", "(+", "00"))
