@@ -35,13 +35,14 @@ def _luhn_complete(body: str) -> str:
     raise AssertionError("unreachable")
 
 
-@pytest.mark.parametrize("value", ["jane.doe@example.com", "a+tag@sub.example.co.uk", "O'Neil@mail.ie"])
+@pytest.mark.parametrize("value", ["jane.doe@example.com", "a+tag@sub.example.co.uk", "O'Neil@mail.ie",
+                                   "mailto:jane.doe@example.com", "a@example.com; b@example.org", "a@x.io,b@y.io"])
 def test_email_valid(value: str) -> None:
     assert email.validate(value) == 1.0
 
 
 @pytest.mark.parametrize("value", ["jane..doe@example.com", ".jane@example.com", "jane@example", "@example.com",
-                                   "jane@-example.com"])
+                                   "jane@-example.com", "a@example.com; not an address", "a@example.com;"])
 def test_email_invalid(value: str) -> None:
     assert email.validate(value) == 0.0
 

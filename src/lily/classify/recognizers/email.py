@@ -10,7 +10,11 @@ from lily.classify.gates import AT
 from lily.classify.names import hint
 from lily.classify.recognizer import CHECKSUM, Recognizer
 
-PATTERN = r"^[^@\s]+@[A-Za-z0-9.-]+\.[A-Za-z]+$"
+_ONE = r"[^@\s;,]+@[A-Za-z0-9.-]+\.[A-Za-z]+"
+# A mailto: link, or a list of addresses (a CRM's cc field, "a@x.org; b@y.org") is still emails.
+PATTERN = rf"^(?:[Mm][Aa][Ii][Ll][Tt][Oo]:)?{_ONE}(?:\s*[;,]\s*{_ONE})*$"
+_MAILTO = re.compile(r"^mailto:", re.IGNORECASE)
+_LIST = re.compile(r"\s*[;,]\s*")
 _EXACT = re.compile(
     r"^[a-z0-9!#$%&'*+/=?^_`{|}~.-]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*"
     r"\.[a-z]{2,63}$", re.IGNORECASE)
@@ -18,6 +22,11 @@ SPAN = r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z
 
 
 def validate(value: str) -> float:
+    addresses = _LIST.split(_MAILTO.sub("", value.strip()))
+    return min(_one(a) for a in addresses)
+
+
+def _one(value: str) -> float:
     if not _EXACT.match(value):
         return 0.0
     local, _, domain = value.rpartition("@")
