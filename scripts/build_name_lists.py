@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import textwrap
+import unicodedata
 from pathlib import Path
 
 from faker import Faker
@@ -23,6 +24,16 @@ FAMILY = ("last_names", "last_names_male", "last_names_female", "last_names_nonb
 _WORD = re.compile(r"^[^\W\d_]{2,}$")  # one word of letters: the unit ``person.validate`` compares
 
 
+def _is_word(name: str) -> bool:
+    """Letters, and the vowel signs and tone marks of Thai, Devanagari and other scripts (not all of them
+    combining, so ``fold`` keeps some, and ``\\w`` matches none); one Han or Hangul character is a
+    family name ("王", "林")."""
+    letters = "".join(ch for ch in name if not unicodedata.category(ch).startswith("M"))
+    if len(letters) == 1 and name == letters:
+        return "CJK UNIFIED" in unicodedata.name(letters, "") or "HANGUL" in unicodedata.name(letters, "")
+    return bool(_WORD.match(letters)) and not unicodedata.category(name[0]).startswith("M")
+
+
 def _names(provider: object, attrs: tuple[str, ...]) -> set[str]:
     found: set[str] = set()
     for attr in attrs:
@@ -31,7 +42,7 @@ def _names(provider: object, attrs: tuple[str, ...]) -> set[str]:
             value = list(value)
         if isinstance(value, list | tuple):
             found.update(fold(token) for name in value if isinstance(name, str) for token in name.split())
-    return {name for name in found if _WORD.match(name)}
+    return {name for name in found if name and _is_word(name)}
 
 
 def main() -> None:

@@ -27,6 +27,9 @@ HOLDOUT_LOCALES = ("pl_PL", "sv_SE", "da_DK", "fr_CA", "en_CA", "de_AT", "de_CH"
 # streets: the quality test's second set.
 WORLD_LOCALES = ("ru_RU", "uk_UA", "bg_BG", "el_GR", "hu_HU", "ro_RO", "cs_CZ", "hr_HR", "id_ID", "lt_LT",
                  "tr_TR", "no_NO")
+# Scripts without capitals or without spaces between words: Chinese, Japanese and Korean names written
+# family name first and often unspaced, Arabic, Hebrew, Persian, Thai and Hindi names, prose without spaces.
+ASIAN_AND_MIDDLE_EASTERN_LOCALES = ("zh_CN", "ja_JP", "ko_KR", "ar_SA", "he_IL", "fa_IR", "th_TH", "hi_IN")
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,13 @@ import time
 import pytest
 
 from lily.classify import classify_column
-from tests.classify.labeled import LOCALES, WORLD_LOCALES, LabeledColumn, labeled_columns
+from tests.classify.labeled import (
+    ASIAN_AND_MIDDLE_EASTERN_LOCALES,
+    LOCALES,
+    WORLD_LOCALES,
+    LabeledColumn,
+    labeled_columns,
+)
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +53,15 @@ def test_precision_and_recall_in_other_scripts_and_orders() -> None:
     passports: locales whose columns the first set does not hold, from another seed."""
     precision, recall, misses = _precision_recall(labeled_columns(seed=6, rows=100, locales=WORLD_LOCALES))
     assert precision >= 0.95 and recall >= 0.95, (precision, recall, misses)
+
+
+def test_precision_and_recall_in_scripts_without_capitals_or_spaces() -> None:
+    """Names in Han, Hangul, Kana, Arabic, Hebrew, Thai and Devanagari script (no capitals to shape
+    them; Chinese and Korean ones unspaced), and emails and phones inside prose without spaces. Street
+    addresses in these scripts are found with a column-name hint only, so recall is held at 0.93."""
+    precision, recall, misses = _precision_recall(
+        labeled_columns(seed=7, rows=100, locales=ASIAN_AND_MIDDLE_EASTERN_LOCALES))
+    assert precision >= 0.95 and recall >= 0.93, (precision, recall, misses)
 
 
 def test_confidence_is_calibrated_where_it_claims_certainty(columns: list[LabeledColumn]) -> None:

@@ -287,3 +287,14 @@ def test_hints_strong_weak_negative() -> None:
 ])
 def test_hints_in_more_languages(recognizer, name: str) -> None:  # type: ignore[no-untyped-def]
     assert recognizer.hint.strength(normalize(name))[0] == 1.0, name
+
+
+@pytest.mark.parametrize("value", ["王秀英", "정성호", "김", "林 京助", "יעקב חדד", "ณัฐธิตา นพตระกูล", "पूर्णिमा सुब्रमण्यम",
+                                   "الدكتور قائد حجار"])
+def test_names_in_scripts_without_capitals_or_spaces(value: str) -> None:
+    assert person.validate(value) == 1.0
+
+
+@pytest.mark.parametrize("value", ["上海", "北京市", "上", "مدينة جديدة", "A"])
+def test_words_of_those_scripts_are_no_names_by_shape_alone(value: str) -> None:
+    assert person.validate(value) == 0.0

@@ -18,6 +18,8 @@ from lily.classify.spans import DEFAULT_TEXT_ENTITIES, SPECS
 from lily.classify.text import LOOSE_CANDIDATES, spans_in
 
 MIN_WORDS = 3.0       # mean words per value for a column to be read as prose
+MIN_UNSPACED_CHARS = 12.0  # ...or mean characters, in a script without spaces between words
+_UNSPACED = r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}]{4}"
 MAX_CHECKED = 300     # candidate rows validated per column
 _PRIOR, _STRONG, _WEAK = -3.0, 100.0, 50.0
 _SPECS = tuple(spec for spec in SPECS if spec.entity in DEFAULT_TEXT_ENTITIES)
@@ -34,10 +36,15 @@ class TextFinding:
 
 
 def is_prose(values: pa.Array) -> bool:
+    """Three words a value on average; or, in scripts written without spaces between words (Chinese,
+    Japanese, Thai), sentences: most values in such a script and ``MIN_UNSPACED_CHARS`` long on average."""
     if len(values) == 0:
         return False
     words = pc.list_value_length(pc.utf8_split_whitespace(values))
-    return pc.mean(words).as_py() >= MIN_WORDS
+    if pc.mean(words).as_py() >= MIN_WORDS:
+        return True
+    unspaced = pc.mean(pc.cast(pc.match_substring_regex(values, _UNSPACED), pa.int8())).as_py() or 0.0
+    return unspaced >= 0.5 and (pc.mean(pc.utf8_length(values)).as_py() or 0.0) >= MIN_UNSPACED_CHARS
 
 
 def scan(values: pa.Array) -> TextFinding:

@@ -3,11 +3,14 @@ five capitalised words, particles such as "van" or "da" allowed, titles and suff
 digits, no company form) and its first word is a known given name (or a known surname before a given
 name, as Hungarian and Russian write them, or a known surname alone); the right shape alone counts
 half. Without a name hint most values must be known names. The vocabulary spans Faker's locales,
-Cyrillic and Greek included (``data/names.py``, ``data/names_more.py``)."""
+Cyrillic, Greek, Arabic, Hebrew, Indic, Thai and East Asian included (``data/names.py``,
+``data/names_more.py``). Scripts without capitals are not asked for them, and a Chinese or Korean
+name written without a space ("王秀英", "정성호") is a known family name followed by a given name."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from lily.classify import tags
 from lily.classify.data import names, names_more, words
@@ -24,6 +27,8 @@ mr mrs ms miss mx dr prof sir dame lord lady rev fr herr frau m mme mlle me sr s
 dott dottssa dottor sig sigra signor signora ing arch avv geom rag dhr mevr mevrouw mw pan pani
 univprof dipl dipl-ing mag bsc ba ma msc phd drs drg ir hj
 г-н г-жа г-ца др тов господин госпожа пан пані κ κος κα
+الدكتور الدكتورة المهندس المهندسة السيد السيدة الأستاذ الأستاذة الشيخ آقای خانم دکتر مهندس
+श्री श्रीमती सुश्री डॉ नาย นาง นางสาว ด.ช. ด.ญ.
 """)
 SUFFIXES = words("jr sr ii iii iv v phd md dds dvm esq mba bsc ba ma msc rn cpa bed meng ing mag")
 PARTICLES = words("""
@@ -55,6 +60,34 @@ def _clean(token: str) -> str:
     return fold(token.strip(".,")).replace(".", "")
 
 
+def _letters(word: str) -> str:
+    """``word`` without its vowel signs and tone marks (Thai, Devanagari: ``\\w`` matches none of them)."""
+    return word if word.isascii() else "".join(ch for ch in word if not unicodedata.category(ch).startswith("M"))
+
+
+def _caseless(ch: str) -> bool:
+    """A letter of a script without capitals (Arabic, Hebrew, Thai, Indic, Han, Hangul, Kana)."""
+    return ch.isalpha() and ch.lower() == ch.upper()
+
+
+def _east_asian(word: str) -> bool:
+    return all("CJK UNIFIED" in unicodedata.name(ch, "") or "HANGUL SYLLABLE" in unicodedata.name(ch, "")
+               for ch in word)
+
+
+def _family_then_given(word: str) -> float:
+    """A Chinese or Korean name without a space: a known family name of one or two characters, then a
+    given name (known: 1.0; one or two characters: 0.5, the shape)."""
+    for cut in (1, 2):
+        family, given = word[:cut], word[cut:]
+        if given and _clean(family) in SURNAMES:
+            if _clean(given) in GIVEN_NAMES:
+                return 1.0
+            if len(given) <= 2:
+                return 0.5
+    return 0.0
+
+
 def name_words(value: str) -> list[str] | None:
     """The words of ``value`` without titles and suffixes, or ``None`` when it is not shaped like a name."""
     text = value.strip()
@@ -72,33 +105,44 @@ def name_words(value: str) -> list[str] | None:
         return None
     for word in words:
         folded = _clean(word)
-        if folded in COMPANY_WORDS or not _WORD.match(word):
+        if folded in COMPANY_WORDS or not _WORD.match(_letters(word)):
             return None
-        if not word[0].isupper() and folded not in PARTICLES:
+        if not (word[0].isupper() or _caseless(word[0])) and folded not in PARTICLES:
             return None
-    if not words[0][0].isupper():
+    if not (words[0][0].isupper() or _caseless(words[0][0])):
         return None
     return words
 
 
 def validate(value: str) -> float:
-    words = name_words(value) if 2 <= len(value) <= 80 else None
+    if len(value) == 1:  # a Korean or Chinese family name is one character ("김", "王")
+        return 1.0 if _east_asian(value) and _clean(value) in SURNAMES else 0.0
+    words = name_words(value) if len(value) <= 80 else None
     if words is None:
         return 0.0
     first = _clean(words[0])
     if len(words) > 1 and _clean(words[-1]) in PLACE_WORDS:
         return 0.5
     if len(words) == 1:
-        return 1.0 if first in GIVEN_NAMES or first in SURNAMES else 0.5
+        if first in GIVEN_NAMES or first in SURNAMES:
+            return 1.0
+        if 2 <= len(words[0]) <= 4 and _east_asian(words[0]):
+            return _family_then_given(words[0])
+        return _shape_only(words[0])
     if first in GIVEN_NAMES or (len(first) == 1 and _clean(words[-1]) in SURNAMES):
         return 1.0
     if first in SURNAMES and any(_clean(w) in GIVEN_NAMES for w in words[1:]):
         return 1.0  # family name first: Hungarian, Russian and East Asian usage, rosters
-    return 0.5
+    return _shape_only(words[0])
+
+
+def _shape_only(first: str) -> float:
+    # Without capitals the shape says little (any words are "shaped like a name"): only the vocabulary counts.
+    return 0.0 if _caseless(first[0]) else 0.5
 
 
 RECOGNIZER = Recognizer(
-    entity=tags.PERSON_NAME, id="name.vocabulary+shape", pattern=PATTERN, validate=validate, tier=SHAPE, gate=NO_DIGIT, length=(2, 80),
+    entity=tags.PERSON_NAME, id="name.vocabulary+shape", pattern=PATTERN, validate=validate, tier=SHAPE, gate=NO_DIGIT, length=(1, 80),
     identifier=False,
     hint=hint(("firstname", "lastname", "fullname", "surname", "surnames", "forename", "forenames",
                "givenname", "familyname", "vorname", "nachname", "familienname", "prenom", "prenoms",
