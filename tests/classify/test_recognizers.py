@@ -298,3 +298,12 @@ def test_names_in_scripts_without_capitals_or_spaces(value: str) -> None:
 @pytest.mark.parametrize("value", ["上海", "北京市", "上", "مدينة جديدة", "A"])
 def test_words_of_those_scripts_are_no_names_by_shape_alone(value: str) -> None:
     assert person.validate(value) == 0.0
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("山形県印西市勝どき11丁目24番10号", 1.0), ("上海市丹丹县淄川贵阳街b座 652288", 1.0),
+    ("부산광역시 용산구 역삼449길 596-88", 1.0), ("15 ถ.นิลเสนา ตำบลบ้านโนนสูง จังหวัดอุตรดิตถ์ 19260", 1.0),
+    ("282 آيناز کوچه سوئیت 522", 1.0),
+    ("北京市海淀区科技有限公司", 0.0), ("第3号", 0.0), ("2024年3月5日", 0.0)])
+def test_addresses_written_without_spaces_name_their_units(value: str, expected: float) -> None:
+    assert address.validate(value) == expected

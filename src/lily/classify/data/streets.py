@@ -10,6 +10,7 @@ from __future__ import annotations
 from lily.classify.data import words
 
 STREET_WORDS: frozenset[str] = words("""
+خیابان کوچه بلوار میدان بزرگراه شارع طريق طريقه ممر רחוב רח שדרות סמטת דרך
 street st str avenue ave av avda road rd lane ln drive dr court ct boulevard blvd bd bvd way place pl
 square sq terrace ter terr parkway pkwy circle cir crescent cres close gardens gdns grove gr hill
 mews row walk highway hwy route rte alley aly annex arcade bend bluff bottom branch bridge brook

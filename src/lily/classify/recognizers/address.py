@@ -26,9 +26,22 @@ def _street_word(token: str) -> bool:
     return len(bare) > 5 and bare.endswith(STREET_ENDINGS)
 
 
+# Addresses written without spaces between words name their administrative units and numbers with
+# characters of their own: Japanese 都道府県・市区町村・丁目・番地・号, Chinese 省市区县路街号, Korean
+# 시도구군동읍면로길, Thai ถนน (ถ.), ซอย, หมู่, ตำบล, อำเภอ, จังหวัด. Two of them and a digit make an address.
+_UNIT_MARKS = re.compile(r"[都道府県市区町村郡省县镇乡路街号座]|丁目|番地?|[시도구군동읍면리로길](?=\s|\d|$)"
+                         r"|ถนน|ถ\.|ซอย|หมู่|ตำบล|อำเภอ|จังหวัด|แขวง|เขต")
+
+
+def _unit_marks(value: str) -> int:
+    return len(set(_UNIT_MARKS.findall(value)))
+
+
 def validate(value: str) -> float:
     if not 5 <= len(value) <= 200 or "@" in value:
         return 0.0
+    if not value.isascii() and any(ch.isdigit() for ch in value) and _unit_marks(value) >= 2:
+        return 1.0
     tokens = _TOKEN.findall(fold(value))
     if not 2 <= len(tokens) <= _MAX_WORDS:
         return 0.0
