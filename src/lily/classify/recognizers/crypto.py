@@ -1,6 +1,7 @@
 """CRYPTO_WALLET: Bitcoin addresses by their checksums (base58check for legacy and script addresses,
 bech32 / bech32m for segwit ones) and Ethereum addresses by EIP-55's mixed-case checksum. An all-lower
-or all-upper Ethereum address carries no checksum: its shape alone counts three quarters."""
+or all-upper Ethereum address carries no checksum, unless its checksum spelling is all lower case (a
+few letters whose hash nibbles are all below 8): its shape alone counts three quarters."""
 
 from __future__ import annotations
 
@@ -75,9 +76,11 @@ def validate(value: str) -> float:
         body = value[2:]
         if len(body) != 40:
             return 0.0
-        if body == body.lower() or body == body.upper():
-            return 0.75 if len(set(body.lower())) > 4 else 0.0
-        return 1.0 if eip55_checksum(value) == "0x" + body else 0.0
+        if len(set(body.lower())) <= 4:
+            return 0.0
+        if eip55_checksum(value) == "0x" + body:
+            return 1.0  # its checksum spelling (all lower case when no letter's hash nibble is >= 8)
+        return 0.75 if body == body.lower() or body == body.upper() else 0.0
     if value[:3].lower() == "bc1":
         return 1.0 if 14 <= len(value) <= 90 and bech32_ok(value) else 0.0
     return 1.0 if 26 <= len(value) <= 35 and base58check_ok(value) else 0.0

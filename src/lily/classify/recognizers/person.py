@@ -22,14 +22,15 @@ from lily.classify.recognizer import SHAPE, Recognizer
 # Up to five words of letters, hyphens, apostrophes and periods, optionally "Surname, Given".
 PATTERN = r"^[^0-9@_/\\|<>{}\[\]=+*#%$]+$"
 
-TITLES = words("""
+TITLES = frozenset(fold(t).replace(".", "") for t in words("""
 mr mrs ms miss mx dr prof sir dame lord lady rev fr herr frau m mme mlle me sr sra srta sres don dona
 dott dottssa dottor sig sigra signor signora ing arch avv geom rag dhr mevr mevrouw mw pan pani
 univprof dipl dipl-ing mag bsc ba ma msc phd drs drg ir hj
 г-н г-жа г-ца др тов господин госпожа пан пані κ κος κα
 الدكتور الدكتورة المهندس المهندسة السيد السيدة الأستاذ الأستاذة الشيخ آقای خانم دکتر مهندس
-श्री श्रीमती सुश्री डॉ नาย นาง นางสาว ด.ช. ด.ญ.
-""")
+श्री श्रीमती सुश्री डॉ माननीय सम्मानात्मक सम्मानसूचक संमानित आदरसूचक आदरवाचक นาย นาง นางสาว ด.ช. ด.ญ.
+cô quý ông bà bác
+"""))  # folded as the words they are compared with (Devanagari loses its virama, Thai its periods)
 SUFFIXES = words("jr sr ii iii iv v phd md dds dvm esq mba bsc ba ma msc rn cpa bed meng ing mag")
 PARTICLES = words("""
 van von der den de da di del della dello dei degli dos das do du le la les ten ter te zu y e bin ibn al
@@ -61,8 +62,11 @@ def _clean(token: str) -> str:
 
 
 def _letters(word: str) -> str:
-    """``word`` without its vowel signs and tone marks (Thai, Devanagari: ``\\w`` matches none of them)."""
-    return word if word.isascii() else "".join(ch for ch in word if not unicodedata.category(ch).startswith("M"))
+    """``word`` without its vowel signs and tone marks (Thai, Devanagari: ``\\w`` matches none of them)
+    and its zero-width joiners (Indic conjuncts)."""
+    if word.isascii():
+        return word
+    return "".join(ch for ch in word if not unicodedata.category(ch).startswith("M") and ch not in "\u200c\u200d")
 
 
 def _caseless(ch: str) -> bool:
