@@ -141,16 +141,20 @@ def v32_doc(path: Path) -> dict:
     return doc
 
 
-def test_a_v3_2_enum_is_enforced_and_an_invalid_values_rule_reads_it_in_percent(store: Store, tmp_path: Path) -> None:
+def test_a_v3_2_enum_is_enforced_and_an_invalid_values_rule_reading_it_sets_the_tolerance(store: Store, tmp_path: Path) -> None:
     write_partition(tmp_path, "2025-01-01", GOOD)
     users_dataset(store, COLS, last_modified=T0.isoformat())
     import_contract(store, "acme", v32_doc(tmp_path), at=T0)
     assert evaluate_contract(store, "acme", "users-export", now=T0).status == "passing"
     rows = [{"id": i, "email": f"u{i}@example.com", "country": c} for i, c in enumerate(["DE", "US", "XX", "FR"])]
-    write_partition(tmp_path, "2025-01-02", rows)  # one value of four outside the enum: 25 %
-    result = evaluate_contract(store, "acme", "users-export", now=T0)
-    failed = {f.check: f.message for f in result.datasets[0].findings}
-    assert set(failed) == {"country is one of its enum values"}, failed  # 25 % < 30 %: the rule passes
+    write_partition(tmp_path, "2025-01-02", rows)  # one value of four outside the enum: 25 % < 30 %
+    assert evaluate_contract(store, "acme", "users-export", now=T0).status == "passing"
     write_partition(tmp_path, "2025-01-03", [*rows, {"id": 9, "email": "z@example.com", "country": "YY"}])
     failed = {f.check for f in evaluate_contract(store, "acme", "users-export", now=T0).datasets[0].findings}
-    assert failed == {"country is one of its enum values", "country.quality[0] invalidValues"}  # 40 %
+    assert failed == {"country.quality[0] invalidValues"}  # 40 %: the rule says how much is tolerated
+    # Without a rule reading it, the enum alone tolerates no value outside it.
+    strict = v32_doc(tmp_path)
+    del strict["schema"][0]["properties"][2]["quality"]
+    import_contract(store, "acme", strict, at=T0)
+    failed = {f.check for f in evaluate_contract(store, "acme", "users-export", now=T0).datasets[0].findings}
+    assert failed == {"country is one of its enum values"}

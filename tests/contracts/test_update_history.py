@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -31,6 +31,14 @@ def bursts(times: list[float]) -> list[float]:
     return ends
 
 
+def _record(store: Store, tenant: str, seen: list[tuple[uuid.UUID, datetime, int, str]]) -> None:
+    """As the monitor does it: the reads before the write transaction, the writes in it."""
+    with store.read() as conn:
+        planned = repo.plan_updates(conn, tenant, seen, BURST)
+    with store.write() as conn:
+        repo.write_updates(conn, planned)
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(updates=st.lists(st.tuples(st.sampled_from(DATASETS), st.integers(0, 600)), max_size=40),
        cuts=st.lists(st.integers(0, 40), max_size=4))
@@ -40,8 +48,7 @@ def test_history_is_the_bursts_whatever_the_batches(store: Store, updates: list[
     seen = [(aid, T0 + timedelta(seconds=s), seq, "test") for seq, (aid, s) in enumerate(updates, 1)]
     bounds = sorted({0, len(seen), *(c for c in cuts if c < len(seen))})
     for a, b in itertools.pairwise(bounds):
-        with store.write() as conn:
-            repo.record_updates(conn, tenant, seen[a:b], BURST)
+        _record(store, tenant, seen[a:b])
     with store.read() as conn:
         history = repo.update_history(conn, tenant, DATASETS)
     for aid in DATASETS:
@@ -51,8 +58,6 @@ def test_history_is_the_bursts_whatever_the_batches(store: Store, updates: list[
 
 def test_a_stream_of_writes_keeps_one_row_moved_to_the_last_write(store: Store) -> None:
     aid = DATASETS[0]
-    with store.write() as conn:
-        repo.record_updates(conn, "acme", [(aid, T0 + timedelta(milliseconds=50 * i), i, "run completed")
-                                           for i in range(1, 400)], BURST)
+    _record(store, "acme", [(aid, T0 + timedelta(milliseconds=50 * i), i, "run completed") for i in range(1, 400)])
     with store.read() as conn:
         assert repo.update_history(conn, "acme", [aid])[aid] == [T0 + timedelta(milliseconds=50 * 399)]

@@ -43,8 +43,9 @@ def is_prose(values: pa.Array) -> bool:
     words = pc.list_value_length(pc.utf8_split_whitespace(values))
     if pc.mean(words).as_py() >= MIN_WORDS:
         return True
-    unspaced = pc.mean(pc.cast(pc.match_substring_regex(values, _UNSPACED), pa.int8())).as_py() or 0.0
-    return unspaced >= 0.5 and (pc.mean(pc.utf8_length(values)).as_py() or 0.0) >= MIN_UNSPACED_CHARS
+    if (pc.mean(pc.utf8_length(values)).as_py() or 0.0) < MIN_UNSPACED_CHARS:
+        return False  # most columns (codes, ids, names, emails) stop here, before the script is looked at
+    return (pc.mean(pc.cast(pc.match_substring_regex(values, _UNSPACED), pa.int8())).as_py() or 0.0) >= 0.5
 
 
 def scan(values: pa.Array) -> TextFinding:

@@ -48,7 +48,8 @@ def _property_checks(prop: Property) -> list[dict[str, Any]]:
     if prop.unique:
         out.append({"type": "duplicate_count", "columns": [col], "name": f"{col} is unique"})
     enum = [v for v in prop.enum_values() or [] if v is not None]  # a null is missing, not invalid
-    if enum:
+    if enum and not any(_reads_enum(rule) for rule in prop.raw.get("quality") or []):
+        # An enum alone allows nothing else; an invalidValues rule reading it says how much is tolerated.
         out.append({"type": "invalid_count", "column": col, "name": f"{col} is one of its enum values",
                     "valid_values": enum})
     opts = prop.raw.get("logicalTypeOptions") or {}
@@ -83,7 +84,7 @@ def _property_checks(prop: Property) -> list[dict[str, Any]]:
                 check["valid_values"] = list(args["validValues"])
             if "pattern" in args:
                 check["regex"] = args["pattern"]
-            if "validValues" not in args and "pattern" not in args and enum:  # v3.2.0: the property's enum
+            if _reads_enum(rule) and enum:  # v3.2.0: the property's enum
                 check["valid_values"] = enum
             out.append(check)
         elif kind == "library" and metric == "duplicateValues":
@@ -91,6 +92,14 @@ def _property_checks(prop: Property) -> list[dict[str, Any]]:
         elif kind == "sql" and rule.get("query"):
             out.append({"type": "sql_metric", "query": _sql(str(rule["query"]), col), **_common(rule, name)})
     return out
+
+
+def _reads_enum(rule: Any) -> bool:
+    """An ``invalidValues`` rule without values or a pattern of its own: it checks the property's enum."""
+    if not isinstance(rule, dict) or (rule.get("metric") or rule.get("rule")) != "invalidValues":
+        return False
+    args = rule.get("arguments") or {}
+    return "validValues" not in args and "pattern" not in args
 
 
 def _sql(query: str, column: str | None = None) -> str:

@@ -53,7 +53,7 @@ def set_result(conn: Connection, tenant: str, contract_id: str, status: str, res
 
 @dataclass
 class UpdatePlan:
-    """What ``record_updates`` writes, worked out by reads (``plan_updates``) that need no write lock."""
+    """What ``write_updates`` writes, worked out by reads (``plan_updates``) that need no write lock."""
 
     tenant: str
     inserts: list[dict[str, Any]] = field(default_factory=list)
@@ -61,22 +61,18 @@ class UpdatePlan:
     trim: list[uuid.UUID] = field(default_factory=list)  # datasets whose history is cut back
 
 
-def record_updates(conn: Connection, tenant: str, seen: list[tuple[uuid.UUID, datetime, int, str]],
-                   burst: timedelta) -> None:
-    """Note that each dataset changed at ``at`` (by change ``seq``, from ``source``). An update less
-    than ``burst`` after the dataset's last recorded one moves that one forward instead of adding a
-    row: a burst counts once, dated by its last change, so a table written a thousand times a second
-    keeps a history of bursts (and one row), not of writes. A history is cut back to the last
-    ``HISTORY`` updates once it holds twice that many."""
-    write_updates(conn, plan_updates(conn, tenant, seen, burst))
-
-
 def plan_updates(conn: Connection, tenant: str, seen: list[tuple[uuid.UUID, datetime, int, str]],
                  burst: timedelta) -> UpdatePlan:
-    """``record_updates``'s reads. The monitor runs them outside its write transaction, which on
-    SQLite holds the inbound worker's write lock: inside it they doubled the steady stream's p99
-    (benchmarks/inbound.py, steady 1,000/s). What a second monitor writes in between is harmless:
-    an insert of a row that exists does nothing, and a move applies only to the row it read."""
+    """What noting that each dataset changed at ``at`` (by change ``seq``, from ``source``) writes. An
+    update less than ``burst`` after the dataset's last recorded one moves that one forward instead of
+    adding a row: a burst counts once, dated by its last change, so a table written a thousand times a
+    second keeps a history of bursts (and one row), not of writes. A history is cut back to the last
+    ``HISTORY`` updates once it holds twice that many.
+
+    Only reads: the monitor runs them outside its write transaction, which on SQLite holds the inbound
+    worker's write lock (inside it they doubled the steady stream's p99, benchmarks/inbound.py at
+    1,000/s). What a second monitor writes in between is harmless: an insert of a row that exists does
+    nothing, and a move applies only to the row it read."""
     plan = UpdatePlan(tenant)
     if not seen:
         return plan

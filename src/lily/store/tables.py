@@ -56,7 +56,10 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     # SQLite stores text; SQLAlchemy's conversions (a %-format through a dict one way, a regular
     # expression the other, around the methods above) cost a few microseconds per value, and the
-    # worker binds about fifteen timestamps per event. These give the same text and values.
+    # worker binds about fifteen timestamps per event. These give the same text and values
+    # (tests/store/test_timestamps.py). Measured: binding through SQLAlchemy's DATETIME cost the worker
+    # thread 281 more py-spy samples of 6,662 at a steady 1,000 events/s (4 %; with store.bulk's read
+    # plan, the steady worker CPU of issue 14: docs/performance.md, "Issue 14, the two seams back").
     def bind_processor(self, dialect: Any) -> Any:
         if dialect.name != "sqlite":
             return super().bind_processor(dialect)
