@@ -36,6 +36,8 @@ INSERT INTO users (email, phone, full_name)
   SELECT 'user' || i || '@example.com', '+1-202-555-' || lpad(i::text, 4, '0'), 'Name ' || i
   FROM generate_series(1, 300) i;
 INSERT INTO accounts (user_id, iban, balance) SELECT i, 'DE89370400440532013000', i FROM generate_series(1, 300) i;
+CREATE TABLE pairs (b int, a int, note text, PRIMARY KEY (a, b));
+CREATE TABLE pair_refs (x int, y int, FOREIGN KEY (y, x) REFERENCES pairs (a, b));
 CREATE VIEW user_balances AS
   WITH totals AS (SELECT user_id, sum(balance) AS total FROM accounts GROUP BY user_id)
   SELECT u.id, u.email, t.total, rank() OVER (ORDER BY t.total DESC) AS position
@@ -100,7 +102,9 @@ def test_crawl_catalog_lineage_and_classifications(store: Store, shop: str) -> N
     assert result.state == "succeeded", result.to_json()
     counts = result.report.counts
     assert counts["catalog_queries"] == 1 + 4 * counts["schemas"]  # never one per table
-    assert (counts["tables"], counts["views"]) == (3, 4)
+    assert (counts["tables"], counts["views"]) == (5, 4)
+    phases = result.to_json()["phases"]
+    assert set(phases) == {"catalog_read", "catalog_write"} and 0 < phases["catalog_read"] <= result.seconds
 
     users = get(store, ref(db, "public", "users"))
     assert users.type == "table" and users.description == "customers"
@@ -112,6 +116,14 @@ def test_crawl_catalog_lineage_and_classifications(store: Store, shop: str) -> N
     balance = get(store, ref(db, "public", "accounts", field="balance"))
     assert balance.attributes["default"] == "0" and balance.attributes["data_type"] == "numeric(12,2)"
     assert get(store, ref(db, "public", "emails")).attributes["kind"] == "materialized_view"
+    # Composite keys keep the constraint's column order, not the table's.
+    assert get(store, ref(db, "public", "pairs")).attributes["primary_key"] == ["a", "b"]
+    assert [get(store, ref(db, "public", "pairs", field=c)).attributes.get("primary_key") for c in "ab"] == [True] * 2
+    fk = next(c for c in get(store, ref(db, "public", "pair_refs")).attributes["constraints"]
+              if c["type"] == "foreign_key")
+    assert fk["columns"] == ["y", "x"] and fk["references"] == {"schema": "public", "table": "pairs",
+                                                                 "columns": ["a", "b"]}
+    assert get(store, ref(db, "public", "pair_refs", field="y")).attributes["references"] == ["public.pairs.a"]
 
     found = edges(store)
     assert ("users", "email", "user_balances", "email", "DIRECT") in found

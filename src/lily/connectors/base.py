@@ -17,6 +17,7 @@ import gc
 import queue
 import re
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -77,16 +78,28 @@ class ItemError:
 
 @dataclass
 class Report:
-    """What a run found and did: counts by name, skipped items, notes, the next run's cursor."""
+    """What a run found and did: counts by name, skipped items, notes, the next run's cursor, and
+    the seconds its phases took (reading the source system, writing the catalog: which one a slow
+    run waits on)."""
 
     counts: Counter[str] = field(default_factory=Counter)
     errors: list[ItemError] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     cursor: dict[str, Any] | None = None
     max_errors: int = 1000  # kept in the run record; the count goes on
+    phases: dict[str, float] = field(default_factory=dict)
 
     def count(self, name: str, n: int = 1) -> None:
         self.counts[name] += n
+
+    @contextmanager
+    def timed(self, phase: str) -> Iterator[None]:
+        """Add the wall time of the block to ``phases[phase]``."""
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.phases[phase] = self.phases.get(phase, 0.0) + time.perf_counter() - started
 
     def fail(self, item: str, reason: str) -> None:
         self.counts["errors"] += 1
@@ -157,6 +170,7 @@ class Writer:
         self._weight = 0
         self.changes = 0
         self.transactions = 0
+        self.seconds = 0.0  # wall time spent applying batches (on the writing thread)
         self._queue: queue.Queue[list[MetadataEvent] | None] = queue.Queue(maxsize=2)
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
@@ -203,6 +217,7 @@ class Writer:
                 if batch is None:
                     return
                 if self._error is None:
+                    started = time.perf_counter()
                     with collector_paused():
                         result = apply_and_notify(self.store, ChangeSet(tenant_id=self.tenant_id, actor=self.actor,
                                                                         operations=batch))
@@ -212,6 +227,7 @@ class Writer:
                         # (that pass was 5 % of a 10,000-table crawl, py-spy).
                         del result
                         batch = None
+                    self.seconds += time.perf_counter() - started
             except BaseException as exc:  # raised in the connector's thread by the next add or flush
                 self._error = exc
             finally:

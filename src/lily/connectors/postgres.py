@@ -93,17 +93,7 @@ class PostgresConnector:
         previous = (ctx.cursor or {}).get("relations", {})
         previous_edges = (ctx.cursor or {}).get("view_edges", {})
         with self.connect() as conn, conn.transaction():
-            schemas = [(oid, name) for oid, name in conn.execute(pg_catalog.SCHEMAS)
-                       if (self.config.schemas is None or name in self.config.schemas)
-                       and name not in self.config.exclude_schemas]
-            ctx.report.count("catalog_queries", 1)
-            relations: list[Relation] = []
-            for oid, name in schemas:
-                ctx.progress.update(f"{self.config.database}.{name}")
-                with collector_paused():
-                    relations += pg_catalog.read_schema(conn, oid, name)
-                ctx.report.count("catalog_queries", pg_catalog.QUERIES_PER_SCHEMA)
-                ctx.report.count("schemas")
+            schemas, relations = self._read_catalog(ctx, conn)
             fingerprints = {f"{r.schema}.{r.name}": _fingerprint(r) for r in relations}
             changed = [r for r in relations if ctx.full or previous.get(f"{r.schema}.{r.name}")
                        != fingerprints[f"{r.schema}.{r.name}"]]
@@ -128,6 +118,23 @@ class PostgresConnector:
                     if not rel.is_view or rel.kind == "materialized_view":
                         self._classify(ctx, conn, rel)
         ctx.report.cursor = {"relations": fingerprints, "view_edges": edges}
+
+    def _read_catalog(self, ctx: RunContext, conn: Any) -> tuple[list[tuple[int, str]], list[Relation]]:
+        """The schemas to crawl and their relations, in 1 + ``QUERIES_PER_SCHEMA`` per schema queries
+        (timed as the run's ``catalog_read`` phase)."""
+        with ctx.report.timed("catalog_read"):
+            schemas = [(oid, name) for oid, name in conn.execute(pg_catalog.SCHEMAS)
+                       if (self.config.schemas is None or name in self.config.schemas)
+                       and name not in self.config.exclude_schemas]
+            ctx.report.count("catalog_queries", 1)
+            relations: list[Relation] = []
+            for oid, name in schemas:
+                ctx.progress.update(f"{self.config.database}.{name}")
+                with collector_paused():
+                    relations += pg_catalog.read_schema(conn, oid, name)
+                ctx.report.count("catalog_queries", pg_catalog.QUERIES_PER_SCHEMA)
+                ctx.report.count("schemas")
+        return schemas, relations
 
     def _relation_op(self, rel: Relation) -> UpsertAsset:
         columns = [ColumnSpec(name=c.name, data_type=c.type, ordinal=c.ordinal, description=c.comment,

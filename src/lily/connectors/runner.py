@@ -45,6 +45,7 @@ class RunResult:
     def to_json(self) -> dict[str, Any]:
         return {"run_id": self.run_id, "connector": self.connector, "state": self.state, "error": self.error,
                 "counts": dict(self.report.counts), "changes": self.changes, "seconds": round(self.seconds, 3),
+                "phases": {name: round(seconds, 3) for name, seconds in self.report.phases.items()},
                 "errors": [{"item": e.item, "reason": e.reason} for e in self.report.errors],
                 "notes": self.report.notes}
 
@@ -88,6 +89,7 @@ def run(store: Store, config: ConnectorConfig, *, full: bool = False, trigger: s
         except Exception:
             log.exception("connector_flush_failed", connector=config.name)
     writer.close()
+    report.phases["catalog_write"] = writer.seconds
     finished = datetime.now(UTC)
     report.counts["changes"] = writer.changes
     with store.write() as conn:
