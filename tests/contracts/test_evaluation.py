@@ -7,12 +7,13 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from lily.contracts.monitor import FRESHNESS_SOURCE, ContractMonitor
+from lily.contracts.monitor import CONSUMER, FRESHNESS_SOURCE, ContractMonitor
 from lily.contracts.service import SOURCE, evaluate_contract, import_contract
-from lily.model import AddLineage, AssetRef, AssetType, ColumnSpec, UpsertAsset, asset_id
+from lily.model import AddClassification, AddLineage, AssetRef, AssetType, ColumnSpec, UpsertAsset, asset_id
 from lily.store import Store, catalog
 from lily.store import contracts as contract_store
 from lily.store import incidents as incident_store
+from lily.store.feed import get_offset, head_seq
 from tests.contracts.conftest import S3, T0, USERS, apply, contract_doc, users_dataset, write_partition
 
 COLS = {"id": "BIGINT", "email": "VARCHAR", "country": "VARCHAR"}
@@ -129,6 +130,33 @@ def test_the_monitor_evaluates_on_the_feed_when_an_s3_object_under_the_contract_
     monitor.drain_tenant("acme")
     assert monitor.drain_tenant("acme") == 0
     assert len(incident(store, SOURCE, "users-export")["timeline"]) == 1
+
+
+def test_the_monitor_moves_its_offset_past_changes_it_does_not_read(store: Store) -> None:
+    """A long run of changes of other kinds (tags here) is walked once, in windows, and a change it
+    reads after them is still found."""
+    users_dataset(store, COLS, last_modified=T0.isoformat())
+    import_contract(store, "acme", contract_doc(), at=T0)
+    monitor = ContractMonitor(store, clock=lambda: T0 + timedelta(hours=1), read_data=False, batch=3, window=5)
+    monitor.drain_tenant("acme")
+    for i in range(12):
+        apply(store, AddClassification(ref=USERS, tag=f"Team.t{i}"))
+
+    def offset_and_head() -> tuple[int, int]:
+        with store.read() as conn:
+            return get_offset(conn, CONSUMER, "acme"), head_seq(conn, "acme")
+
+    before, head = offset_and_head()
+    assert head - before >= 12
+    assert monitor.drain_tenant("acme") == 0  # none of its kinds
+    assert offset_and_head() == (head, head)
+
+    users_dataset(store, {"id": "BIGINT"}, at=T0)  # two columns gone, behind more tags
+    for i in range(7):
+        apply(store, AddClassification(ref=USERS, tag=f"Team.u{i}"))
+    assert monitor.drain_tenant("acme") > 0
+    assert incident(store, SOURCE, "users-export")["status"] == "open"
+    assert offset_and_head()[0] == offset_and_head()[1]
 
 
 def v32_doc(path: Path) -> dict:

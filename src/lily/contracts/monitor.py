@@ -32,7 +32,7 @@ from lily.store import Store, catalog
 from lily.store import contracts as repo
 from lily.store import incidents as incident_store
 from lily.store.apply import apply_in
-from lily.store.feed import Touch, commit_offset, get_offset, touches_after
+from lily.store.feed import Touch, commit_offset, get_offset, head_seq, touches_after
 
 CONSUMER = "contracts"
 FRESHNESS_SOURCE = "lily_freshness"
@@ -47,11 +47,16 @@ def _utc_now() -> datetime:
 
 
 class ContractMonitor:
-    def __init__(self, store: Store, *, clock: Clock = _utc_now, batch: int = 500, read_data: bool = True) -> None:
+    def __init__(self, store: Store, *, clock: Clock = _utc_now, batch: int = 500, read_data: bool = True,
+                 window: int = 10_000) -> None:
         self.store = store
         self.clock = clock
         self.batch = batch
         self.read_data = read_data
+        # Change numbers one read walks at most. Why: the offset moves past changes of kinds the
+        # monitor does not read too, so a long run of them (a propagation's classifications, a
+        # crawl's lineage) is walked once, not again on every drain until a change it reads comes.
+        self.window = window
 
     # ------------------------------------------------------------------ the feed
     def _touched(self, conn: Any, tenant: str, touches: list[Touch], contracts: list[dict[str, Any]]
@@ -104,7 +109,7 @@ class ContractMonitor:
         return refs, updates
 
     def drain_tenant(self, tenant: str) -> int:
-        """Process the feed of one tenant up to its end; the number of changes read."""
+        """Process the feed of one tenant up to its end; the number of changes of the kinds it reads."""
         total = 0
         while True:
             # Read outside the write transaction: on SQLite a write transaction holds the one write
@@ -114,22 +119,31 @@ class ContractMonitor:
             # here is still the offset when the short write below moves it.
             with self.store.read() as conn:
                 offset = get_offset(conn, CONSUMER, tenant)
-                touches = touches_after(conn, tenant, offset, self.batch, _KINDS, ChangeKind.RUN_UPDATED.value)
-                if not touches:
+                head = head_seq(conn, tenant)
+                if head <= offset:
                     return total
-                contracts = repo.list_contracts(conn, tenant)
-                refs, updates = self._touched(conn, tenant, touches, contracts)
-                planned = repo.plan_updates(conn, tenant, updates, freshness.BURST)
+                upto = min(head, offset + self.window)
+                touches = touches_after(conn, tenant, offset, self.batch, _KINDS, ChangeKind.RUN_UPDATED.value,
+                                        upto=upto)
+                reached = touches[-1].seq if len(touches) == self.batch else upto
+                contracts: list[dict[str, Any]] = []
+                refs: set[AssetRef] = set()
+                planned = None
+                if touches:
+                    contracts = repo.list_contracts(conn, tenant)
+                    refs, updates = self._touched(conn, tenant, touches, contracts)
+                    planned = repo.plan_updates(conn, tenant, updates, freshness.BURST)
             with self.store.write() as conn:
-                repo.write_updates(conn, planned)
-                commit_offset(conn, CONSUMER, tenant, touches[-1].seq, self.clock())
+                if planned is not None:
+                    repo.write_updates(conn, planned)
+                commit_offset(conn, CONSUMER, tenant, reached, self.clock())
             total += len(touches)
             for contract_id in contracts_for(contracts, refs):
                 try:
                     evaluate_contract(self.store, tenant, contract_id, now=self.clock(), read_data=self.read_data)
                 except Exception:
                     log.exception("contract_evaluation_failed", tenant=tenant, contract=contract_id)
-            if len(touches) < self.batch:
+            if reached >= head:
                 return total
 
     # ------------------------------------------------------------------ the schedule

@@ -41,13 +41,21 @@ class Touch(NamedTuple):
 
 
 def touches_after(conn: Connection, tenant_id: str, after: int, limit: int, kinds: list[str],
-                  with_after: str) -> list[Touch]:
-    """Changes of ``kinds`` after ``after`` as ``Touch`` rows; the after image only of ``with_after``."""
+                  with_after: str, upto: int | None = None) -> list[Touch]:
+    """Changes of ``kinds`` after ``after`` (and up to ``upto``) as ``Touch`` rows; the after image
+    only of ``with_after``."""
     q = select(changes.c.seq, changes.c.kind, changes.c.actor, changes.c.at,
                type_coerce(changes.c.asset_id, String),
                case((changes.c.kind == with_after, changes.c.after), else_=None).label("after")).where(
         changes.c.tenant_id == tenant_id, changes.c.seq > after, changes.c.kind.in_(kinds))
+    if upto is not None:
+        q = q.where(changes.c.seq <= upto)
     return [Touch(*row) for row in conn.execute(q.order_by(changes.c.seq).limit(limit))]
+
+
+def head_seq(conn: Connection, tenant_id: str) -> int:
+    """The tenant's last committed change number (0 before its first change)."""
+    return int(conn.execute(select(tenants.c.change_seq).where(tenants.c.id == tenant_id)).scalar() or 0)
 
 
 def audit_records(conn: Connection, tenant_id: str, *, actor: str | None = None, action: str | None = None,
