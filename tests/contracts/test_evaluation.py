@@ -186,3 +186,20 @@ def test_a_v3_2_enum_is_enforced_and_an_invalid_values_rule_reading_it_sets_the_
     import_contract(store, "acme", strict, at=T0)
     failed = {f.check for f in evaluate_contract(store, "acme", "users-export", now=T0).datasets[0].findings}
     assert failed == {"country is one of its enum values"}
+
+
+def test_duplicate_values_in_percent_compare_the_share_of_duplicated_rows(store: Store, tmp_path: Path) -> None:
+    doc = contract_doc(tmp_path)
+    doc["schema"][0]["properties"][1]["quality"] = [
+        {"metric": "duplicateValues", "unit": "percent", "mustBeLessThan": 30}]
+    doc["schema"][0]["quality"] = [
+        {"metric": "duplicateValues", "arguments": {"properties": ["email", "country"]}, "unit": "percent",
+         "mustBeLessThan": 30}]
+    users_dataset(store, COLS, last_modified=T0.isoformat())
+    import_contract(store, "acme", doc, at=T0)
+    rows = [{"id": i, "email": e, "country": "DE"} for i, e in enumerate(["a@x.io", "b@x.io", "c@x.io", "a@x.io"])]
+    write_partition(tmp_path, "2025-01-02", rows)  # one row of four repeats a key: 25 % < 30 %
+    assert evaluate_contract(store, "acme", "users-export", now=T0).status == "passing"
+    write_partition(tmp_path, "2025-01-03", [*rows, {"id": 9, "email": "b@x.io", "country": "DE"}])  # 2 of 5
+    failed = {f.check for f in evaluate_contract(store, "acme", "users-export", now=T0).datasets[0].findings}
+    assert failed == {"email.quality[0] duplicateValues", "users.quality[0] duplicateValues"}

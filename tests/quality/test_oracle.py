@@ -31,6 +31,7 @@ CHECKS = parse_checks([
     {"type": "invalid_count", "name": "born_date", "column": "born", "format": "date"},
     {"type": "duplicate_count", "columns": ["id"]},
     {"type": "duplicate_count", "columns": ["id", "k2"]},
+    {"type": "duplicate_percent", "columns": ["id"], "warn": {"gt": 10}, "fail": {"gt": 40}},
     {"type": "freshness", "column": "day", "max_age": "2d", "warn": {"gt": 24}},
     {"type": "distribution", "column": "amount", "metric": "avg", "fail": {"not_between": [-1000, 1000]}},
     {"type": "distribution", "column": "amount", "metric": "min", "warn": {"lt": 0}},
@@ -81,6 +82,8 @@ def expected_metrics(table: list[dict[str, Any]]) -> dict[str, Any]:
         "born_date": sum(1 for b in present(table, "born") if not valid_date(b)),
         "duplicate_count(id)": len(present(table, "id")) - len(set(present(table, "id"))),
         "duplicate_count(id, k2)": len(pairs) - len(set(pairs)),
+        "duplicate_percent(id)": (100 * (len(present(table, "id")) - len(set(present(table, "id"))))
+                                  / len(present(table, "id")) if present(table, "id") else 0.0),
         "freshness(day)": (end - datetime.combine(max(days), time(), UTC)).total_seconds() / 3600 if days else None,
         "avg(amount)": statistics.fmean(amounts) if amounts else None,
         "min(amount)": min(amounts) if amounts else None,

@@ -88,7 +88,8 @@ def _property_checks(prop: Property) -> list[dict[str, Any]]:
                 check["valid_values"] = enum
             out.append(check)
         elif kind == "library" and metric == "duplicateValues":
-            out.append({"type": "duplicate_count", "columns": [col], **_common(rule, name)})
+            out.append({"type": "duplicate_percent" if percent else "duplicate_count", "columns": [col],
+                        **_common(rule, name)})
         elif kind == "sql" and rule.get("query"):
             out.append({"type": "sql_metric", "query": _sql(str(rule["query"]), col), **_common(rule, name)})
     return out
@@ -123,7 +124,8 @@ def check_dicts(contract: Contract, obj: SchemaObject) -> list[dict[str, Any]]:
         elif kind == "library" and metric == "duplicateValues":
             cols = list((rule.get("arguments") or {}).get("properties") or [])
             if cols:
-                out.append({"type": "duplicate_count", "columns": cols, **_common(rule, name)})
+                out.append({"type": "duplicate_percent" if rule.get("unit") == "percent" else "duplicate_count",
+                            "columns": cols, **_common(rule, name)})
         elif kind == "sql" and rule.get("query"):
             out.append({"type": "sql_metric", "query": _sql(str(rule["query"])), **_common(rule, name)})
     sla = contract.sla("freshness")

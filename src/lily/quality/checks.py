@@ -139,6 +139,12 @@ class DuplicateCountCheck(_Check):
         return list(self.columns)
 
 
+class DuplicatePercentCheck(DuplicateCountCheck):
+    """The same rows as a percentage (0-100) of the rows whose key has no null; 0 when there are none."""
+
+    type: Literal["duplicate_percent"]  # type: ignore[assignment]
+
+
 class FreshnessCheck(_ColumnCheck):
     """Hours between the newest value of ``column`` and the end of ``process_date`` (UTC).
 
@@ -242,7 +248,7 @@ class SqlMetricCheck(_Check):
 
 Check = Annotated[
     RowCountCheck | MissingCountCheck | MissingPercentCheck | InvalidCountCheck | InvalidPercentCheck
-    | DuplicateCountCheck
+    | DuplicateCountCheck | DuplicatePercentCheck
     | FreshnessCheck | SchemaCheck | ReferenceCheck | DistributionCheck | SqlMetricCheck,
     Field(discriminator="type"),
 ]

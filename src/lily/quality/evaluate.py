@@ -19,6 +19,7 @@ from lily.quality.checks import (
     Check,
     DistributionCheck,
     DuplicateCountCheck,
+    DuplicatePercentCheck,
     FreshnessCheck,
     InvalidCountCheck,
     InvalidPercentCheck,
@@ -55,7 +56,7 @@ def evaluate(
     if isinstance(check, MissingCountCheck | InvalidCountCheck | DuplicateCountCheck | ReferenceCheck):
         bad, considered = _row_counts(check, measured)
         value: Number = bad
-        if isinstance(check, MissingPercentCheck | InvalidPercentCheck):
+        if isinstance(check, MissingPercentCheck | InvalidPercentCheck | DuplicatePercentCheck):
             value = round(100.0 * bad / considered, 6) if considered else 0.0
         status = _status(check, value)
         score = 1.0 - bad / considered if considered else 1.0
