@@ -155,7 +155,16 @@ def test_person_names(value: str, expected: float) -> None:
     ("Main Street", 0.5), ("Building 5", 0.0), ("jane@example.com", 0.0), ("60837 Rastatt", 0.0),
     ("ул. Железнодорожная, д. 3 стр. 29", 1.0), ("Jl. Asia Afrika No. 3", 1.0), ("Aleea Albu Nr. 43", 1.0),
     ("Λεωφ. Συκεών 8", 1.0), ("Soproni utca 175.", 1.0), ("Edvardsenbakken 3B", 1.0),
-    ("6 Elizabeth Cruiseway", 1.0), ("Rašínská 862", 0.5),
+    ("6 Elizabeth Cruiseway", 1.0), ("Rašínská 862", 0.75), ("Einstein 27", 0.5), ("Kraljevec 2b/9", 0.5),
+    ("U Vápenice 5", 0.75), ("Na Příčné Mezi 291", 0.75),
+    # A street line, then the locality with its postcode (either way round, a prefix allowed).
+    ("Vašátkova 4\n782 80 Spálené Poříčí", 1.0), ("Lienstubben 73, 9853 Mathisen", 1.0),
+    ("Μάζης 48,\nΤΚ 76795 Άμφισσα", 1.0), ("משעול הסיפן 45, לקיה, 1165758", 1.0),
+    ("85/73\nBajaj Ganj\nLatur 423172", 1.0), ("Suchdolská 49\n241 69 Březová nad Svitavou", 1.0),
+    ("Justo Fuentes 424 Of. 935", 1.0),
+    # ... and what only looks so.
+    ("Build 616\n34967 tests passed", 0.5), ("Widget 13, qty 1406 Pending", 0.5), ("Room 333 Floor 7", 0.0),
+    ("Called 5 times, ticket 328175 opened", 0.5),
 ])
 def test_street_addresses(value: str, expected: float) -> None:
     assert address.validate(value) == expected

@@ -65,5 +65,5 @@ STREET_ENDINGS: tuple[str, ...] = (
 
 UNIT_WORDS: frozenset[str] = words("""
 apt apartment suite ste unit flat floor fl room rm studio building bldg piso puerta planta
-appartamento interno scala etage app bus bte andar casa bloco
+appartamento interno scala etage app bus bte andar casa bloco dpto depto departamento oficina
 """)

@@ -15,7 +15,7 @@ from lily.classify.names import hint
 from lily.classify.recognizer import SHAPE, Recognizer
 
 _TOKEN = re.compile(r"[^\W_][\w.'/-]*")
-_HOUSE_NUMBER = re.compile(r"^(?:\d{1,5}[a-z]?|\d{1,5}[-/]\d{1,5}[a-z]?|s/n|sn|n[o°º]?\d{1,5})\.?$")
+_HOUSE_NUMBER = re.compile(r"^(?:\d{1,5}[a-z]?(?:[-/]\d{1,5}[a-z]?)?|s/n|sn|n[o°º]?\d{1,5})\.?$")
 _MAX_WORDS = 16
 
 
@@ -37,6 +37,61 @@ def _unit_marks(value: str) -> int:
     return len(set(_UNIT_MARKS.findall(value)))
 
 
+# "Vašátkova 4\n782 80 Spálené Poříčí", "Lienstubben 73, 9853 Mathisen", "משעול הסיפן 45, לקיה, 1165758":
+# a street line with its house number, then the locality with its postcode. Streets named without
+# a street word ("Vašátkova 4") count half alone; with the locality after them they are addresses.
+_PARTS = re.compile(r"\s*[\n,]\s*")
+_POSTCODE = re.compile(r"(?<!\d)(?:\d{3} \d{2}|\d{4,7})(?!\d)")
+
+
+def _street_then_locality(value: str) -> bool:
+    parts = [p for p in _PARTS.split(value) if p]
+    if len(parts) >= 3 and _HOUSE_NUMBER.match(parts[0].lower()):  # "85/73\nBajaj Ganj\nLatur 423172"
+        parts = [f"{parts[0]} {parts[1]}", *parts[2:]]
+    if len(parts) < 2:
+        return False
+    street = _TOKEN.findall(fold(parts[0]))
+    if not 2 <= len(street) <= 6 or not any(_HOUSE_NUMBER.match(t) for t in street) \
+            or not any(t[0].isalpha() and len(t) >= 3 for t in street):
+        return False
+    return _locality(" ".join(parts[1:]))
+
+
+def _locality(text: str) -> bool:
+    """A postcode and a place name, either way round ("782 80 Spálené Poříčí", "Latur 423172",
+    "Aizawl-940460"), and nothing else. A place is a name: capitalised, or in a script without
+    capitals ("34967 tests passed", "qty 1406 Pending" are not)."""
+    code = _POSTCODE.search(text)
+    if code is None:
+        return False
+    before, after = text[:code.start()].strip(" -"), text[code.end():].strip(" -")
+    if before and after:
+        if not (len(before) <= 3 and before.isupper()):  # "ΤΚ 76795 Άμφισσα", "CZ 241 69 Brno"
+            return False
+        before = ""
+    names = (before or after).split()
+    # "Březová nad Svitavou", "Frankfurt am Main": short words may join the name's words.
+    return 1 <= len(names) <= 5 and names[0][0].isalpha() and not names[0][0].islower() \
+        and all(n[0].isalpha() and (not n[0].islower() or len(n) <= 3) for n in names)
+
+
+# Central European streets are adjectives or possessives of a name, written alone before the
+# number: "Jirčanská 520", "Sulická 8", "Mickiewiczova 277", "Draškovićeva 2c" (folded endings);
+# a column of them reads as addresses, one such value only leans that way.
+_NAMED_STREET_ENDINGS = ("ska", "cka", "ova", "eva")
+# ... or a preposition and a name: "U Vápenice 5", "Pod Kesnerkou 24", "Na Příčné Mezi 291".
+_STREET_PREPOSITIONS = frozenset({"u", "k", "ke", "na", "nad", "pod", "za", "pri", "pred", "v", "ve"})
+
+
+def _flat_after_number(tokens: list[str]) -> bool:
+    """A house number, then a flat or office and its number: "Justo Fuentes 424 Of. 935"."""
+    first = next((i for i, t in enumerate(tokens) if _HOUSE_NUMBER.match(t)), None)
+    if not first or tokens[first - 1].rstrip(".") in UNIT_WORDS:  # none, a number first, or "Room 333 Floor 7"
+        return False
+    return any((t.rstrip(".") in UNIT_WORDS or t == "of.") and _HOUSE_NUMBER.match(n)
+               for t, n in zip(tokens[first + 1:], tokens[first + 2:], strict=False))
+
+
 def validate(value: str) -> float:
     if not 5 <= len(value) <= 200 or "@" in value:
         return 0.0
@@ -50,7 +105,7 @@ def validate(value: str) -> float:
         return 0.0
     numbered = any(_HOUSE_NUMBER.match(t) for t in tokens)
     street = any(_street_word(t) for t in alpha)
-    if numbered and street:
+    if numbered and (street or _street_then_locality(value) or _flat_after_number(tokens)):
         return 1.0
     if street and len(alpha) >= 2:
         return 0.5
@@ -58,6 +113,11 @@ def validate(value: str) -> float:
     # "Rašínská 862", "Einsteinova 27": Central European streets are often one name, then a number
     # (a number first is a postcode: "60837 Rastatt").
     alone = len(tokens) == 2 and tokens[0] in words and len(tokens[0]) >= 4 and bool(_HOUSE_NUMBER.match(tokens[1]))
+    if alone and len(tokens[0]) >= 6 and tokens[0].endswith(_NAMED_STREET_ENDINGS):
+        return 0.75  # not more: surnames end so too ("Kučerová 607")
+    if 3 <= len(tokens) <= 5 and tokens[0] in _STREET_PREPOSITIONS and bool(_HOUSE_NUMBER.match(tokens[-1])) \
+            and all(w[0].isupper() for w in value.split()[:-1]):
+        return 0.75
     return 0.5 if numbered and (len(words) >= 2 or alone) else 0.0
 
 
