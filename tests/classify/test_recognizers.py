@@ -159,7 +159,7 @@ def test_person_names(value: str, expected: float) -> None:
     ("U Vápenice 5", 0.75), ("Na Příčné Mezi 291", 0.75),
     # A street line, then the locality with its postcode (either way round, a prefix allowed).
     ("Vašátkova 4\n782 80 Spálené Poříčí", 1.0), ("Lienstubben 73, 9853 Mathisen", 1.0),
-    ("Μάζης 48,\nΤΚ 76795 Άμφισσα", 1.0), ("משעול הסיפן 45, לקיה, 1165758", 1.0),
+    ("Μάζης 48,\n\u03a4\u039a 76795 Άμφισσα", 1.0), ("משעול הסיפן 45, לקיה, 1165758", 1.0),
     ("85/73\nBajaj Ganj\nLatur 423172", 1.0), ("Suchdolská 49\n241 69 Březová nad Svitavou", 1.0),
     ("Justo Fuentes 424 Of. 935", 1.0),
     # ... and what only looks so.

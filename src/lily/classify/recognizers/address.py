@@ -66,7 +66,7 @@ def _locality(text: str) -> bool:
         return False
     before, after = text[:code.start()].strip(" -"), text[code.end():].strip(" -")
     if before and after:
-        if not (len(before) <= 3 and before.isupper()):  # "ΤΚ 76795 Άμφισσα", "CZ 241 69 Brno"
+        if not (len(before) <= 3 and before.isupper()):  # a Greek "TK 76795", "CZ 241 69 Brno"
             return False
         before = ""
     names = (before or after).split()
