@@ -170,3 +170,26 @@ def test_card_columns_versus_random_digits(seed: int, name: str) -> None:
     assert classify_column(name, cards).entity == "CREDIT_CARD"
     noise = ["".join(str(rng.randint(0, 9)) for _ in range(16)) for _ in range(120)]
     assert classify_column(name, noise).entity is None
+
+
+_DIGIT_SCRIPTS = [0x0660, 0x06F0, 0x0966, 0x09E6, 0x0E50, 0xFF10]  # Arabic-Indic, Persian, Devanagari, Bengali, Thai, fullwidth
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.text(alphabet="0123456789 +-()", min_size=1, max_size=30), st.sampled_from(_DIGIT_SCRIPTS))
+def test_digits_of_other_scripts_are_read_as_ascii_digits(text: str, zero: int) -> None:
+    from lily.classify.sampling import ascii_digits
+
+    written = "".join(chr(zero + int(ch)) if ch.isdigit() else ch for ch in text)
+    assert ascii_digits(pa.array([written, "plain", None])).to_pylist() == [text, "plain", None]
+
+
+def test_phones_in_bengali_digits_and_georgian_names() -> None:
+    rng = random.Random(5)
+    bengali = [chr(0x09E6 + int(d)) for d in "0123456789"]
+    phones = ["+" + "".join(bengali[int(d)] for d in "880") + "-" + "".join(rng.choice(bengali) for _ in range(4))
+              + "-" + "".join(rng.choice(bengali) for _ in range(6)) for _ in range(100)]
+    assert classify_column("telephone", phones).entity == "PHONE"
+    # Georgian letters have had capitals in Unicode since 2018; names are written without them.
+    names = ["ვიქტორ მელქაძე", "ემზარ ნარიმანიძე", "ლალი მარგველაშვილი", "ნუგზარ გოგიაშვილი", "თამთა ქობულაძე"] * 20
+    assert classify_column("value_8", names).entity == "PERSON_NAME"

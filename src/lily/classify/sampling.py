@@ -4,6 +4,7 @@ recognizers read: non-null values as trimmed, non-empty Arrow strings, spread ov
 from __future__ import annotations
 
 import contextlib
+import unicodedata
 from collections.abc import Sequence
 
 import pyarrow as pa
@@ -76,4 +77,16 @@ def sample_strings(array: pa.Array, size: int) -> tuple[pa.Array, int]:
         values = values.cast(pa.string())
     values = pc.utf8_trim_whitespace(values)
     values = values.filter(pc.greater(pc.utf8_length(values), 0))
-    return values, non_null
+    return ascii_digits(values), non_null
+
+
+def ascii_digits(values: pa.Array) -> pa.Array:
+    """``values`` with the decimal digits of other scripts as ASCII ones ("+৮৮০ ১৪০৯" -> "+880 1409",
+    Persian and Arabic-Indic dates and ids too): a number is the same number in any script, and the
+    recognizers read ASCII digits.
+    One character for one, so positions in a value stay where they were."""
+    if pc.all(pc.string_is_ascii(values)).as_py() is not False:
+        return values
+    return pa.array([v if v is None or v.isascii() else "".join(
+        str(unicodedata.decimal(ch)) if ch.isdecimal() and not ch.isascii() else ch for ch in v)
+        for v in values.to_pylist()], pa.string())

@@ -70,8 +70,9 @@ def _letters(word: str) -> str:
 
 
 def _caseless(ch: str) -> bool:
-    """A letter of a script without capitals (Arabic, Hebrew, Thai, Indic, Han, Hangul, Kana)."""
-    return ch.isalpha() and ch.lower() == ch.upper()
+    """A letter of a script without capitals (Arabic, Hebrew, Thai, Indic, Han, Hangul, Kana), or
+    Georgian: Unicode gives Mkhedruli letters capitals (Mtavruli), but names are written without them."""
+    return ch.isalpha() and (ch.lower() == ch.upper() or "\u10d0" <= ch <= "\u10ff")
 
 
 def _east_asian(word: str) -> bool:
