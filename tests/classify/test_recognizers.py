@@ -161,7 +161,9 @@ def test_person_names(value: str, expected: float) -> None:
     ("Vašátkova 4\n782 80 Spálené Poříčí", 1.0), ("Lienstubben 73, 9853 Mathisen", 1.0),
     ("Μάζης 48,\n\u03a4\u039a 76795 Άμφισσα", 1.0), ("משעול הסיפן 45, לקיה, 1165758", 1.0),
     ("85/73\nBajaj Ganj\nLatur 423172", 1.0), ("Suchdolská 49\n241 69 Březová nad Svitavou", 1.0),
-    ("Justo Fuentes 424 Of. 935", 1.0),
+    ("Justo Fuentes 424 Of. 935", 1.0), ("78/78 ताम्बे\nचक्रधरपुर 781661", 1.0), ("5800 سارا دره سوئیت 803", 1.0),
+    ("085/83 ถนนยางสวย วังทองหลาง ลำพูน 63180", 1.0), ("090 ถ.ธนประทีป ต.หนองอิเฒ่าใหญ่ อ.เทิง นนทบุรี", 1.0),
+    ("ถนนยางสวย", 0.0),
     # ... and what only looks so.
     ("Build 616\n34967 tests passed", 0.5), ("Widget 13, qty 1406 Pending", 0.5), ("Room 333 Floor 7", 0.0),
     ("Called 5 times, ticket 328175 opened", 0.5),

@@ -11,6 +11,7 @@ from lily.classify.data import words
 
 STREET_WORDS: frozenset[str] = words("""
 خیابان کوچه بلوار میدان بزرگراه شارع طريق طريقه ممر רחוב רח שדרות סמטת דרך
+پل دره جنب تقاطع راه بست جاده تونل پلاک
 street st str avenue ave av avda road rd lane ln drive dr court ct boulevard blvd bd bvd way place pl
 square sq terrace ter terr parkway pkwy circle cir crescent cres close gardens gdns grove gr hill
 mews row walk highway hwy route rte alley aly annex arcade bend bluff bottom branch bridge brook
@@ -66,4 +67,5 @@ STREET_ENDINGS: tuple[str, ...] = (
 UNIT_WORDS: frozenset[str] = words("""
 apt apartment suite ste unit flat floor fl room rm studio building bldg piso puerta planta
 appartamento interno scala etage app bus bte andar casa bloco dpto depto departamento oficina
+سوئیت واحد
 """)

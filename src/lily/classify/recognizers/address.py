@@ -28,9 +28,11 @@ def _street_word(token: str) -> bool:
 
 # Addresses written without spaces between words name their administrative units and numbers with
 # characters of their own: Japanese 都道府県・市区町村・丁目・番地・号, Chinese 省市区县路街号, Korean
-# 시도구군동읍면로길, Thai ถนน (ถ.), ซอย, หมู่, ตำบล, อำเภอ, จังหวัด. Two of them and a digit make an address.
+# 시도구군동읍면로길, Thai ถนน (ถ.), ซอย (ซ.), หมู่, ตำบล (ต.), อำเภอ (อ.), จังหวัด (จ.). Two of them and a
+# digit make an address; one does after a house number and before a postcode that ends the value.
 _UNIT_MARKS = re.compile(r"[都道府県市区町村郡省县镇乡路街号座]|丁目|番地?|[시도구군동읍면리로길](?=\s|\d|$)"
-                         r"|ถนน|ถ\.|ซอย|หมู่|ตำบล|อำเภอ|จังหวัด|แขวง|เขต")
+                         r"|ถนน|ถ\.|ซอย|ซ\.|หมู่|ตำบล|ต\.|อำเภอ|อ\.|จังหวัด|จ\.|แขวง|เขต")
+_POSTCODE_LAST = re.compile(r"(?<!\d)\d{5,6}$")
 
 
 def _unit_marks(value: str) -> int:
@@ -50,7 +52,7 @@ def _street_then_locality(value: str) -> bool:
         parts = [f"{parts[0]} {parts[1]}", *parts[2:]]
     if len(parts) < 2:
         return False
-    street = _TOKEN.findall(fold(parts[0]))
+    street = parts[0].lower().split()  # by spaces: the vowel signs of Indic scripts are not \w
     if not 2 <= len(street) <= 6 or not any(_HOUSE_NUMBER.match(t) for t in street) \
             or not any(t[0].isalpha() and len(t) >= 3 for t in street):
         return False
@@ -95,8 +97,10 @@ def _flat_after_number(tokens: list[str]) -> bool:
 def validate(value: str) -> float:
     if not 5 <= len(value) <= 200 or "@" in value:
         return 0.0
-    if not value.isascii() and any(ch.isdigit() for ch in value) and _unit_marks(value) >= 2:
-        return 1.0
+    if not value.isascii() and any(ch.isdigit() for ch in value):
+        marks = _unit_marks(value)  # one mark is enough before a postcode: "085/83 ถนนยางสวย ลำพูน 63180"
+        if marks >= 2 or (marks and _POSTCODE_LAST.search(value) and value[0].isdigit()):
+            return 1.0
     tokens = _TOKEN.findall(fold(value))
     if not 2 <= len(tokens) <= _MAX_WORDS:
         return 0.0
