@@ -166,7 +166,7 @@ def test_person_names(value: str, expected: float) -> None:
     ("ถนนยางสวย", 0.0),
     # ... and what only looks so.
     ("Build 616\n34967 tests passed", 0.5), ("Widget 13, qty 1406 Pending", 0.5), ("Room 333 Floor 7", 0.0),
-    ("Called 5 times, ticket 328175 opened", 0.5),
+    ("Called 5 times, ticket 328175 opened", 0.5), ("Order 12, 2024 Q1", 0.0), ("Invoice 7, 2023 Q4 Paid", 0.5),
 ])
 def test_street_addresses(value: str, expected: float) -> None:
     assert address.validate(value) == expected

@@ -6,6 +6,7 @@ fully. Long values are prose, left to the free-text scan."""
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from lily.classify import tags
 from lily.classify.data.streets import STREET_ENDINGS, STREET_WORDS, UNIT_WORDS
@@ -73,8 +74,13 @@ def _locality(text: str) -> bool:
         before = ""
     names = (before or after).split()
     # "Březová nad Svitavou", "Frankfurt am Main": short words may join the name's words.
-    return 1 <= len(names) <= 5 and names[0][0].isalpha() and not names[0][0].islower() \
-        and all(n[0].isalpha() and (not n[0].islower() or len(n) <= 3) for n in names)
+    return 1 <= len(names) <= 5 and not names[0][0].islower() \
+        and all(_word(n) and (not n[0].islower() or len(n) <= 3) for n in names)
+
+
+def _word(token: str) -> bool:
+    """Letters (and the vowel signs of Indic scripts), an inner hyphen or apostrophe: "Q1" is not."""
+    return token[0].isalpha() and all(unicodedata.category(ch)[0] in "LM" or ch in "-'." for ch in token)
 
 
 # Central European streets are adjectives or possessives of a name, written alone before the
