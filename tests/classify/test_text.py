@@ -88,3 +88,17 @@ def test_scrub_text_agrees_with_find_spans() -> None:
     for text, clean in zip(texts, scrubbed, strict=True):
         assert find_spans(clean) == []
         assert (clean == text) == (find_spans(text) == [])
+
+
+@pytest.mark.parametrize("zero", [0x0660, 0x06F0, 0x0966, 0x09E6, 0x0E50])  # Arabic-Indic, Persian, Devanagari, Bengali, Thai
+def test_numbers_in_other_scripts_are_found_and_scrubbed_like_ascii_ones(zero: int) -> None:
+    def script(text: str) -> str:
+        return "".join(chr(zero + int(ch)) if ch.isdigit() else ch for ch in text)
+
+    texts = ["call +44 20 7946 0958 or bob@example.org", "card 4111 1111 1111 1111 then", "order 12 of 40"]
+    written = [script(t) for t in texts]
+    assert [find_spans(w) for w in written] == [find_spans(t) for t in texts]
+    scrubbed = scrub_text(pa.array([*written, "plain +44 20 7946 0958", None])).to_pylist()
+    assert scrubbed == [script(t) for t in scrub_text(pa.array(texts)).to_pylist()] + \
+        ["plain <PHONE>", None]
+    assert scrubbed[0] == "call <PHONE> or <EMAIL>"

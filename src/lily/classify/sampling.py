@@ -87,6 +87,11 @@ def ascii_digits(values: pa.Array) -> pa.Array:
     One character for one, so positions in a value stay where they were."""
     if pc.all(pc.string_is_ascii(values)).as_py() is not False:
         return values
-    return pa.array([v if v is None or v.isascii() else "".join(
-        str(unicodedata.decimal(ch)) if ch.isdecimal() and not ch.isascii() else ch for ch in v)
-        for v in values.to_pylist()], pa.string())
+    return pa.array([v if v is None else ascii_digits_in(v) for v in values.to_pylist()], pa.string())
+
+
+def ascii_digits_in(text: str) -> str:
+    """``ascii_digits`` of one text."""
+    if text.isascii():
+        return text
+    return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() and not ch.isascii() else ch for ch in text)

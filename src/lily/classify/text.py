@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from lily.classify.model import Span
+from lily.classify.sampling import ascii_digits, ascii_digits_in
 from lily.classify.spans import DEFAULT_TEXT_ENTITIES, SPECS, TEXT_ENTITIES, SpanSpec
 
 
@@ -45,11 +46,12 @@ def spans_in(text: str, specs: tuple[SpanSpec, ...]) -> list[Span]:
 
 
 def find_spans(text: str, entities: Collection[str] | None = None) -> list[Span]:
-    """The validated entity spans in ``text``, in order, never overlapping.
+    """The validated entity spans in ``text``, in order, never overlapping (digits of any script
+    count, as in ``scrub_text``).
 
     ``entities`` defaults to every pattern entity (names in prose only when asked for).
     """
-    return spans_in(text, _specs(_wanted(entities)))
+    return spans_in(ascii_digits_in(text), _specs(_wanted(entities)))
 
 
 def replace_spans(text: str, spans: list[Span], placeholder: Callable[[str], str]) -> str:
@@ -88,6 +90,14 @@ def scrub_text(values: pa.Array | pa.ChunkedArray, entities: Collection[str] | N
     if not (pa.types.is_string(original) or pa.types.is_large_string(original)):
         array = array.cast(pa.string())
     specs = _specs(_wanted(entities))
+    # Rows with digits of other scripts: their spans are found on the ASCII-digit text (one character
+    # for one, so positions hold) and replaced in the original, apart from the Arrow path below.
+    digits = ascii_digits(array)
+    foreign = pc.fill_null(pc.not_equal(array, digits), False) if digits is not array else None
+    if foreign is not None:
+        originals, readable = array.filter(foreign).to_pylist(), digits.filter(foreign).to_pylist()
+        foreign_fixed = pa.array([replace_spans(text, spans_in(plain, specs), placeholder)
+                                  for text, plain in zip(originals, readable, strict=True)], type=array.type)
     for spec in specs:
         if spec.check is None:
             array = pc.replace_substring_regex(array, spec.pattern, _rewrite(placeholder(spec.entity)))
@@ -98,4 +108,6 @@ def scrub_text(values: pa.Array | pa.ChunkedArray, entities: Collection[str] | N
             rows = array.filter(mask).to_pylist()
             fixed = [replace_spans(text, spans_in(text, checked), placeholder) for text in rows]
             array = pc.replace_with_mask(array, mask, pa.array(fixed, type=array.type))
+    if foreign is not None:
+        array = pc.replace_with_mask(array, foreign, foreign_fixed)
     return array if array.type == original else array.cast(original)
