@@ -193,3 +193,15 @@ def test_phones_in_bengali_digits_and_georgian_names() -> None:
     # Georgian letters have had capitals in Unicode since 2018; names are written without them.
     names = ["ვიქტორ მელქაძე", "ემზარ ნარიმანიძე", "ლალი მარგველაშვილი", "ნუგზარ გოგიაშვილი", "თამთა ქობულაძე"] * 20
     assert classify_column("value_8", names).entity == "PERSON_NAME"
+
+
+def test_every_decimal_digit_outside_ascii_is_read_and_nothing_else() -> None:
+    import sys
+    import unicodedata
+
+    from lily.classify.sampling import ascii_digits
+
+    digits = [chr(cp) for cp in range(0x80, sys.maxunicode + 1) if unicodedata.category(chr(cp)) == "Nd"]
+    assert ascii_digits(pa.array(digits)).to_pylist() == [str(unicodedata.decimal(d)) for d in digits]
+    others = ["²", "½", "Ⅻ", "café", "0123456789", "一二三"]  # not decimal digits: kept as written
+    assert ascii_digits(pa.array(others)).to_pylist() == others
