@@ -309,7 +309,8 @@ class ChangeOut(BaseModel):
 
 class ChangesOut(BaseModel):
     items: list[ChangeOut]
-    last_seq: int
+    last_seq: int = Field(description="how far this page read the feed: the next page's `after` (past "
+                                      "changes of other kinds too, when `kind` filters)")
 
 
 class AuditOut(BaseModel):

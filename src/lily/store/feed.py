@@ -14,10 +14,12 @@ from lily.store.tables import audit_log, changes, consumer_offsets, tenants
 
 
 def changes_after(conn: Connection, tenant_id: str, after: int = 0, limit: int = 1000,
-                  kinds: list[str] | None = None) -> list[Change]:
+                  kinds: list[str] | None = None, upto: int | None = None) -> list[Change]:
     q = select(changes).where(changes.c.tenant_id == tenant_id, changes.c.seq > after)
     if kinds:
         q = q.where(changes.c.kind.in_(kinds))
+    if upto is not None:
+        q = q.where(changes.c.seq <= upto)
     rows = conn.execute(q.order_by(changes.c.seq).limit(limit)).mappings()
     return [Change(**dict(r)) for r in rows]
 
