@@ -17,3 +17,13 @@ def fold(text: str) -> str:
         return lowered
     decomposed = unicodedata.normalize("NFKD", lowered)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def bare(text: str) -> str:
+    """``fold(text)`` without the vowel signs and other marks of Indic and South-East Asian scripts:
+    regular expressions' ``\\w`` does not match them, so a word of those scripts would be cut into
+    pieces ("मार्ग" in "जोशी मार्ग 12")."""
+    folded = fold(text)
+    if folded.isascii():
+        return folded
+    return "".join(ch for ch in folded if not unicodedata.category(ch).startswith("M"))

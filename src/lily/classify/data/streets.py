@@ -7,11 +7,20 @@
 
 from __future__ import annotations
 
-from lily.classify.data import words
+from lily.classify.data import words as _words
+from lily.classify.fold import bare
+
+
+def words(text: str) -> frozenset[str]:
+    """The words of ``text`` spelled as a value's tokens are (``bare``: folded, without the vowel
+    signs of Indic scripts)."""
+    return frozenset(bare(w) for w in _words(text))
 
 STREET_WORDS: frozenset[str] = words("""
 خیابان کوچه بلوار میدان بزرگراه شارع طريق طريقه ممر רחוב רח שדרות סמטת דרך
 پل دره جنب تقاطع راه بست جاده تونل پلاک
+ქ ქუჩა გამზირი გამზ ჩიხი შესახვევი მოედანი փողոց պողոտա նրբանցք փ
+मार्ग बाटो पथ गल्ली गली रोड सड़क चौक चोक এভিনিউ গলি লেন মহাসড়ক রাস্তা রোড সড়ক
 street st str avenue ave av avda road rd lane ln drive dr court ct boulevard blvd bd bvd way place pl
 square sq terrace ter terr parkway pkwy circle cir crescent cres close gardens gdns grove gr hill
 mews row walk highway hwy route rte alley aly annex arcade bend bluff bottom branch bridge brook

@@ -10,7 +10,7 @@ import unicodedata
 
 from lily.classify import tags
 from lily.classify.data.streets import STREET_ENDINGS, STREET_WORDS, UNIT_WORDS
-from lily.classify.fold import fold
+from lily.classify.fold import bare
 from lily.classify.gates import DIGIT
 from lily.classify.names import hint
 from lily.classify.recognizer import SHAPE, Recognizer
@@ -31,7 +31,7 @@ def _street_word(token: str) -> bool:
 # characters of their own: Japanese 都道府県・市区町村・丁目・番地・号, Chinese 省市区县路街号, Korean
 # 시도구군동읍면로길, Thai ถนน (ถ.), ซอย (ซ.), หมู่, ตำบล (ต.), อำเภอ (อ.), จังหวัด (จ.). Two of them and a
 # digit make an address; one does after a house number and before a postcode that ends the value.
-_UNIT_MARKS = re.compile(r"[都道府県市区町村郡省县镇乡路街号座]|丁目|番地?|[시도구군동읍면리로길](?=\s|\d|$)"
+_UNIT_MARKS = re.compile(r"[都道府県市区町村郡省县镇乡路街号座區縣鄉鎮號巷弄樓]|丁目|番地?|[시도구군동읍면리로길](?=\s|\d|$)"
                          r"|ถนน|ถ\.|ซอย|ซ\.|หมู่|ตำบล|ต\.|อำเภอ|อ\.|จังหวัด|จ\.|แขวง|เขต")
 _POSTCODE_LAST = re.compile(r"(?<!\d)\d{5,6}$")
 
@@ -107,7 +107,7 @@ def validate(value: str) -> float:
         marks = _unit_marks(value)  # one mark is enough before a postcode: "085/83 ถนนยางสวย ลำพูน 63180"
         if marks >= 2 or (marks and _POSTCODE_LAST.search(value) and value[0].isdigit()):
             return 1.0
-    tokens = _TOKEN.findall(fold(value))
+    tokens = _TOKEN.findall(bare(value))
     if not 2 <= len(tokens) <= _MAX_WORDS:
         return 0.0
     alpha = [t for t in tokens if t[0].isalpha()]
