@@ -70,6 +70,21 @@ def wait_leased(store: Any, proc: subprocess.Popen[bytes], timeout: float = 30) 
         time.sleep(0.002)
 
 
+def stop_holding_leases(store: Any, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    """Stop the worker (SIGSTOP) at a moment it holds leases, so the kill that follows finds them in
+    its hands. Why stop first: between seeing a lease and the kill, the worker could settle that
+    batch and hold nothing (two CI runs in about ten met that race: nothing for the restarted worker
+    to release); a stopped worker settles nothing, so the leases seen while it is stopped are held."""
+    deadline = time.monotonic() + timeout
+    while True:
+        wait_leased(store, proc, max(0.1, deadline - time.monotonic()))
+        proc.send_signal(signal.SIGSTOP)
+        if leased(store):
+            return
+        proc.send_signal(signal.SIGCONT)
+        assert time.monotonic() < deadline, "the worker was never stopped holding a lease"
+
+
 def held(store: Any, bus: Any, backend: str) -> set[uuid.UUID]:
     """The events the killed worker held: its leases (local), or the deliveries it had not
     acknowledged (NATS: still in the work queue, above each partition consumer's ack floor)."""
@@ -152,7 +167,7 @@ def test_worker_killed_mid_stream_applies_every_event_exactly_once(backend: str,
         # Mid-stream: some events applied, some leased to the worker, more waiting, more to come.
         wait(store, lambda c: c.get("applied", 0) >= EVENTS // 5, 60, first)
         if backend == "local":
-            wait_leased(store, first)
+            stop_holding_leases(store, first)
         first.send_signal(signal.SIGKILL)
         killed = time.monotonic()
         first.wait(10)
