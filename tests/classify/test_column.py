@@ -178,7 +178,7 @@ _DIGIT_SCRIPTS = [0x0660, 0x06F0, 0x0966, 0x09E6, 0x0E50, 0xFF10]  # Arabic-Indi
 @settings(max_examples=50, deadline=None)
 @given(st.text(alphabet="0123456789 +-()", min_size=1, max_size=30), st.sampled_from(_DIGIT_SCRIPTS))
 def test_digits_of_other_scripts_are_read_as_ascii_digits(text: str, zero: int) -> None:
-    from lily.classify.sampling import ascii_digits
+    from lily.classify.digits import ascii_digits
 
     written = "".join(chr(zero + int(ch)) if ch.isdigit() else ch for ch in text)
     assert ascii_digits(pa.array([written, "plain", None])).to_pylist() == [text, "plain", None]
@@ -199,7 +199,7 @@ def test_every_decimal_digit_outside_ascii_is_read_and_nothing_else() -> None:
     import sys
     import unicodedata
 
-    from lily.classify.sampling import ascii_digits
+    from lily.classify.digits import ascii_digits
 
     digits = [chr(cp) for cp in range(0x80, sys.maxunicode + 1) if unicodedata.category(chr(cp)) == "Nd"]
     assert ascii_digits(pa.array(digits)).to_pylist() == [str(unicodedata.decimal(d)) for d in digits]

@@ -4,14 +4,12 @@ recognizers read: non-null values as trimmed, non-empty Arrow strings, spread ov
 from __future__ import annotations
 
 import contextlib
-import functools
-import sys
-import unicodedata
 from collections.abc import Sequence
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from lily.classify.digits import ascii_digits
 from lily.classify.recognizer import DATE, FLOAT, INTEGER, STRING
 
 BOOLEAN = "boolean"
@@ -81,33 +79,3 @@ def sample_strings(array: pa.Array, size: int) -> tuple[pa.Array, int]:
     values = values.filter(pc.greater(pc.utf8_length(values), 0))
     return ascii_digits(values), non_null
 
-
-def ascii_digits(values: pa.Array) -> pa.Array:
-    """``values`` with the decimal digits of other scripts as ASCII ones ("+৮৮০ ১৪০৯" -> "+880 1409",
-    Persian and Arabic-Indic dates and ids too): a number is the same number in any script, and the
-    recognizers read ASCII digits.
-    One character for one, so positions in a value stay where they were."""
-    if pc.all(pc.string_is_ascii(values)).as_py() is not False:
-        return values
-    # Only rows that hold such a digit go through Python: a column of accented prose has none.
-    foreign = pc.fill_null(pc.match_substring_regex(values, _foreign_digits()), False)
-    if not pc.any(foreign).as_py():
-        return values
-    rows = [ascii_digits_in(v) for v in values.filter(foreign).to_pylist()]
-    return pc.replace_with_mask(values, foreign, pa.array(rows, values.type))
-
-
-@functools.cache
-def _foreign_digits() -> str:
-    """An RE2 class of every decimal digit outside ASCII. Unicode keeps each script's digits in a run
-    of ten from its zero (65 runs; finding them takes ~60 ms, once). Why not ``\\p{Nd}``: it matches
-    ASCII digits too, and a pass removing those first cost 0.43 s per million rows against 0.07."""
-    zeros = [cp for cp in range(0x80, sys.maxunicode + 1) if unicodedata.decimal(chr(cp), None) == 0]
-    return "[" + "".join(f"\\x{{{z:x}}}-\\x{{{z + 9:x}}}" for z in zeros) + "]"
-
-
-def ascii_digits_in(text: str) -> str:
-    """``ascii_digits`` of one text."""
-    if text.isascii():
-        return text
-    return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() and not ch.isascii() else ch for ch in text)

@@ -13,8 +13,8 @@ from collections.abc import Callable, Collection
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from lily.classify.digits import ascii_digits_in, foreign_digit_rows
 from lily.classify.model import Span
-from lily.classify.sampling import ascii_digits, ascii_digits_in
 from lily.classify.spans import DEFAULT_TEXT_ENTITIES, SPECS, TEXT_ENTITIES, SpanSpec
 
 
@@ -92,12 +92,10 @@ def scrub_text(values: pa.Array | pa.ChunkedArray, entities: Collection[str] | N
     specs = _specs(_wanted(entities))
     # Rows with digits of other scripts: their spans are found on the ASCII-digit text (one character
     # for one, so positions hold) and replaced in the original, apart from the Arrow path below.
-    digits = ascii_digits(array)
-    foreign = pc.fill_null(pc.not_equal(array, digits), False) if digits is not array else None
+    foreign = foreign_digit_rows(array)
     if foreign is not None:
-        originals, readable = array.filter(foreign).to_pylist(), digits.filter(foreign).to_pylist()
-        foreign_fixed = pa.array([replace_spans(text, spans_in(plain, specs), placeholder)
-                                  for text, plain in zip(originals, readable, strict=True)], type=array.type)
+        foreign_fixed = pa.array([replace_spans(text, spans_in(ascii_digits_in(text), specs), placeholder)
+                                  for text in array.filter(foreign).to_pylist()], type=array.type)
     for spec in specs:
         if spec.check is None:
             array = pc.replace_substring_regex(array, spec.pattern, _rewrite(placeholder(spec.entity)))

@@ -32,7 +32,7 @@ from lily.store import Store, catalog
 from lily.store import contracts as repo
 from lily.store import incidents as incident_store
 from lily.store.apply import apply_in
-from lily.store.feed import Touch, commit_offset, get_offset, head_seq, touches_after
+from lily.store.feed import Touch, commit_offset, get_offset, touches_after, window_end
 
 CONSUMER = "contracts"
 FRESHNESS_SOURCE = "lily_freshness"
@@ -119,10 +119,9 @@ class ContractMonitor:
             # here is still the offset when the short write below moves it.
             with self.store.read() as conn:
                 offset = get_offset(conn, CONSUMER, tenant)
-                head = head_seq(conn, tenant)
-                if head <= offset:
+                upto = window_end(conn, tenant, offset, self.window)
+                if upto == offset:
                     return total
-                upto = min(head, offset + self.window)
                 touches = touches_after(conn, tenant, offset, self.batch, _KINDS, ChangeKind.RUN_UPDATED.value,
                                         upto=upto)
                 reached = touches[-1].seq if len(touches) == self.batch else upto
@@ -143,8 +142,6 @@ class ContractMonitor:
                     evaluate_contract(self.store, tenant, contract_id, now=self.clock(), read_data=self.read_data)
                 except Exception:
                     log.exception("contract_evaluation_failed", tenant=tenant, contract=contract_id)
-            if reached >= head:
-                return total
 
     # ------------------------------------------------------------------ the schedule
     def tick(self, tenant: str) -> dict[str, Any]:

@@ -55,9 +55,13 @@ def touches_after(conn: Connection, tenant_id: str, after: int, limit: int, kind
     return [Touch(*row) for row in conn.execute(q.order_by(changes.c.seq).limit(limit))]
 
 
-def head_seq(conn: Connection, tenant_id: str) -> int:
-    """The tenant's last committed change number (0 before its first change)."""
-    return int(conn.execute(select(tenants.c.change_seq).where(tenants.c.id == tenant_id)).scalar() or 0)
+def window_end(conn: Connection, tenant_id: str, after: int, size: int) -> int:
+    """Where a read of at most ``size`` change numbers after ``after`` ends: the tenant's last
+    committed change at most (``after`` when there is nothing new). A reader that filters by kind
+    reads up to here and moves on from here, so a long run of other kinds costs one bounded scan each,
+    not a rescan of everything after ``after`` on every read."""
+    head = int(conn.execute(select(tenants.c.change_seq).where(tenants.c.id == tenant_id)).scalar() or 0)
+    return max(after, min(head, after + size))
 
 
 def audit_records(conn: Connection, tenant_id: str, *, actor: str | None = None, action: str | None = None,
