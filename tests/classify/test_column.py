@@ -35,6 +35,28 @@ def test_emails_are_found_whatever_the_name() -> None:
         assert classify_column(name, EMAILS).entity == "EMAIL", name
 
 
+def test_a_name_that_says_what_else_a_column_is_counts_against_look_alike_values() -> None:
+    rng = random.Random(4)
+    lots = [f"{rng.randint(10, 99)}-{rng.randint(1000, 9999)}-{rng.randint(100, 999)}" for _ in range(200)]
+    assert classify_column("col_3", lots).entity == "PHONE"   # values alone: a phone layout
+    assert classify_column("lot_code", lots).entity is None
+    plates = [f"{rng.randint(10000, 99999)} {rng.randint(100, 999)} {rng.randint(10, 99)}" for _ in range(200)]
+    assert classify_column("license_plate", plates).entity is None  # not prose either: no word holds a letter
+    cities = ["Lane", "Florence", "Austin", "Jackson", "Monteiro", "Chester", "Marion", "Lincoln"] * 25
+    assert classify_column("col_3", cities).entity == "PERSON_NAME"
+    assert classify_column("city", cities).entity is None
+    assert classify_column("manager", cities).entity == "PERSON_NAME"
+
+
+def test_mailboxes_and_points_in_database_formats() -> None:
+    rng = random.Random(5)
+    senders = [f"User {i} <user{i}@example.org>" if i % 3 else f'"Doe, J{i}" <j{i}@example.org>' for i in range(100)]
+    assert classify_column("sender", senders).entity == "EMAIL"
+    points = [f"POINT({rng.uniform(-170, 170):.6f} {rng.uniform(-80, 80):.6f})" for _ in range(100)]
+    assert classify_column("geom", points).entity == "GPS_COORDINATES"
+    assert classify_column("shape", [f"POINT({i}.5 {i}.5)" for i in range(100)]).entity is None  # grid cells
+
+
 def test_name_hint_never_fires_without_values() -> None:
     flags = [random.Random(i).random() < 0.5 for i in range(100)]
     assert classify_column("email_sent", flags).entity is None

@@ -36,13 +36,16 @@ def _luhn_complete(body: str) -> str:
 
 
 @pytest.mark.parametrize("value", ["jane.doe@example.com", "a+tag@sub.example.co.uk", "O'Neil@mail.ie",
-                                   "mailto:jane.doe@example.com", "a@example.com; b@example.org", "a@x.io,b@y.io"])
+                                   "mailto:jane.doe@example.com", "a@example.com; b@example.org", "a@x.io,b@y.io",
+                                   "Jane Doe <jane.doe@example.com>", '"Doe, Jane" <jane@example.com>',
+                                   '"Doe, Jane" <jane@example.com>, bob@example.org', "<jane@example.com>"])
 def test_email_valid(value: str) -> None:
     assert email.validate(value) == 1.0
 
 
 @pytest.mark.parametrize("value", ["jane..doe@example.com", ".jane@example.com", "jane@example", "@example.com",
-                                   "jane@-example.com", "a@example.com; not an address", "a@example.com;"])
+                                   "jane@-example.com", "a@example.com; not an address", "a@example.com;",
+                                   "Jane Doe <not an address>", "Jane <jane@example>", "Jane Doe jane@example.com"])
 def test_email_invalid(value: str) -> None:
     assert email.validate(value) == 0.0
 
@@ -136,6 +139,18 @@ def test_bare_digit_phones_count_half() -> None:
         assert phone.validate(value) == 0.5, value
 
 
+def test_layouts_a_phone_column_holds_count_half_there_only() -> None:
+    # local numbers of seven or eight digits in groups, and a known country code with a length its plan
+    # does not allow: half in a column, nothing in free text (where they would be ids as often)
+    for value in ("891 41 77", "465-63-41", "(356) 88907", "+54 9 3131 7066"):
+        assert phone.validate(value) == 0.0, value
+        assert phone.validate_in_column(value) == 0.5, value
+    for value in ("+1-415-555-2671", "3306317069"):
+        assert phone.validate_in_column(value) == phone.validate(value), value
+    for value in ("+999 123 4567", "30763-431", "8929121", "2024-01-31", "12-34"):
+        assert phone.validate_in_column(value) == 0.0, value
+
+
 @pytest.mark.parametrize("value,expected", [
     ("Jane Doe", 1.0), ("Dr. Hans Müller", 1.0), ("Ana Clara das Neves", 1.0), ("Smith, John", 1.0),
     ("Luc Legros-Chartier", 1.0), ("Zyxwq Plorb", 0.5), ("Victoria Ville", 0.5),
@@ -196,6 +211,13 @@ def test_gps() -> None:
     assert location.validate_pair("95.0000, 2.3522") == 0.0
     assert location.validate_axis("-122.419416") == 1.0
     assert location.validate_axis("181.5") == 0.0
+    # points as databases and GeoJSON write them: longitude first
+    for value in ("POINT(2.3522 48.8566)", "SRID=4326;POINT(2.352200 48.856600)", "point z (2.3522 48.8566 35.0)",
+                  '{"type": "Point", "coordinates": [151.2093, -33.8688]}'):
+        assert location.validate_point(value) == 1.0, value
+    for value in ("POINT(48.8566 200.1234)", "POINT(2.35 48.85)", "POINT(0.000 0.000)", "LINESTRING(1.123 2.123)",
+                  '{"type": "Point", "coordinates": [2.3522]}'):
+        assert location.validate_point(value) == 0.0, value
 
 
 def test_keccak_and_eip55() -> None:
@@ -279,6 +301,12 @@ def test_hints_strong_weak_negative() -> None:
     assert email.RECOGNIZER.hint.strength(normalize("email_sent"))[0] == 0.0
     assert person.RECOGNIZER.hint.strength(normalize("name"))[0] == 0.5
     assert person.RECOGNIZER.hint.strength(normalize("product_name"))[0] == 0.0
+    # contrary: a name that says the column holds something else counts against the entity
+    assert person.RECOGNIZER.hint.strength(normalize("city")) == (-1.0, "not city")
+    assert person.RECOGNIZER.hint.strength(normalize("storeManager"))[0] == 0.0   # weak hint: cancelled
+    assert person.RECOGNIZER.hint.strength(normalize("customer_full_name"))[0] == 1.0
+    assert phone.RECOGNIZER.hint.strength(normalize("lot_code"))[0] == -1.0
+    assert phone.RECOGNIZER.hint.strength(normalize("order_phone"))[0] == 1.0
     assert network.RECOGNIZER.hint.strength(normalize("ip_version"))[0] == 0.0
     assert address.RECOGNIZER.hint.strength(normalize("ip_address"))[0] == 0.0
     assert address.RECOGNIZER.hint.strength(normalize("billing_address"))[0] == 1.0

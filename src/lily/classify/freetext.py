@@ -18,6 +18,7 @@ from lily.classify.spans import DEFAULT_TEXT_ENTITIES, SPECS
 from lily.classify.text import LOOSE_CANDIDATES, spans_in
 
 MIN_WORDS = 3.0       # mean words per value for a column to be read as prose
+_WORD = r"\pL\S*"   # one match per whitespace-separated token that holds a letter
 MIN_UNSPACED_CHARS = 12.0  # ...or mean characters, in a script without spaces between words
 _UNSPACED = r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}]{4}"
 MAX_CHECKED = 300     # candidate rows validated per column
@@ -37,11 +38,11 @@ class TextFinding:
 
 def is_prose(values: pa.Array) -> bool:
     """Three words a value on average; or, in scripts written without spaces between words (Chinese,
-    Japanese, Thai), sentences: most values in such a script and ``MIN_UNSPACED_CHARS`` long on average."""
+    Japanese, Thai), sentences: most values in such a script and ``MIN_UNSPACED_CHARS`` long on average.
+    A word holds a letter: digit groups ("58844 786 43", a plate) are a code, not a sentence."""
     if len(values) == 0:
         return False
-    words = pc.list_value_length(pc.utf8_split_whitespace(values))
-    if pc.mean(words).as_py() >= MIN_WORDS:
+    if pc.mean(pc.count_substring_regex(values, _WORD)).as_py() >= MIN_WORDS:
         return True
     if (pc.mean(pc.utf8_length(values)).as_py() or 0.0) < MIN_UNSPACED_CHARS:
         return False  # most columns (codes, ids, names, emails) stop here, before the script is looked at

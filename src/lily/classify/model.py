@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-CLASSIFIER_VERSION = "lily-classify/1"
+CLASSIFIER_VERSION = "lily-classify/2"
 
 
 @dataclass(frozen=True)

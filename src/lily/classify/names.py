@@ -4,7 +4,10 @@ A name is normalised to lower-case ``snake_case`` tokens without accents ("custo
 "customer_e_mail", "Teléfono móvil" -> "telefono_movil"). Each entity has strong hints (the name
 alone would convince a person), weak ones (ambiguous, such as a bare "name") and negative ones
 ("email_sent", "ip_version", "product_name"): a negative token cancels the hint, so a name never
-fires without values that support it, and a misleading name adds nothing.
+fires without values that support it, and a misleading name adds nothing. A few recognizers whose
+values alone can look like something else also have contrary tokens: a name that says what else the
+column is ("city" for words that are also surnames, "lot_code" for digit groups laid out like a
+phone number) counts against the entity, as a telling name counts for it.
 """
 
 from __future__ import annotations
@@ -65,14 +68,23 @@ class Hint:
     strong: re.Pattern[str]
     weak: re.Pattern[str] | None = None
     negative: re.Pattern[str] | None = None
+    contrary: re.Pattern[str] | None = None
 
     def strength(self, normalized: str) -> tuple[float, str | None]:
-        """1.0 for a strong hint, 0.5 for a weak one, 0 for none or a cancelled one; and what matched."""
-        if not normalized or _GLOBAL_NEGATIVE.search(normalized):
+        """1.0 for a strong hint, 0.5 for a weak one, 0 for none or a cancelled one, -1.0 for a name that
+        says the column is something else and nothing in it says otherwise ("city", but not
+        "store_manager", whose weak hint cancels the contrary token); and what matched."""
+        if not normalized:
+            return 0.0, None
+        found = self.strong.search(normalized)
+        if self.contrary is not None and not found and (against := self.contrary.search(normalized)):
+            if self.weak is not None and self.weak.search(normalized):
+                return 0.0, None
+            return -1.0, "not " + against.group(0).strip("_")
+        if _GLOBAL_NEGATIVE.search(normalized):
             return 0.0, None
         if self.negative is not None and self.negative.search(normalized):
             return 0.0, None
-        found = self.strong.search(normalized)
         if found:
             return 1.0, found.group(0).strip("_")
         found = self.weak.search(normalized) if self.weak is not None else None
@@ -85,12 +97,13 @@ _GLOBAL_NEGATIVE = re.compile(_tokens(*GLOBAL_NEGATIVE))
 
 
 def hint(strong_tokens: tuple[str, ...] = (), stems: tuple[str, ...] = (), weak_tokens: tuple[str, ...] = (),
-         negative_tokens: tuple[str, ...] = ()) -> Hint:
+         negative_tokens: tuple[str, ...] = (), contrary_tokens: tuple[str, ...] = ()) -> Hint:
     """A hint from whole tokens (``ip`` must be its own token) and stems (``birth`` anywhere)."""
     strong = _any(_tokens(*strong_tokens) if strong_tokens else "", "|".join(stems))
     weak = re.compile(_tokens(*weak_tokens)) if weak_tokens else None
     negative = re.compile(_tokens(*negative_tokens)) if negative_tokens else None
-    return Hint(strong=strong, weak=weak, negative=negative)
+    contrary = re.compile(_tokens(*contrary_tokens)) if contrary_tokens else None
+    return Hint(strong=strong, weak=weak, negative=negative, contrary=contrary)
 
 
 NO_HINT = Hint(strong=re.compile(r"(?!)"))

@@ -33,6 +33,7 @@ RECOGNIZERS: tuple[Recognizer, ...] = (
     phone.RECOGNIZER,
     ssn.DIGITS,
     location.PAIR,
+    location.POINT,
     location.AXIS,
     birth.RECOGNIZER,
     documents.PASSPORT,

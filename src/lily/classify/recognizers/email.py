@@ -10,11 +10,15 @@ from lily.classify.gates import AT
 from lily.classify.names import hint
 from lily.classify.recognizer import CHECKSUM, Recognizer
 
-_ONE = r"[^@\s;,]+@[A-Za-z0-9.-]+\.[A-Za-z]+"
+_ONE = r"[^@\s;,<>]+@[A-Za-z0-9.-]+\.[A-Za-z]+"
+# An address may come with its display name, as mail headers and their exports write it
+# ("Ann Lee <ann@x.org>", "\"Lee, Ann\" <ann@x.org>").
+_NAMED = rf"(?:\"[^\"]*\"|[^\"<>@;,]*)\s*<{_ONE}>"
 # A mailto: link, or a list of addresses (a CRM's cc field, "a@x.org; b@y.org") is still emails.
-PATTERN = rf"^(?:[Mm][Aa][Ii][Ll][Tt][Oo]:)?{_ONE}(?:\s*[;,]\s*{_ONE})*$"
+PATTERN = rf"^(?:[Mm][Aa][Ii][Ll][Tt][Oo]:)?(?:{_ONE}|{_NAMED})(?:\s*[;,]\s*(?:{_ONE}|{_NAMED}))*$"
 _MAILTO = re.compile(r"^mailto:", re.IGNORECASE)
-_LIST = re.compile(r"\s*[;,]\s*")
+_LIST = re.compile(r"\s*[;,]\s*(?=(?:[^\"]*\"[^\"]*\")*[^\"]*$)")  # a separator outside quotes
+_DISPLAY_NAME = re.compile(r"^(?:\"[^\"]*\"|[^\"<>@]*?)\s*<([^<>]*)>$")
 _EXACT = re.compile(
     r"^[a-z0-9!#$%&'*+/=?^_`{|}~.-]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*"
     r"\.[a-z]{2,63}$", re.IGNORECASE)
@@ -23,7 +27,7 @@ SPAN = r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z
 
 def validate(value: str) -> float:
     addresses = _LIST.split(_MAILTO.sub("", value.strip()))
-    return min(_one(a) for a in addresses)
+    return min(_one(named[1] if (named := _DISPLAY_NAME.match(a)) else a) for a in addresses)
 
 
 def _one(value: str) -> float:

@@ -191,5 +191,15 @@ RECOGNIZER = Recognizer(
                   "show", "channel", "network", "document", "doc", "template", "report", "dashboard",
                   "chart", "widget", "component", "contract", "region_name", "sector", "industry",
                   "segment", "tier", "unit", "uom", "material", "ingredient", "recipe", "dish",
+              ),
+              # Proper names of other things, many of them also surnames or given names ("León", "Lane").
+              contrary_tokens=(
+                  "city", "cities", "town", "village", "municipality", "commune", "ville", "ciudad", "stadt",
+                  "citta", "cidade", "stad", "country", "pays", "land", "street", "road", "avenue", "company",
+                  "employer", "firm", "business", "brand", "product", "store", "shop", "merchant", "vendor",
+                  "supplier", "hotel", "school", "university", "airline", "airport", "station", "venue",
+                  "team", "ship", "vessel", "pet", "breed", "species", "movie", "song", "album", "book",
+                  "game", "region", "province", "county", "district", "neighborhood", "neighbourhood",
+                  "suburb", "locality", "place", "bank", "hospital", "clinic", "club", "color", "colour",
               )),
 )

@@ -99,20 +99,33 @@ def valid_bare(digits: str) -> bool:
     return False
 
 
-def validate(value: str) -> float:
+def _parts(value: str) -> tuple[str, bool, str, list[str]] | None:
+    """The body without link prefix and extension, whether it has a country code, its digits and its
+    groups; None for layouts that are something else or cannot be a phone number."""
     body = _EXTENSION.sub("", _URI.sub("", value.strip()))
     if _NOT_PHONE.match(body):
-        return 0.0
-    international = body.startswith(("+", "(+", "00"))
+        return None
     digits = "".join(ch for ch in body if ch.isdigit())
     if not 7 <= len(digits) <= 15 or len(set(digits)) < 3:
-        return 0.0
+        return None
     groups = [g for g in _SEPARATORS.split(body.lstrip("+")) if g]
-    laid_out = international or len(groups) > 1
-    if laid_out and (len(groups[-1]) < 2 or len(groups) > 7):
-        return 0.0
+    international = body.startswith(("+", "(+", "00"))
+    if (international or len(groups) > 1) and (len(groups[-1]) < 2 or len(groups) > 7):
+        return None
     if body.count("(") != body.count(")") or body.count("(") > 1:
+        return None
+    return body, international, digits, groups
+
+
+def validate(value: str) -> float:
+    """1.0 for a laid-out number that is possible, 0.5 for a bare digit string that is (as ambiguous
+    as an id). Free text trusts exactly this; a column also weighs the layouts :func:`validate_in_column`
+    adds."""
+    parts = _parts(value)
+    if parts is None:
         return 0.0
+    body, international, digits, groups = parts
+    laid_out = international or len(groups) > 1
     if not international and len(digits) < 9 and not (len(digits) == 8 and len(groups) >= 4):
         # Postcodes (30763-431, 8929-121) and short codes; national numbers are longer, except the
         # eight digits of Denmark and Norway, also written bare or spaced ("4616 0855", "963 31 349"):
@@ -125,8 +138,27 @@ def validate(value: str) -> float:
     return 1.0 if laid_out else 0.5
 
 
+def validate_in_column(value: str) -> float:
+    """:func:`validate`, and half for layouts a phone column holds beside proven numbers but that prove
+    nothing alone: a local number of seven or eight digits in groups ("891 41 77", "(356) 88907"), and a
+    known country code followed by a length its plan does not allow (a typo, or a plan that changed)."""
+    verdict = validate(value)
+    if verdict:
+        return verdict
+    parts = _parts(value)
+    if parts is None:
+        return 0.0
+    body, international, digits, groups = parts
+    if international:
+        code = digits[2:] if body.startswith("00") else digits
+        known = any(phonenumbers.region_code_for_country_code(int(code[:size])) != "ZZ" for size in (1, 2, 3))
+        return 0.5 if known and len(groups) > 1 else 0.0
+    # Groups of a subscriber number are short before the last; a postcode leads with five ("30763-431").
+    return 0.5 if len(digits) in (7, 8) and len(groups) > 1 and max(map(len, groups[:-1])) <= 4 else 0.0
+
+
 RECOGNIZER = Recognizer(
-    entity=tags.PHONE, id="phone.layout", pattern=PATTERN, validate=validate, tier=SHAPE, gate=DIGIT, length=(7, 40),
+    entity=tags.PHONE, id="phone.layout", pattern=PATTERN, validate=validate_in_column, tier=SHAPE, gate=DIGIT, length=(7, 40),
     kinds=frozenset({STRING, INTEGER}),
     hint=hint(("tel", "cell", "fax", "gsm", "msisdn", "handy", "portable", "mobile", "mobil", "movil",
                "celular", "cellulare", "telefon", "telefono", "telefone", "telephone", "phone", "tlf",
@@ -135,5 +167,10 @@ RECOGNIZER = Recognizer(
               stems=("phone", "telef", "teleph", "telf", "mobile_n", "mobilnummer", "rufnummer",
                      "numero_tel", "contact_number", "contact_no", "handynummer"),
               negative_tokens=("country", "code", "area", "ext", "extension", "carrier", "model", "os",
-                               "app", "device", "brand", "plan")),
+                               "app", "device", "brand", "plan"),
+              # Codes of things laid out in digit groups: a lot code "12-3456-789", a plate "58844 786 43".
+              contrary_tokens=("lot", "batch", "serial", "part", "sku", "order", "invoice", "tracking", "parcel",
+                               "shipment", "plate", "license_plate", "isbn", "ean", "upc", "gtin", "barcode",
+                               "zip", "postcode", "postal", "plz", "cep", "build", "release", "product", "item",
+                               "article", "ticket", "case", "claim", "policy", "contract", "vin", "imei")),
 )
