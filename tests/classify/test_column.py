@@ -48,6 +48,15 @@ def test_a_name_that_says_what_else_a_column_is_counts_against_look_alike_values
     assert classify_column("manager", cities).entity == "PERSON_NAME"
 
 
+def test_bare_chinese_mobiles_are_phones_and_random_eleven_digit_ids_are_not() -> None:
+    rng = random.Random(8)
+    mobiles = [f"1{rng.choice('3578')}{rng.randint(0, 10**9 - 1):09d}" for _ in range(200)]
+    assert classify_column("col_2", mobiles).entity == "PHONE"
+    assert classify_column("col_2", [int(m) for m in mobiles]).entity == "PHONE"   # as a CSV reader types them
+    ids = [str(rng.randint(10**10, 10**11 - 1)) for _ in range(200)]
+    assert classify_column("col_2", ids).entity is None
+
+
 def test_mailboxes_and_points_in_database_formats() -> None:
     rng = random.Random(5)
     senders = [f"User {i} <user{i}@example.org>" if i % 3 else f'"Doe, J{i}" <j{i}@example.org>' for i in range(100)]

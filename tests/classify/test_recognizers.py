@@ -149,6 +149,10 @@ def test_layouts_a_phone_column_holds_count_half_there_only() -> None:
         assert phone.validate_in_column(value) == phone.validate(value), value
     for value in ("+999 123 4567", "30763-431", "8929121", "2024-01-31", "12-34"):
         assert phone.validate_in_column(value) == 0.0, value
+    # China's mobiles are stored bare: eleven digits a carrier's range holds count fully in a column
+    assert phone.validate("13812345678") == 0.5 and phone.validate_in_column("13812345678") == 1.0
+    for value in ("12812345678", "10812345678", "23812345678", "1381234567"):  # no carrier range, or not 11 digits
+        assert phone.validate_in_column(value) < 1.0, value
 
 
 @pytest.mark.parametrize("value,expected", [
