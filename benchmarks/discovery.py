@@ -143,11 +143,17 @@ VIEWS: dict[str, tuple[str, dict[str, set[str]]]] = {
                 "r": {"transactions.user_id", "transactions.amount"}}),
     "v_union_cte": ("WITH x AS (SELECT email AS v FROM users UNION SELECT iban FROM accounts) SELECT v FROM x",
                     {"v": {"users.email", "accounts.iban"}}),
+    "v_lateral": ("SELECT u.id, l.amount FROM users u, LATERAL (SELECT t.amount FROM transactions t "
+                  "WHERE t.user_id = u.id ORDER BY t.amount DESC LIMIT 1) l",
+                  {"id": {"users.id"}, "amount": {"transactions.amount"}}),
+    "v_quoted": ('SELECT i."invoiceId", i."totalAmount" AS total FROM "Invoices" i',
+                 {"invoiceId": {"Invoices.invoiceId"}, "total": {"Invoices.totalAmount"}}),
 }
 BASE = """
 CREATE TABLE users (id int PRIMARY KEY, email text, phone text, name text);
 CREATE TABLE accounts (id int PRIMARY KEY, user_id int, iban text, balance numeric);
 CREATE TABLE transactions (id int PRIMARY KEY, user_id int, amount numeric);
+CREATE TABLE "Invoices" ("invoiceId" int PRIMARY KEY, "userId" int, "totalAmount" numeric);
 """
 
 

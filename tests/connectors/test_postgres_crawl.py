@@ -45,6 +45,13 @@ CREATE VIEW user_balances AS
 CREATE VIEW everyone AS SELECT * FROM users;
 CREATE MATERIALIZED VIEW emails AS SELECT id, email FROM users UNION SELECT id, iban FROM accounts;
 CREATE VIEW odd AS SELECT COLLATION FOR (email) AS c, id FROM users;
+CREATE SCHEMA "Billing";
+CREATE TABLE "Billing"."Invoice" (id serial PRIMARY KEY, "userId" int, "totalAmount" numeric, "createdAt" timestamptz);
+CREATE VIEW "Billing"."LatestInvoice" AS
+  SELECT u.id, u.email, li."totalAmount"
+  FROM users u, LATERAL (SELECT i."totalAmount" FROM "Billing"."Invoice" i WHERE i."userId" = u.id
+                         ORDER BY i."createdAt" DESC LIMIT 1) li;
+CREATE VIEW invoice_days AS SELECT "Invoice"."userId", "Invoice"."createdAt"::date AS day FROM "Billing"."Invoice";
 ANALYZE;
 """
 
@@ -102,7 +109,7 @@ def test_crawl_catalog_lineage_and_classifications(store: Store, shop: str) -> N
     assert result.state == "succeeded", result.to_json()
     counts = result.report.counts
     assert counts["catalog_queries"] == 1 + 4 * counts["schemas"]  # never one per table
-    assert (counts["tables"], counts["views"]) == (5, 4)
+    assert (counts["tables"], counts["views"]) == (6, 6)
     phases = result.to_json()["phases"]
     assert set(phases) == {"catalog_read", "catalog_write"} and 0 < phases["catalog_read"] <= result.seconds
 
@@ -133,6 +140,13 @@ def test_crawl_catalog_lineage_and_classifications(store: Store, shop: str) -> N
         <= found  # SELECT *
     assert {("users", "email", "emails", "email", "DIRECT"), ("accounts", "iban", "emails", "email", "DIRECT")} \
         <= found  # UNION
+    # Names an ORM quotes (mixed case), and a LATERAL subquery: its output reads the subquery's own
+    # projection, not the outer column it is correlated with.
+    assert {("Invoice", "totalAmount", "LatestInvoice", "totalAmount", "DIRECT"),
+            ("users", "email", "LatestInvoice", "email", "DIRECT"),
+            ("Invoice", "userId", "invoice_days", "userId", "DIRECT"),
+            ("Invoice", "createdAt", "invoice_days", "day", "INDIRECT")} <= found
+    assert {e[:2] for e in found if e[2:4] == ("LatestInvoice", "totalAmount")} == {("Invoice", "totalAmount")}
     # The view sqlglot cannot read: table-level lineage from pg_depend, and the run says so.
     assert ("users", "", "odd", "", "DIRECT") in found
     assert not {e for e in found if e[2] == "odd" and e[3]}  # no column-level edge into it
