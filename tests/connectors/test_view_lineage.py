@@ -9,7 +9,8 @@ from lily.connectors.view_lineage import ViewParseError, view_lineage
 
 TABLES = {"app": {
     "public": {
-        "users": {"id": "int", "email": "text", "first_name": "text", "last_name": "text", "profile": "jsonb"},
+        "users": {"id": "int", "email": "text", "first_name": "text", "last_name": "text", "profile": "jsonb",
+                  "tags": "text[]"},
         "orders": {"id": "int", "user_id": "int", "amount": "numeric", "status": "text", "created_at": "timestamp"},
         "archived_orders": {"id": "int", "user_id": "int", "amount": "numeric"},
     },
@@ -31,6 +32,14 @@ CASES = [
     ("SELECT u.id, LATERAL_SUM.s FROM users u CROSS JOIN LATERAL (SELECT sum(o.amount) AS s FROM orders o "
      "WHERE o.user_id = u.id) lateral_sum",
      {"id": ({"users.id"}, True), "s": ({"orders.amount"}, False)}),
+    # a set-returning function's output is derived from its argument
+    ("SELECT u.id, t.tag FROM users u, LATERAL unnest(u.tags) t(tag)",
+     {"id": ({"users.id"}, True), "tag": ({"users.tags"}, False)}),
+    ("SELECT u.id, j.city FROM users u, LATERAL jsonb_to_record(u.profile) j(city text)",
+     {"id": ({"users.id"}, True), "city": ({"users.profile"}, False)}),
+    ("SELECT u.id, x.total FROM users u LEFT JOIN LATERAL (SELECT sum(o.amount) AS total FROM orders o "
+     "WHERE (o.user_id = u.id)) x ON (true)",
+     {"id": ({"users.id"}, True), "total": ({"orders.amount"}, False)}),
     ("SELECT u.id, (u.first_name || ' '::text) || u.last_name AS full_name FROM users u",
      {"id": ({"users.id"}, True), "full_name": ({"users.first_name", "users.last_name"}, False)}),
     ("SELECT u.email FROM users u WHERE EXISTS (SELECT 1 FROM orders o WHERE o.user_id = u.id)",

@@ -76,6 +76,8 @@ def view_lineage(sql: str, *, db: str, schema: str, tables: Schema, dialect: str
             # outer ones included; what the output reads is the subquery's own projection.
             inner = node.source.this.this
             return trace(node.name.rsplit(".", 1)[-1].strip('"'), inner, sources) and direct
+        if isinstance(node.source, exp.Lateral | exp.Unnest):
+            direct = False  # a set-returning function's output (unnest, jsonb_to_record) is derived
         for child in node.downstream:
             direct = walk(child, sources) and direct
         if node.downstream or not isinstance(node.source, exp.Table) or not node.source.name:
