@@ -46,6 +46,8 @@ def test_a_name_that_says_what_else_a_column_is_counts_against_look_alike_values
     assert classify_column("col_3", cities).entity == "PERSON_NAME"
     assert classify_column("city", cities).entity is None
     assert classify_column("manager", cities).entity == "PERSON_NAME"
+    assert classify_column("customer_city", cities).entity is None
+    assert classify_column("team_lead", cities).entity == "PERSON_NAME"  # "team" is not the name's head
 
 
 def test_bare_chinese_mobiles_are_phones_and_random_eleven_digit_ids_are_not() -> None:

@@ -304,12 +304,19 @@ def test_hints_strong_weak_negative() -> None:
     assert email.RECOGNIZER.hint.strength(normalize("contactEmail"))[0] == 1.0
     assert email.RECOGNIZER.hint.strength(normalize("email_sent"))[0] == 0.0
     assert person.RECOGNIZER.hint.strength(normalize("name"))[0] == 0.5
-    assert person.RECOGNIZER.hint.strength(normalize("product_name"))[0] == 0.0
+    assert person.RECOGNIZER.hint.strength(normalize("product_name"))[0] == -1.0  # contrary head (below)
+    assert person.RECOGNIZER.hint.strength(normalize("app_name"))[0] == 0.0       # negative: cancelled
     # contrary: a name that says the column holds something else counts against the entity
     assert person.RECOGNIZER.hint.strength(normalize("city")) == (-1.0, "not city")
-    assert person.RECOGNIZER.hint.strength(normalize("storeManager"))[0] == 0.0   # weak hint: cancelled
+    assert person.RECOGNIZER.hint.strength(normalize("tourGuest")) == (0.5, "guest")  # the head is a person
+    assert person.RECOGNIZER.hint.strength(normalize("city_name"))[0] == -1.0     # the head is still "city"
+    assert person.RECOGNIZER.hint.strength(normalize("customer_city"))[0] == -1.0
+    assert person.RECOGNIZER.hint.strength(normalize("team_lead"))[0] == 0.0      # the head is a person
+    assert person.RECOGNIZER.hint.strength(normalize("school_principal"))[0] == 0.0
     assert person.RECOGNIZER.hint.strength(normalize("customer_full_name"))[0] == 1.0
     assert phone.RECOGNIZER.hint.strength(normalize("lot_code"))[0] == -1.0
+    assert phone.RECOGNIZER.hint.strength(normalize("tracking_number"))[0] == -1.0
+    assert phone.RECOGNIZER.hint.strength(normalize("invoice_contact"))[0] == 0.0
     assert phone.RECOGNIZER.hint.strength(normalize("order_phone"))[0] == 1.0
     assert network.RECOGNIZER.hint.strength(normalize("ip_version"))[0] == 0.0
     assert address.RECOGNIZER.hint.strength(normalize("ip_address"))[0] == 0.0

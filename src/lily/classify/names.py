@@ -7,7 +7,8 @@ alone would convince a person), weak ones (ambiguous, such as a bare "name") and
 fires without values that support it, and a misleading name adds nothing. A few recognizers whose
 values alone can look like something else also have contrary tokens: a name that says what else the
 column is ("city" for words that are also surnames, "lot_code" for digit groups laid out like a
-phone number) counts against the entity, as a telling name counts for it.
+phone number) counts against the entity, as a telling name counts for it; only as the name's head
+("team_lead" is a person).
 """
 
 from __future__ import annotations
@@ -57,6 +58,17 @@ def _tokens(*words: str) -> str:
     return r"(?:^|_)(?:" + "|".join(words) + r")(?:_|$)"
 
 
+# Words that make no noun of their own after another: "city_name" is a city, "lot_no" a lot.
+_GENERIC_TAIL = ("name", "names", "nm", "no", "nr", "num", "number", "code", "id", "ref", "value", "val", "text",
+                 "txt", "label", "title", "desc", "description", "type", "kind", "category")
+
+
+def _head(*words: str) -> str:
+    """One of ``words`` as the name's head: its last token, or followed by generic words only.
+    "team_lead" holds a person, though "team" names something else; "team" and "team_name" do not."""
+    return r"(?:^|_)(?:" + "|".join(words) + r")(?:_(?:" + "|".join(_GENERIC_TAIL) + r"))*$"
+
+
 def _any(*parts: str) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{p})" for p in parts if p))
 
@@ -71,15 +83,13 @@ class Hint:
     contrary: re.Pattern[str] | None = None
 
     def strength(self, normalized: str) -> tuple[float, str | None]:
-        """1.0 for a strong hint, 0.5 for a weak one, 0 for none or a cancelled one, -1.0 for a name that
-        says the column is something else and nothing in it says otherwise ("city", but not
-        "store_manager", whose weak hint cancels the contrary token); and what matched."""
+        """1.0 for a strong hint, 0.5 for a weak one, 0 for none or a cancelled one, -1.0 for a name whose
+        head says the column is something else ("city", "customer_city", "lot_code"; not "team_lead")
+        unless a strong hint says otherwise; and what matched."""
         if not normalized:
             return 0.0, None
         found = self.strong.search(normalized)
         if self.contrary is not None and not found and (against := self.contrary.search(normalized)):
-            if self.weak is not None and self.weak.search(normalized):
-                return 0.0, None
             return -1.0, "not " + against.group(0).strip("_")
         if _GLOBAL_NEGATIVE.search(normalized):
             return 0.0, None
@@ -102,7 +112,7 @@ def hint(strong_tokens: tuple[str, ...] = (), stems: tuple[str, ...] = (), weak_
     strong = _any(_tokens(*strong_tokens) if strong_tokens else "", "|".join(stems))
     weak = re.compile(_tokens(*weak_tokens)) if weak_tokens else None
     negative = re.compile(_tokens(*negative_tokens)) if negative_tokens else None
-    contrary = re.compile(_tokens(*contrary_tokens)) if contrary_tokens else None
+    contrary = re.compile(_head(*contrary_tokens)) if contrary_tokens else None
     return Hint(strong=strong, weak=weak, negative=negative, contrary=contrary)
 
 
