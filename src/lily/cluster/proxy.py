@@ -1,7 +1,8 @@
 """A small round-robin TCP proxy: one port in front of the cluster's API processes.
 
 Each client connection goes to the next backend in turn; a backend that refuses the connection (a
-dead API process) is skipped. It balances connections, not requests: a keep-alive client stays on
+dead API process) is skipped, and one that fails mid-connection (it died) closes the client's
+connection too, so the client sees the drop at once. It balances connections, not requests: a keep-alive client stays on
 one backend, as behind most layer-4 balancers. In production put a real load balancer there
 (docs/deployment.md); this one exists so ``lily cluster up`` has a single URL.
 """
@@ -18,14 +19,18 @@ import typer
 CONNECT_TIMEOUT = 2.0
 
 
-async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    """Copy until end of file, then pass the end of file on (the other direction may still talk)."""
-    with contextlib.suppress(OSError):
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+    """Copy until end of file, then pass the end of file on (the other direction may still talk).
+    False when a side failed (a backend that died mid-request resets its connection)."""
+    try:
         while data := await reader.read(65536):
             writer.write(data)
             await writer.drain()
         if writer.can_write_eof():
             writer.write_eof()
+    except OSError:
+        return False
+    return True
 
 
 class RoundRobin:
@@ -48,9 +53,16 @@ class RoundRobin:
             client_w.close()
             return
         backend_r, backend_w = backend
+        pipes = [asyncio.ensure_future(_pipe(client_r, backend_w)), asyncio.ensure_future(_pipe(backend_r, client_w))]
         try:
-            await asyncio.gather(_pipe(client_r, backend_w), _pipe(backend_r, client_w))
+            # A failed direction closes both: the client sees the connection drop at once, instead of
+            # waiting on a request the other direction will never answer.
+            for finished in asyncio.as_completed(pipes):
+                if not await finished:
+                    break
         finally:
+            for pipe in pipes:
+                pipe.cancel()
             for w in (backend_w, client_w):
                 w.close()
 

@@ -51,6 +51,21 @@ def alive(pid: int | None, expect: str = "") -> bool:
     return stat.rpartition(")")[2].split()[0] != "Z" and expect in cmdline
 
 
+def exiting(pid: int | None) -> bool:
+    """``pid`` has begun to exit and some of its threads have not finished, so its files (a listening
+    socket) may still be open: its main thread is a zombie while others still run their exit, or its
+    memory is gone (the command line reads empty) before it became one."""
+    if not pid:
+        return False
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+        threads = len(os.listdir(f"/proc/{pid}/task"))
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    return threads > 1 if state == "Z" else not cmdline
+
+
 @dataclass(frozen=True)
 class Row:
     """One line of ``lily cluster status``."""
@@ -247,7 +262,9 @@ class Cluster:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             self._reap(pid)
-            if not alive(pid, expect):
+            # Gone only once it has closed its files too: a killed API still accepts connections on
+            # its port while the kernel tears its memory down, and resets them a moment later.
+            if not alive(pid, expect) and not exiting(pid):
                 return
             time.sleep(0.05)
         raise ClusterError(f"process {pid} still runs {timeout:.0f} s after signal {sig}")
