@@ -18,8 +18,8 @@ from lily.classify.spans import DEFAULT_TEXT_ENTITIES, SPECS
 from lily.classify.text import LOOSE_CANDIDATES, spans_in
 
 MIN_WORDS = 3.0       # mean words per value for a column to be read as prose
-_WORD = r"\pL\S*"   # one match per whitespace-separated token that holds a letter
 MIN_UNSPACED_CHARS = 12.0  # ...or mean characters, in a script without spaces between words
+_WORD = r"\pL\S*"   # a word: one match per whitespace-separated token that holds a letter
 _UNSPACED = r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}]{4}"
 MAX_CHECKED = 300     # candidate rows validated per column
 _PRIOR, _STRONG, _WEAK = -3.0, 100.0, 50.0

@@ -59,14 +59,14 @@ def view_lineage(sql: str, *, db: str, schema: str, tables: Schema, dialect: str
     from sqlglot.errors import SqlglotError
     from sqlglot.lineage import Node, lineage
     from sqlglot.optimizer.qualify import qualify
-    from sqlglot.optimizer.scope import build_scope
+    from sqlglot.optimizer.scope import Scope, build_scope
 
     known = _quoted(tables)
 
-    def trace(name: str, query: exp.Query, sources: dict[ColumnSource, None]) -> bool:
+    def trace(name: str, query: exp.Query, scope: Scope, sources: dict[ColumnSource, None]) -> bool:
         """Add the table columns output ``name`` of ``query`` reads to ``sources``; whether it is a plain
         column reference all the way."""
-        node = lineage(_identifier(name), query, schema=known, dialect=dialect, scope=build_scope(query), copy=False)
+        node = lineage(_identifier(name), query, schema=known, dialect=dialect, scope=scope, copy=False)
         return walk(node, sources)
 
     def walk(node: Node, sources: dict[ColumnSource, None]) -> bool:
@@ -75,7 +75,7 @@ def view_lineage(sql: str, *, db: str, schema: str, tables: Schema, dialect: str
             # sqlglot stops at a LATERAL subquery and lists every column it mentions, the correlated
             # outer ones included; what the output reads is the subquery's own projection.
             inner = node.source.this.this
-            return trace(node.name.rsplit(".", 1)[-1].strip('"'), inner, sources) and direct
+            return trace(node.name.rsplit(".", 1)[-1].strip('"'), inner, build_scope(inner), sources) and direct
         if isinstance(node.source, exp.Lateral | exp.Unnest):
             direct = False  # a set-returning function's output (unnest, jsonb_to_record) is derived
         for child in node.downstream:
@@ -101,14 +101,15 @@ def view_lineage(sql: str, *, db: str, schema: str, tables: Schema, dialect: str
                 table.set("alias", exp.TableAlias(this=exp.to_identifier(table.name, quoted=True)))
         qualified = qualify(parsed, schema=known, dialect=dialect, catalog=_identifier(db), db=_identifier(schema),
                             validate_qualify_columns=True)
-        if build_scope(qualified) is None or not isinstance(qualified, exp.Query):
+        scope = build_scope(qualified)
+        if scope is None or not isinstance(qualified, exp.Query):
             raise ViewParseError("not a query")
         if "*" in qualified.named_selects:  # a relation outside the crawled schemas: its columns are unknown
             raise ViewParseError("SELECT * over a relation whose columns are not known")
         out: list[ColumnLineage] = []
         for name in qualified.named_selects:
             sources: dict[ColumnSource, None] = {}
-            direct = trace(name, qualified, sources)
+            direct = trace(name, qualified, scope, sources)
             out.append(ColumnLineage(name, tuple(sources), direct and bool(sources)))
         return out
     except ViewParseError:

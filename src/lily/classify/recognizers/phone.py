@@ -122,9 +122,10 @@ def validate(value: str) -> float:
     as an id). Free text trusts exactly this; a column also weighs the layouts :func:`validate_in_column`
     adds."""
     parts = _parts(value)
-    if parts is None:
-        return 0.0
-    body, international, digits, groups = parts
+    return 0.0 if parts is None else _judge(*parts)
+
+
+def _judge(body: str, international: bool, digits: str, groups: list[str]) -> float:
     laid_out = international or len(groups) > 1
     if not international and len(digits) < 9 and not (len(digits) == 8 and len(groups) >= 4):
         # Postcodes (30763-431, 8929-121) and short codes; national numbers are longer, except the
@@ -154,14 +155,14 @@ def validate_in_column(value: str) -> float:
     prove nothing alone: a local number of seven or eight digits in groups ("891 41 77", "(356) 88907"),
     and a known country code followed by a length its plan does not allow (a typo, or a plan that
     changed)."""
-    verdict = validate(value)
+    parts = _parts(value)
+    if parts is None:
+        return 0.0
+    verdict = _judge(*parts)
     if verdict == 0.5 and value.isdigit() and _chinese_mobile(value):
         return 1.0
     if verdict:
         return verdict
-    parts = _parts(value)
-    if parts is None:
-        return 0.0
     body, international, digits, groups = parts
     if international:
         code = digits[2:] if body.startswith("00") else digits
