@@ -20,6 +20,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import httpx
+import orjson
 import psycopg
 from sqlalchemy import text
 
@@ -294,6 +295,27 @@ def feed_gaps(store: Store) -> dict[str, str]:
     per_tenant, _ = change_rows(store)
     return {t: f"{len(s)} rows, seq {min(s)}..{max(s)}" for t, s in per_tenant.items()
             if sorted(s) != list(range(1, len(s) + 1))}
+
+
+def jetstream_backlog(monitor_port: int) -> dict[str, tuple[int, int, int]]:
+    """Consumers with events still in the stream: name -> (pending, awaiting ack, pulls waiting),
+    read from nats-server's monitoring endpoint (what a failure report needs to name the stuck
+    partitions)."""
+    jsz = httpx.get(f"http://127.0.0.1:{monitor_port}/jsz", params={"consumers": "true"}, timeout=5).json()
+    return {c["name"]: (c["num_pending"], c["num_ack_pending"], c.get("num_waiting", 0))
+            for account in jsz.get("account_details", []) for stream in account.get("stream_detail", [])
+            for c in stream.get("consumer_detail", []) if c["num_pending"] or c["num_ack_pending"]}
+
+
+def bus_warnings(logs: Path) -> dict[str, int]:
+    """How often each NATS-bus warning of the inbound workers' JSON logs occurred."""
+    counts: dict[str, int] = {}
+    for path in sorted(logs.glob("inbound-*.log")):
+        for line in path.read_text(errors="replace").splitlines():
+            if line.startswith("{") and '"nats_' in line:
+                event = orjson.loads(line).get("event", "?")
+                counts[event] = counts.get(event, 0) + 1
+    return counts
 
 
 def outbound_idle(store: Store) -> bool:

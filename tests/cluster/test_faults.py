@@ -120,6 +120,11 @@ def test_faults_on_the_cluster(tmp_path: Path, wh: Warehouse, monkeypatch: pytes
         store = Store.from_url(cluster.state["postgres"]["url"])
         try:
             recovered(store, sent, creds["tenant"], Settings(data_dir=cluster.root / "lily").fernet_key(), wh, done)
+        except AssertionError as failed:
+            # Where the events wait, if they do: per consumer (one per partition), and what the
+            # workers' bus logged.
+            raise AssertionError(f"{failed}\nstream backlog: {f.jetstream_backlog(cluster.state['nats']['monitor_port'])}"
+                                 f"\nbus warnings: {f.bus_warnings(cluster.root / 'logs')}") from None
         finally:
             store.dispose()
     finally:

@@ -14,7 +14,9 @@ Layout:
   worker lives: every live worker takes its fair share of partitions and pulls only from those, so
   the events of one partition are handled by one worker at a time, in stream order. The lease TTL is
   longer than ``ack_wait``: by the time a dead worker's lease expires, its unacknowledged events are
-  due for redelivery and reach the next owner before newer ones.
+  due for redelivery and reach the next owner before newer ones. A lease that lapses while its
+  worker lives (renewals that waited out a nats-server restart) is let go at once, and may be taken
+  again in the same round with a puller of its own (``_let_go``).
 
 A worker that is known to be dead need not be waited for (``release_dead_owners``): where the
 store's settling can tell which workers still exist (``Settling.owners``), and when a supervisor saw
@@ -276,7 +278,6 @@ class NatsConsumer(Consumer):
         self._pullers: dict[int, asyncio.Task[None]] = {}
         self._buffers: dict[int, collections.deque[Any]] = {}
         self._outstanding: collections.Counter[int] = collections.Counter()
-        self._stopping: set[int] = set()  # partitions whose puller is winding down
         self._draining: dict[int, int] = {}  # partitions being handed back -> lease revision
         self._releases: set[asyncio.Task[None]] = set()
         self._ready = asyncio.Event()
@@ -309,6 +310,7 @@ class NatsConsumer(Consumer):
         while not self._closed:
             await asyncio.sleep(self.rebalance_interval)
             try:
+                await self._revive_pullers()
                 await self._touch_buffered()
                 await self._sweep()
                 await self._rebalance()
@@ -346,10 +348,25 @@ class NatsConsumer(Consumer):
             except KeyWrongLastSequenceError:
                 continue
             self._buffers[p] = collections.deque()
-            sub = await self.bus._js.pull_subscribe_bind(durable=self.bus.durable(p), stream=self.bus.stream)
-            self._pullers[p] = asyncio.get_running_loop().create_task(self._pull(p, sub))
+            await self._start_puller(p)
             if len(self.owned) >= target:
                 break
+
+    async def _start_puller(self, p: int) -> None:
+        sub = await self.bus._js.pull_subscribe_bind(durable=self.bus.durable(p), stream=self.bus.stream)
+        self._pullers[p] = asyncio.get_running_loop().create_task(self._pull(p, sub))
+
+    async def _revive_pullers(self) -> None:
+        """A partition held must be read: start a puller where none runs (its start failed, say
+        during a nats-server restart, or it ended on an error)."""
+        for p in sorted(self.owned):
+            task = self._pullers.get(p)
+            if task is None or task.done():
+                error = task.exception() if task is not None and not task.cancelled() else None
+                log.warning("nats_puller_restarted", worker=self.worker_id, partition=p,
+                            error=repr(error) if error else None)
+                self._buffers.setdefault(p, collections.deque())
+                await self._start_puller(p)
 
     async def _renew(self, kv: KeyValue) -> None:
         """Renew every lease held, including those being handed back; a lost lease stops its pulls."""
@@ -361,8 +378,7 @@ class NatsConsumer(Consumer):
             except KeyWrongLastSequenceError:
                 log.warning("nats_lease_lost", worker=self.worker_id, partition=p)
                 if not draining:
-                    self.owned.pop(p, None)
-                    asyncio.get_running_loop().create_task(self._wind_down(p, release=False))
+                    self._let_go(p)
                 return
             (self._draining if draining else self.owned)[p] = fresh
 
@@ -374,22 +390,45 @@ class NatsConsumer(Consumer):
     def _release_soon(self, p: int) -> None:
         """Stop pulling ``p`` and hand its lease back in the background (renewed meanwhile)."""
         self._draining[p] = self.owned.pop(p)
-        self._releases.add(asyncio.get_running_loop().create_task(self._wind_down(p, release=True)))
+        self._keep(asyncio.get_running_loop().create_task(self._wind_down(p, release=True)))
+
+    def _let_go(self, p: int) -> None:
+        """A lease lost: stop reading ``p`` and hand back what was pulled of it. Done at once, in
+        the tick that found the loss, so that taking the partition again (the same tick may) sets
+        up a puller and a buffer of its own that this winding down cannot touch."""
+        self.owned.pop(p, None)
+        task, buffer = self._pullers.pop(p, None), self._buffers.pop(p, collections.deque())
+
+        async def hand_back() -> None:
+            await self._stopped(task)
+            for msg in buffer:
+                with contextlib.suppress(Exception):
+                    await msg.nak()
+
+        self._keep(asyncio.get_running_loop().create_task(hand_back()))
+
+    def _keep(self, task: asyncio.Task[None]) -> None:
+        """Hold a background hand-back until it is done (the loop keeps only weak references;
+        ``close`` waits for those still running)."""
+        self._releases.add(task)
+        task.add_done_callback(self._releases.discard)
+
+    async def _stopped(self, task: asyncio.Task[None] | None) -> None:
+        """Wait for a puller no longer its partition's (``_pullers``) to see so and stop. Its current
+        pull runs out instead of being cancelled: a cancelled pull stays open on the server and would
+        swallow the next messages of the partition (they would come back only after ack_wait, behind
+        newer ones)."""
+        if task is None:
+            return
+        async with self._space:
+            self._space.notify_all()
+        try:
+            await asyncio.wait_for(task, timeout=PULL_TIMEOUT + 2)
+        except (TimeoutError, asyncio.CancelledError, Exception):
+            task.cancel()
 
     async def _wind_down(self, p: int, *, release: bool) -> None:
-        task = self._pullers.pop(p, None)
-        if task is not None:
-            # Let the puller's current pull run out instead of cancelling it: a cancelled pull stays
-            # open on the server and would swallow the next messages of the partition (they would
-            # come back only after ack_wait, behind newer ones).
-            self._stopping.add(p)
-            async with self._space:
-                self._space.notify_all()
-            try:
-                await asyncio.wait_for(task, timeout=PULL_TIMEOUT + 2)
-            except (TimeoutError, asyncio.CancelledError, Exception):
-                task.cancel()
-            self._stopping.discard(p)
+        await self._stopped(self._pullers.pop(p, None))
         if release:
             # Hand over in order: the events of p already pulled are processed here before the
             # next owner may pull (nak'd messages are not guaranteed to come back in order).
@@ -406,12 +445,16 @@ class NatsConsumer(Consumer):
                 await self.bus._kv.delete(f"p.{p}", last=revision)
 
     async def _pull(self, p: int, sub: Any) -> None:
+        me = asyncio.current_task()
+
+        def mine() -> bool:  # p's puller still: not wound down, nor replaced after a lost lease
+            return self._pullers.get(p) is me and p in self._buffers
+
         try:
             while True:
                 async with self._space:
-                    await self._space.wait_for(
-                        lambda: p in self._stopping or len(self._buffers.get(p, ())) < self._limit())
-                if p in self._stopping or p not in self._buffers:
+                    await self._space.wait_for(lambda: not mine() or len(self._buffers[p]) < self._limit())
+                if not mine():
                     return
                 try:
                     msgs = await sub.fetch(self._limit() - len(self._buffers[p]), timeout=PULL_TIMEOUT)
@@ -423,9 +466,12 @@ class NatsConsumer(Consumer):
                     log.warning("nats_pull_failed", worker=self.worker_id, partition=p, error=str(exc))
                     await asyncio.sleep(0.5)
                     continue
-                if p not in self._buffers:
-                    for msg in msgs:
-                        await msg.nak()
+                if not mine():
+                    if p in self._draining and p in self._buffers:  # handed over in order: ours to finish
+                        self._buffer(p, msgs)
+                    else:
+                        for msg in msgs:
+                            await msg.nak()
                     return
                 self._buffer(p, msgs)
         finally:
