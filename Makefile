@@ -24,9 +24,13 @@ run: install
 	@echo "Lily web UI: http://localhost:$${LILY_PORT:-8000}  (sign in with the admin credentials below)"
 	LILY_DEMO=true $(BIN)/lily serve --port $${LILY_PORT:-8000}
 
-# Starts a throwaway PostgreSQL server itself unless LILY_TEST_DATABASE_URL points at one.
+# Starts a throwaway PostgreSQL server itself unless LILY_TEST_DATABASE_URL points at one (one
+# per test process). The tests not marked slow run on TEST_WORKERS processes; the slow end-to-end
+# ones (a cluster under faults, Spark, the browser) after them, alone, as their timings assume.
+TEST_WORKERS ?= 2
 test: install-test
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS) -m "not slow"
+	$(BIN)/pytest -q -m slow
 
 # ruff, then the layer contracts of pyproject.toml ([tool.importlinter]; docs/architecture.md).
 lint: install-test

@@ -14,6 +14,11 @@ from tests.bus.natsserver import NatsServer
 from tests.support.motoserver import MotoServer
 from tests.support.pgserver import ThrowawayPostgres
 
+# Rich consoles created at import read COLUMNS once: one width for every test process, whichever
+# test imports a CLI first (under pytest-xdist the order and the temporary paths differ, and a path
+# wrapped at 80 columns no longer matches what a test looks for).
+os.environ.setdefault("COLUMNS", "200")
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("LILY_SHARED_DIR", REPO.parent / "shared"))
 _db_counter = itertools.count()
