@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -11,10 +12,22 @@ import pytest
 from lily.bus.base import Bus
 from lily.bus.local import LocalBus
 from lily.store import Store
+from lily.store.accounts import create_tenant
 from tests.bus.natsserver import NatsServer
 
 _names = itertools.count()
+T0 = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
 BusFactory = Callable[..., Bus]
+
+
+@pytest.fixture
+def store(sqlite_url: str) -> Iterator[Store]:
+    """A SQLite store with the tenant ``acme`` (the bus tests' events are its)."""
+    s = Store.from_url(sqlite_url)
+    with s.write() as conn:
+        create_tenant(conn, "acme", "Acme", T0)
+    yield s
+    s.dispose()
 
 
 def nats_bus(store: Store, url: str, **kw: Any) -> Bus:

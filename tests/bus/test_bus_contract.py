@@ -3,27 +3,13 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
-
-import pytest
 
 from lily.bus.base import Bus, Consumer, Delivery, InboundMessage
 from lily.model.identity import event_id
 from lily.store import Store, inbox
-from lily.store.accounts import create_tenant
-from tests.bus.conftest import BusFactory
-
-T0 = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def store(sqlite_url: str) -> Iterator[Store]:
-    s = Store.from_url(sqlite_url)
-    with s.write() as conn:
-        create_tenant(conn, "acme", "Acme", T0)
-    yield s
-    s.dispose()
+from tests.bus.conftest import T0, BusFactory
 
 
 def message(n: int, partition: int = 0, tenant: str = "acme") -> InboundMessage:

@@ -14,21 +14,11 @@ import pytest
 from lily.bus.base import Bus, Delivery
 from lily.bus.nats import NatsConsumer
 from lily.store import Store
-from lily.store.accounts import create_tenant
 from tests.bus.conftest import nats_bus
 from tests.bus.natsserver import NatsServer
-from tests.bus.test_bus_contract import T0, message, settle
+from tests.bus.test_bus_contract import message, settle
 
 PARTITIONS = 4
-
-
-@pytest.fixture
-def store(sqlite_url: str) -> Iterator[Store]:
-    s = Store.from_url(sqlite_url)
-    with s.write() as conn:
-        create_tenant(conn, "acme", "Acme", T0)
-    yield s
-    s.dispose()
 
 
 @pytest.fixture
