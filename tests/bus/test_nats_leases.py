@@ -86,3 +86,21 @@ def test_a_partition_whose_puller_ended_is_read_again(store: Store, bus: Bus) ->
         assert ended.done() and consumer._pullers[1] is not ended
     finally:
         consumer.close()
+
+
+def test_a_renewal_whose_answer_was_lost_keeps_the_lease(store: Store, bus: Bus) -> None:
+    """The lease's revision moved on with this worker's own value (its renewal went through, the
+    answer did not come back): still its lease, nothing handed back, the same puller reads on."""
+    consumer = bus.consumer("w1")
+    assert isinstance(consumer, NatsConsumer)
+    try:
+        wait_owned(consumer, set(range(PARTITIONS)))
+        puller = consumer._pullers[0]
+        kv = bus._kv  # type: ignore[attr-defined]
+        bus.call(kv.put("p.0", consumer.key.encode()))  # type: ignore[attr-defined]
+        time.sleep(3 * consumer.rebalance_interval + 0.5)
+        assert set(consumer.owned) == set(range(PARTITIONS)) and consumer._pullers[0] is puller
+        bus.publish([message(n, partition=n % PARTITIONS) for n in range(40)])
+        assert len(read(bus, consumer, 40)) == 40
+    finally:
+        consumer.close()

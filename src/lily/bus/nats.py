@@ -16,7 +16,8 @@ Layout:
   longer than ``ack_wait``: by the time a dead worker's lease expires, its unacknowledged events are
   due for redelivery and reach the next owner before newer ones. A lease that lapses while its
   worker lives (renewals that waited out a nats-server restart) is let go at once, and may be taken
-  again in the same round with a puller of its own (``_let_go``).
+  again in the same round with a puller of its own (``_let_go``); one whose renewal went through
+  unanswered is kept (``_still_ours``).
 
 A worker that is known to be dead need not be waited for (``release_dead_owners``): where the
 store's settling can tell which workers still exist (``Settling.owners``), and when a supervisor saw
@@ -376,13 +377,25 @@ class NatsConsumer(Consumer):
             try:
                 fresh = await kv.update(f"p.{p}", self.key.encode(), last=revision)
             except KeyWrongLastSequenceError:
-                log.warning("nats_lease_lost", worker=self.worker_id, partition=p)
-                if not draining:
-                    self._let_go(p)
-                return
+                latest = await self._still_ours(kv, p)
+                if latest is None:
+                    log.warning("nats_lease_lost", worker=self.worker_id, partition=p)
+                    if not draining:
+                        self._let_go(p)
+                    return
+                fresh = latest
             (self._draining if draining else self.owned)[p] = fresh
 
         await asyncio.gather(*(renew(*h) for h in held))
+
+    async def _still_ours(self, kv: KeyValue, p: int) -> int | None:
+        """The lease's revision if its latest value is this worker's: a renewal went through but its
+        answer was lost (the server restarted before sending it). None: lapsed, or another's."""
+        try:
+            entry = await kv.get(f"p.{p}")
+        except NotFoundError:  # expired, purged or deleted
+            return None
+        return int(entry.revision) if entry.value == self.key.encode() else None
 
     def partitions_owned(self) -> int | None:
         return len(self.owned)  # read from the metrics thread: a len() of a dict the loop mutates is safe
