@@ -1,8 +1,8 @@
 """JetStream partition leases that lapse while their worker lives (its renewals timed out: a
-nats-server restart, a stalled machine): the worker takes the partition again and pulls from it. A
-fault run once lost a few partitions this way for good: the lease was lost and taken again in one
-rebalance, and the winding down of the old puller then stopped the new one, leaving the partition
-held, renewed, and read by nobody."""
+nats-server restart, a stalled machine): the worker takes the partition again and pulls from it.
+Before, a lease lost and taken again in one rebalance left the partition held, renewed and read by
+nobody (the winding down of the old puller stopped the new one): its events waited for ever, as
+in a cluster fault run where 261 accepted events were never applied."""
 
 from __future__ import annotations
 

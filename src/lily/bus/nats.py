@@ -257,6 +257,13 @@ class NatsBus(Bus):
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
+async def _back_to_stream(buffer: collections.deque[Any]) -> None:
+    """Nak pulled messages nobody will process here: JetStream delivers them again."""
+    for msg in buffer:
+        with contextlib.suppress(Exception):
+            await msg.nak()
+
+
 def message_of(msg: Any) -> InboundMessage:
     h = msg.headers or {}
     return InboundMessage(
@@ -403,7 +410,7 @@ class NatsConsumer(Consumer):
     def _release_soon(self, p: int) -> None:
         """Stop pulling ``p`` and hand its lease back in the background (renewed meanwhile)."""
         self._draining[p] = self.owned.pop(p)
-        self._keep(asyncio.get_running_loop().create_task(self._wind_down(p, release=True)))
+        self._keep(asyncio.get_running_loop().create_task(self._hand_over(p)))
 
     def _let_go(self, p: int) -> None:
         """A lease lost: stop reading ``p`` and hand back what was pulled of it. Done at once, in
@@ -414,9 +421,7 @@ class NatsConsumer(Consumer):
 
         async def hand_back() -> None:
             await self._stopped(task)
-            for msg in buffer:
-                with contextlib.suppress(Exception):
-                    await msg.nak()
+            await _back_to_stream(buffer)
 
         self._keep(asyncio.get_running_loop().create_task(hand_back()))
 
@@ -440,27 +445,25 @@ class NatsConsumer(Consumer):
         except (TimeoutError, asyncio.CancelledError, Exception):
             task.cancel()
 
-    async def _wind_down(self, p: int, *, release: bool) -> None:
+    async def _hand_over(self, p: int) -> None:
+        """Stop pulling ``p``, process what was pulled of it, then delete its lease."""
         await self._stopped(self._pullers.pop(p, None))
-        if release:
-            # Hand over in order: the events of p already pulled are processed here before the
-            # next owner may pull (nak'd messages are not guaranteed to come back in order).
-            deadline = asyncio.get_running_loop().time() + max(5.0, self.bus.ack_wait)
-            while (self._buffers.get(p) or self._outstanding[p] > 0) and not self._closed \
-                    and asyncio.get_running_loop().time() < deadline:
-                await asyncio.sleep(0.02)
-        for msg in self._buffers.pop(p, collections.deque()):  # closing or lost: back to the stream
-            with contextlib.suppress(Exception):
-                await msg.nak()
+        # In order: the events of p already pulled are processed here before the next owner may
+        # pull (nak'd messages are not guaranteed to come back in order).
+        deadline = asyncio.get_running_loop().time() + max(5.0, self.bus.ack_wait)
+        while (self._buffers.get(p) or self._outstanding[p] > 0) and not self._closed \
+                and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.02)
+        await _back_to_stream(self._buffers.pop(p, collections.deque()))  # closing, or out of time
         revision = self._draining.pop(p, None)
-        if release and revision is not None and self.bus._kv is not None:
+        if revision is not None and self.bus._kv is not None:
             with contextlib.suppress(Exception):
                 await self.bus._kv.delete(f"p.{p}", last=revision)
 
     async def _pull(self, p: int, sub: Any) -> None:
         me = asyncio.current_task()
 
-        def mine() -> bool:  # p's puller still: not wound down, nor replaced after a lost lease
+        def mine() -> bool:  # p's puller still: not handed over, nor replaced after a lost lease
             return self._pullers.get(p) is me and p in self._buffers
 
         try:

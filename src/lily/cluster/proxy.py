@@ -3,8 +3,8 @@
 Each client connection goes to the next backend in turn; a backend that refuses the connection (a
 dead API process) is skipped, and one that fails mid-connection (it died) closes the client's
 connection too, so the client sees the drop at once. It balances connections, not requests: a
-keep-alive client stays on one backend, as behind most layer-4 balancers. In production put a real load balancer there
-(docs/deployment.md); this one exists so ``lily cluster up`` has a single URL.
+keep-alive client stays on one backend, as behind most layer-4 balancers. In production put a real
+load balancer there (docs/deployment.md); this one exists so ``lily cluster up`` has a single URL.
 """
 
 from __future__ import annotations
